@@ -1,0 +1,24 @@
+//! `kwm`, the Kwetsbaarheidsmonitor command line.
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "kwm", version, about = "Kwetsbaarheidsmonitor: vulnerability monitoring per gemeente, wijk and buurt")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Placeholder until the foundation lands.
+    Version,
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Version => println!("kwm {}", env!("CARGO_PKG_VERSION")),
+    }
+    Ok(())
+}

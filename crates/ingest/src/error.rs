@@ -1,0 +1,86 @@
+use std::fmt;
+
+/// A problem in an input file, located as precisely as the format allows.
+///
+/// `Display` gives `FILE:LINE:COLUMN: message`, the shape editors and terminals turn into a
+/// link. For CSV files the column is the 1-based field number (the message also names the
+/// header); for JSON it is the character column of the offending value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IngestError {
+    /// The file as the user named it.
+    pub file: String,
+    /// 1-based line; 0 when the problem concerns the whole file.
+    pub line: usize,
+    /// 1-based column or field number; 0 when not applicable.
+    pub column: usize,
+    /// What was expected and what was found.
+    pub message: String,
+}
+
+impl IngestError {
+    /// Creates an error at a position.
+    pub fn at(file: &str, line: usize, column: usize, message: impl Into<String>) -> IngestError {
+        IngestError {
+            file: file.to_string(),
+            line,
+            column,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for IngestError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.message)
+    }
+}
+
+impl std::error::Error for IngestError {}
+
+/// 1-based line and character column of a byte offset in `text`.
+pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    kwm_model::catalogue::line_col(text, offset)
+}
+
+/// Decodes the file as UTF-8 (dropping a byte-order mark) or says exactly where it is not.
+pub(crate) fn decode_utf8(file: &str, bytes: &[u8]) -> Result<String, IngestError> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(s) => Ok(s.to_string()),
+        Err(e) => {
+            let valid = e.valid_up_to();
+            let prefix = std::str::from_utf8(&bytes[..valid]).unwrap_or("");
+            let line = prefix.bytes().filter(|&b| b == b'\n').count() + 1;
+            let column = prefix.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            let byte = bytes[valid];
+            let hint = if byte >= 0x80 {
+                " (the file looks Latin-1/Windows-1252 encoded; save it as UTF-8)"
+            } else {
+                ""
+            };
+            Err(IngestError::at(
+                file,
+                line,
+                column,
+                format!("expected UTF-8 text, found byte 0x{byte:02X}{hint}"),
+            ))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn latin1_bytes_are_located() {
+        let err = decode_utf8("f.csv", b"a;b\nGM0363;Caf\xe9\n").unwrap_err();
+        assert_eq!((err.line, err.column), (2, 11));
+        assert!(err.message.contains("0xE9") && err.message.contains("Latin-1"), "{err}");
+    }
+
+    #[test]
+    fn bom_is_dropped() {
+        assert_eq!(decode_utf8("f", b"\xEF\xBB\xBFID;x").unwrap(), "ID;x");
+    }
+}

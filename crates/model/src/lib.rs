@@ -1,0 +1,17 @@
+//! Domain types of the Kwetsbaarheidsmonitor.
+//!
+//! Everything here is plain data plus validation: region codes ([`RegionCode`]) with their
+//! [`Level`], periods, indicators and observations, and the editable [`catalogue`].
+//! No I/O happens in this crate except reading catalogue text handed to it.
+
+pub mod catalogue;
+mod indicator;
+mod observation;
+mod period;
+mod region;
+pub mod rd;
+
+pub use indicator::{Direction, Indicator, IndicatorId};
+pub use observation::{Observation, ValueStatus};
+pub use period::Period;
+pub use region::{Level, RegionCode, RegionCodeError};

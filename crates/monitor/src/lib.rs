@@ -1,0 +1,1 @@
+//! kwm-monitor (in progress)

@@ -1,0 +1,1 @@
+//! kwm-server (in progress)

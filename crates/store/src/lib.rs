@@ -1,0 +1,194 @@
+//! Persistence of the Kwetsbaarheidsmonitor.
+//!
+//! One trait, [`Store`], with the embedded SQLite implementation [`SqliteStore`] as the default.
+//! Invariants every implementation keeps:
+//! - a call to [`Store::apply_loads`] is one transaction: all its files are stored, or none;
+//! - a file whose checksum was loaded before changes nothing and is reported as such;
+//! - every observation points at the load (file, checksum, time, publisher, licence) it came from;
+//! - the store computes nothing: ranks and statistics are the engine's.
+
+mod sqlite;
+
+use kwm_ingest::LoadBatch;
+use kwm_model::{Indicator, Level, RegionCode, ValueStatus};
+use serde::Serialize;
+
+pub use sqlite::SqliteStore;
+
+/// Errors of the store, with what was being done.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database reported an error.
+    #[error("{context}: {source}")]
+    Database {
+        /// What the store was doing.
+        context: String,
+        /// The underlying error.
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// The database file was written by a newer version of the product.
+    #[error("the store has schema version {found}, newer than this program's {supported}; upgrade kwm")]
+    TooNew {
+        /// Version in the file.
+        found: i64,
+        /// Newest version this build knows.
+        supported: i64,
+    },
+    /// Stored data that cannot be read back (should not happen; means manual edits).
+    #[error("corrupt stored value: {0}")]
+    Corrupt(String),
+}
+
+/// Result alias.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// What happened to one file of a load.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum LoadOutcome {
+    /// Stored.
+    Loaded {
+        /// Id of the new load record.
+        load_id: i64,
+        /// Observations that were new.
+        inserted: usize,
+        /// Observations that replaced an earlier value for the same key.
+        replaced: usize,
+    },
+    /// The same bytes were loaded before; nothing changed.
+    AlreadyLoaded {
+        /// The earlier load.
+        load_id: i64,
+        /// When it happened.
+        loaded_at: String,
+    },
+}
+
+/// Provenance of one load.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LoadRecord {
+    /// Id.
+    pub id: i64,
+    /// File name.
+    pub file_name: String,
+    /// SHA-256 of the file.
+    pub checksum: String,
+    /// Format read.
+    pub format: String,
+    /// Dataset (table id or file stem).
+    pub dataset: String,
+    /// Title.
+    pub title: String,
+    /// Publisher.
+    pub publisher: String,
+    /// Licence.
+    pub licence: String,
+    /// RFC 3339 time of the load.
+    pub loaded_at: String,
+    /// Data rows in the file.
+    pub rows: i64,
+    /// Observations stored.
+    pub observations: i64,
+    /// Regions named.
+    pub regions: i64,
+    /// Boundaries stored.
+    pub boundaries: i64,
+    /// What was not loaded and why.
+    pub notes: Vec<String>,
+}
+
+/// An indicator with where it has data.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IndicatorRecord {
+    /// The indicator.
+    #[serde(flatten)]
+    pub indicator: Indicator,
+    /// Periods with at least one value.
+    pub periods: Vec<i32>,
+    /// Levels with at least one value.
+    pub levels: Vec<Level>,
+}
+
+/// A region in a layout.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RegionRecord {
+    /// Code.
+    pub code: RegionCode,
+    /// Name, when known.
+    pub name: Option<String>,
+    /// Parent, when known.
+    pub parent: Option<RegionCode>,
+    /// Layout year.
+    pub layout: i32,
+}
+
+/// A stored figure.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ObservationRecord {
+    /// Indicator id.
+    pub indicator: String,
+    /// Region.
+    pub region: RegionCode,
+    /// Period.
+    pub period: i32,
+    /// Breakdown cell ("" = total).
+    pub breakdown: String,
+    /// Value.
+    pub value: Option<f64>,
+    /// Lower bound.
+    pub lower: Option<f64>,
+    /// Upper bound.
+    pub upper: Option<f64>,
+    /// Count behind the value.
+    pub n: Option<f64>,
+    /// Status.
+    pub status: ValueStatus,
+    /// The load it came from.
+    pub load_id: i64,
+}
+
+/// A stored boundary (WGS84).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BoundaryRecord {
+    /// Region.
+    pub code: RegionCode,
+    /// Layout year.
+    pub layout: i32,
+    /// Shape.
+    pub geometry: geo::MultiPolygon<f64>,
+}
+
+/// Persistence operations the monitor needs. Implementations are synchronous; async callers
+/// run them on a blocking thread.
+pub trait Store {
+    /// Stores all batches in one transaction. Batches whose checksum is already stored are
+    /// skipped. On error nothing is stored.
+    fn apply_loads(&mut self, batches: &[LoadBatch], loaded_at: &str) -> Result<Vec<LoadOutcome>>;
+    /// Updates indicator metadata from the catalogue (labels, units, directions); indicators not
+    /// yet stored are added, so they show as known-but-empty.
+    fn sync_indicators(&mut self, indicators: &[Indicator]) -> Result<()>;
+    /// Sets parents of regions that have none.
+    fn set_missing_parents(&mut self, parents: &[(RegionCode, i32, RegionCode)]) -> Result<usize>;
+    /// All indicators, with where they have data.
+    fn indicators(&self) -> Result<Vec<IndicatorRecord>>;
+    /// One indicator.
+    fn indicator(&self, id: &str) -> Result<Option<IndicatorRecord>>;
+    /// Regions of a level in a layout year.
+    fn regions(&self, level: Level, layout: i32) -> Result<Vec<RegionRecord>>;
+    /// A region in the layout nearest to the given year (same year, else the latest earlier,
+    /// else the earliest later).
+    fn region(&self, code: &RegionCode, layout: i32) -> Result<Option<RegionRecord>>;
+    /// Layout years stored for a level (from regions and boundaries).
+    fn layouts(&self, level: Level) -> Result<Vec<i32>>;
+    /// Periods with data for a level.
+    fn periods(&self, level: Level) -> Result<Vec<i32>>;
+    /// All figures of an indicator for a level and period (total population only).
+    fn observations(&self, indicator: &str, level: Level, period: i32) -> Result<Vec<ObservationRecord>>;
+    /// All figures of one region in a period (total population only).
+    fn region_observations(&self, code: &RegionCode, period: i32) -> Result<Vec<ObservationRecord>>;
+    /// Boundaries of a level in a layout.
+    fn boundaries(&self, level: Level, layout: i32) -> Result<Vec<BoundaryRecord>>;
+    /// All loads, newest first.
+    fn loads(&self) -> Result<Vec<LoadRecord>>;
+}

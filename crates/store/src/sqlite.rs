@@ -1,0 +1,537 @@
+use std::path::Path;
+
+use kwm_ingest::LoadBatch;
+use kwm_model::{Direction, Indicator, IndicatorId, Level, RegionCode, ValueStatus};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
+
+use crate::{
+    BoundaryRecord, IndicatorRecord, LoadOutcome, LoadRecord, ObservationRecord, RegionRecord,
+    Result, Store, StoreError,
+};
+
+/// Schema migrations, applied in order. Never edit a released one: add a new one.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE loads (
+    id           INTEGER PRIMARY KEY,
+    file_name    TEXT NOT NULL,
+    checksum     TEXT NOT NULL UNIQUE,
+    format       TEXT NOT NULL,
+    dataset      TEXT NOT NULL,
+    title        TEXT NOT NULL,
+    publisher    TEXT NOT NULL,
+    licence      TEXT NOT NULL,
+    loaded_at    TEXT NOT NULL,
+    rows         INTEGER NOT NULL,
+    observations INTEGER NOT NULL,
+    regions      INTEGER NOT NULL,
+    boundaries   INTEGER NOT NULL,
+    notes        TEXT NOT NULL
+);
+CREATE TABLE indicators (
+    id          TEXT PRIMARY KEY,
+    label_nl    TEXT NOT NULL,
+    label_en    TEXT NOT NULL,
+    unit        TEXT NOT NULL,
+    direction   TEXT NOT NULL,
+    source      TEXT NOT NULL,
+    decimals    INTEGER NOT NULL,
+    description TEXT NOT NULL,
+    additive    INTEGER NOT NULL,
+    curated     INTEGER NOT NULL
+);
+CREATE TABLE regions (
+    code   TEXT NOT NULL,
+    layout INTEGER NOT NULL,
+    level  TEXT NOT NULL,
+    name   TEXT,
+    parent TEXT,
+    PRIMARY KEY (code, layout)
+);
+CREATE TABLE boundaries (
+    code     TEXT NOT NULL,
+    layout   INTEGER NOT NULL,
+    level    TEXT NOT NULL,
+    geometry TEXT NOT NULL,
+    load_id  INTEGER NOT NULL REFERENCES loads(id),
+    PRIMARY KEY (code, layout)
+);
+CREATE TABLE observations (
+    indicator TEXT NOT NULL REFERENCES indicators(id),
+    region    TEXT NOT NULL,
+    level     TEXT NOT NULL,
+    period    INTEGER NOT NULL,
+    breakdown TEXT NOT NULL,
+    value     REAL,
+    lower     REAL,
+    upper     REAL,
+    n         REAL,
+    status    TEXT NOT NULL,
+    load_id   INTEGER NOT NULL REFERENCES loads(id),
+    PRIMARY KEY (indicator, region, period, breakdown)
+);
+CREATE INDEX observations_by_level ON observations (indicator, level, period);
+CREATE INDEX observations_by_region ON observations (region, period);
+"#];
+
+/// The embedded SQLite store: one file, no server.
+pub struct SqliteStore {
+    conn: Connection,
+}
+
+fn db(context: &str) -> impl FnOnce(rusqlite::Error) -> StoreError + '_ {
+    move |source| StoreError::Database { context: context.to_string(), source }
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) a store file and applies pending migrations.
+    pub fn open(path: &Path) -> Result<SqliteStore> {
+        let conn = Connection::open(path).map_err(db(&format!("opening {}", path.display())))?;
+        Self::init(conn)
+    }
+
+    /// Opens an existing store read-only (for serving).
+    pub fn open_read_only(path: &Path) -> Result<SqliteStore> {
+        let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+            .map_err(db(&format!("opening {} read-only", path.display())))?;
+        conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(db("setting busy timeout"))?;
+        let store = SqliteStore { conn };
+        let version = store.schema_version()?;
+        if version > MIGRATIONS.len() as i64 {
+            return Err(StoreError::TooNew { found: version, supported: MIGRATIONS.len() as i64 });
+        }
+        Ok(store)
+    }
+
+    /// An in-memory store (tests).
+    pub fn open_in_memory() -> Result<SqliteStore> {
+        Self::init(Connection::open_in_memory().map_err(db("opening in-memory store"))?)
+    }
+
+    fn schema_version(&self) -> Result<i64> {
+        self.conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(db("reading schema version"))
+    }
+
+    fn init(conn: Connection) -> Result<SqliteStore> {
+        conn.execute_batch("PRAGMA foreign_keys = ON;").map_err(db("enabling foreign keys"))?;
+        conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(db("setting busy timeout"))?;
+        let mut store = SqliteStore { conn };
+        let version = store.schema_version()?;
+        let supported = MIGRATIONS.len() as i64;
+        if version > supported {
+            return Err(StoreError::TooNew { found: version, supported });
+        }
+        if version < supported {
+            let tx = store.conn.transaction().map_err(db("starting migration"))?;
+            for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+                tx.execute_batch(sql).map_err(db(&format!("applying migration {}", i + 1)))?;
+            }
+            tx.pragma_update(None, "user_version", supported).map_err(db("recording schema version"))?;
+            tx.commit().map_err(db("committing migrations"))?;
+        }
+        Ok(store)
+    }
+}
+
+fn geometry_to_text(g: &geo::MultiPolygon<f64>) -> String {
+    geojson::Geometry::new(geojson::Value::from(g)).to_string()
+}
+
+fn geometry_from_text(text: &str) -> Result<geo::MultiPolygon<f64>> {
+    let g: geojson::Geometry = text.parse().map_err(|e| StoreError::Corrupt(format!("boundary geometry: {e}")))?;
+    geo::MultiPolygon::<f64>::try_from(g).map_err(|e| StoreError::Corrupt(format!("boundary geometry: {e}")))
+}
+
+fn upsert_indicator(tx: &rusqlite::Transaction<'_>, i: &Indicator) -> Result<()> {
+    // Catalogue (curated) metadata is never overwritten by metadata a file carried.
+    tx.execute(
+        "INSERT INTO indicators (id, label_nl, label_en, unit, direction, source, decimals, description, additive, curated)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+         ON CONFLICT(id) DO UPDATE SET label_nl = excluded.label_nl, label_en = excluded.label_en, unit = excluded.unit,
+           direction = excluded.direction, source = excluded.source, decimals = excluded.decimals,
+           description = excluded.description, additive = excluded.additive, curated = excluded.curated
+         WHERE excluded.curated >= indicators.curated",
+        params![
+            i.id.as_str(), i.label_nl, i.label_en, i.unit, i.direction.as_str(), i.source,
+            i.decimals, i.description, i.additive, i.curated
+        ],
+    )
+    .map_err(db(&format!("storing indicator {}", i.id)))?;
+    Ok(())
+}
+
+fn row_to_indicator(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Indicator, String)> {
+    let id: String = r.get(0)?;
+    let direction: String = r.get(4)?;
+    Ok((
+        Indicator {
+            id: IndicatorId::new(&id).unwrap_or_else(|_| IndicatorId::new("invalid").unwrap()),
+            label_nl: r.get(1)?,
+            label_en: r.get(2)?,
+            unit: r.get(3)?,
+            direction: Direction::parse(&direction).unwrap_or(Direction::Neutral),
+            source: r.get(5)?,
+            decimals: r.get(6)?,
+            description: r.get(7)?,
+            additive: r.get(8)?,
+            curated: r.get(9)?,
+        },
+        id,
+    ))
+}
+
+fn parse_code(s: String) -> Result<RegionCode> {
+    RegionCode::parse(&s).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+fn parse_level(s: &str) -> Result<Level> {
+    s.parse().map_err(StoreError::Corrupt)
+}
+
+impl SqliteStore {
+    fn indicator_coverage(&self, id: &str) -> Result<(Vec<i32>, Vec<Level>)> {
+        let mut periods_stmt = self
+            .conn
+            .prepare_cached("SELECT DISTINCT period FROM observations WHERE indicator = ?1 AND status = 'ok' ORDER BY period")
+            .map_err(db("preparing periods query"))?;
+        let periods = periods_stmt
+            .query_map([id], |r| r.get(0))
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<i32>>>())
+            .map_err(db("reading periods"))?;
+        let mut levels_stmt = self
+            .conn
+            .prepare_cached("SELECT DISTINCT level FROM observations WHERE indicator = ?1 AND status = 'ok'")
+            .map_err(db("preparing levels query"))?;
+        let mut levels = levels_stmt
+            .query_map([id], |r| r.get::<_, String>(0))
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<String>>>())
+            .map_err(db("reading levels"))?
+            .iter()
+            .map(|l| parse_level(l))
+            .collect::<Result<Vec<_>>>()?;
+        levels.sort();
+        Ok((periods, levels))
+    }
+
+    fn query_observations(&self, sql: &str, params: impl rusqlite::Params) -> Result<Vec<ObservationRecord>> {
+        let mut stmt = self.conn.prepare_cached(sql).map_err(db("preparing observations query"))?;
+        let rows = stmt
+            .query_map(params, |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i32>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, Option<f64>>(4)?,
+                    r.get::<_, Option<f64>>(5)?,
+                    r.get::<_, Option<f64>>(6)?,
+                    r.get::<_, Option<f64>>(7)?,
+                    r.get::<_, String>(8)?,
+                    r.get::<_, i64>(9)?,
+                ))
+            })
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+            .map_err(db("reading observations"))?;
+        rows.into_iter()
+            .map(|(indicator, region, period, breakdown, value, lower, upper, n, status, load_id)| {
+                Ok(ObservationRecord {
+                    indicator,
+                    region: parse_code(region)?,
+                    period,
+                    breakdown,
+                    value,
+                    lower,
+                    upper,
+                    n,
+                    status: ValueStatus::parse(&status).ok_or_else(|| StoreError::Corrupt(format!("status '{status}'")))?,
+                    load_id,
+                })
+            })
+            .collect()
+    }
+}
+
+const OBSERVATION_COLUMNS: &str = "indicator, region, period, breakdown, value, lower, upper, n, status, load_id";
+
+impl Store for SqliteStore {
+    fn apply_loads(&mut self, batches: &[LoadBatch], loaded_at: &str) -> Result<Vec<LoadOutcome>> {
+        let tx = self.conn.transaction().map_err(db("starting load transaction"))?;
+        let mut outcomes = Vec::with_capacity(batches.len());
+        for batch in batches {
+            let earlier: Option<(i64, String)> = tx
+                .query_row("SELECT id, loaded_at FROM loads WHERE checksum = ?1", [&batch.checksum], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()
+                .map_err(db("checking checksum"))?;
+            if let Some((load_id, loaded_at)) = earlier {
+                outcomes.push(LoadOutcome::AlreadyLoaded { load_id, loaded_at });
+                continue;
+            }
+            let context = format!("storing {}", batch.file_name);
+            tx.execute(
+                "INSERT INTO loads (file_name, checksum, format, dataset, title, publisher, licence, loaded_at, rows, observations, regions, boundaries, notes)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                params![
+                    batch.file_name,
+                    batch.checksum,
+                    batch.format.map(|f| f.as_str()).unwrap_or(""),
+                    batch.dataset.id,
+                    batch.dataset.title,
+                    batch.dataset.publisher,
+                    batch.dataset.licence,
+                    loaded_at,
+                    batch.rows as i64,
+                    batch.observations.len() as i64,
+                    batch.regions.len() as i64,
+                    batch.boundaries.len() as i64,
+                    serde_json::to_string(&batch.notes).unwrap_or_default(),
+                ],
+            )
+            .map_err(db(&context))?;
+            let load_id = tx.last_insert_rowid();
+            for i in &batch.indicators {
+                upsert_indicator(&tx, i)?;
+            }
+            {
+                let mut stmt = tx
+                    .prepare_cached(
+                        "INSERT INTO regions (code, layout, level, name, parent) VALUES (?1, ?2, ?3, ?4, ?5)
+                         ON CONFLICT(code, layout) DO UPDATE SET name = COALESCE(excluded.name, regions.name),
+                           parent = COALESCE(excluded.parent, regions.parent)",
+                    )
+                    .map_err(db(&context))?;
+                for r in &batch.regions {
+                    stmt.execute(params![
+                        r.code.as_str(),
+                        r.layout,
+                        r.code.level().as_str(),
+                        r.name,
+                        r.parent.as_ref().map(|p| p.as_str())
+                    ])
+                    .map_err(db(&context))?;
+                }
+            }
+            {
+                let mut stmt = tx
+                    .prepare_cached(
+                        "INSERT INTO boundaries (code, layout, level, geometry, load_id) VALUES (?1, ?2, ?3, ?4, ?5)
+                         ON CONFLICT(code, layout) DO UPDATE SET geometry = excluded.geometry, load_id = excluded.load_id",
+                    )
+                    .map_err(db(&context))?;
+                for b in &batch.boundaries {
+                    stmt.execute(params![b.code.as_str(), b.layout, b.code.level().as_str(), geometry_to_text(&b.geometry), load_id])
+                        .map_err(db(&context))?;
+                }
+            }
+            let before: i64 = tx.query_row("SELECT COUNT(*) FROM observations", [], |r| r.get(0)).map_err(db(&context))?;
+            {
+                let mut stmt = tx
+                    .prepare_cached(
+                        "INSERT INTO observations (indicator, region, level, period, breakdown, value, lower, upper, n, status, load_id)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+                         ON CONFLICT(indicator, region, period, breakdown) DO UPDATE SET value = excluded.value,
+                           lower = excluded.lower, upper = excluded.upper, n = excluded.n, status = excluded.status,
+                           load_id = excluded.load_id, level = excluded.level",
+                    )
+                    .map_err(db(&context))?;
+                for o in &batch.observations {
+                    stmt.execute(params![
+                        o.indicator.as_str(),
+                        o.region.as_str(),
+                        o.region.level().as_str(),
+                        o.period.year(),
+                        o.breakdown,
+                        o.value,
+                        o.lower,
+                        o.upper,
+                        o.n,
+                        o.status.as_str(),
+                        load_id
+                    ])
+                    .map_err(db(&context))?;
+                }
+            }
+            let after: i64 = tx.query_row("SELECT COUNT(*) FROM observations", [], |r| r.get(0)).map_err(db(&context))?;
+            let inserted = (after - before) as usize;
+            outcomes.push(LoadOutcome::Loaded { load_id, inserted, replaced: batch.observations.len() - inserted });
+        }
+        tx.commit().map_err(db("committing load"))?;
+        Ok(outcomes)
+    }
+
+    fn sync_indicators(&mut self, indicators: &[Indicator]) -> Result<()> {
+        let tx = self.conn.transaction().map_err(db("starting catalogue sync"))?;
+        for i in indicators {
+            upsert_indicator(&tx, i)?;
+        }
+        tx.commit().map_err(db("committing catalogue sync"))
+    }
+
+    fn set_missing_parents(&mut self, parents: &[(RegionCode, i32, RegionCode)]) -> Result<usize> {
+        let tx = self.conn.transaction().map_err(db("starting parent update"))?;
+        let mut n = 0;
+        {
+            let mut stmt = tx
+                .prepare_cached("UPDATE regions SET parent = ?3 WHERE code = ?1 AND layout = ?2 AND parent IS NULL")
+                .map_err(db("preparing parent update"))?;
+            for (code, layout, parent) in parents {
+                n += stmt.execute(params![code.as_str(), layout, parent.as_str()]).map_err(db("setting parent"))?;
+            }
+        }
+        tx.commit().map_err(db("committing parent update"))?;
+        Ok(n)
+    }
+
+    fn indicators(&self) -> Result<Vec<IndicatorRecord>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id, label_nl, label_en, unit, direction, source, decimals, description, additive, curated FROM indicators ORDER BY curated DESC, source, id")
+            .map_err(db("preparing indicators query"))?;
+        let rows = stmt
+            .query_map([], row_to_indicator)
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+            .map_err(db("reading indicators"))?;
+        rows.into_iter()
+            .map(|(indicator, id)| {
+                let (periods, levels) = self.indicator_coverage(&id)?;
+                Ok(IndicatorRecord { indicator, periods, levels })
+            })
+            .collect()
+    }
+
+    fn indicator(&self, id: &str) -> Result<Option<IndicatorRecord>> {
+        let row = self
+            .conn
+            .query_row(
+                "SELECT id, label_nl, label_en, unit, direction, source, decimals, description, additive, curated FROM indicators WHERE id = ?1",
+                [id],
+                row_to_indicator,
+            )
+            .optional()
+            .map_err(db("reading indicator"))?;
+        match row {
+            None => Ok(None),
+            Some((indicator, id)) => {
+                let (periods, levels) = self.indicator_coverage(&id)?;
+                Ok(Some(IndicatorRecord { indicator, periods, levels }))
+            }
+        }
+    }
+
+    fn regions(&self, level: Level, layout: i32) -> Result<Vec<RegionRecord>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT code, name, parent, layout FROM regions WHERE level = ?1 AND layout = ?2 ORDER BY code")
+            .map_err(db("preparing regions query"))?;
+        let rows = stmt
+            .query_map(params![level.as_str(), layout], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, Option<String>>(2)?, r.get::<_, i32>(3)?))
+            })
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+            .map_err(db("reading regions"))?;
+        rows.into_iter()
+            .map(|(code, name, parent, layout)| {
+                Ok(RegionRecord { code: parse_code(code)?, name, parent: parent.map(parse_code).transpose()?, layout })
+            })
+            .collect()
+    }
+
+    fn region(&self, code: &RegionCode, layout: i32) -> Result<Option<RegionRecord>> {
+        // Nearest layout: the same year, else the latest earlier one, else the earliest later one;
+        // a name or parent missing in that layout is taken from the nearest layout that has it.
+        let row = self
+            .conn
+            .query_row(
+                "SELECT layout,
+                    (SELECT name FROM regions r2 WHERE r2.code = ?1 AND r2.name IS NOT NULL
+                       ORDER BY (r2.layout > ?2), abs(r2.layout - ?2) LIMIT 1),
+                    (SELECT parent FROM regions r3 WHERE r3.code = ?1 AND r3.parent IS NOT NULL
+                       ORDER BY (r3.layout > ?2), abs(r3.layout - ?2) LIMIT 1)
+                 FROM regions WHERE code = ?1 ORDER BY (layout > ?2), abs(layout - ?2) LIMIT 1",
+                params![code.as_str(), layout],
+                |r| Ok((r.get::<_, i32>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, Option<String>>(2)?)),
+            )
+            .optional()
+            .map_err(db("reading region"))?;
+        row.map(|(layout, name, parent)| {
+            Ok(RegionRecord { code: code.clone(), name, parent: parent.map(parse_code).transpose()?, layout })
+        })
+        .transpose()
+    }
+
+    fn layouts(&self, level: Level) -> Result<Vec<i32>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT DISTINCT layout FROM regions WHERE level = ?1 UNION SELECT DISTINCT layout FROM boundaries WHERE level = ?1 ORDER BY 1")
+            .map_err(db("preparing layouts query"))?;
+        stmt.query_map([level.as_str()], |r| r.get(0))
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<i32>>>())
+            .map_err(db("reading layouts"))
+    }
+
+    fn periods(&self, level: Level) -> Result<Vec<i32>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT DISTINCT period FROM observations WHERE level = ?1 ORDER BY period")
+            .map_err(db("preparing periods query"))?;
+        stmt.query_map([level.as_str()], |r| r.get(0))
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<i32>>>())
+            .map_err(db("reading periods"))
+    }
+
+    fn observations(&self, indicator: &str, level: Level, period: i32) -> Result<Vec<ObservationRecord>> {
+        self.query_observations(
+            &format!("SELECT {OBSERVATION_COLUMNS} FROM observations WHERE indicator = ?1 AND level = ?2 AND period = ?3 AND breakdown = '' ORDER BY region"),
+            params![indicator, level.as_str(), period],
+        )
+    }
+
+    fn region_observations(&self, code: &RegionCode, period: i32) -> Result<Vec<ObservationRecord>> {
+        self.query_observations(
+            &format!("SELECT {OBSERVATION_COLUMNS} FROM observations WHERE region = ?1 AND period = ?2 AND breakdown = '' ORDER BY indicator"),
+            params![code.as_str(), period],
+        )
+    }
+
+    fn boundaries(&self, level: Level, layout: i32) -> Result<Vec<BoundaryRecord>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT code, geometry FROM boundaries WHERE level = ?1 AND layout = ?2 ORDER BY code")
+            .map_err(db("preparing boundaries query"))?;
+        let rows = stmt
+            .query_map(params![level.as_str(), layout], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+            .map_err(db("reading boundaries"))?;
+        rows.into_iter()
+            .map(|(code, text)| Ok(BoundaryRecord { code: parse_code(code)?, layout, geometry: geometry_from_text(&text)? }))
+            .collect()
+    }
+
+    fn loads(&self) -> Result<Vec<LoadRecord>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id, file_name, checksum, format, dataset, title, publisher, licence, loaded_at, rows, observations, regions, boundaries, notes FROM loads ORDER BY id DESC")
+            .map_err(db("preparing loads query"))?;
+        stmt.query_map([], |r| {
+            let notes: String = r.get(13)?;
+            Ok(LoadRecord {
+                id: r.get(0)?,
+                file_name: r.get(1)?,
+                checksum: r.get(2)?,
+                format: r.get(3)?,
+                dataset: r.get(4)?,
+                title: r.get(5)?,
+                publisher: r.get(6)?,
+                licence: r.get(7)?,
+                loaded_at: r.get(8)?,
+                rows: r.get(9)?,
+                observations: r.get(10)?,
+                regions: r.get(11)?,
+                boundaries: r.get(12)?,
+                notes: serde_json::from_str(&notes).unwrap_or_default(),
+            })
+        })
+        .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+        .map_err(db("reading loads"))
+    }
+}
