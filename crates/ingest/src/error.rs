@@ -42,6 +42,32 @@ pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
     kwm_model::catalogue::line_col(text, offset)
 }
 
+/// Maps byte offsets to 1-based line numbers. The csv crate's own line counter is off by one
+/// on CRLF files (StatLine writes CRLF), so lines are derived from byte offsets instead.
+pub(crate) struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    /// Indexes the line starts of `text`.
+    pub(crate) fn new(text: &str) -> LineIndex {
+        let mut starts = vec![0];
+        starts.extend(text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i + 1));
+        LineIndex { starts }
+    }
+
+    /// The 1-based line of a record whose csv position is byte `offset`. On CRLF files the csv
+    /// crate reports the record as starting at the `\n` that ends the previous line; such an
+    /// offset belongs to the next line.
+    pub(crate) fn line(&self, offset: u64) -> usize {
+        let mut o = offset as usize;
+        if self.starts.binary_search(&(o + 1)).is_ok() {
+            o += 1;
+        }
+        self.starts.partition_point(|&s| s <= o)
+    }
+}
+
 /// Decodes the file as UTF-8 (dropping a byte-order mark) or says exactly where it is not.
 pub(crate) fn decode_utf8(file: &str, bytes: &[u8]) -> Result<String, IngestError> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);

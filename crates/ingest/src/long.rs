@@ -11,7 +11,7 @@ use kwm_model::catalogue::Catalogue;
 use kwm_model::{Direction, Indicator, IndicatorId, Observation, Period, RegionCode, ValueStatus};
 
 use crate::batch::{Dataset, LoadBatch, RegionRecord};
-use crate::error::IngestError;
+use crate::error::{IngestError, LineIndex};
 use crate::statline::csv_error;
 use crate::ReadOptions;
 
@@ -73,9 +73,10 @@ pub(crate) fn read(file: &str, file_stem: &str, text: &str, catalogue: &Catalogu
     let mut regions: BTreeMap<(RegionCode, i32), ()> = BTreeMap::new();
     let mut unknown = 0usize;
     let mut rows = 0usize;
+    let lines = LineIndex::new(text);
     for result in reader.records() {
-        let record = result.map_err(|e| csv_error(file, header.len(), &e))?;
-        let line = record.position().map_or(0, |p| p.line() as usize);
+        let record = result.map_err(|e| csv_error(file, &lines, &e))?;
+        let line = record.position().map_or(0, |p| lines.line(p.byte()));
         rows += 1;
         let region = RegionCode::parse(&record[c_region])
             .map_err(|e| IngestError::at(file, line, c_region + 1, e.to_string()))?;

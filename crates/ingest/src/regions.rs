@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use kwm_model::{Level, RegionCode};
 
 use crate::batch::{Dataset, LoadBatch, RegionRecord};
-use crate::error::IngestError;
+use crate::error::{IngestError, LineIndex};
 use crate::statline::csv_error;
 use crate::ReadOptions;
 
@@ -80,9 +80,10 @@ pub(crate) fn read(file: &str, file_stem: &str, text: &str, options: &ReadOption
     let mut records: BTreeMap<(RegionCode, i32), RegionRecord> = BTreeMap::new();
     let mut rows = 0;
     let mut abroad = 0;
+    let lines = LineIndex::new(text);
     for result in reader.records() {
-        let record = result.map_err(|e| csv_error(file, header.len(), &e))?;
-        let line = record.position().map_or(0, |p| p.line() as usize);
+        let record = result.map_err(|e| csv_error(file, &lines, &e))?;
+        let line = record.position().map_or(0, |p| lines.line(p.byte()));
         rows += 1;
         let layout = match (layout_col, options.layout) {
             (_, Some(l)) => l,

@@ -17,7 +17,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::batch::{Dataset, LoadBatch, RegionRecord};
-use crate::error::{line_col, IngestError};
+use crate::error::{line_col, IngestError, LineIndex};
 use crate::ReadOptions;
 
 /// Column keys StatLine uses for the region dimension.
@@ -335,20 +335,21 @@ pub(crate) fn read_csv(input: StatlineInput<'_>) -> Result<LoadBatch, IngestErro
         .map(|h| h.trim().to_string())
         .collect();
     let expected = header.len();
+    let lines = LineIndex::new(input.text);
     let mut rows = Vec::new();
     for result in reader.records() {
-        let record = result.map_err(|e| csv_error(file, expected, &e))?;
-        let line = record.position().map_or(0, |p| p.line() as usize);
+        let record = result.map_err(|e| csv_error(file, &lines, &e))?;
+        let line = record.position().map_or(0, |p| lines.line(p.byte()));
         rows.push((RowPos { line, json_column: None }, record.iter().map(str::to_string).collect::<Vec<_>>()));
     }
     process(input, header, rows)
 }
 
-pub(crate) fn csv_error(file: &str, expected: usize, e: &csv::Error) -> IngestError {
+pub(crate) fn csv_error(file: &str, lines: &LineIndex, e: &csv::Error) -> IngestError {
     match e.kind() {
         csv::ErrorKind::UnequalLengths { pos, expected_len, len } => IngestError::at(
             file,
-            pos.as_ref().map_or(0, |p| p.line() as usize),
+            pos.as_ref().map_or(0, |p| lines.line(p.byte())),
             *len as usize,
             format!(
                 "expected {expected_len} fields as in the header, found {len} (truncated row, or a value with an unquoted delimiter?)"
@@ -356,13 +357,13 @@ pub(crate) fn csv_error(file: &str, expected: usize, e: &csv::Error) -> IngestEr
         ),
         csv::ErrorKind::Utf8 { pos, err } => IngestError::at(
             file,
-            pos.as_ref().map_or(0, |p| p.line() as usize),
+            pos.as_ref().map_or(0, |p| lines.line(p.byte())),
             err.field() + 1,
             "expected UTF-8 text (the file looks Latin-1/Windows-1252 encoded; save it as UTF-8)",
         ),
         _ => {
-            let line = e.position().map_or(0, |p| p.line() as usize);
-            IngestError::at(file, line, 1, format!("expected {expected} delimited fields: {e}"))
+            let line = e.position().map_or(0, |p| lines.line(p.byte()));
+            IngestError::at(file, line, 1, format!("expected delimited fields: {e}"))
         }
     }
 }
@@ -535,8 +536,10 @@ fn process(
                     .map(|t| t.decimals)
                     .or_else(|| source.map(|s| s.decimals))
                     .unwrap_or(1);
+                // Counts and areas add up over regions; averages (kWh per dwelling, also
+                // "Absolute" in StatLine) do not, hence the unit list.
                 let additive = topic_meta.is_some_and(|t| {
-                    t.presentation == "Absolute" && t.unit == "aantal" && t.decimals == 0
+                    t.presentation == "Absolute" && matches!(t.unit.as_str(), "aantal" | "ha") && t.decimals == 0
                 });
                 Indicator {
                     id,

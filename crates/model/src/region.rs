@@ -121,6 +121,12 @@ pub enum RegionCodeError {
     },
 }
 
+/// Prefixes of CBS region types the monitor does not model but StatLine tables contain:
+/// COROP regions, landsdelen, veiligheidsregio's, jeugdzorgregio's, arbeidsmarktregio's, and
+/// `CG` (a regional aggregate in the Gezondheidsmonitor). Rows with these are skipped with a
+/// note; any other unknown prefix is a malformed code.
+const OTHER_CBS_TYPES: &[&str] = &["CR", "LD", "VR", "JZ", "AM", "CG"];
+
 fn all_digits(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
 }
@@ -154,7 +160,7 @@ impl RegionCode {
                 Level::Buurt
             }
             "NL" | "PV" | "GG" | "GM" | "WK" | "BU" => return Err(malformed()),
-            p if p.bytes().all(|b| b.is_ascii_uppercase()) && all_upper_alnum(rest) => {
+            p if OTHER_CBS_TYPES.contains(&p) && all_upper_alnum(rest) => {
                 return Err(RegionCodeError::UnsupportedType {
                     prefix: p.to_string(),
                     code: code.to_string(),

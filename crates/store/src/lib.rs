@@ -181,10 +181,16 @@ pub trait Store {
     fn region(&self, code: &RegionCode, layout: i32) -> Result<Option<RegionRecord>>;
     /// Layout years stored for a level (from regions and boundaries).
     fn layouts(&self, level: Level) -> Result<Vec<i32>>;
+    /// Layout years with boundaries for a level.
+    fn boundary_layouts(&self, level: Level) -> Result<Vec<i32>>;
     /// Periods with data for a level.
     fn periods(&self, level: Level) -> Result<Vec<i32>>;
     /// All figures of an indicator for a level and period (total population only).
     fn observations(&self, indicator: &str, level: Level, period: i32) -> Result<Vec<ObservationRecord>>;
+    /// Ids of indicators with at least one stored figure (any status) for a level and period.
+    fn indicator_ids_at(&self, level: Level, period: i32) -> Result<Vec<String>>;
+    /// Periods in which a region has figures.
+    fn region_periods(&self, code: &RegionCode) -> Result<Vec<i32>>;
     /// All figures of one region in a period (total population only).
     fn region_observations(&self, code: &RegionCode, period: i32) -> Result<Vec<ObservationRecord>>;
     /// Boundaries of a level in a layout.

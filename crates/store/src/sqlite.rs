@@ -144,14 +144,18 @@ fn geometry_from_text(text: &str) -> Result<geo::MultiPolygon<f64>> {
 }
 
 fn upsert_indicator(tx: &rusqlite::Transaction<'_>, i: &Indicator) -> Result<()> {
-    // Catalogue (curated) metadata is never overwritten by metadata a file carried.
+    // Catalogue (curated) metadata is never overwritten by metadata a file carried, and rows
+    // that would not change are not touched, so a no-op sync leaves the file byte-identical.
     tx.execute(
         "INSERT INTO indicators (id, label_nl, label_en, unit, direction, source, decimals, description, additive, curated)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
          ON CONFLICT(id) DO UPDATE SET label_nl = excluded.label_nl, label_en = excluded.label_en, unit = excluded.unit,
            direction = excluded.direction, source = excluded.source, decimals = excluded.decimals,
            description = excluded.description, additive = excluded.additive, curated = excluded.curated
-         WHERE excluded.curated >= indicators.curated",
+         WHERE excluded.curated >= indicators.curated
+           AND (label_nl, label_en, unit, direction, source, decimals, description, additive, curated)
+               IS NOT (excluded.label_nl, excluded.label_en, excluded.unit, excluded.direction, excluded.source,
+                       excluded.decimals, excluded.description, excluded.additive, excluded.curated)",
         params![
             i.id.as_str(), i.label_nl, i.label_en, i.unit, i.direction.as_str(), i.source,
             i.decimals, i.description, i.additive, i.curated
@@ -469,6 +473,16 @@ impl Store for SqliteStore {
             .map_err(db("reading layouts"))
     }
 
+    fn boundary_layouts(&self, level: Level) -> Result<Vec<i32>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT DISTINCT layout FROM boundaries WHERE level = ?1 ORDER BY 1")
+            .map_err(db("preparing boundary layouts query"))?;
+        stmt.query_map([level.as_str()], |r| r.get(0))
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<i32>>>())
+            .map_err(db("reading boundary layouts"))
+    }
+
     fn periods(&self, level: Level) -> Result<Vec<i32>> {
         let mut stmt = self
             .conn
@@ -484,6 +498,26 @@ impl Store for SqliteStore {
             &format!("SELECT {OBSERVATION_COLUMNS} FROM observations WHERE indicator = ?1 AND level = ?2 AND period = ?3 AND breakdown = '' ORDER BY region"),
             params![indicator, level.as_str(), period],
         )
+    }
+
+    fn indicator_ids_at(&self, level: Level, period: i32) -> Result<Vec<String>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT DISTINCT indicator FROM observations WHERE level = ?1 AND period = ?2 AND breakdown = '' ORDER BY indicator")
+            .map_err(db("preparing indicator ids query"))?;
+        stmt.query_map(params![level.as_str(), period], |r| r.get(0))
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<String>>>())
+            .map_err(db("reading indicator ids"))
+    }
+
+    fn region_periods(&self, code: &RegionCode) -> Result<Vec<i32>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT DISTINCT period FROM observations WHERE region = ?1 ORDER BY period")
+            .map_err(db("preparing region periods query"))?;
+        stmt.query_map([code.as_str()], |r| r.get(0))
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<i32>>>())
+            .map_err(db("reading region periods"))
     }
 
     fn region_observations(&self, code: &RegionCode, period: i32) -> Result<Vec<ObservationRecord>> {
