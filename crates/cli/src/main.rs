@@ -8,7 +8,11 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "kwm", version, about = "Kwetsbaarheidsmonitor: vulnerability per gemeente, wijk and buurt, over the years")]
+#[command(
+    name = "kwm",
+    version,
+    about = "Kwetsbaarheidsmonitor: vulnerability per gemeente, wijk and buurt, over the years"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -61,16 +65,27 @@ enum Command {
 
 fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
         .with_writer(std::io::stderr)
         .with_target(false)
         .init();
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Demo { addr, db, data, catalogue } => monitor_cmds::demo(&addr, &db, data.as_deref(), &catalogue),
+        Command::Demo {
+            addr,
+            db,
+            data,
+            catalogue,
+        } => monitor_cmds::demo(&addr, &db, data.as_deref(), &catalogue),
         Command::Init { db } => monitor_cmds::init(&db),
         Command::Ingest(args) => monitor_cmds::ingest(&args),
-        Command::Serve { db, addr, catalogue } => monitor_cmds::serve(&db, &addr, &catalogue),
+        Command::Serve {
+            db,
+            addr,
+            catalogue,
+        } => monitor_cmds::serve(&db, &addr, &catalogue),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

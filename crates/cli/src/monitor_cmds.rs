@@ -69,9 +69,16 @@ fn print_report(report: &IngestReport) {
     for f in &report.files {
         match &f.outcome {
             LoadOutcome::AlreadyLoaded { load_id, loaded_at } => {
-                println!("{}: already loaded (load {load_id}, {loaded_at}); nothing changed", f.file_name);
+                println!(
+                    "{}: already loaded (load {load_id}, {loaded_at}); nothing changed",
+                    f.file_name
+                );
             }
-            LoadOutcome::Loaded { load_id, inserted, replaced } => {
+            LoadOutcome::Loaded {
+                load_id,
+                inserted,
+                replaced,
+            } => {
                 println!(
                     "{}: loaded as {} (load {load_id}) — dataset {}, {} rows, {} observations ({inserted} new, {replaced} replaced), {} regions, {} boundaries, {} indicators, periods [{}], levels [{}]",
                     f.file_name,
@@ -92,12 +99,21 @@ fn print_report(report: &IngestReport) {
         }
     }
     if report.parents_derived > 0 {
-        println!("derived the province of {} gemeente(n) from boundaries or other layouts", report.parents_derived);
+        println!(
+            "derived the province of {} gemeente(n) from boundaries or other layouts",
+            report.parents_derived
+        );
     }
 }
 
-fn run_ingest(db: &Path, files: &[PathBuf], options: &ReadOptions, catalogue: &CatalogueArg) -> anyhow::Result<IngestReport> {
-    let (catalogue, _) = kwm_monitor::catalogue::resolve(catalogue.catalogue.as_deref()).map_err(explain)?;
+fn run_ingest(
+    db: &Path,
+    files: &[PathBuf],
+    options: &ReadOptions,
+    catalogue: &CatalogueArg,
+) -> anyhow::Result<IngestReport> {
+    let (catalogue, _) =
+        kwm_monitor::catalogue::resolve(catalogue.catalogue.as_deref()).map_err(explain)?;
     let mut store = open_store(db)?;
     let spinner = indicatif::ProgressBar::new_spinner();
     spinner.set_message(format!("loading {} file(s)", files.len()));
@@ -143,12 +159,17 @@ const DEMO_FILES: &[&str] = &[
 fn demo_data_dir(data: Option<&Path>) -> anyhow::Result<PathBuf> {
     let candidates: Vec<PathBuf> = match data {
         Some(d) => vec![d.to_path_buf()],
-        None => vec![PathBuf::from("data"), Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data")],
+        None => vec![
+            PathBuf::from("data"),
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data"),
+        ],
     };
     candidates
         .into_iter()
         .find(|d| d.join(DEMO_FILES[0]).exists())
-        .ok_or_else(|| anyhow!("demo data not found: run from the repository root or pass --data DIR"))
+        .ok_or_else(|| {
+            anyhow!("demo data not found: run from the repository root or pass --data DIR")
+        })
 }
 
 /// The demo file list, for tests and the README.
@@ -157,11 +178,20 @@ pub fn demo_files(dir: &Path) -> Vec<PathBuf> {
 }
 
 /// `kwm demo`
-pub fn demo(addr: &str, db: &Path, data: Option<&Path>, catalogue: &CatalogueArg) -> anyhow::Result<()> {
+pub fn demo(
+    addr: &str,
+    db: &Path,
+    data: Option<&Path>,
+    catalogue: &CatalogueArg,
+) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let dir = demo_data_dir(data)?;
     let report = run_ingest(db, &demo_files(&dir), &ReadOptions::default(), catalogue)?;
-    let loaded = report.files.iter().filter(|f| matches!(f.outcome, LoadOutcome::Loaded { .. })).count();
+    let loaded = report
+        .files
+        .iter()
+        .filter(|f| matches!(f.outcome, LoadOutcome::Loaded { .. }))
+        .count();
     println!(
         "demo store {}: {loaded} file(s) loaded, {} already present ({:.1} s)",
         db.display(),
@@ -174,19 +204,31 @@ pub fn demo(addr: &str, db: &Path, data: Option<&Path>, catalogue: &CatalogueArg
 /// `kwm serve`
 pub fn serve(db: &Path, addr: &str, catalogue: &CatalogueArg) -> anyhow::Result<()> {
     if !db.exists() {
-        return Err(anyhow!("store {} does not exist; create it with `kwm init --db {}` or `kwm ingest`", db.display(), db.display()));
+        return Err(anyhow!(
+            "store {} does not exist; create it with `kwm init --db {}` or `kwm ingest`",
+            db.display(),
+            db.display()
+        ));
     }
-    let (catalogue, source) = kwm_monitor::catalogue::resolve(catalogue.catalogue.as_deref()).map_err(explain)?;
+    let (catalogue, source) =
+        kwm_monitor::catalogue::resolve(catalogue.catalogue.as_deref()).map_err(explain)?;
     {
         // Labels, units and directions follow the catalogue the server runs with.
         let mut store = open_store(db)?;
         kwm_monitor::ingest::sync_catalogue(&mut store, &catalogue).map_err(explain)?;
     }
     let state = kwm_server::AppState::new(db.to_path_buf(), catalogue, source);
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
-        println!("Kwetsbaarheidsmonitor: http://{}/  (Ctrl-C stops)", listener.local_addr()?);
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("cannot listen on {addr}"))?;
+        println!(
+            "Kwetsbaarheidsmonitor: http://{}/  (Ctrl-C stops)",
+            listener.local_addr()?
+        );
         kwm_server::serve(listener, state).await?;
         Ok(())
     })

@@ -42,7 +42,15 @@ pub fn percent_rank_inc(values: &[Option<f64>]) -> Vec<Option<f64>> {
     let n = ranks.iter().flatten().count();
     ranks
         .into_iter()
-        .map(|r| r.map(|r| if n > 1 { (r - 1) as f64 / (n - 1) as f64 } else { 0.0 }))
+        .map(|r| {
+            r.map(|r| {
+                if n > 1 {
+                    (r - 1) as f64 / (n - 1) as f64
+                } else {
+                    0.0
+                }
+            })
+        })
         .collect()
 }
 
@@ -56,7 +64,11 @@ pub fn round_half_away(value: f64, decimals: u32) -> f64 {
     let formatted = format!("{:.14e}", value.abs());
     let (mantissa, exponent) = formatted.split_once('e').expect("exponent form");
     let exponent: i32 = exponent.parse().expect("integer exponent");
-    let digits: Vec<u64> = mantissa.bytes().filter(u8::is_ascii_digit).map(|b| u64::from(b - b'0')).collect();
+    let digits: Vec<u64> = mantissa
+        .bytes()
+        .filter(u8::is_ascii_digit)
+        .map(|b| u64::from(b - b'0'))
+        .collect();
     // value = 0.d1 d2 … d15 × 10^(exponent + 1); keep this many leading digits:
     let keep = exponent + 1 + decimals as i32;
     if keep < 0 {
@@ -76,10 +88,21 @@ pub fn round_half_away(value: f64, decimals: u32) -> f64 {
 /// Ranks with 1 = least favourable region: for "higher is worse" the highest value, for
 /// "higher is better" the lowest, for neutral indicators the highest. Ties share the best
 /// (lowest) rank number, like sports tables.
-pub fn ranks_unfavourable_first(values: &[Option<f64>], direction: Direction) -> Vec<Option<usize>> {
+pub fn ranks_unfavourable_first(
+    values: &[Option<f64>],
+    direction: Direction,
+) -> Vec<Option<usize>> {
     let aligned: Vec<Option<f64>> = values
         .iter()
-        .map(|v| v.map(|x| if direction == Direction::HigherIsBetter { x } else { -x }))
+        .map(|v| {
+            v.map(|x| {
+                if direction == Direction::HigherIsBetter {
+                    x
+                } else {
+                    -x
+                }
+            })
+        })
         .collect();
     min_ranks_ascending(&aligned)
 }
@@ -111,8 +134,14 @@ mod tests {
     #[test]
     fn unfavourable_first_follows_direction() {
         let v = [Some(5.0), Some(9.0), Some(1.0)];
-        assert_eq!(ranks_unfavourable_first(&v, Direction::HigherIsWorse), vec![Some(2), Some(1), Some(3)]);
-        assert_eq!(ranks_unfavourable_first(&v, Direction::HigherIsBetter), vec![Some(2), Some(3), Some(1)]);
+        assert_eq!(
+            ranks_unfavourable_first(&v, Direction::HigherIsWorse),
+            vec![Some(2), Some(1), Some(3)]
+        );
+        assert_eq!(
+            ranks_unfavourable_first(&v, Direction::HigherIsBetter),
+            vec![Some(2), Some(3), Some(1)]
+        );
     }
 
     proptest! {

@@ -31,7 +31,11 @@ impl IngestError {
 
 impl fmt::Display for IngestError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.message)
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.file, self.line, self.column, self.message
+        )
     }
 }
 
@@ -52,7 +56,12 @@ impl LineIndex {
     /// Indexes the line starts of `text`.
     pub(crate) fn new(text: &str) -> LineIndex {
         let mut starts = vec![0];
-        starts.extend(text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i + 1));
+        starts.extend(
+            text.bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
         LineIndex { starts }
     }
 
@@ -102,7 +111,10 @@ mod tests {
     fn latin1_bytes_are_located() {
         let err = decode_utf8("f.csv", b"a;b\nGM0363;Caf\xe9\n").unwrap_err();
         assert_eq!((err.line, err.column), (2, 11));
-        assert!(err.message.contains("0xE9") && err.message.contains("Latin-1"), "{err}");
+        assert!(
+            err.message.contains("0xE9") && err.message.contains("Latin-1"),
+            "{err}"
+        );
     }
 
     #[test]

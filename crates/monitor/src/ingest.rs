@@ -51,7 +51,11 @@ pub struct IngestReport {
 
 fn report(batch: &LoadBatch, outcome: LoadOutcome) -> FileReport {
     let periods: BTreeSet<i32> = batch.observations.iter().map(|o| o.period.year()).collect();
-    let mut levels: BTreeSet<Level> = batch.observations.iter().map(|o| o.region.level()).collect();
+    let mut levels: BTreeSet<Level> = batch
+        .observations
+        .iter()
+        .map(|o| o.region.level())
+        .collect();
     levels.extend(batch.boundaries.iter().map(|b| b.code.level()));
     levels.extend(batch.regions.iter().map(|r| r.code.level()));
     FileReport {
@@ -85,7 +89,11 @@ pub fn ingest_files(
     sync_catalogue(store, catalogue)?;
     let parents_derived = derive_parents(store)?;
     Ok(IngestReport {
-        files: batches.iter().zip(outcomes).map(|(b, o)| report(b, o)).collect(),
+        files: batches
+            .iter()
+            .zip(outcomes)
+            .map(|(b, o)| report(b, o))
+            .collect(),
         parents_derived,
     })
 }
@@ -93,7 +101,11 @@ pub fn ingest_files(
 /// Writes the catalogue's indicator metadata into the store, so labels, units and directions
 /// follow the catalogue even for data loaded before it was edited.
 pub fn sync_catalogue(store: &mut dyn Store, catalogue: &Catalogue) -> Result<(), MonitorError> {
-    let indicators: Vec<_> = catalogue.indicators.iter().map(|c| c.indicator.clone()).collect();
+    let indicators: Vec<_> = catalogue
+        .indicators
+        .iter()
+        .map(|c| c.indicator.clone())
+        .collect();
     store.sync_indicators(&indicators)?;
     Ok(())
 }
@@ -129,9 +141,19 @@ pub fn derive_parents(store: &mut dyn Store) -> Result<usize, MonitorError> {
             continue;
         }
         let shapes = store.boundaries(Level::Gemeente, layout)?;
-        let (codes, geoms): (Vec<_>, Vec<_>) = shapes.into_iter().filter(|b| still.contains(&b.code)).map(|b| (b.code, b.geometry)).unzip();
+        let (codes, geoms): (Vec<_>, Vec<_>) = shapes
+            .into_iter()
+            .filter(|b| still.contains(&b.code))
+            .map(|b| (b.code, b.geometry))
+            .unzip();
         let province_geoms: Vec<_> = provinces.iter().map(|p| p.geometry.clone()).collect();
-        for (code, parent) in codes.into_iter().zip(kwm_engine::geometry::containing_parent(&geoms, &province_geoms)) {
+        for (code, parent) in codes
+            .into_iter()
+            .zip(kwm_engine::geometry::containing_parent(
+                &geoms,
+                &province_geoms,
+            ))
+        {
             if let Some(i) = parent {
                 updates.push((code, layout, provinces[i].code.clone()));
             }

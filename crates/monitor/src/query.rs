@@ -26,7 +26,9 @@ pub fn parse_level(raw: &str) -> Result<Level, MonitorError> {
 pub fn parse_period(raw: &str) -> Result<i32, MonitorError> {
     kwm_model::Period::parse(raw)
         .map(|p| p.year())
-        .ok_or_else(|| MonitorError::BadRequest(format!("expected a period like 2024, found '{raw}'")))
+        .ok_or_else(|| {
+            MonitorError::BadRequest(format!("expected a period like 2024, found '{raw}'"))
+        })
 }
 
 /// Parses a region code parameter.
@@ -36,7 +38,11 @@ pub fn parse_region(raw: &str) -> Result<RegionCode, MonitorError> {
 
 /// The layout to use for a level and period: the period's own layout when stored, else the
 /// latest earlier one, else the earliest later one.
-pub fn layout_for(store: &dyn Store, level: Level, period: i32) -> Result<Option<i32>, MonitorError> {
+pub fn layout_for(
+    store: &dyn Store,
+    level: Level,
+    period: i32,
+) -> Result<Option<i32>, MonitorError> {
     let layouts = store.layouts(level)?;
     Ok(layouts
         .iter()
@@ -101,42 +107,75 @@ pub struct IndicatorTable {
     pub classes: Option<Classes>,
 }
 
-fn national_value(store: &dyn Store, indicator: &IndicatorRecord, level: Level, period: i32, rows: &[TableRow]) -> Result<Option<NationalValue>, MonitorError> {
+fn national_value(
+    store: &dyn Store,
+    indicator: &IndicatorRecord,
+    level: Level,
+    period: i32,
+    rows: &[TableRow],
+) -> Result<Option<NationalValue>, MonitorError> {
     let land = store.observations(indicator.indicator.id.as_str(), Level::Land, period)?;
     if let Some(v) = land.iter().find_map(|o| o.value) {
-        return Ok(Some(NationalValue { value: v, derived: false }));
+        return Ok(Some(NationalValue {
+            value: v,
+            derived: false,
+        }));
     }
     // Only counts add up, and only the gemeenten partition the country.
     if indicator.indicator.additive && level == Level::Gemeente {
         let values: Vec<Option<f64>> = rows.iter().map(|r| r.value).collect();
-        return Ok(kwm_engine::aggregate::complete_sum(&values).map(|value| NationalValue { value, derived: true }));
+        return Ok(
+            kwm_engine::aggregate::complete_sum(&values).map(|value| NationalValue {
+                value,
+                derived: true,
+            }),
+        );
     }
     Ok(None)
 }
 
 fn indicator_or_404(store: &dyn Store, id: &str) -> Result<IndicatorRecord, MonitorError> {
-    store.indicator(id)?.ok_or_else(|| MonitorError::NotFound(format!("unknown indicator '{id}'")))
+    store
+        .indicator(id)?
+        .ok_or_else(|| MonitorError::NotFound(format!("unknown indicator '{id}'")))
 }
 
 /// The figures of one indicator for a level and period, with ranks, percentiles and classes.
 /// `period` defaults to the latest period with data for that level.
-pub fn indicator_table(store: &dyn Store, indicator_id: &str, level: Level, period: Option<i32>) -> Result<IndicatorTable, MonitorError> {
+pub fn indicator_table(
+    store: &dyn Store,
+    indicator_id: &str,
+    level: Level,
+    period: Option<i32>,
+) -> Result<IndicatorTable, MonitorError> {
     let indicator = indicator_or_404(store, indicator_id)?;
     if !indicator.levels.contains(&level) {
         return Err(MonitorError::NotFound(format!(
             "indicator '{indicator_id}' has no figures at level {level} (it has: {})",
-            indicator.levels.iter().map(|l| l.as_str()).collect::<Vec<_>>().join(", ")
+            indicator
+                .levels
+                .iter()
+                .map(|l| l.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         )));
     }
     let period = match period {
         Some(p) => p,
-        None => *indicator.periods.last().ok_or_else(|| MonitorError::NotFound(format!("indicator '{indicator_id}' has no figures")))?,
+        None => *indicator.periods.last().ok_or_else(|| {
+            MonitorError::NotFound(format!("indicator '{indicator_id}' has no figures"))
+        })?,
     };
     let observations = store.observations(indicator_id, level, period)?;
     if observations.is_empty() {
         return Err(MonitorError::NotFound(format!(
             "indicator '{indicator_id}' has no figures for {level} in {period} (periods: {})",
-            indicator.periods.iter().map(i32::to_string).collect::<Vec<_>>().join(", ")
+            indicator
+                .periods
+                .iter()
+                .map(i32::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
         )));
     }
     let layout = layout_for(store, level, period)?;
@@ -144,7 +183,8 @@ pub fn indicator_table(store: &dyn Store, indicator_id: &str, level: Level, peri
         Some(l) => store.regions(level, l)?,
         None => Vec::new(),
     };
-    let mut by_code: HashMap<RegionCode, &ObservationRecord> = observations.iter().map(|o| (o.region.clone(), o)).collect();
+    let mut by_code: HashMap<RegionCode, &ObservationRecord> =
+        observations.iter().map(|o| (o.region.clone(), o)).collect();
     let mut rows: Vec<TableRow> = Vec::with_capacity(regions.len().max(observations.len()));
     let decimals = u32::from(indicator.indicator.decimals);
     let mut push = |code: RegionCode, name: Option<String>, o: Option<&ObservationRecord>| {
@@ -152,7 +192,9 @@ pub fn indicator_table(store: &dyn Store, indicator_id: &str, level: Level, peri
             code,
             name,
             value: o.and_then(|o| o.value),
-            shown: o.and_then(|o| o.value).map(|v| round_half_away(v, decimals)),
+            shown: o
+                .and_then(|o| o.value)
+                .map(|v| round_half_away(v, decimals)),
             lower: o.and_then(|o| o.lower),
             upper: o.and_then(|o| o.upper),
             status: o.map_or(ValueStatus::Missing, |o| o.status),
@@ -188,7 +230,16 @@ pub fn indicator_table(store: &dyn Store, indicator_id: &str, level: Level, peri
         };
     }
     let national = national_value(store, &indicator, level, period, &rows)?;
-    Ok(IndicatorTable { ranked: present.len(), indicator, level, period, layout, rows, national, classes })
+    Ok(IndicatorTable {
+        ranked: present.len(),
+        indicator,
+        level,
+        period,
+        layout,
+        rows,
+        national,
+        classes,
+    })
 }
 
 /// A region's identity as the profile shows it.
@@ -233,7 +284,11 @@ pub struct RegionProfile {
 /// The profile of a region: all indicators with figures at its level in the period, with the
 /// region's value, the national value, its rank and percentile, or why the value is absent.
 /// `period` defaults to the latest period with figures for the region.
-pub fn region_profile(store: &dyn Store, code: &RegionCode, period: Option<i32>) -> Result<RegionProfile, MonitorError> {
+pub fn region_profile(
+    store: &dyn Store,
+    code: &RegionCode,
+    period: Option<i32>,
+) -> Result<RegionProfile, MonitorError> {
     let periods = store.region_periods(code)?;
     let known = store.region(code, period.or(periods.last().copied()).unwrap_or(9999))?;
     if known.is_none() && periods.is_empty() {
@@ -243,14 +298,20 @@ pub fn region_profile(store: &dyn Store, code: &RegionCode, period: Option<i32>)
         if !periods.contains(&p) && !periods.is_empty() {
             return Err(MonitorError::NotFound(format!(
                 "region '{code}' has no figures for {p} (periods: {})",
-                periods.iter().map(i32::to_string).collect::<Vec<_>>().join(", ")
+                periods
+                    .iter()
+                    .map(i32::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )));
         }
     }
     let period = period.or(periods.last().copied());
     let parent = match known.as_ref().and_then(|r| r.parent.clone()) {
         Some(p) => {
-            let name = store.region(&p, known.as_ref().map_or(9999, |r| r.layout))?.and_then(|r| r.name);
+            let name = store
+                .region(&p, known.as_ref().map_or(9999, |r| r.layout))?
+                .and_then(|r| r.name);
             Some((p, name))
         }
         None => None,
@@ -265,31 +326,58 @@ pub fn region_profile(store: &dyn Store, code: &RegionCode, period: Option<i32>)
     if let Some(period) = period {
         for id in store.indicator_ids_at(code.level(), period)? {
             let table = indicator_table(store, &id, code.level(), Some(period))?;
-            let row = table.rows.iter().find(|r| &r.code == code).cloned().unwrap_or(TableRow {
-                code: code.clone(),
-                name: region.name.clone(),
-                value: None,
-                shown: None,
-                lower: None,
-                upper: None,
-                status: ValueStatus::Missing,
-                rank: None,
-                percentile: None,
-                class: None,
+            let row = table
+                .rows
+                .iter()
+                .find(|r| &r.code == code)
+                .cloned()
+                .unwrap_or(TableRow {
+                    code: code.clone(),
+                    name: region.name.clone(),
+                    value: None,
+                    shown: None,
+                    lower: None,
+                    upper: None,
+                    status: ValueStatus::Missing,
+                    rank: None,
+                    percentile: None,
+                    class: None,
+                });
+            rows.push(ProfileRow {
+                indicator: table.indicator,
+                row,
+                ranked: table.ranked,
+                national: table.national,
             });
-            rows.push(ProfileRow { indicator: table.indicator, row, ranked: table.ranked, national: table.national });
         }
     }
     // Curated indicators first, then by source and label.
     rows.sort_by(|a, b| {
-        (!a.indicator.indicator.curated, &a.indicator.indicator.source, &a.indicator.indicator.label_nl)
-            .cmp(&(!b.indicator.indicator.curated, &b.indicator.indicator.source, &b.indicator.indicator.label_nl))
+        (
+            !a.indicator.indicator.curated,
+            &a.indicator.indicator.source,
+            &a.indicator.indicator.label_nl,
+        )
+            .cmp(&(
+                !b.indicator.indicator.curated,
+                &b.indicator.indicator.source,
+                &b.indicator.indicator.label_nl,
+            ))
     });
-    Ok(RegionProfile { region, period, periods, rows })
+    Ok(RegionProfile {
+        region,
+        period,
+        periods,
+        rows,
+    })
 }
 
 /// Regions of a level in the layout for a period (default: the latest layout).
-pub fn regions(store: &dyn Store, level: Level, period: Option<i32>) -> Result<(i32, Vec<RegionRecord>), MonitorError> {
+pub fn regions(
+    store: &dyn Store,
+    level: Level,
+    period: Option<i32>,
+) -> Result<(i32, Vec<RegionRecord>), MonitorError> {
     let layout = match period {
         Some(p) => layout_for(store, level, p)?,
         None => store.layouts(level)?.last().copied(),
@@ -300,12 +388,25 @@ pub fn regions(store: &dyn Store, level: Level, period: Option<i32>) -> Result<(
 
 /// The boundary layout to draw a table of `layout` on: the same year when boundaries exist for
 /// it, else the latest earlier one, else the earliest later one. `None` when no boundaries.
-pub fn map_layout_for(store: &dyn Store, level: Level, layout: i32) -> Result<Option<i32>, MonitorError> {
+pub fn map_layout_for(
+    store: &dyn Store,
+    level: Level,
+    layout: i32,
+) -> Result<Option<i32>, MonitorError> {
     let layouts = store.boundary_layouts(level)?;
-    Ok(layouts.iter().copied().filter(|&l| l <= layout).max().or_else(|| layouts.first().copied()))
+    Ok(layouts
+        .iter()
+        .copied()
+        .filter(|&l| l <= layout)
+        .max()
+        .or_else(|| layouts.first().copied()))
 }
 
 /// Boundaries of a level in the layout for a period.
-pub fn map_shapes(store: &dyn Store, level: Level, layout: i32) -> Result<Vec<BoundaryRecord>, MonitorError> {
+pub fn map_shapes(
+    store: &dyn Store,
+    level: Level,
+    layout: i32,
+) -> Result<Vec<BoundaryRecord>, MonitorError> {
     Ok(store.boundaries(level, layout)?)
 }

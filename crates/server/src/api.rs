@@ -23,7 +23,8 @@ struct Checked(HashMap<String, String>);
 
 impl Checked {
     fn new(params: Params, allowed: &[&str]) -> Result<Checked, ApiError> {
-        let Query(map) = params.map_err(|e| ApiError::bad_request(format!("malformed query string: {e}")))?;
+        let Query(map) =
+            params.map_err(|e| ApiError::bad_request(format!("malformed query string: {e}")))?;
         if let Some(unknown) = map.keys().find(|k| !allowed.contains(&k.as_str())) {
             return Err(ApiError::bad_request(format!(
                 "unknown parameter '{unknown}'; allowed: {}",
@@ -38,7 +39,9 @@ impl Checked {
     }
 
     fn required(&self, name: &str) -> Result<&str, ApiError> {
-        self.get(name).filter(|v| !v.is_empty()).ok_or_else(|| ApiError::bad_request(format!("parameter '{name}' is required")))
+        self.get(name)
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| ApiError::bad_request(format!("parameter '{name}' is required")))
     }
 
     fn level(&self) -> Result<Level, ApiError> {
@@ -49,14 +52,19 @@ impl Checked {
     }
 
     fn period(&self) -> Result<Option<i32>, ApiError> {
-        self.get("period").map(query::parse_period).transpose().map_err(ApiError::from)
+        self.get("period")
+            .map(query::parse_period)
+            .transpose()
+            .map_err(ApiError::from)
     }
 
     fn csv(&self) -> Result<bool, ApiError> {
         match self.get("format") {
             None | Some("json") => Ok(false),
             Some("csv") => Ok(true),
-            Some(other) => Err(ApiError::bad_request(format!("expected format json or csv, found '{other}'"))),
+            Some(other) => Err(ApiError::bad_request(format!(
+                "expected format json or csv, found '{other}'"
+            ))),
         }
     }
 }
@@ -71,7 +79,10 @@ fn csv_response(filename: &str, header_row: &[&str], rows: Vec<Vec<String>>) -> 
     (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{filename}\"")),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
         ],
         body,
     )
@@ -110,7 +121,10 @@ impl From<&IndicatorRecord> for IndicatorDto {
         let i = &r.indicator;
         IndicatorDto {
             id: i.id.to_string(),
-            label: Label { nl: i.label_nl.clone(), en: i.label_en.clone() },
+            label: Label {
+                nl: i.label_nl.clone(),
+                en: i.label_en.clone(),
+            },
             unit: i.unit.clone(),
             direction: i.direction.as_str(),
             source: i.source.clone(),
@@ -127,11 +141,16 @@ impl From<&IndicatorRecord> for IndicatorDto {
 /// `GET /healthz`
 pub async fn healthz(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
     let loads = state.query(|store| Ok(store.loads()?.len())).await?;
-    Ok(Json(serde_json::json!({ "status": "ok", "loads": loads, "catalogue": state.catalogue().version })))
+    Ok(Json(
+        serde_json::json!({ "status": "ok", "loads": loads, "catalogue": state.catalogue().version }),
+    ))
 }
 
 /// `GET /api/indicators`
-pub async fn indicators(State(state): State<AppState>, params: Params) -> Result<Response, ApiError> {
+pub async fn indicators(
+    State(state): State<AppState>,
+    params: Params,
+) -> Result<Response, ApiError> {
     let p = Checked::new(params, &["format"])?;
     let records = state.query(|store| Ok(store.indicators()?)).await?;
     let dtos: Vec<IndicatorDto> = records.iter().map(IndicatorDto::from).collect();
@@ -140,12 +159,35 @@ pub async fn indicators(State(state): State<AppState>, params: Params) -> Result
             .iter()
             .map(|d| {
                 vec![
-                    d.id.clone(), d.label.nl.clone(), d.label.en.clone(), d.unit.clone(), d.direction.to_string(),
-                    d.source.clone(), d.periods.iter().map(i32::to_string).collect::<Vec<_>>().join(" "), d.levels.join(" "),
+                    d.id.clone(),
+                    d.label.nl.clone(),
+                    d.label.en.clone(),
+                    d.unit.clone(),
+                    d.direction.to_string(),
+                    d.source.clone(),
+                    d.periods
+                        .iter()
+                        .map(i32::to_string)
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                    d.levels.join(" "),
                 ]
             })
             .collect();
-        return Ok(csv_response("indicators.csv", &["id", "label_nl", "label_en", "unit", "direction", "source", "periods", "levels"], rows));
+        return Ok(csv_response(
+            "indicators.csv",
+            &[
+                "id",
+                "label_nl",
+                "label_en",
+                "unit",
+                "direction",
+                "source",
+                "periods",
+                "levels",
+            ],
+            rows,
+        ));
     }
     Ok(Json(dtos).into_response())
 }
@@ -159,7 +201,11 @@ struct RegionDto {
 
 impl From<&RegionRecord> for RegionDto {
     fn from(r: &RegionRecord) -> Self {
-        RegionDto { code: r.code.to_string(), name: r.name.clone(), parent: r.parent.as_ref().map(ToString::to_string) }
+        RegionDto {
+            code: r.code.to_string(),
+            name: r.name.clone(),
+            parent: r.parent.as_ref().map(ToString::to_string),
+        }
     }
 }
 
@@ -167,13 +213,28 @@ impl From<&RegionRecord> for RegionDto {
 pub async fn regions(State(state): State<AppState>, params: Params) -> Result<Response, ApiError> {
     let p = Checked::new(params, &["level", "period", "format"])?;
     let (level, period, csv) = (p.level()?, p.period()?, p.csv()?);
-    let (layout, regions) = state.query(move |store| query::regions(store, level, period)).await?;
+    let (layout, regions) = state
+        .query(move |store| query::regions(store, level, period))
+        .await?;
     if csv {
         let rows = regions
             .iter()
-            .map(|r| vec![r.code.to_string(), r.name.clone().unwrap_or_default(), r.parent.as_ref().map(ToString::to_string).unwrap_or_default()])
+            .map(|r| {
+                vec![
+                    r.code.to_string(),
+                    r.name.clone().unwrap_or_default(),
+                    r.parent
+                        .as_ref()
+                        .map(ToString::to_string)
+                        .unwrap_or_default(),
+                ]
+            })
             .collect();
-        return Ok(csv_response(&format!("regions_{level}_{layout}.csv"), &["code", "name", "parent"], rows));
+        return Ok(csv_response(
+            &format!("regions_{level}_{layout}.csv"),
+            &["code", "name", "parent"],
+            rows,
+        ));
     }
     Ok(Json(serde_json::json!({
         "level": level.as_str(),
@@ -190,7 +251,10 @@ struct NationalDto {
 }
 
 fn national(n: &Option<NationalValue>) -> Option<NationalDto> {
-    n.as_ref().map(|n| NationalDto { value: n.value, derived: n.derived })
+    n.as_ref().map(|n| NationalDto {
+        value: n.value,
+        derived: n.derived,
+    })
 }
 
 #[derive(Serialize)]
@@ -215,7 +279,9 @@ impl From<&TableRow> for ObservationDto {
             upper: r.upper,
             status: r.status.as_str(),
             rank: r.rank,
-            percentile: r.percentile.map(|p| kwm_engine::rank::round_half_away(p, 1)),
+            percentile: r
+                .percentile
+                .map(|p| kwm_engine::rank::round_half_away(p, 1)),
         }
     }
 }
@@ -236,26 +302,50 @@ fn table_json(t: &IndicatorTable) -> serde_json::Value {
 }
 
 /// `GET /api/observations?indicator=&level=&period=`
-pub async fn observations(State(state): State<AppState>, params: Params) -> Result<Response, ApiError> {
+pub async fn observations(
+    State(state): State<AppState>,
+    params: Params,
+) -> Result<Response, ApiError> {
     let p = Checked::new(params, &["indicator", "level", "period", "format"])?;
     let indicator = p.required("indicator")?.to_string();
     let (level, period, csv) = (p.level()?, p.period()?, p.csv()?);
-    let table = state.query(move |store| query::indicator_table(store, &indicator, level, period)).await?;
+    let table = state
+        .query(move |store| query::indicator_table(store, &indicator, level, period))
+        .await?;
     if csv {
         let rows = table
             .rows
             .iter()
             .map(|r| {
                 vec![
-                    r.code.to_string(), r.name.clone().unwrap_or_default(), opt(r.value), opt(r.lower), opt(r.upper),
-                    r.status.as_str().to_string(), r.rank.map(|x| x.to_string()).unwrap_or_default(),
-                    opt(r.percentile.map(|p| kwm_engine::rank::round_half_away(p, 1))),
+                    r.code.to_string(),
+                    r.name.clone().unwrap_or_default(),
+                    opt(r.value),
+                    opt(r.lower),
+                    opt(r.upper),
+                    r.status.as_str().to_string(),
+                    r.rank.map(|x| x.to_string()).unwrap_or_default(),
+                    opt(r
+                        .percentile
+                        .map(|p| kwm_engine::rank::round_half_away(p, 1))),
                 ]
             })
             .collect();
         return Ok(csv_response(
-            &format!("{}_{}_{}.csv", table.indicator.indicator.id, table.level, table.period),
-            &["code", "name", "value", "lower", "upper", "status", "rank", "percentile"],
+            &format!(
+                "{}_{}_{}.csv",
+                table.indicator.indicator.id, table.level, table.period
+            ),
+            &[
+                "code",
+                "name",
+                "value",
+                "lower",
+                "upper",
+                "status",
+                "rank",
+                "percentile",
+            ],
             rows,
         ));
     }
@@ -288,11 +378,17 @@ fn profile_json(p: &RegionProfile) -> serde_json::Value {
 }
 
 /// `GET /api/regions/{code}?period=`
-pub async fn region(State(state): State<AppState>, Path(code): Path<String>, params: Params) -> Result<Response, ApiError> {
+pub async fn region(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    params: Params,
+) -> Result<Response, ApiError> {
     let p = Checked::new(params, &["period"])?;
     let code = query::parse_region(&code)?;
     let period = p.period()?;
-    let profile = state.query(move |store| query::region_profile(store, &code, period)).await?;
+    let profile = state
+        .query(move |store| query::region_profile(store, &code, period))
+        .await?;
     Ok(Json(profile_json(&profile)).into_response())
 }
 

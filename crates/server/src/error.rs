@@ -15,12 +15,18 @@ pub struct ApiError {
 impl ApiError {
     /// 400 with a message.
     pub fn bad_request(message: impl Into<String>) -> ApiError {
-        ApiError { status: StatusCode::BAD_REQUEST, message: message.into() }
+        ApiError {
+            status: StatusCode::BAD_REQUEST,
+            message: message.into(),
+        }
     }
 
     /// 404 with a message.
     pub fn not_found(message: impl Into<String>) -> ApiError {
-        ApiError { status: StatusCode::NOT_FOUND, message: message.into() }
+        ApiError {
+            status: StatusCode::NOT_FOUND,
+            message: message.into(),
+        }
     }
 }
 
@@ -39,7 +45,10 @@ impl From<MonitorError> for ApiError {
         if status.is_server_error() {
             tracing::error!(error = %e, "request failed");
         }
-        ApiError { status, message: e.to_string() }
+        ApiError {
+            status,
+            message: e.to_string(),
+        }
     }
 }
 

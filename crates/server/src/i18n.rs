@@ -76,7 +76,11 @@ impl Lang {
             }
             grouped.push(ch);
         }
-        let sign = if value < 0.0 && rounded != 0.0 { "−" } else { "" };
+        let sign = if value < 0.0 && rounded != 0.0 {
+            "−"
+        } else {
+            ""
+        };
         match frac_part {
             Some(f) => format!("{sign}{grouped}{decimal}{f}"),
             None => format!("{sign}{grouped}"),

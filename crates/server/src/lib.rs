@@ -24,9 +24,16 @@ pub use state::AppState;
 const NLDS_TOKENS_CSS: &str = include_str!("../../../web/static/nlds-tokens.css");
 const APP_CSS: &str = include_str!("../../../web/static/app.css");
 const APP_JS: &str = include_str!("../../../web/static/app.js");
+const FAVICON_SVG: &str = include_str!("../../../web/static/favicon.svg");
 
 fn asset(content_type: &'static str, body: &'static str) -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "public, max-age=3600")], body)
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        body,
+    )
 }
 
 /// All routes of the server.
@@ -47,9 +54,26 @@ pub fn router(state: AppState) -> Router {
         .route("/over", get(pages::info::about))
         .route("/toegankelijkheid", get(pages::info::accessibility))
         .route("/healthz", get(api::healthz))
-        .route("/static/nlds-tokens.css", get(|| async { asset("text/css; charset=utf-8", NLDS_TOKENS_CSS) }))
-        .route("/static/app.css", get(|| async { asset("text/css; charset=utf-8", APP_CSS) }))
-        .route("/static/app.js", get(|| async { asset("text/javascript; charset=utf-8", APP_JS) }))
+        .route(
+            "/static/nlds-tokens.css",
+            get(|| async { asset("text/css; charset=utf-8", NLDS_TOKENS_CSS) }),
+        )
+        .route(
+            "/static/app.css",
+            get(|| async { asset("text/css; charset=utf-8", APP_CSS) }),
+        )
+        .route(
+            "/static/app.js",
+            get(|| async { asset("text/javascript; charset=utf-8", APP_JS) }),
+        )
+        .route(
+            "/static/favicon.svg",
+            get(|| async { asset("image/svg+xml", FAVICON_SVG) }),
+        )
+        .route(
+            "/favicon.ico",
+            get(|| async { asset("image/svg+xml", FAVICON_SVG) }),
+        )
         .nest("/api", api)
         .fallback(pages::not_found)
         .layer(CompressionLayer::new())

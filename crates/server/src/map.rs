@@ -41,7 +41,12 @@ impl MapShapes {
                     .iter()
                     .map(|p| {
                         let ring = |ls: &LineString<f64>| -> LineString<f64> {
-                            ls.0.iter().map(|c| { let (x, y) = rd::wgs84_to_rd(c.x, c.y); Coord { x, y } }).collect()
+                            ls.0.iter()
+                                .map(|c| {
+                                    let (x, y) = rd::wgs84_to_rd(c.x, c.y);
+                                    Coord { x, y }
+                                })
+                                .collect()
                         };
                         Polygon::new(ring(p.exterior()), p.interiors().iter().map(ring).collect())
                     })
@@ -61,12 +66,21 @@ impl MapShapes {
             }
         }
         if projected.is_empty() || max_x <= min_x {
-            return MapShapes { width: WIDTH as i64, height: WIDTH as i64, paths: Vec::new() };
+            return MapShapes {
+                width: WIDTH as i64,
+                height: WIDTH as i64,
+                paths: Vec::new(),
+            };
         }
         let scale = WIDTH / (max_x - min_x);
         let height = ((max_y - min_y) * scale).ceil() as i64;
         let to_view = |ls: &LineString<f64>| -> LineString<f64> {
-            ls.0.iter().map(|c| Coord { x: (c.x - min_x) * scale, y: (max_y - c.y) * scale }).collect()
+            ls.0.iter()
+                .map(|c| Coord {
+                    x: (c.x - min_x) * scale,
+                    y: (max_y - c.y) * scale,
+                })
+                .collect()
         };
         let mut paths = Vec::with_capacity(projected.len());
         for (code, polys) in projected {
@@ -92,7 +106,11 @@ impl MapShapes {
             }
             paths.push((code, d));
         }
-        MapShapes { width: WIDTH as i64, height, paths }
+        MapShapes {
+            width: WIDTH as i64,
+            height,
+            paths,
+        }
     }
 
     /// The SVG `viewBox` attribute.
@@ -148,19 +166,36 @@ mod tests {
         assert!(write_ring(&mut d, &ring));
         assert_eq!(d, "M0 0l10 0 0 10z");
         let mut e = String::new();
-        assert!(!write_ring(&mut e, &vec![(0.0, 0.0), (0.2, 0.1), (0.0, 0.0)].into()));
+        assert!(!write_ring(
+            &mut e,
+            &vec![(0.0, 0.0), (0.2, 0.1), (0.0, 0.0)].into()
+        ));
     }
 
     #[test]
     fn the_map_keeps_every_region_and_fills_the_view_box() {
-        let a: MultiPolygon<f64> = polygon![(x: 4.0, y: 52.0), (x: 5.0, y: 52.0), (x: 5.0, y: 53.0), (x: 4.0, y: 53.0)].into();
-        let tiny: MultiPolygon<f64> = polygon![(x: 4.5, y: 52.5), (x: 4.50001, y: 52.5), (x: 4.50001, y: 52.50001)].into();
+        let a: MultiPolygon<f64> =
+            polygon![(x: 4.0, y: 52.0), (x: 5.0, y: 52.0), (x: 5.0, y: 53.0), (x: 4.0, y: 53.0)]
+                .into();
+        let tiny: MultiPolygon<f64> =
+            polygon![(x: 4.5, y: 52.5), (x: 4.50001, y: 52.5), (x: 4.50001, y: 52.50001)].into();
         let shapes = MapShapes::build(&[
-            BoundaryRecord { code: RegionCode::parse("GM0001").unwrap(), layout: 2024, geometry: a },
-            BoundaryRecord { code: RegionCode::parse("GM0002").unwrap(), layout: 2024, geometry: tiny },
+            BoundaryRecord {
+                code: RegionCode::parse("GM0001").unwrap(),
+                layout: 2024,
+                geometry: a,
+            },
+            BoundaryRecord {
+                code: RegionCode::parse("GM0002").unwrap(),
+                layout: 2024,
+                geometry: tiny,
+            },
         ]);
         assert_eq!(shapes.paths.len(), 2);
-        assert!(shapes.height > 10_000, "1° of latitude is longer than 1° of longitude here");
+        assert!(
+            shapes.height > 10_000,
+            "1° of latitude is longer than 1° of longitude here"
+        );
         assert!(shapes.paths[0].1.starts_with('M'));
     }
 }

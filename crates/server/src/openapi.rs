@@ -9,15 +9,33 @@ fn param(name: &str, location: &str, required: bool, description: &str, schema: 
 }
 
 fn level_param() -> Value {
-    param("level", "query", false, "Region level (default gemeente).", json!({"type": "string", "enum": ["land", "provincie", "ggd", "gemeente", "wijk", "buurt"], "default": "gemeente"}))
+    param(
+        "level",
+        "query",
+        false,
+        "Region level (default gemeente).",
+        json!({"type": "string", "enum": ["land", "provincie", "ggd", "gemeente", "wijk", "buurt"], "default": "gemeente"}),
+    )
 }
 
 fn period_param(description: &str) -> Value {
-    param("period", "query", false, description, json!({"type": "integer", "minimum": 1900, "maximum": 2100}))
+    param(
+        "period",
+        "query",
+        false,
+        description,
+        json!({"type": "integer", "minimum": 1900, "maximum": 2100}),
+    )
 }
 
 fn format_param() -> Value {
-    param("format", "query", false, "json (default) or csv.", json!({"type": "string", "enum": ["json", "csv"], "default": "json"}))
+    param(
+        "format",
+        "query",
+        false,
+        "json (default) or csv.",
+        json!({"type": "string", "enum": ["json", "csv"], "default": "json"}),
+    )
 }
 
 fn errors() -> Value {

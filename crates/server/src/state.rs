@@ -27,7 +27,12 @@ impl AppState {
     /// State for a store file and the catalogue it was served with.
     pub fn new(db_path: PathBuf, catalogue: Catalogue, catalogue_source: String) -> AppState {
         AppState {
-            inner: Arc::new(Inner { db_path, catalogue, catalogue_source, maps: Mutex::new(HashMap::new()) }),
+            inner: Arc::new(Inner {
+                db_path,
+                catalogue,
+                catalogue_source,
+                maps: Mutex::new(HashMap::new()),
+            }),
         }
     }
 
@@ -59,13 +64,27 @@ impl AppState {
 
     /// Projected map shapes for a level and layout, computed once.
     pub async fn map(&self, level: Level, layout: i32) -> Result<Arc<MapShapes>, MonitorError> {
-        if let Some(m) = self.inner.maps.lock().expect("map cache lock").get(&(level, layout)) {
+        if let Some(m) = self
+            .inner
+            .maps
+            .lock()
+            .expect("map cache lock")
+            .get(&(level, layout))
+        {
             return Ok(m.clone());
         }
         let shapes = self
-            .query(move |store| Ok(Arc::new(MapShapes::build(&kwm_monitor::query::map_shapes(store, level, layout)?))))
+            .query(move |store| {
+                Ok(Arc::new(MapShapes::build(&kwm_monitor::query::map_shapes(
+                    store, level, layout,
+                )?)))
+            })
             .await?;
-        self.inner.maps.lock().expect("map cache lock").insert((level, layout), shapes.clone());
+        self.inner
+            .maps
+            .lock()
+            .expect("map cache lock")
+            .insert((level, layout), shapes.clone());
         Ok(shapes)
     }
 }

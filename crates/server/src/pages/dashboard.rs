@@ -22,7 +22,11 @@ use crate::state::AppState;
 const DEFAULT_INDICATOR: &str = "jv_moeite_met_rondkomen";
 
 /// `GET /`
-pub async fn page(State(state): State<AppState>, headers: HeaderMap, Query(params): Query<HashMap<String, String>>) -> Response {
+pub async fn page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
     let ctx = PageCtx::new("/", params, &headers);
     match build(&state, &ctx).await {
         Ok(markup) => respond(&ctx, StatusCode::OK, markup),
@@ -53,7 +57,10 @@ pub fn status_note(lang: Lang, status: ValueStatus) -> &'static str {
             "Niet gepubliceerd: te weinig waarnemingen of geheimhouding",
             "Not published: too few observations or confidentiality",
         ),
-        ValueStatus::Missing => lang.t("Geen cijfer voor deze regio in deze bron", "No figure for this region in this source"),
+        ValueStatus::Missing => lang.t(
+            "Geen cijfer voor deze regio in deze bron",
+            "No figure for this region in this source",
+        ),
     }
 }
 
@@ -63,51 +70,92 @@ async fn build(state: &AppState, ctx: &PageCtx) -> Result<Markup, MonitorError> 
         Some(l) => query::parse_level(l)?,
         None => Level::Gemeente,
     };
-    let period = ctx.params.get("period").filter(|p| !p.is_empty()).map(|p| query::parse_period(p)).transpose()?;
+    let period = ctx
+        .params
+        .get("period")
+        .filter(|p| !p.is_empty())
+        .map(|p| query::parse_period(p))
+        .transpose()?;
     let chosen = ctx
         .params
         .get("indicator")
         .filter(|i| !i.is_empty())
         .cloned()
-        .or_else(|| indicators.iter().find(|i| i.indicator.id.as_str() == DEFAULT_INDICATOR && i.levels.contains(&level)).map(|i| i.indicator.id.to_string()))
-        .or_else(|| indicators.iter().find(|i| i.levels.contains(&level)).map(|i| i.indicator.id.to_string()));
+        .or_else(|| {
+            indicators
+                .iter()
+                .find(|i| i.indicator.id.as_str() == DEFAULT_INDICATOR && i.levels.contains(&level))
+                .map(|i| i.indicator.id.to_string())
+        })
+        .or_else(|| {
+            indicators
+                .iter()
+                .find(|i| i.levels.contains(&level))
+                .map(|i| i.indicator.id.to_string())
+        });
     let Some(indicator_id) = chosen else {
-        return Ok(layout(ctx, ctx.t("Kaart", "Map"), Nav::Map, html! {
-            h1 { (ctx.t("Nog geen gegevens", "No data yet")) }
-            p { (ctx.t("De store bevat nog geen cijfers. Laad bestanden met ", "The store holds no figures yet. Load files with ")) code { "kwm ingest" } "." }
-        }));
+        return Ok(layout(
+            ctx,
+            ctx.t("Kaart", "Map"),
+            Nav::Map,
+            html! {
+                h1 { (ctx.t("Nog geen gegevens", "No data yet")) }
+                p { (ctx.t("De store bevat nog geen cijfers. Laad bestanden met ", "The store holds no figures yet. Load files with ")) code { "kwm ingest" } "." }
+            },
+        ));
     };
     // A period that this indicator lacks falls back to its latest one, so switching
     // indicators in the form never lands on an error page.
-    let record = indicators.iter().find(|i| i.indicator.id.as_str() == indicator_id);
+    let record = indicators
+        .iter()
+        .find(|i| i.indicator.id.as_str() == indicator_id);
     let period = period.filter(|p| record.is_none_or(|r| r.periods.contains(p)));
     let table = {
         let id = indicator_id.clone();
-        state.query(move |s| query::indicator_table(s, &id, level, period)).await?
+        state
+            .query(move |s| query::indicator_table(s, &id, level, period))
+            .await?
     };
     let map_layout = match table.layout {
-        Some(l) => state.query(move |s| query::map_layout_for(s, level, l)).await?,
+        Some(l) => {
+            state
+                .query(move |s| query::map_layout_for(s, level, l))
+                .await?
+        }
         None => None,
     };
     let shapes = match map_layout {
         Some(l) => Some(state.map(level, l).await?),
         None => None,
     };
-    let title = format!("{} — {} {}", label(ctx.lang, &table.indicator), level_label(ctx.lang, level), table.period);
-    Ok(layout(ctx, &title, Nav::Map, html! {
-        h1 { (ctx.t("Kwetsbaarheid in kaart", "Vulnerability mapped")) }
-        (controls(ctx, &indicators, &table))
-        div.dashboard {
-            (map_panel(ctx, &table, shapes.as_deref(), map_layout))
-            (table_panel(ctx, &table))
-        }
-    }))
+    let title = format!(
+        "{} — {} {}",
+        label(ctx.lang, &table.indicator),
+        level_label(ctx.lang, level),
+        table.period
+    );
+    Ok(layout(
+        ctx,
+        &title,
+        Nav::Map,
+        html! {
+            h1 { (ctx.t("Kwetsbaarheid in kaart", "Vulnerability mapped")) }
+            (controls(ctx, &indicators, &table))
+            div.dashboard {
+                (map_panel(ctx, &table, shapes.as_deref(), map_layout))
+                (table_panel(ctx, &table))
+            }
+        },
+    ))
 }
 
 fn controls(ctx: &PageCtx, indicators: &[IndicatorRecord], table: &IndicatorTable) -> Markup {
     let mut by_source: BTreeMap<(bool, &str), Vec<&IndicatorRecord>> = BTreeMap::new();
     for i in indicators.iter().filter(|i| !i.periods.is_empty()) {
-        by_source.entry((!i.indicator.curated, i.indicator.source.as_str())).or_default().push(i);
+        by_source
+            .entry((!i.indicator.curated, i.indicator.source.as_str()))
+            .or_default()
+            .push(i);
     }
     let current = table.indicator.indicator.id.as_str();
     html! {
@@ -188,13 +236,26 @@ fn region_href(code: &str, period: i32) -> String {
     format!("/regio/{code}?period={period}")
 }
 
-fn map_panel(ctx: &PageCtx, table: &IndicatorTable, shapes: Option<&MapShapes>, map_layout: Option<i32>) -> Markup {
+fn map_panel(
+    ctx: &PageCtx,
+    table: &IndicatorTable,
+    shapes: Option<&MapShapes>,
+    map_layout: Option<i32>,
+) -> Markup {
     let i = &table.indicator.indicator;
     let rows: HashMap<&str, &TableRow> = table.rows.iter().map(|r| (r.code.as_str(), r)).collect();
     let n_classes = table.classes.as_ref().map_or(0, |c| c.upper_bounds.len());
-    let name_of = |code: &str| rows.get(code).and_then(|r| r.name.clone()).unwrap_or_else(|| code.to_string());
+    let name_of = |code: &str| {
+        rows.get(code)
+            .and_then(|r| r.name.clone())
+            .unwrap_or_else(|| code.to_string())
+    };
     let off_map = shapes.map_or(table.rows.len(), |s| {
-        table.rows.iter().filter(|r| !s.paths.iter().any(|(c, _)| c == &r.code)).count()
+        table
+            .rows
+            .iter()
+            .filter(|r| !s.paths.iter().any(|(c, _)| c == &r.code))
+            .count()
     });
     html! {
         section.map-panel aria-labelledby="map-title" {
@@ -249,7 +310,12 @@ fn map_panel(ctx: &PageCtx, table: &IndicatorTable, shapes: Option<&MapShapes>, 
 
 fn sort_rows<'a>(rows: &'a [TableRow], key: &str, descending: bool) -> Vec<&'a TableRow> {
     let mut sorted: Vec<&TableRow> = rows.iter().collect();
-    let name = |r: &TableRow| r.name.clone().unwrap_or_else(|| r.code.to_string()).to_lowercase();
+    let name = |r: &TableRow| {
+        r.name
+            .clone()
+            .unwrap_or_else(|| r.code.to_string())
+            .to_lowercase()
+    };
     sorted.sort_by(|a, b| {
         // Rows without a value always go last, whatever the direction.
         let missing = a.shown.is_none().cmp(&b.shown.is_none());
@@ -269,13 +335,26 @@ fn sort_rows<'a>(rows: &'a [TableRow], key: &str, descending: bool) -> Vec<&'a T
 
 fn table_panel(ctx: &PageCtx, table: &IndicatorTable) -> Markup {
     let i = &table.indicator.indicator;
-    let key = ctx.params.get("sort").map(String::as_str).filter(|k| ["name", "value", "rank"].contains(k)).unwrap_or("rank");
+    let key = ctx
+        .params
+        .get("sort")
+        .map(String::as_str)
+        .filter(|k| ["name", "value", "rank"].contains(k))
+        .unwrap_or("rank");
     let descending = ctx.params.get("order").is_some_and(|o| o == "desc");
     let rows = sort_rows(&table.rows, key, descending);
     let header = |k: &str, text: &str| -> Markup {
         let active = k == key;
         let next = if active && !descending { "desc" } else { "asc" };
-        let aria = if active { if descending { "descending" } else { "ascending" } } else { "none" };
+        let aria = if active {
+            if descending {
+                "descending"
+            } else {
+                "ascending"
+            }
+        } else {
+            "none"
+        };
         html! {
             th scope="col" aria-sort=(aria) {
                 a href=(ctx.url_with(&[("sort", Some(k)), ("order", Some(next))])) {

@@ -12,7 +12,11 @@ use super::{direction_label, error_page, layout, level_label, respond, Nav, Page
 use crate::state::AppState;
 
 /// `GET /indicatoren`
-pub async fn indicators(State(state): State<AppState>, headers: HeaderMap, Query(params): Query<HashMap<String, String>>) -> Response {
+pub async fn indicators(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
     let ctx = PageCtx::new("/indicatoren", params, &headers);
     let records = match state.query(|s| Ok(s.indicators()?)).await {
         Ok(r) => r,
@@ -54,11 +58,24 @@ pub async fn indicators(State(state): State<AppState>, headers: HeaderMap, Query
             }
         }
     };
-    respond(&ctx, StatusCode::OK, layout(&ctx, ctx.t("Indicatoren", "Indicators"), Nav::Indicators, body))
+    respond(
+        &ctx,
+        StatusCode::OK,
+        layout(
+            &ctx,
+            ctx.t("Indicatoren", "Indicators"),
+            Nav::Indicators,
+            body,
+        ),
+    )
 }
 
 /// `GET /bronnen`
-pub async fn sources(State(state): State<AppState>, headers: HeaderMap, Query(params): Query<HashMap<String, String>>) -> Response {
+pub async fn sources(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
     let ctx = PageCtx::new("/bronnen", params, &headers);
     let loads = match state.query(|s| Ok(s.loads()?)).await {
         Ok(r) => r,
@@ -111,7 +128,11 @@ pub async fn sources(State(state): State<AppState>, headers: HeaderMap, Query(pa
             }
         }
     };
-    respond(&ctx, StatusCode::OK, layout(&ctx, ctx.t("Bronnen", "Sources"), Nav::Sources, body))
+    respond(
+        &ctx,
+        StatusCode::OK,
+        layout(&ctx, ctx.t("Bronnen", "Sources"), Nav::Sources, body),
+    )
 }
 
 /// `GET /over`
@@ -140,11 +161,18 @@ pub async fn about(headers: HeaderMap, Query(params): Query<HashMap<String, Stri
         h2 { (ctx.t("Open en herbruikbaar", "Open and reusable")) }
         p { (ctx.t("De software is open source (EUPL-1.2). Alle cijfers zijn ook op te halen via de ", "The software is open source (EUPL-1.2). All figures are also available through the ")) a href="/api/openapi.json" { "API" } "." }
     };
-    respond(&ctx, StatusCode::OK, layout(&ctx, ctx.t("Over de monitor", "About"), Nav::About, body))
+    respond(
+        &ctx,
+        StatusCode::OK,
+        layout(&ctx, ctx.t("Over de monitor", "About"), Nav::About, body),
+    )
 }
 
 /// `GET /toegankelijkheid`
-pub async fn accessibility(headers: HeaderMap, Query(params): Query<HashMap<String, String>>) -> Response {
+pub async fn accessibility(
+    headers: HeaderMap,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
     let ctx = PageCtx::new("/toegankelijkheid", params, &headers);
     let body = html! {
         h1 { (ctx.t("Toegankelijkheid", "Accessibility")) }
@@ -161,5 +189,14 @@ pub async fn accessibility(headers: HeaderMap, Query(params): Query<HashMap<Stri
         p { (ctx.t("Er is nog geen volledig onderzoek volgens WCAG-EM uitgevoerd. Een organisatie die deze monitor publiceert, stelt haar eigen toegankelijkheidsverklaring op via toegankelijkheidsverklaring.nl en linkt die vanaf deze pagina.",
                    "No full WCAG-EM evaluation has been done yet. An organisation that publishes this monitor draws up its own accessibility statement at toegankelijkheidsverklaring.nl and links it from this page.")) }
     };
-    respond(&ctx, StatusCode::OK, layout(&ctx, ctx.t("Toegankelijkheid", "Accessibility"), Nav::None, body))
+    respond(
+        &ctx,
+        StatusCode::OK,
+        layout(
+            &ctx,
+            ctx.t("Toegankelijkheid", "Accessibility"),
+            Nav::None,
+            body,
+        ),
+    )
 }

@@ -44,7 +44,11 @@ impl PageCtx {
     /// Builds the context from the request parts.
     pub fn new(path: &str, params: HashMap<String, String>, headers: &HeaderMap) -> PageCtx {
         let lang = Lang::detect(params.get("lang").map(String::as_str), headers);
-        PageCtx { lang, params, path: path.to_string() }
+        PageCtx {
+            lang,
+            params,
+            path: path.to_string(),
+        }
     }
 
     /// Shorthand for [`Lang::t`].
@@ -70,7 +74,10 @@ impl PageCtx {
         if params.is_empty() {
             return self.path.clone();
         }
-        let query: Vec<String> = params.iter().map(|(k, v)| format!("{}={}", encode(k), encode(v))).collect();
+        let query: Vec<String> = params
+            .iter()
+            .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+            .collect();
         format!("{}?{}", self.path, query.join("&"))
     }
 }
@@ -109,7 +116,11 @@ pub fn direction_label(lang: Lang, d: Direction) -> &'static str {
 pub fn layout(ctx: &PageCtx, title: &str, active: Nav, body: Markup) -> Markup {
     let nav = [
         (Nav::Map, "/", ctx.t("Kaart", "Map")),
-        (Nav::Indicators, "/indicatoren", ctx.t("Indicatoren", "Indicators")),
+        (
+            Nav::Indicators,
+            "/indicatoren",
+            ctx.t("Indicatoren", "Indicators"),
+        ),
         (Nav::Sources, "/bronnen", ctx.t("Bronnen", "Sources")),
         (Nav::About, "/over", ctx.t("Over de monitor", "About")),
     ];
@@ -124,6 +135,7 @@ pub fn layout(ctx: &PageCtx, title: &str, active: Nav, body: Markup) -> Markup {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " — Kwetsbaarheidsmonitor" }
+                link rel="icon" href="/static/favicon.svg" type="image/svg+xml";
                 link rel="stylesheet" href="/static/nlds-tokens.css";
                 link rel="stylesheet" href="/static/app.css";
                 script src="/static/app.js" defer {}
@@ -175,8 +187,15 @@ pub fn layout(ctx: &PageCtx, title: &str, active: Nav, body: Markup) -> Markup {
 pub fn respond(ctx: &PageCtx, status: StatusCode, markup: Markup) -> Response {
     let mut response = (status, Html(markup.into_string())).into_response();
     if let Some(l) = ctx.params.get("lang").filter(|l| *l == "nl" || *l == "en") {
-        if let Ok(v) = format!("{}={l}; Path=/; Max-Age=31536000; SameSite=Lax", crate::i18n::COOKIE).parse() {
-            response.headers_mut().insert(axum::http::header::SET_COOKIE, v);
+        if let Ok(v) = format!(
+            "{}={l}; Path=/; Max-Age=31536000; SameSite=Lax",
+            crate::i18n::COOKIE
+        )
+        .parse()
+        {
+            response
+                .headers_mut()
+                .insert(axum::http::header::SET_COOKIE, v);
         }
     }
     response
@@ -204,5 +223,12 @@ pub fn error_page(ctx: &PageCtx, e: &MonitorError) -> Response {
 /// The 404 page for unknown paths.
 pub async fn not_found(uri: axum::http::Uri, headers: HeaderMap) -> Response {
     let ctx = PageCtx::new(uri.path(), HashMap::new(), &headers);
-    error_page(&ctx, &MonitorError::NotFound(format!("{} {}", ctx.t("Deze pagina bestaat niet:", "This page does not exist:"), uri.path())))
+    error_page(
+        &ctx,
+        &MonitorError::NotFound(format!(
+            "{} {}",
+            ctx.t("Deze pagina bestaat niet:", "This page does not exist:"),
+            uri.path()
+        )),
+    )
 }

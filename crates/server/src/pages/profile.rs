@@ -15,7 +15,12 @@ use super::{direction_label, error_page, layout, level_label, respond, Nav, Page
 use crate::state::AppState;
 
 /// `GET /regio/{code}`
-pub async fn page(State(state): State<AppState>, Path(code): Path<String>, headers: HeaderMap, Query(params): Query<HashMap<String, String>>) -> Response {
+pub async fn page(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
     let ctx = PageCtx::new(&format!("/regio/{code}"), params, &headers);
     match build(&state, &ctx, &code).await {
         Ok(markup) => respond(&ctx, StatusCode::OK, markup),
@@ -25,12 +30,23 @@ pub async fn page(State(state): State<AppState>, Path(code): Path<String>, heade
 
 async fn build(state: &AppState, ctx: &PageCtx, raw_code: &str) -> Result<Markup, MonitorError> {
     let code = query::parse_region(raw_code)?;
-    let period = ctx.params.get("period").filter(|p| !p.is_empty()).map(|p| query::parse_period(p)).transpose()?;
+    let period = ctx
+        .params
+        .get("period")
+        .filter(|p| !p.is_empty())
+        .map(|p| query::parse_period(p))
+        .transpose()?;
     let profile = {
         let code = code.clone();
-        state.query(move |s| query::region_profile(s, &code, period)).await?
+        state
+            .query(move |s| query::region_profile(s, &code, period))
+            .await?
     };
-    let name = profile.region.name.clone().unwrap_or_else(|| code.to_string());
+    let name = profile
+        .region
+        .name
+        .clone()
+        .unwrap_or_else(|| code.to_string());
     Ok(layout(ctx, &name, Nav::None, body(ctx, &profile, &name)))
 }
 
@@ -38,7 +54,13 @@ fn body(ctx: &PageCtx, p: &RegionProfile, name: &str) -> Markup {
     let level = p.region.code.level();
     let mut groups: BTreeMap<(bool, &str), Vec<&ProfileRow>> = BTreeMap::new();
     for r in &p.rows {
-        groups.entry((!r.indicator.indicator.curated, r.indicator.indicator.source.as_str())).or_default().push(r);
+        groups
+            .entry((
+                !r.indicator.indicator.curated,
+                r.indicator.indicator.source.as_str(),
+            ))
+            .or_default()
+            .push(r);
     }
     let published = p.rows.iter().filter(|r| r.row.value.is_some()).count();
     html! {
@@ -120,7 +142,11 @@ fn level_name(ctx: &PageCtx, level: kwm_model::Level) -> &'static str {
 
 fn profile_row(ctx: &PageCtx, r: &ProfileRow, period: i32, level: kwm_model::Level) -> Markup {
     let i = &r.indicator.indicator;
-    let link = format!("/?indicator={}&level={}&period={period}", i.id, level.as_str());
+    let link = format!(
+        "/?indicator={}&level={}&period={period}",
+        i.id,
+        level.as_str()
+    );
     html! {
         tr {
             th scope="row" {
