@@ -166,11 +166,17 @@ pub fn indicator_table(
             MonitorError::NotFound(format!("indicator '{indicator_id}' has no figures"))
         })?,
     };
-    let observations = store.observations(indicator_id, level, period)?;
-    if observations.is_empty() {
+    let layout = layout_for(store, level, period)?;
+    let regions: Vec<RegionRecord> = match layout {
+        Some(l) => store.regions(level, l)?,
+        None => Vec::new(),
+    };
+    let table = table_for(store, indicator, level, period, layout, &regions)?;
+    if table.rows.iter().all(|r| r.status == ValueStatus::Missing) {
         return Err(MonitorError::NotFound(format!(
             "indicator '{indicator_id}' has no figures for {level} in {period} (periods: {})",
-            indicator
+            table
+                .indicator
                 .periods
                 .iter()
                 .map(i32::to_string)
@@ -178,11 +184,20 @@ pub fn indicator_table(
                 .join(", ")
         )));
     }
-    let layout = layout_for(store, level, period)?;
-    let regions: Vec<RegionRecord> = match layout {
-        Some(l) => store.regions(level, l)?,
-        None => Vec::new(),
-    };
+    Ok(table)
+}
+
+/// Builds an indicator table for a known layout and its regions (shared by the single-table
+/// query and the region profile, which needs one table per indicator).
+fn table_for(
+    store: &dyn Store,
+    indicator: IndicatorRecord,
+    level: Level,
+    period: i32,
+    layout: Option<i32>,
+    regions: &[RegionRecord],
+) -> Result<IndicatorTable, MonitorError> {
+    let observations = store.observations(indicator.indicator.id.as_str(), level, period)?;
     let mut by_code: HashMap<RegionCode, &ObservationRecord> =
         observations.iter().map(|o| (o.region.clone(), o)).collect();
     let mut rows: Vec<TableRow> = Vec::with_capacity(regions.len().max(observations.len()));
@@ -205,7 +220,7 @@ pub fn indicator_table(
     };
     for r in regions {
         let o = by_code.remove(&r.code);
-        push(r.code, r.name, o);
+        push(r.code.clone(), r.name.clone(), o);
     }
     // Figures for regions not in the layout (e.g. codes of another year) are kept, nameless.
     let mut rest: Vec<&ObservationRecord> = by_code.into_values().collect();
@@ -324,8 +339,19 @@ pub fn region_profile(
     };
     let mut rows = Vec::new();
     if let Some(period) = period {
-        for id in store.indicator_ids_at(code.level(), period)? {
-            let table = indicator_table(store, &id, code.level(), Some(period))?;
+        let level = code.level();
+        let ids = store.indicator_ids_at(level, period)?;
+        let layout = layout_for(store, level, period)?;
+        let regions = match layout {
+            Some(l) => store.regions(level, l)?,
+            None => Vec::new(),
+        };
+        for record in store
+            .indicators()?
+            .into_iter()
+            .filter(|r| ids.iter().any(|id| id == r.indicator.id.as_str()))
+        {
+            let table = table_for(store, record, level, period, layout, &regions)?;
             let row = table
                 .rows
                 .iter()

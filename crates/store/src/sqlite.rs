@@ -71,6 +71,7 @@ CREATE TABLE observations (
 );
 CREATE INDEX observations_by_level ON observations (indicator, level, period);
 CREATE INDEX observations_by_region ON observations (region, period);
+CREATE INDEX observations_coverage ON observations (indicator, status, level, period);
 "#];
 
 /// The embedded SQLite store: one file, no server.
