@@ -3,8 +3,11 @@
 //! Pure functions over in-memory tables: they take values and return values. This crate does
 //! no I/O, no async and knows no database or HTTP; it can be used from any Rust program.
 //! Every method is named and parameterised so that a result can be traced to its inputs.
+//! [`stacking`] holds the risk model's computation: scores per characteristic, flags, stacking
+//! counts, theme exposure and a composite.
 
 pub mod aggregate;
 pub mod classify;
 pub mod geometry;
 pub mod rank;
+pub mod stacking;

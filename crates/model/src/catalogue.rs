@@ -108,6 +108,8 @@ pub struct Catalogue {
     pub sources: Vec<Source>,
     /// Described indicators.
     pub indicators: Vec<CatalogueIndicator>,
+    /// The risk model: characteristics, protective factors, themes, matrix, groups, method.
+    pub risk: crate::risk::RiskModel,
 }
 
 #[derive(Deserialize)]
@@ -227,9 +229,10 @@ impl FileCtx<'_> {
 }
 
 impl Catalogue {
-    /// Parses and validates the catalogue files `catalogue.toml`, `sources.toml` and
-    /// `indicators.toml`. Files with other names are ignored here (later parts of the
-    /// catalogue read their own files).
+    /// Parses and validates the catalogue files `catalogue.toml`, `sources.toml`,
+    /// `indicators.toml` and the risk model's files (`characteristics.toml`, `themes.toml`,
+    /// `groups.toml`, `method.toml`, see [`crate::risk`]). Files with other names are ignored
+    /// here (later parts of the catalogue read their own files).
     pub fn parse(files: &[CatalogueFile]) -> Result<Catalogue, CatalogueError> {
         let find = |name: &str| files.iter().find(|f| f.name == name);
         let missing = |name: &str| CatalogueError {
@@ -379,6 +382,7 @@ impl Catalogue {
                 });
             }
         }
+        catalogue.risk = crate::risk::RiskModel::parse(files, &catalogue.indicators)?;
         Ok(catalogue)
     }
 

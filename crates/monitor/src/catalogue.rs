@@ -20,6 +20,22 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         "indicators.toml",
         include_str!("../../../catalogue/indicators.toml"),
     ),
+    (
+        "characteristics.toml",
+        include_str!("../../../catalogue/characteristics.toml"),
+    ),
+    (
+        "themes.toml",
+        include_str!("../../../catalogue/themes.toml"),
+    ),
+    (
+        "groups.toml",
+        include_str!("../../../catalogue/groups.toml"),
+    ),
+    (
+        "method.toml",
+        include_str!("../../../catalogue/method.toml"),
+    ),
 ];
 
 /// The built-in catalogue.
@@ -80,5 +96,41 @@ mod tests {
         let c = super::embedded().unwrap();
         assert!(c.table("50140NED").is_some());
         assert!(c.indicators.len() > 20);
+        // The report's model: 12 risk characteristics, 7 themes, a full matrix, 12 groups and
+        // the 9 candidates of the sponsor meeting.
+        assert_eq!(c.risk.characteristics.len(), 12);
+        assert_eq!(c.risk.themes.len(), 7);
+        assert!(c.risk.matrix.values.iter().all(|row| row.len() == 7));
+        assert_eq!(c.risk.groups.len(), 12);
+        assert_eq!(c.risk.candidates.len(), 9);
+        assert_eq!(c.risk.method.threshold, 90.0);
+        // Spot checks of the default matrix (DESIGN.md §5).
+        assert_eq!(
+            c.risk
+                .matrix_value("kleine_financiele_buffer", "werk_inkomen"),
+            3
+        );
+        assert_eq!(
+            c.risk.matrix_value("laag_vertrouwen", "gezin_ontwikkeling"),
+            0
+        );
+    }
+
+    #[test]
+    fn the_embedded_files_are_the_repository_catalogue() {
+        // A file added to catalogue/ but not to EMBEDDED would be silently missing from the
+        // binary's built-in catalogue.
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../catalogue");
+        let mut on_disk: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().to_string())
+            .filter(|n| n.ends_with(".toml"))
+            .collect();
+        on_disk.sort();
+        let mut embedded: Vec<String> =
+            super::EMBEDDED.iter().map(|(n, _)| n.to_string()).collect();
+        embedded.sort();
+        assert_eq!(on_disk, embedded);
     }
 }

@@ -1,0 +1,1383 @@
+//! The risk model of the catalogue: the 12 risk characteristics and the protective factors,
+//! the 7 themes, the characteristic × theme matrix, the groups named in the report, and the
+//! method parameters of stacking.
+//!
+//! It is read from four files of the catalogue directory:
+//!
+//! - `characteristics.toml`: `[[characteristic]]` and `[[protective_factor]]`, each with
+//!   per-level definitions (`[[characteristic.definition]]`) made of weighted indicator terms;
+//! - `themes.toml`: `[[theme]]` and the `[matrix]` (values 0–3, one row per characteristic);
+//! - `groups.toml`: `[[group]]` (the report's 12 groups) and `[[candidate]]` (groups proposed
+//!   earlier, e.g. at the sponsor meeting);
+//! - `method.toml`: thresholds and rules of the computation.
+//!
+//! Every validation error names the file, the line and the field (see [`CatalogueError`]).
+//! A characteristic without a definition at a level is a **data gap** there: the model never
+//! fills it in.
+
+use std::collections::{BTreeMap, HashSet};
+
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+
+use crate::catalogue::{line_col, CatalogueError, CatalogueFile, CatalogueIndicator};
+use crate::{Direction, IndicatorId, Level};
+
+/// Whether a factor raises vulnerability (risk characteristic) or lowers it (protective factor).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FactorKind {
+    /// One of the risk characteristics (TNO): counted in stacking, weighted in themes.
+    Risk,
+    /// A protective factor: shown beside stacking, never counted in it.
+    Protective,
+}
+
+impl FactorKind {
+    /// Identifier used in the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FactorKind::Risk => "risk",
+            FactorKind::Protective => "protective",
+        }
+    }
+}
+
+/// One weighted term of a definition: an indicator, or a share derived from indicators
+/// (`100 × (indicator + plus…) / per`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Term {
+    /// The indicator (the numerator when `per` is set).
+    pub indicator: IndicatorId,
+    /// Indicators added to the numerator.
+    pub plus: Vec<IndicatorId>,
+    /// The denominator; when set the term is a percentage of it.
+    pub per: Option<IndicatorId>,
+    /// Share of the definition's score; the weights of a definition sum to 1.
+    pub weight: f64,
+    /// Which way is unfavourable for vulnerability: for a risk characteristic, higher is more
+    /// risk when `HigherIsWorse`; for a protective factor, higher is more protection when
+    /// `HigherIsBetter`. Never `Neutral`.
+    pub direction: Direction,
+    /// Decimals the term's value is shown with (and ranked on).
+    pub decimals: u8,
+}
+
+impl Term {
+    /// Every indicator the term reads.
+    pub fn indicators(&self) -> impl Iterator<Item = &IndicatorId> {
+        std::iter::once(&self.indicator)
+            .chain(self.plus.iter())
+            .chain(self.per.iter())
+    }
+}
+
+/// How a factor is measured at some levels.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Definition {
+    /// Levels this definition applies to.
+    pub levels: Vec<Level>,
+    /// The population the figures describe (`jongvolwassenen 16–25 jaar`, `alle inwoners`).
+    pub population: String,
+    /// Weighted terms.
+    pub terms: Vec<Term>,
+    /// True when the indicators only approximate the characteristic.
+    pub proxy: bool,
+    /// Why these indicators, in Dutch.
+    pub note_nl: String,
+    /// Why these indicators, in English.
+    pub note_en: String,
+}
+
+/// A risk characteristic or a protective factor.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Factor {
+    /// Stable id (`kleine_financiele_buffer`).
+    pub id: String,
+    /// Risk or protective.
+    pub kind: FactorKind,
+    /// Dutch label.
+    pub label_nl: String,
+    /// English label.
+    pub label_en: String,
+    /// Dutch description.
+    pub description_nl: String,
+    /// English description.
+    pub description_en: String,
+    /// Definitions per level; a level without one is a data gap.
+    pub definitions: Vec<Definition>,
+    /// Why there is a gap where there is one, in Dutch.
+    pub gap_note_nl: String,
+    /// Why there is a gap where there is one, in English.
+    pub gap_note_en: String,
+}
+
+impl Factor {
+    /// The definition that applies at a level, if any.
+    pub fn definition_at(&self, level: Level) -> Option<&Definition> {
+        self.definitions.iter().find(|d| d.levels.contains(&level))
+    }
+}
+
+/// One of the 7 themes on which vulnerability shows.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Theme {
+    /// Stable id (`psychische_gezondheid`).
+    pub id: String,
+    /// Dutch label.
+    pub label_nl: String,
+    /// English label.
+    pub label_en: String,
+    /// Dutch description.
+    pub description_nl: String,
+    /// English description.
+    pub description_en: String,
+}
+
+/// The characteristic × theme matrix: how strongly a characteristic correlates with a theme,
+/// 0 (hardly) to 3 (strong). Possible correlations, not causes.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct Matrix {
+    /// `values[c][t]` for risk characteristic `c` and theme `t`, both in catalogue order.
+    pub values: Vec<Vec<u8>>,
+}
+
+impl Matrix {
+    /// The highest value a cell may have.
+    pub const MAX: u8 = 3;
+}
+
+/// Which source named a group (the report's §3 table).
+pub const GROUP_SOURCES: [&str; 5] = ["MSP", "NndC", "KNAW", "Dept", "Veld"];
+
+/// A group named in the report, with what the report says about it. No personal names.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Group {
+    /// Stable id.
+    pub id: String,
+    /// Number in the report's table.
+    pub number: u32,
+    /// Dutch name.
+    pub label_nl: String,
+    /// English name.
+    pub label_en: String,
+    /// Sources that named it (subset of [`GROUP_SOURCES`]).
+    pub named_by: Vec<String>,
+    /// `bestaand` (existing vulnerable group) or `nieuw` (new through the crisis).
+    pub status: String,
+    /// Risk characteristics that typically stack for the group (ids).
+    pub characteristics: Vec<String>,
+    /// Themes on which the report expects effects (ids), may be empty.
+    pub themes: Vec<String>,
+    /// Dutch description.
+    pub description_nl: String,
+    /// English description.
+    pub description_en: String,
+    /// Running policies and actions the report lists (Dutch, as in the report).
+    pub policies: Vec<String>,
+    /// Ministry directorates involved (never persons).
+    pub directorates: Vec<String>,
+    /// Data sources the report names.
+    pub data_sources: Vec<String>,
+    /// Indicators in the monitor that describe the group's situation at area level.
+    pub indicators: Vec<IndicatorId>,
+}
+
+/// A group proposed before the report's final list (e.g. at the sponsor meeting).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CandidateGroup {
+    /// Dutch name as proposed.
+    pub label_nl: String,
+    /// English name.
+    pub label_en: String,
+    /// Where it was proposed.
+    pub proposed_in: String,
+    /// The group of the final list it corresponds to, if any.
+    pub group: Option<String>,
+    /// What became of it, in Dutch.
+    pub note_nl: String,
+    /// What became of it, in English.
+    pub note_en: String,
+}
+
+/// Parameters of the stacking computation. Recorded with every stored result.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MethodParams {
+    /// A factor is flagged when its percentile, rounded to `percentile_decimals`, is at least
+    /// this (0–100 scale). Default 90: the top decile.
+    pub threshold: f64,
+    /// Decimals percentiles are shown with (0–100 scale). The flag compares the same rounded
+    /// number, so a region shown at the threshold is always flagged and one shown below never.
+    pub percentile_decimals: u8,
+    /// Missing-indicator rule: a region lacking some of a definition's indicators gets a score
+    /// from the others (weights renormalised) only when their weights add up to at least this;
+    /// otherwise the factor has no score there. 1 = every indicator required.
+    pub min_available_weight: f64,
+    /// A region gets a composite only when it has scores for at least this share of the
+    /// characteristics that have data at its level.
+    pub composite_min_share: f64,
+}
+
+impl Default for MethodParams {
+    fn default() -> Self {
+        MethodParams {
+            threshold: 90.0,
+            percentile_decimals: 1,
+            min_available_weight: 0.5,
+            composite_min_share: 0.5,
+        }
+    }
+}
+
+/// The whole risk model.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct RiskModel {
+    /// Risk characteristics, in catalogue order.
+    pub characteristics: Vec<Factor>,
+    /// Protective factors.
+    pub protective: Vec<Factor>,
+    /// Themes, in catalogue order.
+    pub themes: Vec<Theme>,
+    /// Characteristic × theme matrix.
+    pub matrix: Matrix,
+    /// Groups of the report.
+    pub groups: Vec<Group>,
+    /// Groups proposed earlier.
+    pub candidates: Vec<CandidateGroup>,
+    /// Method parameters.
+    pub method: MethodParams,
+}
+
+impl RiskModel {
+    /// Risk characteristics followed by protective factors.
+    pub fn factors(&self) -> impl Iterator<Item = &Factor> {
+        self.characteristics.iter().chain(self.protective.iter())
+    }
+
+    /// A factor (risk or protective) by id.
+    pub fn factor(&self, id: &str) -> Option<&Factor> {
+        self.factors().find(|f| f.id == id)
+    }
+
+    /// A theme by id.
+    pub fn theme(&self, id: &str) -> Option<&Theme> {
+        self.themes.iter().find(|t| t.id == id)
+    }
+
+    /// A group by id.
+    pub fn group(&self, id: &str) -> Option<&Group> {
+        self.groups.iter().find(|g| g.id == id)
+    }
+
+    /// The matrix value of a characteristic for a theme (0 when either is unknown).
+    pub fn matrix_value(&self, characteristic: &str, theme: &str) -> u8 {
+        let c = self
+            .characteristics
+            .iter()
+            .position(|f| f.id == characteristic);
+        let t = self.themes.iter().position(|x| x.id == theme);
+        match (c, t) {
+            (Some(c), Some(t)) => self
+                .matrix
+                .values
+                .get(c)
+                .and_then(|row| row.get(t))
+                .copied()
+                .unwrap_or(0),
+            _ => 0,
+        }
+    }
+
+    /// Parses and validates the risk files among `files`, checking indicator references against
+    /// the catalogue's indicators. Missing files leave their part empty.
+    pub fn parse(
+        files: &[CatalogueFile],
+        indicators: &[CatalogueIndicator],
+    ) -> Result<RiskModel, CatalogueError> {
+        let find = |name: &str| files.iter().find(|f| f.name == name);
+        let mut model = RiskModel::default();
+        if let Some(file) = find("method.toml") {
+            model.method = parse_method(&Ctx { file })?;
+        }
+        if let Some(file) = find("characteristics.toml") {
+            let (risk, protective) = parse_factors(&Ctx { file }, indicators)?;
+            model.characteristics = risk;
+            model.protective = protective;
+        }
+        if let Some(file) = find("themes.toml") {
+            let (themes, matrix) = parse_themes(&Ctx { file }, &model.characteristics)?;
+            model.themes = themes;
+            model.matrix = matrix;
+        }
+        if let Some(file) = find("groups.toml") {
+            let (groups, candidates) = parse_groups(&Ctx { file }, &model, indicators)?;
+            model.groups = groups;
+            model.candidates = candidates;
+        }
+        Ok(model)
+    }
+}
+
+struct Ctx<'a> {
+    file: &'a CatalogueFile,
+}
+
+impl Ctx<'_> {
+    fn err(&self, offset: usize, field: &str, message: impl Into<String>) -> CatalogueError {
+        let (line, column) = line_col(&self.file.text, offset);
+        CatalogueError {
+            file: self.file.name.clone(),
+            line,
+            column,
+            field: Some(field.to_string()),
+            message: message.into(),
+        }
+    }
+
+    fn parse<T: serde::de::DeserializeOwned>(&self) -> Result<T, CatalogueError> {
+        toml::from_str(&self.file.text).map_err(|e| {
+            let offset = e.span().map_or(0, |s| s.start);
+            let (line, column) = line_col(&self.file.text, offset);
+            CatalogueError {
+                file: self.file.name.clone(),
+                line,
+                column,
+                field: None,
+                message: e.message().to_string(),
+            }
+        })
+    }
+}
+
+/// Ids of factors, themes and groups: lower-case letters, digits and `_`, starting with a letter.
+fn check_id(ctx: &Ctx<'_>, id: &Spanned<String>, what: &str) -> Result<(), CatalogueError> {
+    let s = id.get_ref();
+    let ok = !s.is_empty()
+        && s.len() <= 64
+        && s.as_bytes()[0].is_ascii_lowercase()
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+    if ok {
+        Ok(())
+    } else {
+        Err(ctx.err(
+            id.span().start,
+            "id",
+            format!("expected a {what} id of lower-case letters, digits and '_' starting with a letter, found '{s}'"),
+        ))
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// method.toml
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMethodFile {
+    #[serde(default)]
+    stacking: Option<Spanned<RawStacking>>,
+    #[serde(default)]
+    composite: Option<Spanned<RawComposite>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStacking {
+    threshold: Option<Spanned<f64>>,
+    percentile_decimals: Option<Spanned<i64>>,
+    min_available_weight: Option<Spanned<f64>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawComposite {
+    method: Option<Spanned<String>>,
+    min_characteristics_share: Option<Spanned<f64>>,
+}
+
+fn parse_method(ctx: &Ctx<'_>) -> Result<MethodParams, CatalogueError> {
+    let raw: RawMethodFile = ctx.parse()?;
+    let mut p = MethodParams::default();
+    if let Some(s) = raw.stacking {
+        let s = s.into_inner();
+        if let Some(t) = s.threshold {
+            if !(0.0..=100.0).contains(t.get_ref()) {
+                return Err(ctx.err(
+                    t.span().start,
+                    "stacking.threshold",
+                    format!(
+                        "expected a percentile between 0 and 100, found {}",
+                        t.get_ref()
+                    ),
+                ));
+            }
+            p.threshold = *t.get_ref();
+        }
+        if let Some(d) = s.percentile_decimals {
+            if !(0..=4).contains(d.get_ref()) {
+                return Err(ctx.err(
+                    d.span().start,
+                    "stacking.percentile_decimals",
+                    format!("expected 0 to 4 decimals, found {}", d.get_ref()),
+                ));
+            }
+            p.percentile_decimals = *d.get_ref() as u8;
+        }
+        if let Some(w) = s.min_available_weight {
+            if !(*w.get_ref() > 0.0 && *w.get_ref() <= 1.0) {
+                return Err(ctx.err(
+                    w.span().start,
+                    "stacking.min_available_weight",
+                    format!(
+                        "expected a share above 0 and at most 1, found {}",
+                        w.get_ref()
+                    ),
+                ));
+            }
+            p.min_available_weight = *w.get_ref();
+        }
+    }
+    if let Some(c) = raw.composite {
+        let c = c.into_inner();
+        if let Some(m) = c.method {
+            // One method for now; naming it keeps results traceable when more are added.
+            if m.get_ref() != "mean_percentile" {
+                return Err(ctx.err(
+                    m.span().start,
+                    "composite.method",
+                    format!("expected mean_percentile, found '{}'", m.get_ref()),
+                ));
+            }
+        }
+        if let Some(s) = c.min_characteristics_share {
+            if !(0.0..=1.0).contains(s.get_ref()) {
+                return Err(ctx.err(
+                    s.span().start,
+                    "composite.min_characteristics_share",
+                    format!("expected a share from 0 to 1, found {}", s.get_ref()),
+                ));
+            }
+            p.composite_min_share = *s.get_ref();
+        }
+    }
+    Ok(p)
+}
+
+// ---------------------------------------------------------------------------------------------
+// characteristics.toml
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFactorsFile {
+    #[serde(default)]
+    characteristic: Vec<Spanned<RawFactor>>,
+    #[serde(default)]
+    protective_factor: Vec<Spanned<RawFactor>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFactor {
+    id: Spanned<String>,
+    label_nl: String,
+    #[serde(default)]
+    label_en: String,
+    #[serde(default)]
+    description_nl: String,
+    #[serde(default)]
+    description_en: String,
+    #[serde(default)]
+    gap_note_nl: String,
+    #[serde(default)]
+    gap_note_en: String,
+    #[serde(default)]
+    definition: Vec<Spanned<RawDefinition>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDefinition {
+    levels: Spanned<Vec<Spanned<String>>>,
+    population: Option<String>,
+    terms: Spanned<Vec<Spanned<RawTerm>>>,
+    #[serde(default)]
+    proxy: bool,
+    #[serde(default)]
+    note_nl: String,
+    #[serde(default)]
+    note_en: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTerm {
+    indicator: Spanned<String>,
+    #[serde(default)]
+    plus: Vec<Spanned<String>>,
+    per: Option<Spanned<String>>,
+    weight: Option<Spanned<f64>>,
+    direction: Option<Spanned<String>>,
+    decimals: Option<u8>,
+}
+
+/// Weights are typed by people; they sum to 1 within this tolerance (so 1/3 written as 0.3333
+/// three times is refused, 0.333333333 accepted).
+const WEIGHT_TOLERANCE: f64 = 1e-6;
+
+fn known_indicator<'a>(
+    ctx: &Ctx<'_>,
+    indicators: &'a [CatalogueIndicator],
+    raw: &Spanned<String>,
+    field: &str,
+) -> Result<&'a CatalogueIndicator, CatalogueError> {
+    indicators
+        .iter()
+        .find(|i| i.indicator.id.as_str() == raw.get_ref())
+        .ok_or_else(|| {
+            ctx.err(
+                raw.span().start,
+                field,
+                format!(
+                    "unknown indicator '{}' (not in indicators.toml)",
+                    raw.get_ref()
+                ),
+            )
+        })
+}
+
+fn parse_term(
+    ctx: &Ctx<'_>,
+    indicators: &[CatalogueIndicator],
+    spanned: Spanned<RawTerm>,
+    factor_id: &str,
+) -> Result<Term, CatalogueError> {
+    let start = spanned.span().start;
+    let raw = spanned.into_inner();
+    let main = known_indicator(ctx, indicators, &raw.indicator, "terms.indicator")?;
+    let mut plus = Vec::new();
+    for p in &raw.plus {
+        plus.push(
+            known_indicator(ctx, indicators, p, "terms.plus")?
+                .indicator
+                .id
+                .clone(),
+        );
+    }
+    let per = match &raw.per {
+        Some(p) => Some(
+            known_indicator(ctx, indicators, p, "terms.per")?
+                .indicator
+                .id
+                .clone(),
+        ),
+        None => None,
+    };
+    if !plus.is_empty() && per.is_none() {
+        return Err(ctx.err(
+            start,
+            "terms.plus",
+            "'plus' adds counts to a numerator and needs 'per' (the denominator)",
+        ));
+    }
+    let weight = raw.weight.as_ref().ok_or_else(|| {
+        ctx.err(
+            start,
+            "terms.weight",
+            format!(
+                "term '{}' of '{factor_id}' has no weight",
+                raw.indicator.get_ref()
+            ),
+        )
+    })?;
+    if !(weight.get_ref().is_finite() && *weight.get_ref() > 0.0) {
+        return Err(ctx.err(
+            weight.span().start,
+            "terms.weight",
+            format!("expected a weight above 0, found {}", weight.get_ref()),
+        ));
+    }
+    let direction = match &raw.direction {
+        Some(d) => match Direction::parse(d.get_ref()) {
+            Some(Direction::Neutral) | None => {
+                return Err(ctx.err(
+                    d.span().start,
+                    "terms.direction",
+                    format!(
+                        "expected higher_is_worse or higher_is_better, found '{}'",
+                        d.get_ref()
+                    ),
+                ))
+            }
+            Some(d) => d,
+        },
+        // A share of residents (per) or a neutral indicator has no direction of its own: the
+        // definition must say which way is unfavourable.
+        None if per.is_some() || main.indicator.direction == Direction::Neutral => {
+            return Err(ctx.err(
+                start,
+                "terms.direction",
+                format!(
+                    "term '{}' of '{factor_id}' needs a direction (higher_is_worse or higher_is_better): {}",
+                    raw.indicator.get_ref(),
+                    if per.is_some() { "a derived share has none of its own" } else { "the indicator is neutral in indicators.toml" }
+                ),
+            ))
+        }
+        None => main.indicator.direction,
+    };
+    let decimals = raw.decimals.unwrap_or(if per.is_some() {
+        1
+    } else {
+        main.indicator.decimals
+    });
+    Ok(Term {
+        indicator: main.indicator.id.clone(),
+        plus,
+        per,
+        weight: *weight.get_ref(),
+        direction,
+        decimals,
+    })
+}
+
+fn parse_definition(
+    ctx: &Ctx<'_>,
+    indicators: &[CatalogueIndicator],
+    spanned: Spanned<RawDefinition>,
+    factor_id: &str,
+    levels_seen: &mut HashSet<Level>,
+) -> Result<Definition, CatalogueError> {
+    let start = spanned.span().start;
+    let raw = spanned.into_inner();
+    let mut levels = Vec::new();
+    for l in raw.levels.get_ref() {
+        let level: Level = l
+            .get_ref()
+            .parse()
+            .map_err(|m: String| ctx.err(l.span().start, "definition.levels", m))?;
+        if level == Level::Land {
+            return Err(ctx.err(
+                l.span().start,
+                "definition.levels",
+                "level 'land' has one region: there is nothing to rank it against",
+            ));
+        }
+        if !levels_seen.insert(level) {
+            return Err(ctx.err(
+                l.span().start,
+                "definition.levels",
+                format!("'{factor_id}' already has a definition for level {level}"),
+            ));
+        }
+        levels.push(level);
+    }
+    if levels.is_empty() {
+        return Err(ctx.err(
+            raw.levels.span().start,
+            "definition.levels",
+            "expected at least one level",
+        ));
+    }
+    let population = raw.population.filter(|p| !p.trim().is_empty()).ok_or_else(|| {
+        ctx.err(
+            start,
+            "definition.population",
+            format!("a definition of '{factor_id}' must say which population its figures describe (e.g. \"jongvolwassenen 16–25 jaar\")"),
+        )
+    })?;
+    let terms_span = raw.terms.span().start;
+    let mut terms = Vec::new();
+    let mut seen = HashSet::new();
+    for t in raw.terms.into_inner() {
+        let pos = t.span().start;
+        let term = parse_term(ctx, indicators, t, factor_id)?;
+        let key = (term.indicator.clone(), term.per.clone(), term.plus.clone());
+        if !seen.insert(key) {
+            return Err(ctx.err(
+                pos,
+                "terms.indicator",
+                format!(
+                    "indicator '{}' appears twice in this definition",
+                    term.indicator
+                ),
+            ));
+        }
+        terms.push(term);
+    }
+    if terms.is_empty() {
+        return Err(ctx.err(terms_span, "definition.terms", "expected at least one term"));
+    }
+    let sum: f64 = terms.iter().map(|t| t.weight).sum();
+    if (sum - 1.0).abs() > WEIGHT_TOLERANCE {
+        return Err(ctx.err(
+            terms_span,
+            "terms.weight",
+            format!("the weights of '{factor_id}' sum to {sum}, expected 1"),
+        ));
+    }
+    Ok(Definition {
+        levels,
+        population,
+        terms,
+        proxy: raw.proxy,
+        note_nl: raw.note_nl,
+        note_en: raw.note_en,
+    })
+}
+
+fn parse_factor(
+    ctx: &Ctx<'_>,
+    indicators: &[CatalogueIndicator],
+    spanned: Spanned<RawFactor>,
+    kind: FactorKind,
+) -> Result<Factor, CatalogueError> {
+    let raw = spanned.into_inner();
+    check_id(ctx, &raw.id, "factor")?;
+    let id = raw.id.get_ref().clone();
+    let mut levels_seen = HashSet::new();
+    let mut definitions = Vec::new();
+    for d in raw.definition {
+        definitions.push(parse_definition(ctx, indicators, d, &id, &mut levels_seen)?);
+    }
+    Ok(Factor {
+        label_en: if raw.label_en.is_empty() {
+            raw.label_nl.clone()
+        } else {
+            raw.label_en
+        },
+        id,
+        kind,
+        label_nl: raw.label_nl,
+        description_nl: raw.description_nl,
+        description_en: raw.description_en,
+        definitions,
+        gap_note_nl: raw.gap_note_nl,
+        gap_note_en: raw.gap_note_en,
+    })
+}
+
+fn parse_factors(
+    ctx: &Ctx<'_>,
+    indicators: &[CatalogueIndicator],
+) -> Result<(Vec<Factor>, Vec<Factor>), CatalogueError> {
+    let raw: RawFactorsFile = ctx.parse()?;
+    let mut seen = HashSet::new();
+    let mut out = (Vec::new(), Vec::new());
+    for (kind, list) in [
+        (FactorKind::Risk, raw.characteristic),
+        (FactorKind::Protective, raw.protective_factor),
+    ] {
+        for spanned in list {
+            let id_span = spanned.get_ref().id.span().start;
+            let id = spanned.get_ref().id.get_ref().clone();
+            if !seen.insert(id.clone()) {
+                return Err(ctx.err(id_span, "id", format!("duplicate factor id '{id}'")));
+            }
+            let factor = parse_factor(ctx, indicators, spanned, kind)?;
+            match kind {
+                FactorKind::Risk => out.0.push(factor),
+                FactorKind::Protective => out.1.push(factor),
+            }
+        }
+    }
+    Ok(out)
+}
+
+// ---------------------------------------------------------------------------------------------
+// themes.toml
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawThemesFile {
+    #[serde(default)]
+    theme: Vec<Spanned<RawTheme>>,
+    matrix: Option<Spanned<RawMatrix>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTheme {
+    id: Spanned<String>,
+    label_nl: String,
+    #[serde(default)]
+    label_en: String,
+    #[serde(default)]
+    description_nl: String,
+    #[serde(default)]
+    description_en: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMatrix {
+    themes: Spanned<Vec<Spanned<String>>>,
+    rows: Spanned<BTreeMap<Spanned<String>, Spanned<Vec<Spanned<i64>>>>>,
+}
+
+fn parse_themes(
+    ctx: &Ctx<'_>,
+    characteristics: &[Factor],
+) -> Result<(Vec<Theme>, Matrix), CatalogueError> {
+    let raw: RawThemesFile = ctx.parse()?;
+    let mut themes = Vec::new();
+    let mut seen = HashSet::new();
+    for spanned in raw.theme {
+        let t = spanned.into_inner();
+        check_id(ctx, &t.id, "theme")?;
+        if !seen.insert(t.id.get_ref().clone()) {
+            return Err(ctx.err(
+                t.id.span().start,
+                "id",
+                format!("duplicate theme id '{}'", t.id.get_ref()),
+            ));
+        }
+        themes.push(Theme {
+            id: t.id.into_inner(),
+            label_en: if t.label_en.is_empty() {
+                t.label_nl.clone()
+            } else {
+                t.label_en
+            },
+            label_nl: t.label_nl,
+            description_nl: t.description_nl,
+            description_en: t.description_en,
+        });
+    }
+    let Some(matrix) = raw.matrix else {
+        if characteristics.is_empty() || themes.is_empty() {
+            return Ok((themes, Matrix::default()));
+        }
+        return Err(CatalogueError {
+            file: ctx.file.name.clone(),
+            line: 1,
+            column: 1,
+            field: Some("matrix".into()),
+            message:
+                "the [matrix] table is missing: one row per characteristic, one value per theme"
+                    .into(),
+        });
+    };
+    let matrix_start = matrix.span().start;
+    let m = matrix.into_inner();
+    // Columns: the matrix names its themes, so a reordered [[theme]] list cannot shift values.
+    let mut column_of = Vec::with_capacity(m.themes.get_ref().len());
+    let mut cols_seen = HashSet::new();
+    for c in m.themes.get_ref() {
+        let Some(t) = themes.iter().position(|t| &t.id == c.get_ref()) else {
+            return Err(ctx.err(
+                c.span().start,
+                "matrix.themes",
+                format!("unknown theme '{}' (not a [[theme]] id)", c.get_ref()),
+            ));
+        };
+        if !cols_seen.insert(t) {
+            return Err(ctx.err(
+                c.span().start,
+                "matrix.themes",
+                format!("theme '{}' appears twice", c.get_ref()),
+            ));
+        }
+        column_of.push(t);
+    }
+    if let Some(missing) = themes
+        .iter()
+        .find(|t| !m.themes.get_ref().iter().any(|c| c.get_ref() == &t.id))
+    {
+        return Err(ctx.err(
+            m.themes.span().start,
+            "matrix.themes",
+            format!(
+                "matrix of the wrong shape: it has {} theme columns, expected {} (theme '{}' is missing)",
+                m.themes.get_ref().len(),
+                themes.len(),
+                missing.id
+            ),
+        ));
+    }
+    let mut values = vec![vec![0u8; themes.len()]; characteristics.len()];
+    let mut filled = vec![false; characteristics.len()];
+    for (key, row) in m.rows.get_ref() {
+        let Some(c) = characteristics.iter().position(|f| &f.id == key.get_ref()) else {
+            return Err(ctx.err(
+                key.span().start,
+                "matrix.rows",
+                format!(
+                    "unknown characteristic '{}' (not a [[characteristic]] id in characteristics.toml)",
+                    key.get_ref()
+                ),
+            ));
+        };
+        if row.get_ref().len() != column_of.len() {
+            return Err(ctx.err(
+                row.span().start,
+                &format!("matrix.rows.{}", key.get_ref()),
+                format!(
+                    "matrix of the wrong shape: row '{}' has {} values, expected {} (one per theme in matrix.themes)",
+                    key.get_ref(),
+                    row.get_ref().len(),
+                    column_of.len()
+                ),
+            ));
+        }
+        for (k, v) in row.get_ref().iter().enumerate() {
+            if !(0..=i64::from(Matrix::MAX)).contains(v.get_ref()) {
+                return Err(ctx.err(
+                    v.span().start,
+                    &format!("matrix.rows.{}", key.get_ref()),
+                    format!("expected a value from 0 to 3, found {}", v.get_ref()),
+                ));
+            }
+            values[c][column_of[k]] = *v.get_ref() as u8;
+        }
+        filled[c] = true;
+    }
+    if let Some(c) = filled.iter().position(|f| !f) {
+        return Err(ctx.err(
+            m.rows.span().start.max(matrix_start),
+            "matrix.rows",
+            format!(
+                "matrix of the wrong shape: {} rows, expected {} (characteristic '{}' has no row)",
+                m.rows.get_ref().len(),
+                characteristics.len(),
+                characteristics[c].id
+            ),
+        ));
+    }
+    Ok((themes, Matrix { values }))
+}
+
+// ---------------------------------------------------------------------------------------------
+// groups.toml
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGroupsFile {
+    #[serde(default)]
+    group: Vec<Spanned<RawGroup>>,
+    #[serde(default)]
+    candidate: Vec<Spanned<RawCandidate>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGroup {
+    id: Spanned<String>,
+    number: u32,
+    label_nl: String,
+    #[serde(default)]
+    label_en: String,
+    named_by: Vec<Spanned<String>>,
+    status: Spanned<String>,
+    #[serde(default)]
+    characteristics: Vec<Spanned<String>>,
+    #[serde(default)]
+    themes: Vec<Spanned<String>>,
+    #[serde(default)]
+    description_nl: String,
+    #[serde(default)]
+    description_en: String,
+    #[serde(default)]
+    policies: Vec<String>,
+    #[serde(default)]
+    directorates: Vec<String>,
+    #[serde(default)]
+    data_sources: Vec<String>,
+    #[serde(default)]
+    indicators: Vec<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCandidate {
+    label_nl: String,
+    #[serde(default)]
+    label_en: String,
+    proposed_in: String,
+    group: Option<Spanned<String>>,
+    #[serde(default)]
+    note_nl: String,
+    #[serde(default)]
+    note_en: String,
+}
+
+fn parse_groups(
+    ctx: &Ctx<'_>,
+    model: &RiskModel,
+    indicators: &[CatalogueIndicator],
+) -> Result<(Vec<Group>, Vec<CandidateGroup>), CatalogueError> {
+    let raw: RawGroupsFile = ctx.parse()?;
+    let mut groups = Vec::new();
+    let mut seen = HashSet::new();
+    for spanned in raw.group {
+        let g = spanned.into_inner();
+        check_id(ctx, &g.id, "group")?;
+        if !seen.insert(g.id.get_ref().clone()) {
+            return Err(ctx.err(
+                g.id.span().start,
+                "id",
+                format!("duplicate group id '{}'", g.id.get_ref()),
+            ));
+        }
+        for s in &g.named_by {
+            if !GROUP_SOURCES.contains(&s.get_ref().as_str()) {
+                return Err(ctx.err(
+                    s.span().start,
+                    "named_by",
+                    format!(
+                        "expected one of {}, found '{}'",
+                        GROUP_SOURCES.join(", "),
+                        s.get_ref()
+                    ),
+                ));
+            }
+        }
+        if !["bestaand", "nieuw"].contains(&g.status.get_ref().as_str()) {
+            return Err(ctx.err(
+                g.status.span().start,
+                "status",
+                format!("expected bestaand or nieuw, found '{}'", g.status.get_ref()),
+            ));
+        }
+        for c in &g.characteristics {
+            if !model.characteristics.iter().any(|f| &f.id == c.get_ref()) {
+                return Err(ctx.err(
+                    c.span().start,
+                    "characteristics",
+                    format!("unknown characteristic '{}'", c.get_ref()),
+                ));
+            }
+        }
+        for t in &g.themes {
+            if model.theme(t.get_ref()).is_none() {
+                return Err(ctx.err(
+                    t.span().start,
+                    "themes",
+                    format!("unknown theme '{}'", t.get_ref()),
+                ));
+            }
+        }
+        let mut ids = Vec::new();
+        for i in &g.indicators {
+            ids.push(
+                known_indicator(ctx, indicators, i, "indicators")?
+                    .indicator
+                    .id
+                    .clone(),
+            );
+        }
+        groups.push(Group {
+            id: g.id.into_inner(),
+            number: g.number,
+            label_en: if g.label_en.is_empty() {
+                g.label_nl.clone()
+            } else {
+                g.label_en
+            },
+            label_nl: g.label_nl,
+            named_by: g.named_by.into_iter().map(Spanned::into_inner).collect(),
+            status: g.status.into_inner(),
+            characteristics: g
+                .characteristics
+                .into_iter()
+                .map(Spanned::into_inner)
+                .collect(),
+            themes: g.themes.into_iter().map(Spanned::into_inner).collect(),
+            description_nl: g.description_nl,
+            description_en: g.description_en,
+            policies: g.policies,
+            directorates: g.directorates,
+            data_sources: g.data_sources,
+            indicators: ids,
+        });
+    }
+    let mut candidates = Vec::new();
+    for spanned in raw.candidate {
+        let c = spanned.into_inner();
+        if let Some(g) = &c.group {
+            if !groups.iter().any(|x| &x.id == g.get_ref()) {
+                return Err(ctx.err(
+                    g.span().start,
+                    "group",
+                    format!("unknown group '{}' (not a [[group]] id)", g.get_ref()),
+                ));
+            }
+        }
+        candidates.push(CandidateGroup {
+            label_en: if c.label_en.is_empty() {
+                c.label_nl.clone()
+            } else {
+                c.label_en
+            },
+            label_nl: c.label_nl,
+            proposed_in: c.proposed_in,
+            group: c.group.map(Spanned::into_inner),
+            note_nl: c.note_nl,
+            note_en: c.note_en,
+        });
+    }
+    Ok((groups, candidates))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Indicator;
+
+    fn indicator(id: &str, direction: Direction) -> CatalogueIndicator {
+        CatalogueIndicator {
+            indicator: Indicator {
+                id: IndicatorId::new(id).unwrap(),
+                label_nl: id.into(),
+                label_en: id.into(),
+                unit: "%".into(),
+                direction,
+                source: "test".into(),
+                decimals: 1,
+                description: String::new(),
+                additive: false,
+                curated: true,
+            },
+            source_id: "t".into(),
+            keys: vec![],
+            population: String::new(),
+        }
+    }
+
+    fn indicators() -> Vec<CatalogueIndicator> {
+        vec![
+            indicator("a_worse", Direction::HigherIsWorse),
+            indicator("b_better", Direction::HigherIsBetter),
+            indicator("c_count", Direction::Neutral),
+            indicator("d_total", Direction::Neutral),
+        ]
+    }
+
+    const FACTORS: &str = r#"
+[[characteristic]]
+id = "buffer"
+label_nl = "Kleine financiële buffer"
+
+[[characteristic.definition]]
+levels = ["gemeente", "ggd"]
+population = "jongvolwassenen 16–25 jaar"
+terms = [
+  { indicator = "a_worse", weight = 0.5 },
+  { indicator = "b_better", weight = 0.5 },
+]
+
+[[characteristic]]
+id = "leeftijd"
+label_nl = "Leeftijd"
+
+[[characteristic.definition]]
+levels = ["gemeente"]
+population = "alle inwoners"
+terms = [{ indicator = "c_count", per = "d_total", weight = 1, direction = "higher_is_worse" }]
+
+[[protective_factor]]
+id = "steun"
+label_nl = "Sociale steun"
+"#;
+
+    const THEMES: &str = r#"
+[[theme]]
+id = "fysiek"
+label_nl = "Fysieke gezondheid"
+
+[[theme]]
+id = "psychisch"
+label_nl = "Psychische gezondheid"
+
+[matrix]
+themes = ["psychisch", "fysiek"]
+
+[matrix.rows]
+buffer   = [2, 1]
+leeftijd = [3, 0]
+"#;
+
+    fn files(pairs: &[(&str, &str)]) -> Vec<CatalogueFile> {
+        pairs
+            .iter()
+            .map(|(n, t)| CatalogueFile {
+                name: (*n).into(),
+                text: (*t).into(),
+            })
+            .collect()
+    }
+
+    fn parse(pairs: &[(&str, &str)]) -> Result<RiskModel, CatalogueError> {
+        RiskModel::parse(&files(pairs), &indicators())
+    }
+
+    #[test]
+    fn a_valid_model_resolves_directions_shares_and_matrix_columns() {
+        let m = parse(&[("characteristics.toml", FACTORS), ("themes.toml", THEMES)]).unwrap();
+        assert_eq!(m.characteristics.len(), 2);
+        assert_eq!(m.protective.len(), 1);
+        let buffer = m.factor("buffer").unwrap();
+        let def = buffer.definition_at(Level::Ggd).unwrap();
+        assert_eq!(
+            def.terms[1].direction,
+            Direction::HigherIsBetter,
+            "inherited"
+        );
+        assert!(buffer.definition_at(Level::Wijk).is_none(), "a gap");
+        let age = &m.factor("leeftijd").unwrap().definitions[0].terms[0];
+        assert_eq!(age.per.as_ref().unwrap().as_str(), "d_total");
+        assert_eq!(age.decimals, 1);
+        // The matrix names its columns in another order than [[theme]]: values follow names.
+        assert_eq!(m.matrix_value("buffer", "fysiek"), 1);
+        assert_eq!(m.matrix_value("buffer", "psychisch"), 2);
+        assert_eq!(m.matrix.values, vec![vec![1, 2], vec![0, 3]]);
+        assert_eq!(m.method, MethodParams::default());
+    }
+
+    fn expect_err(pairs: &[(&str, &str)]) -> CatalogueError {
+        parse(pairs).expect_err("should be refused")
+    }
+
+    #[test]
+    fn weights_that_do_not_sum_to_one_name_file_line_and_field() {
+        let text = FACTORS.replace(
+            "{ indicator = \"b_better\", weight = 0.5 }",
+            "{ indicator = \"b_better\", weight = 0.4 }",
+        );
+        let e = expect_err(&[("characteristics.toml", &text)]);
+        assert_eq!(e.file, "characteristics.toml");
+        assert_eq!(e.field.as_deref(), Some("terms.weight"));
+        assert_eq!(e.line, 9, "{e}");
+        assert!(e.message.contains("sum to 0.9"), "{e}");
+    }
+
+    #[test]
+    fn unknown_indicator_is_refused_where_it_is_written() {
+        let text = FACTORS.replace("\"a_worse\"", "\"a_wrose\"");
+        let e = expect_err(&[("characteristics.toml", &text)]);
+        assert_eq!((e.line, e.field.as_deref()), (10, Some("terms.indicator")));
+        assert!(e.message.contains("unknown indicator 'a_wrose'"), "{e}");
+    }
+
+    #[test]
+    fn a_neutral_indicator_or_a_share_needs_an_explicit_direction() {
+        let text = FACTORS.replace(", direction = \"higher_is_worse\"", "");
+        let e = expect_err(&[("characteristics.toml", &text)]);
+        assert_eq!(e.field.as_deref(), Some("terms.direction"));
+        assert_eq!(e.line, 21);
+        let neutral = FACTORS.replace(
+            "{ indicator = \"a_worse\", weight = 0.5 }",
+            "{ indicator = \"c_count\", weight = 0.5 }",
+        );
+        let e = expect_err(&[("characteristics.toml", &neutral)]);
+        assert!(e.message.contains("neutral"), "{e}");
+        let bad = FACTORS.replace("\"higher_is_worse\"", "\"neutral\"");
+        assert_eq!(
+            expect_err(&[("characteristics.toml", &bad)])
+                .field
+                .as_deref(),
+            Some("terms.direction")
+        );
+    }
+
+    #[test]
+    fn duplicate_ids_and_duplicate_levels_are_refused() {
+        let dup = FACTORS.replace("id = \"steun\"", "id = \"buffer\"");
+        let e = expect_err(&[("characteristics.toml", &dup)]);
+        assert!(e.message.contains("duplicate factor id 'buffer'"), "{e}");
+        assert_eq!(e.line, 24);
+        let level = FACTORS.replace(
+            "levels = [\"gemeente\", \"ggd\"]",
+            "levels = [\"gemeente\", \"gemeente\"]",
+        );
+        let e = expect_err(&[("characteristics.toml", &level)]);
+        assert_eq!(e.field.as_deref(), Some("definition.levels"));
+        let pop = FACTORS.replace("population = \"alle inwoners\"\n", "");
+        let e = expect_err(&[("characteristics.toml", &pop)]);
+        assert_eq!(
+            (e.line, e.field.as_deref()),
+            (18, Some("definition.population"))
+        );
+    }
+
+    #[test]
+    fn a_matrix_of_the_wrong_shape_is_refused() {
+        let short = THEMES.replace("buffer   = [2, 1]", "buffer   = [2]");
+        let e = expect_err(&[("characteristics.toml", FACTORS), ("themes.toml", &short)]);
+        assert_eq!(e.line, 14, "{e}");
+        assert_eq!(e.field.as_deref(), Some("matrix.rows.buffer"));
+        assert!(e.message.contains("wrong shape"), "{e}");
+        let missing_row = THEMES.replace("leeftijd = [3, 0]\n", "");
+        let e = expect_err(&[
+            ("characteristics.toml", FACTORS),
+            ("themes.toml", &missing_row),
+        ]);
+        assert!(e.message.contains("'leeftijd' has no row"), "{e}");
+        let missing_col = THEMES
+            .replace(
+                "themes = [\"psychisch\", \"fysiek\"]",
+                "themes = [\"psychisch\"]",
+            )
+            .replace("[2, 1]", "[2]")
+            .replace("[3, 0]", "[3]");
+        let e = expect_err(&[
+            ("characteristics.toml", FACTORS),
+            ("themes.toml", &missing_col),
+        ]);
+        assert_eq!((e.line, e.field.as_deref()), (11, Some("matrix.themes")));
+        let too_big = THEMES.replace("[3, 0]", "[4, 0]");
+        let e = expect_err(&[("characteristics.toml", FACTORS), ("themes.toml", &too_big)]);
+        assert!(e.message.contains("0 to 3"), "{e}");
+        let unknown = THEMES.replace("leeftijd =", "leeftijdd =");
+        let e = expect_err(&[("characteristics.toml", FACTORS), ("themes.toml", &unknown)]);
+        assert_eq!(e.line, 15);
+    }
+
+    #[test]
+    fn method_parameters_are_checked() {
+        let m = parse(&[(
+            "method.toml",
+            "[stacking]\nthreshold = 80.0\npercentile_decimals = 0\n",
+        )])
+        .unwrap();
+        assert_eq!(m.method.threshold, 80.0);
+        assert_eq!(m.method.percentile_decimals, 0);
+        let e = expect_err(&[("method.toml", "[stacking]\nthreshold = 0.9e3\n")]);
+        assert_eq!(
+            (e.line, e.field.as_deref()),
+            (2, Some("stacking.threshold"))
+        );
+        let e = expect_err(&[("method.toml", "[stacking]\ntreshold = 90.0\n")]);
+        assert!(e.message.contains("unknown field"), "{e}");
+    }
+
+    #[test]
+    fn groups_refer_to_known_sources_characteristics_and_groups() {
+        let groups = r#"
+[[group]]
+id = "jongeren"
+number = 1
+label_nl = "Kwetsbare jongeren"
+named_by = ["MSP", "Veld"]
+status = "bestaand"
+characteristics = ["buffer"]
+indicators = ["a_worse"]
+
+[[candidate]]
+label_nl = "Zorgbehoevenden"
+proposed_in = "Sponsoroverleg"
+"#;
+        let base = [("characteristics.toml", FACTORS), ("themes.toml", THEMES)];
+        let m = parse(&[base[0], base[1], ("groups.toml", groups)]).unwrap();
+        assert_eq!(m.group("jongeren").unwrap().named_by, vec!["MSP", "Veld"]);
+        assert_eq!(m.candidates[0].group, None);
+        let bad = groups.replace("\"Veld\"", "\"Krant\"");
+        let e = expect_err(&[base[0], base[1], ("groups.toml", &bad)]);
+        assert_eq!((e.line, e.field.as_deref()), (6, Some("named_by")));
+        let bad = groups.replace("[\"buffer\"]", "[\"bufer\"]");
+        let e = expect_err(&[base[0], base[1], ("groups.toml", &bad)]);
+        assert_eq!(e.field.as_deref(), Some("characteristics"));
+        let bad = format!("{groups}group = \"ouderen\"\n");
+        let e = expect_err(&[base[0], base[1], ("groups.toml", &bad)]);
+        assert_eq!((e.line, e.field.as_deref()), (14, Some("group")));
+    }
+}
