@@ -201,7 +201,7 @@ pub struct CandidateGroup {
 }
 
 /// Parameters of the stacking computation. Recorded with every stored result.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MethodParams {
     /// A factor is flagged when its percentile, rounded to `percentile_decimals`, is at least
     /// this (0–100 scale). Default 90: the top decile.

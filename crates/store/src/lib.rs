@@ -5,7 +5,8 @@
 //! - a call to [`Store::apply_loads`] is one transaction: all its files are stored, or none;
 //! - a file whose checksum was loaded before changes nothing and is reported as such;
 //! - every observation points at the load (file, checksum, time, publisher, licence) it came from;
-//! - the store computes nothing: ranks and statistics are the engine's.
+//! - the store computes nothing: ranks and statistics are the engine's; risk-model results are
+//!   stored as computed, with the fingerprint of what they were computed from.
 
 mod sqlite;
 
@@ -161,6 +162,103 @@ pub struct BoundaryRecord {
     pub geometry: geo::MultiPolygon<f64>,
 }
 
+/// One stored computation of the risk model for a level and period: what it was computed with
+/// (catalogue version, fingerprint of catalogue, parameters and data) and when.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RiskRunRecord {
+    /// Id.
+    pub id: i64,
+    /// Level of the regions.
+    pub level: Level,
+    /// Period of the figures.
+    pub period: i32,
+    /// Region layout the regions follow.
+    pub layout: Option<i32>,
+    /// Catalogue version (`catalogue.toml`).
+    pub catalogue_version: String,
+    /// Fingerprint of everything the results depend on: the level's model, method parameters,
+    /// indicator metadata and the loaded files. Equal fingerprints mean equal results.
+    pub fingerprint: String,
+    /// JSON: the method parameters and the level's model exactly as used.
+    pub parameters: String,
+    /// JSON: run-level results (distribution of stacking counts, counts).
+    pub summary: String,
+    /// RFC 3339 time of the computation.
+    pub computed_at: String,
+}
+
+/// One factor's stored result for one region.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RiskFactorRecord {
+    /// Factor id.
+    pub factor: String,
+    /// Score (0–1).
+    pub score: Option<f64>,
+    /// Rank, 1 = least favourable.
+    pub rank: Option<i64>,
+    /// Regions with a score.
+    pub ranked: i64,
+    /// Displayed percentile (0–100).
+    pub percentile: Option<f64>,
+    /// Flagged.
+    pub flagged: bool,
+    /// JSON: per indicator the inputs, value, rank, percentile and weights.
+    pub trace: String,
+}
+
+/// One theme's stored result for one region.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RiskThemeRecord {
+    /// Theme id.
+    pub theme: String,
+    /// Exposure (0–100).
+    pub exposure: Option<f64>,
+    /// Rank, 1 = most exposed.
+    pub rank: Option<i64>,
+    /// Regions with an exposure.
+    pub ranked: i64,
+    /// Share of the theme's matrix weight measured (0–1).
+    pub coverage: f64,
+    /// Sum of matrix values of flagged characteristics.
+    pub flagged_weight: i64,
+    /// JSON: the characteristics driving the exposure.
+    pub drivers: String,
+}
+
+/// One region's stored results.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RiskRegionRecord {
+    /// Region.
+    pub region: RegionCode,
+    /// Stacking count: flagged risk characteristics.
+    pub flagged: i64,
+    /// Risk characteristics with a score.
+    pub with_data: i64,
+    /// Weak protective factors.
+    pub weak_protective: i64,
+    /// Protective factors with a score.
+    pub protective_with_data: i64,
+    /// Composite (0–1).
+    pub composite: Option<f64>,
+    /// Rank of the composite, 1 = most vulnerable.
+    pub composite_rank: Option<i64>,
+    /// Displayed percentile of the composite.
+    pub composite_percentile: Option<f64>,
+    /// Per factor.
+    pub factors: Vec<RiskFactorRecord>,
+    /// Per theme.
+    pub themes: Vec<RiskThemeRecord>,
+}
+
+/// A stored run with its region results.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RiskRun {
+    /// The run.
+    pub run: RiskRunRecord,
+    /// Region results, in code order.
+    pub regions: Vec<RiskRegionRecord>,
+}
+
 /// Persistence operations the monitor needs. Implementations are synchronous; async callers
 /// run them on a blocking thread.
 pub trait Store {
@@ -205,4 +303,17 @@ pub trait Store {
     fn boundaries(&self, level: Level, layout: i32) -> Result<Vec<BoundaryRecord>>;
     /// All loads, newest first.
     fn loads(&self) -> Result<Vec<LoadRecord>>;
+    /// Stores a risk-model run, replacing any stored run for the same level and period, in one
+    /// transaction. `run.run.id` is ignored; the new id is returned.
+    fn save_risk_run(&mut self, run: &RiskRun) -> Result<i64>;
+    /// All stored risk-model runs (without region results), by level and period.
+    fn risk_runs(&self) -> Result<Vec<RiskRunRecord>>;
+    /// The stored run for a level and period, with the results of every region, or only of
+    /// `region` when given.
+    fn risk_run(
+        &self,
+        level: Level,
+        period: i32,
+        region: Option<&RegionCode>,
+    ) -> Result<Option<RiskRun>>;
 }

@@ -6,11 +6,13 @@ use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 
 use crate::{
     BoundaryRecord, IndicatorRecord, LoadOutcome, LoadRecord, ObservationRecord, RegionRecord,
-    Result, Store, StoreError,
+    Result, RiskFactorRecord, RiskRegionRecord, RiskRun, RiskRunRecord, RiskThemeRecord, Store,
+    StoreError,
 };
 
 /// Schema migrations, applied in order. Never edit a released one: add a new one.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE loads (
     id           INTEGER PRIMARY KEY,
     file_name    TEXT NOT NULL,
@@ -72,7 +74,59 @@ CREATE TABLE observations (
 CREATE INDEX observations_by_level ON observations (indicator, level, period);
 CREATE INDEX observations_by_region ON observations (region, period);
 CREATE INDEX observations_coverage ON observations (indicator, status, level, period);
-"#];
+"#,
+    r#"
+-- 2: results of the risk model (stacking), one run per level and period.
+CREATE TABLE risk_runs (
+    id                INTEGER PRIMARY KEY,
+    level             TEXT NOT NULL,
+    period            INTEGER NOT NULL,
+    layout            INTEGER,
+    catalogue_version TEXT NOT NULL,
+    fingerprint       TEXT NOT NULL,
+    parameters        TEXT NOT NULL,
+    summary           TEXT NOT NULL,
+    computed_at       TEXT NOT NULL,
+    UNIQUE (level, period)
+);
+CREATE TABLE risk_regions (
+    run_id               INTEGER NOT NULL REFERENCES risk_runs(id) ON DELETE CASCADE,
+    region               TEXT NOT NULL,
+    flagged              INTEGER NOT NULL,
+    with_data            INTEGER NOT NULL,
+    weak_protective      INTEGER NOT NULL,
+    protective_with_data INTEGER NOT NULL,
+    composite            REAL,
+    composite_rank       INTEGER,
+    composite_percentile REAL,
+    PRIMARY KEY (run_id, region)
+);
+CREATE TABLE risk_factor_scores (
+    run_id     INTEGER NOT NULL REFERENCES risk_runs(id) ON DELETE CASCADE,
+    region     TEXT NOT NULL,
+    factor     TEXT NOT NULL,
+    score      REAL,
+    rank       INTEGER,
+    ranked     INTEGER NOT NULL,
+    percentile REAL,
+    flagged    INTEGER NOT NULL,
+    trace      TEXT NOT NULL,
+    PRIMARY KEY (run_id, region, factor)
+);
+CREATE TABLE risk_theme_exposure (
+    run_id         INTEGER NOT NULL REFERENCES risk_runs(id) ON DELETE CASCADE,
+    region         TEXT NOT NULL,
+    theme          TEXT NOT NULL,
+    exposure       REAL,
+    rank           INTEGER,
+    ranked         INTEGER NOT NULL,
+    coverage       REAL NOT NULL,
+    flagged_weight INTEGER NOT NULL,
+    drivers        TEXT NOT NULL,
+    PRIMARY KEY (run_id, region, theme)
+);
+"#,
+];
 
 /// The embedded SQLite store: one file, no server.
 pub struct SqliteStore {
@@ -692,4 +746,300 @@ impl Store for SqliteStore {
         .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
         .map_err(db("reading loads"))
     }
+
+    fn save_risk_run(&mut self, run: &RiskRun) -> Result<i64> {
+        let r = &run.run;
+        let context = format!("storing risk results for {} {}", r.level, r.period);
+        let tx = self.conn.transaction().map_err(db(&context))?;
+        tx.execute(
+            "DELETE FROM risk_runs WHERE level = ?1 AND period = ?2",
+            params![r.level.as_str(), r.period],
+        )
+        .map_err(db(&context))?;
+        tx.execute(
+            "INSERT INTO risk_runs (level, period, layout, catalogue_version, fingerprint, parameters, summary, computed_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                r.level.as_str(),
+                r.period,
+                r.layout,
+                r.catalogue_version,
+                r.fingerprint,
+                r.parameters,
+                r.summary,
+                r.computed_at
+            ],
+        )
+        .map_err(db(&context))?;
+        let run_id = tx.last_insert_rowid();
+        {
+            let mut region_stmt = tx
+                .prepare_cached(
+                    "INSERT INTO risk_regions (run_id, region, flagged, with_data, weak_protective, protective_with_data, composite, composite_rank, composite_percentile)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                )
+                .map_err(db(&context))?;
+            let mut factor_stmt = tx
+                .prepare_cached(
+                    "INSERT INTO risk_factor_scores (run_id, region, factor, score, rank, ranked, percentile, flagged, trace)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                )
+                .map_err(db(&context))?;
+            let mut theme_stmt = tx
+                .prepare_cached(
+                    "INSERT INTO risk_theme_exposure (run_id, region, theme, exposure, rank, ranked, coverage, flagged_weight, drivers)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                )
+                .map_err(db(&context))?;
+            for g in &run.regions {
+                let code = g.region.as_str();
+                region_stmt
+                    .execute(params![
+                        run_id,
+                        code,
+                        g.flagged,
+                        g.with_data,
+                        g.weak_protective,
+                        g.protective_with_data,
+                        g.composite,
+                        g.composite_rank,
+                        g.composite_percentile
+                    ])
+                    .map_err(db(&context))?;
+                for f in &g.factors {
+                    factor_stmt
+                        .execute(params![
+                            run_id,
+                            code,
+                            f.factor,
+                            f.score,
+                            f.rank,
+                            f.ranked,
+                            f.percentile,
+                            f.flagged,
+                            f.trace
+                        ])
+                        .map_err(db(&context))?;
+                }
+                for t in &g.themes {
+                    theme_stmt
+                        .execute(params![
+                            run_id,
+                            code,
+                            t.theme,
+                            t.exposure,
+                            t.rank,
+                            t.ranked,
+                            t.coverage,
+                            t.flagged_weight,
+                            t.drivers
+                        ])
+                        .map_err(db(&context))?;
+                }
+            }
+        }
+        tx.commit().map_err(db(&context))?;
+        Ok(run_id)
+    }
+
+    fn risk_runs(&self) -> Result<Vec<RiskRunRecord>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {RISK_RUN_COLUMNS} FROM risk_runs ORDER BY level, period"
+            ))
+            .map_err(db("preparing risk runs query"))?;
+        let rows = stmt
+            .query_map([], risk_run_row)
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+            .map_err(db("reading risk runs"))?;
+        rows.into_iter().map(risk_run_record).collect()
+    }
+
+    fn risk_run(
+        &self,
+        level: Level,
+        period: i32,
+        region: Option<&RegionCode>,
+    ) -> Result<Option<RiskRun>> {
+        let row = self
+            .conn
+            .query_row(
+                &format!(
+                    "SELECT {RISK_RUN_COLUMNS} FROM risk_runs WHERE level = ?1 AND period = ?2"
+                ),
+                params![level.as_str(), period],
+                risk_run_row,
+            )
+            .optional()
+            .map_err(db("reading risk run"))?;
+        let Some(row) = row else { return Ok(None) };
+        let run = risk_run_record(row)?;
+        // An empty filter matches every region; a code filters to one.
+        let filter = region.map_or(String::new(), |r| r.as_str().to_string());
+        let mut regions: Vec<RiskRegionRecord> = {
+            let mut stmt = self
+                .conn
+                .prepare_cached(
+                    "SELECT region, flagged, with_data, weak_protective, protective_with_data, composite, composite_rank, composite_percentile
+                     FROM risk_regions WHERE run_id = ?1 AND (?2 = '' OR region = ?2) ORDER BY region",
+                )
+                .map_err(db("preparing risk regions query"))?;
+            let rows = stmt
+                .query_map(params![run.id, filter], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                        r.get(6)?,
+                        r.get(7)?,
+                    ))
+                })
+                .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+                .map_err(db("reading risk regions"))?;
+            rows.into_iter()
+                .map(
+                    |(code, flagged, with_data, weak, pwd, composite, crank, cpct)| {
+                        Ok(RiskRegionRecord {
+                            region: parse_code(code)?,
+                            flagged,
+                            with_data,
+                            weak_protective: weak,
+                            protective_with_data: pwd,
+                            composite,
+                            composite_rank: crank,
+                            composite_percentile: cpct,
+                            factors: Vec::new(),
+                            themes: Vec::new(),
+                        })
+                    },
+                )
+                .collect::<Result<_>>()?
+        };
+        let index: std::collections::HashMap<String, usize> = regions
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.region.as_str().to_string(), i))
+            .collect();
+        {
+            let mut stmt = self
+                .conn
+                .prepare_cached(
+                    "SELECT region, factor, score, rank, ranked, percentile, flagged, trace
+                     FROM risk_factor_scores WHERE run_id = ?1 AND (?2 = '' OR region = ?2) ORDER BY rowid",
+                )
+                .map_err(db("preparing risk factor query"))?;
+            let rows = stmt
+                .query_map(params![run.id, filter], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        RiskFactorRecord {
+                            factor: r.get(1)?,
+                            score: r.get(2)?,
+                            rank: r.get(3)?,
+                            ranked: r.get(4)?,
+                            percentile: r.get(5)?,
+                            flagged: r.get(6)?,
+                            trace: r.get(7)?,
+                        },
+                    ))
+                })
+                .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+                .map_err(db("reading risk factor scores"))?;
+            for (code, f) in rows {
+                if let Some(&i) = index.get(&code) {
+                    regions[i].factors.push(f);
+                }
+            }
+        }
+        {
+            let mut stmt = self
+                .conn
+                .prepare_cached(
+                    "SELECT region, theme, exposure, rank, ranked, coverage, flagged_weight, drivers
+                     FROM risk_theme_exposure WHERE run_id = ?1 AND (?2 = '' OR region = ?2) ORDER BY rowid",
+                )
+                .map_err(db("preparing risk theme query"))?;
+            let rows = stmt
+                .query_map(params![run.id, filter], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        RiskThemeRecord {
+                            theme: r.get(1)?,
+                            exposure: r.get(2)?,
+                            rank: r.get(3)?,
+                            ranked: r.get(4)?,
+                            coverage: r.get(5)?,
+                            flagged_weight: r.get(6)?,
+                            drivers: r.get(7)?,
+                        },
+                    ))
+                })
+                .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+                .map_err(db("reading risk theme exposure"))?;
+            for (code, t) in rows {
+                if let Some(&i) = index.get(&code) {
+                    regions[i].themes.push(t);
+                }
+            }
+        }
+        Ok(Some(RiskRun { run, regions }))
+    }
+}
+
+const RISK_RUN_COLUMNS: &str =
+    "id, level, period, layout, catalogue_version, fingerprint, parameters, summary, computed_at";
+
+type RiskRunRow = (
+    i64,
+    String,
+    i32,
+    Option<i32>,
+    String,
+    String,
+    String,
+    String,
+    String,
+);
+
+fn risk_run_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RiskRunRow> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+        r.get(8)?,
+    ))
+}
+
+fn risk_run_record(row: RiskRunRow) -> Result<RiskRunRecord> {
+    let (
+        id,
+        level,
+        period,
+        layout,
+        catalogue_version,
+        fingerprint,
+        parameters,
+        summary,
+        computed_at,
+    ) = row;
+    Ok(RiskRunRecord {
+        id,
+        level: parse_level(&level)?,
+        period,
+        layout,
+        catalogue_version,
+        fingerprint,
+        parameters,
+        summary,
+        computed_at,
+    })
 }
