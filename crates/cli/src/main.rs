@@ -50,6 +50,9 @@ enum Command {
     },
     /// Load files into a store: all or nothing, recorded with provenance.
     Ingest(monitor_cmds::IngestArgs),
+    /// Compute the risk model (stacking, themes, composite) and store the results; does nothing
+    /// when the stored results already match the catalogue, its parameters and the data.
+    Compute(monitor_cmds::ComputeArgs),
     /// Serve the API and dashboard from a store.
     Serve {
         /// Store file.
@@ -81,6 +84,7 @@ fn main() -> std::process::ExitCode {
         } => monitor_cmds::demo(&addr, &db, data.as_deref(), &catalogue),
         Command::Init { db } => monitor_cmds::init(&db),
         Command::Ingest(args) => monitor_cmds::ingest(&args),
+        Command::Compute(args) => monitor_cmds::compute(&args),
         Command::Serve {
             db,
             addr,

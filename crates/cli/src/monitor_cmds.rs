@@ -1,4 +1,4 @@
-//! `kwm demo`, `init`, `ingest`, `serve`.
+//! `kwm demo`, `init`, `ingest`, `compute`, `serve`.
 
 use std::path::{Path, PathBuf};
 
@@ -6,6 +6,7 @@ use anyhow::{anyhow, Context};
 use clap::Args;
 use kwm_ingest::{Format, ReadOptions};
 use kwm_monitor::ingest::{ingest_files, IngestReport};
+use kwm_monitor::risk::{ComputeOutcome, ComputeStatus};
 use kwm_monitor::MonitorError;
 use kwm_store::{LoadOutcome, SqliteStore};
 
@@ -140,6 +141,114 @@ pub fn ingest(args: &IngestArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Arguments of `kwm compute`.
+#[derive(Args, Debug)]
+pub struct ComputeArgs {
+    /// Store file.
+    #[arg(long)]
+    db: PathBuf,
+    /// Level to compute (default: every level the catalogue defines characteristics for).
+    #[arg(long, value_parser = ["provincie", "ggd", "gemeente", "wijk", "buurt"])]
+    level: Option<String>,
+    /// Period to compute (default: every period with figures for some characteristic).
+    #[arg(long)]
+    period: Option<i32>,
+    /// Recompute even when the stored results are up to date.
+    #[arg(long)]
+    force: bool,
+    /// Print the outcome as JSON.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    catalogue: CatalogueArg,
+}
+
+fn print_compute(outcomes: &[ComputeOutcome]) {
+    if outcomes.is_empty() {
+        println!("no level and period has figures for any characteristic of the catalogue; nothing computed");
+    }
+    for o in outcomes {
+        let head = format!("{} {}", o.level, o.period);
+        match (o.status, &o.run, &o.summary) {
+            (ComputeStatus::NoData, _, _) => {
+                println!("{head}: no figures for any characteristic; nothing stored");
+            }
+            (status, Some(run), Some(summary)) => {
+                let what = match status {
+                    ComputeStatus::Computed => "computed and stored".to_string(),
+                    _ => format!("up to date (computed {}); nothing changed", run.computed_at),
+                };
+                let counts: Vec<String> = summary
+                    .distribution
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, n)| **n > 0)
+                    .map(|(k, n)| format!("{k}: {n}"))
+                    .collect();
+                println!(
+                    "{head}: {what} — {} regions, {} of {} characteristics with data ({}); regions by number of flagged characteristics: {}; {} without data; catalogue {}, fingerprint {} (run {})",
+                    summary.regions,
+                    summary.characteristics_with_data.len(),
+                    summary.distribution.len().saturating_sub(1),
+                    summary.characteristics_with_data.join(", "),
+                    if counts.is_empty() { "none".to_string() } else { counts.join(", ") },
+                    summary.no_data,
+                    run.catalogue_version,
+                    &run.fingerprint[..12.min(run.fingerprint.len())],
+                    run.id,
+                );
+            }
+            _ => println!("{head}: {:?}", o.status),
+        }
+    }
+}
+
+fn run_compute(
+    db: &Path,
+    catalogue: &CatalogueArg,
+    level: Option<kwm_model::Level>,
+    period: Option<i32>,
+    force: bool,
+) -> anyhow::Result<Vec<ComputeOutcome>> {
+    if !db.exists() {
+        return Err(anyhow!(
+            "store {} does not exist; load figures first with `kwm ingest --db {} FILES`",
+            db.display(),
+            db.display()
+        ));
+    }
+    let (catalogue, _) =
+        kwm_monitor::catalogue::resolve(catalogue.catalogue.as_deref()).map_err(explain)?;
+    let mut store = open_store(db)?;
+    kwm_monitor::risk::compute_all(&mut store, &catalogue, level, period, &now_rfc3339(), force)
+        .map_err(explain)
+}
+
+/// `kwm compute`
+pub fn compute(args: &ComputeArgs) -> anyhow::Result<()> {
+    let level = args
+        .level
+        .as_deref()
+        .map(kwm_monitor::query::parse_level)
+        .transpose()
+        .map_err(explain)?;
+    let outcomes = run_compute(&args.db, &args.catalogue, level, args.period, args.force)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&outcomes)?);
+    } else {
+        print_compute(&outcomes);
+    }
+    if level.is_some()
+        && args.period.is_some()
+        && outcomes.iter().all(|o| o.status == ComputeStatus::NoData)
+    {
+        return Err(anyhow!(
+            "nothing to compute: no characteristic has figures at that level and period"
+        ));
+    }
+    Ok(())
+}
+
 /// The demo files, in load order: region lists and boundaries first, then figures.
 const DEMO_FILES: &[&str] = &[
     "codelists/gemeenten_2019.csv",
@@ -198,6 +307,9 @@ pub fn demo(
         report.files.len() - loaded,
         started.elapsed().as_secs_f64()
     );
+    // The stacking pages need results: compute what is missing or out of date.
+    let outcomes = run_compute(db, catalogue, None, None, false)?;
+    print_compute(&outcomes);
     serve(db, addr, catalogue)
 }
 

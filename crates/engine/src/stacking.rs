@@ -298,6 +298,14 @@ fn check(input: &StackingInput) -> Result<(), StackingInputError> {
     Ok(())
 }
 
+/// One term over all regions: per region its inputs and value, rank and percentile rank.
+struct TermColumn {
+    cells: Vec<(Vec<Option<f64>>, Option<f64>)>,
+    ranks: Vec<Option<usize>>,
+    percentiles: Vec<Option<f64>>,
+    ranked: usize,
+}
+
 /// Scores one factor for all regions.
 fn factor_results(
     factor: &FactorInput,
@@ -305,12 +313,7 @@ fn factor_results(
     params: &MethodParams,
 ) -> Vec<FactorResult> {
     // Per term: values, ranks and percentile ranks over the regions with a value.
-    let per_term: Vec<(
-        Vec<(Vec<Option<f64>>, Option<f64>)>,
-        Vec<Option<usize>>,
-        Vec<Option<f64>>,
-        usize,
-    )> = factor
+    let per_term: Vec<TermColumn> = factor
         .terms
         .iter()
         .map(|t| {
@@ -340,7 +343,12 @@ fn factor_results(
                 .map(|p| p.map(|p| round_half_away(p, TERM_PERCENTILE_DECIMALS)))
                 .collect();
             let ranked = values.iter().flatten().count();
-            (cells, ranks, percentiles, ranked)
+            TermColumn {
+                cells,
+                ranks,
+                percentiles,
+                ranked,
+            }
         })
         .collect();
 
@@ -350,7 +358,7 @@ fn factor_results(
                 .terms
                 .iter()
                 .zip(&per_term)
-                .filter(|(_, pt)| pt.2[r].is_some())
+                .filter(|(_, col)| col.percentiles[r].is_some())
                 .map(|(t, _)| t.weight)
                 .sum();
             // The tolerance absorbs float noise in sums of typed weights (0.1 + 0.2 ≥ 0.3).
@@ -360,19 +368,19 @@ fn factor_results(
                 .terms
                 .iter()
                 .zip(&per_term)
-                .map(|(t, (cells, ranks, percentiles, ranked))| {
+                .map(|(t, col)| {
                     let effective =
-                        (scored && percentiles[r].is_some()).then(|| t.weight / available);
-                    if let (Some(w), Some(p)) = (effective, percentiles[r]) {
+                        (scored && col.percentiles[r].is_some()).then(|| t.weight / available);
+                    if let (Some(w), Some(p)) = (effective, col.percentiles[r]) {
                         score_sum += w * p;
                     }
                     TermTrace {
                         indicator: t.indicator.clone(),
-                        inputs: cells[r].0.clone(),
-                        value: cells[r].1,
-                        rank: ranks[r],
-                        ranked: *ranked,
-                        percentile: percentiles[r],
+                        inputs: col.cells[r].0.clone(),
+                        value: col.cells[r].1,
+                        rank: col.ranks[r],
+                        ranked: col.ranked,
+                        percentile: col.percentiles[r],
                         weight: t.weight,
                         effective_weight: effective,
                     }

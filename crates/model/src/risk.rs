@@ -807,11 +807,14 @@ struct RawTheme {
     description_en: String,
 }
 
+/// One matrix row as written: its values, each with its position for errors.
+type RawMatrixRow = Spanned<Vec<Spanned<i64>>>;
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawMatrix {
     themes: Spanned<Vec<Spanned<String>>>,
-    rows: Spanned<BTreeMap<Spanned<String>, Spanned<Vec<Spanned<i64>>>>>,
+    rows: Spanned<BTreeMap<Spanned<String>, RawMatrixRow>>,
 }
 
 fn parse_themes(

@@ -916,11 +916,13 @@ pub fn coverage(
                 let n = match period {
                     None => 0,
                     Some(p) => {
-                        if !present.contains_key(&(l, p)) {
-                            let ids_at = store.indicator_ids_at(l, p)?.into_iter().collect();
-                            present.insert((l, p), ids_at);
-                        }
-                        if !present[&(l, p)].contains(&id) {
+                        let ids_at = match present.entry((l, p)) {
+                            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                            std::collections::hash_map::Entry::Vacant(e) => {
+                                e.insert(store.indicator_ids_at(l, p)?.into_iter().collect())
+                            }
+                        };
+                        if !ids_at.contains(&id) {
                             0
                         } else if let Some(n) = counts.get(&(id.clone(), l, p)) {
                             *n

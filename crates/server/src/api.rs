@@ -16,13 +16,13 @@ use serde::Serialize;
 use crate::error::ApiError;
 use crate::state::AppState;
 
-type Params = Result<Query<HashMap<String, String>>, QueryRejection>;
+pub(crate) type Params = Result<Query<HashMap<String, String>>, QueryRejection>;
 
 /// Validated query parameters: unknown names are an error, so typos do not go unnoticed.
-struct Checked(HashMap<String, String>);
+pub(crate) struct Checked(HashMap<String, String>);
 
 impl Checked {
-    fn new(params: Params, allowed: &[&str]) -> Result<Checked, ApiError> {
+    pub(crate) fn new(params: Params, allowed: &[&str]) -> Result<Checked, ApiError> {
         let Query(map) =
             params.map_err(|e| ApiError::bad_request(format!("malformed query string: {e}")))?;
         if let Some(unknown) = map.keys().find(|k| !allowed.contains(&k.as_str())) {
@@ -34,7 +34,7 @@ impl Checked {
         Ok(Checked(map))
     }
 
-    fn get(&self, name: &str) -> Option<&str> {
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
         self.0.get(name).map(String::as_str)
     }
 
@@ -44,21 +44,21 @@ impl Checked {
             .ok_or_else(|| ApiError::bad_request(format!("parameter '{name}' is required")))
     }
 
-    fn level(&self) -> Result<Level, ApiError> {
+    pub(crate) fn level(&self) -> Result<Level, ApiError> {
         match self.get("level") {
             None => Ok(Level::Gemeente),
             Some(raw) => Ok(query::parse_level(raw)?),
         }
     }
 
-    fn period(&self) -> Result<Option<i32>, ApiError> {
+    pub(crate) fn period(&self) -> Result<Option<i32>, ApiError> {
         self.get("period")
             .map(query::parse_period)
             .transpose()
             .map_err(ApiError::from)
     }
 
-    fn csv(&self) -> Result<bool, ApiError> {
+    pub(crate) fn csv(&self) -> Result<bool, ApiError> {
         match self.get("format") {
             None | Some("json") => Ok(false),
             Some("csv") => Ok(true),
@@ -69,7 +69,11 @@ impl Checked {
     }
 }
 
-fn csv_response(filename: &str, header_row: &[&str], rows: Vec<Vec<String>>) -> Response {
+pub(crate) fn csv_response(
+    filename: &str,
+    header_row: &[&str],
+    rows: Vec<Vec<String>>,
+) -> Response {
     let mut w = csv::Writer::from_writer(Vec::new());
     let _ = w.write_record(header_row);
     for r in rows {
@@ -89,15 +93,15 @@ fn csv_response(filename: &str, header_row: &[&str], rows: Vec<Vec<String>>) -> 
         .into_response()
 }
 
-fn opt(v: Option<f64>) -> String {
+pub(crate) fn opt(v: Option<f64>) -> String {
     v.map(|x| x.to_string()).unwrap_or_default()
 }
 
 /// Labels in both languages.
 #[derive(Serialize)]
 pub struct Label {
-    nl: String,
-    en: String,
+    pub(crate) nl: String,
+    pub(crate) en: String,
 }
 
 /// An indicator on the wire.

@@ -6,6 +6,7 @@
 //! `kwm_monitor` query and render; they never compute statistics themselves.
 
 mod api;
+mod api_risk;
 mod error;
 pub mod i18n;
 pub mod map;
@@ -42,6 +43,13 @@ pub fn router(state: AppState) -> Router {
         .route("/indicators", get(api::indicators))
         .route("/regions", get(api::regions))
         .route("/regions/{code}", get(api::region))
+        .route("/regions/{code}/themes", get(api_risk::region_themes))
+        .route("/stacking", get(api_risk::stacking))
+        .route("/characteristics", get(api_risk::characteristics))
+        .route("/themes", get(api_risk::themes))
+        .route("/groups", get(api_risk::groups))
+        .route("/groups/{id}", get(api_risk::group))
+        .route("/coverage", get(api_risk::coverage))
         .route("/observations", get(api::observations))
         .route("/loads", get(api::loads))
         .route("/openapi.json", get(openapi::handler))
@@ -49,6 +57,12 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(pages::dashboard::page))
         .route("/regio/{code}", get(pages::profile::page))
+        .route("/regio/{code}/themas", get(pages::themes::page))
+        .route("/stapeling", get(pages::stacking::page))
+        .route("/groepen", get(pages::groups::overview))
+        .route("/groepen/{id}", get(pages::groups::page))
+        .route("/methode", get(pages::method::method))
+        .route("/dekking", get(pages::method::coverage))
         .route("/indicatoren", get(pages::info::indicators))
         .route("/bronnen", get(pages::info::sources))
         .route("/over", get(pages::info::about))

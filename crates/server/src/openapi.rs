@@ -61,13 +61,115 @@ fn responses(success: Value) -> Value {
 
 /// The document.
 pub fn document() -> Value {
+    let mut doc = base_document();
+    // The risk model's paths and schemas live in their own functions: one json! literal for
+    // everything exceeds the macro's recursion limit.
+    merge(&mut doc["paths"], risk_paths());
+    merge(&mut doc["components"]["schemas"], risk_schemas());
+    doc
+}
+
+fn merge(target: &mut Value, add: Value) {
+    if let (Some(target), Value::Object(add)) = (target.as_object_mut(), add) {
+        target.extend(add);
+    }
+}
+
+fn risk_paths() -> Value {
+    json!({
+            "/api/stacking": { "get": {
+                "operationId": "stacking", "summary": "Stacking of risk characteristics per region: how many are flagged (top decile by default) out of how many have data, the distribution of those counts, and a composite with its rank. Areas only, never persons.",
+                "parameters": [level_param(), period_param("Period; default the latest with results for the level."), format_param()],
+                "responses": responses(ok("Stacking counts.", json!({"$ref": "#/components/schemas/Stacking"}), true))
+            }},
+            "/api/regions/{code}/themes": { "get": {
+                "operationId": "regionThemes", "summary": "A region's risk picture: exposure per theme through the characteristic × theme matrix with the characteristics driving it, and every characteristic with the indicators, values, ranks, percentiles and weights that produced it.",
+                "parameters": [
+                    param("code", "path", true, "CBS region code.", json!({"type": "string"})),
+                    period_param("Period; default the latest with results for the region's level.")
+                ],
+                "responses": responses(ok("The risk picture.", json!({"$ref": "#/components/schemas/RegionThemes"}), false))
+            }},
+            "/api/characteristics": { "get": {
+                "operationId": "characteristics", "summary": "The 12 risk characteristics and the protective factors from the catalogue: definitions per level (indicators, weights, directions, population), data-gap notes, matrix row.",
+                "responses": responses(ok("Characteristics.", json!({"type": "object", "required": ["characteristics", "protective_factors"], "properties": {
+                    "catalogue": {"type": "string"}, "method": {"type": "object"},
+                    "characteristics": {"type": "array", "items": {"$ref": "#/components/schemas/Factor"}},
+                    "protective_factors": {"type": "array", "items": {"$ref": "#/components/schemas/Factor"}}}}), false))
+            }},
+            "/api/themes": { "get": {
+                "operationId": "themes", "summary": "The 7 themes and the characteristic × theme matrix (0–3; possible correlations, not causes).",
+                "responses": responses(ok("Themes and matrix.", json!({"type": "object", "required": ["themes", "matrix"], "properties": {
+                    "catalogue": {"type": "string"},
+                    "themes": {"type": "array", "items": {"type": "object"}},
+                    "matrix": {"type": "object", "properties": {"note": {"type": "string"}, "themes": {"type": "array", "items": {"type": "string"}}, "rows": {"type": "array", "items": {"type": "object"}}}}}}), false))
+            }},
+            "/api/groups": { "get": {
+                "operationId": "groups", "summary": "The 12 groups of the report with the sources that named them, and the candidate groups of the sponsor meeting.",
+                "responses": responses(ok("Groups.", json!({"type": "object", "required": ["groups", "candidates"], "properties": {
+                    "catalogue": {"type": "string"}, "sources": {"type": "object"},
+                    "groups": {"type": "array", "items": {"type": "object"}},
+                    "candidates": {"type": "array", "items": {"type": "object"}}}}), false))
+            }},
+            "/api/groups/{id}": { "get": {
+                "operationId": "group", "summary": "One group: description, sources, typical characteristics, running policies, directorates (never persons), data sources, and the areas where its characteristics are flagged.",
+                "parameters": [
+                    param("id", "path", true, "Group id, see /api/groups.", json!({"type": "string"})),
+                    level_param(), period_param("Period of the stacking results; default the latest.")
+                ],
+                "responses": responses(ok("The group.", json!({"type": "object", "required": ["id", "label", "areas"]}), false))
+            }},
+            "/api/coverage": { "get": {
+                "operationId": "coverage", "summary": "Data coverage: for every characteristic and protective factor, per level and period, which indicators have figures — or that it is a gap (no definition, or no figures loaded).",
+                "parameters": [param("level", "query", false, "Only this level (default: all but land).", json!({"type": "string", "enum": ["provincie", "ggd", "gemeente", "wijk", "buurt"]}))],
+                "responses": responses(ok("Coverage.", json!({"type": "object", "required": ["columns", "factors"], "properties": {
+                    "columns": {"type": "array", "items": {"type": "object"}},
+                    "factors": {"type": "array", "items": {"type": "object"}}}}), false))
+            }}
+    })
+}
+
+fn risk_schemas() -> Value {
+    let nullable_number = json!({"type": ["number", "null"]});
+    json!({
+            "Run": { "type": "object", "description": "A stored computation: catalogue version, fingerprint of catalogue + parameters + data, and whether the current catalogue or data would give other results (stale).", "properties": {
+                "id": {"type": "integer"}, "catalogue_version": {"type": "string"}, "fingerprint": {"type": "string"},
+                "computed_at": {"type": "string"}, "layout": {"type": ["integer", "null"]}, "stale": {"type": "boolean"},
+                "method": {"type": "object", "properties": {"threshold": {"type": "number"}, "percentile_decimals": {"type": "integer"}, "min_available_weight": {"type": "number"}, "composite_min_share": {"type": "number"}}} } },
+            "Factor": { "type": "object", "required": ["id", "kind", "label", "definitions"], "properties": {
+                "id": {"type": "string"}, "kind": {"type": "string", "enum": ["risk", "protective"]},
+                "label": {"type": "object"}, "description": {"type": "object"}, "gap_note": {"type": "object"},
+                "definitions": {"type": "array", "items": {"type": "object"}},
+                "themes": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0, "maximum": 3}} } },
+            "Stacking": { "type": "object", "required": ["level", "period", "run", "distribution", "regions"], "properties": {
+                "level": {"type": "string"}, "period": {"type": "integer"}, "periods": {"type": "array", "items": {"type": "integer"}},
+                "run": {"$ref": "#/components/schemas/Run"}, "rules": {"type": "object"},
+                "characteristics": {"type": "array", "items": {"type": "object"}},
+                "distribution": {"type": "array", "items": {"type": "object", "properties": {"flagged": {"type": "integer"}, "regions": {"type": "integer"}}}},
+                "no_data": {"type": "integer"},
+                "regions": {"type": "array", "items": {"type": "object", "required": ["code", "flagged", "with_data"], "properties": {
+                    "code": {"type": "string"}, "name": {"type": ["string", "null"]},
+                    "flagged": {"type": "integer"}, "with_data": {"type": "integer"},
+                    "flagged_characteristics": {"type": "array", "items": {"type": "string"}},
+                    "weak_protective": {"type": "integer"}, "protective_with_data": {"type": "integer"},
+                    "composite": nullable_number, "composite_rank": {"type": ["integer", "null"]}, "composite_percentile": nullable_number } } } } },
+            "RegionThemes": { "type": "object", "required": ["region", "period", "run", "themes", "characteristics"], "properties": {
+                "region": {"type": "object"}, "period": {"type": "integer"}, "periods": {"type": "array", "items": {"type": "integer"}},
+                "run": {"$ref": "#/components/schemas/Run"}, "rules": {"type": "object"},
+                "stacking": {"type": "object"}, "composite": {"type": "object"},
+                "themes": {"type": "array", "items": {"type": "object"}},
+                "characteristics": {"type": "array", "items": {"type": "object"}} } }
+    })
+}
+
+fn base_document() -> Value {
     let nullable_number = json!({"type": ["number", "null"]});
     json!({
         "openapi": "3.1.0",
         "info": {
             "title": "Kwetsbaarheidsmonitor API",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Figures per gemeente, wijk and buurt on vulnerability, with ranks and percentiles, region profiles and provenance. Areas and tables only: the API never describes persons.",
+            "description": "Figures per gemeente, wijk and buurt on vulnerability, with ranks and percentiles, region profiles, the risk model (characteristics, themes, stacking, groups, coverage) and provenance. Areas and tables only: the API never describes persons.",
             "license": { "name": "EUPL-1.2", "identifier": "EUPL-1.2" }
         },
         "paths": {

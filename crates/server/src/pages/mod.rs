@@ -1,8 +1,13 @@
 //! Server-rendered pages: Dutch first, English on request; every map has a table beside it.
 
 pub mod dashboard;
+pub mod groups;
 pub mod info;
+pub mod method;
 pub mod profile;
+pub mod risk_common;
+pub mod stacking;
+pub mod themes;
 
 use std::collections::HashMap;
 
@@ -20,6 +25,14 @@ use crate::i18n::Lang;
 pub enum Nav {
     /// The map dashboard.
     Map,
+    /// Stacking of risk characteristics.
+    Stacking,
+    /// Groups of the report.
+    Groups,
+    /// Methodology of the risk model.
+    Method,
+    /// Data coverage.
+    Coverage,
     /// Indicators list.
     Indicators,
     /// Sources and loads.
@@ -116,11 +129,15 @@ pub fn direction_label(lang: Lang, d: Direction) -> &'static str {
 pub fn layout(ctx: &PageCtx, title: &str, active: Nav, body: Markup) -> Markup {
     let nav = [
         (Nav::Map, "/", ctx.t("Kaart", "Map")),
+        (Nav::Stacking, "/stapeling", ctx.t("Stapeling", "Stacking")),
+        (Nav::Groups, "/groepen", ctx.t("Groepen", "Groups")),
         (
             Nav::Indicators,
             "/indicatoren",
             ctx.t("Indicatoren", "Indicators"),
         ),
+        (Nav::Method, "/methode", ctx.t("Methode", "Method")),
+        (Nav::Coverage, "/dekking", ctx.t("Dekking", "Coverage")),
         (Nav::Sources, "/bronnen", ctx.t("Bronnen", "Sources")),
         (Nav::About, "/over", ctx.t("Over de monitor", "About")),
     ];

@@ -81,6 +81,12 @@ fn body(ctx: &PageCtx, p: &RegionProfile, name: &str) -> Markup {
                 " · " (ctx.t("ligt in", "lies in")) " " a href=(format!("/regio/{parent}")) { (parent_name.clone().unwrap_or_else(|| parent.to_string())) }
             }
         }
+        @if level != kwm_model::Level::Land {
+            p.risk-link {
+                a href=(format!("/regio/{}/themas", p.region.code)) { (ctx.t("Risicokenmerken en thema's van deze regio", "Risk characteristics and themes of this region")) }
+                " — " (ctx.t("welke kenmerken hier samenkomen, en waarom", "which characteristics stack here, and why"))
+            }
+        }
         @if p.periods.len() > 1 {
             form.controls method="get" action=(format!("/regio/{}", p.region.code)) {
                 div.field {

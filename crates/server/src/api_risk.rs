@@ -1,0 +1,435 @@
+//! The risk model's API: characteristics, themes and the matrix, groups (from the catalogue),
+//! stacking per area, a region's theme profile, and data coverage (from stored results).
+//! Handlers parse, call one monitor function or read the catalogue, and shape JSON.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use kwm_engine::stacking::{TermTrace, ThemeDriver};
+use kwm_model::catalogue::Catalogue;
+use kwm_model::risk::{CandidateGroup, Definition, Factor, Group, MethodParams};
+use kwm_monitor::query;
+use kwm_monitor::risk::{self, CoverageStatus, RunInfo};
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use crate::api::{csv_response, opt, Checked, Label, Params};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+fn label(nl: &str, en: &str) -> Label {
+    Label {
+        nl: nl.to_string(),
+        en: en.to_string(),
+    }
+}
+
+/// The rules every stacking answer states, so that a number can be read without the docs.
+pub(crate) fn rules(m: &MethodParams) -> Value {
+    json!({
+        "indicator_percentile": "per indicator: PERCENTRANK.INC of the direction-aligned value (rounded to the indicator's decimals) among regions with a value, 4 decimals",
+        "score": "weighted mean of the indicator percentiles of a characteristic",
+        "missing_indicators": format!("a region missing indicators is scored on the others (weights renormalised) only when their weights add up to at least {}; otherwise the characteristic has no score there; nothing is imputed", m.min_available_weight),
+        "percentile": format!("PERCENTRANK.INC × 100 of the score among regions with a score, rounded to {} decimal(s)", m.percentile_decimals),
+        "flag": format!("flagged when the displayed percentile is at least {} (the same rounded number is shown and compared)", m.threshold),
+        "stacking": "number of flagged risk characteristics, out of those with a score in the region; protective factors are flagged when weak and never counted in it",
+        "themes": "exposure = mean of the region's characteristic percentiles weighted by the characteristic × theme matrix, over characteristics with a score; coverage = share of the theme's matrix weight measured",
+        "composite": format!("mean of the region's characteristic percentiles / 100, when at least {} of the characteristics with data at the level have a score; rank 1 = highest", m.composite_min_share),
+    })
+}
+
+pub(crate) fn run_json(run: &RunInfo) -> Value {
+    json!({
+        "id": run.record.id,
+        "catalogue_version": run.record.catalogue_version,
+        "fingerprint": run.record.fingerprint,
+        "computed_at": run.record.computed_at,
+        "layout": run.record.layout,
+        "stale": run.stale,
+        "method": run.method,
+    })
+}
+
+#[derive(Serialize)]
+struct TermDto {
+    indicator: String,
+    plus: Vec<String>,
+    per: Option<String>,
+    weight: f64,
+    direction: &'static str,
+    decimals: u8,
+}
+
+fn definition_json(d: &Definition) -> Value {
+    json!({
+        "levels": d.levels.iter().map(|l| l.as_str()).collect::<Vec<_>>(),
+        "population": d.population,
+        "proxy": d.proxy,
+        "note": label(&d.note_nl, &d.note_en),
+        "terms": d.terms.iter().map(|t| TermDto {
+            indicator: t.indicator.to_string(),
+            plus: t.plus.iter().map(|p| p.to_string()).collect(),
+            per: t.per.as_ref().map(|p| p.to_string()),
+            weight: t.weight,
+            direction: t.direction.as_str(),
+            decimals: t.decimals,
+        }).collect::<Vec<_>>(),
+    })
+}
+
+fn factor_json(c: &Catalogue, f: &Factor) -> Value {
+    let mut v = json!({
+        "id": f.id,
+        "kind": f.kind.as_str(),
+        "label": label(&f.label_nl, &f.label_en),
+        "description": label(&f.description_nl, &f.description_en),
+        "gap_note": label(&f.gap_note_nl, &f.gap_note_en),
+        "definitions": f.definitions.iter().map(definition_json).collect::<Vec<_>>(),
+    });
+    if c.risk.characteristics.iter().any(|x| x.id == f.id) {
+        let themes: BTreeMap<&str, u8> = c
+            .risk
+            .themes
+            .iter()
+            .map(|t| (t.id.as_str(), c.risk.matrix_value(&f.id, &t.id)))
+            .collect();
+        v["themes"] = json!(themes);
+    }
+    v
+}
+
+/// `GET /api/characteristics`
+pub async fn characteristics(
+    State(state): State<AppState>,
+    params: Params,
+) -> Result<Response, ApiError> {
+    Checked::new(params, &[])?;
+    let c = state.catalogue();
+    Ok(Json(json!({
+        "catalogue": c.version,
+        "method": c.risk.method,
+        "characteristics": c.risk.characteristics.iter().map(|f| factor_json(c, f)).collect::<Vec<_>>(),
+        "protective_factors": c.risk.protective.iter().map(|f| factor_json(c, f)).collect::<Vec<_>>(),
+    }))
+    .into_response())
+}
+
+/// What the matrix is and is not, stated with every answer that carries it.
+pub(crate) const MATRIX_NOTE: &str = "Possible correlations, not causes (0 = hardly, 1 = some, 2 = clear, 3 = strong). The report's Table 1 lost its cell values; this default is derived from the report's prose and is editable in catalogue/themes.toml.";
+
+/// `GET /api/themes`
+pub async fn themes(State(state): State<AppState>, params: Params) -> Result<Response, ApiError> {
+    Checked::new(params, &[])?;
+    let c = state.catalogue();
+    Ok(Json(json!({
+        "catalogue": c.version,
+        "themes": c.risk.themes.iter().map(|t| json!({
+            "id": t.id,
+            "label": label(&t.label_nl, &t.label_en),
+            "description": label(&t.description_nl, &t.description_en),
+            "matrix": c.risk.characteristics.iter().map(|f| (f.id.clone(), c.risk.matrix_value(&f.id, &t.id))).collect::<BTreeMap<_, _>>(),
+        })).collect::<Vec<_>>(),
+        "matrix": {
+            "note": MATRIX_NOTE,
+            "themes": c.risk.themes.iter().map(|t| t.id.as_str()).collect::<Vec<_>>(),
+            "rows": c.risk.characteristics.iter().zip(&c.risk.matrix.values).map(|(f, row)| json!({
+                "characteristic": f.id, "values": row,
+            })).collect::<Vec<_>>(),
+        },
+    }))
+    .into_response())
+}
+
+fn group_summary(g: &Group) -> Value {
+    json!({
+        "id": g.id,
+        "number": g.number,
+        "label": label(&g.label_nl, &g.label_en),
+        "named_by": g.named_by,
+        "status": g.status,
+        "characteristics": g.characteristics,
+        "themes": g.themes,
+    })
+}
+
+fn candidate_json(c: &CandidateGroup) -> Value {
+    json!({
+        "label": label(&c.label_nl, &c.label_en),
+        "proposed_in": c.proposed_in,
+        "group": c.group,
+        "note": label(&c.note_nl, &c.note_en),
+    })
+}
+
+/// `GET /api/groups`
+pub async fn groups(State(state): State<AppState>, params: Params) -> Result<Response, ApiError> {
+    Checked::new(params, &[])?;
+    let c = state.catalogue();
+    Ok(Json(json!({
+        "catalogue": c.version,
+        "sources": {
+            "MSP": "Maatschappelijk Steunpakket (February 2021)",
+            "NndC": "Nederland na de Crisis",
+            "KNAW": "study of the KNAW",
+            "Dept": "ministries",
+            "Veld": "field parties",
+        },
+        "groups": c.risk.groups.iter().map(group_summary).collect::<Vec<_>>(),
+        "candidates": c.risk.candidates.iter().map(candidate_json).collect::<Vec<_>>(),
+    }))
+    .into_response())
+}
+
+/// `GET /api/groups/{id}?level=&period=`: the group, and the areas where its characteristics
+/// are flagged (when stacking results exist for the level).
+pub async fn group(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    params: Params,
+) -> Result<Response, ApiError> {
+    let p = Checked::new(params, &["level", "period"])?;
+    let (level, period) = (p.level()?, p.period()?);
+    let Some(g) = state.catalogue().risk.group(&id).cloned() else {
+        return Err(ApiError::not_found(format!(
+            "unknown group '{id}'; see /api/groups"
+        )));
+    };
+    let catalogue = state.catalogue().clone();
+    let group_id = g.id.clone();
+    let areas = state
+        .query(move |s| {
+            match risk::group_areas(s, &catalogue, &group_id, level, period) {
+                Ok(a) => Ok(Ok(a)),
+                // No results for this level is an answer about areas, not an error about the group.
+                Err(kwm_monitor::MonitorError::NotFound(m)) if period.is_none() => Ok(Err(m)),
+                Err(e) => Err(e),
+            }
+        })
+        .await?;
+    let mut v = group_summary(&g);
+    v["description"] = json!(label(&g.description_nl, &g.description_en));
+    v["policies"] = json!(g.policies);
+    v["directorates"] = json!(g.directorates);
+    v["data_sources"] = json!(g.data_sources);
+    v["indicators"] = json!(g
+        .indicators
+        .iter()
+        .map(|i| i.to_string())
+        .collect::<Vec<_>>());
+    v["candidates"] = json!(state
+        .catalogue()
+        .risk
+        .candidates
+        .iter()
+        .filter(|c| c.group.as_deref() == Some(g.id.as_str()))
+        .map(candidate_json)
+        .collect::<Vec<_>>());
+    v["areas"] = match areas {
+        Ok(a) => json!({
+            "note": "Areas where characteristics typical of the group are flagged. This says nothing about where members of the group live; the monitor never identifies persons.",
+            "level": level.as_str(),
+            "period": a.run.record.period,
+            "run": run_json(&a.run),
+            "measured": a.measured,
+            "gaps": a.gaps,
+            "regions": a.areas.iter().map(|x| json!({"code": x.code.to_string(), "name": x.name, "flagged": x.flagged})).collect::<Vec<_>>(),
+        }),
+        Err(message) => json!({ "note": message, "level": level.as_str(), "regions": [] }),
+    };
+    Ok(Json(v).into_response())
+}
+
+/// `GET /api/stacking?level=&period=&format=`
+pub async fn stacking(State(state): State<AppState>, params: Params) -> Result<Response, ApiError> {
+    let p = Checked::new(params, &["level", "period", "format"])?;
+    let (level, period, csv) = (p.level()?, p.period()?, p.csv()?);
+    let catalogue = state.catalogue().clone();
+    let s = state
+        .query(move |store| risk::stacking(store, &catalogue, level, period))
+        .await?;
+    if csv {
+        let rows = s
+            .rows
+            .iter()
+            .map(|r| {
+                vec![
+                    r.code.to_string(),
+                    r.name.clone().unwrap_or_default(),
+                    r.flagged.to_string(),
+                    r.with_data.to_string(),
+                    r.flagged_ids.join(" "),
+                    r.weak_protective.to_string(),
+                    r.protective_with_data.to_string(),
+                    opt(r.composite),
+                    r.composite_rank.map(|x| x.to_string()).unwrap_or_default(),
+                    opt(r.composite_percentile),
+                ]
+            })
+            .collect();
+        return Ok(csv_response(
+            &format!("stapeling_{}_{}.csv", s.level, s.period),
+            &[
+                "code",
+                "name",
+                "flagged",
+                "with_data",
+                "flagged_characteristics",
+                "weak_protective",
+                "protective_with_data",
+                "composite",
+                "composite_rank",
+                "composite_percentile",
+            ],
+            rows,
+        ));
+    }
+    let c = state.catalogue();
+    let factor_label = |id: &str| {
+        c.risk
+            .factor(id)
+            .map_or_else(|| label(id, id), |f| label(&f.label_nl, &f.label_en))
+    };
+    Ok(Json(json!({
+        "level": s.level.as_str(),
+        "period": s.period,
+        "periods": s.periods,
+        "run": run_json(&s.run),
+        "rules": rules(&s.run.method),
+        "characteristics": s.characteristics.iter().map(|(id, has)| json!({
+            "id": id, "label": factor_label(id), "has_data": has,
+        })).collect::<Vec<_>>(),
+        "distribution": s.run.summary.distribution.iter().enumerate().map(|(k, n)| json!({"flagged": k, "regions": n})).collect::<Vec<_>>(),
+        "no_data": s.run.summary.no_data,
+        "regions": s.rows.iter().map(|r| json!({
+            "code": r.code.to_string(),
+            "name": r.name,
+            "flagged": r.flagged,
+            "with_data": r.with_data,
+            "flagged_characteristics": r.flagged_ids,
+            "weak_protective": r.weak_protective,
+            "protective_with_data": r.protective_with_data,
+            "composite": r.composite,
+            "composite_rank": r.composite_rank,
+            "composite_percentile": r.composite_percentile,
+        })).collect::<Vec<_>>(),
+    }))
+    .into_response())
+}
+
+fn trace_json(c: &Catalogue, t: &TermTrace) -> Value {
+    let ind = c
+        .indicators
+        .iter()
+        .find(|i| i.indicator.id.as_str() == t.indicator);
+    json!({
+        "indicator": t.indicator,
+        "label": ind.map(|i| label(&i.indicator.label_nl, &i.indicator.label_en)),
+        "inputs": t.inputs,
+        "value": t.value,
+        "rank": t.rank,
+        "ranked": t.ranked,
+        "percentile": t.percentile,
+        "weight": t.weight,
+        "effective_weight": t.effective_weight,
+    })
+}
+
+fn driver_json(c: &Catalogue, d: &ThemeDriver) -> Value {
+    let f = c.risk.factor(&d.characteristic);
+    json!({
+        "characteristic": d.characteristic,
+        "label": f.map(|f| label(&f.label_nl, &f.label_en)),
+        "matrix_value": d.weight,
+        "percentile": d.percentile,
+        "flagged": d.flagged,
+        "contribution": d.contribution,
+    })
+}
+
+/// `GET /api/regions/{code}/themes?period=`
+pub async fn region_themes(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    params: Params,
+) -> Result<Response, ApiError> {
+    let p = Checked::new(params, &["period"])?;
+    let code = query::parse_region(&code)?;
+    let period = p.period()?;
+    let catalogue = state.catalogue().clone();
+    let r = state
+        .query(move |s| risk::region_risk(s, &catalogue, &code, period))
+        .await?;
+    let c = state.catalogue();
+    let level = r.code.level();
+    Ok(Json(json!({
+        "region": { "code": r.code.to_string(), "name": r.name, "level": level.as_str() },
+        "period": r.run.record.period,
+        "periods": r.periods,
+        "run": run_json(&r.run),
+        "rules": rules(&r.run.method),
+        "stacking": {
+            "flagged": r.flagged, "with_data": r.with_data,
+            "weak_protective": r.weak_protective, "protective_with_data": r.protective_with_data,
+        },
+        "composite": { "value": r.composite, "rank": r.composite_rank, "ranked": r.composite_ranked, "percentile": r.composite_percentile },
+        "themes": r.themes.iter().map(|t| {
+            let theme = c.risk.theme(&t.id);
+            json!({
+                "id": t.id,
+                "label": theme.map(|x| label(&x.label_nl, &x.label_en)),
+                "exposure": t.exposure, "rank": t.rank, "ranked": t.ranked,
+                "coverage": t.coverage, "flagged_weight": t.flagged_weight,
+                "drivers": t.drivers.iter().map(|d| driver_json(c, d)).collect::<Vec<_>>(),
+            })
+        }).collect::<Vec<_>>(),
+        "characteristics": r.factors.iter().map(|f| {
+            let factor = c.risk.factor(&f.id);
+            let def = factor.and_then(|x| x.definition_at(level));
+            json!({
+                "id": f.id,
+                "kind": f.kind.as_str(),
+                "label": factor.map(|x| label(&x.label_nl, &x.label_en)),
+                "gap": f.gap,
+                "population": def.map(|d| d.population.clone()),
+                "proxy": def.is_some_and(|d| d.proxy),
+                "score": f.score, "rank": f.rank, "ranked": f.ranked,
+                "percentile": f.percentile, "flagged": f.flagged,
+                "indicators": f.terms.iter().map(|t| trace_json(c, t)).collect::<Vec<_>>(),
+            })
+        }).collect::<Vec<_>>(),
+    }))
+    .into_response())
+}
+
+/// `GET /api/coverage?level=`
+pub async fn coverage(State(state): State<AppState>, params: Params) -> Result<Response, ApiError> {
+    let p = Checked::new(params, &["level"])?;
+    let level = p
+        .get("level")
+        .map(query::parse_level)
+        .transpose()
+        .map_err(ApiError::from)?;
+    let catalogue = state.catalogue().clone();
+    let cov = state
+        .query(move |s| risk::coverage(s, &catalogue, level))
+        .await?;
+    Ok(Json(json!({
+        "columns": cov.columns.iter().map(|(l, p)| json!({"level": l.as_str(), "period": p})).collect::<Vec<_>>(),
+        "factors": cov.rows.iter().map(|r| json!({
+            "id": r.factor,
+            "kind": r.kind.as_str(),
+            "cells": r.cells.iter().map(|c| json!({
+                "level": c.level.as_str(),
+                "period": c.period,
+                "status": c.status,
+                "gap": c.status != CoverageStatus::Measured,
+                "population": c.population,
+                "proxy": c.proxy,
+                "indicators": c.indicators,
+            })).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+    }))
+    .into_response())
+}

@@ -1,0 +1,427 @@
+//! The stacking page: regions coloured by how many risk characteristics are flagged there
+//! (legend 0..12), the same figures as a sortable table beside the map, and the distribution
+//! of stacking counts as an accessible chart with its table.
+
+use std::cmp::Ordering;
+use std::collections::HashMap;
+
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use kwm_model::catalogue::Catalogue;
+use kwm_model::Level;
+use kwm_monitor::query;
+use kwm_monitor::risk::{self, Stacking, StackingRow};
+use kwm_monitor::MonitorError;
+use maud::{html, Markup, PreEscaped};
+
+use super::risk_common::{
+    capitalised, factor_label, populations, run_note, threshold_text, threshold_words,
+};
+use super::{error_page, layout, level_label, respond, Nav, PageCtx};
+use crate::map::MapShapes;
+use crate::state::AppState;
+
+/// `GET /stapeling?level=&period=&sort=&order=`
+pub async fn page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    let ctx = PageCtx::new("/stapeling", params, &headers);
+    match build(&state, &ctx).await {
+        Ok(markup) => respond(&ctx, StatusCode::OK, markup),
+        Err(e) => error_page(&ctx, &e),
+    }
+}
+
+/// The link of a region in the risk pages: its theme profile.
+pub fn themes_href(code: &str, period: i32) -> String {
+    format!("/regio/{code}/themas?period={period}")
+}
+
+async fn build(state: &AppState, ctx: &PageCtx) -> Result<Markup, MonitorError> {
+    let level = match ctx.params.get("level").filter(|l| !l.is_empty()) {
+        Some(l) => query::parse_level(l)?,
+        None => Level::Gemeente,
+    };
+    let period = ctx
+        .params
+        .get("period")
+        .filter(|p| !p.is_empty())
+        .map(|p| query::parse_period(p))
+        .transpose()?;
+    let runs = state.query(|s| Ok(s.risk_runs()?)).await?;
+    let title = ctx.t(
+        "Stapeling van risicokenmerken",
+        "Stacking of risk characteristics",
+    );
+    if runs.is_empty() {
+        return Ok(layout(
+            ctx,
+            title,
+            Nav::Stacking,
+            html! {
+                h1 { (title) }
+                p { (ctx.t("Er zijn nog geen resultaten van het risicomodel. Bereken ze met ", "There are no results of the risk model yet. Compute them with ")) code { "kwm compute --db STORE" } "." }
+            },
+        ));
+    }
+    let mut levels: Vec<Level> = runs.iter().map(|r| r.level).collect();
+    levels.dedup();
+    // A level without results falls back to one that has them, so the form never dead-ends.
+    let level = if levels.contains(&level) {
+        level
+    } else if levels.contains(&Level::Gemeente) {
+        Level::Gemeente
+    } else {
+        levels[0]
+    };
+    let period = period.filter(|p| runs.iter().any(|r| r.level == level && r.period == *p));
+    let catalogue = state.catalogue().clone();
+    let s = state
+        .query(move |st| risk::stacking(st, &catalogue, level, period))
+        .await?;
+    let map_layout = match s.run.record.layout {
+        Some(l) => {
+            state
+                .query(move |st| query::map_layout_for(st, level, l))
+                .await?
+        }
+        None => None,
+    };
+    let shapes = match map_layout {
+        Some(l) => Some(state.map(level, l).await?),
+        None => None,
+    };
+    let c = state.catalogue();
+    let measured: Vec<&(String, bool)> = s.characteristics.iter().filter(|(_, has)| *has).collect();
+    let gaps: Vec<&(String, bool)> = s.characteristics.iter().filter(|(_, has)| !*has).collect();
+    let measured_ids: Vec<String> = measured.iter().map(|(id, _)| id.clone()).collect();
+    let pops = populations(c, level, &measured_ids);
+    Ok(layout(
+        ctx,
+        &format!("{title} — {} {}", level_label(ctx.lang, level), s.period),
+        Nav::Stacking,
+        html! {
+            h1 { (title) }
+            p.lead {
+                @match ctx.lang {
+                    crate::i18n::Lang::Nl => {
+                        "Hoeveel van de twaalf risicokenmerken van kwetsbaarheid komen per gebied samen? Een kenmerk telt in een gebied mee als het gebied daarop bij "
+                        (threshold_words(ctx, &s.run.method)) " van alle " (level_label(ctx.lang, level)) " hoort (percentiel ≥ " (threshold_text(ctx, &s.run.method)) ")."
+                    }
+                    crate::i18n::Lang::En => {
+                        "How many of the twelve risk characteristics of vulnerability come together per area? A characteristic counts in an area when the area is among "
+                        (threshold_words(ctx, &s.run.method)) " of all " (level_label(ctx.lang, level)) " on it (percentile ≥ " (threshold_text(ctx, &s.run.method)) ")."
+                    }
+                }
+            }
+            form.controls method="get" action="/stapeling" {
+                div.field {
+                    label for="level" { (ctx.t("Niveau", "Level")) }
+                    select #level name="level" {
+                        @for l in &levels { option value=(l.as_str()) selected[*l == level] { (level_label(ctx.lang, *l)) } }
+                    }
+                }
+                div.field {
+                    label for="period" { (ctx.t("Jaar", "Year")) }
+                    select #period name="period" {
+                        @for p in &s.periods { option value=(p) selected[*p == s.period] { (p) } }
+                    }
+                }
+                button.button.primary type="submit" { (ctx.t("Toon", "Show")) }
+            }
+            div.note {
+                p {
+                    strong { (ctx.t("Gemeten: ", "Measured: ")) (measured.len()) " " (ctx.t("van", "of")) " " (s.characteristics.len()) " " (ctx.t("kenmerken", "characteristics")) }
+                    @if !measured.is_empty() {
+                        " (" (measured.iter().map(|(id, _)| factor_label(ctx, c, id)).collect::<Vec<_>>().join(", ")) ")"
+                    }
+                    ". "
+                    @if !gaps.is_empty() {
+                        strong { (ctx.t("Gaten", "Gaps")) } ": "
+                        (gaps.iter().map(|(id, _)| factor_label(ctx, c, id)).collect::<Vec<_>>().join(", "))
+                        " — " a href=(format!("/dekking?level={}", level.as_str())) { (ctx.t("zie de datadekking", "see data coverage")) } "."
+                    }
+                }
+                @if !pops.is_empty() {
+                    p { strong { (ctx.t("Over wie: ", "About whom: ")) } (pops.join("; ")) ". "
+                        (ctx.t("Cijfers over jongvolwassenen zeggen niets over alle inwoners van een gebied.", "Figures about young adults say nothing about all residents of an area.")) }
+                }
+            }
+            (run_note(ctx, &s.run))
+            div.dashboard {
+                (map_panel(ctx, &s, shapes.as_deref(), map_layout))
+                (table_panel(ctx, c, &s))
+            }
+            (distribution(ctx, &s))
+        },
+    ))
+}
+
+/// The CSS class for a stacking count: 13 steps, darker is more.
+fn count_class(k: usize) -> String {
+    format!("s{}", k.min(12))
+}
+
+fn legend(ctx: &PageCtx, s: &Stacking) -> Markup {
+    let max = s.characteristics.len();
+    html! {
+        div.legend.stack-legend {
+            p.legend-title { (ctx.t("Aantal gemarkeerde kenmerken", "Number of flagged characteristics")) }
+            ul {
+                @for k in 0..=max {
+                    li {
+                        span class=(format!("swatch {}", count_class(k))) aria-hidden="true" {}
+                        (k)
+                        span.count { " (" (s.run.summary.distribution.get(k).copied().unwrap_or(0)) ")" }
+                    }
+                }
+                li { span.swatch.nodata aria-hidden="true" {} (ctx.t("geen gegevens", "no data")) span.count { " (" (s.run.summary.no_data) ")" } }
+            }
+        }
+    }
+}
+
+fn region_text(ctx: &PageCtx, r: &StackingRow) -> String {
+    if r.with_data == 0 {
+        ctx.t("geen gegevens", "no data").to_string()
+    } else {
+        format!(
+            "{} {} {} {}",
+            r.flagged,
+            ctx.t("van", "of"),
+            r.with_data,
+            ctx.t("kenmerken gemarkeerd", "characteristics flagged")
+        )
+    }
+}
+
+fn map_panel(
+    ctx: &PageCtx,
+    s: &Stacking,
+    shapes: Option<&MapShapes>,
+    map_layout: Option<i32>,
+) -> Markup {
+    let rows: HashMap<&str, &StackingRow> = s.rows.iter().map(|r| (r.code.as_str(), r)).collect();
+    let off_map = shapes.map_or(s.rows.len(), |m| {
+        s.rows
+            .iter()
+            .filter(|r| !m.paths.iter().any(|(c, _)| c == &r.code))
+            .count()
+    });
+    html! {
+        section.map-panel aria-labelledby="map-title" {
+            h2 #map-title { (ctx.t("Gestapelde risicokenmerken", "Stacked risk characteristics")) ", " (level_label(ctx.lang, s.level)) " " (s.period) }
+            @match shapes {
+                Some(m) if !m.paths.is_empty() => {
+                    figure.map-figure {
+                        svg.map viewBox=(m.view_box()) aria-labelledby="map-title" focusable="false" {
+                            defs {
+                                pattern #nodata-hatch patternUnits="userSpaceOnUse" width="60" height="60" patternTransform="rotate(45)" {
+                                    rect width="60" height="60" fill="#f4f5f6" {}
+                                    line x1="0" y1="0" x2="0" y2="60" stroke="#8a96a8" stroke-width="18" {}
+                                }
+                            }
+                            @for (code, d) in &m.paths {
+                                @let row = rows.get(code.as_str());
+                                @let name = row.and_then(|r| r.name.clone()).unwrap_or_else(|| code.to_string());
+                                @let text = row.map_or_else(|| ctx.t("geen gegevens", "no data").to_string(), |r| region_text(ctx, r));
+                                @let class = match row { Some(r) if r.with_data > 0 => format!("region {}", count_class(r.flagged)), _ => "region nodata".to_string() };
+                                a class=(class) href=(themes_href(code.as_str(), s.period)) aria-label=(format!("{name}: {text}")) data-name=(name) data-value=(text) {
+                                    path d=(PreEscaped(d)) {}
+                                }
+                            }
+                        }
+                        figcaption { (legend(ctx, s)) }
+                    }
+                    @if map_layout != s.run.record.layout || off_map > 0 {
+                        p.note {
+                            (ctx.t("Kaart in de indeling van ", "Map in the region layout of ")) (map_layout.map(|l| l.to_string()).unwrap_or_default()) ". "
+                            @if off_map > 0 {
+                                (off_map) " " (ctx.t("regio's uit de tabel staan niet op de kaart (andere indeling).", "regions in the table are not on the map (different layout)."))
+                            }
+                        }
+                    }
+                }
+                _ => {
+                    p.note { (ctx.t("Voor dit niveau zijn geen grenzen geladen; de tabel toont alle cijfers.", "No boundaries are loaded for this level; the table shows all figures.")) }
+                    (legend(ctx, s))
+                }
+            }
+        }
+    }
+}
+
+fn sort_rows<'a>(rows: &'a [StackingRow], key: &str, descending: bool) -> Vec<&'a StackingRow> {
+    let mut sorted: Vec<&StackingRow> = rows.iter().collect();
+    let name = |r: &StackingRow| {
+        r.name
+            .clone()
+            .unwrap_or_else(|| r.code.to_string())
+            .to_lowercase()
+    };
+    sorted.sort_by(|a, b| {
+        // Regions without data always go last.
+        let missing = (a.with_data == 0).cmp(&(b.with_data == 0));
+        if missing != Ordering::Equal && key != "name" {
+            return missing;
+        }
+        let by_rank = |a: &StackingRow, b: &StackingRow| {
+            a.composite_rank
+                .unwrap_or(usize::MAX)
+                .cmp(&b.composite_rank.unwrap_or(usize::MAX))
+        };
+        let o = match key {
+            "name" => name(a).cmp(&name(b)),
+            "composite" => by_rank(a, b),
+            // Most flags first, then the composite breaks ties.
+            _ => b.flagged.cmp(&a.flagged).then_with(|| by_rank(a, b)),
+        };
+        let o = if descending { o.reverse() } else { o };
+        o.then_with(|| name(a).cmp(&name(b)))
+    });
+    sorted
+}
+
+fn table_panel(ctx: &PageCtx, c: &Catalogue, s: &Stacking) -> Markup {
+    let key = ctx
+        .params
+        .get("sort")
+        .map(String::as_str)
+        .filter(|k| ["name", "count", "composite"].contains(k))
+        .unwrap_or("count");
+    let descending = ctx.params.get("order").is_some_and(|o| o == "desc");
+    let rows = sort_rows(&s.rows, key, descending);
+    let header = |k: &str, text: &str| -> Markup {
+        let active = k == key;
+        let next = if active && !descending { "desc" } else { "asc" };
+        let aria = match (active, descending) {
+            (false, _) => "none",
+            (true, false) => "ascending",
+            (true, true) => "descending",
+        };
+        html! {
+            th scope="col" aria-sort=(aria) {
+                a href=(ctx.url_with(&[("sort", Some(k)), ("order", Some(next))])) {
+                    (text)
+                    span.sort-mark aria-hidden="true" { @if active { @if descending { " ▼" } @else { " ▲" } } }
+                }
+            }
+        }
+    };
+    html! {
+        section.table-panel aria-labelledby="table-title" {
+            h2 #table-title { (ctx.t("Tabel", "Table")) }
+            p.subtitle {
+                (ctx.t("Gemarkeerd = aantal gemarkeerde kenmerken van het aantal met gegevens in de regio; onder de naam staan welke. Index = rang op de samengestelde index (1 = meest kwetsbaar). ",
+                       "Flagged = number of flagged characteristics out of those with data in the region; which ones is under the name. Index = rank on the composite index (1 = most vulnerable). "))
+                a href=(format!("/api/stacking?level={}&period={}&format=csv", s.level, s.period)) { (ctx.t("Download CSV", "Download CSV")) }
+            }
+            div.table-scroll tabindex="0" role="region" aria-labelledby="table-title" {
+                table.data.stacking {
+                    caption.visually-hidden { (ctx.t("Stapeling per regio", "Stacking per region")) ", " (s.period) }
+                    thead {
+                        tr {
+                            (header("name", ctx.t("Regio", "Region")))
+                            (header("count", ctx.t("Gemarkeerd", "Flagged")))
+                            (header("composite", ctx.t("Index", "Index")))
+                        }
+                    }
+                    tbody {
+                        @for r in rows {
+                            tr data-code=(r.code.as_str()) {
+                                th scope="row" {
+                                    a href=(themes_href(r.code.as_str(), s.period)) { (r.name.clone().unwrap_or_else(|| r.code.to_string())) }
+                                    @if !r.flagged_ids.is_empty() {
+                                        span.meta.flag-list { (r.flagged_ids.iter().map(|id| factor_label(ctx, c, id)).collect::<Vec<_>>().join(" · ")) }
+                                    }
+                                }
+                                td.num {
+                                    @if r.with_data > 0 {
+                                        span class=(format!("count-badge {}", count_class(r.flagged))) { (r.flagged) }
+                                        span.of { " / " (r.with_data) }
+                                    } @else {
+                                        span.status { (ctx.t("geen gegevens", "no data")) }
+                                    }
+                                }
+                                td.num { @if let Some(rank) = r.composite_rank { (rank) } }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Bar chart of stacking counts, drawn as SVG with a title and description, followed by the
+/// same numbers as a table.
+fn distribution(ctx: &PageCtx, s: &Stacking) -> Markup {
+    let dist = &s.run.summary.distribution;
+    let max_k = s.characteristics.len();
+    let total: usize = dist.iter().sum();
+    let top = dist.iter().copied().max().unwrap_or(0).max(1);
+    let (w, h, pad_l, pad_b, pad_t) = (720.0, 260.0, 16.0, 44.0, 24.0);
+    let slot = (w - pad_l * 2.0) / (max_k as f64 + 1.0);
+    let bar = slot * 0.7;
+    let desc = (0..=max_k)
+        .map(|k| {
+            format!(
+                "{k}: {} {}",
+                dist.get(k).copied().unwrap_or(0),
+                level_label(ctx.lang, s.level)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    html! {
+        section.distribution aria-labelledby="dist-title" {
+            h2 #dist-title { (ctx.t("Verdeling van het aantal gemarkeerde kenmerken", "Distribution of the number of flagged characteristics")) }
+            p.subtitle {
+                (total) " " (level_label(ctx.lang, s.level)) " " (ctx.t("met gegevens", "with data"))
+                @if s.run.summary.no_data > 0 { "; " (s.run.summary.no_data) " " (ctx.t("zonder gegevens (niet in de grafiek)", "without data (not in the chart)")) }
+                "."
+            }
+            div.dist-layout {
+                figure.chart {
+                    svg.bars viewBox=(format!("0 0 {w} {h}")) role="img" aria-labelledby="dist-svg-title dist-svg-desc" {
+                        title #dist-svg-title { (ctx.t("Aantal regio's per aantal gemarkeerde kenmerken", "Regions per number of flagged characteristics")) }
+                        desc #dist-svg-desc { (desc) }
+                        line x1=(pad_l) y1=(h - pad_b) x2=(w - pad_l) y2=(h - pad_b) class="axis" {}
+                        @for k in 0..=max_k {
+                            @let n = dist.get(k).copied().unwrap_or(0);
+                            @let bh = (h - pad_b - pad_t) * n as f64 / top as f64;
+                            @let x = pad_l + slot * k as f64 + (slot - bar) / 2.0;
+                            rect class=(format!("col {}", count_class(k))) x=(format!("{x:.1}")) y=(format!("{:.1}", h - pad_b - bh)) width=(format!("{bar:.1}")) height=(format!("{bh:.1}")) {}
+                            text.value x=(format!("{:.1}", x + bar / 2.0)) y=(format!("{:.1}", h - pad_b - bh - 6.0)) text-anchor="middle" { (n) }
+                            text.tick x=(format!("{:.1}", x + bar / 2.0)) y=(format!("{:.1}", h - pad_b + 18.0)) text-anchor="middle" { (k) }
+                        }
+                        text.axis-label x=(format!("{:.1}", w / 2.0)) y=(format!("{:.1}", h - 6.0)) text-anchor="middle" { (ctx.t("aantal gemarkeerde kenmerken", "number of flagged characteristics")) }
+                    }
+                }
+                div.table-scroll.dist-table tabindex="0" role="region" aria-labelledby="dist-table-caption" {
+                    table.data.dist {
+                        caption #dist-table-caption { (ctx.t("Verdeling als tabel", "Distribution as a table")) }
+                        thead { tr {
+                            th scope="col" { (ctx.t("Gemarkeerde kenmerken", "Flagged characteristics")) }
+                            th scope="col" { (capitalised(level_label(ctx.lang, s.level))) }
+                            th scope="col" { (ctx.t("Aandeel", "Share")) }
+                        } }
+                        tbody {
+                            @for k in 0..=max_k {
+                                @let n = dist.get(k).copied().unwrap_or(0);
+                                tr {
+                                    th scope="row" { (k) }
+                                    td.num { (n) }
+                                    td.num { @if total > 0 { (ctx.lang.number(100.0 * n as f64 / total as f64, 1)) "%" } }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,380 @@
+//! A region's theme profile: exposure on the 7 themes with the characteristics driving each,
+//! the flagged characteristics with the indicators, values, ranks and weights behind them, every
+//! other characteristic (or why it is a gap), and the protective factors.
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use kwm_engine::stacking::TermTrace;
+use kwm_model::catalogue::Catalogue;
+use kwm_model::risk::{FactorKind, MethodParams};
+use kwm_model::Level;
+use kwm_monitor::query;
+use kwm_monitor::risk::{self, FactorView, RegionRisk};
+use kwm_monitor::MonitorError;
+use maud::{html, Markup};
+
+use super::risk_common::{
+    factor_label, level_singular, percentile_text, run_note, term_label, theme_label,
+    threshold_text, threshold_words, trace_label,
+};
+use super::{error_page, layout, level_label, respond, Nav, PageCtx};
+use crate::state::AppState;
+
+/// `GET /regio/{code}/themas?period=`
+pub async fn page(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    let ctx = PageCtx::new(&format!("/regio/{code}/themas"), params, &headers);
+    match build(&state, &ctx, &code).await {
+        Ok(markup) => respond(&ctx, StatusCode::OK, markup),
+        Err(e) => error_page(&ctx, &e),
+    }
+}
+
+async fn build(state: &AppState, ctx: &PageCtx, raw: &str) -> Result<Markup, MonitorError> {
+    let code = query::parse_region(raw)?;
+    let period = ctx
+        .params
+        .get("period")
+        .filter(|p| !p.is_empty())
+        .map(|p| query::parse_period(p))
+        .transpose()?;
+    let catalogue = state.catalogue().clone();
+    let r = {
+        let code = code.clone();
+        state
+            .query(move |s| risk::region_risk(s, &catalogue, &code, period))
+            .await?
+    };
+    let name = r.name.clone().unwrap_or_else(|| code.to_string());
+    let title = format!(
+        "{name}: {}",
+        ctx.t(
+            "risicokenmerken en thema's",
+            "risk characteristics and themes"
+        )
+    );
+    Ok(layout(
+        ctx,
+        &title,
+        Nav::None,
+        body(ctx, state.catalogue(), &r, &name),
+    ))
+}
+
+fn body(ctx: &PageCtx, c: &Catalogue, r: &RegionRisk, name: &str) -> Markup {
+    let level = r.code.level();
+    let period = r.run.record.period;
+    let m = &r.run.method;
+    let flagged: Vec<&FactorView> = r
+        .factors
+        .iter()
+        .filter(|f| f.kind == FactorKind::Risk && f.flagged)
+        .collect();
+    let risk_total = r
+        .factors
+        .iter()
+        .filter(|f| f.kind == FactorKind::Risk)
+        .count();
+    html! {
+        nav.breadcrumb aria-label=(ctx.t("Kruimelpad", "Breadcrumb")) {
+            ol {
+                li { a href=(format!("/stapeling?level={}&period={period}", level.as_str())) { (ctx.t("Stapeling", "Stacking")) } }
+                li { a href=(format!("/regio/{}?period={period}", r.code)) { (name) } }
+                li aria-current="page" { (ctx.t("Risicokenmerken en thema's", "Risk characteristics and themes")) }
+            }
+        }
+        h1 { (name) ": " (ctx.t("risicokenmerken en thema's", "risk characteristics and themes")) }
+        p.lead {
+            (r.code.as_str()) " · " (level_singular(ctx, level)) " · " (period) " · "
+            a href=(format!("/regio/{}?period={period}", r.code)) { (ctx.t("alle indicatoren van deze regio", "all indicators of this region")) }
+        }
+        @if r.periods.len() > 1 {
+            form.controls method="get" action=(format!("/regio/{}/themas", r.code)) {
+                div.field {
+                    label for="period" { (ctx.t("Jaar", "Year")) }
+                    select #period name="period" {
+                        @for y in &r.periods { option value=(y) selected[*y == period] { (y) } }
+                    }
+                }
+                button.button.primary type="submit" { (ctx.t("Toon", "Show")) }
+            }
+        }
+        (run_note(ctx, &r.run))
+        section.summary aria-labelledby="summary-title" {
+            h2 #summary-title { (ctx.t("Samenvatting", "Summary")) }
+            @if r.with_data == 0 {
+                p { (ctx.t("Voor deze regio zijn geen cijfers over risicokenmerken geladen; er is niets te stapelen.", "No figures on risk characteristics are loaded for this region; there is nothing to stack.")) }
+            } @else {
+                ul.key-figures {
+                    li {
+                        span.big { (r.flagged) } " "
+                        (ctx.t("van", "of")) " " (r.with_data) " "
+                        (ctx.t("gemeten kenmerken gemarkeerd", "measured characteristics flagged"))
+                        span.meta { "(" (threshold_words(ctx, m)) " " (ctx.t("van alle", "of all")) " " (level_label(ctx.lang, level)) "; "
+                            (risk_total - r.with_data) " " (ctx.t("van de", "of the")) " " (risk_total) " " (ctx.t("kenmerken hebben hier geen gegevens", "characteristics have no data here")) ")" }
+                    }
+                    @if let (Some(rank), Some(p)) = (r.composite_rank, r.composite_percentile) {
+                        li {
+                            span.big { (rank) } " / " (r.composite_ranked) " "
+                            (ctx.t("op de samengestelde index", "on the composite index"))
+                            span.meta { "(" (ctx.t("gemiddeld percentiel van de gemeten kenmerken; 1 = meest kwetsbaar; percentiel", "mean percentile of the measured characteristics; 1 = most vulnerable; percentile")) " " (percentile_text(ctx, p, m)) ")" }
+                        }
+                    }
+                    @if r.protective_with_data > 0 {
+                        li {
+                            span.big { (r.weak_protective) } " " (ctx.t("van", "of")) " " (r.protective_with_data) " "
+                            (ctx.t("beschermende factoren zwak", "protective factors weak"))
+                        }
+                    }
+                }
+            }
+        }
+        (themes_section(ctx, c, r, m))
+        section aria-labelledby="flagged-title" {
+            h2 #flagged-title { (ctx.t("Gemarkeerde kenmerken en hun indicatoren", "Flagged characteristics and their indicators")) }
+            @if flagged.is_empty() {
+                p { (ctx.t("Geen kenmerk is hier gemarkeerd.", "No characteristic is flagged here.")) }
+            }
+            @for f in &flagged { (factor_detail(ctx, c, f, level, m)) }
+        }
+        (all_factors(ctx, c, r, FactorKind::Risk, m))
+        (all_factors(ctx, c, r, FactorKind::Protective, m))
+        p.note {
+            (ctx.t("Dit zijn cijfers over een gebied, niet over personen. Een gemarkeerd kenmerk betekent dat het gebied bij de ongunstigste regio's hoort; het zegt niets over individuele inwoners. De samenhang tussen kenmerken en thema's is mogelijk, niet oorzakelijk.",
+                   "These are figures about an area, not about persons. A flagged characteristic means the area is among the least favourable regions; it says nothing about individual residents. The links between characteristics and themes are possible correlations, not causes."))
+            " " a href="/methode" { (ctx.t("Methode", "Method")) }
+        }
+    }
+}
+
+fn themes_section(ctx: &PageCtx, c: &Catalogue, r: &RegionRisk, m: &MethodParams) -> Markup {
+    html! {
+        section aria-labelledby="themes-title" {
+            h2 #themes-title { (ctx.t("Zeven thema's", "Seven themes")) }
+            p {
+                (ctx.t("Blootstelling = het gemiddelde percentiel van de gemeten kenmerken, gewogen met de matrix kenmerk × thema (0–3). ‘Gemeten’ zegt welk deel van het gewicht van het thema hier gegevens heeft.",
+                       "Exposure = the mean percentile of the measured characteristics, weighted by the characteristic × theme matrix (0–3). ‘Measured’ says which part of the theme's weight has data here."))
+            }
+            div.table-scroll.full tabindex="0" role="region" aria-labelledby="themes-title" {
+                table.data.themes {
+                    thead { tr {
+                        th scope="col" { (ctx.t("Thema", "Theme")) }
+                        th scope="col" { (ctx.t("Blootstelling", "Exposure")) }
+                        th scope="col" { (ctx.t("Rang", "Rank")) }
+                        th scope="col" { (ctx.t("Gemeten", "Measured")) }
+                        th scope="col" { (ctx.t("Gedreven door", "Driven by")) }
+                    } }
+                    tbody {
+                        @for t in &r.themes {
+                            tr {
+                                th scope="row" { (theme_label(ctx, c, &t.id)) }
+                                td.percentile {
+                                    @if let Some(e) = t.exposure {
+                                        span.bar aria-hidden="true" { span.bar-fill.warm style=(format!("width:{e:.0}%")) {} }
+                                        span.num { (percentile_text(ctx, e, m)) }
+                                    } @else {
+                                        span.status { (ctx.t("niet gemeten", "not measured")) }
+                                    }
+                                }
+                                td.num { @if let Some(rank) = t.rank { (rank) " / " (t.ranked) } }
+                                td.num { (ctx.lang.number(t.coverage * 100.0, 0)) "%" }
+                                td {
+                                    ul.drivers {
+                                        @for d in t.drivers.iter().take(3) {
+                                            li {
+                                                (factor_label(ctx, c, &d.characteristic)) " "
+                                                span.driver-meta {
+                                                    "(" (ctx.t("gewicht", "weight")) " " (d.weight) ", "
+                                                    (ctx.t("percentiel", "percentile")) " " (percentile_text(ctx, d.percentile, m))
+                                                    @if d.flagged { ", " strong.flag { (ctx.t("gemarkeerd", "flagged")) } }
+                                                    ")"
+                                                }
+                                            }
+                                        }
+                                        @if t.drivers.len() > 3 {
+                                            li.more { "+ " (t.drivers.len() - 3) " " (ctx.t("andere gemeten kenmerken", "other measured characteristics")) }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn term_value_text(ctx: &PageCtx, c: &Catalogue, t: &TermTrace) -> String {
+    match t.value {
+        None => ctx.t("geen cijfer", "no figure").to_string(),
+        Some(v) => {
+            let unit = c
+                .indicators
+                .iter()
+                .find(|i| i.indicator.id.as_str() == t.indicator)
+                .map(|i| i.indicator.unit.clone())
+                .unwrap_or_default();
+            // A derived share (numerator, added counts, denominator) is always a percentage.
+            let unit = if t.inputs.len() > 1 {
+                "%".to_string()
+            } else {
+                unit
+            };
+            let decimals = if t.inputs.len() > 1 {
+                1
+            } else {
+                c.indicators
+                    .iter()
+                    .find(|i| i.indicator.id.as_str() == t.indicator)
+                    .map_or(1, |i| i.indicator.decimals)
+            };
+            super::dashboard::value_text(ctx.lang, v, decimals, &unit)
+        }
+    }
+}
+
+fn factor_detail(
+    ctx: &PageCtx,
+    c: &Catalogue,
+    f: &FactorView,
+    level: Level,
+    m: &MethodParams,
+) -> Markup {
+    let def = c.risk.factor(&f.id).and_then(|x| x.definition_at(level));
+    let heading = factor_label(ctx, c, &f.id);
+    html! {
+        article.factor id=(format!("k-{}", f.id)) {
+            h3 {
+                (heading) " — " (ctx.t("percentiel", "percentile")) " "
+                @if let Some(p) = f.percentile { (percentile_text(ctx, p, m)) }
+                @if let Some(rank) = f.rank { span.meta { (ctx.t("rang", "rank")) " " (rank) " " (ctx.t("van", "of")) " " (f.ranked) " (1 = " (ctx.t("meest ongunstig", "least favourable")) ")" } }
+            }
+            @if let Some(d) = def {
+                p.meta {
+                    (ctx.t("Populatie", "Population")) ": " (d.population)
+                    @if d.proxy { " · " strong { (ctx.t("benadering", "proxy")) } }
+                    @let note = ctx.t(&d.note_nl, &d.note_en);
+                    @if !note.is_empty() { " · " (note) }
+                }
+            }
+            (terms_table(ctx, c, f, level))
+        }
+    }
+}
+
+fn terms_table(ctx: &PageCtx, c: &Catalogue, f: &FactorView, level: Level) -> Markup {
+    html! {
+        div.table-scroll.full tabindex="0" role="region" aria-label=(format!("{}: {}", factor_label(ctx, c, &f.id), ctx.t("indicatoren", "indicators"))) {
+            table.data.terms {
+                thead { tr {
+                    th scope="col" { (ctx.t("Indicator", "Indicator")) }
+                    th scope="col" { (ctx.t("Waarde", "Value")) }
+                    th scope="col" { (ctx.t("Rang", "Rank")) }
+                    th scope="col" { (ctx.t("Percentiel", "Percentile")) }
+                    th scope="col" { (ctx.t("Gewicht", "Weight")) }
+                } }
+                tbody {
+                    @for t in &f.terms {
+                        tr {
+                            th scope="row" {
+                                a href=(format!("/?indicator={}", t.indicator)) { (trace_label(ctx, c, &f.id, level, &t.indicator)) }
+                            }
+                            td.num { (term_value_text(ctx, c, t)) }
+                            td.num { @if let Some(rank) = t.rank { (rank) " / " (t.ranked) } }
+                            // Term percentiles keep four decimals (0–1), shown here as 0–100 with two.
+                            td.num { @if let Some(p) = t.percentile { (ctx.lang.number(p * 100.0, 2)) } }
+                            td.num {
+                                (ctx.lang.number(t.weight, 2))
+                                @match t.effective_weight {
+                                    Some(w) if (w - t.weight).abs() > 1e-9 => { span.meta { (ctx.t("gebruikt", "used")) " " (ctx.lang.number(w, 2)) } }
+                                    None => { span.meta { (ctx.t("telt niet mee", "not counted")) } }
+                                    _ => {}
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn all_factors(
+    ctx: &PageCtx,
+    c: &Catalogue,
+    r: &RegionRisk,
+    kind: FactorKind,
+    m: &MethodParams,
+) -> Markup {
+    let level = r.code.level();
+    let (id, title, flag_word) = match kind {
+        FactorKind::Risk => (
+            "all-title",
+            ctx.t("Alle risicokenmerken", "All risk characteristics"),
+            ctx.t("gemarkeerd", "flagged"),
+        ),
+        FactorKind::Protective => (
+            "protective-title",
+            ctx.t("Beschermende factoren", "Protective factors"),
+            ctx.t("zwak", "weak"),
+        ),
+    };
+    html! {
+        section aria-labelledby=(id) {
+            h2 id=(id) { (title) }
+            @if kind == FactorKind::Protective {
+                p { (ctx.t("Een beschermende factor heet zwak als het gebied bij ", "A protective factor is called weak when the area is among "))
+                    (threshold_words(ctx, m)) (ctx.t(" hoort (percentiel van zwak naar sterk ≥ ", " (percentile from weak to strong ≥ ")) (threshold_text(ctx, m))
+                    (ctx.t("). Beschermende factoren tellen niet mee in de stapeling.", "). Protective factors do not count in stacking.")) }
+            }
+            div.table-scroll.full tabindex="0" role="region" aria-labelledby=(id) {
+                table.data.factors {
+                    thead { tr {
+                        th scope="col" { (ctx.t("Kenmerk", "Characteristic")) }
+                        th scope="col" { (ctx.t("Percentiel", "Percentile")) }
+                        th scope="col" { (ctx.t("Status", "Status")) }
+                        th scope="col" { (ctx.t("Indicatoren", "Indicators")) }
+                    } }
+                    tbody {
+                        @for f in r.factors.iter().filter(|f| f.kind == kind) {
+                            tr {
+                                th scope="row" { (factor_label(ctx, c, &f.id)) }
+                                td.percentile {
+                                    @if let Some(p) = f.percentile {
+                                        span.bar aria-hidden="true" { span.bar-fill.warm style=(format!("width:{p:.0}%")) {} }
+                                        span.num { (percentile_text(ctx, p, m)) }
+                                    }
+                                }
+                                td {
+                                    @if f.gap {
+                                        span.gap { (ctx.t("gat: geen definitie op dit niveau", "gap: no definition at this level")) }
+                                    } @else if f.score.is_none() {
+                                        span.gap { (ctx.t("gat: geen cijfer voor deze regio", "gap: no figure for this region")) }
+                                    } @else if f.flagged {
+                                        strong.flag { (flag_word) }
+                                    } @else {
+                                        (ctx.t("niet gemarkeerd", "not flagged"))
+                                    }
+                                }
+                                td {
+                                    @if let Some(d) = c.risk.factor(&f.id).and_then(|x| x.definition_at(level)) {
+                                        (d.terms.iter().map(|t| term_label(ctx, c, t)).collect::<Vec<_>>().join(", "))
+                                        span.meta { (d.population) @if d.proxy { " · " (ctx.t("benadering", "proxy")) } }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
