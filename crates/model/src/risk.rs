@@ -79,6 +79,8 @@ pub struct Definition {
     pub levels: Vec<Level>,
     /// The population the figures describe (`jongvolwassenen 16–25 jaar`, `alle inwoners`).
     pub population: String,
+    /// The same in English (the Dutch text when not given).
+    pub population_en: String,
     /// Weighted terms.
     pub terms: Vec<Term>,
     /// True when the indicators only approximate the characteristic.
@@ -499,6 +501,8 @@ struct RawFactor {
 struct RawDefinition {
     levels: Spanned<Vec<Spanned<String>>>,
     population: Option<String>,
+    #[serde(default)]
+    population_en: String,
     terms: Spanned<Vec<Spanned<RawTerm>>>,
     #[serde(default)]
     proxy: bool,
@@ -717,6 +721,11 @@ fn parse_definition(
     }
     Ok(Definition {
         levels,
+        population_en: if raw.population_en.is_empty() {
+            population.clone()
+        } else {
+            raw.population_en
+        },
         population,
         terms,
         proxy: raw.proxy,

@@ -836,8 +836,8 @@ pub struct CoverageCell {
     pub period: Option<i32>,
     /// Measured or which kind of gap.
     pub status: CoverageStatus,
-    /// The definition's population.
-    pub population: Option<String>,
+    /// The definition's population (Dutch, English).
+    pub population: Option<(String, String)>,
     /// The definition is a proxy.
     pub proxy: bool,
     /// The definition's indicators and their regions with a figure.
@@ -952,7 +952,7 @@ pub fn coverage(
                 } else {
                     CoverageStatus::NoData
                 },
-                population: Some(def.population.clone()),
+                population: Some((def.population.clone(), def.population_en.clone())),
                 proxy: def.proxy,
                 indicators,
             });

@@ -361,7 +361,7 @@ fn coverage_shows_every_gap_by_level_and_period() {
     let buffer = cell("kleine_financiele_buffer", Level::Gemeente, Some(2024));
     assert_eq!(buffer.status, CoverageStatus::Measured);
     assert_eq!(
-        buffer.population.as_deref(),
+        buffer.population.as_ref().map(|p| p.0.as_str()),
         Some("jongvolwassenen 16–25 jaar")
     );
     let rondkomen = buffer

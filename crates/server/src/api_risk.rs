@@ -65,7 +65,7 @@ struct TermDto {
 fn definition_json(d: &Definition) -> Value {
     json!({
         "levels": d.levels.iter().map(|l| l.as_str()).collect::<Vec<_>>(),
-        "population": d.population,
+        "population": label(&d.population, &d.population_en),
         "proxy": d.proxy,
         "note": label(&d.note_nl, &d.note_en),
         "terms": d.terms.iter().map(|t| TermDto {
@@ -392,7 +392,7 @@ pub async fn region_themes(
                 "kind": f.kind.as_str(),
                 "label": factor.map(|x| label(&x.label_nl, &x.label_en)),
                 "gap": f.gap,
-                "population": def.map(|d| d.population.clone()),
+                "population": def.map(|d| label(&d.population, &d.population_en)),
                 "proxy": def.is_some_and(|d| d.proxy),
                 "score": f.score, "rank": f.rank, "ranked": f.ranked,
                 "percentile": f.percentile, "flagged": f.flagged,
@@ -425,7 +425,7 @@ pub async fn coverage(State(state): State<AppState>, params: Params) -> Result<R
                 "period": c.period,
                 "status": c.status,
                 "gap": c.status != CoverageStatus::Measured,
-                "population": c.population,
+                "population": c.population.as_ref().map(|(nl, en)| label(nl, en)),
                 "proxy": c.proxy,
                 "indicators": c.indicators,
             })).collect::<Vec<_>>(),

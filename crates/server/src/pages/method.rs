@@ -159,7 +159,7 @@ pub async fn method(
                                 td {
                                     @for d in &f.definitions {
                                         p.def {
-                                            (d.population) span.meta {
+                                            (ctx.t(&d.population, &d.population_en)) span.meta {
                                                 (d.levels.iter().map(|l| level_label(ctx.lang, *l)).collect::<Vec<_>>().join(", "))
                                                 @if d.proxy { " · " strong { (ctx.t("benadering", "proxy")) } }
                                             }
@@ -287,7 +287,7 @@ fn coverage_body(ctx: &PageCtx, c: &Catalogue, cov: &Coverage, level: Option<Lev
                                                     li { (indicator_label(ctx, c, &i.id)) " (" (i.regions) ")" }
                                                 }
                                             }
-                                            @if let Some(p) = &cell.population { span.meta { (p) @if cell.proxy { " · " (ctx.t("benadering", "proxy")) } } }
+                                            @if let Some((nl, en)) = &cell.population { span.meta { (ctx.t(nl, en)) @if cell.proxy { " · " (ctx.t("benadering", "proxy")) } } }
                                         }
                                         CoverageStatus::NoData => {
                                             span.cov.nodata { (ctx.t("gat: geen cijfers", "gap: no figures")) }

@@ -136,7 +136,7 @@ pub fn level_singular(ctx: &PageCtx, level: Level) -> &'static str {
 
 /// The distinct populations of the measured characteristics' definitions at a level, for "who
 /// these figures are about" notes.
-pub fn populations(c: &Catalogue, level: Level, measured: &[String]) -> Vec<String> {
+pub fn populations(ctx: &PageCtx, c: &Catalogue, level: Level, measured: &[String]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for f in c
         .risk
@@ -145,8 +145,9 @@ pub fn populations(c: &Catalogue, level: Level, measured: &[String]) -> Vec<Stri
         .filter(|f| measured.contains(&f.id))
     {
         if let Some(d) = f.definition_at(level) {
-            if !out.contains(&d.population) {
-                out.push(d.population.clone());
+            let p = ctx.t(&d.population, &d.population_en).to_string();
+            if !out.contains(&p) {
+                out.push(p);
             }
         }
     }

@@ -98,7 +98,7 @@ async fn build(state: &AppState, ctx: &PageCtx) -> Result<Markup, MonitorError> 
     let measured: Vec<&(String, bool)> = s.characteristics.iter().filter(|(_, has)| *has).collect();
     let gaps: Vec<&(String, bool)> = s.characteristics.iter().filter(|(_, has)| !*has).collect();
     let measured_ids: Vec<String> = measured.iter().map(|(id, _)| id.clone()).collect();
-    let pops = populations(c, level, &measured_ids);
+    let pops = populations(ctx, c, level, &measured_ids);
     Ok(layout(
         ctx,
         &format!("{title} — {} {}", level_label(ctx.lang, level), s.period),
@@ -112,8 +112,8 @@ async fn build(state: &AppState, ctx: &PageCtx) -> Result<Markup, MonitorError> 
                         (threshold_words(ctx, &s.run.method)) " van alle " (level_label(ctx.lang, level)) " hoort (percentiel ≥ " (threshold_text(ctx, &s.run.method)) ")."
                     }
                     crate::i18n::Lang::En => {
-                        "How many of the twelve risk characteristics of vulnerability come together per area? A characteristic counts in an area when the area is among "
-                        (threshold_words(ctx, &s.run.method)) " of all " (level_label(ctx.lang, level)) " on it (percentile ≥ " (threshold_text(ctx, &s.run.method)) ")."
+                        "How many of the twelve risk characteristics of vulnerability come together per area? A characteristic counts in an area when, on that characteristic, the area is among "
+                        (threshold_words(ctx, &s.run.method)) " of all " (level_label(ctx.lang, level)) " (percentile ≥ " (threshold_text(ctx, &s.run.method)) ")."
                     }
                 }
             }

@@ -259,7 +259,7 @@ fn factor_detail(
             }
             @if let Some(d) = def {
                 p.meta {
-                    (ctx.t("Populatie", "Population")) ": " (d.population)
+                    (ctx.t("Populatie", "Population")) ": " (ctx.t(&d.population, &d.population_en))
                     @if d.proxy { " · " strong { (ctx.t("benadering", "proxy")) } }
                     @let note = ctx.t(&d.note_nl, &d.note_en);
                     @if !note.is_empty() { " · " (note) }
@@ -367,7 +367,7 @@ fn all_factors(
                                 td {
                                     @if let Some(d) = c.risk.factor(&f.id).and_then(|x| x.definition_at(level)) {
                                         (d.terms.iter().map(|t| term_label(ctx, c, t)).collect::<Vec<_>>().join(", "))
-                                        span.meta { (d.population) @if d.proxy { " · " (ctx.t("benadering", "proxy")) } }
+                                        span.meta { (ctx.t(&d.population, &d.population_en)) @if d.proxy { " · " (ctx.t("benadering", "proxy")) } }
                                     }
                                 }
                             }
