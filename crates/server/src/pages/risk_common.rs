@@ -114,9 +114,10 @@ pub fn run_note(ctx: &PageCtx, run: &RunInfo) -> Markup {
         @if run.stale {
             p.error-message role="status" {
                 strong { (ctx.t("Verouderd: ", "Out of date: ")) }
-                (ctx.t("de catalogus, de methodeparameters of de gegevens zijn veranderd sinds deze berekening. Voer ",
-                       "the catalogue, the method parameters or the data changed since this computation. Run "))
-                code { "kwm compute" } (ctx.t(" opnieuw uit om de pagina's bij te werken.", " again to update the pages."))
+                (ctx.t("deze resultaten zijn berekend met een andere catalogus, andere methodeparameters of andere gegevens dan waarmee de server nu draait. Voer ",
+                       "these results were computed with another catalogue, other method parameters or other data than the server runs with now. Run "))
+                code { "kwm compute" } (ctx.t(" uit; heeft u de catalogus net aangepast en al herberekend, herstart dan ", "; if you just edited the catalogue and already recomputed, restart "))
+                code { "kwm serve" } "."
             }
         }
     }
