@@ -78,6 +78,43 @@ pub struct SpatialArgs {
     /// Also write the neighbour links of all boundaries as CSV (code,neighbour).
     #[arg(long)]
     neighbours_out: Option<PathBuf>,
+    /// Print how long each phase took (to standard error).
+    #[arg(long)]
+    timings: bool,
+}
+
+/// Wall-clock time per phase, for `--timings`.
+struct Timings {
+    enabled: bool,
+    last: std::time::Instant,
+    phases: Vec<(&'static str, f64)>,
+}
+
+impl Timings {
+    fn new(enabled: bool) -> Timings {
+        Timings {
+            enabled,
+            last: std::time::Instant::now(),
+            phases: Vec::new(),
+        }
+    }
+
+    fn lap(&mut self, phase: &'static str) {
+        let now = std::time::Instant::now();
+        self.phases.push((phase, (now - self.last).as_secs_f64()));
+        self.last = now;
+    }
+
+    fn report(&self) {
+        if self.enabled {
+            let parts: Vec<String> = self
+                .phases
+                .iter()
+                .map(|(p, s)| format!("{p} {s:.3}s"))
+                .collect();
+            eprintln!("timings: {}", parts.join(", "));
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -145,6 +182,7 @@ pub fn run(args: SpatialArgs) -> anyhow::Result<()> {
         threads: args.threads,
     };
 
+    let mut timings = Timings::new(args.timings);
     let batch = read_path(
         &args.boundaries,
         &Catalogue::default(),
@@ -154,7 +192,9 @@ pub fn run(args: SpatialArgs) -> anyhow::Result<()> {
     if batch.boundaries.is_empty() {
         bail!("{}: no boundaries found", args.boundaries.display());
     }
+    timings.lap("read boundaries");
     let table = read_values(&args.values, &args.column)?;
+    timings.lap("read values");
     for note in &table.notes {
         eprintln!("{}: {note}", table.file);
     }
@@ -175,6 +215,7 @@ pub fn run(args: SpatialArgs) -> anyhow::Result<()> {
             spatial::k_nearest(&points, k)?
         }
     };
+    timings.lap("weights");
     let codes: Vec<&str> = batch.boundaries.iter().map(|b| b.code.as_str()).collect();
     if let Some(path) = &args.neighbours_out {
         write_neighbours(path, &codes, &all_neighbours)?;
@@ -187,10 +228,11 @@ pub fn run(args: SpatialArgs) -> anyhow::Result<()> {
         .iter()
         .map(|c| by_code.get(c).copied().flatten())
         .collect();
+    let known: std::collections::HashSet<&str> = codes.iter().copied().collect();
     let unmatched = table
         .values
         .iter()
-        .filter(|(c, _)| !codes.contains(&c.as_str()))
+        .filter(|(c, _)| !known.contains(c.as_str()))
         .count();
     if unmatched > 0 {
         eprintln!(
@@ -219,23 +261,28 @@ pub fn run(args: SpatialArgs) -> anyhow::Result<()> {
         .map(|&i| codes[analysed[i]])
         .collect();
     let weights = SpatialWeights::new(&neighbours, transform);
+    timings.lap("join and subset");
 
     let lisa = statistics
         .contains(&Statistic::Lisa)
         .then(|| spatial::local_moran(&y, &weights, &options))
         .transpose()?;
+    timings.lap("lisa");
     let gistar = statistics
         .contains(&Statistic::Gistar)
         .then(|| spatial::getis_ord_local(&y, &neighbours, transform, Some(1.0), &options))
         .transpose()?;
+    timings.lap("gistar");
     let gi = statistics
         .contains(&Statistic::Gi)
         .then(|| spatial::getis_ord_local(&y, &neighbours, transform, None, &options))
         .transpose()?;
+    timings.lap("gi");
     let moran = statistics
         .contains(&Statistic::Moran)
         .then(|| spatial::global_moran(&y, &weights, args.permutations, args.seed))
         .transpose()?;
+    timings.lap("moran");
 
     let cutoff = |p: Vec<f64>| {
         if args.fdr {
@@ -280,6 +327,8 @@ pub fn run(args: SpatialArgs) -> anyhow::Result<()> {
         &neighbours,
         &results,
     )?;
+    timings.lap("write");
+    timings.report();
 
     let label = match spec {
         WeightsSpec::Contiguity(rule) => format!("{} (snap {} m)", rule.as_str(), args.snap),
