@@ -6,7 +6,7 @@
 //! esda, one table of draws ([`PermutationTable`]) is shared by all sites, which makes the
 //! result independent of how sites are spread over threads.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use super::random::PermutationTable;
 use super::weights::SpatialWeights;
@@ -157,6 +157,23 @@ fn percentile_sorted(sorted: &[f64], q: f64) -> f64 {
     lower * (1.0 - m) + upper * m
 }
 
+/// The table for these settings, reusing the previous one when it matches: one `kwm spatial`
+/// run tests LISA, G_i* and G_i with the same seed on the same weights, and drawing the table
+/// (`R` shuffles of `n − 1` indices) is the one step that cannot run in parallel. Keeping the
+/// last table (kilobytes) changes no result, since a table depends only on its four settings.
+fn table_for(n: usize, width: usize, permutations: usize, seed: u32) -> Arc<PermutationTable> {
+    static LAST: Mutex<Option<Arc<PermutationTable>>> = Mutex::new(None);
+    let mut last = LAST.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    match last.as_ref() {
+        Some(table) if table.is(n, width, permutations, seed) => Arc::clone(table),
+        _ => {
+            let table = Arc::new(PermutationTable::esda(n, width, permutations, seed));
+            *last = Some(Arc::clone(&table));
+            table
+        }
+    }
+}
+
 pub(crate) fn thread_count(requested: usize) -> usize {
     if requested > 0 {
         requested
@@ -194,7 +211,7 @@ where
             "a site has {width} neighbours among only {n} sites"
         )));
     }
-    let table = PermutationTable::esda(n, width, options.permutations, options.seed);
+    let table = table_for(n, width, options.permutations, options.seed);
     let r = options.permutations;
     const CHUNK: usize = 64;
     let chunks = Mutex::new(out.chunks_mut(CHUNK).enumerate());
@@ -245,7 +262,8 @@ where
 ///
 /// ```
 /// use kwm_engine::spatial::fdr_cutoff;
-/// assert_eq!(fdr_cutoff(&[0.001, 0.01, 0.03, 0.5], 0.05), 0.025);
+/// // esda.fdr(np.array([0.001, 0.01, 0.03, 0.5]), 0.05) gives 3 · 0.05 / 4:
+/// assert_eq!(fdr_cutoff(&[0.001, 0.01, 0.03, 0.5], 0.05), 0.037500000000000006);
 /// ```
 pub fn fdr_cutoff(p_values: &[f64], alpha: f64) -> f64 {
     let m = p_values.len();

@@ -325,3 +325,107 @@ pub fn local_moran(
 pub fn is_significant(site: &LocalMoranSite, cutoff: f64) -> bool {
     site.simulated.is_some_and(|s| s.p_sim < cutoff)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spatial::{getis_ord_local, Alternative, Neighbours, Transform};
+
+    /// A 12 × 12 rook grid with a smooth gradient plus a fixed wobble, and one island.
+    fn grid() -> (Neighbours, Vec<f64>) {
+        let side = 12;
+        let mut lists = vec![Vec::new(); side * side + 1];
+        for r in 0..side {
+            for c in 0..side {
+                let i = r * side + c;
+                if c + 1 < side {
+                    lists[i].push(i + 1);
+                    lists[i + 1].push(i);
+                }
+                if r + 1 < side {
+                    lists[i].push(i + side);
+                    lists[i + side].push(i);
+                }
+            }
+        }
+        let values = (0..side * side + 1)
+            .map(|i| (i % side + i / side) as f64 + ((i * 7919) % 13) as f64 / 4.0)
+            .collect();
+        (Neighbours::from_lists(lists).unwrap(), values)
+    }
+
+    #[test]
+    fn results_do_not_depend_on_the_number_of_threads() {
+        let (nb, y) = grid();
+        let w = SpatialWeights::new(&nb, Transform::Row);
+        for alternative in [
+            Alternative::Directed,
+            Alternative::TwoSided,
+            Alternative::Folded,
+        ] {
+            let run = |threads| {
+                local_moran(
+                    &y,
+                    &w,
+                    &PermutationOptions {
+                        permutations: 199,
+                        seed: 7,
+                        alternative,
+                        threads,
+                    },
+                )
+                .unwrap()
+            };
+            assert_eq!(run(1).sites, run(3).sites);
+            assert_eq!(run(1).sites, run(8).sites);
+        }
+        let g = |threads| {
+            getis_ord_local(
+                &y,
+                &nb,
+                Transform::Row,
+                Some(1.0),
+                &PermutationOptions {
+                    threads,
+                    ..Default::default()
+                },
+            )
+            .unwrap()
+        };
+        assert_eq!(g(1).sites, g(4).sites);
+    }
+
+    #[test]
+    fn islands_get_no_statistic_and_a_gradient_clusters() {
+        let (nb, y) = grid();
+        let w = SpatialWeights::new(&nb, Transform::Row);
+        let lisa = local_moran(
+            &y,
+            &w,
+            &PermutationOptions {
+                permutations: 99,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(lisa.islands(), vec![144]);
+        let corner_low = lisa.sites[0].as_ref().unwrap();
+        assert_eq!(corner_low.quadrant, Quadrant::LowLow);
+        assert!(
+            corner_low.simulated.unwrap().p_sim <= 0.05,
+            "{corner_low:?}"
+        );
+        let global = global_moran(&y, &w, 99, 1).unwrap();
+        assert!(global.i > 0.5 && global.z_normal > 5.0, "{global:?}");
+        assert_eq!(global.simulated.unwrap().p_sim, 0.01);
+    }
+
+    #[test]
+    fn constant_values_are_an_error_not_nan() {
+        let (nb, _) = grid();
+        let w = SpatialWeights::new(&nb, Transform::Row);
+        let y = vec![3.0; nb.len()];
+        assert!(local_moran(&y, &w, &PermutationOptions::default()).is_err());
+        assert!(global_moran(&y, &w, 0, 0).is_err());
+    }
+}

@@ -32,16 +32,22 @@ impl Mt19937 {
     }
 
     fn twist(&mut self) {
-        const UPPER: u32 = 0x8000_0000;
-        const LOWER: u32 = 0x7fff_ffff;
-        for i in 0..624 {
-            let y = (self.state[i] & UPPER) | (self.state[(i + 1) % 624] & LOWER);
-            let mut next = self.state[(i + 397) % 624] ^ (y >> 1);
-            if y & 1 != 0 {
-                next ^= 0x9908_b0df;
-            }
-            self.state[i] = next;
+        const N: usize = 624;
+        const M: usize = 397;
+        #[inline(always)]
+        fn mix(upper: u32, lower: u32, far: u32) -> u32 {
+            let y = (upper & 0x8000_0000) | (lower & 0x7fff_ffff);
+            far ^ (y >> 1) ^ (0u32.wrapping_sub(y & 1) & 0x9908_b0df)
         }
+        // The reference recurrence, split into three loops so that no index needs a modulo.
+        let mt = &mut self.state;
+        for i in 0..N - M {
+            mt[i] = mix(mt[i], mt[i + 1], mt[i + M]);
+        }
+        for i in N - M..N - 1 {
+            mt[i] = mix(mt[i], mt[i + 1], mt[i + M - N]);
+        }
+        mt[N - 1] = mix(mt[N - 1], mt[0], mt[M - 1]);
         self.index = 0;
     }
 
@@ -92,6 +98,8 @@ impl Mt19937 {
 /// sites, exactly as in esda.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PermutationTable {
+    n: usize,
+    seed: u32,
     width: usize,
     ids: Vec<u32>,
 }
@@ -117,7 +125,17 @@ impl PermutationTable {
             rng.shuffle(&mut deck);
             ids.extend_from_slice(&deck[..width]);
         }
-        PermutationTable { width, ids }
+        PermutationTable {
+            n,
+            seed,
+            width,
+            ids,
+        }
+    }
+
+    /// Whether this is the table `esda(n, width, permutations, seed)` would draw.
+    pub fn is(&self, n: usize, width: usize, permutations: usize, seed: u32) -> bool {
+        (self.n, self.width, self.permutations(), self.seed) == (n, width, permutations, seed)
     }
 
     /// Number of replications (rows).
