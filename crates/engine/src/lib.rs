@@ -8,3 +8,4 @@ pub mod aggregate;
 pub mod classify;
 pub mod geometry;
 pub mod rank;
+pub mod svi;

@@ -10,6 +10,7 @@ mod observation;
 mod period;
 mod region;
 pub mod rd;
+pub mod svi;
 
 pub use indicator::{Direction, Indicator, IndicatorId};
 pub use observation::{Observation, ValueStatus};

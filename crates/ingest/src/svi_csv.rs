@@ -1,0 +1,334 @@
+//! CDC/ATSDR Social Vulnerability Index files (`SVI2018_US_COUNTY.csv`, tract files).
+//!
+//! Comma-separated, UTF-8, one header line, one area per row, `-999` for "no data". `FIPS` is
+//! kept as text: county codes such as `01001` start with a zero, which a spreadsheet silently
+//! drops — a file whose all-digit FIPS codes differ in length is refused rather than guessed.
+//! Only the columns asked for are parsed; the file has ~120.
+//!
+//! Writing goes the other way: [`write_svi_csv`] writes `FIPS` and computed columns with the
+//! missing code for missing values and the shortest decimal that reads back as the same number
+//! (`0.5922`, `1`, `0.0006`).
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::Write;
+
+use kwm_model::svi::SviEdition;
+
+use crate::error::{decode_utf8, IngestError};
+use crate::statline::csv_error;
+
+/// Numeric columns of an SVI file, one value per area, in file order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SviTable {
+    /// The file as named by the caller.
+    pub file: String,
+    /// FIPS code of every area, as text (leading zeros kept).
+    pub fips: Vec<String>,
+    /// The 1-based line of every area, for messages about a row.
+    pub lines: Vec<usize>,
+    /// Requested columns by name; the missing code is read as `None`.
+    pub columns: BTreeMap<String, Vec<Option<f64>>>,
+}
+
+/// The inputs an SVI edition needs, read from a CDC file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SviInputs {
+    /// FIPS code per area.
+    pub fips: Vec<String>,
+    /// The population column of the edition (`E_TOTPOP`), when it names one.
+    pub population: Option<Vec<Option<f64>>>,
+    /// `EP_<id>` per variable id.
+    pub variables: BTreeMap<String, Vec<Option<f64>>>,
+}
+
+/// Reads `FIPS` and the named numeric columns from the bytes of an SVI file. Every requested
+/// column must exist and every cell must be a number (the missing code included).
+pub fn read_svi_columns(
+    file: &str,
+    bytes: &[u8],
+    columns: &[String],
+    missing_code: f64,
+) -> Result<SviTable, IngestError> {
+    let text = decode_utf8(file, bytes)?;
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(b',')
+        .flexible(false)
+        .from_reader(text.as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(|e| csv_error(file, 0, &e))?
+        .iter()
+        .map(|h| h.trim().to_string())
+        .collect();
+    let find = |name: &str| header.iter().position(|h| h == name);
+    let fips_col = find("FIPS").ok_or_else(|| {
+        IngestError::at(
+            file,
+            1,
+            1,
+            format!(
+                "expected a FIPS column in the header of a CDC SVI file, found '{}'",
+                abbreviated(&header)
+            ),
+        )
+    })?;
+    let mut wanted = Vec::with_capacity(columns.len());
+    for name in columns {
+        let index = find(name).ok_or_else(|| {
+            IngestError::at(
+                file,
+                1,
+                1,
+                format!(
+                    "expected a column '{name}' in the header (the edition needs it), found '{}'",
+                    abbreviated(&header)
+                ),
+            )
+        })?;
+        wanted.push((name.clone(), index));
+    }
+
+    let mut fips = Vec::new();
+    let mut lines = Vec::new();
+    let mut values: Vec<Vec<Option<f64>>> = vec![Vec::new(); wanted.len()];
+    let mut first_line_of: HashMap<String, usize> = HashMap::new();
+    let mut record = csv::ByteRecord::new();
+    loop {
+        match reader.read_byte_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => return Err(csv_error(file, header.len(), &e)),
+        }
+        let line = record.position().map_or(0, |p| p.line() as usize);
+        let code = std::str::from_utf8(&record[fips_col])
+            .unwrap_or("")
+            .trim()
+            .to_string();
+        if code.is_empty() {
+            return Err(IngestError::at(
+                file,
+                line,
+                fips_col + 1,
+                "expected a FIPS code, found an empty cell",
+            ));
+        }
+        if let Some(first) = first_line_of.insert(code.clone(), line) {
+            return Err(IngestError::at(
+                file,
+                line,
+                fips_col + 1,
+                format!("FIPS {code} appears twice (first on line {first})"),
+            ));
+        }
+        for ((name, index), out) in wanted.iter().zip(values.iter_mut()) {
+            let raw = std::str::from_utf8(&record[*index]).unwrap_or("").trim();
+            let value = raw
+                .parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite())
+                .ok_or_else(|| {
+                    IngestError::at(
+                        file,
+                        line,
+                        index + 1,
+                        format!(
+                            "expected a number or {missing_code} in column '{name}', found '{raw}'"
+                        ),
+                    )
+                })?;
+            out.push(if value == missing_code {
+                None
+            } else {
+                Some(value)
+            });
+        }
+        fips.push(code);
+        lines.push(line);
+    }
+    if fips.is_empty() {
+        return Err(IngestError::at(
+            file,
+            2,
+            1,
+            "expected at least one area after the header, found none",
+        ));
+    }
+    check_leading_zeros(file, &fips, &lines, fips_col + 1)?;
+    Ok(SviTable {
+        file: file.to_string(),
+        fips,
+        lines,
+        columns: wanted
+            .into_iter()
+            .map(|(name, _)| name)
+            .zip(values)
+            .collect(),
+    })
+}
+
+/// Reads what an edition needs (`EP_<id>` of every variable and the population column) from
+/// the bytes of an SVI file.
+pub fn read_svi_inputs(
+    file: &str,
+    bytes: &[u8],
+    edition: &SviEdition,
+) -> Result<SviInputs, IngestError> {
+    let mut names: Vec<String> = edition.variables().map(|v| v.input_column()).collect();
+    names.extend(edition.population_column.iter().cloned());
+    let mut table = read_svi_columns(file, bytes, &names, edition.missing_code)?;
+    let population = edition
+        .population_column
+        .as_ref()
+        .and_then(|c| table.columns.remove(c));
+    let variables = edition
+        .variables()
+        .map(|v| {
+            (
+                v.id.clone(),
+                table.columns.remove(&v.input_column()).unwrap_or_default(),
+            )
+        })
+        .collect();
+    Ok(SviInputs {
+        fips: table.fips,
+        population,
+        variables,
+    })
+}
+
+/// Writes `FIPS` and the given columns as CSV: missing values as `missing_code`, numbers in
+/// their shortest exact decimal form without exponent, FIPS as text.
+pub fn write_svi_csv<W: Write>(
+    out: W,
+    fips: &[String],
+    columns: &[(String, Vec<Option<f64>>)],
+    missing_code: f64,
+) -> std::io::Result<()> {
+    let mut writer = csv::WriterBuilder::new().from_writer(out);
+    let header = std::iter::once("FIPS").chain(columns.iter().map(|(n, _)| n.as_str()));
+    writer.write_record(header)?;
+    let missing = format_number(missing_code);
+    let mut row: Vec<String> = Vec::with_capacity(columns.len() + 1);
+    for (i, code) in fips.iter().enumerate() {
+        row.clear();
+        row.push(code.clone());
+        for (_, values) in columns {
+            row.push(match values[i] {
+                Some(v) => format_number(v),
+                None => missing.clone(),
+            });
+        }
+        writer.write_record(&row)?;
+    }
+    writer.flush()
+}
+
+/// Rust's `Display` for `f64` is the shortest string that parses back to the same value and
+/// never uses an exponent: `0.5922`, `1`, `0.0006`, `-999`.
+fn format_number(v: f64) -> String {
+    let v = if v == 0.0 { 0.0 } else { v }; // no "-0"
+    format!("{v}")
+}
+
+/// Refuses all-digit FIPS codes of unequal length: the shorter ones lost a leading zero.
+fn check_leading_zeros(
+    file: &str,
+    fips: &[String],
+    lines: &[usize],
+    column: usize,
+) -> Result<(), IngestError> {
+    if !fips.iter().all(|f| f.bytes().all(|b| b.is_ascii_digit())) {
+        return Ok(());
+    }
+    let longest = fips.iter().map(String::len).max().unwrap_or(0);
+    if let Some(i) = fips.iter().position(|f| f.len() != longest) {
+        return Err(IngestError::at(file, lines[i], column, format!(
+            "FIPS '{}' has {} digits where others have {longest}: leading zeros were lost (the file was probably opened in a spreadsheet); keep FIPS as text",
+            fips[i], fips[i].len()
+        )));
+    }
+    Ok(())
+}
+
+fn abbreviated(header: &[String]) -> String {
+    let shown: Vec<&str> = header.iter().take(8).map(String::as_str).collect();
+    if header.len() > 8 {
+        format!("{},… ({} columns)", shown.join(","), header.len())
+    } else {
+        shown.join(",")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SMALL: &str =
+        "ST,FIPS,E_TOTPOP,EP_A\n01,01001,10,2.5\n01,01003,0,-999\n02,02013,7,6e-4\n";
+
+    #[test]
+    fn reads_fips_as_text_and_missing_as_none() {
+        let t = read_svi_columns(
+            "s.csv",
+            SMALL.as_bytes(),
+            &["EP_A".into(), "E_TOTPOP".into()],
+            -999.0,
+        )
+        .unwrap();
+        assert_eq!(t.fips, ["01001", "01003", "02013"]);
+        assert_eq!(t.columns["EP_A"], [Some(2.5), None, Some(0.0006)]);
+        assert_eq!(t.columns["E_TOTPOP"], [Some(10.0), Some(0.0), Some(7.0)]);
+        assert_eq!(t.lines, [2, 3, 4]);
+    }
+
+    #[test]
+    fn errors_point_at_file_line_and_column() {
+        let bad = SMALL.replace("6e-4", "n/a");
+        let e = read_svi_columns("s.csv", bad.as_bytes(), &["EP_A".into()], -999.0).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "s.csv:4:4: expected a number or -999 in column 'EP_A', found 'n/a'"
+        );
+
+        let e = read_svi_columns("s.csv", SMALL.as_bytes(), &["EP_B".into()], -999.0).unwrap_err();
+        assert!(e.message.contains("'EP_B'") && e.line == 1, "{e}");
+
+        let dup = SMALL.replace("02013", "01001");
+        let e = read_svi_columns("s.csv", dup.as_bytes(), &[], -999.0).unwrap_err();
+        assert!(
+            e.message.contains("twice (first on line 2)") && e.line == 4,
+            "{e}"
+        );
+
+        let short = SMALL.replace(",01001,", ",1001,");
+        let e = read_svi_columns("s.csv", short.as_bytes(), &[], -999.0).unwrap_err();
+        assert!(
+            e.message.contains("leading zeros") && (e.line, e.column) == (2, 2),
+            "{e}"
+        );
+
+        let ragged = SMALL.replace("01,01003,0,-999", "01,01003,0");
+        let e = read_svi_columns("s.csv", ragged.as_bytes(), &[], -999.0).unwrap_err();
+        assert_eq!(e.line, 3, "{e}");
+    }
+
+    #[test]
+    fn writes_missing_code_and_shortest_numbers() {
+        let mut out = Vec::new();
+        let cols = vec![
+            ("EPL_A".to_string(), vec![Some(0.5922), None, Some(0.0006)]),
+            ("F_A".to_string(), vec![Some(1.0), None, Some(-0.0)]),
+        ];
+        write_svi_csv(
+            &mut out,
+            &["01001".into(), "01003".into(), "02013".into()],
+            &cols,
+            -999.0,
+        )
+        .unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "FIPS,EPL_A,F_A\n01001,0.5922,1\n01003,-999,-999\n02013,0.0006,0\n"
+        );
+    }
+}
