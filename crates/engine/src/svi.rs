@@ -30,8 +30,11 @@
 //! for v in edition.variables() {
 //!     variables.insert(v.id.clone(), vec![Some(1.0), Some(2.0), Some(3.0)]);
 //! }
-//! let result = compute_svi(&edition, &SviInput { areas: 3, population: None, variables }).unwrap();
-//! assert_eq!(result.variables[0].epl, vec![Some(0.0), Some(0.5), Some(1.0)]);
+//! let population = Some(vec![Some(120.0), Some(80.0), Some(4000.0)]);
+//! let result = compute_svi(&edition, &SviInput { areas: 3, population, variables }).unwrap();
+//! // POV: 1, 2, 3 → PERCENTRANK.INC 0, 0.5, 1; PCI is inverted.
+//! assert_eq!(result.themes[0].variables[0].epl, [Some(0.0), Some(0.5), Some(1.0)]);
+//! assert_eq!(result.themes[0].variables[2].epl, [Some(1.0), Some(0.5), Some(0.0)]);
 //! ```
 
 use std::collections::BTreeMap;
