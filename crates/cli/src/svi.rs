@@ -48,10 +48,17 @@ pub fn run(args: &SviArgs) -> anyhow::Result<()> {
             &inputs.fips,
             &columns,
             edition.missing_code,
+            edition.decimals,
         )?;
     } else {
         write_atomically(&args.out, |file| {
-            write_svi_csv(file, &inputs.fips, &columns, edition.missing_code)
+            write_svi_csv(
+                file,
+                &inputs.fips,
+                &columns,
+                edition.missing_code,
+                edition.decimals,
+            )
         })?;
     }
     let excluded = result.ranked.iter().filter(|r| !**r).count();
@@ -97,8 +104,7 @@ fn write_atomically(
     ));
     let file =
         std::fs::File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
-    let result =
-        write(std::io::BufWriter::with_capacity(1 << 16, &file)).and_then(|()| file.sync_all());
+    let result = write(std::io::BufWriter::with_capacity(1 << 16, &file));
     if let Err(e) = result {
         let _ = std::fs::remove_file(&tmp);
         return Err(e).with_context(|| format!("cannot write {}", path.display()));
