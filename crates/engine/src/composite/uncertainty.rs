@@ -603,6 +603,20 @@ mod tests {
     }
 
     #[test]
+    fn the_analysis_spec_serialises_with_every_parameter() {
+        // The spec is what a result records; the API sends it as JSON.
+        let mut f = factors();
+        f.push(Factor {
+            name: "outliers".into(),
+            alternatives: Alternatives::Winsorise(vec![None, Some(Winsorise { lower: 0.05, upper: 0.95 })]),
+        });
+        let s = spec(f, 100, 9);
+        let json = serde_json::to_string(&s).unwrap();
+        assert!(json.contains(r#""kind":"weight_noise","alternatives":{"relative":0.5,"replications":50}"#), "{json}");
+        assert_eq!(serde_json::from_str::<UncertaintySpec>(&json).unwrap(), s);
+    }
+
+    #[test]
     fn identical_alternatives_leave_every_rank_at_its_nominal_value() {
         let f = vec![Factor {
             name: "same".into(),
