@@ -608,11 +608,22 @@ mod tests {
         let mut f = factors();
         f.push(Factor {
             name: "outliers".into(),
-            alternatives: Alternatives::Winsorise(vec![None, Some(Winsorise { lower: 0.05, upper: 0.95 })]),
+            alternatives: Alternatives::Winsorise(vec![
+                None,
+                Some(Winsorise {
+                    lower: 0.05,
+                    upper: 0.95,
+                }),
+            ]),
         });
         let s = spec(f, 100, 9);
         let json = serde_json::to_string(&s).unwrap();
-        assert!(json.contains(r#""kind":"weight_noise","alternatives":{"relative":0.5,"replications":50}"#), "{json}");
+        assert!(
+            json.contains(
+                r#""kind":"weight_noise","alternatives":{"relative":0.5,"replications":50}"#
+            ),
+            "{json}"
+        );
         assert_eq!(serde_json::from_str::<UncertaintySpec>(&json).unwrap(), s);
     }
 
