@@ -40,7 +40,14 @@ pub fn run(args: &SviArgs) -> anyhow::Result<()> {
         },
     )
     .with_context(|| format!("{name}: cannot apply edition {}", edition.id))?;
-    let columns = result.columns();
+    let excluded = result.ranked.iter().filter(|r| !**r).count();
+    let incomplete = result
+        .rpl_themes
+        .iter()
+        .zip(&result.ranked)
+        .filter(|(r, ranked)| r.is_none() && **ranked)
+        .count();
+    let columns = result.into_columns();
 
     if args.out.as_os_str() == "-" {
         write_svi_csv(
@@ -61,13 +68,6 @@ pub fn run(args: &SviArgs) -> anyhow::Result<()> {
             )
         })?;
     }
-    let excluded = result.ranked.iter().filter(|r| !**r).count();
-    let incomplete = result
-        .rpl_themes
-        .iter()
-        .zip(&result.ranked)
-        .filter(|(r, ranked)| r.is_none() && **ranked)
-        .count();
     eprintln!(
         "{}: {areas} areas, {excluded} left out for zero population, {incomplete} without an overall rank (missing inputs); wrote {}",
         edition.name,

@@ -154,25 +154,28 @@ impl SviResult {
     /// `EPL_*`, `SPL_THEMEk`, `RPL_THEMEk`; then `SPL_THEMES`, `RPL_THEMES`; then per theme the
     /// `F_*` and `F_THEMEk`; then `F_TOTAL`. Flags and counts are given as numbers.
     pub fn columns(&self) -> Vec<(String, Vec<Option<f64>>)> {
+        self.clone().into_columns()
+    }
+
+    /// [`SviResult::columns`], consuming the result instead of copying every column.
+    pub fn into_columns(self) -> Vec<(String, Vec<Option<f64>>)> {
         fn as_f64<T: Copy + Into<f64>>(v: &[Option<T>]) -> Vec<Option<f64>> {
             v.iter().map(|x| x.map(Into::into)).collect()
         }
         let mut out = Vec::new();
-        for theme in &self.themes {
-            for v in &theme.variables {
-                out.push((format!("EPL_{}", v.id), v.epl.clone()));
+        let mut flags = Vec::new();
+        for theme in self.themes {
+            for v in theme.variables {
+                out.push((format!("EPL_{}", v.id), v.epl));
+                flags.push((format!("F_{}", v.id), as_f64(&v.flag)));
             }
-            out.push((format!("SPL_THEME{}", theme.number), theme.spl.clone()));
-            out.push((format!("RPL_THEME{}", theme.number), theme.rpl.clone()));
+            out.push((format!("SPL_THEME{}", theme.number), theme.spl));
+            out.push((format!("RPL_THEME{}", theme.number), theme.rpl));
+            flags.push((format!("F_THEME{}", theme.number), as_f64(&theme.flags)));
         }
-        out.push(("SPL_THEMES".into(), self.spl_themes.clone()));
-        out.push(("RPL_THEMES".into(), self.rpl_themes.clone()));
-        for theme in &self.themes {
-            for v in &theme.variables {
-                out.push((format!("F_{}", v.id), as_f64(&v.flag)));
-            }
-            out.push((format!("F_THEME{}", theme.number), as_f64(&theme.flags)));
-        }
+        out.push(("SPL_THEMES".into(), self.spl_themes));
+        out.push(("RPL_THEMES".into(), self.rpl_themes));
+        out.extend(flags);
         out.push(("F_TOTAL".into(), as_f64(&self.f_total)));
         out
     }

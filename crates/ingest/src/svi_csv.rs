@@ -49,11 +49,15 @@ pub fn read_svi_columns(
     columns: &[String],
     missing_code: f64,
 ) -> Result<SviTable, IngestError> {
-    let text = decode_utf8(file, bytes)?;
+    // Validate without copying (a tract file is ~45 MB); decode_utf8 only to locate an error.
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if std::str::from_utf8(bytes).is_err() {
+        decode_utf8(file, bytes)?;
+    }
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(b',')
         .flexible(false)
-        .from_reader(text.as_bytes());
+        .from_reader(bytes);
     let header: Vec<String> = reader
         .headers()
         .map_err(|e| csv_error(file, 0, &e))?
@@ -201,28 +205,54 @@ pub fn read_svi_inputs(
 /// FIPS as text. `decimals` is the rounding the numbers already have (the edition's); it
 /// only selects a faster way to print them, the text is the same.
 pub fn write_svi_csv<W: Write>(
-    out: W,
+    mut out: W,
     fips: &[String],
     columns: &[(String, Vec<Option<f64>>)],
     missing_code: f64,
     decimals: u32,
 ) -> std::io::Result<()> {
-    let mut writer = csv::WriterBuilder::new().from_writer(out);
-    let header = std::iter::once("FIPS").chain(columns.iter().map(|(n, _)| n.as_str()));
-    writer.write_record(header)?;
-    let format = NumberFormat::new(decimals);
-    // One buffer for every cell: a tract file has ~3 million of them.
-    let mut cell = String::with_capacity(32);
-    for (i, code) in fips.iter().enumerate() {
-        writer.write_field(code)?;
-        for (_, values) in columns {
-            cell.clear();
-            format.write(&mut cell, values[i].unwrap_or(missing_code));
-            writer.write_field(&cell)?;
-        }
-        writer.write_record(None::<&[u8]>)?;
+    // Numbers never need quoting, so rows are assembled by hand; only text (FIPS, column
+    // names) goes through the quoting rule. A tract file has ~3 million cells.
+    let mut row: Vec<u8> = Vec::with_capacity(64 + 12 * columns.len());
+    push_text(&mut row, "FIPS");
+    for (name, _) in columns {
+        row.push(b',');
+        push_text(&mut row, name);
     }
-    writer.flush()
+    row.push(b'\n');
+    out.write_all(&row)?;
+    let format = NumberFormat::new(decimals);
+    for (i, code) in fips.iter().enumerate() {
+        row.clear();
+        push_text(&mut row, code);
+        for (_, values) in columns {
+            row.push(b',');
+            format.write(&mut row, values[i].unwrap_or(missing_code));
+        }
+        row.push(b'\n');
+        out.write_all(&row)?;
+    }
+    out.flush()
+}
+
+/// A CSV text field, quoted (with doubled quotes) only when it holds a delimiter, quote or
+/// line break — the same rule as the `csv` crate's default.
+fn push_text(row: &mut Vec<u8>, text: &str) {
+    if text
+        .bytes()
+        .any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r'))
+    {
+        row.push(b'"');
+        for b in text.bytes() {
+            if b == b'"' {
+                row.push(b'"');
+            }
+            row.push(b);
+        }
+        row.push(b'"');
+    } else {
+        row.extend_from_slice(text.as_bytes());
+    }
 }
 
 /// Prints numbers as Rust's `Display` for `f64` does — the shortest string that parses back
@@ -243,16 +273,16 @@ impl NumberFormat {
         }
     }
 
-    fn write(&self, out: &mut String, v: f64) {
+    fn write(&self, out: &mut Vec<u8>, v: f64) {
         let scaled = (v.abs() * self.scale).round();
         // Exactly k/10^d with few enough digits: that decimal is the shortest round-trip form
         // (two different decimals of at most 15 significant digits never share a double).
         if scaled < 1e15 && scaled / self.scale == v.abs() {
             let k = scaled as u64;
             if v < 0.0 && k != 0 {
-                out.push('-');
+                out.push(b'-');
             }
-            // The digits of k, then a point before the last `decimals` of them.
+            // The digits of k, little-endian, at least one before the point.
             let mut digits = [0u8; 20];
             let mut len = 0;
             let mut rest = k;
@@ -261,22 +291,18 @@ impl NumberFormat {
                 rest /= 10;
                 len += 1;
             }
-            // `digits` is little-endian; skip trailing zeros of the fraction.
+            // Trailing zeros of the fraction are not printed.
             let mut end = 0;
             while end < self.decimals && digits[end] == b'0' {
                 end += 1;
             }
-            for i in (self.decimals..len).rev() {
-                out.push(char::from(digits[i]));
-            }
+            out.extend(digits[self.decimals..len].iter().rev());
             if end < self.decimals {
-                out.push('.');
-                for i in (end..self.decimals).rev() {
-                    out.push(char::from(digits[i]));
-                }
+                out.push(b'.');
+                out.extend(digits[end..self.decimals].iter().rev());
             }
         } else {
-            use std::fmt::Write as _;
+            use std::io::Write as _;
             let _ = write!(out, "{v}");
         }
     }
@@ -334,6 +360,18 @@ mod tests {
     }
 
     #[test]
+    fn bom_is_skipped_and_latin1_located() {
+        let with_bom = [b"\xEF\xBB\xBF".as_slice(), SMALL.as_bytes()].concat();
+        let t = read_svi_columns("s.csv", &with_bom, &["EP_A".into()], -999.0).unwrap();
+        assert_eq!(t.fips[0], "01001");
+        // "S\xE9,FIPS,…": a Latin-1 byte in the header.
+        let mut bytes = SMALL.as_bytes().to_vec();
+        bytes[1] = 0xE9;
+        let e = read_svi_columns("s.csv", &bytes, &[], -999.0).unwrap_err();
+        assert_eq!((e.line, e.column), (1, 2), "{e}");
+    }
+
+    #[test]
     fn errors_point_at_file_line_and_column() {
         let bad = SMALL.replace("6e-4", "n/a");
         let e = read_svi_columns("s.csv", bad.as_bytes(), &["EP_A".into()], -999.0).unwrap_err();
@@ -388,8 +426,9 @@ mod tests {
             (0..3142).map(|k| round4(k as f64 / 3141.0) + round4((3141 - k) as f64 / 3141.0 * 0.7)),
         );
         for v in values {
-            let mut out = String::new();
+            let mut out = Vec::new();
             f.write(&mut out, v);
+            let out = String::from_utf8(out).unwrap();
             let expected = if v == 0.0 {
                 "0".to_string()
             } else {
@@ -422,5 +461,8 @@ mod tests {
             String::from_utf8(out).unwrap(),
             "FIPS,EPL_A,F_A\n01001,0.5922,1\n01003,-999,-999\n02013,0.0006,0\n"
         );
+        let mut row = Vec::new();
+        push_text(&mut row, "Rio Arriba County, \"NM\"");
+        assert_eq!(row, b"\"Rio Arriba County, \"\"NM\"\"\"");
     }
 }
