@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
+use anyhow::{anyhow, Context};
 use kwm_engine::svi::{compute_svi, SviInput};
 use kwm_ingest::svi_csv::{read_svi_inputs, write_svi_csv};
 use kwm_model::svi::SviEdition;
@@ -24,11 +24,11 @@ pub struct SviArgs {
     pub out: PathBuf,
 }
 
-/// Runs `kwm svi`.
+/// Runs `kwm svi`. Every error message is complete on its own (no cause chain to print).
 pub fn run(args: &SviArgs) -> anyhow::Result<()> {
     let edition = load_edition(&args.edition)?;
     let name = args.input.display().to_string();
-    let bytes = std::fs::read(&args.input).with_context(|| format!("cannot read {name}"))?;
+    let bytes = std::fs::read(&args.input).map_err(|e| anyhow!("cannot read {name}: {e}"))?;
     let inputs = read_svi_inputs(&name, &bytes, &edition)?;
     let areas = inputs.fips.len();
     let result = compute_svi(
@@ -39,7 +39,7 @@ pub fn run(args: &SviArgs) -> anyhow::Result<()> {
             variables: inputs.variables,
         },
     )
-    .with_context(|| format!("{name}: cannot apply edition {}", edition.id))?;
+    .map_err(|e| anyhow!("{name}: cannot apply edition {}: {e}", edition.id))?;
     let excluded = result.ranked.iter().filter(|r| !**r).count();
     let incomplete = result
         .rpl_themes
@@ -83,7 +83,7 @@ fn load_edition(arg: &str) -> anyhow::Result<SviEdition> {
         });
     }
     let text =
-        std::fs::read_to_string(arg).with_context(|| format!("cannot read edition file {arg}"))?;
+        std::fs::read_to_string(arg).map_err(|e| anyhow!("cannot read edition file {arg}: {e}"))?;
     Ok(SviEdition::parse(arg, &text)?)
 }
 
@@ -103,12 +103,12 @@ fn write_atomically(
             .map_or("svi".into(), |n| n.to_string_lossy())
     ));
     let file =
-        std::fs::File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
+        std::fs::File::create(&tmp).map_err(|e| anyhow!("cannot create {}: {e}", tmp.display()))?;
     let result = write(std::io::BufWriter::with_capacity(1 << 16, &file));
     if let Err(e) = result {
         let _ = std::fs::remove_file(&tmp);
-        return Err(e).with_context(|| format!("cannot write {}", path.display()));
+        return Err(anyhow!("cannot write {}: {e}", path.display()));
     }
     std::fs::rename(&tmp, path)
-        .with_context(|| format!("cannot move {} to {}", tmp.display(), path.display()))
+        .map_err(|e| anyhow!("cannot move {} to {}: {e}", tmp.display(), path.display()))
 }
