@@ -2,6 +2,7 @@
 //! calls the library crates.
 
 mod monitor_cmds;
+mod svi;
 
 use std::path::PathBuf;
 
@@ -50,6 +51,8 @@ enum Command {
     },
     /// Load files into a store: all or nothing, recorded with provenance.
     Ingest(monitor_cmds::IngestArgs),
+    /// CDC/ATSDR Social Vulnerability Index from a CDC county or tract file.
+    Svi(svi::SviArgs),
     /// Serve the API and dashboard from a store.
     Serve {
         /// Store file.
@@ -86,6 +89,7 @@ fn main() -> std::process::ExitCode {
             addr,
             catalogue,
         } => monitor_cmds::serve(&db, &addr, &catalogue),
+        Command::Svi(args) => svi::run(&args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -6,5 +6,7 @@
 
 pub mod aggregate;
 pub mod classify;
+pub mod composite;
 pub mod geometry;
 pub mod rank;
+pub mod svi;

@@ -20,6 +20,7 @@ mod error;
 mod long;
 mod regions;
 pub mod statline;
+pub mod svi_csv;
 
 use std::path::{Path, PathBuf};
 

@@ -10,6 +10,7 @@ mod observation;
 mod period;
 pub mod rd;
 mod region;
+pub mod svi;
 
 pub use indicator::{Direction, Indicator, IndicatorId};
 pub use observation::{Observation, ValueStatus};
