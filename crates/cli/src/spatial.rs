@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::{bail, Context};
+use anyhow::{anyhow, bail};
 use clap::{Args, ValueEnum};
 use kwm_engine::spatial::{
     self, Alternative, Contiguity, GlobalMoran, LocalG, LocalMoran, Neighbours, PermutationOptions,
@@ -254,6 +254,20 @@ pub fn run(args: SpatialArgs) -> anyhow::Result<()> {
         .iter()
         .map(|&i| region_values[i].expect("kept regions have values"))
         .collect();
+    let wants_g = statistics
+        .iter()
+        .any(|s| matches!(s, Statistic::Gi | Statistic::Gistar));
+    if let Some(&i) = analysed
+        .iter()
+        .find(|&&i| wants_g && region_values[i].is_some_and(|v| v < 0.0))
+    {
+        bail!(
+            "Getis-Ord G needs non-negative values, but {} has {} in '{}'; use --statistic lisa,moran for such a column",
+            codes[i],
+            region_values[i].unwrap_or_default(),
+            table.column
+        );
+    }
     let neighbours = all_neighbours.subset(&keep);
     let islands: Vec<&str> = neighbours
         .islands()
@@ -415,8 +429,8 @@ fn write_rows(
     neighbours: &Neighbours,
     results: &Results,
 ) -> anyhow::Result<()> {
-    let mut out =
-        csv::Writer::from_path(path).with_context(|| format!("cannot write {}", path.display()))?;
+    let mut out = csv::Writer::from_path(path)
+        .map_err(|e| anyhow!("cannot write {}: {e}", path.display()))?;
     let mut header: Vec<String> = ["code", "value", "status", "neighbours"]
         .map(String::from)
         .to_vec();
@@ -533,8 +547,8 @@ fn write_rows(
 }
 
 fn write_neighbours(path: &PathBuf, codes: &[&str], neighbours: &Neighbours) -> anyhow::Result<()> {
-    let mut out =
-        csv::Writer::from_path(path).with_context(|| format!("cannot write {}", path.display()))?;
+    let mut out = csv::Writer::from_path(path)
+        .map_err(|e| anyhow!("cannot write {}: {e}", path.display()))?;
     out.write_record(["code", "neighbour"])?;
     for (i, code) in codes.iter().enumerate() {
         for &j in neighbours.of(i) {
@@ -586,6 +600,6 @@ fn write_summary(
         "global_moran": moran,
     });
     std::fs::write(path, serde_json::to_string_pretty(&summary)? + "\n")
-        .with_context(|| format!("cannot write {}", path.display()))?;
+        .map_err(|e| anyhow!("cannot write {}: {e}", path.display()))?;
     Ok(())
 }

@@ -66,7 +66,12 @@ pub fn quantile_classes(values: &[f64], k: usize) -> Option<Classes> {
     if *bounds.last().unwrap() != sorted[n - 1] {
         bounds.push(sorted[n - 1]);
     }
-    let mut classes = Classes { min: sorted[0], upper_bounds: bounds, counts: Vec::new(), method: "quantile" };
+    let mut classes = Classes {
+        min: sorted[0],
+        upper_bounds: bounds,
+        counts: Vec::new(),
+        method: "quantile",
+    };
     let mut counts = vec![0; classes.upper_bounds.len()];
     for &v in &sorted {
         counts[classes.class_of(v)] += 1;

@@ -42,7 +42,15 @@ pub fn percent_rank_inc(values: &[Option<f64>]) -> Vec<Option<f64>> {
     let n = ranks.iter().flatten().count();
     ranks
         .into_iter()
-        .map(|r| r.map(|r| if n > 1 { (r - 1) as f64 / (n - 1) as f64 } else { 0.0 }))
+        .map(|r| {
+            r.map(|r| {
+                if n > 1 {
+                    (r - 1) as f64 / (n - 1) as f64
+                } else {
+                    0.0
+                }
+            })
+        })
         .collect()
 }
 
@@ -53,10 +61,39 @@ pub fn round_half_away(value: f64, decimals: u32) -> f64 {
     if !value.is_finite() || value == 0.0 {
         return value;
     }
+    // Fast path: away from the half-way point the decimal form and the binary value round the
+    // same way. The 15-digit form differs from the value by at most 5e-15 relative, so
+    // "away" means by more than that (with margin) on the scaled value. Only values within
+    // that distance of a half take the exact decimal route below; results are identical
+    // (tested), and `kwm svi` on 75,000 rows no longer spends most of its time formatting.
+    let scale = 10f64.powi(decimals as i32);
+    let scaled = value.abs() * scale;
+    // Below 1e13 the rounding digit is within the 15 significant digits (above, the decimal
+    // route may keep the value as it is).
+    if scaled < 1e13 {
+        let floor = scaled.floor();
+        let frac = scaled - floor;
+        if (frac - 0.5).abs() > scaled * 1e-14 + 1e-9 {
+            let kept = if frac > 0.5 { floor + 1.0 } else { floor };
+            return (kept / scale).copysign(value);
+        }
+    }
+    round_half_away_decimal(value, decimals)
+}
+
+/// [`round_half_away`] on the 15-significant-digit decimal digits of the value.
+fn round_half_away_decimal(value: f64, decimals: u32) -> f64 {
+    if !value.is_finite() || value == 0.0 {
+        return value;
+    }
     let formatted = format!("{:.14e}", value.abs());
     let (mantissa, exponent) = formatted.split_once('e').expect("exponent form");
     let exponent: i32 = exponent.parse().expect("integer exponent");
-    let digits: Vec<u64> = mantissa.bytes().filter(u8::is_ascii_digit).map(|b| u64::from(b - b'0')).collect();
+    let digits: Vec<u64> = mantissa
+        .bytes()
+        .filter(u8::is_ascii_digit)
+        .map(|b| u64::from(b - b'0'))
+        .collect();
     // value = 0.d1 d2 … d15 × 10^(exponent + 1); keep this many leading digits:
     let keep = exponent + 1 + decimals as i32;
     if keep < 0 {
@@ -76,10 +113,21 @@ pub fn round_half_away(value: f64, decimals: u32) -> f64 {
 /// Ranks with 1 = least favourable region: for "higher is worse" the highest value, for
 /// "higher is better" the lowest, for neutral indicators the highest. Ties share the best
 /// (lowest) rank number, like sports tables.
-pub fn ranks_unfavourable_first(values: &[Option<f64>], direction: Direction) -> Vec<Option<usize>> {
+pub fn ranks_unfavourable_first(
+    values: &[Option<f64>],
+    direction: Direction,
+) -> Vec<Option<usize>> {
     let aligned: Vec<Option<f64>> = values
         .iter()
-        .map(|v| v.map(|x| if direction == Direction::HigherIsBetter { x } else { -x }))
+        .map(|v| {
+            v.map(|x| {
+                if direction == Direction::HigherIsBetter {
+                    x
+                } else {
+                    -x
+                }
+            })
+        })
         .collect();
     min_ranks_ascending(&aligned)
 }
@@ -111,8 +159,14 @@ mod tests {
     #[test]
     fn unfavourable_first_follows_direction() {
         let v = [Some(5.0), Some(9.0), Some(1.0)];
-        assert_eq!(ranks_unfavourable_first(&v, Direction::HigherIsWorse), vec![Some(2), Some(1), Some(3)]);
-        assert_eq!(ranks_unfavourable_first(&v, Direction::HigherIsBetter), vec![Some(2), Some(3), Some(1)]);
+        assert_eq!(
+            ranks_unfavourable_first(&v, Direction::HigherIsWorse),
+            vec![Some(2), Some(1), Some(3)]
+        );
+        assert_eq!(
+            ranks_unfavourable_first(&v, Direction::HigherIsBetter),
+            vec![Some(2), Some(3), Some(1)]
+        );
     }
 
     proptest! {
@@ -136,6 +190,19 @@ mod tests {
             let permuted: Vec<Option<f64>> = idx.iter().map(|&i| values[i]).collect();
             let pp = percent_rank_inc(&permuted);
             for (k, &i) in idx.iter().enumerate() { prop_assert_eq!(pp[k], p[i]); }
+        }
+
+        #[test]
+        fn fast_rounding_equals_the_decimal_route(
+            k in 0u64..2_000_000, decimals in 0u32..9, offset in -3i64..=3, magnitude in -3i32..12,
+        ) {
+            // Values on and next to half-way points (k + 0.5)/10^d, and arbitrary ones.
+            let half = (k as f64 + 0.5) / 10f64.powi(decimals as i32);
+            let near = f64::from_bits((half.to_bits() as i64 + offset) as u64);
+            for v in [half, near, k as f64 * 10f64.powi(magnitude) / 7.0] {
+                prop_assert_eq!(round_half_away(v, decimals), round_half_away_decimal(v, decimals), "{} at {}", v, decimals);
+                prop_assert_eq!(round_half_away(-v, decimals), round_half_away_decimal(-v, decimals));
+            }
         }
 
         #[test]

@@ -30,9 +30,15 @@ impl Format {
 
     /// Parses a command-line name.
     pub fn parse(s: &str) -> Option<Format> {
-        [Format::Statline, Format::Long, Format::Regions, Format::Geojson, Format::Topojson]
-            .into_iter()
-            .find(|f| f.as_str() == s)
+        [
+            Format::Statline,
+            Format::Long,
+            Format::Regions,
+            Format::Geojson,
+            Format::Topojson,
+        ]
+        .into_iter()
+        .find(|f| f.as_str() == s)
     }
 }
 

@@ -18,8 +18,29 @@ use crate::batch::{Boundary, Dataset, LoadBatch, RegionRecord};
 use crate::error::{line_col, IngestError};
 use crate::ReadOptions;
 
-const CODE_KEYS: &[&str] = &["statcode", "code", "gm_code", "wk_code", "bu_code", "wijkcode", "buurtcode", "gemeentecode", "regiocode"];
-const NAME_KEYS: &[&str] = &["statnaam", "name", "naam", "gm_naam", "wk_naam", "bu_naam", "wijknaam", "buurtnaam", "gemeentenaam", "regionaam"];
+const CODE_KEYS: &[&str] = &[
+    "statcode",
+    "code",
+    "gm_code",
+    "wk_code",
+    "bu_code",
+    "wijkcode",
+    "buurtcode",
+    "gemeentecode",
+    "regiocode",
+];
+const NAME_KEYS: &[&str] = &[
+    "statnaam",
+    "name",
+    "naam",
+    "gm_naam",
+    "wk_naam",
+    "bu_naam",
+    "wijknaam",
+    "buurtnaam",
+    "gemeentenaam",
+    "regionaam",
+];
 
 fn prop<'a>(props: &'a Map<String, Value>, keys: &[&str]) -> Option<&'a str> {
     keys.iter().find_map(|k| {
@@ -37,7 +58,8 @@ fn year_in_name(name: &str) -> Option<i32> {
     (0..b.len().saturating_sub(3)).find_map(|i| {
         let w = &b[i..i + 4];
         let digits = w.iter().all(u8::is_ascii_digit);
-        let bounded = (i == 0 || !b[i - 1].is_ascii_digit()) && b.get(i + 4).is_none_or(|c| !c.is_ascii_digit());
+        let bounded = (i == 0 || !b[i - 1].is_ascii_digit())
+            && b.get(i + 4).is_none_or(|c| !c.is_ascii_digit());
         if digits && bounded {
             let y: i32 = std::str::from_utf8(w).ok()?.parse().ok()?;
             (1900..=2100).contains(&y).then_some(y)
@@ -72,14 +94,31 @@ struct Collector<'a> {
 }
 
 impl Collector<'_> {
-    fn add(&mut self, line: usize, column: usize, props: &Map<String, Value>, id: Option<&Value>, polygons: Vec<Vec<Vec<[f64; 2]>>>) -> Result<(), IngestError> {
+    fn add(
+        &mut self,
+        line: usize,
+        column: usize,
+        props: &Map<String, Value>,
+        id: Option<&Value>,
+        polygons: Vec<Vec<Vec<[f64; 2]>>>,
+    ) -> Result<(), IngestError> {
         let file = self.file;
         let raw_code = prop(props, CODE_KEYS)
             .map(str::to_string)
             .or_else(|| id.and_then(|v| v.as_str()).map(str::to_string))
-            .ok_or_else(|| IngestError::at(file, line, column, format!(
-                "expected a region code in a property ({}) or the feature id, found none", CODE_KEYS[..3].join(", "))))?;
-        let code = RegionCode::parse(&raw_code).map_err(|e| IngestError::at(file, line, column, e.to_string()))?;
+            .ok_or_else(|| {
+                IngestError::at(
+                    file,
+                    line,
+                    column,
+                    format!(
+                        "expected a region code in a property ({}) or the feature id, found none",
+                        CODE_KEYS[..3].join(", ")
+                    ),
+                )
+            })?;
+        let code = RegionCode::parse(&raw_code)
+            .map_err(|e| IngestError::at(file, line, column, e.to_string()))?;
         let layout = self
             .options
             .layout
@@ -96,7 +135,12 @@ impl Collector<'_> {
 
         let first = polygons.iter().flatten().flatten().next().copied();
         let Some([x0, y0]) = first else {
-            return Err(IngestError::at(file, line, column, format!("expected a polygon with coordinates for {code}, found an empty geometry")));
+            return Err(IngestError::at(
+                file,
+                line,
+                column,
+                format!("expected a polygon with coordinates for {code}, found an empty geometry"),
+            ));
         };
         let crs = match self.crs {
             Some(c) => c,
@@ -106,8 +150,13 @@ impl Collector<'_> {
                 } else if (-180.0..=180.0).contains(&x0) && (-90.0..=90.0).contains(&y0) {
                     Crs::Wgs84
                 } else {
-                    return Err(IngestError::at(file, line, column, format!(
-                        "expected WGS84 degrees or RD New metres, found coordinate ({x0}, {y0})")));
+                    return Err(IngestError::at(
+                        file,
+                        line,
+                        column,
+                        format!(
+                        "expected WGS84 degrees or RD New metres, found coordinate ({x0}, {y0})"),
+                    ));
                 };
                 self.crs = Some(c);
                 c
@@ -118,8 +167,15 @@ impl Collector<'_> {
             let mut ls = Vec::with_capacity(rings.len());
             for ring in rings {
                 if ring.len() < 4 {
-                    return Err(IngestError::at(file, line, column, format!(
-                        "expected rings of at least 4 positions for {code}, found {}", ring.len())));
+                    return Err(IngestError::at(
+                        file,
+                        line,
+                        column,
+                        format!(
+                            "expected rings of at least 4 positions for {code}, found {}",
+                            ring.len()
+                        ),
+                    ));
                 }
                 let coords: Vec<Coord<f64>> = ring
                     .into_iter()
@@ -132,7 +188,12 @@ impl Collector<'_> {
                     })
                     .collect();
                 if coords.iter().any(|c| !c.x.is_finite() || !c.y.is_finite()) {
-                    return Err(IngestError::at(file, line, column, format!("expected finite coordinates for {code}")));
+                    return Err(IngestError::at(
+                        file,
+                        line,
+                        column,
+                        format!("expected finite coordinates for {code}"),
+                    ));
                 }
                 ls.push(LineString::from(coords));
             }
@@ -159,16 +220,28 @@ impl Collector<'_> {
                 return Err(IngestError::at(self.file, f.line, f.column, format!(
                     "expected one feature per region, found a second one for {} (first on line {first})", f.code)));
             }
-            regions.insert((f.code.clone(), f.layout), RegionRecord {
-                parent: f.code.parent(),
-                code: f.code.clone(),
+            regions.insert(
+                (f.code.clone(), f.layout),
+                RegionRecord {
+                    parent: f.code.parent(),
+                    code: f.code.clone(),
+                    layout: f.layout,
+                    name: f.name,
+                },
+            );
+            boundaries.push(Boundary {
+                code: f.code,
                 layout: f.layout,
-                name: f.name,
+                geometry: f.geometry,
             });
-            boundaries.push(Boundary { code: f.code, layout: f.layout, geometry: f.geometry });
         }
         if boundaries.is_empty() {
-            return Err(IngestError::at(self.file, 1, 1, "expected at least one feature, found none"));
+            return Err(IngestError::at(
+                self.file,
+                1,
+                1,
+                "expected at least one feature, found none",
+            ));
         }
         let mut notes = Vec::new();
         if self.crs == Some(Crs::RdNew) {
@@ -201,11 +274,18 @@ struct Positions<'a> {
 
 impl<'a> Positions<'a> {
     fn new(text: &'a str) -> Positions<'a> {
-        Positions { text, offset: 0, line: 1, column: 1 }
+        Positions {
+            text,
+            offset: 0,
+            line: 1,
+            column: 1,
+        }
     }
 
     fn of(&mut self, raw: &RawValue) -> (usize, usize) {
-        let offset = (raw.get().as_ptr() as usize).saturating_sub(self.text.as_ptr() as usize).min(self.text.len());
+        let offset = (raw.get().as_ptr() as usize)
+            .saturating_sub(self.text.as_ptr() as usize)
+            .min(self.text.len());
         if offset < self.offset || !self.text.is_char_boundary(offset) {
             // Out of order (TopoJSON objects are visited by name): start over.
             let (line, column) = line_col(self.text, offset);
@@ -233,26 +313,51 @@ fn json_err(file: &str, what: &str, e: serde_json::Error) -> IngestError {
 
 type Rings = Vec<Vec<[f64; 2]>>;
 
-fn geometry_polygons(file: &str, line: usize, column: usize, geometry: &Value) -> Result<Vec<Rings>, IngestError> {
+fn geometry_polygons(
+    file: &str,
+    line: usize,
+    column: usize,
+    geometry: &Value,
+) -> Result<Vec<Rings>, IngestError> {
     let kind = geometry.get("type").and_then(Value::as_str).unwrap_or("");
     let coords = geometry.get("coordinates");
     let parse = |v: &Value| -> Option<Vec<Rings>> {
         match kind {
-            "Polygon" => serde_json::from_value::<Rings>(v.clone()).ok().map(|p| vec![p]),
+            "Polygon" => serde_json::from_value::<Rings>(v.clone())
+                .ok()
+                .map(|p| vec![p]),
             "MultiPolygon" => serde_json::from_value::<Vec<Rings>>(v.clone()).ok(),
             _ => None,
         }
     };
     match (kind, coords) {
-        ("Polygon" | "MultiPolygon", Some(c)) => parse(c).ok_or_else(|| IngestError::at(file, line, column, format!(
-            "expected {kind} coordinates as nested arrays of [x, y] numbers"))),
-        _ => Err(IngestError::at(file, line, column, format!(
-            "expected a Polygon or MultiPolygon geometry, found {}", if kind.is_empty() { "none" } else { kind }))),
+        ("Polygon" | "MultiPolygon", Some(c)) => parse(c).ok_or_else(|| {
+            IngestError::at(
+                file,
+                line,
+                column,
+                format!("expected {kind} coordinates as nested arrays of [x, y] numbers"),
+            )
+        }),
+        _ => Err(IngestError::at(
+            file,
+            line,
+            column,
+            format!(
+                "expected a Polygon or MultiPolygon geometry, found {}",
+                if kind.is_empty() { "none" } else { kind }
+            ),
+        )),
     }
 }
 
 /// Reads a GeoJSON FeatureCollection.
-pub(crate) fn read_geojson(file: &str, file_stem: &str, text: &str, options: &ReadOptions) -> Result<LoadBatch, IngestError> {
+pub(crate) fn read_geojson(
+    file: &str,
+    file_stem: &str,
+    text: &str,
+    options: &ReadOptions,
+) -> Result<LoadBatch, IngestError> {
     #[derive(Deserialize)]
     struct Collection<'a> {
         #[serde(rename = "type")]
@@ -262,9 +367,18 @@ pub(crate) fn read_geojson(file: &str, file_stem: &str, text: &str, options: &Re
         #[serde(borrow)]
         features: Vec<&'a RawValue>,
     }
-    let fc: Collection = serde_json::from_str(text).map_err(|e| json_err(file, "a GeoJSON FeatureCollection", e))?;
+    let fc: Collection =
+        serde_json::from_str(text).map_err(|e| json_err(file, "a GeoJSON FeatureCollection", e))?;
     if fc.kind != "FeatureCollection" {
-        return Err(IngestError::at(file, 1, 1, format!("expected a GeoJSON FeatureCollection, found type '{}'", fc.kind)));
+        return Err(IngestError::at(
+            file,
+            1,
+            1,
+            format!(
+                "expected a GeoJSON FeatureCollection, found type '{}'",
+                fc.kind
+            ),
+        ));
     }
     let crs = fc.crs.map(|c| c.get().to_string()).and_then(|c| {
         if c.contains("28992") {
@@ -275,13 +389,29 @@ pub(crate) fn read_geojson(file: &str, file_stem: &str, text: &str, options: &Re
             None
         }
     });
-    let mut collector = Collector { file, file_stem, options, crs, features: Vec::new() };
+    let mut collector = Collector {
+        file,
+        file_stem,
+        options,
+        crs,
+        features: Vec::new(),
+    };
     let mut positions = Positions::new(text);
     for raw in fc.features {
         let (line, column) = positions.of(raw);
-        let feature: Map<String, Value> = serde_json::from_str(raw.get())
-            .map_err(|e| IngestError::at(file, line, column, format!("expected a GeoJSON Feature object: {e}")))?;
-        let props = feature.get("properties").and_then(Value::as_object).cloned().unwrap_or_default();
+        let feature: Map<String, Value> = serde_json::from_str(raw.get()).map_err(|e| {
+            IngestError::at(
+                file,
+                line,
+                column,
+                format!("expected a GeoJSON Feature object: {e}"),
+            )
+        })?;
+        let props = feature
+            .get("properties")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
         let geometry = feature.get("geometry").cloned().unwrap_or(Value::Null);
         let polygons = geometry_polygons(file, line, column, &geometry)?;
         collector.add(line, column, &props, feature.get("id"), polygons)?;
@@ -290,7 +420,12 @@ pub(crate) fn read_geojson(file: &str, file_stem: &str, text: &str, options: &Re
 }
 
 /// Reads a TopoJSON Topology: every Polygon/MultiPolygon geometry of every object.
-pub(crate) fn read_topojson(file: &str, file_stem: &str, text: &str, options: &ReadOptions) -> Result<LoadBatch, IngestError> {
+pub(crate) fn read_topojson(
+    file: &str,
+    file_stem: &str,
+    text: &str,
+    options: &ReadOptions,
+) -> Result<LoadBatch, IngestError> {
     #[derive(Deserialize)]
     struct Transform {
         scale: [f64; 2],
@@ -310,9 +445,15 @@ pub(crate) fn read_topojson(file: &str, file_stem: &str, text: &str, options: &R
         #[serde(borrow)]
         geometries: Vec<&'a RawValue>,
     }
-    let topo: Topology = serde_json::from_str(text).map_err(|e| json_err(file, "a TopoJSON Topology", e))?;
+    let topo: Topology =
+        serde_json::from_str(text).map_err(|e| json_err(file, "a TopoJSON Topology", e))?;
     if topo.kind != "Topology" {
-        return Err(IngestError::at(file, 1, 1, format!("expected a TopoJSON Topology, found type '{}'", topo.kind)));
+        return Err(IngestError::at(
+            file,
+            1,
+            1,
+            format!("expected a TopoJSON Topology, found type '{}'", topo.kind),
+        ));
     }
     // Decode arcs once: quantised arcs are delta-encoded integer positions.
     let arcs: Vec<Vec<[f64; 2]>> = topo
@@ -323,12 +464,18 @@ pub(crate) fn read_topojson(file: &str, file_stem: &str, text: &str, options: &R
             let mut y = 0.0;
             arc.iter()
                 .map(|p| {
-                    let (px, py) = (p.first().copied().unwrap_or(0.0), p.get(1).copied().unwrap_or(0.0));
+                    let (px, py) = (
+                        p.first().copied().unwrap_or(0.0),
+                        p.get(1).copied().unwrap_or(0.0),
+                    );
                     match &topo.transform {
                         Some(t) => {
                             x += px;
                             y += py;
-                            [x * t.scale[0] + t.translate[0], y * t.scale[1] + t.translate[1]]
+                            [
+                                x * t.scale[0] + t.translate[0],
+                                y * t.scale[1] + t.translate[1],
+                            ]
                         }
                         None => [px, py],
                     }
@@ -336,40 +483,87 @@ pub(crate) fn read_topojson(file: &str, file_stem: &str, text: &str, options: &R
                 .collect()
         })
         .collect();
-    let ring_from_arcs = |indices: &[i64], line: usize, column: usize| -> Result<Vec<[f64; 2]>, IngestError> {
-        let mut ring: Vec<[f64; 2]> = Vec::new();
-        for &i in indices {
-            // A negative index ~i means arc i reversed.
-            let (idx, reversed) = if i < 0 { ((!i) as usize, true) } else { (i as usize, false) };
-            let arc = arcs.get(idx).ok_or_else(|| IngestError::at(file, line, column, format!(
-                "expected arc indices below {}, found {i}", arcs.len())))?;
-            let pts: Vec<[f64; 2]> = if reversed { arc.iter().rev().copied().collect() } else { arc.clone() };
-            let skip = usize::from(!ring.is_empty());
-            ring.extend(pts.into_iter().skip(skip));
-        }
-        Ok(ring)
+    let ring_from_arcs =
+        |indices: &[i64], line: usize, column: usize| -> Result<Vec<[f64; 2]>, IngestError> {
+            let mut ring: Vec<[f64; 2]> = Vec::new();
+            for &i in indices {
+                // A negative index ~i means arc i reversed.
+                let (idx, reversed) = if i < 0 {
+                    ((!i) as usize, true)
+                } else {
+                    (i as usize, false)
+                };
+                let arc = arcs.get(idx).ok_or_else(|| {
+                    IngestError::at(
+                        file,
+                        line,
+                        column,
+                        format!("expected arc indices below {}, found {i}", arcs.len()),
+                    )
+                })?;
+                let pts: Vec<[f64; 2]> = if reversed {
+                    arc.iter().rev().copied().collect()
+                } else {
+                    arc.clone()
+                };
+                let skip = usize::from(!ring.is_empty());
+                ring.extend(pts.into_iter().skip(skip));
+            }
+            Ok(ring)
+        };
+    let mut collector = Collector {
+        file,
+        file_stem,
+        options,
+        crs: Some(Crs::Wgs84),
+        features: Vec::new(),
     };
-    let mut collector = Collector { file, file_stem, options, crs: Some(Crs::Wgs84), features: Vec::new() };
     let mut positions = Positions::new(text);
     for (name, object) in &topo.objects {
         let (oline, ocol) = positions.of(object);
-        let coll: Collection = serde_json::from_str(object.get()).map_err(|e| IngestError::at(file, oline, ocol, format!(
-            "expected object '{name}' to be a GeometryCollection: {e}")))?;
+        let coll: Collection = serde_json::from_str(object.get()).map_err(|e| {
+            IngestError::at(
+                file,
+                oline,
+                ocol,
+                format!("expected object '{name}' to be a GeometryCollection: {e}"),
+            )
+        })?;
         for raw in coll.geometries {
             let (line, column) = positions.of(raw);
-            let g: Map<String, Value> = serde_json::from_str(raw.get())
-                .map_err(|e| IngestError::at(file, line, column, format!("expected a TopoJSON geometry object: {e}")))?;
+            let g: Map<String, Value> = serde_json::from_str(raw.get()).map_err(|e| {
+                IngestError::at(
+                    file,
+                    line,
+                    column,
+                    format!("expected a TopoJSON geometry object: {e}"),
+                )
+            })?;
             let kind = g.get("type").and_then(Value::as_str).unwrap_or("");
             let arcs_value = g.get("arcs").cloned().unwrap_or(Value::Null);
             let polygons: Vec<Vec<Vec<i64>>> = match kind {
                 "Polygon" => serde_json::from_value::<Vec<Vec<i64>>>(arcs_value).map(|p| vec![p]),
                 "MultiPolygon" => serde_json::from_value::<Vec<Vec<Vec<i64>>>>(arcs_value),
                 other => {
-                    return Err(IngestError::at(file, line, column, format!(
-                        "expected a Polygon or MultiPolygon geometry, found {}", if other.is_empty() { "none" } else { other })))
+                    return Err(IngestError::at(
+                        file,
+                        line,
+                        column,
+                        format!(
+                            "expected a Polygon or MultiPolygon geometry, found {}",
+                            if other.is_empty() { "none" } else { other }
+                        ),
+                    ))
                 }
             }
-            .map_err(|e| IngestError::at(file, line, column, format!("expected arc index arrays: {e}")))?;
+            .map_err(|e| {
+                IngestError::at(
+                    file,
+                    line,
+                    column,
+                    format!("expected arc index arrays: {e}"),
+                )
+            })?;
             let mut rings_out = Vec::with_capacity(polygons.len());
             for polygon in polygons {
                 let mut rings = Vec::with_capacity(polygon.len());
@@ -378,7 +572,11 @@ pub(crate) fn read_topojson(file: &str, file_stem: &str, text: &str, options: &R
                 }
                 rings_out.push(rings);
             }
-            let props = g.get("properties").and_then(Value::as_object).cloned().unwrap_or_default();
+            let props = g
+                .get("properties")
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_default();
             collector.add(line, column, &props, g.get("id"), rings_out)?;
         }
     }
@@ -417,13 +615,44 @@ mod tests {
           "objects":{"g":{"type":"GeometryCollection","geometries":[
             {"type":"Polygon","arcs":[[0,1]],"properties":{"statcode":"GM0001","statnaam":"A"}},
             {"type":"Polygon","arcs":[[-2,-1]],"properties":{"statcode":"GM0002"}}]}}}"#;
-        let opts = ReadOptions { layout: Some(2024), ..Default::default() };
+        let opts = ReadOptions {
+            layout: Some(2024),
+            ..Default::default()
+        };
         let b = read_topojson("t.topojson", "t", text, &opts).unwrap();
         assert_eq!(b.boundaries.len(), 2);
-        let ring: Vec<(f64, f64)> = b.boundaries[0].geometry.0[0].exterior().0.iter().map(|c| (c.x, c.y)).collect();
-        assert_eq!(ring, vec![(4.0, 52.0), (5.0, 52.0), (5.0, 53.0), (4.0, 53.0), (4.0, 52.0)]);
-        let rev: Vec<(f64, f64)> = b.boundaries[1].geometry.0[0].exterior().0.iter().map(|c| (c.x, c.y)).collect();
-        assert_eq!(rev, vec![(4.0, 52.0), (4.0, 53.0), (5.0, 53.0), (5.0, 52.0), (4.0, 52.0)]);
+        let ring: Vec<(f64, f64)> = b.boundaries[0].geometry.0[0]
+            .exterior()
+            .0
+            .iter()
+            .map(|c| (c.x, c.y))
+            .collect();
+        assert_eq!(
+            ring,
+            vec![
+                (4.0, 52.0),
+                (5.0, 52.0),
+                (5.0, 53.0),
+                (4.0, 53.0),
+                (4.0, 52.0)
+            ]
+        );
+        let rev: Vec<(f64, f64)> = b.boundaries[1].geometry.0[0]
+            .exterior()
+            .0
+            .iter()
+            .map(|c| (c.x, c.y))
+            .collect();
+        assert_eq!(
+            rev,
+            vec![
+                (4.0, 52.0),
+                (4.0, 53.0),
+                (5.0, 53.0),
+                (5.0, 52.0),
+                (4.0, 52.0)
+            ]
+        );
         assert_eq!(b.regions[0].name.as_deref(), Some("A"));
     }
 
@@ -431,17 +660,26 @@ mod tests {
     fn rd_coordinates_are_converted_and_said_so() {
         let text = r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"statcode":"GM0363"},
           "geometry":{"type":"Polygon","coordinates":[[[121000,487000],[122000,487000],[122000,488000],[121000,487000]]]}}]}"#;
-        let opts = ReadOptions { layout: Some(2024), ..Default::default() };
+        let opts = ReadOptions {
+            layout: Some(2024),
+            ..Default::default()
+        };
         let b = read_geojson("a.geojson", "a", text, &opts).unwrap();
         let c = b.boundaries[0].geometry.0[0].exterior().0[0];
-        assert!((c.x - 4.888).abs() < 0.01 && (c.y - 52.37).abs() < 0.01, "{c:?}");
+        assert!(
+            (c.x - 4.888).abs() < 0.01 && (c.y - 52.37).abs() < 0.01,
+            "{c:?}"
+        );
         assert!(b.notes[0].contains("RD New"));
     }
 
     #[test]
     fn a_point_geometry_is_rejected_at_its_feature() {
         let text = "{\"type\":\"FeatureCollection\",\"features\":[\n  {\"type\":\"Feature\",\"properties\":{\"statcode\":\"GM0363\"},\"geometry\":{\"type\":\"Point\",\"coordinates\":[4,52]}}]}";
-        let opts = ReadOptions { layout: Some(2024), ..Default::default() };
+        let opts = ReadOptions {
+            layout: Some(2024),
+            ..Default::default()
+        };
         let err = read_geojson("a.geojson", "a", text, &opts).unwrap_err();
         assert_eq!((err.line, err.column), (2, 3));
         assert!(err.message.contains("found Point"), "{err}");

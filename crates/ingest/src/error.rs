@@ -31,7 +31,11 @@ impl IngestError {
 
 impl fmt::Display for IngestError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.message)
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.file, self.line, self.column, self.message
+        )
     }
 }
 
@@ -40,6 +44,39 @@ impl std::error::Error for IngestError {}
 /// 1-based line and character column of a byte offset in `text`.
 pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
     kwm_model::catalogue::line_col(text, offset)
+}
+
+/// Maps byte offsets to 1-based line numbers. The csv crate's own line counter is off by one
+/// on CRLF files (StatLine writes CRLF), so lines are derived from byte offsets instead.
+pub(crate) struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    /// Indexes the line starts of `text`.
+    pub(crate) fn new(text: impl AsRef<[u8]>) -> LineIndex {
+        let mut starts = vec![0];
+        starts.extend(
+            text.as_ref()
+                .iter()
+                .copied()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
+        LineIndex { starts }
+    }
+
+    /// The 1-based line of a record whose csv position is byte `offset`. On CRLF files the csv
+    /// crate reports the record as starting at the `\n` that ends the previous line; such an
+    /// offset belongs to the next line.
+    pub(crate) fn line(&self, offset: u64) -> usize {
+        let mut o = offset as usize;
+        if self.starts.binary_search(&(o + 1)).is_ok() {
+            o += 1;
+        }
+        self.starts.partition_point(|&s| s <= o)
+    }
 }
 
 /// Decodes the file as UTF-8 (dropping a byte-order mark) or says exactly where it is not.
@@ -76,7 +113,10 @@ mod tests {
     fn latin1_bytes_are_located() {
         let err = decode_utf8("f.csv", b"a;b\nGM0363;Caf\xe9\n").unwrap_err();
         assert_eq!((err.line, err.column), (2, 11));
-        assert!(err.message.contains("0xE9") && err.message.contains("Latin-1"), "{err}");
+        assert!(
+            err.message.contains("0xE9") && err.message.contains("Latin-1"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -20,6 +20,7 @@ mod error;
 mod long;
 mod regions;
 pub mod statline;
+pub mod svi_csv;
 mod values;
 
 use std::path::{Path, PathBuf};
@@ -95,26 +96,46 @@ fn display_name(path: &Path) -> String {
 }
 
 fn file_stem(path: &Path) -> String {
-    path.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default()
+    path.file_stem()
+        .map(|s| s.to_string_lossy().to_string())
+        .unwrap_or_default()
 }
 
 fn read_bytes(path: &Path) -> Result<Vec<u8>, IngestError> {
-    std::fs::read(path).map_err(|e| IngestError::at(&display_name(path), 0, 0, format!("cannot read the file: {e}")))
+    std::fs::read(path).map_err(|e| {
+        IngestError::at(
+            &display_name(path),
+            0,
+            0,
+            format!("cannot read the file: {e}"),
+        )
+    })
 }
 
 /// Finds `DataProperties` and region-dimension sidecar files next to a StatLine download
 /// (`85984NED_DataProperties.json`, `85984NED_WijkenEnBuurten.json`).
 fn sidecar_metadata(path: &Path, table: &str) -> Result<Option<Metadata>, IngestError> {
-    let Some(dir) = path.parent().map(|d| if d.as_os_str().is_empty() { Path::new(".") } else { d }) else {
+    let Some(dir) = path.parent().map(|d| {
+        if d.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            d
+        }
+    }) else {
         return Ok(None);
     };
-    let Ok(entries) = std::fs::read_dir(dir) else { return Ok(None) };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(None);
+    };
     let mut meta: Option<Metadata> = None;
     let mut names = std::collections::HashMap::new();
     let prefix = format!("{}_", table.to_ascii_lowercase());
     for entry in entries.flatten() {
         let p = entry.path();
-        let n = p.file_name().map(|s| s.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+        let n = p
+            .file_name()
+            .map(|s| s.to_string_lossy().to_ascii_lowercase())
+            .unwrap_or_default();
         if !n.starts_with(&prefix) || !n.ends_with(".json") {
             continue;
         }
@@ -133,7 +154,12 @@ fn sidecar_metadata(path: &Path, table: &str) -> Result<Option<Metadata>, Ingest
 
 /// Reads one file into a batch. `metadata` is StatLine column metadata handed in explicitly;
 /// when `None`, sidecar files next to a StatLine download are used.
-pub fn read_path(path: &Path, catalogue: &Catalogue, options: &ReadOptions, metadata: Option<&Metadata>) -> Result<LoadBatch, IngestError> {
+pub fn read_path(
+    path: &Path,
+    catalogue: &Catalogue,
+    options: &ReadOptions,
+    metadata: Option<&Metadata>,
+) -> Result<LoadBatch, IngestError> {
     let name = display_name(path);
     let bytes = read_bytes(path)?;
     let text = error::decode_utf8(&name, &bytes)?;
@@ -150,7 +176,10 @@ pub fn read_path(path: &Path, catalogue: &Catalogue, options: &ReadOptions, meta
     let is_json = text.trim_start().starts_with(['{', '[']);
     let mut batch = match format {
         Format::Statline => {
-            let table = options.table.clone().or_else(|| statline::table_id_from_name(&stem));
+            let table = options
+                .table
+                .clone()
+                .or_else(|| statline::table_id_from_name(&stem));
             let sidecar = match (metadata, &table) {
                 (Some(_), _) => None,
                 (None, Some(t)) => sidecar_metadata(path, t)?,
@@ -187,14 +216,22 @@ pub fn read_path(path: &Path, catalogue: &Catalogue, options: &ReadOptions, meta
 /// Reads all files of one load. `DataProperties` files among them are applied as column
 /// metadata to the StatLine files of the same table (or to all, when a table id is unknown).
 /// The first error stops the whole load.
-pub fn read_inputs(paths: &[PathBuf], catalogue: &Catalogue, options: &ReadOptions) -> Result<Vec<LoadBatch>, IngestError> {
+pub fn read_inputs(
+    paths: &[PathBuf],
+    catalogue: &Catalogue,
+    options: &ReadOptions,
+) -> Result<Vec<LoadBatch>, IngestError> {
     let mut metadata: Vec<(Option<String>, Metadata)> = Vec::new();
     let mut data_paths = Vec::new();
     for path in paths {
         let name = display_name(path);
         let bytes = read_bytes(path)?;
         let text = error::decode_utf8(&name, &bytes)?;
-        match options.format.map(FileKind::Load).map_or_else(|| detect(&name, &text), Ok)? {
+        match options
+            .format
+            .map(FileKind::Load)
+            .map_or_else(|| detect(&name, &text), Ok)?
+        {
             FileKind::Metadata => {
                 let table = statline::table_id_from_name(&file_stem(path));
                 metadata.push((table, statline::parse_data_properties(&name, &text)?));
@@ -205,7 +242,10 @@ pub fn read_inputs(paths: &[PathBuf], catalogue: &Catalogue, options: &ReadOptio
     data_paths
         .into_iter()
         .map(|path| {
-            let table = options.table.clone().or_else(|| statline::table_id_from_name(&file_stem(path)));
+            let table = options
+                .table
+                .clone()
+                .or_else(|| statline::table_id_from_name(&file_stem(path)));
             let meta = metadata
                 .iter()
                 .find(|(t, _)| t.is_some() && *t == table)

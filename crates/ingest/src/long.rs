@@ -11,7 +11,7 @@ use kwm_model::catalogue::Catalogue;
 use kwm_model::{Direction, Indicator, IndicatorId, Observation, Period, RegionCode, ValueStatus};
 
 use crate::batch::{Dataset, LoadBatch, RegionRecord};
-use crate::error::IngestError;
+use crate::error::{IngestError, LineIndex};
 use crate::statline::csv_error;
 use crate::ReadOptions;
 
@@ -27,7 +27,13 @@ pub fn is_long_header(first_line: &str) -> bool {
     REQUIRED.iter().all(|r| cols.iter().any(|c| c == r))
 }
 
-fn parse_opt_number(file: &str, line: usize, col: usize, name: &str, raw: &str) -> Result<Option<f64>, IngestError> {
+fn parse_opt_number(
+    file: &str,
+    line: usize,
+    col: usize,
+    name: &str,
+    raw: &str,
+) -> Result<Option<f64>, IngestError> {
     let s = raw.trim();
     if s.is_empty() || s == "." {
         return Ok(None);
@@ -36,10 +42,23 @@ fn parse_opt_number(file: &str, line: usize, col: usize, name: &str, raw: &str) 
         .ok()
         .filter(|v| v.is_finite())
         .map(Some)
-        .ok_or_else(|| IngestError::at(file, line, col, format!("expected a number or an empty cell in column '{name}', found '{s}'")))
+        .ok_or_else(|| {
+            IngestError::at(
+                file,
+                line,
+                col,
+                format!("expected a number or an empty cell in column '{name}', found '{s}'"),
+            )
+        })
 }
 
-pub(crate) fn read(file: &str, file_stem: &str, text: &str, catalogue: &Catalogue, options: &ReadOptions) -> Result<LoadBatch, IngestError> {
+pub(crate) fn read(
+    file: &str,
+    file_stem: &str,
+    text: &str,
+    catalogue: &Catalogue,
+    options: &ReadOptions,
+) -> Result<LoadBatch, IngestError> {
     let first_line = text.lines().next().unwrap_or("");
     let delimiter = if first_line.contains(';') { b';' } else { b',' };
     let mut reader = csv::ReaderBuilder::new()
@@ -61,11 +80,21 @@ pub(crate) fn read(file: &str, file_stem: &str, text: &str, catalogue: &Catalogu
     }
     let mut required = [0usize; 4];
     for (slot, name) in required.iter_mut().zip(REQUIRED) {
-        *slot = col(name).ok_or_else(|| IngestError::at(file, 1, 1, format!(
-            "expected a '{name}' column in the header, found '{}'", header.join(","))))?;
+        *slot = col(name).ok_or_else(|| {
+            IngestError::at(
+                file,
+                1,
+                1,
+                format!(
+                    "expected a '{name}' column in the header, found '{}'",
+                    header.join(",")
+                ),
+            )
+        })?;
     }
     let [c_region, c_period, c_indicator, c_value] = required;
-    let (c_lower, c_upper, c_n, c_breakdown) = (col("lower"), col("upper"), col("n"), col("breakdown"));
+    let (c_lower, c_upper, c_n, c_breakdown) =
+        (col("lower"), col("upper"), col("n"), col("breakdown"));
 
     let mut observations = Vec::new();
     let mut first_line_of: HashMap<(IndicatorId, RegionCode, i32, String), usize> = HashMap::new();
@@ -73,14 +102,24 @@ pub(crate) fn read(file: &str, file_stem: &str, text: &str, catalogue: &Catalogu
     let mut regions: BTreeMap<(RegionCode, i32), ()> = BTreeMap::new();
     let mut unknown = 0usize;
     let mut rows = 0usize;
+    let lines = LineIndex::new(text);
     for result in reader.records() {
-        let record = result.map_err(|e| csv_error(file, header.len(), &e))?;
-        let line = record.position().map_or(0, |p| p.line() as usize);
+        let record = result.map_err(|e| csv_error(file, &lines, &e))?;
+        let line = record.position().map_or(0, |p| lines.line(p.byte()));
         rows += 1;
         let region = RegionCode::parse(&record[c_region])
             .map_err(|e| IngestError::at(file, line, c_region + 1, e.to_string()))?;
-        let period = Period::parse(&record[c_period]).ok_or_else(|| IngestError::at(file, line, c_period + 1, format!(
-            "expected a year like 2024, found '{}'", record[c_period].trim())))?;
+        let period = Period::parse(&record[c_period]).ok_or_else(|| {
+            IngestError::at(
+                file,
+                line,
+                c_period + 1,
+                format!(
+                    "expected a year like 2024, found '{}'",
+                    record[c_period].trim()
+                ),
+            )
+        })?;
         let indicator = IndicatorId::new(record[c_indicator].trim())
             .map_err(|m| IngestError::at(file, line, c_indicator + 1, m))?;
         let value = parse_opt_number(file, line, c_value + 1, "value", &record[c_value])?;
@@ -95,17 +134,33 @@ pub(crate) fn read(file: &str, file_stem: &str, text: &str, catalogue: &Catalogu
         let n = get(c_n, "n")?;
         if let (Some(l), Some(u)) = (lower, upper) {
             if l > u {
-                return Err(IngestError::at(file, line, c_lower.unwrap() + 1, format!(
-                    "expected lower ≤ upper, found lower {l} > upper {u}")));
+                return Err(IngestError::at(
+                    file,
+                    line,
+                    c_lower.unwrap() + 1,
+                    format!("expected lower ≤ upper, found lower {l} > upper {u}"),
+                ));
             }
         }
         if let Some(n) = n {
             if n < 0.0 {
-                return Err(IngestError::at(file, line, c_n.unwrap() + 1, format!("expected n ≥ 0, found {n}")));
+                return Err(IngestError::at(
+                    file,
+                    line,
+                    c_n.unwrap() + 1,
+                    format!("expected n ≥ 0, found {n}"),
+                ));
             }
         }
-        let breakdown = c_breakdown.map(|c| record[c].trim().to_string()).unwrap_or_default();
-        let key = (indicator.clone(), region.clone(), period.year(), breakdown.clone());
+        let breakdown = c_breakdown
+            .map(|c| record[c].trim().to_string())
+            .unwrap_or_default();
+        let key = (
+            indicator.clone(),
+            region.clone(),
+            period.year(),
+            breakdown.clone(),
+        );
         if let Some(first) = first_line_of.insert(key, line) {
             return Err(IngestError::at(file, line, c_region + 1, format!(
                 "expected one row per region, period, indicator and breakdown, found a duplicate of line {first}")));
@@ -115,26 +170,36 @@ pub(crate) fn read(file: &str, file_stem: &str, text: &str, catalogue: &Catalogu
             if known.is_none() {
                 unknown += 1;
             }
-            indicators.insert(indicator.clone(), known.unwrap_or_else(|| Indicator {
-                id: indicator.clone(),
-                label_nl: indicator.to_string(),
-                label_en: indicator.to_string(),
-                unit: String::new(),
-                direction: Direction::Neutral,
-                source: file_stem.to_string(),
-                decimals: 1,
-                description: String::new(),
-                additive: false,
-                curated: false,
-            }));
+            indicators.insert(
+                indicator.clone(),
+                known.unwrap_or_else(|| Indicator {
+                    id: indicator.clone(),
+                    label_nl: indicator.to_string(),
+                    label_en: indicator.to_string(),
+                    unit: String::new(),
+                    direction: Direction::Neutral,
+                    source: file_stem.to_string(),
+                    decimals: 1,
+                    description: String::new(),
+                    additive: false,
+                    curated: false,
+                }),
+            );
         }
-        regions.insert((region.clone(), options.layout.unwrap_or(period.year())), ());
+        regions.insert(
+            (region.clone(), options.layout.unwrap_or(period.year())),
+            (),
+        );
         observations.push(Observation {
             indicator,
             region,
             period,
             breakdown,
-            status: if value.is_some() { ValueStatus::Ok } else { ValueStatus::Suppressed },
+            status: if value.is_some() {
+                ValueStatus::Ok
+            } else {
+                ValueStatus::Suppressed
+            },
             value,
             lower,
             upper,
@@ -146,12 +211,21 @@ pub(crate) fn read(file: &str, file_stem: &str, text: &str, catalogue: &Catalogu
         notes.push(format!("{unknown} indicator(s) are not in the catalogue; registered with their id as label and no direction"));
     }
     Ok(LoadBatch {
-        dataset: Dataset { id: file_stem.to_string(), title: file_stem.to_string(), ..Default::default() },
+        dataset: Dataset {
+            id: file_stem.to_string(),
+            title: file_stem.to_string(),
+            ..Default::default()
+        },
         indicators: indicators.into_values().collect(),
         observations,
         regions: regions
             .into_keys()
-            .map(|(code, layout)| RegionRecord { parent: code.parent(), code, layout, name: None })
+            .map(|(code, layout)| RegionRecord {
+                parent: code.parent(),
+                code,
+                layout,
+                name: None,
+            })
             .collect(),
         rows,
         notes,

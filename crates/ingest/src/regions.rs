@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use kwm_model::{Level, RegionCode};
 
 use crate::batch::{Dataset, LoadBatch, RegionRecord};
-use crate::error::IngestError;
+use crate::error::{IngestError, LineIndex};
 use crate::statline::csv_error;
 use crate::ReadOptions;
 
@@ -34,9 +34,9 @@ pub fn is_regions_header(first_line: &str) -> bool {
         .collect();
     let has = |n: &str| cols.iter().any(|c| c == n);
     (has("code") && has("name"))
-        || LEVEL_PREFIXES
-            .iter()
-            .any(|(p, _)| has(&format!("{p}_code")) && (has(&format!("{p}_naam")) || has(&format!("{p}_name"))))
+        || LEVEL_PREFIXES.iter().any(|(p, _)| {
+            has(&format!("{p}_code")) && (has(&format!("{p}_naam")) || has(&format!("{p}_name")))
+        })
 }
 
 struct LevelColumns {
@@ -45,10 +45,17 @@ struct LevelColumns {
     name: Option<usize>,
 }
 
-pub(crate) fn read(file: &str, file_stem: &str, text: &str, options: &ReadOptions) -> Result<LoadBatch, IngestError> {
+pub(crate) fn read(
+    file: &str,
+    file_stem: &str,
+    text: &str,
+    options: &ReadOptions,
+) -> Result<LoadBatch, IngestError> {
     let first_line = text.lines().next().unwrap_or("");
     let delimiter = if first_line.contains(';') { b';' } else { b',' };
-    let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).from_reader(text.as_bytes());
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .from_reader(text.as_bytes());
     let header: Vec<String> = reader
         .headers()
         .map_err(|e| IngestError::at(file, 1, 1, format!("could not read the header: {e}")))?
@@ -56,16 +63,23 @@ pub(crate) fn read(file: &str, file_stem: &str, text: &str, options: &ReadOption
         .map(|h| h.trim().to_ascii_lowercase())
         .collect();
     let col = |n: &str| header.iter().position(|h| h == n);
-    let layout_col = col("layout").or_else(|| col("year")).or_else(|| col("jaar"));
+    let layout_col = col("layout")
+        .or_else(|| col("year"))
+        .or_else(|| col("jaar"));
 
     // Levels present, finest last.
     let mut levels: Vec<LevelColumns> = Vec::new();
     if let (Some(code), Some(name)) = (col("code"), col("name")) {
-        levels.push(LevelColumns { level: Level::Gemeente, code, name: Some(name) }); // level read per row
+        levels.push(LevelColumns {
+            level: Level::Gemeente,
+            code,
+            name: Some(name),
+        }); // level read per row
     } else {
         for (prefix, level) in LEVEL_PREFIXES {
             if let Some(code) = col(&format!("{prefix}_code")) {
-                let name = col(&format!("{prefix}_naam")).or_else(|| col(&format!("{prefix}_name")));
+                let name =
+                    col(&format!("{prefix}_naam")).or_else(|| col(&format!("{prefix}_name")));
                 levels.push(LevelColumns { level, code, name });
             }
         }
@@ -80,20 +94,34 @@ pub(crate) fn read(file: &str, file_stem: &str, text: &str, options: &ReadOption
     let mut records: BTreeMap<(RegionCode, i32), RegionRecord> = BTreeMap::new();
     let mut rows = 0;
     let mut abroad = 0;
+    let lines = LineIndex::new(text);
     for result in reader.records() {
-        let record = result.map_err(|e| csv_error(file, header.len(), &e))?;
-        let line = record.position().map_or(0, |p| p.line() as usize);
+        let record = result.map_err(|e| csv_error(file, &lines, &e))?;
+        let line = record.position().map_or(0, |p| lines.line(p.byte()));
         rows += 1;
         let layout = match (layout_col, options.layout) {
             (_, Some(l)) => l,
             (Some(c), None) => {
                 let raw = record[c].trim();
-                raw.parse::<i32>().ok().filter(|y| (1900..=2100).contains(y)).ok_or_else(|| {
-                    IngestError::at(file, line, c + 1, format!("expected a layout year like 2024, found '{raw}'"))
-                })?
+                raw.parse::<i32>()
+                    .ok()
+                    .filter(|y| (1900..=2100).contains(y))
+                    .ok_or_else(|| {
+                        IngestError::at(
+                            file,
+                            line,
+                            c + 1,
+                            format!("expected a layout year like 2024, found '{raw}'"),
+                        )
+                    })?
             }
             (None, None) => {
-                return Err(IngestError::at(file, line, 1, "expected a 'layout' or 'year' column, or --layout YEAR; found neither"))
+                return Err(IngestError::at(
+                    file,
+                    line,
+                    1,
+                    "expected a 'layout' or 'year' column, or --layout YEAR; found neither",
+                ))
             }
         };
         let mut chain: Vec<(RegionCode, Option<String>)> = Vec::new();
@@ -102,36 +130,60 @@ pub(crate) fn read(file: &str, file_stem: &str, text: &str, options: &ReadOption
             if raw.is_empty() && !canonical {
                 continue;
             }
-            let code = RegionCode::parse(raw).map_err(|e| IngestError::at(file, line, lc.code + 1, e.to_string()))?;
+            let code = RegionCode::parse(raw)
+                .map_err(|e| IngestError::at(file, line, lc.code + 1, e.to_string()))?;
             if !canonical && code.level() != lc.level {
-                return Err(IngestError::at(file, line, lc.code + 1, format!(
-                    "expected a {} code in column '{}', found '{code}' ({})", lc.level, header[lc.code], code.level())));
+                return Err(IngestError::at(
+                    file,
+                    line,
+                    lc.code + 1,
+                    format!(
+                        "expected a {} code in column '{}', found '{code}' ({})",
+                        lc.level,
+                        header[lc.code],
+                        code.level()
+                    ),
+                ));
             }
-            let name = lc.name.map(|c| record[c].trim().to_string()).filter(|n| !n.is_empty());
+            let name = lc
+                .name
+                .map(|c| record[c].trim().to_string())
+                .filter(|n| !n.is_empty());
             chain.push((code, name));
         }
-        if chain.iter().any(|(c, _)| c.gemeente().is_some_and(|g| g.as_str() == ABROAD)) {
+        if chain
+            .iter()
+            .any(|(c, _)| c.gemeente().is_some_and(|g| g.as_str() == ABROAD))
+        {
             abroad += 1;
             continue;
         }
         let explicit_parent = match parent_col {
             Some(c) if !record[c].trim().is_empty() => Some(
-                RegionCode::parse(&record[c]).map_err(|e| IngestError::at(file, line, c + 1, e.to_string()))?,
+                RegionCode::parse(&record[c])
+                    .map_err(|e| IngestError::at(file, line, c + 1, e.to_string()))?,
             ),
             _ => None,
         };
         for (i, (code, name)) in chain.iter().enumerate() {
             let parent = if i == chain.len() - 1 {
-                explicit_parent.clone().or_else(|| i.checked_sub(1).map(|p| chain[p].0.clone())).or_else(|| code.parent())
+                explicit_parent
+                    .clone()
+                    .or_else(|| i.checked_sub(1).map(|p| chain[p].0.clone()))
+                    .or_else(|| code.parent())
             } else {
-                i.checked_sub(1).map(|p| chain[p].0.clone()).or_else(|| code.parent())
+                i.checked_sub(1)
+                    .map(|p| chain[p].0.clone())
+                    .or_else(|| code.parent())
             };
-            let entry = records.entry((code.clone(), layout)).or_insert_with(|| RegionRecord {
-                code: code.clone(),
-                layout,
-                name: None,
-                parent: None,
-            });
+            let entry = records
+                .entry((code.clone(), layout))
+                .or_insert_with(|| RegionRecord {
+                    code: code.clone(),
+                    layout,
+                    name: None,
+                    parent: None,
+                });
             if entry.name.is_none() {
                 entry.name = name.clone();
             }
@@ -142,10 +194,16 @@ pub(crate) fn read(file: &str, file_stem: &str, text: &str, options: &ReadOption
     }
     let mut notes = Vec::new();
     if abroad > 0 {
-        notes.push(format!("skipped {abroad} row(s) of {ABROAD} (Buitenland), a pseudo-region for persons abroad"));
+        notes.push(format!(
+            "skipped {abroad} row(s) of {ABROAD} (Buitenland), a pseudo-region for persons abroad"
+        ));
     }
     Ok(LoadBatch {
-        dataset: Dataset { id: file_stem.to_string(), title: format!("Regio-indeling ({file_stem})"), ..Default::default() },
+        dataset: Dataset {
+            id: file_stem.to_string(),
+            title: format!("Regio-indeling ({file_stem})"),
+            ..Default::default()
+        },
         regions: records.into_values().collect(),
         rows,
         notes,

@@ -17,7 +17,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::batch::{Dataset, LoadBatch, RegionRecord};
-use crate::error::{line_col, IngestError};
+use crate::error::{line_col, IngestError, LineIndex};
 use crate::ReadOptions;
 
 /// Column keys StatLine uses for the region dimension.
@@ -107,7 +107,12 @@ fn odata_items<'a>(file: &str, text: &'a str) -> Result<Vec<&'a RawValue>, Inges
         serde_json::from_str::<Wrapped>(text).map(|w| w.value)
     };
     result.map_err(|e| {
-        IngestError::at(file, e.line(), e.column(), format!("expected OData JSON (an array, or an object with a \"value\" array): {e}"))
+        IngestError::at(
+            file,
+            e.line(),
+            e.column(),
+            format!("expected OData JSON (an array, or an object with a \"value\" array): {e}"),
+        )
     })
 }
 
@@ -118,7 +123,9 @@ fn raw_offset(text: &str, raw: &RawValue) -> usize {
 /// True when a JSON document looks like StatLine `DataProperties` metadata.
 pub fn is_data_properties(text: &str) -> bool {
     let head: String = text.chars().take(4000).collect();
-    head.contains("\"Type\"") && head.contains("\"Key\"") && (head.contains("\"Topic") || head.contains("Dimension") || head.contains("GeoDetail"))
+    head.contains("\"Type\"")
+        && head.contains("\"Key\"")
+        && (head.contains("\"Topic") || head.contains("Dimension") || head.contains("GeoDetail"))
 }
 
 /// Parses StatLine `DataProperties` JSON.
@@ -128,7 +135,12 @@ pub fn parse_data_properties(file: &str, text: &str) -> Result<Metadata, IngestE
     for raw in items {
         let p: RawProperty = serde_json::from_str(raw.get()).map_err(|e| {
             let (l, c) = line_col(text, raw_offset(text, raw));
-            IngestError::at(file, l, c, format!("expected a DataProperties entry with ID, Type, Key and Title: {e}"))
+            IngestError::at(
+                file,
+                l,
+                c,
+                format!("expected a DataProperties entry with ID, Type, Key and Title: {e}"),
+            )
         })?;
         props.push(p);
     }
@@ -170,7 +182,10 @@ pub fn parse_data_properties(file: &str, text: &str) -> Result<Metadata, IngestE
 
 /// Parses a StatLine dimension file (`[{"Key": "GM0014", "Title": "Groningen"}, ...]`) into
 /// region names by code.
-pub fn parse_dimension_names(file: &str, text: &str) -> Result<HashMap<String, String>, IngestError> {
+pub fn parse_dimension_names(
+    file: &str,
+    text: &str,
+) -> Result<HashMap<String, String>, IngestError> {
     #[derive(Deserialize)]
     #[serde(rename_all = "PascalCase")]
     struct Item {
@@ -181,7 +196,12 @@ pub fn parse_dimension_names(file: &str, text: &str) -> Result<HashMap<String, S
     for raw in odata_items(file, text)? {
         let item: Item = serde_json::from_str(raw.get()).map_err(|e| {
             let (l, c) = line_col(text, raw_offset(text, raw));
-            IngestError::at(file, l, c, format!("expected a dimension entry with Key and Title: {e}"))
+            IngestError::at(
+                file,
+                l,
+                c,
+                format!("expected a dimension entry with Key and Title: {e}"),
+            )
         })?;
         names.insert(item.key.trim().to_string(), item.title.trim().to_string());
     }
@@ -254,7 +274,9 @@ pub fn label_from_stem(stem: &str) -> String {
             None => false,
             Some(p) => {
                 (c.is_uppercase() && (p.is_lowercase() || p.is_ascii_digit()))
-                    || (c.is_uppercase() && p.is_uppercase() && next.is_some_and(|n| n.is_lowercase()))
+                    || (c.is_uppercase()
+                        && p.is_uppercase()
+                        && next.is_some_and(|n| n.is_lowercase()))
                     || (c.is_ascii_digit() && p.is_alphabetic())
             }
         };
@@ -285,7 +307,11 @@ fn parse_number(raw: &str) -> Option<f64> {
     }
     // StatLine "met labels" downloads and Dutch spreadsheets write a decimal comma.
     if s.matches(',').count() == 1 && !s.contains('.') {
-        return s.replace(',', ".").parse::<f64>().ok().filter(|v| v.is_finite());
+        return s
+            .replace(',', ".")
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite());
     }
     None
 }
@@ -334,21 +360,27 @@ pub(crate) fn read_csv(input: StatlineInput<'_>) -> Result<LoadBatch, IngestErro
         .iter()
         .map(|h| h.trim().to_string())
         .collect();
-    let expected = header.len();
+    let lines = LineIndex::new(input.text);
     let mut rows = Vec::new();
     for result in reader.records() {
-        let record = result.map_err(|e| csv_error(file, expected, &e))?;
-        let line = record.position().map_or(0, |p| p.line() as usize);
-        rows.push((RowPos { line, json_column: None }, record.iter().map(str::to_string).collect::<Vec<_>>()));
+        let record = result.map_err(|e| csv_error(file, &lines, &e))?;
+        let line = record.position().map_or(0, |p| lines.line(p.byte()));
+        rows.push((
+            RowPos {
+                line,
+                json_column: None,
+            },
+            record.iter().map(str::to_string).collect::<Vec<_>>(),
+        ));
     }
     process(input, header, rows)
 }
 
-pub(crate) fn csv_error(file: &str, expected: usize, e: &csv::Error) -> IngestError {
+pub(crate) fn csv_error(file: &str, lines: &LineIndex, e: &csv::Error) -> IngestError {
     match e.kind() {
         csv::ErrorKind::UnequalLengths { pos, expected_len, len } => IngestError::at(
             file,
-            pos.as_ref().map_or(0, |p| p.line() as usize),
+            pos.as_ref().map_or(0, |p| lines.line(p.byte())),
             *len as usize,
             format!(
                 "expected {expected_len} fields as in the header, found {len} (truncated row, or a value with an unquoted delimiter?)"
@@ -356,13 +388,13 @@ pub(crate) fn csv_error(file: &str, expected: usize, e: &csv::Error) -> IngestEr
         ),
         csv::ErrorKind::Utf8 { pos, err } => IngestError::at(
             file,
-            pos.as_ref().map_or(0, |p| p.line() as usize),
+            pos.as_ref().map_or(0, |p| lines.line(p.byte())),
             err.field() + 1,
             "expected UTF-8 text (the file looks Latin-1/Windows-1252 encoded; save it as UTF-8)",
         ),
         _ => {
-            let line = e.position().map_or(0, |p| p.line() as usize);
-            IngestError::at(file, line, 1, format!("expected {expected} delimited fields: {e}"))
+            let line = e.position().map_or(0, |p| lines.line(p.byte()));
+            IngestError::at(file, line, 1, format!("expected delimited fields: {e}"))
         }
     }
 }
@@ -377,7 +409,9 @@ pub(crate) fn read_json(input: StatlineInput<'_>) -> Result<LoadBatch, IngestErr
     for raw in items {
         let (line, column) = line_col(input.text, raw_offset(input.text, raw));
         let obj: serde_json::Map<String, serde_json::Value> = serde_json::from_str(raw.get())
-            .map_err(|e| IngestError::at(file, line, column, format!("expected a row object: {e}")))?;
+            .map_err(|e| {
+                IngestError::at(file, line, column, format!("expected a row object: {e}"))
+            })?;
         if header.is_empty() {
             for k in obj.keys() {
                 index.insert(k.clone(), header.len());
@@ -387,22 +421,44 @@ pub(crate) fn read_json(input: StatlineInput<'_>) -> Result<LoadBatch, IngestErr
         let mut cells = vec![String::new(); header.len()];
         for (k, v) in obj {
             let Some(&i) = index.get(&k) else {
-                return Err(IngestError::at(file, line, column, format!("unexpected field '{k}' (not in the first row)")));
+                return Err(IngestError::at(
+                    file,
+                    line,
+                    column,
+                    format!("unexpected field '{k}' (not in the first row)"),
+                ));
             };
             cells[i] = match v {
                 serde_json::Value::Null => String::new(),
                 serde_json::Value::String(s) => s,
                 serde_json::Value::Number(n) => n.to_string(),
                 other => {
-                    return Err(IngestError::at(file, line, column, format!(
-                        "expected a number, a string or null in field '{k}', found {other}")))
+                    return Err(IngestError::at(
+                        file,
+                        line,
+                        column,
+                        format!(
+                            "expected a number, a string or null in field '{k}', found {other}"
+                        ),
+                    ))
                 }
             };
         }
-        rows.push((RowPos { line, json_column: Some(column) }, cells));
+        rows.push((
+            RowPos {
+                line,
+                json_column: Some(column),
+            },
+            cells,
+        ));
     }
     if header.is_empty() {
-        return Err(IngestError::at(file, 1, 1, "expected at least one row in \"value\", found none"));
+        return Err(IngestError::at(
+            file,
+            1,
+            1,
+            "expected at least one row in \"value\", found none",
+        ));
     }
     process(input, header, rows)
 }
@@ -441,7 +497,8 @@ fn process(
 
     // Classify columns.
     let meta = input.metadata;
-    let is_geo = |h: &str| GEO_KEYS.contains(&h) || meta.is_some_and(|m| m.geo_keys.iter().any(|k| k == h));
+    let is_geo =
+        |h: &str| GEO_KEYS.contains(&h) || meta.is_some_and(|m| m.geo_keys.iter().any(|k| k == h));
     let mut roles = Vec::with_capacity(header.len());
     let mut stems: HashMap<String, Vec<usize>> = HashMap::new();
     for (i, h) in header.iter().enumerate() {
@@ -455,7 +512,9 @@ fn process(
             Role::Margin
         } else if let Some((stem, _)) = key_stem(h) {
             let text_topic = TEXT_STEMS.contains(&stem)
-                || meta.and_then(|m| m.topics.get(h)).is_some_and(|t| t.datatype == "String");
+                || meta
+                    .and_then(|m| m.topics.get(h))
+                    .is_some_and(|t| t.datatype == "String");
             if stem == "Gemeentenaam" {
                 Role::RegionName
             } else if text_topic {
@@ -472,12 +531,21 @@ fn process(
         roles.push(role);
     }
     let Some(region_field) = roles.iter().position(|r| *r == Role::Region) else {
-        let hint = if header.len() == 1 { " (the header has a single column: is the delimiter ';'?)" } else { "" };
-        return Err(IngestError::at(file, 1, 1, format!(
-            "expected a StatLine header with a region column ({}), found '{}'{hint}",
-            GEO_KEYS[..2].join(" or "),
-            header.join(",").chars().take(80).collect::<String>()
-        )));
+        let hint = if header.len() == 1 {
+            " (the header has a single column: is the delimiter ';'?)"
+        } else {
+            ""
+        };
+        return Err(IngestError::at(
+            file,
+            1,
+            1,
+            format!(
+                "expected a StatLine header with a region column ({}), found '{}'{hint}",
+                GEO_KEYS[..2].join(" or "),
+                header.join(",").chars().take(80).collect::<String>()
+            ),
+        ));
     };
     let period_field = roles.iter().position(|r| *r == Role::Period);
     let margin_field = roles.iter().position(|r| *r == Role::Margin);
@@ -494,7 +562,11 @@ fn process(
         }
     };
     let layout_for = |period: i32| {
-        input.options.layout.or(catalogue_entry.map(|(_, t)| t.layout)).unwrap_or(period)
+        input
+            .options
+            .layout
+            .or(catalogue_entry.map(|(_, t)| t.layout))
+            .unwrap_or(period)
     };
 
     // Build one indicator per topic column.
@@ -535,8 +607,12 @@ fn process(
                     .map(|t| t.decimals)
                     .or_else(|| source.map(|s| s.decimals))
                     .unwrap_or(1);
+                // Counts and areas add up over regions; averages (kWh per dwelling, also
+                // "Absolute" in StatLine) do not, hence the unit list.
                 let additive = topic_meta.is_some_and(|t| {
-                    t.presentation == "Absolute" && t.unit == "aantal" && t.decimals == 0
+                    t.presentation == "Absolute"
+                        && matches!(t.unit.as_str(), "aantal" | "ha")
+                        && t.decimals == 0
                 });
                 Indicator {
                     id,
@@ -563,10 +639,20 @@ fn process(
             )));
         }
         roles[i] = Role::Topic(topics.len());
-        topics.push(TopicColumn { field: i, key, indicator, any_value: false });
+        topics.push(TopicColumn {
+            field: i,
+            key,
+            indicator,
+            any_value: false,
+        });
     }
     if topics.is_empty() {
-        return Err(IngestError::at(file, 1, 1, "expected at least one topic column (a key like AantalInwoners_5), found none"));
+        return Err(IngestError::at(
+            file,
+            1,
+            1,
+            "expected at least one topic column (a key like AantalInwoners_5), found none",
+        ));
     }
 
     // Read rows.
@@ -585,12 +671,28 @@ fn process(
                 skipped_types.entry(prefix).or_default().push(code);
                 continue;
             }
-            Err(e) => return Err(IngestError::at(file, pos.line, pos.column(region_field), e.to_string())),
+            Err(e) => {
+                return Err(IngestError::at(
+                    file,
+                    pos.line,
+                    pos.column(region_field),
+                    e.to_string(),
+                ))
+            }
         };
         let period = match period_field {
             Some(f) => Period::parse(&cells[f])
-                .ok_or_else(|| IngestError::at(file, pos.line, pos.column(f), format!(
-                    "expected a period like 2024 or 2024JJ00, found '{}'", cells[f].trim())))?
+                .ok_or_else(|| {
+                    IngestError::at(
+                        file,
+                        pos.line,
+                        pos.column(f),
+                        format!(
+                            "expected a period like 2024 or 2024JJ00, found '{}'",
+                            cells[f].trim()
+                        ),
+                    )
+                })?
                 .year(),
             None => fixed_period.expect("checked above"),
         };
@@ -604,10 +706,17 @@ fn process(
             if let Role::Breakdown(dim) = role {
                 let code = cells[f].trim();
                 if code.is_empty() {
-                    return Err(IngestError::at(file, pos.line, pos.column(f), format!("expected a {dim} code, found an empty cell")));
+                    return Err(IngestError::at(
+                        file,
+                        pos.line,
+                        pos.column(f),
+                        format!("expected a {dim} code, found an empty cell"),
+                    ));
                 }
                 // CBS codes totals as T followed by digits (T001038, T009002).
-                let is_total = code.len() > 1 && code.starts_with('T') && code[1..].bytes().all(|b| b.is_ascii_digit());
+                let is_total = code.len() > 1
+                    && code.starts_with('T')
+                    && code[1..].bytes().all(|b| b.is_ascii_digit());
                 if !is_total {
                     breakdown.push(format!("{dim}={code}"));
                 }
@@ -626,7 +735,9 @@ fn process(
             .map(|f| cells[f].trim().to_string())
             .filter(|n| !n.is_empty() && region.level() == Level::Gemeente)
             .or_else(|| meta.and_then(|m| m.region_names.get(region.as_str()).cloned()));
-        let entry = regions.entry((region.clone(), layout_for(period))).or_insert(None);
+        let entry = regions
+            .entry((region.clone(), layout_for(period)))
+            .or_insert(None);
         if entry.is_none() {
             *entry = name;
         }
@@ -641,9 +752,13 @@ fn process(
             t.any_value |= value.is_some();
             let idx = roles[t.field].clone();
             let Role::Topic(ti) = idx else { unreachable!() };
-            let b = builders.entry((ti, key.clone())).or_insert_with(|| {
-                Builder { value: None, lower: None, upper: None }
-            });
+            let b = builders
+                .entry((ti, key.clone()))
+                .or_insert_with(|| Builder {
+                    value: None,
+                    lower: None,
+                    upper: None,
+                });
             match margin {
                 MarginKind::Value => b.value = Some(value),
                 MarginKind::Lower => b.lower = value,
@@ -667,12 +782,17 @@ fn process(
     let mut observations = Vec::with_capacity(order.len() * topics.len());
     for (ti, t) in topics.iter().enumerate() {
         if !t.any_value {
-            notes.push(format!("column '{}' has no values at all; not loaded", t.key));
+            notes.push(format!(
+                "column '{}' has no values at all; not loaded",
+                t.key
+            ));
             continue;
         }
         indicators.push(t.indicator.clone());
         for key in &order {
-            let Some(b) = builders.get(&(ti, key.clone())) else { continue };
+            let Some(b) = builders.get(&(ti, key.clone())) else {
+                continue;
+            };
             let value = b.value.flatten();
             observations.push(Observation {
                 indicator: t.indicator.id.clone(),
@@ -693,12 +813,21 @@ fn process(
     }
     let regions = regions
         .into_iter()
-        .map(|((code, layout), name)| RegionRecord { parent: code.parent(), code, layout, name })
+        .map(|((code, layout), name)| RegionRecord {
+            parent: code.parent(),
+            code,
+            layout,
+            name,
+        })
         .collect();
     let dataset = Dataset {
         id: table.clone().unwrap_or_else(|| input.file_stem.to_string()),
-        title: source.map(|s| s.title_nl.clone()).unwrap_or_else(|| format!("StatLine {}", table.clone().unwrap_or_default())),
-        publisher: source.map(|s| s.publisher.clone()).unwrap_or_else(|| "CBS (StatLine)".into()),
+        title: source
+            .map(|s| s.title_nl.clone())
+            .unwrap_or_else(|| format!("StatLine {}", table.clone().unwrap_or_default())),
+        publisher: source
+            .map(|s| s.publisher.clone())
+            .unwrap_or_else(|| "CBS (StatLine)".into()),
         licence: source.map(|s| s.licence.clone()).unwrap_or_default(),
     };
     Ok(LoadBatch {
@@ -719,17 +848,32 @@ mod tests {
     #[test]
     fn stems_and_labels() {
         assert_eq!(key_stem("AantalInwoners_5"), Some(("AantalInwoners", 5)));
-        assert_eq!(key_stem("k_65JaarOfOuder_12"), Some(("k_65JaarOfOuder", 12)));
+        assert_eq!(
+            key_stem("k_65JaarOfOuder_12"),
+            Some(("k_65JaarOfOuder", 12))
+        );
         assert_eq!(key_stem("RegioS"), None);
-        assert_eq!(label_from_stem("MoeiteMetRondkomen"), "Moeite met rondkomen");
+        assert_eq!(
+            label_from_stem("MoeiteMetRondkomen"),
+            "Moeite met rondkomen"
+        );
         assert_eq!(label_from_stem("k_65JaarOfOuder"), "65 jaar of ouder");
-        assert_eq!(label_from_stem("ADHDMedZonderRecept"), "ADHD med zonder recept");
+        assert_eq!(
+            label_from_stem("ADHDMedZonderRecept"),
+            "ADHD med zonder recept"
+        );
     }
 
     #[test]
     fn table_ids_are_found_in_file_names() {
-        assert_eq!(table_id_from_name("50140NED_TypedDataSet_22092025_192544").as_deref(), Some("50140NED"));
-        assert_eq!(table_id_from_name("kwb_2024_85984NED_gemeente_wijk_basis").as_deref(), Some("85984NED"));
+        assert_eq!(
+            table_id_from_name("50140NED_TypedDataSet_22092025_192544").as_deref(),
+            Some("50140NED")
+        );
+        assert_eq!(
+            table_id_from_name("kwb_2024_85984NED_gemeente_wijk_basis").as_deref(),
+            Some("85984NED")
+        );
         assert_eq!(table_id_from_name("gemeente_2024"), None);
     }
 }

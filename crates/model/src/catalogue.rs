@@ -202,7 +202,12 @@ struct FileCtx<'a> {
 }
 
 impl FileCtx<'_> {
-    fn err(&self, offset: usize, field: Option<&str>, message: impl Into<String>) -> CatalogueError {
+    fn err(
+        &self,
+        offset: usize,
+        field: Option<&str>,
+        message: impl Into<String>,
+    ) -> CatalogueError {
         let (line, column) = line_col(&self.file.text, offset);
         CatalogueError {
             file: self.file.name.clone(),
@@ -252,17 +257,30 @@ impl Catalogue {
                 let start = spanned.span().start;
                 let s = spanned.into_inner();
                 if !is_source_id(&s.id) {
-                    return Err(ctx.err(start, Some("id"), format!(
-                        "expected a source id of lower-case letters and digits, found '{}'", s.id)));
+                    return Err(ctx.err(
+                        start,
+                        Some("id"),
+                        format!(
+                            "expected a source id of lower-case letters and digits, found '{}'",
+                            s.id
+                        ),
+                    ));
                 }
                 if !seen_ids.insert(s.id.clone()) {
-                    return Err(ctx.err(start, Some("id"), format!("duplicate source id '{}'", s.id)));
+                    return Err(ctx.err(
+                        start,
+                        Some("id"),
+                        format!("duplicate source id '{}'", s.id),
+                    ));
                 }
                 let mut tables = Vec::new();
                 for t in s.tables {
                     if let Some(prev) = seen_tables.insert(t.table.clone(), s.id.clone()) {
-                        return Err(ctx.err(start, Some("tables"), format!(
-                            "table {} is already listed under source '{prev}'", t.table)));
+                        return Err(ctx.err(
+                            start,
+                            Some("tables"),
+                            format!("table {} is already listed under source '{prev}'", t.table),
+                        ));
                     }
                     tables.push(SourceTable {
                         layout: t.layout.unwrap_or(t.period),
@@ -271,7 +289,11 @@ impl Catalogue {
                     });
                 }
                 catalogue.sources.push(Source {
-                    title_en: if s.title_en.is_empty() { s.title_nl.clone() } else { s.title_en },
+                    title_en: if s.title_en.is_empty() {
+                        s.title_nl.clone()
+                    } else {
+                        s.title_en
+                    },
                     id: s.id,
                     title_nl: s.title_nl,
                     publisher: s.publisher,
@@ -296,14 +318,26 @@ impl Catalogue {
                 let id = IndicatorId::new(r.id.get_ref())
                     .map_err(|m| ctx.err(r.id.span().start, Some("id"), m))?;
                 if !seen.insert(id.clone()) {
-                    return Err(ctx.err(r.id.span().start, Some("id"), format!("duplicate indicator id '{id}'")));
+                    return Err(ctx.err(
+                        r.id.span().start,
+                        Some("id"),
+                        format!("duplicate indicator id '{id}'"),
+                    ));
                 }
                 let source = catalogue
                     .sources
                     .iter()
                     .find(|s| &s.id == r.source.get_ref())
-                    .ok_or_else(|| ctx.err(r.source.span().start, Some("source"), format!(
-                        "unknown source '{}' (not in sources.toml)", r.source.get_ref())))?;
+                    .ok_or_else(|| {
+                        ctx.err(
+                            r.source.span().start,
+                            Some("source"),
+                            format!(
+                                "unknown source '{}' (not in sources.toml)",
+                                r.source.get_ref()
+                            ),
+                        )
+                    })?;
                 let direction = match &r.direction {
                     None => return Err(ctx.err(table_start, Some("direction"), format!(
                         "indicator '{id}' has no direction: expected higher_is_worse, higher_is_better or neutral"))),
@@ -311,14 +345,20 @@ impl Catalogue {
                         "expected higher_is_worse, higher_is_better or neutral, found '{}'", d.get_ref())))?,
                 };
                 for key in &r.keys {
-                    if let Some(other) = seen_keys.insert((source.id.clone(), key.clone()), id.to_string()) {
+                    if let Some(other) =
+                        seen_keys.insert((source.id.clone(), key.clone()), id.to_string())
+                    {
                         return Err(ctx.err(table_start, Some("keys"), format!(
                             "key '{key}' of source '{}' is already mapped to indicator '{other}'", source.id)));
                     }
                 }
                 catalogue.indicators.push(CatalogueIndicator {
                     indicator: Indicator {
-                        label_en: if r.label_en.is_empty() { r.label_nl.clone() } else { r.label_en },
+                        label_en: if r.label_en.is_empty() {
+                            r.label_nl.clone()
+                        } else {
+                            r.label_en
+                        },
                         id,
                         label_nl: r.label_nl,
                         unit: r.unit,
@@ -331,7 +371,11 @@ impl Catalogue {
                     },
                     source_id: source.id.clone(),
                     keys: r.keys,
-                    population: if r.population.is_empty() { source.population.clone() } else { r.population },
+                    population: if r.population.is_empty() {
+                        source.population.clone()
+                    } else {
+                        r.population
+                    },
                 });
             }
         }
@@ -370,7 +414,8 @@ fn is_source_id(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 16
         && s.as_bytes()[0].is_ascii_lowercase()
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
 }
 
 #[cfg(test)]
@@ -379,9 +424,18 @@ mod tests {
 
     fn files(sources: &str, indicators: &str) -> Vec<CatalogueFile> {
         vec![
-            CatalogueFile { name: "catalogue.toml".into(), text: "version = \"t1\"\n".into() },
-            CatalogueFile { name: "sources.toml".into(), text: sources.into() },
-            CatalogueFile { name: "indicators.toml".into(), text: indicators.into() },
+            CatalogueFile {
+                name: "catalogue.toml".into(),
+                text: "version = \"t1\"\n".into(),
+            },
+            CatalogueFile {
+                name: "sources.toml".into(),
+                text: sources.into(),
+            },
+            CatalogueFile {
+                name: "indicators.toml".into(),
+                text: indicators.into(),
+            },
         ]
     }
 
@@ -396,7 +450,9 @@ tables = [{ table = "50140NED", period = 2024 }]
 
     #[test]
     fn a_valid_catalogue_maps_tables_and_keys() {
-        let c = Catalogue::parse(&files(SOURCES, r#"
+        let c = Catalogue::parse(&files(
+            SOURCES,
+            r#"
 [[indicator]]
 id = "jv_moeite_met_rondkomen"
 source = "jv"
@@ -404,7 +460,9 @@ keys = ["MoeiteMetRondkomen"]
 label_nl = "Moeite met rondkomen"
 unit = "%"
 direction = "higher_is_worse"
-"#)).unwrap();
+"#,
+        ))
+        .unwrap();
         assert_eq!(c.table("50140ned").unwrap().1.period, 2024);
         let i = c.indicator_for_key("jv", "MoeiteMetRondkomen").unwrap();
         assert_eq!(i.indicator.direction, Direction::HigherIsWorse);
@@ -413,7 +471,11 @@ direction = "higher_is_worse"
 
     #[test]
     fn a_missing_direction_names_file_line_and_field() {
-        let err = Catalogue::parse(&files(SOURCES, "\n\n[[indicator]]\nid = \"a\"\nsource = \"jv\"\nlabel_nl = \"A\"\nunit = \"%\"\n")).unwrap_err();
+        let err = Catalogue::parse(&files(
+            SOURCES,
+            "\n\n[[indicator]]\nid = \"a\"\nsource = \"jv\"\nlabel_nl = \"A\"\nunit = \"%\"\n",
+        ))
+        .unwrap_err();
         assert_eq!(err.file, "indicators.toml");
         assert_eq!(err.line, 3);
         assert_eq!(err.field.as_deref(), Some("direction"));

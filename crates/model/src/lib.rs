@@ -8,8 +8,9 @@ pub mod catalogue;
 mod indicator;
 mod observation;
 mod period;
-mod region;
 pub mod rd;
+mod region;
+pub mod svi;
 
 pub use indicator::{Direction, Indicator, IndicatorId};
 pub use observation::{Observation, ValueStatus};

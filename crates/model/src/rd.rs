@@ -65,7 +65,10 @@ const S: [(i32, i32, f64); 10] = [
 ];
 
 fn poly(terms: &[(i32, i32, f64)], a: f64, b: f64) -> f64 {
-    terms.iter().map(|&(p, q, c)| c * a.powi(p) * b.powi(q)).sum()
+    terms
+        .iter()
+        .map(|&(p, q, c)| c * a.powi(p) * b.powi(q))
+        .sum()
 }
 
 /// WGS84 longitude/latitude (degrees) → RD New x/y (metres).
@@ -110,7 +113,10 @@ mod tests {
         ] {
             let (lon, lat) = rd_to_wgs84(x, y);
             let (x2, y2) = wgs84_to_rd(lon, lat);
-            assert!((x - x2).abs() < 1.0 && (y - y2).abs() < 1.0, "{x},{y} -> {x2},{y2}");
+            assert!(
+                (x - x2).abs() < 1.0 && (y - y2).abs() < 1.0,
+                "{x},{y} -> {x2},{y2}"
+            );
         }
     }
 
@@ -118,6 +124,9 @@ mod tests {
     fn dam_square_lands_where_it_should() {
         // Dam, Amsterdam: RD ≈ (121 400, 487 370); WGS84 ≈ (4.8932, 52.3731).
         let (lon, lat) = rd_to_wgs84(121_400.0, 487_370.0);
-        assert!((lon - 4.8932).abs() < 0.001 && (lat - 52.3731).abs() < 0.001, "{lon} {lat}");
+        assert!(
+            (lon - 4.8932).abs() < 0.001 && (lat - 52.3731).abs() < 0.001,
+            "{lon} {lat}"
+        );
     }
 }

@@ -112,7 +112,9 @@ pub enum RegionCodeError {
     #[error("expected a region code like GM0363, WK036300, BU03630000, NL01, PV27 or GG3406, found '{0}'")]
     Malformed(String),
     /// A well-formed CBS code of a region type this product does not model (e.g. COROP `CR01`).
-    #[error("region type '{prefix}' of '{code}' is not supported (supported: NL, PV, GG, GM, WK, BU)")]
+    #[error(
+        "region type '{prefix}' of '{code}' is not supported (supported: NL, PV, GG, GM, WK, BU)"
+    )]
     UnsupportedType {
         /// The two-letter prefix.
         prefix: String,
@@ -121,14 +123,19 @@ pub enum RegionCodeError {
     },
 }
 
+/// Prefixes of CBS region types the monitor does not model but StatLine tables contain:
+/// COROP regions, landsdelen, veiligheidsregio's, jeugdzorgregio's, arbeidsmarktregio's, and
+/// `CG` (a regional aggregate in the Gezondheidsmonitor). Rows with these are skipped with a
+/// note; any other unknown prefix is a malformed code.
+const OTHER_CBS_TYPES: &[&str] = &["CR", "LD", "VR", "JZ", "AM", "CG"];
+
 fn all_digits(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
 }
 
 fn all_upper_alnum(s: &str) -> bool {
     !s.is_empty()
-        && s
-            .bytes()
+        && s.bytes()
             .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase())
 }
 
@@ -154,7 +161,7 @@ impl RegionCode {
                 Level::Buurt
             }
             "NL" | "PV" | "GG" | "GM" | "WK" | "BU" => return Err(malformed()),
-            p if p.bytes().all(|b| b.is_ascii_uppercase()) && all_upper_alnum(rest) => {
+            p if OTHER_CBS_TYPES.contains(&p) && all_upper_alnum(rest) => {
                 return Err(RegionCodeError::UnsupportedType {
                     prefix: p.to_string(),
                     code: code.to_string(),
@@ -194,7 +201,9 @@ impl RegionCode {
     pub fn gemeente(&self) -> Option<RegionCode> {
         match self.level {
             Level::Gemeente => Some(self.clone()),
-            Level::Wijk | Level::Buurt => RegionCode::parse(&format!("GM{}", &self.code[2..6])).ok(),
+            Level::Wijk | Level::Buurt => {
+                RegionCode::parse(&format!("GM{}", &self.code[2..6])).ok()
+            }
             _ => None,
         }
     }
@@ -254,7 +263,9 @@ mod tests {
 
     #[test]
     fn malformed_codes_are_rejected_with_the_code_in_the_message() {
-        for bad in ["", "GM", "GM363", "GM03631", "gm0363", "WK0363", "BU036300", "GMX363", "GM0363 x"] {
+        for bad in [
+            "", "GM", "GM363", "GM03631", "gm0363", "WK0363", "BU036300", "GMX363", "GM0363 x",
+        ] {
             let err = RegionCode::parse(bad).unwrap_err();
             assert!(matches!(err, RegionCodeError::Malformed(_)), "{bad}: {err}");
         }

@@ -1,1 +1,90 @@
-//! kwm-server (in progress)
+//! The HTTP side of the Kwetsbaarheidsmonitor: a JSON/CSV API described by an OpenAPI
+//! document, and server-rendered pages (map, table, region profile) with Dutch first and
+//! English on request.
+//!
+//! Only this crate knows HTTP and JSON shapes. Handlers parse parameters, call one
+//! `kwm_monitor` query and render; they never compute statistics themselves.
+
+mod api;
+mod error;
+pub mod i18n;
+pub mod map;
+pub mod openapi;
+mod pages;
+mod state;
+
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::Router;
+use tower_http::compression::CompressionLayer;
+
+pub use state::AppState;
+
+const NLDS_TOKENS_CSS: &str = include_str!("../../../web/static/nlds-tokens.css");
+const APP_CSS: &str = include_str!("../../../web/static/app.css");
+const APP_JS: &str = include_str!("../../../web/static/app.js");
+const FAVICON_SVG: &str = include_str!("../../../web/static/favicon.svg");
+
+fn asset(content_type: &'static str, body: &'static str) -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        body,
+    )
+}
+
+/// All routes of the server.
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/indicators", get(api::indicators))
+        .route("/regions", get(api::regions))
+        .route("/regions/{code}", get(api::region))
+        .route("/observations", get(api::observations))
+        .route("/loads", get(api::loads))
+        .route("/openapi.json", get(openapi::handler))
+        .fallback(api::not_found);
+    Router::new()
+        .route("/", get(pages::dashboard::page))
+        .route("/regio/{code}", get(pages::profile::page))
+        .route("/indicatoren", get(pages::info::indicators))
+        .route("/bronnen", get(pages::info::sources))
+        .route("/over", get(pages::info::about))
+        .route("/toegankelijkheid", get(pages::info::accessibility))
+        .route("/healthz", get(api::healthz))
+        .route(
+            "/static/nlds-tokens.css",
+            get(|| async { asset("text/css; charset=utf-8", NLDS_TOKENS_CSS) }),
+        )
+        .route(
+            "/static/app.css",
+            get(|| async { asset("text/css; charset=utf-8", APP_CSS) }),
+        )
+        .route(
+            "/static/app.js",
+            get(|| async { asset("text/javascript; charset=utf-8", APP_JS) }),
+        )
+        .route(
+            "/static/favicon.svg",
+            get(|| async { asset("image/svg+xml", FAVICON_SVG) }),
+        )
+        .route(
+            "/favicon.ico",
+            get(|| async { asset("image/svg+xml", FAVICON_SVG) }),
+        )
+        .nest("/api", api)
+        .fallback(pages::not_found)
+        .layer(CompressionLayer::new())
+        .with_state(state)
+}
+
+/// Serves until Ctrl-C.
+pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+}

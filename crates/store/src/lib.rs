@@ -28,7 +28,9 @@ pub enum StoreError {
         source: rusqlite::Error,
     },
     /// The database file was written by a newer version of the product.
-    #[error("the store has schema version {found}, newer than this program's {supported}; upgrade kwm")]
+    #[error(
+        "the store has schema version {found}, newer than this program's {supported}; upgrade kwm"
+    )]
     TooNew {
         /// Version in the file.
         found: i64,
@@ -181,12 +183,28 @@ pub trait Store {
     fn region(&self, code: &RegionCode, layout: i32) -> Result<Option<RegionRecord>>;
     /// Layout years stored for a level (from regions and boundaries).
     fn layouts(&self, level: Level) -> Result<Vec<i32>>;
+    /// Layout years with boundaries for a level.
+    fn boundary_layouts(&self, level: Level) -> Result<Vec<i32>>;
     /// Periods with data for a level.
     fn periods(&self, level: Level) -> Result<Vec<i32>>;
     /// All figures of an indicator for a level and period (total population only).
-    fn observations(&self, indicator: &str, level: Level, period: i32) -> Result<Vec<ObservationRecord>>;
+    fn observations(
+        &self,
+        indicator: &str,
+        level: Level,
+        period: i32,
+    ) -> Result<Vec<ObservationRecord>>;
+    /// Ids of indicators with at least one stored figure (any status) for a level and period.
+    fn indicator_ids_at(&self, level: Level, period: i32) -> Result<Vec<String>>;
+    /// Periods in which a region has figures.
+    fn region_periods(&self, code: &RegionCode) -> Result<Vec<i32>>;
+    /// All figures of every indicator for a level and period (total population only), ordered by
+    /// indicator then region: one query where a region profile would otherwise need one per
+    /// indicator.
+    fn observations_at(&self, level: Level, period: i32) -> Result<Vec<ObservationRecord>>;
     /// All figures of one region in a period (total population only).
-    fn region_observations(&self, code: &RegionCode, period: i32) -> Result<Vec<ObservationRecord>>;
+    fn region_observations(&self, code: &RegionCode, period: i32)
+        -> Result<Vec<ObservationRecord>>;
     /// Boundaries of a level in a layout.
     fn boundaries(&self, level: Level, layout: i32) -> Result<Vec<BoundaryRecord>>;
     /// All loads, newest first.

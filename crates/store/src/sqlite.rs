@@ -71,6 +71,8 @@ CREATE TABLE observations (
 );
 CREATE INDEX observations_by_level ON observations (indicator, level, period);
 CREATE INDEX observations_by_region ON observations (region, period);
+CREATE INDEX observations_coverage ON observations (indicator, status, level, period);
+CREATE INDEX observations_by_level_period ON observations (level, period, breakdown, indicator, region);
 "#];
 
 /// The embedded SQLite store: one file, no server.
@@ -79,7 +81,10 @@ pub struct SqliteStore {
 }
 
 fn db(context: &str) -> impl FnOnce(rusqlite::Error) -> StoreError + '_ {
-    move |source| StoreError::Database { context: context.to_string(), source }
+    move |source| StoreError::Database {
+        context: context.to_string(),
+        source,
+    }
 }
 
 impl SqliteStore {
@@ -91,13 +96,20 @@ impl SqliteStore {
 
     /// Opens an existing store read-only (for serving).
     pub fn open_read_only(path: &Path) -> Result<SqliteStore> {
-        let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
-            .map_err(db(&format!("opening {} read-only", path.display())))?;
-        conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(db("setting busy timeout"))?;
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(db(&format!("opening {} read-only", path.display())))?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(db("setting busy timeout"))?;
         let store = SqliteStore { conn };
         let version = store.schema_version()?;
         if version > MIGRATIONS.len() as i64 {
-            return Err(StoreError::TooNew { found: version, supported: MIGRATIONS.len() as i64 });
+            return Err(StoreError::TooNew {
+                found: version,
+                supported: MIGRATIONS.len() as i64,
+            });
         }
         Ok(store)
     }
@@ -114,20 +126,27 @@ impl SqliteStore {
     }
 
     fn init(conn: Connection) -> Result<SqliteStore> {
-        conn.execute_batch("PRAGMA foreign_keys = ON;").map_err(db("enabling foreign keys"))?;
-        conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(db("setting busy timeout"))?;
+        conn.execute_batch("PRAGMA foreign_keys = ON;")
+            .map_err(db("enabling foreign keys"))?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(db("setting busy timeout"))?;
         let mut store = SqliteStore { conn };
         let version = store.schema_version()?;
         let supported = MIGRATIONS.len() as i64;
         if version > supported {
-            return Err(StoreError::TooNew { found: version, supported });
+            return Err(StoreError::TooNew {
+                found: version,
+                supported,
+            });
         }
         if version < supported {
             let tx = store.conn.transaction().map_err(db("starting migration"))?;
             for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-                tx.execute_batch(sql).map_err(db(&format!("applying migration {}", i + 1)))?;
+                tx.execute_batch(sql)
+                    .map_err(db(&format!("applying migration {}", i + 1)))?;
             }
-            tx.pragma_update(None, "user_version", supported).map_err(db("recording schema version"))?;
+            tx.pragma_update(None, "user_version", supported)
+                .map_err(db("recording schema version"))?;
             tx.commit().map_err(db("committing migrations"))?;
         }
         Ok(store)
@@ -139,19 +158,26 @@ fn geometry_to_text(g: &geo::MultiPolygon<f64>) -> String {
 }
 
 fn geometry_from_text(text: &str) -> Result<geo::MultiPolygon<f64>> {
-    let g: geojson::Geometry = text.parse().map_err(|e| StoreError::Corrupt(format!("boundary geometry: {e}")))?;
-    geo::MultiPolygon::<f64>::try_from(g).map_err(|e| StoreError::Corrupt(format!("boundary geometry: {e}")))
+    let g: geojson::Geometry = text
+        .parse()
+        .map_err(|e| StoreError::Corrupt(format!("boundary geometry: {e}")))?;
+    geo::MultiPolygon::<f64>::try_from(g)
+        .map_err(|e| StoreError::Corrupt(format!("boundary geometry: {e}")))
 }
 
 fn upsert_indicator(tx: &rusqlite::Transaction<'_>, i: &Indicator) -> Result<()> {
-    // Catalogue (curated) metadata is never overwritten by metadata a file carried.
+    // Catalogue (curated) metadata is never overwritten by metadata a file carried, and rows
+    // that would not change are not touched, so a no-op sync leaves the file byte-identical.
     tx.execute(
         "INSERT INTO indicators (id, label_nl, label_en, unit, direction, source, decimals, description, additive, curated)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
          ON CONFLICT(id) DO UPDATE SET label_nl = excluded.label_nl, label_en = excluded.label_en, unit = excluded.unit,
            direction = excluded.direction, source = excluded.source, decimals = excluded.decimals,
            description = excluded.description, additive = excluded.additive, curated = excluded.curated
-         WHERE excluded.curated >= indicators.curated",
+         WHERE excluded.curated >= indicators.curated
+           AND (label_nl, label_en, unit, direction, source, decimals, description, additive, curated)
+               IS NOT (excluded.label_nl, excluded.label_en, excluded.unit, excluded.direction, excluded.source,
+                       excluded.decimals, excluded.description, excluded.additive, excluded.curated)",
         params![
             i.id.as_str(), i.label_nl, i.label_en, i.unit, i.direction.as_str(), i.source,
             i.decimals, i.description, i.additive, i.curated
@@ -201,7 +227,9 @@ impl SqliteStore {
             .map_err(db("reading periods"))?;
         let mut levels_stmt = self
             .conn
-            .prepare_cached("SELECT DISTINCT level FROM observations WHERE indicator = ?1 AND status = 'ok'")
+            .prepare_cached(
+                "SELECT DISTINCT level FROM observations WHERE indicator = ?1 AND status = 'ok'",
+            )
             .map_err(db("preparing levels query"))?;
         let mut levels = levels_stmt
             .query_map([id], |r| r.get::<_, String>(0))
@@ -214,8 +242,15 @@ impl SqliteStore {
         Ok((periods, levels))
     }
 
-    fn query_observations(&self, sql: &str, params: impl rusqlite::Params) -> Result<Vec<ObservationRecord>> {
-        let mut stmt = self.conn.prepare_cached(sql).map_err(db("preparing observations query"))?;
+    fn query_observations(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+    ) -> Result<Vec<ObservationRecord>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(sql)
+            .map_err(db("preparing observations query"))?;
         let rows = stmt
             .query_map(params, |r| {
                 Ok((
@@ -234,33 +269,55 @@ impl SqliteStore {
             .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
             .map_err(db("reading observations"))?;
         rows.into_iter()
-            .map(|(indicator, region, period, breakdown, value, lower, upper, n, status, load_id)| {
-                Ok(ObservationRecord {
+            .map(
+                |(
                     indicator,
-                    region: parse_code(region)?,
+                    region,
                     period,
                     breakdown,
                     value,
                     lower,
                     upper,
                     n,
-                    status: ValueStatus::parse(&status).ok_or_else(|| StoreError::Corrupt(format!("status '{status}'")))?,
+                    status,
                     load_id,
-                })
-            })
+                )| {
+                    Ok(ObservationRecord {
+                        indicator,
+                        region: parse_code(region)?,
+                        period,
+                        breakdown,
+                        value,
+                        lower,
+                        upper,
+                        n,
+                        status: ValueStatus::parse(&status)
+                            .ok_or_else(|| StoreError::Corrupt(format!("status '{status}'")))?,
+                        load_id,
+                    })
+                },
+            )
             .collect()
     }
 }
 
-const OBSERVATION_COLUMNS: &str = "indicator, region, period, breakdown, value, lower, upper, n, status, load_id";
+const OBSERVATION_COLUMNS: &str =
+    "indicator, region, period, breakdown, value, lower, upper, n, status, load_id";
 
 impl Store for SqliteStore {
     fn apply_loads(&mut self, batches: &[LoadBatch], loaded_at: &str) -> Result<Vec<LoadOutcome>> {
-        let tx = self.conn.transaction().map_err(db("starting load transaction"))?;
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(db("starting load transaction"))?;
         let mut outcomes = Vec::with_capacity(batches.len());
         for batch in batches {
             let earlier: Option<(i64, String)> = tx
-                .query_row("SELECT id, loaded_at FROM loads WHERE checksum = ?1", [&batch.checksum], |r| Ok((r.get(0)?, r.get(1)?)))
+                .query_row(
+                    "SELECT id, loaded_at FROM loads WHERE checksum = ?1",
+                    [&batch.checksum],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
                 .optional()
                 .map_err(db("checking checksum"))?;
             if let Some((load_id, loaded_at)) = earlier {
@@ -319,11 +376,19 @@ impl Store for SqliteStore {
                     )
                     .map_err(db(&context))?;
                 for b in &batch.boundaries {
-                    stmt.execute(params![b.code.as_str(), b.layout, b.code.level().as_str(), geometry_to_text(&b.geometry), load_id])
-                        .map_err(db(&context))?;
+                    stmt.execute(params![
+                        b.code.as_str(),
+                        b.layout,
+                        b.code.level().as_str(),
+                        geometry_to_text(&b.geometry),
+                        load_id
+                    ])
+                    .map_err(db(&context))?;
                 }
             }
-            let before: i64 = tx.query_row("SELECT COUNT(*) FROM observations", [], |r| r.get(0)).map_err(db(&context))?;
+            let before: i64 = tx
+                .query_row("SELECT COUNT(*) FROM observations", [], |r| r.get(0))
+                .map_err(db(&context))?;
             {
                 let mut stmt = tx
                     .prepare_cached(
@@ -351,16 +416,25 @@ impl Store for SqliteStore {
                     .map_err(db(&context))?;
                 }
             }
-            let after: i64 = tx.query_row("SELECT COUNT(*) FROM observations", [], |r| r.get(0)).map_err(db(&context))?;
+            let after: i64 = tx
+                .query_row("SELECT COUNT(*) FROM observations", [], |r| r.get(0))
+                .map_err(db(&context))?;
             let inserted = (after - before) as usize;
-            outcomes.push(LoadOutcome::Loaded { load_id, inserted, replaced: batch.observations.len() - inserted });
+            outcomes.push(LoadOutcome::Loaded {
+                load_id,
+                inserted,
+                replaced: batch.observations.len() - inserted,
+            });
         }
         tx.commit().map_err(db("committing load"))?;
         Ok(outcomes)
     }
 
     fn sync_indicators(&mut self, indicators: &[Indicator]) -> Result<()> {
-        let tx = self.conn.transaction().map_err(db("starting catalogue sync"))?;
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(db("starting catalogue sync"))?;
         for i in indicators {
             upsert_indicator(&tx, i)?;
         }
@@ -368,14 +442,19 @@ impl Store for SqliteStore {
     }
 
     fn set_missing_parents(&mut self, parents: &[(RegionCode, i32, RegionCode)]) -> Result<usize> {
-        let tx = self.conn.transaction().map_err(db("starting parent update"))?;
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(db("starting parent update"))?;
         let mut n = 0;
         {
             let mut stmt = tx
                 .prepare_cached("UPDATE regions SET parent = ?3 WHERE code = ?1 AND layout = ?2 AND parent IS NULL")
                 .map_err(db("preparing parent update"))?;
             for (code, layout, parent) in parents {
-                n += stmt.execute(params![code.as_str(), layout, parent.as_str()]).map_err(db("setting parent"))?;
+                n += stmt
+                    .execute(params![code.as_str(), layout, parent.as_str()])
+                    .map_err(db("setting parent"))?;
             }
         }
         tx.commit().map_err(db("committing parent update"))?;
@@ -391,12 +470,48 @@ impl Store for SqliteStore {
             .query_map([], row_to_indicator)
             .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
             .map_err(db("reading indicators"))?;
-        rows.into_iter()
-            .map(|(indicator, id)| {
-                let (periods, levels) = self.indicator_coverage(&id)?;
-                Ok(IndicatorRecord { indicator, periods, levels })
+        // Coverage of all indicators in one pass over the covering index.
+        let mut coverage: std::collections::HashMap<String, (Vec<i32>, Vec<Level>)> =
+            std::collections::HashMap::new();
+        let mut cov = self
+            .conn
+            .prepare_cached(
+                "SELECT DISTINCT indicator, level, period FROM observations WHERE status = 'ok'",
+            )
+            .map_err(db("preparing coverage query"))?;
+        let triples = cov
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i32>(2)?,
+                ))
             })
-            .collect()
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+            .map_err(db("reading coverage"))?;
+        for (id, level, period) in triples {
+            let entry = coverage.entry(id).or_default();
+            let level = parse_level(&level)?;
+            if !entry.0.contains(&period) {
+                entry.0.push(period);
+            }
+            if !entry.1.contains(&level) {
+                entry.1.push(level);
+            }
+        }
+        Ok(rows
+            .into_iter()
+            .map(|(indicator, id)| {
+                let (mut periods, mut levels) = coverage.remove(&id).unwrap_or_default();
+                periods.sort();
+                levels.sort();
+                IndicatorRecord {
+                    indicator,
+                    periods,
+                    levels,
+                }
+            })
+            .collect())
     }
 
     fn indicator(&self, id: &str) -> Result<Option<IndicatorRecord>> {
@@ -413,7 +528,11 @@ impl Store for SqliteStore {
             None => Ok(None),
             Some((indicator, id)) => {
                 let (periods, levels) = self.indicator_coverage(&id)?;
-                Ok(Some(IndicatorRecord { indicator, periods, levels }))
+                Ok(Some(IndicatorRecord {
+                    indicator,
+                    periods,
+                    levels,
+                }))
             }
         }
     }
@@ -425,13 +544,23 @@ impl Store for SqliteStore {
             .map_err(db("preparing regions query"))?;
         let rows = stmt
             .query_map(params![level.as_str(), layout], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, Option<String>>(2)?, r.get::<_, i32>(3)?))
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, Option<String>>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                    r.get::<_, i32>(3)?,
+                ))
             })
             .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
             .map_err(db("reading regions"))?;
         rows.into_iter()
             .map(|(code, name, parent, layout)| {
-                Ok(RegionRecord { code: parse_code(code)?, name, parent: parent.map(parse_code).transpose()?, layout })
+                Ok(RegionRecord {
+                    code: parse_code(code)?,
+                    name,
+                    parent: parent.map(parse_code).transpose()?,
+                    layout,
+                })
             })
             .collect()
     }
@@ -449,12 +578,23 @@ impl Store for SqliteStore {
                        ORDER BY (r3.layout > ?2), abs(r3.layout - ?2) LIMIT 1)
                  FROM regions WHERE code = ?1 ORDER BY (layout > ?2), abs(layout - ?2) LIMIT 1",
                 params![code.as_str(), layout],
-                |r| Ok((r.get::<_, i32>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, Option<String>>(2)?)),
+                |r| {
+                    Ok((
+                        r.get::<_, i32>(0)?,
+                        r.get::<_, Option<String>>(1)?,
+                        r.get::<_, Option<String>>(2)?,
+                    ))
+                },
             )
             .optional()
             .map_err(db("reading region"))?;
         row.map(|(layout, name, parent)| {
-            Ok(RegionRecord { code: code.clone(), name, parent: parent.map(parse_code).transpose()?, layout })
+            Ok(RegionRecord {
+                code: code.clone(),
+                name,
+                parent: parent.map(parse_code).transpose()?,
+                layout,
+            })
         })
         .transpose()
     }
@@ -469,24 +609,74 @@ impl Store for SqliteStore {
             .map_err(db("reading layouts"))
     }
 
+    fn boundary_layouts(&self, level: Level) -> Result<Vec<i32>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT DISTINCT layout FROM boundaries WHERE level = ?1 ORDER BY 1")
+            .map_err(db("preparing boundary layouts query"))?;
+        stmt.query_map([level.as_str()], |r| r.get(0))
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<i32>>>())
+            .map_err(db("reading boundary layouts"))
+    }
+
     fn periods(&self, level: Level) -> Result<Vec<i32>> {
         let mut stmt = self
             .conn
-            .prepare_cached("SELECT DISTINCT period FROM observations WHERE level = ?1 ORDER BY period")
+            .prepare_cached(
+                "SELECT DISTINCT period FROM observations WHERE level = ?1 ORDER BY period",
+            )
             .map_err(db("preparing periods query"))?;
         stmt.query_map([level.as_str()], |r| r.get(0))
             .and_then(|rows| rows.collect::<rusqlite::Result<Vec<i32>>>())
             .map_err(db("reading periods"))
     }
 
-    fn observations(&self, indicator: &str, level: Level, period: i32) -> Result<Vec<ObservationRecord>> {
+    fn observations(
+        &self,
+        indicator: &str,
+        level: Level,
+        period: i32,
+    ) -> Result<Vec<ObservationRecord>> {
         self.query_observations(
             &format!("SELECT {OBSERVATION_COLUMNS} FROM observations WHERE indicator = ?1 AND level = ?2 AND period = ?3 AND breakdown = '' ORDER BY region"),
             params![indicator, level.as_str(), period],
         )
     }
 
-    fn region_observations(&self, code: &RegionCode, period: i32) -> Result<Vec<ObservationRecord>> {
+    fn indicator_ids_at(&self, level: Level, period: i32) -> Result<Vec<String>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT DISTINCT indicator FROM observations WHERE level = ?1 AND period = ?2 AND breakdown = '' ORDER BY indicator")
+            .map_err(db("preparing indicator ids query"))?;
+        stmt.query_map(params![level.as_str(), period], |r| r.get(0))
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<String>>>())
+            .map_err(db("reading indicator ids"))
+    }
+
+    fn region_periods(&self, code: &RegionCode) -> Result<Vec<i32>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT DISTINCT period FROM observations WHERE region = ?1 ORDER BY period",
+            )
+            .map_err(db("preparing region periods query"))?;
+        stmt.query_map([code.as_str()], |r| r.get(0))
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<i32>>>())
+            .map_err(db("reading region periods"))
+    }
+
+    fn observations_at(&self, level: Level, period: i32) -> Result<Vec<ObservationRecord>> {
+        self.query_observations(
+            &format!("SELECT {OBSERVATION_COLUMNS} FROM observations WHERE level = ?1 AND period = ?2 AND breakdown = '' ORDER BY indicator, region"),
+            params![level.as_str(), period],
+        )
+    }
+
+    fn region_observations(
+        &self,
+        code: &RegionCode,
+        period: i32,
+    ) -> Result<Vec<ObservationRecord>> {
         self.query_observations(
             &format!("SELECT {OBSERVATION_COLUMNS} FROM observations WHERE region = ?1 AND period = ?2 AND breakdown = '' ORDER BY indicator"),
             params![code.as_str(), period],
@@ -499,11 +689,19 @@ impl Store for SqliteStore {
             .prepare_cached("SELECT code, geometry FROM boundaries WHERE level = ?1 AND layout = ?2 ORDER BY code")
             .map_err(db("preparing boundaries query"))?;
         let rows = stmt
-            .query_map(params![level.as_str(), layout], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+            .query_map(params![level.as_str(), layout], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })
             .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
             .map_err(db("reading boundaries"))?;
         rows.into_iter()
-            .map(|(code, text)| Ok(BoundaryRecord { code: parse_code(code)?, layout, geometry: geometry_from_text(&text)? }))
+            .map(|(code, text)| {
+                Ok(BoundaryRecord {
+                    code: parse_code(code)?,
+                    layout,
+                    geometry: geometry_from_text(&text)?,
+                })
+            })
             .collect()
     }
 

@@ -1,0 +1,235 @@
+//! `kwm demo`, `init`, `ingest`, `serve`.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, Context};
+use clap::Args;
+use kwm_ingest::{Format, ReadOptions};
+use kwm_monitor::ingest::{ingest_files, IngestReport};
+use kwm_monitor::MonitorError;
+use kwm_store::{LoadOutcome, SqliteStore};
+
+use crate::CatalogueArg;
+
+/// Arguments of `kwm ingest`.
+#[derive(Args, Debug)]
+pub struct IngestArgs {
+    /// Store file (created when missing).
+    #[arg(long)]
+    db: PathBuf,
+    /// Input format; detected from name and content when not given.
+    #[arg(long, value_parser = ["statline", "long", "regions", "geojson", "topojson"])]
+    format: Option<String>,
+    /// Period for files that carry none (e.g. a StatLine table not in the catalogue).
+    #[arg(long)]
+    period: Option<i32>,
+    /// Region layout year, overriding what files say.
+    #[arg(long)]
+    layout: Option<i32>,
+    /// StatLine table id when the file name does not contain it.
+    #[arg(long)]
+    table: Option<String>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    catalogue: CatalogueArg,
+    /// Files to load. StatLine DataProperties JSON files among them describe the others.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+}
+
+fn now_rfc3339() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| "unknown".into())
+}
+
+/// A monitor error as the user should read it: ingest errors are exactly `FILE:LINE:COL: ...`.
+fn explain(e: MonitorError) -> anyhow::Error {
+    match e {
+        MonitorError::Ingest(e) => anyhow!("{e}\nnothing was stored"),
+        MonitorError::Catalogue(e) => anyhow!("{e}\ncatalogue invalid; nothing was done"),
+        other => anyhow!("{other}"),
+    }
+}
+
+fn open_store(db: &Path) -> anyhow::Result<SqliteStore> {
+    SqliteStore::open(db).with_context(|| format!("cannot open store {}", db.display()))
+}
+
+/// `kwm init`
+pub fn init(db: &Path) -> anyhow::Result<()> {
+    open_store(db)?;
+    println!("store ready: {}", db.display());
+    Ok(())
+}
+
+fn print_report(report: &IngestReport) {
+    for f in &report.files {
+        match &f.outcome {
+            LoadOutcome::AlreadyLoaded { load_id, loaded_at } => {
+                println!(
+                    "{}: already loaded (load {load_id}, {loaded_at}); nothing changed",
+                    f.file_name
+                );
+            }
+            LoadOutcome::Loaded {
+                load_id,
+                inserted,
+                replaced,
+            } => {
+                println!(
+                    "{}: loaded as {} (load {load_id}) — dataset {}, {} rows, {} observations ({inserted} new, {replaced} replaced), {} regions, {} boundaries, {} indicators, periods [{}], levels [{}]",
+                    f.file_name,
+                    f.format,
+                    f.dataset,
+                    f.rows,
+                    f.observations,
+                    f.regions,
+                    f.boundaries,
+                    f.indicators,
+                    f.periods.iter().map(i32::to_string).collect::<Vec<_>>().join(", "),
+                    f.levels.iter().map(|l| l.as_str()).collect::<Vec<_>>().join(", "),
+                );
+            }
+        }
+        for n in &f.notes {
+            println!("  note: {n}");
+        }
+    }
+    if report.parents_derived > 0 {
+        println!(
+            "derived the province of {} gemeente(n) from boundaries or other layouts",
+            report.parents_derived
+        );
+    }
+}
+
+fn run_ingest(
+    db: &Path,
+    files: &[PathBuf],
+    options: &ReadOptions,
+    catalogue: &CatalogueArg,
+) -> anyhow::Result<IngestReport> {
+    let (catalogue, _) =
+        kwm_monitor::catalogue::resolve(catalogue.catalogue.as_deref()).map_err(explain)?;
+    let mut store = open_store(db)?;
+    let spinner = indicatif::ProgressBar::new_spinner();
+    spinner.set_message(format!("loading {} file(s)", files.len()));
+    spinner.enable_steady_tick(std::time::Duration::from_millis(120));
+    let result = ingest_files(&mut store, &catalogue, files, options, &now_rfc3339());
+    spinner.finish_and_clear();
+    result.map_err(explain)
+}
+
+/// `kwm ingest`
+pub fn ingest(args: &IngestArgs) -> anyhow::Result<()> {
+    let options = ReadOptions {
+        format: args.format.as_deref().and_then(Format::parse),
+        period: args.period,
+        layout: args.layout,
+        table: args.table.clone(),
+    };
+    let report = run_ingest(&args.db, &args.files, &options, &args.catalogue)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print_report(&report);
+    }
+    Ok(())
+}
+
+/// The demo files, in load order: region lists and boundaries first, then figures.
+const DEMO_FILES: &[&str] = &[
+    "codelists/gemeenten_2019.csv",
+    "codelists/gemeenten_2021_provincie.csv",
+    "codelists/wijken_2023.csv",
+    "boundaries/provincie_2023_cartomap_wgs84.topojson",
+    "boundaries/gemeente_2022_cartomap_wgs84.topojson",
+    "boundaries/gemeente_2023_cartomap_wgs84.topojson",
+    "boundaries/gemeente_2024_pdok_gegeneraliseerd.geojson",
+    "gezondheidsmonitor/50140NED_TypedDataSet_22092025_192544.csv",
+    "kwb/85984NED_DataProperties.json",
+    "kwb/kwb_2024_85984NED_gemeente_wijk_basis.csv",
+    "kwb/kwb_2019_gemeente_bevolking_long.csv",
+];
+
+/// The demo data directory: `--data`, else `./data`, else the repository's `data/`.
+fn demo_data_dir(data: Option<&Path>) -> anyhow::Result<PathBuf> {
+    let candidates: Vec<PathBuf> = match data {
+        Some(d) => vec![d.to_path_buf()],
+        None => vec![
+            PathBuf::from("data"),
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data"),
+        ],
+    };
+    candidates
+        .into_iter()
+        .find(|d| d.join(DEMO_FILES[0]).exists())
+        .ok_or_else(|| {
+            anyhow!("demo data not found: run from the repository root or pass --data DIR")
+        })
+}
+
+/// The demo file list, for tests and the README.
+pub fn demo_files(dir: &Path) -> Vec<PathBuf> {
+    DEMO_FILES.iter().map(|f| dir.join(f)).collect()
+}
+
+/// `kwm demo`
+pub fn demo(
+    addr: &str,
+    db: &Path,
+    data: Option<&Path>,
+    catalogue: &CatalogueArg,
+) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let dir = demo_data_dir(data)?;
+    let report = run_ingest(db, &demo_files(&dir), &ReadOptions::default(), catalogue)?;
+    let loaded = report
+        .files
+        .iter()
+        .filter(|f| matches!(f.outcome, LoadOutcome::Loaded { .. }))
+        .count();
+    println!(
+        "demo store {}: {loaded} file(s) loaded, {} already present ({:.1} s)",
+        db.display(),
+        report.files.len() - loaded,
+        started.elapsed().as_secs_f64()
+    );
+    serve(db, addr, catalogue)
+}
+
+/// `kwm serve`
+pub fn serve(db: &Path, addr: &str, catalogue: &CatalogueArg) -> anyhow::Result<()> {
+    if !db.exists() {
+        return Err(anyhow!(
+            "store {} does not exist; create it with `kwm init --db {}` or `kwm ingest`",
+            db.display(),
+            db.display()
+        ));
+    }
+    let (catalogue, source) =
+        kwm_monitor::catalogue::resolve(catalogue.catalogue.as_deref()).map_err(explain)?;
+    {
+        // Labels, units and directions follow the catalogue the server runs with.
+        let mut store = open_store(db)?;
+        kwm_monitor::ingest::sync_catalogue(&mut store, &catalogue).map_err(explain)?;
+    }
+    let state = kwm_server::AppState::new(db.to_path_buf(), catalogue, source);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("cannot listen on {addr}"))?;
+        println!(
+            "Kwetsbaarheidsmonitor: http://{}/  (Ctrl-C stops)",
+            listener.local_addr()?
+        );
+        kwm_server::serve(listener, state).await?;
+        Ok(())
+    })
+}

@@ -1,0 +1,483 @@
+//! Questions the dashboard and the API ask: which indicators exist, which regions, the figures
+//! of one indicator with ranks, the profile of one region, and map shapes.
+//!
+//! Ranks and percentiles are computed on values rounded to the indicator's displayed
+//! decimals, so two regions that *show* the same value always get the same rank, percentile
+//! and map class.
+
+use std::collections::HashMap;
+
+use kwm_engine::classify::{quantile_classes, Classes};
+use kwm_engine::rank::{percent_rank_inc, ranks_unfavourable_first, round_half_away};
+use kwm_model::{Level, RegionCode, ValueStatus};
+use kwm_store::{BoundaryRecord, IndicatorRecord, ObservationRecord, RegionRecord, Store};
+
+use crate::MonitorError;
+
+/// Number of map classes.
+pub const MAP_CLASSES: usize = 5;
+
+/// Parses a level parameter.
+pub fn parse_level(raw: &str) -> Result<Level, MonitorError> {
+    raw.parse().map_err(MonitorError::BadRequest)
+}
+
+/// Parses a period parameter (a year).
+pub fn parse_period(raw: &str) -> Result<i32, MonitorError> {
+    kwm_model::Period::parse(raw)
+        .map(|p| p.year())
+        .ok_or_else(|| {
+            MonitorError::BadRequest(format!("expected a period like 2024, found '{raw}'"))
+        })
+}
+
+/// Parses a region code parameter.
+pub fn parse_region(raw: &str) -> Result<RegionCode, MonitorError> {
+    RegionCode::parse(raw).map_err(|e| MonitorError::BadRequest(e.to_string()))
+}
+
+/// The layout to use for a level and period: the period's own layout when stored, else the
+/// latest earlier one, else the earliest later one.
+pub fn layout_for(
+    store: &dyn Store,
+    level: Level,
+    period: i32,
+) -> Result<Option<i32>, MonitorError> {
+    let layouts = store.layouts(level)?;
+    Ok(layouts
+        .iter()
+        .copied()
+        .filter(|&l| l <= period)
+        .max()
+        .or_else(|| layouts.first().copied()))
+}
+
+/// The national value of an indicator.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NationalValue {
+    /// The value.
+    pub value: f64,
+    /// True when derived by summing all regions of a level (counts only); false when published.
+    pub derived: bool,
+}
+
+/// One region's row in an indicator table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableRow {
+    /// Region.
+    pub code: RegionCode,
+    /// Name, when known.
+    pub name: Option<String>,
+    /// Value as published (unrounded).
+    pub value: Option<f64>,
+    /// Value rounded to the indicator's decimals, the one ranks are computed on.
+    pub shown: Option<f64>,
+    /// Published interval.
+    pub lower: Option<f64>,
+    /// Published interval.
+    pub upper: Option<f64>,
+    /// Present, suppressed or missing.
+    pub status: ValueStatus,
+    /// Rank, 1 = least favourable (highest for neutral indicators).
+    pub rank: Option<usize>,
+    /// Percentile among the regions with a value (0 = lowest value, 100 = highest).
+    pub percentile: Option<f64>,
+    /// Map class (0-based), when the value is present.
+    pub class: Option<usize>,
+}
+
+/// An indicator's figures for all regions of a level in a period.
+#[derive(Debug, Clone)]
+pub struct IndicatorTable {
+    /// The indicator.
+    pub indicator: IndicatorRecord,
+    /// Level.
+    pub level: Level,
+    /// Period.
+    pub period: i32,
+    /// Region layout the names and map follow.
+    pub layout: Option<i32>,
+    /// Rows, in code order.
+    pub rows: Vec<TableRow>,
+    /// Regions with a value (the rank population).
+    pub ranked: usize,
+    /// National value.
+    pub national: Option<NationalValue>,
+    /// Map classes on the shown values.
+    pub classes: Option<Classes>,
+}
+
+fn national_value(
+    indicator: &IndicatorRecord,
+    level: Level,
+    land: &[ObservationRecord],
+    rows: &[TableRow],
+) -> Option<NationalValue> {
+    if let Some(v) = land.iter().find_map(|o| o.value) {
+        return Some(NationalValue {
+            value: v,
+            derived: false,
+        });
+    }
+    // Only counts add up, and only the gemeenten partition the country.
+    if indicator.indicator.additive && level == Level::Gemeente {
+        let values: Vec<Option<f64>> = rows.iter().map(|r| r.value).collect();
+        return kwm_engine::aggregate::complete_sum(&values).map(|value| NationalValue {
+            value,
+            derived: true,
+        });
+    }
+    None
+}
+
+/// Splits observations ordered by indicator into one slice per indicator.
+fn group_by_indicator(observations: &[ObservationRecord]) -> HashMap<&str, &[ObservationRecord]> {
+    let mut groups = HashMap::new();
+    let mut start = 0;
+    for i in 1..=observations.len() {
+        if i == observations.len() || observations[i].indicator != observations[start].indicator {
+            groups.insert(
+                observations[start].indicator.as_str(),
+                &observations[start..i],
+            );
+            start = i;
+        }
+    }
+    groups
+}
+
+fn indicator_or_404(store: &dyn Store, id: &str) -> Result<IndicatorRecord, MonitorError> {
+    store
+        .indicator(id)?
+        .ok_or_else(|| MonitorError::NotFound(format!("unknown indicator '{id}'")))
+}
+
+/// The figures of one indicator for a level and period, with ranks, percentiles and classes.
+/// `period` defaults to the latest period with data for that level.
+pub fn indicator_table(
+    store: &dyn Store,
+    indicator_id: &str,
+    level: Level,
+    period: Option<i32>,
+) -> Result<IndicatorTable, MonitorError> {
+    let indicator = indicator_or_404(store, indicator_id)?;
+    if !indicator.levels.contains(&level) {
+        return Err(MonitorError::NotFound(format!(
+            "indicator '{indicator_id}' has no figures at level {level} (it has: {})",
+            indicator
+                .levels
+                .iter()
+                .map(|l| l.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
+    let period = match period {
+        Some(p) => p,
+        None => *indicator.periods.last().ok_or_else(|| {
+            MonitorError::NotFound(format!("indicator '{indicator_id}' has no figures"))
+        })?,
+    };
+    let layout = layout_for(store, level, period)?;
+    let regions: Vec<RegionRecord> = match layout {
+        Some(l) => store.regions(level, l)?,
+        None => Vec::new(),
+    };
+    let observations = store.observations(indicator.indicator.id.as_str(), level, period)?;
+    let land = store.observations(indicator.indicator.id.as_str(), Level::Land, period)?;
+    let table = table_for(
+        store,
+        indicator,
+        level,
+        period,
+        layout,
+        &regions,
+        &observations,
+        &land,
+    )?;
+    if table.rows.iter().all(|r| r.status == ValueStatus::Missing) {
+        return Err(MonitorError::NotFound(format!(
+            "indicator '{indicator_id}' has no figures for {level} in {period} (periods: {})",
+            table
+                .indicator
+                .periods
+                .iter()
+                .map(i32::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
+    Ok(table)
+}
+
+/// Builds an indicator table for a known layout and its regions (shared by the single-table
+/// query and the region profile, which needs one table per indicator).
+#[allow(clippy::too_many_arguments)]
+fn table_for(
+    store: &dyn Store,
+    indicator: IndicatorRecord,
+    level: Level,
+    period: i32,
+    layout: Option<i32>,
+    regions: &[RegionRecord],
+    observations: &[ObservationRecord],
+    land: &[ObservationRecord],
+) -> Result<IndicatorTable, MonitorError> {
+    let mut by_code: HashMap<RegionCode, &ObservationRecord> =
+        observations.iter().map(|o| (o.region.clone(), o)).collect();
+    let mut rows: Vec<TableRow> = Vec::with_capacity(regions.len().max(observations.len()));
+    let decimals = u32::from(indicator.indicator.decimals);
+    let mut push = |code: RegionCode, name: Option<String>, o: Option<&ObservationRecord>| {
+        rows.push(TableRow {
+            code,
+            name,
+            value: o.and_then(|o| o.value),
+            shown: o
+                .and_then(|o| o.value)
+                .map(|v| round_half_away(v, decimals)),
+            lower: o.and_then(|o| o.lower),
+            upper: o.and_then(|o| o.upper),
+            status: o.map_or(ValueStatus::Missing, |o| o.status),
+            rank: None,
+            percentile: None,
+            class: None,
+        })
+    };
+    for r in regions {
+        let o = by_code.remove(&r.code);
+        push(r.code.clone(), r.name.clone(), o);
+    }
+    // Figures for regions not in the layout (e.g. codes of another year) are kept, nameless.
+    let mut rest: Vec<&ObservationRecord> = by_code.into_values().collect();
+    rest.sort_by(|a, b| a.region.cmp(&b.region));
+    for o in rest {
+        let name = store.region(&o.region, period)?.and_then(|r| r.name);
+        push(o.region.clone(), name, Some(o));
+    }
+    rows.sort_by(|a, b| a.code.cmp(&b.code));
+
+    let shown: Vec<Option<f64>> = rows.iter().map(|r| r.shown).collect();
+    let ranks = ranks_unfavourable_first(&shown, indicator.indicator.direction);
+    let percentiles = percent_rank_inc(&shown);
+    let present: Vec<f64> = shown.iter().flatten().copied().collect();
+    let classes = quantile_classes(&present, MAP_CLASSES);
+    for (i, row) in rows.iter_mut().enumerate() {
+        row.rank = ranks[i];
+        row.percentile = percentiles[i].map(|p| p * 100.0);
+        row.class = match (&classes, row.shown) {
+            (Some(c), Some(v)) => Some(c.class_of(v)),
+            _ => None,
+        };
+    }
+    let national = national_value(&indicator, level, land, &rows);
+    Ok(IndicatorTable {
+        ranked: present.len(),
+        indicator,
+        level,
+        period,
+        layout,
+        rows,
+        national,
+        classes,
+    })
+}
+
+/// A region's identity as the profile shows it.
+#[derive(Debug, Clone)]
+pub struct RegionIdentity {
+    /// Code.
+    pub code: RegionCode,
+    /// Name.
+    pub name: Option<String>,
+    /// Parent code and name.
+    pub parent: Option<(RegionCode, Option<String>)>,
+    /// Layout the name comes from.
+    pub layout: Option<i32>,
+}
+
+/// One indicator in a region profile.
+#[derive(Debug, Clone)]
+pub struct ProfileRow {
+    /// The indicator.
+    pub indicator: IndicatorRecord,
+    /// The region's row (value, rank, percentile, status).
+    pub row: TableRow,
+    /// Regions ranked.
+    pub ranked: usize,
+    /// National value.
+    pub national: Option<NationalValue>,
+}
+
+/// Everything known about one region in one period.
+#[derive(Debug, Clone)]
+pub struct RegionProfile {
+    /// Identity.
+    pub region: RegionIdentity,
+    /// Period shown.
+    pub period: Option<i32>,
+    /// Periods with figures for this region.
+    pub periods: Vec<i32>,
+    /// One row per indicator that has figures at this level in this period.
+    pub rows: Vec<ProfileRow>,
+}
+
+/// The profile of a region: all indicators with figures at its level in the period, with the
+/// region's value, the national value, its rank and percentile, or why the value is absent.
+/// `period` defaults to the latest period with figures for the region.
+pub fn region_profile(
+    store: &dyn Store,
+    code: &RegionCode,
+    period: Option<i32>,
+) -> Result<RegionProfile, MonitorError> {
+    let periods = store.region_periods(code)?;
+    let known = store.region(code, period.or(periods.last().copied()).unwrap_or(9999))?;
+    if known.is_none() && periods.is_empty() {
+        return Err(MonitorError::NotFound(format!("unknown region '{code}'")));
+    }
+    if let Some(p) = period {
+        if !periods.contains(&p) && !periods.is_empty() {
+            return Err(MonitorError::NotFound(format!(
+                "region '{code}' has no figures for {p} (periods: {})",
+                periods
+                    .iter()
+                    .map(i32::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+    }
+    let period = period.or(periods.last().copied());
+    let parent = match known.as_ref().and_then(|r| r.parent.clone()) {
+        Some(p) => {
+            let name = store
+                .region(&p, known.as_ref().map_or(9999, |r| r.layout))?
+                .and_then(|r| r.name);
+            Some((p, name))
+        }
+        None => None,
+    };
+    let region = RegionIdentity {
+        code: code.clone(),
+        name: known.as_ref().and_then(|r| r.name.clone()),
+        parent,
+        layout: known.as_ref().map(|r| r.layout),
+    };
+    let mut rows = Vec::new();
+    if let Some(period) = period {
+        let level = code.level();
+        let ids = store.indicator_ids_at(level, period)?;
+        let layout = layout_for(store, level, period)?;
+        let regions = match layout {
+            Some(l) => store.regions(level, l)?,
+            None => Vec::new(),
+        };
+        let all = store.observations_at(level, period)?;
+        let by_indicator = group_by_indicator(&all);
+        let land_all = if level == Level::Land {
+            Vec::new()
+        } else {
+            store.observations_at(Level::Land, period)?
+        };
+        let land_by_indicator = group_by_indicator(&land_all);
+        for record in store
+            .indicators()?
+            .into_iter()
+            .filter(|r| ids.iter().any(|id| id == r.indicator.id.as_str()))
+        {
+            let id = record.indicator.id.to_string();
+            let observations = by_indicator.get(id.as_str()).copied().unwrap_or(&[]);
+            let land = land_by_indicator.get(id.as_str()).copied().unwrap_or(&[]);
+            let table = table_for(
+                store,
+                record,
+                level,
+                period,
+                layout,
+                &regions,
+                observations,
+                land,
+            )?;
+            let row = table
+                .rows
+                .iter()
+                .find(|r| &r.code == code)
+                .cloned()
+                .unwrap_or(TableRow {
+                    code: code.clone(),
+                    name: region.name.clone(),
+                    value: None,
+                    shown: None,
+                    lower: None,
+                    upper: None,
+                    status: ValueStatus::Missing,
+                    rank: None,
+                    percentile: None,
+                    class: None,
+                });
+            rows.push(ProfileRow {
+                indicator: table.indicator,
+                row,
+                ranked: table.ranked,
+                national: table.national,
+            });
+        }
+    }
+    // Curated indicators first, then by source and label.
+    rows.sort_by(|a, b| {
+        (
+            !a.indicator.indicator.curated,
+            &a.indicator.indicator.source,
+            &a.indicator.indicator.label_nl,
+        )
+            .cmp(&(
+                !b.indicator.indicator.curated,
+                &b.indicator.indicator.source,
+                &b.indicator.indicator.label_nl,
+            ))
+    });
+    Ok(RegionProfile {
+        region,
+        period,
+        periods,
+        rows,
+    })
+}
+
+/// Regions of a level in the layout for a period (default: the latest layout).
+pub fn regions(
+    store: &dyn Store,
+    level: Level,
+    period: Option<i32>,
+) -> Result<(i32, Vec<RegionRecord>), MonitorError> {
+    let layout = match period {
+        Some(p) => layout_for(store, level, p)?,
+        None => store.layouts(level)?.last().copied(),
+    }
+    .ok_or_else(|| MonitorError::NotFound(format!("no regions of level {level} are loaded")))?;
+    Ok((layout, store.regions(level, layout)?))
+}
+
+/// The boundary layout to draw a table of `layout` on: the same year when boundaries exist for
+/// it, else the latest earlier one, else the earliest later one. `None` when no boundaries.
+pub fn map_layout_for(
+    store: &dyn Store,
+    level: Level,
+    layout: i32,
+) -> Result<Option<i32>, MonitorError> {
+    let layouts = store.boundary_layouts(level)?;
+    Ok(layouts
+        .iter()
+        .copied()
+        .filter(|&l| l <= layout)
+        .max()
+        .or_else(|| layouts.first().copied()))
+}
+
+/// Boundaries of a level in the layout for a period.
+pub fn map_shapes(
+    store: &dyn Store,
+    level: Level,
+    layout: i32,
+) -> Result<Vec<BoundaryRecord>, MonitorError> {
+    Ok(store.boundaries(level, layout)?)
+}

@@ -1,0 +1,405 @@
+//! The JSON/CSV API. Handlers parse parameters, call one monitor query, and shape the answer.
+//! The wire format is defined here, not by the monitor's or store's types.
+
+use std::collections::HashMap;
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use kwm_model::Level;
+use kwm_monitor::query::{self, IndicatorTable, NationalValue, RegionProfile, TableRow};
+use kwm_store::{IndicatorRecord, LoadRecord, RegionRecord};
+use serde::Serialize;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+type Params = Result<Query<HashMap<String, String>>, QueryRejection>;
+
+/// Validated query parameters: unknown names are an error, so typos do not go unnoticed.
+struct Checked(HashMap<String, String>);
+
+impl Checked {
+    fn new(params: Params, allowed: &[&str]) -> Result<Checked, ApiError> {
+        let Query(map) =
+            params.map_err(|e| ApiError::bad_request(format!("malformed query string: {e}")))?;
+        if let Some(unknown) = map.keys().find(|k| !allowed.contains(&k.as_str())) {
+            return Err(ApiError::bad_request(format!(
+                "unknown parameter '{unknown}'; allowed: {}",
+                allowed.join(", ")
+            )));
+        }
+        Ok(Checked(map))
+    }
+
+    fn get(&self, name: &str) -> Option<&str> {
+        self.0.get(name).map(String::as_str)
+    }
+
+    fn required(&self, name: &str) -> Result<&str, ApiError> {
+        self.get(name)
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| ApiError::bad_request(format!("parameter '{name}' is required")))
+    }
+
+    fn level(&self) -> Result<Level, ApiError> {
+        match self.get("level") {
+            None => Ok(Level::Gemeente),
+            Some(raw) => Ok(query::parse_level(raw)?),
+        }
+    }
+
+    fn period(&self) -> Result<Option<i32>, ApiError> {
+        self.get("period")
+            .map(query::parse_period)
+            .transpose()
+            .map_err(ApiError::from)
+    }
+
+    fn csv(&self) -> Result<bool, ApiError> {
+        match self.get("format") {
+            None | Some("json") => Ok(false),
+            Some("csv") => Ok(true),
+            Some(other) => Err(ApiError::bad_request(format!(
+                "expected format json or csv, found '{other}'"
+            ))),
+        }
+    }
+}
+
+fn csv_response(filename: &str, header_row: &[&str], rows: Vec<Vec<String>>) -> Response {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record(header_row);
+    for r in rows {
+        let _ = w.write_record(&r);
+    }
+    let body = w.into_inner().unwrap_or_default();
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+fn opt(v: Option<f64>) -> String {
+    v.map(|x| x.to_string()).unwrap_or_default()
+}
+
+/// Labels in both languages.
+#[derive(Serialize)]
+pub struct Label {
+    nl: String,
+    en: String,
+}
+
+/// An indicator on the wire.
+#[derive(Serialize)]
+pub struct IndicatorDto {
+    id: String,
+    label: Label,
+    unit: String,
+    direction: &'static str,
+    source: String,
+    decimals: u8,
+    additive: bool,
+    curated: bool,
+    description: String,
+    periods: Vec<i32>,
+    levels: Vec<&'static str>,
+}
+
+impl From<&IndicatorRecord> for IndicatorDto {
+    fn from(r: &IndicatorRecord) -> Self {
+        let i = &r.indicator;
+        IndicatorDto {
+            id: i.id.to_string(),
+            label: Label {
+                nl: i.label_nl.clone(),
+                en: i.label_en.clone(),
+            },
+            unit: i.unit.clone(),
+            direction: i.direction.as_str(),
+            source: i.source.clone(),
+            decimals: i.decimals,
+            additive: i.additive,
+            curated: i.curated,
+            description: i.description.clone(),
+            periods: r.periods.clone(),
+            levels: r.levels.iter().map(|l| l.as_str()).collect(),
+        }
+    }
+}
+
+/// `GET /healthz`
+pub async fn healthz(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
+    let loads = state.query(|store| Ok(store.loads()?.len())).await?;
+    Ok(Json(
+        serde_json::json!({ "status": "ok", "loads": loads, "catalogue": state.catalogue().version }),
+    ))
+}
+
+/// `GET /api/indicators`
+pub async fn indicators(
+    State(state): State<AppState>,
+    params: Params,
+) -> Result<Response, ApiError> {
+    let p = Checked::new(params, &["format"])?;
+    let records = state.query(|store| Ok(store.indicators()?)).await?;
+    let dtos: Vec<IndicatorDto> = records.iter().map(IndicatorDto::from).collect();
+    if p.csv()? {
+        let rows = dtos
+            .iter()
+            .map(|d| {
+                vec![
+                    d.id.clone(),
+                    d.label.nl.clone(),
+                    d.label.en.clone(),
+                    d.unit.clone(),
+                    d.direction.to_string(),
+                    d.source.clone(),
+                    d.periods
+                        .iter()
+                        .map(i32::to_string)
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                    d.levels.join(" "),
+                ]
+            })
+            .collect();
+        return Ok(csv_response(
+            "indicators.csv",
+            &[
+                "id",
+                "label_nl",
+                "label_en",
+                "unit",
+                "direction",
+                "source",
+                "periods",
+                "levels",
+            ],
+            rows,
+        ));
+    }
+    Ok(Json(dtos).into_response())
+}
+
+#[derive(Serialize)]
+struct RegionDto {
+    code: String,
+    name: Option<String>,
+    parent: Option<String>,
+}
+
+impl From<&RegionRecord> for RegionDto {
+    fn from(r: &RegionRecord) -> Self {
+        RegionDto {
+            code: r.code.to_string(),
+            name: r.name.clone(),
+            parent: r.parent.as_ref().map(ToString::to_string),
+        }
+    }
+}
+
+/// `GET /api/regions?level=&period=`
+pub async fn regions(State(state): State<AppState>, params: Params) -> Result<Response, ApiError> {
+    let p = Checked::new(params, &["level", "period", "format"])?;
+    let (level, period, csv) = (p.level()?, p.period()?, p.csv()?);
+    let (layout, regions) = state
+        .query(move |store| query::regions(store, level, period))
+        .await?;
+    if csv {
+        let rows = regions
+            .iter()
+            .map(|r| {
+                vec![
+                    r.code.to_string(),
+                    r.name.clone().unwrap_or_default(),
+                    r.parent
+                        .as_ref()
+                        .map(ToString::to_string)
+                        .unwrap_or_default(),
+                ]
+            })
+            .collect();
+        return Ok(csv_response(
+            &format!("regions_{level}_{layout}.csv"),
+            &["code", "name", "parent"],
+            rows,
+        ));
+    }
+    Ok(Json(serde_json::json!({
+        "level": level.as_str(),
+        "layout": layout,
+        "regions": regions.iter().map(RegionDto::from).collect::<Vec<_>>(),
+    }))
+    .into_response())
+}
+
+#[derive(Serialize)]
+struct NationalDto {
+    value: f64,
+    derived: bool,
+}
+
+fn national(n: &Option<NationalValue>) -> Option<NationalDto> {
+    n.as_ref().map(|n| NationalDto {
+        value: n.value,
+        derived: n.derived,
+    })
+}
+
+#[derive(Serialize)]
+struct ObservationDto {
+    code: String,
+    name: Option<String>,
+    value: Option<f64>,
+    lower: Option<f64>,
+    upper: Option<f64>,
+    status: &'static str,
+    rank: Option<usize>,
+    percentile: Option<f64>,
+}
+
+impl From<&TableRow> for ObservationDto {
+    fn from(r: &TableRow) -> Self {
+        ObservationDto {
+            code: r.code.to_string(),
+            name: r.name.clone(),
+            value: r.value,
+            lower: r.lower,
+            upper: r.upper,
+            status: r.status.as_str(),
+            rank: r.rank,
+            percentile: r
+                .percentile
+                .map(|p| kwm_engine::rank::round_half_away(p, 1)),
+        }
+    }
+}
+
+fn table_json(t: &IndicatorTable) -> serde_json::Value {
+    serde_json::json!({
+        "indicator": IndicatorDto::from(&t.indicator),
+        "level": t.level.as_str(),
+        "period": t.period,
+        "layout": t.layout,
+        "ranked": t.ranked,
+        "rank_rule": "1 = least favourable (highest value for neutral indicators); ties share the lowest rank; computed on values rounded to the indicator's decimals",
+        "percentile_rule": "PERCENTRANK.INC × 100 over regions with a value: (min rank ascending − 1) / (n − 1)",
+        "national": national(&t.national),
+        "classes": t.classes,
+        "observations": t.rows.iter().map(ObservationDto::from).collect::<Vec<_>>(),
+    })
+}
+
+/// `GET /api/observations?indicator=&level=&period=`
+pub async fn observations(
+    State(state): State<AppState>,
+    params: Params,
+) -> Result<Response, ApiError> {
+    let p = Checked::new(params, &["indicator", "level", "period", "format"])?;
+    let indicator = p.required("indicator")?.to_string();
+    let (level, period, csv) = (p.level()?, p.period()?, p.csv()?);
+    let table = state
+        .query(move |store| query::indicator_table(store, &indicator, level, period))
+        .await?;
+    if csv {
+        let rows = table
+            .rows
+            .iter()
+            .map(|r| {
+                vec![
+                    r.code.to_string(),
+                    r.name.clone().unwrap_or_default(),
+                    opt(r.value),
+                    opt(r.lower),
+                    opt(r.upper),
+                    r.status.as_str().to_string(),
+                    r.rank.map(|x| x.to_string()).unwrap_or_default(),
+                    opt(r
+                        .percentile
+                        .map(|p| kwm_engine::rank::round_half_away(p, 1))),
+                ]
+            })
+            .collect();
+        return Ok(csv_response(
+            &format!(
+                "{}_{}_{}.csv",
+                table.indicator.indicator.id, table.level, table.period
+            ),
+            &[
+                "code",
+                "name",
+                "value",
+                "lower",
+                "upper",
+                "status",
+                "rank",
+                "percentile",
+            ],
+            rows,
+        ));
+    }
+    Ok(Json(table_json(&table)).into_response())
+}
+
+fn profile_json(p: &RegionProfile) -> serde_json::Value {
+    serde_json::json!({
+        "region": {
+            "code": p.region.code.to_string(),
+            "name": p.region.name,
+            "level": p.region.code.level().as_str(),
+            "layout": p.region.layout,
+            "parent": p.region.parent.as_ref().map(|(c, n)| serde_json::json!({"code": c.to_string(), "name": n})),
+        },
+        "period": p.period,
+        "periods": p.periods,
+        "indicators": p.rows.iter().map(|r| serde_json::json!({
+            "indicator": IndicatorDto::from(&r.indicator),
+            "value": r.row.value,
+            "lower": r.row.lower,
+            "upper": r.row.upper,
+            "status": r.row.status.as_str(),
+            "rank": r.row.rank,
+            "ranked": r.ranked,
+            "percentile": r.row.percentile.map(|x| kwm_engine::rank::round_half_away(x, 1)),
+            "national": national(&r.national),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// `GET /api/regions/{code}?period=`
+pub async fn region(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    params: Params,
+) -> Result<Response, ApiError> {
+    let p = Checked::new(params, &["period"])?;
+    let code = query::parse_region(&code)?;
+    let period = p.period()?;
+    let profile = state
+        .query(move |store| query::region_profile(store, &code, period))
+        .await?;
+    Ok(Json(profile_json(&profile)).into_response())
+}
+
+/// `GET /api/loads`: provenance of everything in the store.
+pub async fn loads(State(state): State<AppState>, params: Params) -> Result<Response, ApiError> {
+    Checked::new(params, &[])?;
+    let loads: Vec<LoadRecord> = state.query(|store| Ok(store.loads()?)).await?;
+    Ok(Json(loads).into_response())
+}
+
+/// Unknown `/api/...` paths.
+pub async fn not_found() -> ApiError {
+    ApiError::not_found("no such API endpoint; see /api/openapi.json")
+}

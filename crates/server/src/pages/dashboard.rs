@@ -1,0 +1,414 @@
+//! The dashboard: choose an indicator, level and period; see a choropleth map with legend and,
+//! beside it, the same figures as a sortable table (the map's accessible alternative).
+
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, HashMap};
+
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use kwm_model::{Level, ValueStatus};
+use kwm_monitor::query::{self, IndicatorTable, TableRow};
+use kwm_monitor::MonitorError;
+use kwm_store::IndicatorRecord;
+use maud::{html, Markup, PreEscaped};
+
+use super::{direction_label, error_page, layout, level_label, respond, Nav, PageCtx};
+use crate::i18n::Lang;
+use crate::map::MapShapes;
+use crate::state::AppState;
+
+/// Indicator shown when none is chosen: the report's first example of a small financial buffer.
+const DEFAULT_INDICATOR: &str = "jv_moeite_met_rondkomen";
+
+/// `GET /`
+pub async fn page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    let ctx = PageCtx::new("/", params, &headers);
+    match build(&state, &ctx).await {
+        Ok(markup) => respond(&ctx, StatusCode::OK, markup),
+        Err(e) => error_page(&ctx, &e),
+    }
+}
+
+/// Formats a value with the indicator's decimals and unit.
+pub fn value_text(lang: Lang, value: f64, decimals: u8, unit: &str) -> String {
+    let n = lang.number(value, decimals);
+    match unit {
+        "%" => format!("{n}%"),
+        "" | "aantal" => n,
+        u => format!("{n} {u}"),
+    }
+}
+
+/// The label of an indicator in the page language.
+pub fn label(lang: Lang, i: &IndicatorRecord) -> &str {
+    lang.t(&i.indicator.label_nl, &i.indicator.label_en)
+}
+
+/// What a missing or suppressed value means, in words.
+pub fn status_note(lang: Lang, status: ValueStatus) -> &'static str {
+    match status {
+        ValueStatus::Ok => "",
+        ValueStatus::Suppressed => lang.t(
+            "Niet gepubliceerd: te weinig waarnemingen of geheimhouding",
+            "Not published: too few observations or confidentiality",
+        ),
+        ValueStatus::Missing => lang.t(
+            "Geen cijfer voor deze regio in deze bron",
+            "No figure for this region in this source",
+        ),
+    }
+}
+
+async fn build(state: &AppState, ctx: &PageCtx) -> Result<Markup, MonitorError> {
+    let indicators = state.query(|s| Ok(s.indicators()?)).await?;
+    let level = match ctx.params.get("level").filter(|l| !l.is_empty()) {
+        Some(l) => query::parse_level(l)?,
+        None => Level::Gemeente,
+    };
+    let period = ctx
+        .params
+        .get("period")
+        .filter(|p| !p.is_empty())
+        .map(|p| query::parse_period(p))
+        .transpose()?;
+    let chosen = ctx
+        .params
+        .get("indicator")
+        .filter(|i| !i.is_empty())
+        .cloned()
+        .or_else(|| {
+            indicators
+                .iter()
+                .find(|i| i.indicator.id.as_str() == DEFAULT_INDICATOR && i.levels.contains(&level))
+                .map(|i| i.indicator.id.to_string())
+        })
+        .or_else(|| {
+            indicators
+                .iter()
+                .find(|i| i.levels.contains(&level))
+                .map(|i| i.indicator.id.to_string())
+        });
+    let Some(indicator_id) = chosen else {
+        return Ok(layout(
+            ctx,
+            ctx.t("Kaart", "Map"),
+            Nav::Map,
+            html! {
+                h1 { (ctx.t("Nog geen gegevens", "No data yet")) }
+                p { (ctx.t("De store bevat nog geen cijfers. Laad bestanden met ", "The store holds no figures yet. Load files with ")) code { "kwm ingest" } "." }
+            },
+        ));
+    };
+    // A period that this indicator lacks falls back to its latest one, so switching
+    // indicators in the form never lands on an error page.
+    let record = indicators
+        .iter()
+        .find(|i| i.indicator.id.as_str() == indicator_id);
+    let period = period.filter(|p| record.is_none_or(|r| r.periods.contains(p)));
+    let table = {
+        let id = indicator_id.clone();
+        state
+            .query(move |s| query::indicator_table(s, &id, level, period))
+            .await?
+    };
+    let map_layout = match table.layout {
+        Some(l) => {
+            state
+                .query(move |s| query::map_layout_for(s, level, l))
+                .await?
+        }
+        None => None,
+    };
+    let shapes = match map_layout {
+        Some(l) => Some(state.map(level, l).await?),
+        None => None,
+    };
+    let title = format!(
+        "{} — {} {}",
+        label(ctx.lang, &table.indicator),
+        level_label(ctx.lang, level),
+        table.period
+    );
+    Ok(layout(
+        ctx,
+        &title,
+        Nav::Map,
+        html! {
+            h1 { (ctx.t("Kwetsbaarheid in kaart", "Vulnerability mapped")) }
+            (controls(ctx, &indicators, &table))
+            div.dashboard {
+                (map_panel(ctx, &table, shapes.as_deref(), map_layout))
+                (table_panel(ctx, &table))
+            }
+        },
+    ))
+}
+
+fn controls(ctx: &PageCtx, indicators: &[IndicatorRecord], table: &IndicatorTable) -> Markup {
+    let mut by_source: BTreeMap<(bool, &str), Vec<&IndicatorRecord>> = BTreeMap::new();
+    for i in indicators.iter().filter(|i| !i.periods.is_empty()) {
+        by_source
+            .entry((!i.indicator.curated, i.indicator.source.as_str()))
+            .or_default()
+            .push(i);
+    }
+    let current = table.indicator.indicator.id.as_str();
+    html! {
+        form.controls method="get" action="/" {
+            div.field {
+                label for="indicator" { (ctx.t("Indicator", "Indicator")) }
+                select #indicator name="indicator" {
+                    @for ((uncurated, source), items) in &by_source {
+                        optgroup label=(if *uncurated { format!("{source} — {}", ctx.t("overige kolommen", "other columns")) } else { (*source).to_string() }) {
+                            @for i in items {
+                                option value=(i.indicator.id) selected[i.indicator.id.as_str() == current] { (label(ctx.lang, i)) }
+                            }
+                        }
+                    }
+                }
+            }
+            div.field {
+                label for="level" { (ctx.t("Niveau", "Level")) }
+                select #level name="level" {
+                    @for l in &table.indicator.levels {
+                        option value=(l.as_str()) selected[*l == table.level] { (level_label(ctx.lang, *l)) }
+                    }
+                }
+            }
+            div.field {
+                label for="period" { (ctx.t("Jaar", "Year")) }
+                select #period name="period" {
+                    @for p in &table.indicator.periods {
+                        option value=(p) selected[*p == table.period] { (p) }
+                    }
+                }
+            }
+            button.button.primary type="submit" { (ctx.t("Toon", "Show")) }
+        }
+    }
+}
+
+const CLASS_COUNT_MAX: usize = 5;
+
+fn legend(ctx: &PageCtx, table: &IndicatorTable) -> Markup {
+    let i = &table.indicator.indicator;
+    let missing = table.rows.iter().filter(|r| r.shown.is_none()).count();
+    html! {
+        div.legend {
+            p.legend-title { (i.unit.clone()) @if !i.unit.is_empty() { ", " } (ctx.t("kwantielklassen", "quantile classes")) " · " (direction_label(ctx.lang, i.direction)) }
+            ul {
+                @if let Some(c) = &table.classes {
+                    @for k in 0..c.upper_bounds.len() {
+                        li {
+                            span class=(format!("swatch c{}", swatch_class(k, c.upper_bounds.len()))) aria-hidden="true" {}
+                            @if k == 0 {
+                                (ctx.lang.number(c.min, i.decimals)) " – " (ctx.lang.number(c.upper_bounds[0], i.decimals))
+                            } @else {
+                                "> " (ctx.lang.number(c.lower_bound(k), i.decimals)) " – " (ctx.lang.number(c.upper_bounds[k], i.decimals))
+                            }
+                            span.count { " (" (c.counts[k]) ")" }
+                        }
+                    }
+                }
+                @if missing > 0 {
+                    li { span.swatch.nodata aria-hidden="true" {} (ctx.t("geen cijfer", "no figure")) span.count { " (" (missing) ")" } }
+                }
+            }
+        }
+    }
+}
+
+/// Spreads fewer classes over the 5-colour ramp so the darkest colour always means the highest class.
+fn swatch_class(k: usize, n: usize) -> usize {
+    if n <= 1 {
+        CLASS_COUNT_MAX - 1
+    } else {
+        k * (CLASS_COUNT_MAX - 1) / (n - 1)
+    }
+}
+
+fn region_href(code: &str, period: i32) -> String {
+    format!("/regio/{code}?period={period}")
+}
+
+fn map_panel(
+    ctx: &PageCtx,
+    table: &IndicatorTable,
+    shapes: Option<&MapShapes>,
+    map_layout: Option<i32>,
+) -> Markup {
+    let i = &table.indicator.indicator;
+    let rows: HashMap<&str, &TableRow> = table.rows.iter().map(|r| (r.code.as_str(), r)).collect();
+    let n_classes = table.classes.as_ref().map_or(0, |c| c.upper_bounds.len());
+    let name_of = |code: &str| {
+        rows.get(code)
+            .and_then(|r| r.name.clone())
+            .unwrap_or_else(|| code.to_string())
+    };
+    let off_map = shapes.map_or(table.rows.len(), |s| {
+        table
+            .rows
+            .iter()
+            .filter(|r| !s.paths.iter().any(|(c, _)| c == &r.code))
+            .count()
+    });
+    html! {
+        section.map-panel aria-labelledby="map-title" {
+            h2 #map-title { (label(ctx.lang, &table.indicator)) ", " (level_label(ctx.lang, table.level)) " " (table.period) }
+            p.subtitle {
+                (i.source.clone())
+                @if let Some(n) = &table.national {
+                    " · " (ctx.t("Nederland", "Netherlands")) ": " strong { (value_text(ctx.lang, n.value, i.decimals, &i.unit)) }
+                    @if n.derived { " (" (ctx.t("som van gemeenten", "sum of municipalities")) ")" }
+                }
+            }
+            @match shapes {
+                Some(s) if !s.paths.is_empty() => {
+                    figure.map-figure {
+                        svg.map viewBox=(s.view_box()) aria-labelledby="map-title" focusable="false" {
+                            defs {
+                                pattern #nodata-hatch patternUnits="userSpaceOnUse" width="60" height="60" patternTransform="rotate(45)" {
+                                    rect width="60" height="60" fill="#f4f5f6" {}
+                                    line x1="0" y1="0" x2="0" y2="60" stroke="#8a96a8" stroke-width="18" {}
+                                }
+                            }
+                            @for (code, d) in &s.paths {
+                                @let row = rows.get(code.as_str());
+                                @let name = name_of(code.as_str());
+                                @let value = row.and_then(|r| r.shown).map(|v| value_text(ctx.lang, v, i.decimals, &i.unit));
+                                @let text = value.clone().unwrap_or_else(|| ctx.t("geen cijfer", "no figure").to_string());
+                                @let class = match row.and_then(|r| r.class) { Some(k) => format!("region c{}", swatch_class(k, n_classes)), None => "region nodata".to_string() };
+                                a class=(class) href=(region_href(code.as_str(), table.period)) aria-label=(format!("{name}: {text}")) data-name=(name) data-value=(text) {
+                                    path d=(PreEscaped(d)) {}
+                                }
+                            }
+                        }
+                        figcaption { (legend(ctx, table)) }
+                    }
+                    @if map_layout != table.layout || off_map > 0 {
+                        p.note {
+                            (ctx.t("Kaart in de gemeentelijke indeling van ", "Map in the region layout of ")) (map_layout.map(|l| l.to_string()).unwrap_or_default()) ". "
+                            @if off_map > 0 {
+                                (off_map) " " (ctx.t("regio's uit de tabel staan niet op de kaart (andere indeling).", "regions in the table are not on the map (different layout)."))
+                            }
+                        }
+                    }
+                }
+                _ => {
+                    p.note { (ctx.t("Voor dit niveau zijn geen grenzen geladen; de tabel toont alle cijfers.", "No boundaries are loaded for this level; the table shows all figures.")) }
+                    (legend(ctx, table))
+                }
+            }
+        }
+    }
+}
+
+fn sort_rows<'a>(rows: &'a [TableRow], key: &str, descending: bool) -> Vec<&'a TableRow> {
+    let mut sorted: Vec<&TableRow> = rows.iter().collect();
+    let name = |r: &TableRow| {
+        r.name
+            .clone()
+            .unwrap_or_else(|| r.code.to_string())
+            .to_lowercase()
+    };
+    sorted.sort_by(|a, b| {
+        // Rows without a value always go last, whatever the direction.
+        let missing = a.shown.is_none().cmp(&b.shown.is_none());
+        if missing != Ordering::Equal && key != "name" {
+            return missing;
+        }
+        let o = match key {
+            "name" => name(a).cmp(&name(b)),
+            "value" => a.shown.partial_cmp(&b.shown).unwrap_or(Ordering::Equal),
+            _ => a.rank.cmp(&b.rank),
+        };
+        let o = if descending { o.reverse() } else { o };
+        o.then_with(|| name(a).cmp(&name(b)))
+    });
+    sorted
+}
+
+fn table_panel(ctx: &PageCtx, table: &IndicatorTable) -> Markup {
+    let i = &table.indicator.indicator;
+    let key = ctx
+        .params
+        .get("sort")
+        .map(String::as_str)
+        .filter(|k| ["name", "value", "rank"].contains(k))
+        .unwrap_or("rank");
+    let descending = ctx.params.get("order").is_some_and(|o| o == "desc");
+    let rows = sort_rows(&table.rows, key, descending);
+    let header = |k: &str, text: &str| -> Markup {
+        let active = k == key;
+        let next = if active && !descending { "desc" } else { "asc" };
+        let aria = if active {
+            if descending {
+                "descending"
+            } else {
+                "ascending"
+            }
+        } else {
+            "none"
+        };
+        html! {
+            th scope="col" aria-sort=(aria) {
+                a href=(ctx.url_with(&[("sort", Some(k)), ("order", Some(next))])) {
+                    (text)
+                    span.sort-mark aria-hidden="true" { @if active { @if descending { " ▼" } @else { " ▲" } } }
+                }
+            }
+        }
+    };
+    html! {
+        section.table-panel aria-labelledby="table-title" {
+            h2 #table-title { (ctx.t("Tabel", "Table")) }
+            p.subtitle {
+                (table.ranked) " " (level_label(ctx.lang, table.level)) " " (ctx.t("met een cijfer", "with a figure"))
+                ". " (ctx.t("Rang 1 = meest ongunstig", "Rank 1 = least favourable"))
+                @if i.direction == kwm_model::Direction::Neutral { " (" (ctx.t("hier: hoogste waarde", "here: highest value")) ")" }
+                ". "
+                a href=(format!("/api/observations?indicator={}&level={}&period={}&format=csv", i.id, table.level, table.period)) { (ctx.t("Download CSV", "Download CSV")) }
+            }
+            div.table-scroll tabindex="0" role="region" aria-labelledby="table-title" {
+                table.data {
+                    caption.visually-hidden { (label(ctx.lang, &table.indicator)) ", " (table.period) }
+                    thead {
+                        tr {
+                            (header("rank", ctx.t("Rang", "Rank")))
+                            (header("name", ctx.t("Regio", "Region")))
+                            (header("value", ctx.t("Waarde", "Value")))
+                            th scope="col" { (ctx.t("Percentiel", "Percentile")) }
+                        }
+                    }
+                    tbody {
+                        @for r in rows {
+                            tr data-code=(r.code.as_str()) {
+                                td.num { @if let Some(rank) = r.rank { (rank) } }
+                                th scope="row" {
+                                    a href=(region_href(r.code.as_str(), table.period)) { (r.name.clone().unwrap_or_else(|| r.code.to_string())) }
+                                }
+                                td.num {
+                                    @match r.shown {
+                                        Some(v) => {
+                                            (value_text(ctx.lang, v, i.decimals, &i.unit))
+                                            @if let (Some(lo), Some(hi)) = (r.lower, r.upper) {
+                                                span.interval { " (" (ctx.lang.number(lo, i.decimals)) "–" (ctx.lang.number(hi, i.decimals)) ")" }
+                                            }
+                                        }
+                                        None => span.status { (status_note(ctx.lang, r.status)) },
+                                    }
+                                }
+                                td.num { @if let Some(p) = r.percentile { (ctx.lang.number(p, 0)) } }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

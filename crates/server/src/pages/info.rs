@@ -1,0 +1,202 @@
+//! Indicator list, sources and provenance, about/method, and the accessibility statement.
+
+use std::collections::HashMap;
+
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use maud::html;
+
+use super::dashboard::label;
+use super::{direction_label, error_page, layout, level_label, respond, Nav, PageCtx};
+use crate::state::AppState;
+
+/// `GET /indicatoren`
+pub async fn indicators(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    let ctx = PageCtx::new("/indicatoren", params, &headers);
+    let records = match state.query(|s| Ok(s.indicators()?)).await {
+        Ok(r) => r,
+        Err(e) => return error_page(&ctx, &e),
+    };
+    let body = html! {
+        h1 { (ctx.t("Indicatoren", "Indicators")) }
+        p { (ctx.t("Alle indicatoren in de monitor. Beschreven indicatoren komen uit de catalogus (labels, eenheid, richting); overige kolommen zijn geladen met de metadata van het bronbestand en hebben geen richting.",
+                   "All indicators in the monitor. Described indicators come from the catalogue (labels, unit, direction); other columns were loaded with the source file's metadata and have no direction.")) }
+        div.table-scroll tabindex="0" role="region" aria-label=(ctx.t("Indicatoren", "Indicators")) {
+            table.data {
+                thead { tr {
+                    th scope="col" { (ctx.t("Indicator", "Indicator")) }
+                    th scope="col" { (ctx.t("Eenheid", "Unit")) }
+                    th scope="col" { (ctx.t("Richting", "Direction")) }
+                    th scope="col" { (ctx.t("Bron", "Source")) }
+                    th scope="col" { (ctx.t("Jaren", "Years")) }
+                    th scope="col" { (ctx.t("Niveaus", "Levels")) }
+                } }
+                tbody {
+                    @for r in &records {
+                        tr {
+                            th scope="row" {
+                                @if let Some(level) = r.levels.iter().find(|l| **l == kwm_model::Level::Gemeente).or(r.levels.first()) {
+                                    a href=(format!("/?indicator={}&level={}", r.indicator.id, level)) { (label(ctx.lang, r)) }
+                                } @else {
+                                    (label(ctx.lang, r))
+                                }
+                                span.meta { code { (r.indicator.id.as_str()) } @if !r.indicator.curated { " · " (ctx.t("niet beschreven", "not described")) } }
+                            }
+                            td { (r.indicator.unit.clone()) }
+                            td { (direction_label(ctx.lang, r.indicator.direction)) }
+                            td { (r.indicator.source.clone()) }
+                            td { (r.periods.iter().map(i32::to_string).collect::<Vec<_>>().join(", ")) }
+                            td { (r.levels.iter().map(|l| level_label(ctx.lang, *l)).collect::<Vec<_>>().join(", ")) }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    respond(
+        &ctx,
+        StatusCode::OK,
+        layout(
+            &ctx,
+            ctx.t("Indicatoren", "Indicators"),
+            Nav::Indicators,
+            body,
+        ),
+    )
+}
+
+/// `GET /bronnen`
+pub async fn sources(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    let ctx = PageCtx::new("/bronnen", params, &headers);
+    let loads = match state.query(|s| Ok(s.loads()?)).await {
+        Ok(r) => r,
+        Err(e) => return error_page(&ctx, &e),
+    };
+    let catalogue = state.catalogue();
+    let body = html! {
+        h1 { (ctx.t("Bronnen en herkomst", "Sources and provenance")) }
+        h2 { (ctx.t("Bronnen in de catalogus", "Sources in the catalogue")) }
+        ul.source-list {
+            @for s in &catalogue.sources {
+                li {
+                    strong { (ctx.t(&s.title_nl, &s.title_en)) }
+                    " — " (s.publisher.clone()) ". " (ctx.t("Licentie", "Licence")) ": " (s.licence.clone()) ". "
+                    @if !s.url.is_empty() { a href=(s.url) { (s.url.clone()) } }
+                }
+            }
+        }
+        p { (ctx.t("Catalogusversie", "Catalogue version")) " " code { (catalogue.version.clone()) } " (" (state.catalogue_source()) ")." }
+        h2 { (ctx.t("Geladen bestanden", "Loaded files")) }
+        p { (ctx.t("Elk cijfer in de monitor verwijst naar het bestand waaruit het kwam, met controlegetal (SHA-256) en tijdstip.",
+                   "Every figure in the monitor points to the file it came from, with checksum (SHA-256) and time.")) }
+        div.table-scroll tabindex="0" role="region" aria-label=(ctx.t("Geladen bestanden", "Loaded files")) {
+            table.data {
+                thead { tr {
+                    th scope="col" { (ctx.t("Bestand", "File")) }
+                    th scope="col" { (ctx.t("Uitgever", "Publisher")) }
+                    th scope="col" { (ctx.t("Licentie", "Licence")) }
+                    th scope="col" { (ctx.t("Inhoud", "Contents")) }
+                    th scope="col" { (ctx.t("Geladen", "Loaded")) }
+                } }
+                tbody {
+                    @for l in &loads {
+                        tr {
+                            th scope="row" {
+                                (l.file_name.clone())
+                                span.meta { (l.format.clone()) " · " code title=(l.checksum.clone()) { (l.checksum.chars().take(12).collect::<String>()) } }
+                            }
+                            td { (l.publisher.clone()) }
+                            td { (l.licence.clone()) }
+                            td {
+                                (l.observations) " " (ctx.t("cijfers", "figures")) ", " (l.regions) " " (ctx.t("regio's", "regions"))
+                                @if l.boundaries > 0 { ", " (l.boundaries) " " (ctx.t("grenzen", "boundaries")) }
+                                @for n in &l.notes { span.meta { (n) } }
+                            }
+                            td { (l.loaded_at.clone()) }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    respond(
+        &ctx,
+        StatusCode::OK,
+        layout(&ctx, ctx.t("Bronnen", "Sources"), Nav::Sources, body),
+    )
+}
+
+/// `GET /over`
+pub async fn about(headers: HeaderMap, Query(params): Query<HashMap<String, String>>) -> Response {
+    let ctx = PageCtx::new("/over", params, &headers);
+    let body = html! {
+        h1 { (ctx.t("Over de Kwetsbaarheidsmonitor", "About the vulnerability monitor")) }
+        p { (ctx.t("De monitor volgt per gemeente, wijk en buurt hoe risicokenmerken van kwetsbaarheid zich opstapelen, wat dat betekent voor zeven levensthema's, waar mensen met hulpvragen uit beeld zijn en of de beleidsagenda effect heeft. Hij volgt het eindrapport van de herstelopgave Kwetsbare Groepen (2021).",
+                   "The monitor follows, per municipality, district and neighbourhood, how risk characteristics of vulnerability stack up, what that means for seven themes of life, where people in need are out of sight, and whether the policy agenda has effect. It follows the final report of the recovery task on vulnerable groups (2021).")) }
+        h2 { (ctx.t("Gebieden en tabellen, nooit personen", "Areas and tables, never persons")) }
+        p { (ctx.t("De monitor rangschikt, markeert of noemt nooit individuele mensen of huishoudens. Gegevens over personen worden alleen samengevat tot tabellen over gebieden en groepen, met geheimhouding.",
+                   "The monitor never ranks, flags or lists individual people or households. Data about persons is only summarised into tables about areas and groups, under disclosure control.")) }
+        h2 { (ctx.t("Hoe de cijfers worden berekend", "How the figures are computed")) }
+        ul {
+            li { strong { (ctx.t("Rang", "Rank")) } ": " (ctx.t("1 is de meest ongunstige regio van het niveau (bij indicatoren zonder richting: de hoogste waarde). Gelijke waarden delen de laagste rang.",
+                                                                  "1 is the least favourable region of the level (for indicators without a direction: the highest value). Equal values share the lowest rank.")) }
+            li { strong { (ctx.t("Percentiel", "Percentile")) } ": " (ctx.t("het aandeel regio's met een lagere waarde, (r − 1)/(n − 1) met r de laagste rang bij gelijke waarden — dezelfde regel als de Social Vulnerability Index van het Amerikaanse CDC.",
+                                                                              "the share of regions with a lower value, (r − 1)/(n − 1) with r the lowest rank among ties — the same rule as the US CDC Social Vulnerability Index.")) }
+            li { strong { (ctx.t("Afronding", "Rounding")) } ": " (ctx.t("rang, percentiel en kaartklasse worden berekend op de getoonde (afgeronde) waarde, zodat twee regio's die hetzelfde cijfer tonen nooit verschillend worden ingedeeld.",
+                                                                             "rank, percentile and map class are computed on the displayed (rounded) value, so two regions showing the same figure are never classified differently.")) }
+            li { strong { (ctx.t("Kaartklassen", "Map classes")) } ": " (ctx.t("kwantielen: vijf klassen met ongeveer evenveel regio's; donkerder is ongunstiger.",
+                                                                                 "quantiles: five classes with about equally many regions; darker is less favourable.")) }
+            li { strong { (ctx.t("Ontbrekende cijfers", "Missing figures")) } ": " (ctx.t("een leeg cijfer in de bron (te weinig waarnemingen of geheimhouding) telt niet mee in rang en percentiel en wordt nooit aangevuld.",
+                                                                                               "an empty figure in the source (too few observations or confidentiality) is left out of rank and percentile and is never filled in.")) }
+        }
+        h2 { (ctx.t("Open en herbruikbaar", "Open and reusable")) }
+        p { (ctx.t("De software is open source (EUPL-1.2). Alle cijfers zijn ook op te halen via de ", "The software is open source (EUPL-1.2). All figures are also available through the ")) a href="/api/openapi.json" { "API" } "." }
+    };
+    respond(
+        &ctx,
+        StatusCode::OK,
+        layout(&ctx, ctx.t("Over de monitor", "About"), Nav::About, body),
+    )
+}
+
+/// `GET /toegankelijkheid`
+pub async fn accessibility(
+    headers: HeaderMap,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    let ctx = PageCtx::new("/toegankelijkheid", params, &headers);
+    let body = html! {
+        h1 { (ctx.t("Toegankelijkheid", "Accessibility")) }
+        p { (ctx.t("Deze monitor streeft naar WCAG 2.1 niveau AA, zoals het Besluit digitale toegankelijkheid overheid voorschrijft.",
+                   "This monitor aims at WCAG 2.1 level AA, as Dutch law (Besluit digitale toegankelijkheid overheid) requires.")) }
+        h2 { (ctx.t("Wat we doen", "What we do")) }
+        ul {
+            li { (ctx.t("Naast elke kaart staat een tabel met dezelfde cijfers, te sorteren en met het toetsenbord te bedienen.", "Every map has a table with the same figures beside it, sortable and keyboard operable.")) }
+            li { (ctx.t("Elke regio op de kaart is een link met een naam en waarde die schermlezers voorlezen; Tab en Enter openen het regioprofiel.", "Every region on the map is a link with a name and value that screen readers announce; Tab and Enter open the region profile.")) }
+            li { (ctx.t("De pagina's werken zonder JavaScript; JavaScript voegt alleen een tooltip toe.", "Pages work without JavaScript; JavaScript only adds a tooltip.")) }
+            li { (ctx.t("Elke wijziging wordt automatisch getest met axe-core op WCAG 2.1 A en AA.", "Every change is tested automatically with axe-core against WCAG 2.1 A and AA.")) }
+        }
+        h2 { (ctx.t("Status", "Status")) }
+        p { (ctx.t("Er is nog geen volledig onderzoek volgens WCAG-EM uitgevoerd. Een organisatie die deze monitor publiceert, stelt haar eigen toegankelijkheidsverklaring op via toegankelijkheidsverklaring.nl en linkt die vanaf deze pagina.",
+                   "No full WCAG-EM evaluation has been done yet. An organisation that publishes this monitor draws up its own accessibility statement at toegankelijkheidsverklaring.nl and links it from this page.")) }
+    };
+    respond(
+        &ctx,
+        StatusCode::OK,
+        layout(
+            &ctx,
+            ctx.t("Toegankelijkheid", "Accessibility"),
+            Nav::None,
+            body,
+        ),
+    )
+}

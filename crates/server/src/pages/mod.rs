@@ -1,0 +1,234 @@
+//! Server-rendered pages: Dutch first, English on request; every map has a table beside it.
+
+pub mod dashboard;
+pub mod info;
+pub mod profile;
+
+use std::collections::HashMap;
+
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use kwm_model::{Direction, Level};
+use kwm_monitor::MonitorError;
+use maud::{html, Markup, DOCTYPE};
+
+use crate::error::status_of;
+use crate::i18n::Lang;
+
+/// Which main navigation item is active.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Nav {
+    /// The map dashboard.
+    Map,
+    /// Indicators list.
+    Indicators,
+    /// Sources and loads.
+    Sources,
+    /// About and method.
+    About,
+    /// None.
+    None,
+}
+
+/// What every page needs to know about the request.
+pub struct PageCtx {
+    /// Language.
+    pub lang: Lang,
+    /// The query parameters, to rebuild links (language switch, sorting).
+    pub params: HashMap<String, String>,
+    /// Request path.
+    pub path: String,
+}
+
+impl PageCtx {
+    /// Builds the context from the request parts.
+    pub fn new(path: &str, params: HashMap<String, String>, headers: &HeaderMap) -> PageCtx {
+        let lang = Lang::detect(params.get("lang").map(String::as_str), headers);
+        PageCtx {
+            lang,
+            params,
+            path: path.to_string(),
+        }
+    }
+
+    /// Shorthand for [`Lang::t`].
+    pub fn t<'a>(&self, nl: &'a str, en: &'a str) -> &'a str {
+        self.lang.t(nl, en)
+    }
+
+    /// This page's URL with some parameters replaced (None removes one). `lang` is dropped:
+    /// the cookie carries it.
+    pub fn url_with(&self, changes: &[(&str, Option<&str>)]) -> String {
+        let mut params: Vec<(String, String)> = self
+            .params
+            .iter()
+            .filter(|(k, _)| k.as_str() != "lang" && !changes.iter().any(|(c, _)| c == k))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        for (k, v) in changes {
+            if let Some(v) = v {
+                params.push(((*k).to_string(), (*v).to_string()));
+            }
+        }
+        params.sort();
+        if params.is_empty() {
+            return self.path.clone();
+        }
+        let query: Vec<String> = params
+            .iter()
+            .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+            .collect();
+        format!("{}?{}", self.path, query.join("&"))
+    }
+}
+
+/// Percent-encodes a query component.
+pub fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Plural label of a level.
+pub fn level_label(lang: Lang, level: Level) -> &'static str {
+    match lang {
+        Lang::Nl => level.label_nl_plural(),
+        Lang::En => level.label_en_plural(),
+    }
+}
+
+/// Explains an indicator's direction in words.
+pub fn direction_label(lang: Lang, d: Direction) -> &'static str {
+    match d {
+        Direction::HigherIsWorse => lang.t("hoger is ongunstiger", "higher is less favourable"),
+        Direction::HigherIsBetter => lang.t("hoger is gunstiger", "higher is more favourable"),
+        Direction::Neutral => lang.t("context, geen oordeel", "context, no judgement"),
+    }
+}
+
+/// The page frame: header with navigation and language switch, main content, footer.
+pub fn layout(ctx: &PageCtx, title: &str, active: Nav, body: Markup) -> Markup {
+    let nav = [
+        (Nav::Map, "/", ctx.t("Kaart", "Map")),
+        (
+            Nav::Indicators,
+            "/indicatoren",
+            ctx.t("Indicatoren", "Indicators"),
+        ),
+        (Nav::Sources, "/bronnen", ctx.t("Bronnen", "Sources")),
+        (Nav::About, "/over", ctx.t("Over de monitor", "About")),
+    ];
+    let (switch_lang, switch_label, switch_hreflang) = match ctx.lang {
+        Lang::Nl => ("en", "English", "en"),
+        Lang::En => ("nl", "Nederlands", "nl"),
+    };
+    html! {
+        (DOCTYPE)
+        html lang=(ctx.lang.code()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " — Kwetsbaarheidsmonitor" }
+                link rel="icon" href="/static/favicon.svg" type="image/svg+xml";
+                link rel="stylesheet" href="/static/nlds-tokens.css";
+                link rel="stylesheet" href="/static/app.css";
+                script src="/static/app.js" defer {}
+            }
+            body {
+                a.skip-link href="#main" { (ctx.t("Direct naar de inhoud", "Skip to content")) }
+                header.page-header {
+                    div.container.header-row {
+                        a.brand href="/" {
+                            span.brand-mark aria-hidden="true" {}
+                            span.brand-text { "Kwetsbaarheidsmonitor" }
+                        }
+                        nav.main-nav aria-label=(ctx.t("Hoofdmenu", "Main menu")) {
+                            ul {
+                                @for (item, href, label) in nav {
+                                    li {
+                                        @if item == active {
+                                            a href=(href) aria-current="page" { (label) }
+                                        } @else {
+                                            a href=(href) { (label) }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                        a.lang-switch href=(ctx.url_with(&[("lang", Some(switch_lang))])) hreflang=(switch_hreflang) lang=(switch_hreflang) { (switch_label) }
+                    }
+                }
+                main #main.container tabindex="-1" { (body) }
+                footer.page-footer {
+                    div.container {
+                        p {
+                            (ctx.t("Open data van CBS, RIVM, GGD'en en Trimbos-instituut (CC BY 4.0). Alleen cijfers over gebieden en groepen, nooit over personen.",
+                                   "Open data from CBS, RIVM, GGDs and the Trimbos Institute (CC BY 4.0). Figures about areas and groups only, never about persons."))
+                        }
+                        ul.footer-links {
+                            li { a href="/bronnen" { (ctx.t("Bronnen en herkomst", "Sources and provenance")) } }
+                            li { a href="/toegankelijkheid" { (ctx.t("Toegankelijkheid", "Accessibility")) } }
+                            li { a href="/api/openapi.json" { "API (OpenAPI)" } }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Renders a page, setting the language cookie when the request chose a language.
+pub fn respond(ctx: &PageCtx, status: StatusCode, markup: Markup) -> Response {
+    let mut response = (status, Html(markup.into_string())).into_response();
+    if let Some(l) = ctx.params.get("lang").filter(|l| *l == "nl" || *l == "en") {
+        if let Ok(v) = format!(
+            "{}={l}; Path=/; Max-Age=31536000; SameSite=Lax",
+            crate::i18n::COOKIE
+        )
+        .parse()
+        {
+            response
+                .headers_mut()
+                .insert(axum::http::header::SET_COOKIE, v);
+        }
+    }
+    response
+}
+
+/// An error page with the monitor error's status.
+pub fn error_page(ctx: &PageCtx, e: &MonitorError) -> Response {
+    let status = status_of(e);
+    if status.is_server_error() {
+        tracing::error!(error = %e, "page failed");
+    }
+    let title = match status {
+        StatusCode::NOT_FOUND => ctx.t("Niet gevonden", "Not found"),
+        StatusCode::BAD_REQUEST => ctx.t("Ongeldige vraag", "Invalid request"),
+        _ => ctx.t("Er ging iets mis", "Something went wrong"),
+    };
+    let body = html! {
+        h1 { (title) }
+        p.error-message { (e.to_string()) }
+        p { a href="/" { (ctx.t("Terug naar de kaart", "Back to the map")) } }
+    };
+    respond(ctx, status, layout(ctx, title, Nav::None, body))
+}
+
+/// The 404 page for unknown paths.
+pub async fn not_found(uri: axum::http::Uri, headers: HeaderMap) -> Response {
+    let ctx = PageCtx::new(uri.path(), HashMap::new(), &headers);
+    error_page(
+        &ctx,
+        &MonitorError::NotFound(format!(
+            "{} {}",
+            ctx.t("Deze pagina bestaat niet:", "This page does not exist:"),
+            uri.path()
+        )),
+    )
+}

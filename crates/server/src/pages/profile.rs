@@ -1,0 +1,184 @@
+//! The region profile: every indicator for one region, with the national value, its rank and
+//! percentile among regions of its level, and a note where a value is missing or suppressed.
+
+use std::collections::{BTreeMap, HashMap};
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use kwm_monitor::query::{self, ProfileRow, RegionProfile};
+use kwm_monitor::MonitorError;
+use maud::{html, Markup};
+
+use super::dashboard::{label, status_note, value_text};
+use super::{direction_label, error_page, layout, level_label, respond, Nav, PageCtx};
+use crate::state::AppState;
+
+/// `GET /regio/{code}`
+pub async fn page(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    let ctx = PageCtx::new(&format!("/regio/{code}"), params, &headers);
+    match build(&state, &ctx, &code).await {
+        Ok(markup) => respond(&ctx, StatusCode::OK, markup),
+        Err(e) => error_page(&ctx, &e),
+    }
+}
+
+async fn build(state: &AppState, ctx: &PageCtx, raw_code: &str) -> Result<Markup, MonitorError> {
+    let code = query::parse_region(raw_code)?;
+    let period = ctx
+        .params
+        .get("period")
+        .filter(|p| !p.is_empty())
+        .map(|p| query::parse_period(p))
+        .transpose()?;
+    let profile = {
+        let code = code.clone();
+        state
+            .query(move |s| query::region_profile(s, &code, period))
+            .await?
+    };
+    let name = profile
+        .region
+        .name
+        .clone()
+        .unwrap_or_else(|| code.to_string());
+    Ok(layout(ctx, &name, Nav::None, body(ctx, &profile, &name)))
+}
+
+fn body(ctx: &PageCtx, p: &RegionProfile, name: &str) -> Markup {
+    let level = p.region.code.level();
+    let mut groups: BTreeMap<(bool, &str), Vec<&ProfileRow>> = BTreeMap::new();
+    for r in &p.rows {
+        groups
+            .entry((
+                !r.indicator.indicator.curated,
+                r.indicator.indicator.source.as_str(),
+            ))
+            .or_default()
+            .push(r);
+    }
+    let published = p.rows.iter().filter(|r| r.row.value.is_some()).count();
+    html! {
+        nav.breadcrumb aria-label=(ctx.t("Kruimelpad", "Breadcrumb")) {
+            ol {
+                li { a href="/" { (ctx.t("Kaart", "Map")) } }
+                @if let Some((parent, parent_name)) = &p.region.parent {
+                    li { a href=(format!("/regio/{parent}")) { (parent_name.clone().unwrap_or_else(|| parent.to_string())) } }
+                }
+                li aria-current="page" { (name) }
+            }
+        }
+        h1 { (name) }
+        p.lead {
+            (p.region.code.as_str()) " · " (level_name(ctx, level))
+            @if let Some(l) = p.region.layout { " · " (ctx.t("indeling", "layout")) " " (l) }
+            @if let Some((parent, parent_name)) = &p.region.parent {
+                " · " (ctx.t("ligt in", "lies in")) " " a href=(format!("/regio/{parent}")) { (parent_name.clone().unwrap_or_else(|| parent.to_string())) }
+            }
+        }
+        @if p.periods.len() > 1 {
+            form.controls method="get" action=(format!("/regio/{}", p.region.code)) {
+                div.field {
+                    label for="period" { (ctx.t("Jaar", "Year")) }
+                    select #period name="period" {
+                        @for y in &p.periods { option value=(y) selected[Some(*y) == p.period] { (y) } }
+                    }
+                }
+                button.button.primary type="submit" { (ctx.t("Toon", "Show")) }
+            }
+        }
+        @match p.period {
+            None => p { (ctx.t("Voor deze regio zijn geen cijfers geladen.", "No figures are loaded for this region.")) }
+            Some(period) => {
+                p {
+                    (published) " " (ctx.t("van", "of")) " " (p.rows.len()) " "
+                    (ctx.t("indicatoren hebben een cijfer voor", "indicators have a figure for")) " " (period) ". "
+                    (ctx.t("Rang 1 is de meest ongunstige van alle ", "Rank 1 is the least favourable of all "))
+                    (level_label(ctx.lang, level)) "; "
+                    (ctx.t("het percentiel zegt welk deel van de regio's een lagere waarde heeft.", "the percentile says which share of regions has a lower value."))
+                }
+                @for ((uncurated, source), rows) in &groups {
+                    section.profile-group {
+                        h2 { (source) @if *uncurated { " — " (ctx.t("overige kolommen", "other columns")) } }
+                        div.table-scroll tabindex="0" role="region" aria-label=(format!("{source}: {}", ctx.t("tabel", "table"))) {
+                            table.data.profile {
+                                thead {
+                                    tr {
+                                        th scope="col" { (ctx.t("Indicator", "Indicator")) }
+                                        th scope="col" { (name) }
+                                        th scope="col" { (ctx.t("Nederland", "Netherlands")) }
+                                        th scope="col" { (ctx.t("Rang", "Rank")) }
+                                        th scope="col" { (ctx.t("Percentiel", "Percentile")) }
+                                    }
+                                }
+                                tbody {
+                                    @for r in rows { (profile_row(ctx, r, period, level)) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn level_name(ctx: &PageCtx, level: kwm_model::Level) -> &'static str {
+    use kwm_model::Level::*;
+    match level {
+        Land => ctx.t("land", "country"),
+        Provincie => ctx.t("provincie", "province"),
+        Ggd => ctx.t("GGD-regio", "GGD region"),
+        Gemeente => ctx.t("gemeente", "municipality"),
+        Wijk => ctx.t("wijk", "district"),
+        Buurt => ctx.t("buurt", "neighbourhood"),
+    }
+}
+
+fn profile_row(ctx: &PageCtx, r: &ProfileRow, period: i32, level: kwm_model::Level) -> Markup {
+    let i = &r.indicator.indicator;
+    let link = format!(
+        "/?indicator={}&level={}&period={period}",
+        i.id,
+        level.as_str()
+    );
+    html! {
+        tr {
+            th scope="row" {
+                a href=(link) { (label(ctx.lang, &r.indicator)) }
+                span.meta { (direction_label(ctx.lang, i.direction)) }
+            }
+            td.num {
+                @match r.row.shown {
+                    Some(v) => {
+                        (value_text(ctx.lang, v, i.decimals, &i.unit))
+                        @if let (Some(lo), Some(hi)) = (r.row.lower, r.row.upper) {
+                            span.interval { " (" (ctx.lang.number(lo, i.decimals)) "–" (ctx.lang.number(hi, i.decimals)) ")" }
+                        }
+                    }
+                    None => span.status { (status_note(ctx.lang, r.row.status)) },
+                }
+            }
+            td.num {
+                @if let Some(n) = &r.national {
+                    (value_text(ctx.lang, n.value, i.decimals, &i.unit))
+                    @if n.derived { span.meta { (ctx.t("som van gemeenten", "sum of municipalities")) } }
+                } @else {
+                    span.status { (ctx.t("niet gepubliceerd", "not published")) }
+                }
+            }
+            td.num { @if let Some(rank) = r.row.rank { (rank) " / " (r.ranked) } }
+            td.percentile {
+                @if let Some(p) = r.row.percentile {
+                    span.bar aria-hidden="true" { span.bar-fill style=(format!("width:{:.0}%", p)) {} }
+                    span.num { (ctx.lang.number(p, 0)) }
+                }
+            }
+        }
+    }
+}

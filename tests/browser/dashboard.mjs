@@ -1,0 +1,124 @@
+// Browser test of the dashboard and region profile, in Debian's Chromium via Playwright,
+// with axe-core checking WCAG 2.1 A/AA on every page visited.
+//
+//   node tests/browser/dashboard.mjs http://127.0.0.1:8080 target/screenshots
+//
+// Exits non-zero on the first failed check; screenshots are kept for CI artefacts.
+import { chromium } from "playwright-core";
+import { readFileSync, mkdirSync } from "node:fs";
+import { createRequire } from "node:module";
+import assert from "node:assert/strict";
+
+const base = process.argv[2];
+const shots = process.argv[3] ?? "target/screenshots";
+assert.ok(base, "usage: dashboard.mjs BASE_URL [SCREENSHOT_DIR]");
+mkdirSync(shots, { recursive: true });
+const require = createRequire(import.meta.url);
+const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
+});
+const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+const errors = [];
+page.on("pageerror", (e) => errors.push(String(e)));
+page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+
+async function axe(name) {
+  await page.addScriptTag({ content: axeSource });
+  const result = await page.evaluate(async () =>
+    // eslint-disable-next-line no-undef
+    await axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } }));
+  const report = result.violations.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(" | ")}`);
+  assert.deepEqual(report, [], `axe violations on ${name}:\n${report.join("\n")}`);
+  console.log(`ok axe ${name}: 0 violations (${result.passes.length} rules passed)`);
+}
+
+async function step(name, fn) {
+  await fn();
+  console.log(`ok ${name}`);
+}
+
+// 1. The dashboard: 342 gemeente shapes, a legend, the table beside it.
+await step("dashboard loads with 342 region shapes", async () => {
+  const response = await page.goto(`${base}/`);
+  assert.equal(response.status(), 200);
+  assert.equal(await page.locator("svg.map a.region").count(), 342);
+  assert.equal(await page.locator("svg.map a.region path").count(), 342);
+  assert.ok((await page.locator(".legend li").count()) >= 3, "legend classes");
+  assert.equal(await page.locator("table.data tbody tr").count(), 342);
+  await page.screenshot({ path: `${shots}/dashboard.png`, fullPage: false });
+});
+await axe("dashboard");
+
+// 2. Keyboard: Tab from the table's skip point backwards is unwieldy with 342 links, so focus
+// the first region via the keyboard path a user takes: skip link, then Tab into the controls,
+// then on to the map.
+await step("keyboard reaches a region and shows its tooltip", async () => {
+  await page.goto(`${base}/`);
+  await page.keyboard.press("Tab"); // skip link
+  assert.equal(await page.evaluate(() => document.activeElement.className), "skip-link");
+  let reached = null;
+  for (let i = 0; i < 40 && !reached; i++) {
+    await page.keyboard.press("Tab");
+    reached = await page.evaluate(() => {
+      const a = document.activeElement;
+      return a && a.matches("svg.map a.region") ? a.getAttribute("aria-label") : null;
+    });
+  }
+  assert.ok(reached, "Tab never reached a map region");
+  assert.ok(await page.locator("#map-tooltip").isVisible(), "tooltip shown on focus");
+  // Focus Amsterdam itself and open its profile with Enter.
+  await page.locator('svg.map a.region[href^="/regio/GM0363?"]').focus();
+  const label = await page.evaluate(() => document.activeElement.getAttribute("aria-label"));
+  assert.match(label, /^Amsterdam: \d+,\d%$/);
+  assert.match(await page.locator("#map-tooltip").innerText(), /Amsterdam/);
+  await page.screenshot({ path: `${shots}/dashboard-focus.png` });
+  await Promise.all([page.waitForURL(/\/regio\/GM0363/), page.keyboard.press("Enter")]);
+});
+
+await step("region profile shows values, national value, rank and percentile", async () => {
+  assert.equal(await page.locator("h1").innerText(), "Amsterdam");
+  const row = page.locator("table.profile tbody tr", { hasText: "Moeite met rondkomen" });
+  const cells = await row.locator("td").allInnerTexts();
+  assert.match(cells[0], /^\d+,\d%$/, "value");
+  assert.equal(cells[1], "28,3%", "national value");
+  assert.match(cells[2], /^\d+ \/ 323$/, "rank among gemeenten");
+  assert.match(cells[3], /\d+/, "percentile");
+  await page.screenshot({ path: `${shots}/profile.png`, fullPage: false });
+});
+await axe("profile");
+
+await step("a missing region value is explained", async () => {
+  await page.goto(`${base}/regio/GM0060`);
+  const row = page.locator("table.profile tbody tr", { hasText: "Moeite met rondkomen" });
+  assert.match(await row.innerText(), /Geen cijfer voor deze regio/);
+});
+
+// 3. Sorting the table and the English switch.
+await step("table sorts by value", async () => {
+  await page.goto(`${base}/`);
+  await page.locator("th a", { hasText: "Waarde" }).click();
+  assert.equal(await page.locator('th[aria-sort="ascending"]').innerText(), "Waarde ▲");
+  const first = await page.locator("table.data tbody tr td.num").nth(1).innerText();
+  assert.equal(first, "12,6%", "lowest value first");
+});
+
+await step("English version", async () => {
+  await page.locator("a.lang-switch").click();
+  assert.equal(await page.getAttribute("html", "lang"), "en");
+  assert.equal(await page.locator("h1").innerText(), "Vulnerability mapped");
+  await page.screenshot({ path: `${shots}/dashboard-en.png` });
+});
+await axe("dashboard (en)");
+
+for (const path of ["/indicatoren", "/bronnen", "/over", "/toegankelijkheid", "/?indicator=kwb_bevolkingsdichtheid&level=gemeente&period=2024"]) {
+  await page.goto(`${base}${path}?lang=nl`.replace("?lang=nl", path.includes("?") ? "&lang=nl" : "?lang=nl"));
+  await axe(path);
+}
+await page.screenshot({ path: `${shots}/density.png` });
+
+assert.deepEqual(errors, [], `browser errors: ${errors.join("\n")}`);
+await browser.close();
+console.log("all browser checks passed");
