@@ -2,6 +2,8 @@
 //! calls the library crates.
 
 mod monitor_cmds;
+mod spatial;
+mod svi;
 
 use std::path::PathBuf;
 
@@ -53,6 +55,10 @@ enum Command {
     /// Compute the risk model (stacking, themes, composite) and store the results; does nothing
     /// when the stored results already match the catalogue, its parameters and the data.
     Compute(monitor_cmds::ComputeArgs),
+    /// CDC/ATSDR Social Vulnerability Index from a CDC county or tract file.
+    Svi(svi::SviArgs),
+    /// Spatial clusters of one value column: local Moran's I (LISA), Getis-Ord G_i/G_i*, global Moran's I.
+    Spatial(Box<spatial::SpatialArgs>),
     /// Serve the API and dashboard from a store.
     Serve {
         /// Store file.
@@ -90,6 +96,8 @@ fn main() -> std::process::ExitCode {
             addr,
             catalogue,
         } => monitor_cmds::serve(&db, &addr, &catalogue),
+        Command::Svi(args) => svi::run(&args),
+        Command::Spatial(args) => spatial::run(*args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

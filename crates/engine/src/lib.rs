@@ -8,6 +8,9 @@
 
 pub mod aggregate;
 pub mod classify;
+pub mod composite;
 pub mod geometry;
 pub mod rank;
+pub mod spatial;
 pub mod stacking;
+pub mod svi;

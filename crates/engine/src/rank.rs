@@ -61,6 +61,31 @@ pub fn round_half_away(value: f64, decimals: u32) -> f64 {
     if !value.is_finite() || value == 0.0 {
         return value;
     }
+    // Fast path: away from the half-way point the decimal form and the binary value round the
+    // same way. The 15-digit form differs from the value by at most 5e-15 relative, so
+    // "away" means by more than that (with margin) on the scaled value. Only values within
+    // that distance of a half take the exact decimal route below; results are identical
+    // (tested), and `kwm svi` on 75,000 rows no longer spends most of its time formatting.
+    let scale = 10f64.powi(decimals as i32);
+    let scaled = value.abs() * scale;
+    // Below 1e13 the rounding digit is within the 15 significant digits (above, the decimal
+    // route may keep the value as it is).
+    if scaled < 1e13 {
+        let floor = scaled.floor();
+        let frac = scaled - floor;
+        if (frac - 0.5).abs() > scaled * 1e-14 + 1e-9 {
+            let kept = if frac > 0.5 { floor + 1.0 } else { floor };
+            return (kept / scale).copysign(value);
+        }
+    }
+    round_half_away_decimal(value, decimals)
+}
+
+/// [`round_half_away`] on the 15-significant-digit decimal digits of the value.
+fn round_half_away_decimal(value: f64, decimals: u32) -> f64 {
+    if !value.is_finite() || value == 0.0 {
+        return value;
+    }
     let formatted = format!("{:.14e}", value.abs());
     let (mantissa, exponent) = formatted.split_once('e').expect("exponent form");
     let exponent: i32 = exponent.parse().expect("integer exponent");
@@ -165,6 +190,19 @@ mod tests {
             let permuted: Vec<Option<f64>> = idx.iter().map(|&i| values[i]).collect();
             let pp = percent_rank_inc(&permuted);
             for (k, &i) in idx.iter().enumerate() { prop_assert_eq!(pp[k], p[i]); }
+        }
+
+        #[test]
+        fn fast_rounding_equals_the_decimal_route(
+            k in 0u64..2_000_000, decimals in 0u32..9, offset in -3i64..=3, magnitude in -3i32..12,
+        ) {
+            // Values on and next to half-way points (k + 0.5)/10^d, and arbitrary ones.
+            let half = (k as f64 + 0.5) / 10f64.powi(decimals as i32);
+            let near = f64::from_bits((half.to_bits() as i64 + offset) as u64);
+            for v in [half, near, k as f64 * 10f64.powi(magnitude) / 7.0] {
+                prop_assert_eq!(round_half_away(v, decimals), round_half_away_decimal(v, decimals), "{} at {}", v, decimals);
+                prop_assert_eq!(round_half_away(-v, decimals), round_half_away_decimal(-v, decimals));
+            }
         }
 
         #[test]

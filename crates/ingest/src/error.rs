@@ -54,10 +54,12 @@ pub(crate) struct LineIndex {
 
 impl LineIndex {
     /// Indexes the line starts of `text`.
-    pub(crate) fn new(text: &str) -> LineIndex {
+    pub(crate) fn new(text: impl AsRef<[u8]>) -> LineIndex {
         let mut starts = vec![0];
         starts.extend(
-            text.bytes()
+            text.as_ref()
+                .iter()
+                .copied()
                 .enumerate()
                 .filter(|(_, b)| *b == b'\n')
                 .map(|(i, _)| i + 1),

@@ -20,6 +20,8 @@ mod error;
 mod long;
 mod regions;
 pub mod statline;
+pub mod svi_csv;
+mod values;
 
 use std::path::{Path, PathBuf};
 
@@ -29,6 +31,7 @@ use sha2::{Digest, Sha256};
 pub use batch::{Boundary, Dataset, Format, LoadBatch, RegionRecord};
 pub use error::IngestError;
 pub use statline::Metadata;
+pub use values::{read_values, ValueColumn, KEY_COLUMNS};
 
 /// Options that apply to every file of one `kwm ingest` call.
 #[derive(Debug, Clone, Default)]

@@ -11,6 +11,7 @@ mod period;
 pub mod rd;
 mod region;
 pub mod risk;
+pub mod svi;
 
 pub use indicator::{Direction, Indicator, IndicatorId};
 pub use observation::{Observation, ValueStatus};

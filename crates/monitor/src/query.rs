@@ -108,30 +108,42 @@ pub struct IndicatorTable {
 }
 
 fn national_value(
-    store: &dyn Store,
     indicator: &IndicatorRecord,
     level: Level,
-    period: i32,
+    land: &[ObservationRecord],
     rows: &[TableRow],
-) -> Result<Option<NationalValue>, MonitorError> {
-    let land = store.observations(indicator.indicator.id.as_str(), Level::Land, period)?;
+) -> Option<NationalValue> {
     if let Some(v) = land.iter().find_map(|o| o.value) {
-        return Ok(Some(NationalValue {
+        return Some(NationalValue {
             value: v,
             derived: false,
-        }));
+        });
     }
     // Only counts add up, and only the gemeenten partition the country.
     if indicator.indicator.additive && level == Level::Gemeente {
         let values: Vec<Option<f64>> = rows.iter().map(|r| r.value).collect();
-        return Ok(
-            kwm_engine::aggregate::complete_sum(&values).map(|value| NationalValue {
-                value,
-                derived: true,
-            }),
-        );
+        return kwm_engine::aggregate::complete_sum(&values).map(|value| NationalValue {
+            value,
+            derived: true,
+        });
     }
-    Ok(None)
+    None
+}
+
+/// Splits observations ordered by indicator into one slice per indicator.
+fn group_by_indicator(observations: &[ObservationRecord]) -> HashMap<&str, &[ObservationRecord]> {
+    let mut groups = HashMap::new();
+    let mut start = 0;
+    for i in 1..=observations.len() {
+        if i == observations.len() || observations[i].indicator != observations[start].indicator {
+            groups.insert(
+                observations[start].indicator.as_str(),
+                &observations[start..i],
+            );
+            start = i;
+        }
+    }
+    groups
 }
 
 fn indicator_or_404(store: &dyn Store, id: &str) -> Result<IndicatorRecord, MonitorError> {
@@ -171,7 +183,18 @@ pub fn indicator_table(
         Some(l) => store.regions(level, l)?,
         None => Vec::new(),
     };
-    let table = table_for(store, indicator, level, period, layout, &regions)?;
+    let observations = store.observations(indicator.indicator.id.as_str(), level, period)?;
+    let land = store.observations(indicator.indicator.id.as_str(), Level::Land, period)?;
+    let table = table_for(
+        store,
+        indicator,
+        level,
+        period,
+        layout,
+        &regions,
+        &observations,
+        &land,
+    )?;
     if table.rows.iter().all(|r| r.status == ValueStatus::Missing) {
         return Err(MonitorError::NotFound(format!(
             "indicator '{indicator_id}' has no figures for {level} in {period} (periods: {})",
@@ -189,6 +212,7 @@ pub fn indicator_table(
 
 /// Builds an indicator table for a known layout and its regions (shared by the single-table
 /// query and the region profile, which needs one table per indicator).
+#[allow(clippy::too_many_arguments)]
 fn table_for(
     store: &dyn Store,
     indicator: IndicatorRecord,
@@ -196,8 +220,9 @@ fn table_for(
     period: i32,
     layout: Option<i32>,
     regions: &[RegionRecord],
+    observations: &[ObservationRecord],
+    land: &[ObservationRecord],
 ) -> Result<IndicatorTable, MonitorError> {
-    let observations = store.observations(indicator.indicator.id.as_str(), level, period)?;
     let mut by_code: HashMap<RegionCode, &ObservationRecord> =
         observations.iter().map(|o| (o.region.clone(), o)).collect();
     let mut rows: Vec<TableRow> = Vec::with_capacity(regions.len().max(observations.len()));
@@ -244,7 +269,7 @@ fn table_for(
             _ => None,
         };
     }
-    let national = national_value(store, &indicator, level, period, &rows)?;
+    let national = national_value(&indicator, level, land, &rows);
     Ok(IndicatorTable {
         ranked: present.len(),
         indicator,
@@ -346,12 +371,32 @@ pub fn region_profile(
             Some(l) => store.regions(level, l)?,
             None => Vec::new(),
         };
+        let all = store.observations_at(level, period)?;
+        let by_indicator = group_by_indicator(&all);
+        let land_all = if level == Level::Land {
+            Vec::new()
+        } else {
+            store.observations_at(Level::Land, period)?
+        };
+        let land_by_indicator = group_by_indicator(&land_all);
         for record in store
             .indicators()?
             .into_iter()
             .filter(|r| ids.iter().any(|id| id == r.indicator.id.as_str()))
         {
-            let table = table_for(store, record, level, period, layout, &regions)?;
+            let id = record.indicator.id.to_string();
+            let observations = by_indicator.get(id.as_str()).copied().unwrap_or(&[]);
+            let land = land_by_indicator.get(id.as_str()).copied().unwrap_or(&[]);
+            let table = table_for(
+                store,
+                record,
+                level,
+                period,
+                layout,
+                &regions,
+                observations,
+                land,
+            )?;
             let row = table
                 .rows
                 .iter()

@@ -296,6 +296,10 @@ pub trait Store {
     fn indicator_ids_at(&self, level: Level, period: i32) -> Result<Vec<String>>;
     /// Periods in which a region has figures.
     fn region_periods(&self, code: &RegionCode) -> Result<Vec<i32>>;
+    /// All figures of every indicator for a level and period (total population only), ordered by
+    /// indicator then region: one query where a region profile would otherwise need one per
+    /// indicator.
+    fn observations_at(&self, level: Level, period: i32) -> Result<Vec<ObservationRecord>>;
     /// All figures of one region in a period (total population only).
     fn region_observations(&self, code: &RegionCode, period: i32)
         -> Result<Vec<ObservationRecord>>;

@@ -74,6 +74,7 @@ CREATE TABLE observations (
 CREATE INDEX observations_by_level ON observations (indicator, level, period);
 CREATE INDEX observations_by_region ON observations (region, period);
 CREATE INDEX observations_coverage ON observations (indicator, status, level, period);
+CREATE INDEX observations_by_level_period ON observations (level, period, breakdown, indicator, region);
 "#,
     r#"
 -- 2: results of the risk model (stacking), one run per level and period.
@@ -523,16 +524,48 @@ impl Store for SqliteStore {
             .query_map([], row_to_indicator)
             .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
             .map_err(db("reading indicators"))?;
-        rows.into_iter()
+        // Coverage of all indicators in one pass over the covering index.
+        let mut coverage: std::collections::HashMap<String, (Vec<i32>, Vec<Level>)> =
+            std::collections::HashMap::new();
+        let mut cov = self
+            .conn
+            .prepare_cached(
+                "SELECT DISTINCT indicator, level, period FROM observations WHERE status = 'ok'",
+            )
+            .map_err(db("preparing coverage query"))?;
+        let triples = cov
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i32>(2)?,
+                ))
+            })
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+            .map_err(db("reading coverage"))?;
+        for (id, level, period) in triples {
+            let entry = coverage.entry(id).or_default();
+            let level = parse_level(&level)?;
+            if !entry.0.contains(&period) {
+                entry.0.push(period);
+            }
+            if !entry.1.contains(&level) {
+                entry.1.push(level);
+            }
+        }
+        Ok(rows
+            .into_iter()
             .map(|(indicator, id)| {
-                let (periods, levels) = self.indicator_coverage(&id)?;
-                Ok(IndicatorRecord {
+                let (mut periods, mut levels) = coverage.remove(&id).unwrap_or_default();
+                periods.sort();
+                levels.sort();
+                IndicatorRecord {
                     indicator,
                     periods,
                     levels,
-                })
+                }
             })
-            .collect()
+            .collect())
     }
 
     fn indicator(&self, id: &str) -> Result<Option<IndicatorRecord>> {
@@ -684,6 +717,13 @@ impl Store for SqliteStore {
         stmt.query_map([code.as_str()], |r| r.get(0))
             .and_then(|rows| rows.collect::<rusqlite::Result<Vec<i32>>>())
             .map_err(db("reading region periods"))
+    }
+
+    fn observations_at(&self, level: Level, period: i32) -> Result<Vec<ObservationRecord>> {
+        self.query_observations(
+            &format!("SELECT {OBSERVATION_COLUMNS} FROM observations WHERE level = ?1 AND period = ?2 AND breakdown = '' ORDER BY indicator, region"),
+            params![level.as_str(), period],
+        )
     }
 
     fn region_observations(
