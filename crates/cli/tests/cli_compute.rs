@@ -37,11 +37,15 @@ fn text(o: &Output) -> (String, String) {
 fn catalogue_copy(dir: &Path) -> PathBuf {
     let to = dir.join("catalogue");
     std::fs::create_dir_all(&to).unwrap();
+    // The top-level files are the catalogue `kwm compute` reads; subdirectories (e.g. `svi/`)
+    // belong to other commands.
     for e in std::fs::read_dir(repo().join("catalogue"))
         .unwrap()
         .flatten()
     {
-        std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        if e.path().is_file() {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
     }
     to
 }
