@@ -7,16 +7,16 @@ use clap::Args;
 use kwm_ingest::{Format, ReadOptions};
 use kwm_monitor::ingest::{ingest_files, IngestReport};
 use kwm_monitor::MonitorError;
-use kwm_store::{LoadOutcome, SqliteStore};
+use kwm_store::{LoadOutcome, Store, StoreLocation};
 
 use crate::CatalogueArg;
 
 /// Arguments of `kwm ingest`.
 #[derive(Args, Debug)]
 pub struct IngestArgs {
-    /// Store file (created when missing).
-    #[arg(long)]
-    db: PathBuf,
+    /// Store: a SQLite file (created when missing) or a postgres:// URL.
+    #[arg(long, value_name = "FILE|URL")]
+    db: StoreLocation,
     /// Input format; detected from name and content when not given.
     #[arg(long, value_parser = ["statline", "long", "regions", "geojson", "topojson"])]
     format: Option<String>,
@@ -54,14 +54,14 @@ fn explain(e: MonitorError) -> anyhow::Error {
     }
 }
 
-fn open_store(db: &Path) -> anyhow::Result<SqliteStore> {
-    SqliteStore::open(db).with_context(|| format!("cannot open store {}", db.display()))
+fn open_store(db: &StoreLocation) -> anyhow::Result<Box<dyn Store + Send>> {
+    db.open().with_context(|| format!("cannot open store {db}"))
 }
 
 /// `kwm init`
-pub fn init(db: &Path) -> anyhow::Result<()> {
+pub fn init(db: &StoreLocation) -> anyhow::Result<()> {
     open_store(db)?;
-    println!("store ready: {}", db.display());
+    println!("store ready: {db}");
     Ok(())
 }
 
@@ -107,7 +107,7 @@ fn print_report(report: &IngestReport) {
 }
 
 fn run_ingest(
-    db: &Path,
+    db: &StoreLocation,
     files: &[PathBuf],
     options: &ReadOptions,
     catalogue: &CatalogueArg,
@@ -118,7 +118,7 @@ fn run_ingest(
     let spinner = indicatif::ProgressBar::new_spinner();
     spinner.set_message(format!("loading {} file(s)", files.len()));
     spinner.enable_steady_tick(std::time::Duration::from_millis(120));
-    let result = ingest_files(&mut store, &catalogue, files, options, &now_rfc3339());
+    let result = ingest_files(&mut *store, &catalogue, files, options, &now_rfc3339());
     spinner.finish_and_clear();
     result.map_err(explain)
 }
@@ -180,7 +180,7 @@ pub fn demo_files(dir: &Path) -> Vec<PathBuf> {
 /// `kwm demo`
 pub fn demo(
     addr: &str,
-    db: &Path,
+    db: &StoreLocation,
     data: Option<&Path>,
     catalogue: &CatalogueArg,
 ) -> anyhow::Result<()> {
@@ -193,8 +193,7 @@ pub fn demo(
         .filter(|f| matches!(f.outcome, LoadOutcome::Loaded { .. }))
         .count();
     println!(
-        "demo store {}: {loaded} file(s) loaded, {} already present ({:.1} s)",
-        db.display(),
+        "demo store {db}: {loaded} file(s) loaded, {} already present ({:.1} s)",
         report.files.len() - loaded,
         started.elapsed().as_secs_f64()
     );
@@ -202,12 +201,10 @@ pub fn demo(
 }
 
 /// `kwm serve`
-pub fn serve(db: &Path, addr: &str, catalogue: &CatalogueArg) -> anyhow::Result<()> {
-    if !db.exists() {
+pub fn serve(db: &StoreLocation, addr: &str, catalogue: &CatalogueArg) -> anyhow::Result<()> {
+    if db.is_missing() {
         return Err(anyhow!(
-            "store {} does not exist; create it with `kwm init --db {}` or `kwm ingest`",
-            db.display(),
-            db.display()
+            "store {db} does not exist; create it with `kwm init --db {db}` or `kwm ingest`"
         ));
     }
     let (catalogue, source) =
@@ -215,9 +212,9 @@ pub fn serve(db: &Path, addr: &str, catalogue: &CatalogueArg) -> anyhow::Result<
     {
         // Labels, units and directions follow the catalogue the server runs with.
         let mut store = open_store(db)?;
-        kwm_monitor::ingest::sync_catalogue(&mut store, &catalogue).map_err(explain)?;
+        kwm_monitor::ingest::sync_catalogue(&mut *store, &catalogue).map_err(explain)?;
     }
-    let state = kwm_server::AppState::new(db.to_path_buf(), catalogue, source);
+    let state = kwm_server::AppState::new(db.clone(), catalogue, source);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
