@@ -55,7 +55,9 @@ fn explain(e: MonitorError) -> anyhow::Error {
 }
 
 fn open_store(db: &StoreLocation) -> anyhow::Result<Box<dyn Store + Send>> {
-    db.open().with_context(|| format!("cannot open store {db}"))
+    // The cause goes into the message itself: main prints only the outermost error.
+    db.open()
+        .map_err(|e| anyhow!("cannot open store {db}: {e}"))
 }
 
 /// `kwm init`

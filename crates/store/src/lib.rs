@@ -44,7 +44,7 @@ pub enum StoreError {
     },
     /// PostgreSQL reported an error (or could not be reached).
     #[cfg(feature = "postgres")]
-    #[error("{context}: {source}")]
+    #[error("{context}: {}", with_causes(source))]
     Postgres {
         /// What the store was doing.
         context: String,
@@ -72,6 +72,20 @@ pub enum StoreError {
     /// Stored data that cannot be read back (should not happen; means manual edits).
     #[error("corrupt stored value: {0}")]
     Corrupt(String),
+}
+
+/// The client's error with its causes: its own text is only the kind ("db error", "error
+/// connecting to server"), the server's message or the I/O error is in the cause.
+#[cfg(feature = "postgres")]
+fn with_causes(e: &postgres::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        text.push_str(": ");
+        text.push_str(&c.to_string());
+        cause = c.source();
+    }
+    text
 }
 
 /// Result alias.
