@@ -26,7 +26,8 @@ db=kwm_test
 
 if [ "$(id -u)" = 0 ]; then
   owner=postgres
-  as_owner() { runuser -u postgres -- "$@"; }
+  # From /, which the postgres user can always enter (a checkout under /root it cannot).
+  as_owner() { (cd / && runuser -u postgres -- "$@"); }
 else
   owner=$(id -un)
   as_owner() { "$@"; }
