@@ -8,6 +8,7 @@ mod svi;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use kwm_store::StoreLocation;
 
 #[derive(Parser)]
 #[command(
@@ -35,9 +36,9 @@ enum Command {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: String,
-        /// Store file (created when missing).
-        #[arg(long, default_value = "kwm-demo.sqlite")]
-        db: PathBuf,
+        /// Store: a SQLite file (created when missing) or a postgres:// URL.
+        #[arg(long, value_name = "FILE|URL", default_value = "kwm-demo.sqlite")]
+        db: StoreLocation,
         /// Directory with the demo data (default: ./data, else the repository's data/).
         #[arg(long)]
         data: Option<PathBuf>,
@@ -46,9 +47,9 @@ enum Command {
     },
     /// Create an empty store (migrations applied).
     Init {
-        /// Store file.
-        #[arg(long)]
-        db: PathBuf,
+        /// Store: a SQLite file or a postgres:// URL (tables are created in the database).
+        #[arg(long, value_name = "FILE|URL")]
+        db: StoreLocation,
     },
     /// Load files into a store: all or nothing, recorded with provenance.
     Ingest(monitor_cmds::IngestArgs),
@@ -61,9 +62,10 @@ enum Command {
     Spatial(Box<spatial::SpatialArgs>),
     /// Serve the API and dashboard from a store.
     Serve {
-        /// Store file.
-        #[arg(long)]
-        db: PathBuf,
+        /// Store: a SQLite file or a postgres:// URL (any number of `kwm serve` processes can
+        /// share one PostgreSQL database).
+        #[arg(long, value_name = "FILE|URL")]
+        db: StoreLocation,
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: String,

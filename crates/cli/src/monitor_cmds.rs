@@ -8,16 +8,16 @@ use kwm_ingest::{Format, ReadOptions};
 use kwm_monitor::ingest::{ingest_files, IngestReport};
 use kwm_monitor::risk::{ComputeOutcome, ComputeStatus};
 use kwm_monitor::MonitorError;
-use kwm_store::{LoadOutcome, SqliteStore};
+use kwm_store::{LoadOutcome, Store, StoreLocation};
 
 use crate::CatalogueArg;
 
 /// Arguments of `kwm ingest`.
 #[derive(Args, Debug)]
 pub struct IngestArgs {
-    /// Store file (created when missing).
-    #[arg(long)]
-    db: PathBuf,
+    /// Store: a SQLite file (created when missing) or a postgres:// URL.
+    #[arg(long, value_name = "FILE|URL")]
+    db: StoreLocation,
     /// Input format; detected from name and content when not given.
     #[arg(long, value_parser = ["statline", "long", "regions", "geojson", "topojson"])]
     format: Option<String>,
@@ -55,14 +55,16 @@ fn explain(e: MonitorError) -> anyhow::Error {
     }
 }
 
-fn open_store(db: &Path) -> anyhow::Result<SqliteStore> {
-    SqliteStore::open(db).with_context(|| format!("cannot open store {}", db.display()))
+fn open_store(db: &StoreLocation) -> anyhow::Result<Box<dyn Store + Send>> {
+    // The cause goes into the message itself: main prints only the outermost error.
+    db.open()
+        .map_err(|e| anyhow!("cannot open store {db}: {e}"))
 }
 
 /// `kwm init`
-pub fn init(db: &Path) -> anyhow::Result<()> {
+pub fn init(db: &StoreLocation) -> anyhow::Result<()> {
     open_store(db)?;
-    println!("store ready: {}", db.display());
+    println!("store ready: {db}");
     Ok(())
 }
 
@@ -108,7 +110,7 @@ fn print_report(report: &IngestReport) {
 }
 
 fn run_ingest(
-    db: &Path,
+    db: &StoreLocation,
     files: &[PathBuf],
     options: &ReadOptions,
     catalogue: &CatalogueArg,
@@ -119,7 +121,7 @@ fn run_ingest(
     let spinner = indicatif::ProgressBar::new_spinner();
     spinner.set_message(format!("loading {} file(s)", files.len()));
     spinner.enable_steady_tick(std::time::Duration::from_millis(120));
-    let result = ingest_files(&mut store, &catalogue, files, options, &now_rfc3339());
+    let result = ingest_files(&mut *store, &catalogue, files, options, &now_rfc3339());
     spinner.finish_and_clear();
     result.map_err(explain)
 }
@@ -144,9 +146,9 @@ pub fn ingest(args: &IngestArgs) -> anyhow::Result<()> {
 /// Arguments of `kwm compute`.
 #[derive(Args, Debug)]
 pub struct ComputeArgs {
-    /// Store file.
-    #[arg(long)]
-    db: PathBuf,
+    /// Store: a SQLite file or a postgres:// URL.
+    #[arg(long, value_name = "FILE|URL")]
+    db: StoreLocation,
     /// Level to compute (default: every level the catalogue defines characteristics for).
     #[arg(long, value_parser = ["provincie", "ggd", "gemeente", "wijk", "buurt"])]
     level: Option<String>,
@@ -204,24 +206,29 @@ fn print_compute(outcomes: &[ComputeOutcome]) {
 }
 
 fn run_compute(
-    db: &Path,
+    db: &StoreLocation,
     catalogue: &CatalogueArg,
     level: Option<kwm_model::Level>,
     period: Option<i32>,
     force: bool,
 ) -> anyhow::Result<Vec<ComputeOutcome>> {
-    if !db.exists() {
+    if db.is_missing() {
         return Err(anyhow!(
-            "store {} does not exist; load figures first with `kwm ingest --db {} FILES`",
-            db.display(),
-            db.display()
+            "store {db} does not exist; load figures first with `kwm ingest --db {db} FILES`"
         ));
     }
     let (catalogue, _) =
         kwm_monitor::catalogue::resolve(catalogue.catalogue.as_deref()).map_err(explain)?;
     let mut store = open_store(db)?;
-    kwm_monitor::risk::compute_all(&mut store, &catalogue, level, period, &now_rfc3339(), force)
-        .map_err(explain)
+    kwm_monitor::risk::compute_all(
+        &mut *store,
+        &catalogue,
+        level,
+        period,
+        &now_rfc3339(),
+        force,
+    )
+    .map_err(explain)
 }
 
 /// `kwm compute`
@@ -289,7 +296,7 @@ pub fn demo_files(dir: &Path) -> Vec<PathBuf> {
 /// `kwm demo`
 pub fn demo(
     addr: &str,
-    db: &Path,
+    db: &StoreLocation,
     data: Option<&Path>,
     catalogue: &CatalogueArg,
 ) -> anyhow::Result<()> {
@@ -302,8 +309,7 @@ pub fn demo(
         .filter(|f| matches!(f.outcome, LoadOutcome::Loaded { .. }))
         .count();
     println!(
-        "demo store {}: {loaded} file(s) loaded, {} already present ({:.1} s)",
-        db.display(),
+        "demo store {db}: {loaded} file(s) loaded, {} already present ({:.1} s)",
         report.files.len() - loaded,
         started.elapsed().as_secs_f64()
     );
@@ -314,12 +320,10 @@ pub fn demo(
 }
 
 /// `kwm serve`
-pub fn serve(db: &Path, addr: &str, catalogue: &CatalogueArg) -> anyhow::Result<()> {
-    if !db.exists() {
+pub fn serve(db: &StoreLocation, addr: &str, catalogue: &CatalogueArg) -> anyhow::Result<()> {
+    if db.is_missing() {
         return Err(anyhow!(
-            "store {} does not exist; create it with `kwm init --db {}` or `kwm ingest`",
-            db.display(),
-            db.display()
+            "store {db} does not exist; create it with `kwm init --db {db}` or `kwm ingest`"
         ));
     }
     let (catalogue, source) =
@@ -327,9 +331,9 @@ pub fn serve(db: &Path, addr: &str, catalogue: &CatalogueArg) -> anyhow::Result<
     {
         // Labels, units and directions follow the catalogue the server runs with.
         let mut store = open_store(db)?;
-        kwm_monitor::ingest::sync_catalogue(&mut store, &catalogue).map_err(explain)?;
+        kwm_monitor::ingest::sync_catalogue(&mut *store, &catalogue).map_err(explain)?;
     }
-    let state = kwm_server::AppState::new(db.to_path_buf(), catalogue, source);
+    let state = kwm_server::AppState::new(db.clone(), catalogue, source);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

@@ -1,34 +1,39 @@
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use kwm_model::catalogue::Catalogue;
 use kwm_model::Level;
 use kwm_monitor::MonitorError;
-use kwm_store::{SqliteStore, Store};
+use kwm_store::{Readers, Store, StoreLocation};
 
 use crate::map::MapShapes;
 
-/// Shared, read-only state of the server: where the store is, the catalogue, and map shapes
+/// Shared, read-only state of the server: how to reach the store, the catalogue, and map shapes
 /// already projected (they only change when boundaries are loaded, which needs a restart).
+/// Nothing else is kept, so any number of server processes can serve one PostgreSQL store.
 #[derive(Clone)]
 pub struct AppState {
     inner: Arc<Inner>,
 }
 
 struct Inner {
-    db_path: PathBuf,
+    readers: Readers,
     catalogue: Catalogue,
     catalogue_source: String,
     maps: Mutex<HashMap<(Level, i32), Arc<MapShapes>>>,
 }
 
 impl AppState {
-    /// State for a store file and the catalogue it was served with.
-    pub fn new(db_path: PathBuf, catalogue: Catalogue, catalogue_source: String) -> AppState {
+    /// State for a store (a SQLite file path or a [`StoreLocation`]) and the catalogue it was
+    /// served with. Connects to nothing yet.
+    pub fn new(
+        store: impl Into<StoreLocation>,
+        catalogue: Catalogue,
+        catalogue_source: String,
+    ) -> AppState {
         AppState {
             inner: Arc::new(Inner {
-                db_path,
+                readers: store.into().readers(),
                 catalogue,
                 catalogue_source,
                 maps: Mutex::new(HashMap::new()),
@@ -46,20 +51,17 @@ impl AppState {
         &self.inner.catalogue_source
     }
 
-    /// Runs a query against a fresh read-only connection on a blocking thread. SQLite
-    /// connections are cheap to open, and a connection per request keeps handlers independent.
+    /// Runs a query on a blocking thread against a store of its own (a fresh read-only SQLite
+    /// connection, or a pooled PostgreSQL one), which keeps handlers independent.
     pub async fn query<T, F>(&self, f: F) -> Result<T, MonitorError>
     where
         T: Send + 'static,
         F: FnOnce(&dyn Store) -> Result<T, MonitorError> + Send + 'static,
     {
-        let path = self.inner.db_path.clone();
-        tokio::task::spawn_blocking(move || {
-            let store = SqliteStore::open_read_only(&path)?;
-            f(&store)
-        })
-        .await
-        .map_err(|e| MonitorError::Io(format!("query task failed: {e}")))?
+        let readers = self.inner.readers.clone();
+        tokio::task::spawn_blocking(move || readers.read(f)?)
+            .await
+            .map_err(|e| MonitorError::Io(format!("query task failed: {e}")))?
     }
 
     /// Projected map shapes for a level and layout, computed once.

@@ -1,20 +1,38 @@
 //! Persistence of the Kwetsbaarheidsmonitor.
 //!
-//! One trait, [`Store`], with the embedded SQLite implementation [`SqliteStore`] as the default.
-//! Invariants every implementation keeps:
+//! One trait, [`Store`], with two implementations: the embedded [`SqliteStore`] (the default: one
+//! file, no server) and, with the cargo feature `postgres`, `PgStore` for server mode, where many
+//! stateless `kwm serve` processes share one PostgreSQL database. [`StoreLocation`] picks the
+//! backend from a `--db` argument (a file path or a `postgres://` URL) and [`Readers`] hands
+//! servers a store per request, so no caller outside this crate knows SQL or the backend.
+//!
+//! Invariants every implementation keeps (checked for both by the conformance suite in
+//! `tests/`):
 //! - a call to [`Store::apply_loads`] is one transaction: all its files are stored, or none;
 //! - a file whose checksum was loaded before changes nothing and is reported as such;
 //! - every observation points at the load (file, checksum, time, publisher, licence) it came from;
+//! - catalogue (curated) indicator metadata is never overwritten by metadata a file carried;
+//! - a write that changes nothing touches nothing;
+//! - every query answers identically, ordering included (text is ordered bytewise);
 //! - the store computes nothing: ranks and statistics are the engine's; risk-model results are
 //!   stored as computed, with the fingerprint of what they were computed from.
 
+mod location;
+#[cfg(feature = "postgres")]
+mod pg;
 mod sqlite;
 
 use kwm_ingest::LoadBatch;
 use kwm_model::{Indicator, Level, RegionCode, ValueStatus};
 use serde::Serialize;
 
+pub use location::{Readers, StoreLocation};
+#[cfg(feature = "postgres")]
+pub use pg::PgStore;
 pub use sqlite::SqliteStore;
+
+/// The schema version this build writes: the number of migrations, the same for every backend.
+pub const SCHEMA_VERSION: i64 = sqlite::MIGRATIONS.len() as i64;
 
 /// Errors of the store, with what was being done.
 #[derive(Debug, thiserror::Error)]
@@ -28,7 +46,24 @@ pub enum StoreError {
         #[source]
         source: rusqlite::Error,
     },
-    /// The database file was written by a newer version of the product.
+    /// PostgreSQL reported an error (or could not be reached).
+    #[cfg(feature = "postgres")]
+    #[error("{context}: {}", with_causes(source))]
+    Postgres {
+        /// What the store was doing.
+        context: String,
+        /// The underlying error.
+        #[source]
+        source: postgres::Error,
+    },
+    /// The store asked for cannot be used by this build or in this way (e.g. a `postgres://`
+    /// URL given to a build without the `postgres` feature).
+    #[error("{0}")]
+    Unsupported(String),
+    /// The store is reachable but cannot serve now (e.g. all pooled connections stayed busy).
+    #[error("{0}")]
+    Unavailable(String),
+    /// The database was written by a newer version of the product.
     #[error(
         "the store has schema version {found}, newer than this program's {supported}; upgrade kwm"
     )]
@@ -41,6 +76,20 @@ pub enum StoreError {
     /// Stored data that cannot be read back (should not happen; means manual edits).
     #[error("corrupt stored value: {0}")]
     Corrupt(String),
+}
+
+/// The client's error with its causes: its own text is only the kind ("db error", "error
+/// connecting to server"), the server's message or the I/O error is in the cause.
+#[cfg(feature = "postgres")]
+fn with_causes(e: &postgres::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        text.push_str(": ");
+        text.push_str(&c.to_string());
+        cause = c.source();
+    }
+    text
 }
 
 /// Result alias.
@@ -261,6 +310,10 @@ pub struct RiskRun {
 
 /// Persistence operations the monitor needs. Implementations are synchronous; async callers
 /// run them on a blocking thread.
+///
+/// Adding a method: declare it here, then implement it in `sqlite.rs` and `pg.rs` side by side
+/// (same SQL shape, `?N` becomes `$N`), and add its results to the conformance suite's
+/// `dump` in `tests/common/mod.rs` so both backends are compared on it.
 pub trait Store {
     /// Stores all batches in one transaction. Batches whose checksum is already stored are
     /// skipped. On error nothing is stored.

@@ -11,7 +11,7 @@ use crate::{
 };
 
 /// Schema migrations, applied in order. Never edit a released one: add a new one.
-const MIGRATIONS: &[&str] = &[
+pub(crate) const MIGRATIONS: &[&str] = &[
     r#"
 CREATE TABLE loads (
     id           INTEGER PRIMARY KEY,

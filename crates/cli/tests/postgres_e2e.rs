@@ -1,0 +1,313 @@
+//! Server mode end to end, through the binary: `kwm ingest` the real demo files into a
+//! PostgreSQL database and into a SQLite file, serve the database from two `kwm serve`
+//! processes and the file from a third, and require the same bytes from every API answer.
+//!
+//! Needs `KWM_TEST_POSTGRES` (a database on a server whose user may create databases):
+//! `eval "$(scripts/start-postgres.sh)"`, or scripts/test, which starts one. Without it this
+//! test fails.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+const HOW_TO: &str = "KWM_TEST_POSTGRES is not set, and the server-mode test needs a PostgreSQL \
+server: start a throwaway one with `eval \"$(scripts/start-postgres.sh)\"` (needs Debian's \
+postgresql package: `apt-get install -y postgresql`), or run scripts/test, which does both";
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+/// The demo files in `kwm demo`'s order.
+const DEMO_FILES: &[&str] = &[
+    "codelists/gemeenten_2019.csv",
+    "codelists/gemeenten_2021_provincie.csv",
+    "codelists/wijken_2023.csv",
+    "boundaries/provincie_2023_cartomap_wgs84.topojson",
+    "boundaries/gemeente_2022_cartomap_wgs84.topojson",
+    "boundaries/gemeente_2023_cartomap_wgs84.topojson",
+    "boundaries/gemeente_2024_pdok_gegeneraliseerd.geojson",
+    "gezondheidsmonitor/50140NED_TypedDataSet_22092025_192544.csv",
+    "kwb/85984NED_DataProperties.json",
+    "kwb/kwb_2024_85984NED_gemeente_wijk_basis.csv",
+    "kwb/kwb_2019_gemeente_bevolking_long.csv",
+];
+
+/// A fresh database on the test server, dropped when this is.
+struct Database {
+    admin_url: String,
+    name: String,
+    url: String,
+}
+
+impl Database {
+    fn create(tag: &str) -> Database {
+        let admin_url = std::env::var("KWM_TEST_POSTGRES").expect(HOW_TO);
+        let name = format!("kwm_e2e_{}_{tag}", std::process::id());
+        let mut admin =
+            postgres::Client::connect(&admin_url, postgres::NoTls).unwrap_or_else(|e| {
+                panic!("cannot connect to KWM_TEST_POSTGRES={admin_url}: {e}\n{HOW_TO}")
+            });
+        // A Dutch linguistic default collation, so that any ordering left to the database's
+        // locale would show as a difference from SQLite.
+        if admin
+            .batch_execute(&format!(
+                "CREATE DATABASE {name} TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'nl-NL'"
+            ))
+            .is_err()
+        {
+            admin
+                .batch_execute(&format!("CREATE DATABASE {name} TEMPLATE template0"))
+                .unwrap();
+        }
+        let authority = admin_url.find("://").unwrap() + 3;
+        let query = admin_url[authority..]
+            .find('?')
+            .map_or(admin_url.len(), |i| authority + i);
+        let path = admin_url[authority..query]
+            .find('/')
+            .map_or(query, |i| authority + i);
+        let url = format!("{}/{name}{}", &admin_url[..path], &admin_url[query..]);
+        Database {
+            admin_url,
+            name,
+            url,
+        }
+    }
+}
+
+impl Drop for Database {
+    fn drop(&mut self) {
+        if let Ok(mut admin) = postgres::Client::connect(&self.admin_url, postgres::NoTls) {
+            let _ = admin.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ));
+        }
+    }
+}
+
+fn kwm(args: &[&str]) -> std::process::Output {
+    let data = repo().join("data");
+    Command::new(env!("CARGO_BIN_EXE_kwm"))
+        .args(args)
+        .args(DEMO_FILES.iter().map(|f| data.join(f)))
+        .current_dir(repo())
+        .output()
+        .unwrap()
+}
+
+fn ingest(db: &str) -> String {
+    let out = kwm(&["ingest", "--db", db]);
+    assert!(
+        out.status.success(),
+        "kwm ingest --db {db}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// A `kwm serve` process, killed when dropped.
+struct Server {
+    child: Child,
+    addr: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve(db: &str) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kwm"))
+        .args(["serve", "--addr", "127.0.0.1:0", "--db", db])
+        .current_dir(repo())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let addr = loop {
+        match lines.next() {
+            Some(line) => {
+                let line = line.unwrap();
+                if let Some(rest) = line.split("http://").nth(1) {
+                    break rest.split('/').next().unwrap().to_string();
+                }
+            }
+            None => {
+                let status = child.wait().unwrap();
+                panic!("kwm serve --db {db} exited ({status}) without serving");
+            }
+        }
+    };
+    Server { child, addr }
+}
+
+/// `GET path` over HTTP/1.0 (so the body ends with the connection): status and body.
+fn get(server: &Server, path: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(&server.addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(120)))
+        .unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.0\r\nHost: {}\r\n\r\n",
+        server.addr
+    )
+    .unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).unwrap();
+    let response = String::from_utf8(response).unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap();
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    (status, body.to_string())
+}
+
+#[test]
+fn postgres_server_mode_answers_exactly_like_the_embedded_store() {
+    let db = Database::create("demo");
+    let dir = std::env::temp_dir().join(format!("kwm-pg-e2e-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let sqlite = dir.join("demo.sqlite");
+    let sqlite = sqlite.to_str().unwrap();
+
+    // The same report, file for file: formats, counts, new and replaced figures, load ids.
+    let started = Instant::now();
+    let pg_report = ingest(&db.url);
+    let pg_time = started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    let sqlite_report = ingest(sqlite);
+    println!(
+        "kwm ingest (debug build): {pg_time:.1} s into PostgreSQL, {:.1} s into SQLite",
+        started.elapsed().as_secs_f64()
+    );
+    assert_eq!(pg_report, sqlite_report);
+    assert!(pg_report.contains("loaded as statline"), "{pg_report}");
+    let again = ingest(&db.url);
+    assert_eq!(
+        again.matches("already loaded").count(),
+        DEMO_FILES.len() - 1,
+        "{again}"
+    );
+
+    // Two stateless server processes share the database.
+    let pg = [serve(&db.url), serve(&db.url)];
+    let reference = serve(sqlite);
+
+    let mut paths: Vec<String> = vec![
+        "/api/indicators".into(),
+        "/api/indicators?format=csv".into(),
+        "/".into(),
+        "/regio/GM0363".into(),
+    ];
+    let (status, indicators) = get(&reference, "/api/indicators");
+    assert_eq!(status, 200);
+    let indicators: Value = serde_json::from_str(&indicators).unwrap();
+    let mut region_periods = std::collections::BTreeSet::new();
+    for i in indicators.as_array().unwrap() {
+        let id = i["id"].as_str().unwrap();
+        for level in i["levels"].as_array().unwrap() {
+            for period in i["periods"].as_array().unwrap() {
+                region_periods.insert((
+                    level.as_str().unwrap().to_string(),
+                    period.as_i64().unwrap(),
+                ));
+                paths.push(format!(
+                    "/api/observations?indicator={id}&level={}&period={period}",
+                    level.as_str().unwrap()
+                ));
+            }
+        }
+    }
+    for (level, period) in &region_periods {
+        let path = format!("/api/regions?level={level}&period={period}");
+        let (status, body) = get(&reference, &path);
+        paths.push(path);
+        if status != 200 {
+            continue;
+        }
+        let regions: Value = serde_json::from_str(&body).unwrap();
+        let regions = regions["regions"].as_array().cloned().unwrap_or_default();
+        // Profiles of a spread of regions per level and period, the first and last included:
+        // each profile is one region's every indicator, ranked among its level.
+        let step = (regions.len() / 8).max(1);
+        let picked = regions
+            .iter()
+            .step_by(step)
+            .chain(regions.last())
+            .map(|r| r["code"].as_str().unwrap().to_string())
+            .collect::<std::collections::BTreeSet<_>>();
+        for code in picked {
+            paths.push(format!("/api/regions/{code}?period={period}"));
+        }
+    }
+    paths.push("/api/regions/GM0363".into());
+    paths.push("/api/regions/GM9999".into());
+
+    let observations = paths
+        .iter()
+        .filter(|p| p.starts_with("/api/observations"))
+        .count();
+    let profiles = paths
+        .iter()
+        .filter(|p| p.starts_with("/api/regions/"))
+        .count();
+    let started = Instant::now();
+    let mut checked = 0;
+    for (i, path) in paths.iter().enumerate() {
+        let expected = get(&reference, path);
+        let answer = get(&pg[i % 2], path);
+        assert_eq!(answer, expected, "GET {path} (PostgreSQL vs SQLite)");
+        if expected.0 == 200 {
+            checked += 1;
+        }
+    }
+    println!(
+        "{} answers identical ({observations} observation tables, {profiles} region profiles; {checked} of them 200 OK) in {:.1} s",
+        paths.len(),
+        started.elapsed().as_secs_f64()
+    );
+    assert!(
+        observations > 100 && profiles > 20 && checked > 150,
+        "too few answers compared"
+    );
+
+    // Loads: the same provenance, apart from the time of loading.
+    let mask = |body: String| {
+        let mut v: Value = serde_json::from_str(&body).unwrap();
+        fn walk(v: &mut Value) {
+            match v {
+                Value::Object(m) => {
+                    for (k, x) in m.iter_mut() {
+                        if k == "loaded_at" {
+                            *x = Value::Null;
+                        } else {
+                            walk(x);
+                        }
+                    }
+                }
+                Value::Array(a) => a.iter_mut().for_each(walk),
+                _ => {}
+            }
+        }
+        walk(&mut v);
+        v
+    };
+    let (status, expected) = get(&reference, "/api/loads");
+    assert_eq!(status, 200);
+    let (status, answer) = get(&pg[1], "/api/loads");
+    assert_eq!(status, 200);
+    assert_eq!(mask(answer), mask(expected));
+}

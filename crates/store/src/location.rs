@@ -1,0 +1,359 @@
+//! Which store a command works on, chosen by its `--db` argument, and how a server gets a store
+//! per request. Callers name a location; only this crate knows backends and SQL.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+#[cfg(not(feature = "postgres"))]
+use crate::StoreError;
+use crate::{Result, SqliteStore, Store};
+
+/// Where a store lives: a SQLite file (the embedded default) or a PostgreSQL database (server
+/// mode, shared by many `kwm serve` processes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreLocation {
+    /// A SQLite file.
+    Sqlite(PathBuf),
+    /// A `postgres://` or `postgresql://` URL (libpq syntax, e.g.
+    /// `postgres://kwm@db.example/kwm` or, for a Unix socket,
+    /// `postgres://kwm@%2Frun%2Fpostgresql/kwm`).
+    Postgres(String),
+}
+
+impl StoreLocation {
+    /// Reads a `--db` argument: a URL with a PostgreSQL scheme names a database, anything else
+    /// a SQLite file.
+    pub fn parse(arg: &str) -> StoreLocation {
+        let lower = arg.get(..13).unwrap_or(arg).to_ascii_lowercase();
+        if lower.starts_with("postgres://") || lower.starts_with("postgresql://") {
+            StoreLocation::Postgres(arg.to_string())
+        } else {
+            StoreLocation::Sqlite(PathBuf::from(arg))
+        }
+    }
+
+    /// Opens the store for reading and writing, creating it (SQLite file, or the tables in an
+    /// empty PostgreSQL database) and applying pending migrations.
+    pub fn open(&self) -> Result<Box<dyn Store + Send>> {
+        match self {
+            StoreLocation::Sqlite(path) => Ok(Box::new(SqliteStore::open(path)?)),
+            #[cfg(feature = "postgres")]
+            StoreLocation::Postgres(url) => Ok(Box::new(crate::PgStore::connect(url)?)),
+            #[cfg(not(feature = "postgres"))]
+            StoreLocation::Postgres(_) => Err(without_postgres()),
+        }
+    }
+
+    /// Whether the store certainly does not exist yet (a SQLite file that is not there). A
+    /// PostgreSQL database is never "missing" here: connecting tells.
+    pub fn is_missing(&self) -> bool {
+        match self {
+            StoreLocation::Sqlite(path) => !path.exists(),
+            StoreLocation::Postgres(_) => false,
+        }
+    }
+
+    /// Stores for a server's requests (see [`Readers`]).
+    pub fn readers(&self) -> Readers {
+        Readers::new(self)
+    }
+}
+
+#[cfg(not(feature = "postgres"))]
+fn without_postgres() -> StoreError {
+    StoreError::Unsupported(
+        "this kwm was built without PostgreSQL support; build it with the `postgres` feature (the default) to use a postgres:// store".into(),
+    )
+}
+
+impl std::str::FromStr for StoreLocation {
+    type Err = std::convert::Infallible;
+
+    fn from_str(s: &str) -> std::result::Result<StoreLocation, Self::Err> {
+        Ok(StoreLocation::parse(s))
+    }
+}
+
+impl From<PathBuf> for StoreLocation {
+    fn from(path: PathBuf) -> StoreLocation {
+        StoreLocation::Sqlite(path)
+    }
+}
+
+impl From<&Path> for StoreLocation {
+    fn from(path: &Path) -> StoreLocation {
+        StoreLocation::Sqlite(path.to_path_buf())
+    }
+}
+
+impl fmt::Display for StoreLocation {
+    /// The file path, or the URL with any password replaced by `***` (it ends up in logs).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StoreLocation::Sqlite(path) => write!(f, "{}", path.display()),
+            StoreLocation::Postgres(url) => f.write_str(&redact_password(url)),
+        }
+    }
+}
+
+/// `scheme://user:secret@host/...` → `scheme://user:***@host/...`; a `password=` query
+/// parameter is redacted too.
+fn redact_password(url: &str) -> String {
+    let mut out = url.to_string();
+    if let Some(scheme_end) = out.find("://") {
+        let rest = scheme_end + 3;
+        let authority_end = out[rest..].find(['/', '?']).map_or(out.len(), |i| rest + i);
+        if let Some(at) = out[rest..authority_end].rfind('@') {
+            if let Some(colon) = out[rest..rest + at].find(':') {
+                out.replace_range(rest + colon + 1..rest + at, "***");
+            }
+        }
+    }
+    if let Some(q) = out.find('?') {
+        let (head, query) = out.split_at(q + 1);
+        let query: Vec<String> = query
+            .split('&')
+            .map(|kv| match kv.split_once('=') {
+                Some((k, _)) if k == "password" => format!("{k}=***"),
+                _ => kv.to_string(),
+            })
+            .collect();
+        out = format!("{head}{}", query.join("&"));
+    }
+    out
+}
+
+/// Hands out a store per server request. SQLite: a fresh read-only connection each time (cheap
+/// to open, and a request never sees another's state). PostgreSQL: a connection from a small
+/// pool, because opening one costs a server process; pools of many `kwm serve` processes share
+/// the database, and loads never block them. Cloning is cheap and shares the pool.
+#[derive(Clone)]
+pub struct Readers {
+    inner: Arc<ReadersInner>,
+}
+
+enum ReadersInner {
+    Sqlite(PathBuf),
+    #[cfg(feature = "postgres")]
+    Postgres(pool::PgPool),
+    #[cfg(not(feature = "postgres"))]
+    Unsupported,
+}
+
+impl Readers {
+    /// Readers of a location. Connects to nothing yet: the first request does, so a server can
+    /// start before its database is reachable and report the error per request.
+    pub fn new(location: &StoreLocation) -> Readers {
+        let inner = match location {
+            StoreLocation::Sqlite(path) => ReadersInner::Sqlite(path.clone()),
+            #[cfg(feature = "postgres")]
+            StoreLocation::Postgres(url) => {
+                ReadersInner::Postgres(pool::PgPool::new(url.clone(), pool::MAX_CONNECTIONS))
+            }
+            #[cfg(not(feature = "postgres"))]
+            StoreLocation::Postgres(_) => ReadersInner::Unsupported,
+        };
+        Readers {
+            inner: Arc::new(inner),
+        }
+    }
+
+    /// Runs `f` with a store for reading. Blocks (on I/O, and for PostgreSQL until a pooled
+    /// connection is free): call it from a blocking thread in async code.
+    pub fn read<R>(&self, f: impl FnOnce(&dyn Store) -> R) -> Result<R> {
+        match &*self.inner {
+            ReadersInner::Sqlite(path) => {
+                let store = SqliteStore::open_read_only(path)?;
+                Ok(f(&store))
+            }
+            #[cfg(feature = "postgres")]
+            ReadersInner::Postgres(pool) => pool.read(f),
+            #[cfg(not(feature = "postgres"))]
+            ReadersInner::Unsupported => Err(without_postgres()),
+        }
+    }
+}
+
+#[cfg(feature = "postgres")]
+mod pool {
+    use std::sync::{Condvar, Mutex, MutexGuard};
+    use std::time::{Duration, Instant};
+
+    use crate::{PgStore, Result, Store, StoreError};
+
+    /// Connections one `kwm serve` process keeps at most. Several processes share a server
+    /// whose default `max_connections` is 100, and a request holds a connection only for its
+    /// queries, so a few per process serve many requests.
+    pub(super) const MAX_CONNECTIONS: usize = 8;
+
+    /// How long a request waits for a free connection before it fails.
+    const WAIT: Duration = Duration::from_secs(30);
+
+    pub(super) struct PgPool {
+        url: String,
+        max: usize,
+        state: Mutex<State>,
+        returned: Condvar,
+    }
+
+    struct State {
+        /// Connections not in use, with when they were last used.
+        idle: Vec<(PgStore, Instant)>,
+        /// Connections open, idle or in use.
+        open: usize,
+    }
+
+    /// A connection in use; back to the pool (or closed, if it broke or its user panicked)
+    /// when dropped.
+    struct Lease<'a> {
+        pool: &'a PgPool,
+        store: Option<PgStore>,
+    }
+
+    impl Drop for Lease<'_> {
+        fn drop(&mut self) {
+            let reusable = match self.store.take() {
+                Some(mut store) if !std::thread::panicking() => {
+                    store.is_usable(Duration::ZERO).then_some(store)
+                }
+                _ => None,
+            };
+            let mut state = self.pool.lock();
+            match reusable {
+                Some(store) => state.idle.push((store, Instant::now())),
+                None => state.open -= 1,
+            }
+            drop(state);
+            self.pool.returned.notify_one();
+        }
+    }
+
+    impl PgPool {
+        pub(super) fn new(url: String, max: usize) -> PgPool {
+            PgPool {
+                url,
+                max,
+                state: Mutex::new(State {
+                    idle: Vec::new(),
+                    open: 0,
+                }),
+                returned: Condvar::new(),
+            }
+        }
+
+        fn lock(&self) -> MutexGuard<'_, State> {
+            // A panic while holding this lock cannot leave the counts half-updated (each
+            // update is one statement), so a poisoned lock is still consistent.
+            self.state.lock().unwrap_or_else(|e| e.into_inner())
+        }
+
+        pub(super) fn read<R>(&self, f: impl FnOnce(&dyn Store) -> R) -> Result<R> {
+            let lease = self.checkout()?;
+            let result = f(lease.store.as_ref().expect("leased store"));
+            drop(lease);
+            Ok(result)
+        }
+
+        fn checkout(&self) -> Result<Lease<'_>> {
+            let deadline = Instant::now() + WAIT;
+            loop {
+                // Take an idle connection or a free slot, waiting while there is neither.
+                let mut state = self.lock();
+                let idle = loop {
+                    if let Some(idle) = state.idle.pop() {
+                        break Some(idle);
+                    }
+                    if state.open < self.max {
+                        state.open += 1;
+                        break None;
+                    }
+                    let now = Instant::now();
+                    if now >= deadline {
+                        return Err(StoreError::Unavailable(format!(
+                            "all {} PostgreSQL connections of this process stayed busy for {} s",
+                            self.max,
+                            WAIT.as_secs()
+                        )));
+                    }
+                    state = self
+                        .returned
+                        .wait_timeout(state, deadline - now)
+                        .unwrap_or_else(|e| e.into_inner())
+                        .0;
+                };
+                drop(state);
+                // Checking or opening a connection takes round trips: done outside the lock.
+                match idle {
+                    Some((mut store, since)) => {
+                        if store.is_usable(since.elapsed()) {
+                            return Ok(Lease {
+                                pool: self,
+                                store: Some(store),
+                            });
+                        }
+                        self.lock().open -= 1;
+                    }
+                    None => {
+                        return match PgStore::connect_reader(&self.url) {
+                            Ok(store) => Ok(Lease {
+                                pool: self,
+                                store: Some(store),
+                            }),
+                            Err(e) => {
+                                self.lock().open -= 1;
+                                self.returned.notify_one();
+                                Err(e)
+                            }
+                        };
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn db_arguments_name_a_file_or_a_database() {
+        assert_eq!(
+            StoreLocation::parse("monitor.sqlite"),
+            StoreLocation::Sqlite("monitor.sqlite".into())
+        );
+        assert_eq!(
+            StoreLocation::parse("./postgres/x.sqlite"),
+            StoreLocation::Sqlite("./postgres/x.sqlite".into())
+        );
+        for url in [
+            "postgres://kwm@localhost/kwm",
+            "postgresql://kwm@localhost/kwm",
+            "POSTGRES://kwm@localhost/kwm",
+        ] {
+            assert_eq!(
+                StoreLocation::parse(url),
+                StoreLocation::Postgres(url.into())
+            );
+        }
+    }
+
+    #[test]
+    fn passwords_never_reach_the_display() {
+        let shown =
+            StoreLocation::parse("postgres://kwm:geheim@db.example:5433/kwm?sslmode=disable")
+                .to_string();
+        assert_eq!(
+            shown,
+            "postgres://kwm:***@db.example:5433/kwm?sslmode=disable"
+        );
+        let shown = StoreLocation::parse("postgresql:///kwm?user=kwm&password=geheim&host=/run")
+            .to_string();
+        assert_eq!(shown, "postgresql:///kwm?user=kwm&password=***&host=/run");
+        assert_eq!(
+            StoreLocation::parse("postgres://kwm@%2Frun%2Fpostgresql/kwm").to_string(),
+            "postgres://kwm@%2Frun%2Fpostgresql/kwm"
+        );
+    }
+}

@@ -1,0 +1,1199 @@
+//! The PostgreSQL store, for server mode. It mirrors `sqlite.rs` method by method — the same
+//! tables, the same SQL shape, the same answers — so that adding a `Store` method means writing
+//! the same query twice side by side. Where it differs, and why:
+//! - every text column is `COLLATE "C"`: SQLite orders text bytewise, and a database's own
+//!   locale (say `nl_NL.UTF-8`) would order codes, ids and names differently;
+//! - writers take a transaction-scoped advisory lock: one writer at a time, as SQLite's file
+//!   lock gives, so a checksum check and the insert after it cannot race with another `kwm
+//!   ingest`; readers take no lock and never wait for a load (MVCC);
+//! - a load's id is `max + 1` under that lock rather than a sequence, because a sequence
+//!   advances even when the transaction rolls back, and a failed load must leave nothing
+//!   behind (it also gives the same ids as SQLite);
+//! - observations, regions and boundaries are written a chunk at a time with `UNNEST` (one
+//!   round trip per chunk instead of per row). One `INSERT ... ON CONFLICT` may not touch a row
+//!   twice, so duplicate keys within a file are first merged exactly as SQLite's row-by-row
+//!   upserts would leave them.
+
+use std::cell::RefCell;
+use std::collections::hash_map::Entry;
+use std::collections::HashMap;
+use std::time::Duration;
+
+use kwm_ingest::{Boundary, LoadBatch, RegionRecord as IngestRegion};
+use kwm_model::{Direction, Indicator, IndicatorId, Level, Observation, RegionCode, ValueStatus};
+use postgres::types::{FromSql, ToSql};
+use postgres::{Client, NoTls, Row, Statement, Transaction};
+
+use crate::{
+    BoundaryRecord, IndicatorRecord, LoadOutcome, LoadRecord, ObservationRecord, RegionRecord,
+    Result, RiskFactorRecord, RiskRegionRecord, RiskRun, RiskRunRecord, RiskThemeRecord, Store,
+    StoreError,
+};
+
+/// Schema migrations, applied in order. Never edit a released one: add a new one, and add the
+/// same change to `sqlite.rs` as migration of the same number.
+const MIGRATIONS: &[&str] = &[
+    r#"
+CREATE TABLE loads (
+    id           BIGINT PRIMARY KEY,
+    file_name    TEXT COLLATE "C" NOT NULL,
+    checksum     TEXT COLLATE "C" NOT NULL UNIQUE,
+    format       TEXT COLLATE "C" NOT NULL,
+    dataset      TEXT COLLATE "C" NOT NULL,
+    title        TEXT COLLATE "C" NOT NULL,
+    publisher    TEXT COLLATE "C" NOT NULL,
+    licence      TEXT COLLATE "C" NOT NULL,
+    loaded_at    TEXT COLLATE "C" NOT NULL,
+    rows         BIGINT NOT NULL,
+    observations BIGINT NOT NULL,
+    regions      BIGINT NOT NULL,
+    boundaries   BIGINT NOT NULL,
+    notes        TEXT COLLATE "C" NOT NULL
+);
+CREATE TABLE indicators (
+    id          TEXT COLLATE "C" PRIMARY KEY,
+    label_nl    TEXT COLLATE "C" NOT NULL,
+    label_en    TEXT COLLATE "C" NOT NULL,
+    unit        TEXT COLLATE "C" NOT NULL,
+    direction   TEXT COLLATE "C" NOT NULL,
+    source      TEXT COLLATE "C" NOT NULL,
+    decimals    INTEGER NOT NULL,
+    description TEXT COLLATE "C" NOT NULL,
+    additive    BOOLEAN NOT NULL,
+    curated     BOOLEAN NOT NULL
+);
+CREATE TABLE regions (
+    code   TEXT COLLATE "C" NOT NULL,
+    layout INTEGER NOT NULL,
+    level  TEXT COLLATE "C" NOT NULL,
+    name   TEXT COLLATE "C",
+    parent TEXT COLLATE "C",
+    PRIMARY KEY (code, layout)
+);
+CREATE TABLE boundaries (
+    code     TEXT COLLATE "C" NOT NULL,
+    layout   INTEGER NOT NULL,
+    level    TEXT COLLATE "C" NOT NULL,
+    geometry TEXT NOT NULL,
+    load_id  BIGINT NOT NULL REFERENCES loads(id),
+    PRIMARY KEY (code, layout)
+);
+CREATE TABLE observations (
+    indicator TEXT COLLATE "C" NOT NULL REFERENCES indicators(id),
+    region    TEXT COLLATE "C" NOT NULL,
+    level     TEXT COLLATE "C" NOT NULL,
+    period    INTEGER NOT NULL,
+    breakdown TEXT COLLATE "C" NOT NULL,
+    value     DOUBLE PRECISION,
+    lower     DOUBLE PRECISION,
+    upper     DOUBLE PRECISION,
+    n         DOUBLE PRECISION,
+    status    TEXT COLLATE "C" NOT NULL,
+    load_id   BIGINT NOT NULL REFERENCES loads(id),
+    PRIMARY KEY (indicator, region, period, breakdown)
+);
+CREATE INDEX observations_by_level ON observations (indicator, level, period);
+CREATE INDEX observations_by_region ON observations (region, period);
+CREATE INDEX observations_coverage ON observations (indicator, status, level, period);
+CREATE INDEX observations_by_level_period ON observations (level, period, breakdown, indicator, region);
+"#,
+    r#"
+-- 2: results of the risk model (stacking), one run per level and period. Factor and theme rows
+-- carry `ord`, their position within the region, where SQLite relies on rowid order.
+CREATE TABLE risk_runs (
+    id                BIGINT PRIMARY KEY,
+    level             TEXT COLLATE "C" NOT NULL,
+    period            INTEGER NOT NULL,
+    layout            INTEGER,
+    catalogue_version TEXT COLLATE "C" NOT NULL,
+    fingerprint       TEXT COLLATE "C" NOT NULL,
+    parameters        TEXT COLLATE "C" NOT NULL,
+    summary           TEXT COLLATE "C" NOT NULL,
+    computed_at       TEXT COLLATE "C" NOT NULL,
+    UNIQUE (level, period)
+);
+CREATE TABLE risk_regions (
+    run_id               BIGINT NOT NULL REFERENCES risk_runs(id) ON DELETE CASCADE,
+    region               TEXT COLLATE "C" NOT NULL,
+    flagged              BIGINT NOT NULL,
+    with_data            BIGINT NOT NULL,
+    weak_protective      BIGINT NOT NULL,
+    protective_with_data BIGINT NOT NULL,
+    composite            DOUBLE PRECISION,
+    composite_rank       BIGINT,
+    composite_percentile DOUBLE PRECISION,
+    PRIMARY KEY (run_id, region)
+);
+CREATE TABLE risk_factor_scores (
+    run_id     BIGINT NOT NULL REFERENCES risk_runs(id) ON DELETE CASCADE,
+    region     TEXT COLLATE "C" NOT NULL,
+    ord        INTEGER NOT NULL,
+    factor     TEXT COLLATE "C" NOT NULL,
+    score      DOUBLE PRECISION,
+    rank       BIGINT,
+    ranked     BIGINT NOT NULL,
+    percentile DOUBLE PRECISION,
+    flagged    BOOLEAN NOT NULL,
+    trace      TEXT COLLATE "C" NOT NULL,
+    PRIMARY KEY (run_id, region, factor)
+);
+CREATE TABLE risk_theme_exposure (
+    run_id         BIGINT NOT NULL REFERENCES risk_runs(id) ON DELETE CASCADE,
+    region         TEXT COLLATE "C" NOT NULL,
+    ord            INTEGER NOT NULL,
+    theme          TEXT COLLATE "C" NOT NULL,
+    exposure       DOUBLE PRECISION,
+    rank           BIGINT,
+    ranked         BIGINT NOT NULL,
+    coverage       DOUBLE PRECISION NOT NULL,
+    flagged_weight BIGINT NOT NULL,
+    drivers        TEXT COLLATE "C" NOT NULL,
+    PRIMARY KEY (run_id, region, theme)
+);
+"#,
+];
+
+// Both backends must migrate to the same version.
+const _: () = assert!(MIGRATIONS.len() == crate::sqlite::MIGRATIONS.len());
+
+/// Key of the advisory lock every write transaction (loads, catalogue sync, parents,
+/// migrations) holds until it ends: writers queue, readers are never blocked. The value is
+/// arbitrary but fixed ("kwm" in ASCII), so every `kwm` process uses the same lock.
+const WRITE_LOCK: i64 = 0x006b_776d;
+
+/// Rows per `UNNEST` statement: large enough that round trips do not dominate a load, small
+/// enough that one statement's parameters stay a few megabytes.
+const CHUNK: usize = 5_000;
+
+/// Boundaries per statement: a geometry can be hundreds of kilobytes.
+const BOUNDARY_CHUNK: usize = 200;
+
+/// The PostgreSQL store: one connection; many processes may share the database.
+pub struct PgStore {
+    // `postgres::Client` needs `&mut` even to read, while `Store`'s queries take `&self`; a
+    // store is used by one thread at a time, so a `RefCell` is enough.
+    client: RefCell<Client>,
+    /// Read statements prepared on this connection, by SQL text: pooled connections serve many
+    /// requests, so each query is parsed and planned once per connection (as rusqlite's
+    /// `prepare_cached` does for SQLite).
+    statements: RefCell<HashMap<String, Statement>>,
+}
+
+fn pg(context: &str) -> impl FnOnce(postgres::Error) -> StoreError + '_ {
+    move |source| StoreError::Postgres {
+        context: context.to_string(),
+        source,
+    }
+}
+
+fn get<'a, T: FromSql<'a>>(row: &'a Row, i: usize, context: &str) -> Result<T> {
+    row.try_get(i).map_err(pg(context))
+}
+
+impl PgStore {
+    /// Connects to a `postgres://` URL and applies pending migrations (creating the tables in
+    /// an empty database). For `kwm init`, `ingest`, and the catalogue sync of `serve`.
+    pub fn connect(url: &str) -> Result<PgStore> {
+        let mut store = Self::open_client(url)?;
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// Connects for reading only: checks that the schema exists and is not newer than this
+    /// build, applies nothing.
+    pub fn connect_reader(url: &str) -> Result<PgStore> {
+        let store = Self::open_client(url)?;
+        let supported = MIGRATIONS.len() as i64;
+        match store.schema_version()? {
+            None | Some(0) => Err(StoreError::Unavailable(
+                "the PostgreSQL database has no monitor tables yet; create them with `kwm init --db URL` or `kwm ingest`".into(),
+            )),
+            Some(found) if found > supported => Err(StoreError::TooNew { found, supported }),
+            Some(_) => Ok(store),
+        }
+    }
+
+    fn open_client(url: &str) -> Result<PgStore> {
+        let mut config: postgres::Config = url.parse().map_err(pg("reading the PostgreSQL URL"))?;
+        if config.get_application_name().is_none() {
+            // Shows up in pg_stat_activity, so an operator sees which sessions are the monitor's.
+            config.application_name("kwm");
+        }
+        if config.get_connect_timeout().is_none() {
+            // An unreachable server should fail a command or request, not hang it.
+            config.connect_timeout(Duration::from_secs(10));
+        }
+        let client = config
+            .connect(NoTls)
+            .map_err(pg("connecting to PostgreSQL"))?;
+        Ok(PgStore {
+            client: RefCell::new(client),
+            statements: RefCell::new(HashMap::new()),
+        })
+    }
+
+    /// The schema version, or `None` when the version table does not exist (empty database).
+    fn schema_version(&self) -> Result<Option<i64>> {
+        let context = "reading schema version";
+        let mut client = self.client.borrow_mut();
+        let exists: bool = client
+            .query_one("SELECT to_regclass('kwm_schema') IS NOT NULL", &[])
+            .map_err(pg(context))?
+            .try_get(0)
+            .map_err(pg(context))?;
+        if !exists {
+            return Ok(None);
+        }
+        let row = client
+            .query_opt("SELECT version FROM kwm_schema", &[])
+            .map_err(pg(context))?;
+        Ok(Some(match row {
+            Some(r) => i64::from(get::<i32>(&r, 0, context)?),
+            None => 0,
+        }))
+    }
+
+    fn migrate(&mut self) -> Result<()> {
+        let supported = MIGRATIONS.len() as i64;
+        // Checked first without the lock, so opening an up-to-date store never waits for a
+        // running load.
+        match self.schema_version()? {
+            Some(v) if v == supported => return Ok(()),
+            Some(found) if found > supported => {
+                return Err(StoreError::TooNew { found, supported })
+            }
+            _ => {}
+        }
+        let client = self.client.get_mut();
+        let mut tx = client.transaction().map_err(pg("starting migration"))?;
+        lock_writers(&mut tx)?;
+        tx.batch_execute("CREATE TABLE IF NOT EXISTS kwm_schema (version INTEGER NOT NULL)")
+            .map_err(pg("creating the schema version table"))?;
+        // Read again under the lock: another process may have migrated meanwhile.
+        let version = match tx
+            .query_opt("SELECT version FROM kwm_schema", &[])
+            .map_err(pg("reading schema version"))?
+        {
+            Some(r) => i64::from(get::<i32>(&r, 0, "reading schema version")?),
+            None => 0,
+        };
+        if version > supported {
+            return Err(StoreError::TooNew {
+                found: version,
+                supported,
+            });
+        }
+        if version < supported {
+            for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+                tx.batch_execute(sql)
+                    .map_err(pg(&format!("applying migration {}", i + 1)))?;
+            }
+            tx.execute("DELETE FROM kwm_schema", &[])
+                .map_err(pg("recording schema version"))?;
+            tx.execute(
+                "INSERT INTO kwm_schema (version) VALUES ($1)",
+                &[&(supported as i32)],
+            )
+            .map_err(pg("recording schema version"))?;
+        }
+        tx.commit().map_err(pg("committing migrations"))
+    }
+
+    /// Whether a pooled connection can be handed out again: not closed, and, when it sat idle
+    /// long enough for a server restart or a network drop to have happened, answering.
+    pub(crate) fn is_usable(&mut self, idle: Duration) -> bool {
+        let client = self.client.get_mut();
+        if client.is_closed() {
+            return false;
+        }
+        idle < Duration::from_secs(10) || client.is_valid(Duration::from_secs(2)).is_ok()
+    }
+
+    /// Runs a read query through this connection's statement cache.
+    fn rows(&self, sql: &str, params: &[&(dyn ToSql + Sync)], context: &str) -> Result<Vec<Row>> {
+        let mut client = self.client.borrow_mut();
+        let cached = self.statements.borrow().get(sql).cloned();
+        let statement = match cached {
+            Some(s) => s,
+            None => {
+                let s = client.prepare(sql).map_err(pg(context))?;
+                self.statements
+                    .borrow_mut()
+                    .insert(sql.to_string(), s.clone());
+                s
+            }
+        };
+        client.query(&statement, params).map_err(pg(context))
+    }
+
+    fn column<T: for<'a> FromSql<'a>>(
+        &self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+        context: &str,
+    ) -> Result<Vec<T>> {
+        self.rows(sql, params, context)?
+            .iter()
+            .map(|r| get(r, 0, context))
+            .collect()
+    }
+}
+
+/// Waits for (and then holds, until the transaction ends) the single writer's lock.
+fn lock_writers(tx: &mut Transaction<'_>) -> Result<()> {
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])
+        .map_err(pg("waiting for other writers"))?;
+    Ok(())
+}
+
+fn geometry_to_text(g: &geo::MultiPolygon<f64>) -> String {
+    geojson::Geometry::new(geojson::Value::from(g)).to_string()
+}
+
+fn geometry_from_text(text: &str) -> Result<geo::MultiPolygon<f64>> {
+    let g: geojson::Geometry = text
+        .parse()
+        .map_err(|e| StoreError::Corrupt(format!("boundary geometry: {e}")))?;
+    geo::MultiPolygon::<f64>::try_from(g)
+        .map_err(|e| StoreError::Corrupt(format!("boundary geometry: {e}")))
+}
+
+// Catalogue (curated) metadata is never overwritten by metadata a file carried, and rows that
+// would not change are not touched (no new row version), so a no-op sync writes nothing.
+const UPSERT_INDICATOR: &str = "INSERT INTO indicators (id, label_nl, label_en, unit, direction, source, decimals, description, additive, curated)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+     ON CONFLICT (id) DO UPDATE SET label_nl = excluded.label_nl, label_en = excluded.label_en, unit = excluded.unit,
+       direction = excluded.direction, source = excluded.source, decimals = excluded.decimals,
+       description = excluded.description, additive = excluded.additive, curated = excluded.curated
+     WHERE excluded.curated >= indicators.curated
+       AND (indicators.label_nl, indicators.label_en, indicators.unit, indicators.direction, indicators.source,
+            indicators.decimals, indicators.description, indicators.additive, indicators.curated)
+           IS DISTINCT FROM (excluded.label_nl, excluded.label_en, excluded.unit, excluded.direction, excluded.source,
+                             excluded.decimals, excluded.description, excluded.additive, excluded.curated)";
+
+fn upsert_indicator(tx: &mut Transaction<'_>, statement: &Statement, i: &Indicator) -> Result<()> {
+    tx.execute(
+        statement,
+        &[
+            &i.id.as_str(),
+            &i.label_nl,
+            &i.label_en,
+            &i.unit,
+            &i.direction.as_str(),
+            &i.source,
+            &i32::from(i.decimals),
+            &i.description,
+            &i.additive,
+            &i.curated,
+        ],
+    )
+    .map_err(pg(&format!("storing indicator {}", i.id)))?;
+    Ok(())
+}
+
+fn row_to_indicator(r: &Row, context: &str) -> Result<(Indicator, String)> {
+    let id: String = get(r, 0, context)?;
+    let direction: String = get(r, 4, context)?;
+    let decimals: i32 = get(r, 6, context)?;
+    Ok((
+        Indicator {
+            id: IndicatorId::new(&id).unwrap_or_else(|_| IndicatorId::new("invalid").unwrap()),
+            label_nl: get(r, 1, context)?,
+            label_en: get(r, 2, context)?,
+            unit: get(r, 3, context)?,
+            direction: Direction::parse(&direction).unwrap_or(Direction::Neutral),
+            source: get(r, 5, context)?,
+            decimals: u8::try_from(decimals)
+                .map_err(|_| StoreError::Corrupt(format!("decimals {decimals} of {id}")))?,
+            description: get(r, 7, context)?,
+            additive: get(r, 8, context)?,
+            curated: get(r, 9, context)?,
+        },
+        id,
+    ))
+}
+
+fn parse_code(s: String) -> Result<RegionCode> {
+    RegionCode::parse(&s).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+fn parse_level(s: &str) -> Result<Level> {
+    s.parse().map_err(StoreError::Corrupt)
+}
+
+/// Region rows of a file with one row per key, as SQLite's row-by-row upserts would leave them
+/// (a later name or parent wins, a missing one keeps the earlier).
+fn merge_regions(regions: &[IngestRegion]) -> Vec<(&RegionCode, i32, Option<&str>, Option<&str>)> {
+    let mut index: HashMap<(&str, i32), usize> = HashMap::new();
+    let mut merged: Vec<(&RegionCode, i32, Option<&str>, Option<&str>)> = Vec::new();
+    for r in regions {
+        let name = r.name.as_deref();
+        let parent = r.parent.as_ref().map(|p| p.as_str());
+        match index.entry((r.code.as_str(), r.layout)) {
+            Entry::Occupied(e) => {
+                let m = &mut merged[*e.get()];
+                m.2 = name.or(m.2);
+                m.3 = parent.or(m.3);
+            }
+            Entry::Vacant(e) => {
+                e.insert(merged.len());
+                merged.push((&r.code, r.layout, name, parent));
+            }
+        }
+    }
+    merged
+}
+
+/// One item per key, the last occurrence winning (what SQLite's row-by-row upserts leave).
+fn last_per_key<'a, T, K: std::hash::Hash + Eq>(
+    items: &'a [T],
+    key: impl Fn(&'a T) -> K,
+) -> Vec<&'a T> {
+    let mut index: HashMap<K, usize> = HashMap::new();
+    let mut kept: Vec<&T> = Vec::new();
+    for item in items {
+        match index.entry(key(item)) {
+            Entry::Occupied(e) => kept[*e.get()] = item,
+            Entry::Vacant(e) => {
+                e.insert(kept.len());
+                kept.push(item);
+            }
+        }
+    }
+    kept
+}
+
+/// The statements of a load, prepared once per `apply_loads` call.
+struct LoadStatements {
+    indicator: Statement,
+    regions: Statement,
+    boundaries: Statement,
+    existing_observations: Statement,
+    observations: Statement,
+}
+
+impl LoadStatements {
+    fn prepare(tx: &mut Transaction<'_>) -> Result<LoadStatements> {
+        let context = "preparing load statements";
+        let mut prepare = |sql: &str| tx.prepare(sql).map_err(pg(context));
+        Ok(LoadStatements {
+            indicator: prepare(UPSERT_INDICATOR)?,
+            regions: prepare(
+                "INSERT INTO regions (code, layout, level, name, parent)
+                 SELECT * FROM UNNEST($1::text[], $2::int4[], $3::text[], $4::text[], $5::text[])
+                 ON CONFLICT (code, layout) DO UPDATE SET name = COALESCE(excluded.name, regions.name),
+                   parent = COALESCE(excluded.parent, regions.parent)
+                 WHERE (excluded.name IS NOT NULL AND excluded.name IS DISTINCT FROM regions.name)
+                    OR (excluded.parent IS NOT NULL AND excluded.parent IS DISTINCT FROM regions.parent)",
+            )?,
+            boundaries: prepare(
+                "INSERT INTO boundaries (code, layout, level, geometry, load_id)
+                 SELECT k.*, $5::bigint FROM UNNEST($1::text[], $2::int4[], $3::text[], $4::text[]) AS k
+                 ON CONFLICT (code, layout) DO UPDATE SET geometry = excluded.geometry, load_id = excluded.load_id",
+            )?,
+            existing_observations: prepare(
+                "SELECT count(*) FROM observations o
+                 JOIN UNNEST($1::text[], $2::text[], $3::int4[], $4::text[]) AS k(indicator, region, period, breakdown)
+                   ON o.indicator = k.indicator AND o.region = k.region AND o.period = k.period AND o.breakdown = k.breakdown",
+            )?,
+            observations: prepare(
+                "INSERT INTO observations (indicator, region, level, period, breakdown, value, lower, upper, n, status, load_id)
+                 SELECT k.*, $11::bigint FROM UNNEST($1::text[], $2::text[], $3::text[], $4::int4[], $5::text[],
+                   $6::float8[], $7::float8[], $8::float8[], $9::float8[], $10::text[]) AS k
+                 ON CONFLICT (indicator, region, period, breakdown) DO UPDATE SET value = excluded.value,
+                   lower = excluded.lower, upper = excluded.upper, n = excluded.n, status = excluded.status,
+                   load_id = excluded.load_id, level = excluded.level",
+            )?,
+        })
+    }
+}
+
+fn store_regions(
+    tx: &mut Transaction<'_>,
+    s: &LoadStatements,
+    regions: &[IngestRegion],
+    context: &str,
+) -> Result<()> {
+    let merged = merge_regions(regions);
+    for chunk in merged.chunks(CHUNK) {
+        let codes: Vec<&str> = chunk.iter().map(|r| r.0.as_str()).collect();
+        let layouts: Vec<i32> = chunk.iter().map(|r| r.1).collect();
+        let levels: Vec<&str> = chunk.iter().map(|r| r.0.level().as_str()).collect();
+        let names: Vec<Option<&str>> = chunk.iter().map(|r| r.2).collect();
+        let parents: Vec<Option<&str>> = chunk.iter().map(|r| r.3).collect();
+        tx.execute(&s.regions, &[&codes, &layouts, &levels, &names, &parents])
+            .map_err(pg(context))?;
+    }
+    Ok(())
+}
+
+fn store_boundaries(
+    tx: &mut Transaction<'_>,
+    s: &LoadStatements,
+    boundaries: &[Boundary],
+    load_id: i64,
+    context: &str,
+) -> Result<()> {
+    let kept = last_per_key(boundaries, |b| (b.code.as_str(), b.layout));
+    for chunk in kept.chunks(BOUNDARY_CHUNK) {
+        let codes: Vec<&str> = chunk.iter().map(|b| b.code.as_str()).collect();
+        let layouts: Vec<i32> = chunk.iter().map(|b| b.layout).collect();
+        let levels: Vec<&str> = chunk.iter().map(|b| b.code.level().as_str()).collect();
+        let geometries: Vec<String> = chunk
+            .iter()
+            .map(|b| geometry_to_text(&b.geometry))
+            .collect();
+        tx.execute(
+            &s.boundaries,
+            &[&codes, &layouts, &levels, &geometries, &load_id],
+        )
+        .map_err(pg(context))?;
+    }
+    Ok(())
+}
+
+/// Stores observations; returns how many keys were new.
+fn store_observations(
+    tx: &mut Transaction<'_>,
+    s: &LoadStatements,
+    observations: &[Observation],
+    load_id: i64,
+    context: &str,
+) -> Result<usize> {
+    let kept = last_per_key(observations, |o| {
+        (
+            o.indicator.as_str(),
+            o.region.as_str(),
+            o.period.year(),
+            o.breakdown.as_str(),
+        )
+    });
+    let mut inserted = 0;
+    for chunk in kept.chunks(CHUNK) {
+        let indicators: Vec<&str> = chunk.iter().map(|o| o.indicator.as_str()).collect();
+        let regions: Vec<&str> = chunk.iter().map(|o| o.region.as_str()).collect();
+        let levels: Vec<&str> = chunk.iter().map(|o| o.region.level().as_str()).collect();
+        let periods: Vec<i32> = chunk.iter().map(|o| o.period.year()).collect();
+        let breakdowns: Vec<&str> = chunk.iter().map(|o| o.breakdown.as_str()).collect();
+        let values: Vec<Option<f64>> = chunk.iter().map(|o| o.value).collect();
+        let lowers: Vec<Option<f64>> = chunk.iter().map(|o| o.lower).collect();
+        let uppers: Vec<Option<f64>> = chunk.iter().map(|o| o.upper).collect();
+        let ns: Vec<Option<f64>> = chunk.iter().map(|o| o.n).collect();
+        let statuses: Vec<&str> = chunk.iter().map(|o| o.status.as_str()).collect();
+        // Keys are unique after merging, so new keys = chunk size - keys already stored.
+        let existing: i64 = tx
+            .query_one(
+                &s.existing_observations,
+                &[&indicators, &regions, &periods, &breakdowns],
+            )
+            .and_then(|r| r.try_get(0))
+            .map_err(pg(context))?;
+        tx.execute(
+            &s.observations,
+            &[
+                &indicators,
+                &regions,
+                &levels,
+                &periods,
+                &breakdowns,
+                &values,
+                &lowers,
+                &uppers,
+                &ns,
+                &statuses,
+                &load_id,
+            ],
+        )
+        .map_err(pg(context))?;
+        inserted += chunk.len() - existing as usize;
+    }
+    Ok(inserted)
+}
+
+impl PgStore {
+    fn indicator_coverage(&self, id: &str) -> Result<(Vec<i32>, Vec<Level>)> {
+        let periods = self.column::<i32>(
+            "SELECT DISTINCT period FROM observations WHERE indicator = $1 AND status = 'ok' ORDER BY period",
+            &[&id],
+            "reading periods",
+        )?;
+        let mut levels = self
+            .column::<String>(
+                "SELECT DISTINCT level FROM observations WHERE indicator = $1 AND status = 'ok'",
+                &[&id],
+                "reading levels",
+            )?
+            .iter()
+            .map(|l| parse_level(l))
+            .collect::<Result<Vec<_>>>()?;
+        levels.sort();
+        Ok((periods, levels))
+    }
+
+    fn query_observations(
+        &self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Vec<ObservationRecord>> {
+        let context = "reading observations";
+        self.rows(sql, params, context)?
+            .iter()
+            .map(|r| {
+                let status: String = get(r, 8, context)?;
+                Ok(ObservationRecord {
+                    indicator: get(r, 0, context)?,
+                    region: parse_code(get(r, 1, context)?)?,
+                    period: get(r, 2, context)?,
+                    breakdown: get(r, 3, context)?,
+                    value: get(r, 4, context)?,
+                    lower: get(r, 5, context)?,
+                    upper: get(r, 6, context)?,
+                    n: get(r, 7, context)?,
+                    status: ValueStatus::parse(&status)
+                        .ok_or_else(|| StoreError::Corrupt(format!("status '{status}'")))?,
+                    load_id: get(r, 9, context)?,
+                })
+            })
+            .collect()
+    }
+}
+
+const OBSERVATION_COLUMNS: &str =
+    "indicator, region, period, breakdown, value, lower, upper, n, status, load_id";
+
+impl Store for PgStore {
+    fn apply_loads(&mut self, batches: &[LoadBatch], loaded_at: &str) -> Result<Vec<LoadOutcome>> {
+        let client = self.client.get_mut();
+        let mut tx = client
+            .transaction()
+            .map_err(pg("starting load transaction"))?;
+        lock_writers(&mut tx)?;
+        let statements = LoadStatements::prepare(&mut tx)?;
+        let mut outcomes = Vec::with_capacity(batches.len());
+        for batch in batches {
+            let earlier = tx
+                .query_opt(
+                    "SELECT id, loaded_at FROM loads WHERE checksum = $1",
+                    &[&batch.checksum],
+                )
+                .map_err(pg("checking checksum"))?;
+            if let Some(r) = earlier {
+                outcomes.push(LoadOutcome::AlreadyLoaded {
+                    load_id: get(&r, 0, "checking checksum")?,
+                    loaded_at: get(&r, 1, "checking checksum")?,
+                });
+                continue;
+            }
+            let context = format!("storing {}", batch.file_name);
+            let load_id: i64 = tx
+                .query_one(
+                    "INSERT INTO loads (id, file_name, checksum, format, dataset, title, publisher, licence, loaded_at, rows, observations, regions, boundaries, notes)
+                     VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM loads), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+                     RETURNING id",
+                    &[
+                        &batch.file_name,
+                        &batch.checksum,
+                        &batch.format.map(|f| f.as_str()).unwrap_or(""),
+                        &batch.dataset.id,
+                        &batch.dataset.title,
+                        &batch.dataset.publisher,
+                        &batch.dataset.licence,
+                        &loaded_at,
+                        &(batch.rows as i64),
+                        &(batch.observations.len() as i64),
+                        &(batch.regions.len() as i64),
+                        &(batch.boundaries.len() as i64),
+                        &serde_json::to_string(&batch.notes).unwrap_or_default(),
+                    ],
+                )
+                .and_then(|r| r.try_get(0))
+                .map_err(pg(&context))?;
+            for i in &batch.indicators {
+                upsert_indicator(&mut tx, &statements.indicator, i)?;
+            }
+            store_regions(&mut tx, &statements, &batch.regions, &context)?;
+            store_boundaries(&mut tx, &statements, &batch.boundaries, load_id, &context)?;
+            let inserted =
+                store_observations(&mut tx, &statements, &batch.observations, load_id, &context)?;
+            outcomes.push(LoadOutcome::Loaded {
+                load_id,
+                inserted,
+                replaced: batch.observations.len() - inserted,
+            });
+        }
+        tx.commit().map_err(pg("committing load"))?;
+        Ok(outcomes)
+    }
+
+    fn sync_indicators(&mut self, indicators: &[Indicator]) -> Result<()> {
+        let client = self.client.get_mut();
+        let mut tx = client
+            .transaction()
+            .map_err(pg("starting catalogue sync"))?;
+        lock_writers(&mut tx)?;
+        let statement = tx
+            .prepare(UPSERT_INDICATOR)
+            .map_err(pg("preparing catalogue sync"))?;
+        for i in indicators {
+            upsert_indicator(&mut tx, &statement, i)?;
+        }
+        tx.commit().map_err(pg("committing catalogue sync"))
+    }
+
+    fn set_missing_parents(&mut self, parents: &[(RegionCode, i32, RegionCode)]) -> Result<usize> {
+        let client = self.client.get_mut();
+        let mut tx = client.transaction().map_err(pg("starting parent update"))?;
+        lock_writers(&mut tx)?;
+        let statement = tx
+            .prepare(
+                "UPDATE regions SET parent = $3 WHERE code = $1 AND layout = $2 AND parent IS NULL",
+            )
+            .map_err(pg("preparing parent update"))?;
+        let mut n = 0;
+        for (code, layout, parent) in parents {
+            n += tx
+                .execute(&statement, &[&code.as_str(), layout, &parent.as_str()])
+                .map_err(pg("setting parent"))? as usize;
+        }
+        tx.commit().map_err(pg("committing parent update"))?;
+        Ok(n)
+    }
+
+    fn indicators(&self) -> Result<Vec<IndicatorRecord>> {
+        let context = "reading indicators";
+        let rows = self.rows(
+            "SELECT id, label_nl, label_en, unit, direction, source, decimals, description, additive, curated FROM indicators ORDER BY curated DESC, source, id",
+            &[],
+            context,
+        )?;
+        rows.iter()
+            .map(|r| {
+                let (indicator, id) = row_to_indicator(r, context)?;
+                let (periods, levels) = self.indicator_coverage(&id)?;
+                Ok(IndicatorRecord {
+                    indicator,
+                    periods,
+                    levels,
+                })
+            })
+            .collect()
+    }
+
+    fn indicator(&self, id: &str) -> Result<Option<IndicatorRecord>> {
+        let context = "reading indicator";
+        let rows = self.rows(
+            "SELECT id, label_nl, label_en, unit, direction, source, decimals, description, additive, curated FROM indicators WHERE id = $1",
+            &[&id],
+            context,
+        )?;
+        match rows.first() {
+            None => Ok(None),
+            Some(r) => {
+                let (indicator, id) = row_to_indicator(r, context)?;
+                let (periods, levels) = self.indicator_coverage(&id)?;
+                Ok(Some(IndicatorRecord {
+                    indicator,
+                    periods,
+                    levels,
+                }))
+            }
+        }
+    }
+
+    fn regions(&self, level: Level, layout: i32) -> Result<Vec<RegionRecord>> {
+        let context = "reading regions";
+        self.rows(
+            "SELECT code, name, parent, layout FROM regions WHERE level = $1 AND layout = $2 ORDER BY code",
+            &[&level.as_str(), &layout],
+            context,
+        )?
+        .iter()
+        .map(|r| {
+            Ok(RegionRecord {
+                code: parse_code(get(r, 0, context)?)?,
+                name: get(r, 1, context)?,
+                parent: get::<Option<String>>(r, 2, context)?
+                    .map(parse_code)
+                    .transpose()?,
+                layout: get(r, 3, context)?,
+            })
+        })
+        .collect()
+    }
+
+    fn region(&self, code: &RegionCode, layout: i32) -> Result<Option<RegionRecord>> {
+        // Nearest layout: the same year, else the latest earlier one, else the earliest later one;
+        // a name or parent missing in that layout is taken from the nearest layout that has it.
+        let context = "reading region";
+        let rows = self.rows(
+            "SELECT layout,
+                (SELECT name FROM regions r2 WHERE r2.code = $1 AND r2.name IS NOT NULL
+                   ORDER BY (r2.layout > $2), abs(r2.layout - $2) LIMIT 1),
+                (SELECT parent FROM regions r3 WHERE r3.code = $1 AND r3.parent IS NOT NULL
+                   ORDER BY (r3.layout > $2), abs(r3.layout - $2) LIMIT 1)
+             FROM regions WHERE code = $1 ORDER BY (layout > $2), abs(layout - $2) LIMIT 1",
+            &[&code.as_str(), &layout],
+            context,
+        )?;
+        rows.first()
+            .map(|r| {
+                Ok(RegionRecord {
+                    code: code.clone(),
+                    name: get(r, 1, context)?,
+                    parent: get::<Option<String>>(r, 2, context)?
+                        .map(parse_code)
+                        .transpose()?,
+                    layout: get(r, 0, context)?,
+                })
+            })
+            .transpose()
+    }
+
+    fn layouts(&self, level: Level) -> Result<Vec<i32>> {
+        self.column(
+            "SELECT DISTINCT layout FROM regions WHERE level = $1 UNION SELECT DISTINCT layout FROM boundaries WHERE level = $1 ORDER BY 1",
+            &[&level.as_str()],
+            "reading layouts",
+        )
+    }
+
+    fn boundary_layouts(&self, level: Level) -> Result<Vec<i32>> {
+        self.column(
+            "SELECT DISTINCT layout FROM boundaries WHERE level = $1 ORDER BY 1",
+            &[&level.as_str()],
+            "reading boundary layouts",
+        )
+    }
+
+    fn periods(&self, level: Level) -> Result<Vec<i32>> {
+        self.column(
+            "SELECT DISTINCT period FROM observations WHERE level = $1 ORDER BY period",
+            &[&level.as_str()],
+            "reading periods",
+        )
+    }
+
+    fn observations(
+        &self,
+        indicator: &str,
+        level: Level,
+        period: i32,
+    ) -> Result<Vec<ObservationRecord>> {
+        self.query_observations(
+            &format!("SELECT {OBSERVATION_COLUMNS} FROM observations WHERE indicator = $1 AND level = $2 AND period = $3 AND breakdown = '' ORDER BY region"),
+            &[&indicator, &level.as_str(), &period],
+        )
+    }
+
+    fn observations_at(&self, level: Level, period: i32) -> Result<Vec<ObservationRecord>> {
+        self.query_observations(
+            &format!("SELECT {OBSERVATION_COLUMNS} FROM observations WHERE level = $1 AND period = $2 AND breakdown = '' ORDER BY indicator, region"),
+            &[&level.as_str(), &period],
+        )
+    }
+
+    fn indicator_ids_at(&self, level: Level, period: i32) -> Result<Vec<String>> {
+        self.column(
+            "SELECT DISTINCT indicator FROM observations WHERE level = $1 AND period = $2 AND breakdown = '' ORDER BY indicator",
+            &[&level.as_str(), &period],
+            "reading indicator ids",
+        )
+    }
+
+    fn region_periods(&self, code: &RegionCode) -> Result<Vec<i32>> {
+        self.column(
+            "SELECT DISTINCT period FROM observations WHERE region = $1 ORDER BY period",
+            &[&code.as_str()],
+            "reading region periods",
+        )
+    }
+
+    fn region_observations(
+        &self,
+        code: &RegionCode,
+        period: i32,
+    ) -> Result<Vec<ObservationRecord>> {
+        self.query_observations(
+            &format!("SELECT {OBSERVATION_COLUMNS} FROM observations WHERE region = $1 AND period = $2 AND breakdown = '' ORDER BY indicator"),
+            &[&code.as_str(), &period],
+        )
+    }
+
+    fn boundaries(&self, level: Level, layout: i32) -> Result<Vec<BoundaryRecord>> {
+        let context = "reading boundaries";
+        self.rows(
+            "SELECT code, geometry FROM boundaries WHERE level = $1 AND layout = $2 ORDER BY code",
+            &[&level.as_str(), &layout],
+            context,
+        )?
+        .iter()
+        .map(|r| {
+            Ok(BoundaryRecord {
+                code: parse_code(get(r, 0, context)?)?,
+                layout,
+                geometry: geometry_from_text(&get::<String>(r, 1, context)?)?,
+            })
+        })
+        .collect()
+    }
+
+    fn loads(&self) -> Result<Vec<LoadRecord>> {
+        let context = "reading loads";
+        self.rows(
+            "SELECT id, file_name, checksum, format, dataset, title, publisher, licence, loaded_at, rows, observations, regions, boundaries, notes FROM loads ORDER BY id DESC",
+            &[],
+            context,
+        )?
+        .iter()
+        .map(|r| {
+            let notes: String = get(r, 13, context)?;
+            Ok(LoadRecord {
+                id: get(r, 0, context)?,
+                file_name: get(r, 1, context)?,
+                checksum: get(r, 2, context)?,
+                format: get(r, 3, context)?,
+                dataset: get(r, 4, context)?,
+                title: get(r, 5, context)?,
+                publisher: get(r, 6, context)?,
+                licence: get(r, 7, context)?,
+                loaded_at: get(r, 8, context)?,
+                rows: get(r, 9, context)?,
+                observations: get(r, 10, context)?,
+                regions: get(r, 11, context)?,
+                boundaries: get(r, 12, context)?,
+                notes: serde_json::from_str(&notes).unwrap_or_default(),
+            })
+        })
+        .collect()
+    }
+
+    fn save_risk_run(&mut self, run: &RiskRun) -> Result<i64> {
+        let r = &run.run;
+        let context = format!("storing risk results for {} {}", r.level, r.period);
+        let client = self.client.get_mut();
+        let mut tx = client.transaction().map_err(pg(&context))?;
+        lock_writers(&mut tx)?;
+        tx.execute(
+            "DELETE FROM risk_runs WHERE level = $1 AND period = $2",
+            &[&r.level.as_str(), &r.period],
+        )
+        .map_err(pg(&context))?;
+        // max + 1 under the writers' lock, as for loads: the same ids SQLite assigns.
+        let run_id: i64 = tx
+            .query_one(
+                "INSERT INTO risk_runs (id, level, period, layout, catalogue_version, fingerprint, parameters, summary, computed_at)
+                 VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM risk_runs), $1, $2, $3, $4, $5, $6, $7, $8)
+                 RETURNING id",
+                &[
+                    &r.level.as_str(),
+                    &r.period,
+                    &r.layout,
+                    &r.catalogue_version,
+                    &r.fingerprint,
+                    &r.parameters,
+                    &r.summary,
+                    &r.computed_at,
+                ],
+            )
+            .and_then(|row| row.try_get(0))
+            .map_err(pg(&context))?;
+        let region_stmt = tx
+            .prepare(
+                "INSERT INTO risk_regions (run_id, region, flagged, with_data, weak_protective, protective_with_data, composite, composite_rank, composite_percentile)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            )
+            .map_err(pg(&context))?;
+        // Factor and theme rows go in one UNNEST statement per region: ~24 rows a region.
+        let factor_stmt = tx
+            .prepare(
+                "INSERT INTO risk_factor_scores (run_id, region, ord, factor, score, rank, ranked, percentile, flagged, trace)
+                 SELECT $1, $2, * FROM UNNEST($3::INTEGER[], $4::TEXT[], $5::DOUBLE PRECISION[], $6::BIGINT[], $7::BIGINT[], $8::DOUBLE PRECISION[], $9::BOOLEAN[], $10::TEXT[])",
+            )
+            .map_err(pg(&context))?;
+        let theme_stmt = tx
+            .prepare(
+                "INSERT INTO risk_theme_exposure (run_id, region, ord, theme, exposure, rank, ranked, coverage, flagged_weight, drivers)
+                 SELECT $1, $2, * FROM UNNEST($3::INTEGER[], $4::TEXT[], $5::DOUBLE PRECISION[], $6::BIGINT[], $7::BIGINT[], $8::DOUBLE PRECISION[], $9::BIGINT[], $10::TEXT[])",
+            )
+            .map_err(pg(&context))?;
+        for g in &run.regions {
+            let code = g.region.as_str();
+            tx.execute(
+                &region_stmt,
+                &[
+                    &run_id,
+                    &code,
+                    &g.flagged,
+                    &g.with_data,
+                    &g.weak_protective,
+                    &g.protective_with_data,
+                    &g.composite,
+                    &g.composite_rank,
+                    &g.composite_percentile,
+                ],
+            )
+            .map_err(pg(&context))?;
+            let ord: Vec<i32> = (0..g.factors.len() as i32).collect();
+            let factor: Vec<&str> = g.factors.iter().map(|f| f.factor.as_str()).collect();
+            let score: Vec<Option<f64>> = g.factors.iter().map(|f| f.score).collect();
+            let rank: Vec<Option<i64>> = g.factors.iter().map(|f| f.rank).collect();
+            let ranked: Vec<i64> = g.factors.iter().map(|f| f.ranked).collect();
+            let percentile: Vec<Option<f64>> = g.factors.iter().map(|f| f.percentile).collect();
+            let flagged: Vec<bool> = g.factors.iter().map(|f| f.flagged).collect();
+            let trace: Vec<&str> = g.factors.iter().map(|f| f.trace.as_str()).collect();
+            tx.execute(
+                &factor_stmt,
+                &[
+                    &run_id,
+                    &code,
+                    &ord,
+                    &factor,
+                    &score,
+                    &rank,
+                    &ranked,
+                    &percentile,
+                    &flagged,
+                    &trace,
+                ],
+            )
+            .map_err(pg(&context))?;
+            let ord: Vec<i32> = (0..g.themes.len() as i32).collect();
+            let theme: Vec<&str> = g.themes.iter().map(|t| t.theme.as_str()).collect();
+            let exposure: Vec<Option<f64>> = g.themes.iter().map(|t| t.exposure).collect();
+            let rank: Vec<Option<i64>> = g.themes.iter().map(|t| t.rank).collect();
+            let ranked: Vec<i64> = g.themes.iter().map(|t| t.ranked).collect();
+            let coverage: Vec<f64> = g.themes.iter().map(|t| t.coverage).collect();
+            let weight: Vec<i64> = g.themes.iter().map(|t| t.flagged_weight).collect();
+            let drivers: Vec<&str> = g.themes.iter().map(|t| t.drivers.as_str()).collect();
+            tx.execute(
+                &theme_stmt,
+                &[
+                    &run_id, &code, &ord, &theme, &exposure, &rank, &ranked, &coverage, &weight,
+                    &drivers,
+                ],
+            )
+            .map_err(pg(&context))?;
+        }
+        tx.commit().map_err(pg(&context))?;
+        Ok(run_id)
+    }
+
+    fn risk_runs(&self) -> Result<Vec<RiskRunRecord>> {
+        let context = "reading risk runs";
+        self.rows(
+            &format!("SELECT {RISK_RUN_COLUMNS} FROM risk_runs ORDER BY level, period"),
+            &[],
+            context,
+        )?
+        .iter()
+        .map(|r| risk_run_record(r, context))
+        .collect()
+    }
+
+    fn risk_run(
+        &self,
+        level: Level,
+        period: i32,
+        region: Option<&RegionCode>,
+    ) -> Result<Option<RiskRun>> {
+        let context = "reading risk run";
+        let rows = self.rows(
+            &format!("SELECT {RISK_RUN_COLUMNS} FROM risk_runs WHERE level = $1 AND period = $2"),
+            &[&level.as_str(), &period],
+            context,
+        )?;
+        let Some(row) = rows.first() else {
+            return Ok(None);
+        };
+        let run = risk_run_record(row, context)?;
+        // An empty filter matches every region; a code filters to one.
+        let filter = region.map_or(String::new(), |r| r.as_str().to_string());
+        let context = "reading risk regions";
+        let mut regions: Vec<RiskRegionRecord> = self
+            .rows(
+                "SELECT region, flagged, with_data, weak_protective, protective_with_data, composite, composite_rank, composite_percentile
+                 FROM risk_regions WHERE run_id = $1 AND ($2 = '' OR region = $2) ORDER BY region",
+                &[&run.id, &filter],
+                context,
+            )?
+            .iter()
+            .map(|r| {
+                Ok(RiskRegionRecord {
+                    region: parse_code(get(r, 0, context)?)?,
+                    flagged: get(r, 1, context)?,
+                    with_data: get(r, 2, context)?,
+                    weak_protective: get(r, 3, context)?,
+                    protective_with_data: get(r, 4, context)?,
+                    composite: get(r, 5, context)?,
+                    composite_rank: get(r, 6, context)?,
+                    composite_percentile: get(r, 7, context)?,
+                    factors: Vec::new(),
+                    themes: Vec::new(),
+                })
+            })
+            .collect::<Result<_>>()?;
+        let index: HashMap<String, usize> = regions
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.region.as_str().to_string(), i))
+            .collect();
+        let context = "reading risk factor scores";
+        for r in self.rows(
+            "SELECT region, factor, score, rank, ranked, percentile, flagged, trace
+             FROM risk_factor_scores WHERE run_id = $1 AND ($2 = '' OR region = $2) ORDER BY region, ord",
+            &[&run.id, &filter],
+            context,
+        )? {
+            let code: String = get(&r, 0, context)?;
+            if let Some(&i) = index.get(&code) {
+                regions[i].factors.push(RiskFactorRecord {
+                    factor: get(&r, 1, context)?,
+                    score: get(&r, 2, context)?,
+                    rank: get(&r, 3, context)?,
+                    ranked: get(&r, 4, context)?,
+                    percentile: get(&r, 5, context)?,
+                    flagged: get(&r, 6, context)?,
+                    trace: get(&r, 7, context)?,
+                });
+            }
+        }
+        let context = "reading risk theme exposure";
+        for r in self.rows(
+            "SELECT region, theme, exposure, rank, ranked, coverage, flagged_weight, drivers
+             FROM risk_theme_exposure WHERE run_id = $1 AND ($2 = '' OR region = $2) ORDER BY region, ord",
+            &[&run.id, &filter],
+            context,
+        )? {
+            let code: String = get(&r, 0, context)?;
+            if let Some(&i) = index.get(&code) {
+                regions[i].themes.push(RiskThemeRecord {
+                    theme: get(&r, 1, context)?,
+                    exposure: get(&r, 2, context)?,
+                    rank: get(&r, 3, context)?,
+                    ranked: get(&r, 4, context)?,
+                    coverage: get(&r, 5, context)?,
+                    flagged_weight: get(&r, 6, context)?,
+                    drivers: get(&r, 7, context)?,
+                });
+            }
+        }
+        Ok(Some(RiskRun { run, regions }))
+    }
+}
+
+const RISK_RUN_COLUMNS: &str =
+    "id, level, period, layout, catalogue_version, fingerprint, parameters, summary, computed_at";
+
+fn risk_run_record(r: &Row, context: &str) -> Result<RiskRunRecord> {
+    Ok(RiskRunRecord {
+        id: get(r, 0, context)?,
+        level: parse_level(&get::<String>(r, 1, context)?)?,
+        period: get(r, 2, context)?,
+        layout: get(r, 3, context)?,
+        catalogue_version: get(r, 4, context)?,
+        fingerprint: get(r, 5, context)?,
+        parameters: get(r, 6, context)?,
+        summary: get(r, 7, context)?,
+        computed_at: get(r, 8, context)?,
+    })
+}

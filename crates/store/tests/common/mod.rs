@@ -1,0 +1,1025 @@
+//! The store conformance suite: what every `Store` implementation must do, written once and run
+//! against each backend (`tests/sqlite.rs`, `tests/postgres.rs`) through a [`Harness`].
+//!
+//! Adding a `Store` method: add its answers to [`dump`] (then both backends are compared on
+//! it, on the fixture and on the real demo data), and a check of its expected answers to
+//! [`queries_answer_as_specified`] or a new check listed in `conformance_suite!`.
+
+// Each test crate that includes this module uses a different part of it.
+#![allow(dead_code)]
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use kwm_ingest::{Boundary, Dataset, LoadBatch, ReadOptions, RegionRecord};
+use kwm_model::catalogue::{Catalogue, CatalogueFile};
+use kwm_model::{
+    Direction, Indicator, IndicatorId, Level, Observation, Period, RegionCode, ValueStatus,
+};
+use kwm_store::{LoadOutcome, Store, StoreError};
+
+/// One store under test, with access to what lies beneath it.
+pub trait Harness {
+    /// The store.
+    fn store(&mut self) -> &mut dyn Store;
+    /// The raw stored state, such that any write shows: the SQLite file's bytes; for
+    /// PostgreSQL every row's physical address and creating transaction (a rewritten row gets
+    /// new ones even when its values are the same).
+    fn physical(&mut self) -> Vec<u8>;
+    /// Drops the connection and opens the store again, as a new process would.
+    fn reopen(&mut self) -> Result<(), StoreError>;
+    /// Records a schema version in the store, as a newer (or older) program would.
+    fn set_schema_version(&mut self, version: i64);
+}
+
+/// Generates one `#[test]` per check, for a backend's `fn(&str) -> Box<dyn Harness>`.
+macro_rules! conformance_suite {
+    ($harness:path) => {
+        #[test]
+        fn a_failing_load_changes_nothing() {
+            common::a_failing_load_changes_nothing(&mut *$harness("failing"));
+        }
+        #[test]
+        fn loading_the_same_file_twice_changes_nothing() {
+            common::loading_the_same_file_twice_changes_nothing(&mut *$harness("twice"));
+        }
+        #[test]
+        fn a_corrected_file_replaces_values_and_keeps_provenance() {
+            common::a_corrected_file_replaces_values_and_keeps_provenance(&mut *$harness(
+                "corrected",
+            ));
+        }
+        #[test]
+        fn catalogue_metadata_wins_over_file_metadata() {
+            common::catalogue_metadata_wins_over_file_metadata(&mut *$harness("catalogue"));
+        }
+        #[test]
+        fn queries_answer_as_specified() {
+            common::queries_answer_as_specified(&mut *$harness("queries"));
+        }
+        #[test]
+        fn only_missing_parents_are_set() {
+            common::only_missing_parents_are_set(&mut *$harness("parents"));
+        }
+        #[test]
+        fn a_risk_run_round_trips_and_a_new_run_replaces_it() {
+            common::a_risk_run_round_trips_and_a_new_run_replaces_it(&mut *$harness("risk"));
+        }
+        #[test]
+        fn data_survives_reopening_and_a_newer_schema_is_refused() {
+            common::data_survives_reopening_and_a_newer_schema_is_refused(&mut *$harness("schema"));
+        }
+    };
+}
+
+pub fn indicator(id: &str, source: &str) -> Indicator {
+    Indicator {
+        id: IndicatorId::new(id).unwrap(),
+        label_nl: id.into(),
+        label_en: id.into(),
+        unit: "%".into(),
+        direction: Direction::HigherIsWorse,
+        source: source.into(),
+        decimals: 1,
+        description: String::new(),
+        additive: false,
+        curated: false,
+    }
+}
+
+pub fn code(s: &str) -> RegionCode {
+    RegionCode::parse(s).unwrap()
+}
+
+pub fn observation(id: &str, region: &str, period: i32, value: f64) -> Observation {
+    Observation {
+        indicator: IndicatorId::new(id).unwrap(),
+        region: code(region),
+        period: Period(period),
+        breakdown: String::new(),
+        value: Some(value),
+        lower: None,
+        upper: None,
+        n: None,
+        status: ValueStatus::Ok,
+    }
+}
+
+fn region(c: &str, layout: i32, name: Option<&str>, parent: Option<&str>) -> RegionRecord {
+    RegionRecord {
+        code: code(c),
+        layout,
+        name: name.map(str::to_string),
+        parent: parent.map(code),
+    }
+}
+
+/// A square boundary with its lower-left corner at (x, y), in WGS84 degrees.
+fn square(c: &str, layout: i32, x: f64, y: f64, size: f64) -> Boundary {
+    let ring = geo::LineString::from(vec![
+        (x, y),
+        (x + size, y),
+        (x + size, y + size),
+        (x, y + size),
+        (x, y),
+    ]);
+    Boundary {
+        code: code(c),
+        layout,
+        geometry: geo::MultiPolygon(vec![geo::Polygon::new(ring, vec![])]),
+    }
+}
+
+/// A file's worth of data: the regions named by its observations, in layout 2024.
+pub fn batch(
+    checksum: &str,
+    indicators: Vec<Indicator>,
+    observations: Vec<Observation>,
+) -> LoadBatch {
+    LoadBatch {
+        file_name: format!("{checksum}.csv"),
+        checksum: checksum.into(),
+        dataset: Dataset {
+            id: "t".into(),
+            ..Default::default()
+        },
+        // One region record per observation, duplicates included, as a file may name a region
+        // on many rows.
+        regions: observations
+            .iter()
+            .map(|o| RegionRecord {
+                code: o.region.clone(),
+                layout: 2024,
+                name: None,
+                parent: None,
+            })
+            .collect(),
+        rows: observations.len(),
+        indicators,
+        observations,
+        ..Default::default()
+    }
+}
+
+/// A small store's worth of data that exercises every query: several layouts, levels and
+/// periods, names and parents given in some layouts only, duplicate keys within a file,
+/// suppressed and missing values, breakdowns, boundaries, and ids and sources whose bytewise
+/// order differs from a linguistic one (`v_a1` < `v_a_b` bytewise, `Zeta` < `alpha`).
+/// Applied as three calls to `apply_loads`, then a catalogue sync.
+pub fn fixture() -> Vec<Vec<LoadBatch>> {
+    let mut regions = LoadBatch {
+        file_name: "gemeenten_2021.csv".into(),
+        checksum: "regions-2021".into(),
+        format: Some(kwm_ingest::Format::Regions),
+        dataset: Dataset {
+            id: "gemeenten_2021".into(),
+            title: "Gemeenten 2021".into(),
+            publisher: "CBS".into(),
+            licence: "CC BY 4.0".into(),
+        },
+        regions: vec![
+            region("NL01", 2021, Some("Nederland"), None),
+            region("PV27", 2021, Some("Noord-Holland"), Some("NL01")),
+            region("GM0363", 2021, Some("Amsterdam"), Some("PV27")),
+            region("GM0014", 2021, Some("Groningen"), None),
+            region("GM0060", 2021, Some("Ameland"), None),
+            region(
+                "WK036300",
+                2021,
+                Some("Burgwallen-Oude Zijde"),
+                Some("GM0363"),
+            ),
+            region("WK0363AA", 2021, Some("Centrum-West"), Some("GM0363")),
+            // The same key again: a later name or parent wins, a missing one keeps the earlier.
+            region("GM0014", 2021, None, Some("PV20")),
+            region("GM0060", 2021, Some("Ameland (Fr.)"), None),
+        ],
+        rows: 9,
+        notes: vec!["2 rows of other region types skipped".into()],
+        ..Default::default()
+    };
+    regions
+        .regions
+        .push(region("PV20", 2021, Some("Groningen"), Some("NL01")));
+
+    let mut figures_2023 = batch(
+        "figures-2023",
+        vec![
+            indicator("v_a1", "Zeta"),
+            indicator("v_a_b", "alpha"),
+            indicator("v_z", "alpha"),
+        ],
+        vec![
+            observation("v_a1", "GM0363", 2023, 10.0),
+            observation("v_a1", "GM0014", 2023, 12.5),
+            observation("v_a1", "WK0363AA", 2023, 7.0),
+            observation("v_a1", "WK036300", 2023, 8.0),
+            observation("v_a1", "NL01", 2023, 11.0),
+            observation("v_a_b", "GM0363", 2023, 1.0),
+            // Duplicate key: the later row wins, and counts as a replacement.
+            observation("v_a_b", "GM0363", 2023, 2.0),
+            Observation {
+                value: None,
+                status: ValueStatus::Suppressed,
+                ..observation("v_a_b", "GM0014", 2023, 0.0)
+            },
+            Observation {
+                value: None,
+                status: ValueStatus::Missing,
+                ..observation("v_z", "GM0060", 2023, 0.0)
+            },
+            Observation {
+                lower: Some(9.5),
+                upper: Some(10.5),
+                n: Some(1234.0),
+                ..observation("v_z", "GM0363", 2023, 10.0)
+            },
+            Observation {
+                breakdown: "leeftijd=18-24".into(),
+                ..observation("v_a1", "GM0363", 2023, 20.0)
+            },
+        ],
+    );
+    figures_2023.file_name = "figuren 2023.csv".into();
+    figures_2023.format = Some(kwm_ingest::Format::Long);
+    figures_2023.dataset.publisher = "RIVM".into();
+
+    let mut boundaries = LoadBatch {
+        file_name: "gemeenten_2023.geojson".into(),
+        checksum: "boundaries-2023".into(),
+        format: Some(kwm_ingest::Format::Geojson),
+        dataset: Dataset {
+            id: "gemeenten_2023".into(),
+            ..Default::default()
+        },
+        boundaries: vec![
+            square("GM0363", 2023, 4.8, 52.3, 0.1),
+            square("GM0014", 2023, 6.5, 53.2, 0.1),
+            square("PV27", 2023, 4.5, 52.2, 0.6),
+            // A corrected shape later in the same file wins.
+            square("GM0014", 2023, 6.5, 53.2, 0.2),
+        ],
+        regions: vec![
+            region("GM0363", 2023, None, None),
+            region("GM0014", 2023, Some("Groningen"), None),
+        ],
+        ..Default::default()
+    };
+    boundaries.rows = boundaries.boundaries.len();
+
+    let mut v_a1_renamed = indicator("v_a1", "Zeta");
+    v_a1_renamed.label_nl = "Nieuw label uit het bestand".into();
+    let figures_2024 = batch(
+        "figures-2024",
+        vec![v_a1_renamed, indicator("v_a_b", "alpha")],
+        vec![
+            observation("v_a1", "GM0363", 2024, 9.0),
+            observation("v_a1", "GM0014", 2024, 13.0),
+            // A corrected 2023 value.
+            observation("v_a1", "GM0363", 2023, 10.5),
+            observation("v_a_b", "GM0014", 2024, 3.0),
+        ],
+    );
+
+    vec![
+        vec![regions, figures_2023],
+        vec![boundaries],
+        vec![figures_2024],
+    ]
+}
+
+/// The catalogue sync after the fixture's loads: one indicator curated, one only known.
+pub fn fixture_catalogue() -> Vec<Indicator> {
+    let mut curated = indicator("v_a_b", "alpha");
+    curated.curated = true;
+    curated.label_nl = "Uit de catalogus".into();
+    curated.decimals = 2;
+    curated.additive = true;
+    vec![curated, indicator("v_empty", "catalogus")]
+}
+
+/// Loads the fixture; returns the outcomes of each `apply_loads` call.
+pub fn load_fixture(store: &mut dyn Store) -> Vec<Vec<LoadOutcome>> {
+    let outcomes = fixture()
+        .iter()
+        .enumerate()
+        .map(|(i, batches)| {
+            store
+                .apply_loads(batches, &format!("2026-01-0{}T00:00:00Z", i + 1))
+                .unwrap()
+        })
+        .collect();
+    store.sync_indicators(&fixture_catalogue()).unwrap();
+    outcomes
+}
+
+/// Every answer the store gives, one line per call, for every argument worth asking: all
+/// indicators, levels, layouts, periods and regions it holds, plus a few it does not.
+pub fn dump(store: &dyn Store) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut line = |call: String, answer: String| out.push(format!("{call} => {answer}"));
+    let indicators = store.indicators().unwrap();
+    line("indicators()".into(), format!("{indicators:?}"));
+    let mut ids: Vec<String> = indicators
+        .iter()
+        .map(|i| i.indicator.id.as_str().to_string())
+        .collect();
+    ids.push("v_nope".into());
+    for id in &ids {
+        line(
+            format!("indicator({id})"),
+            format!("{:?}", store.indicator(id).unwrap()),
+        );
+    }
+    let mut codes: BTreeSet<String> = BTreeSet::new();
+    for level in Level::ALL {
+        let layouts = store.layouts(level).unwrap();
+        line(format!("layouts({level:?})"), format!("{layouts:?}"));
+        line(
+            format!("boundary_layouts({level:?})"),
+            format!("{:?}", store.boundary_layouts(level).unwrap()),
+        );
+        for &layout in layouts.iter().chain([&1900]) {
+            let regions = store.regions(level, layout).unwrap();
+            codes.extend(regions.iter().map(|r| r.code.as_str().to_string()));
+            line(
+                format!("regions({level:?}, {layout})"),
+                format!("{regions:?}"),
+            );
+            line(
+                format!("boundaries({level:?}, {layout})"),
+                format!("{:?}", store.boundaries(level, layout).unwrap()),
+            );
+        }
+        let periods = store.periods(level).unwrap();
+        line(format!("periods({level:?})"), format!("{periods:?}"));
+        for &period in periods.iter().chain([&1900]) {
+            line(
+                format!("indicator_ids_at({level:?}, {period})"),
+                format!("{:?}", store.indicator_ids_at(level, period).unwrap()),
+            );
+            line(
+                format!("observations_at({level:?}, {period})"),
+                format!("{:?}", store.observations_at(level, period).unwrap()),
+            );
+            for id in &ids {
+                let observations = store.observations(id, level, period).unwrap();
+                codes.extend(observations.iter().map(|o| o.region.as_str().to_string()));
+                line(
+                    format!("observations({id}, {level:?}, {period})"),
+                    format!("{observations:?}"),
+                );
+            }
+        }
+    }
+    codes.insert("GM9999".into());
+    for c in &codes {
+        let c = code(c);
+        let periods = store.region_periods(&c).unwrap();
+        line(format!("region_periods({c})"), format!("{periods:?}"));
+        for &period in periods.iter().chain([&1900]) {
+            line(
+                format!("region_observations({c}, {period})"),
+                format!("{:?}", store.region_observations(&c, period).unwrap()),
+            );
+        }
+        for layout in [1900, 2019, 2021, 2022, 2023, 2024, 2100] {
+            line(
+                format!("region({c}, {layout})"),
+                format!("{:?}", store.region(&c, layout).unwrap()),
+            );
+        }
+    }
+    line("loads()".into(), format!("{:?}", store.loads().unwrap()));
+    out
+}
+
+/// Asserts two dumps are equal, showing the first difference rather than two huge lists.
+pub fn assert_same_answers(left: &[String], right: &[String], what: &str) {
+    for (l, r) in left.iter().zip(right) {
+        assert_eq!(l, r, "{what}: first differing answer");
+    }
+    assert_eq!(left.len(), right.len(), "{what}: number of answers differs");
+}
+
+pub fn a_failing_load_changes_nothing(h: &mut dyn Harness) {
+    load_fixture(h.store());
+    let physical = h.physical();
+    let answers = dump(h.store());
+
+    // The first file is fine and would add an indicator, regions, boundaries and replace a
+    // value; the second refers to an indicator nobody registered, which the database refuses
+    // half-way through writing. Neither may remain.
+    let mut good = batch(
+        "good",
+        vec![indicator("v_new", "test")],
+        vec![
+            observation("v_new", "GM0014", 2024, 20.0),
+            observation("v_a1", "GM0363", 2024, 99.0),
+        ],
+    );
+    good.boundaries = vec![square("GM0060", 2024, 5.6, 53.4, 0.1)];
+    let bad = batch(
+        "bad",
+        vec![],
+        vec![
+            observation("v_a1", "GM0014", 2024, 1.0),
+            observation("v_unknown", "GM0014", 2024, 30.0),
+        ],
+    );
+    let err = h
+        .store()
+        .apply_loads(&[good, bad], "2026-02-01T00:00:00Z")
+        .unwrap_err();
+    assert!(err.to_string().contains("bad.csv"), "{err}");
+    assert_eq!(
+        h.physical(),
+        physical,
+        "stored data changed by a failed load"
+    );
+    assert_same_answers(&dump(h.store()), &answers, "after a failed load");
+
+    // The next load gets the id the failed one would have had: nothing of it remains.
+    let out = h
+        .store()
+        .apply_loads(
+            &[batch(
+                "next",
+                vec![],
+                vec![observation("v_a1", "GM0014", 2024, 1.0)],
+            )],
+            "2026-02-02T00:00:00Z",
+        )
+        .unwrap();
+    assert_eq!(
+        out,
+        vec![LoadOutcome::Loaded {
+            load_id: 5,
+            inserted: 0,
+            replaced: 1
+        }]
+    );
+}
+
+pub fn loading_the_same_file_twice_changes_nothing(h: &mut dyn Harness) {
+    let b = batch(
+        "ddd",
+        vec![indicator("x_a", "test")],
+        vec![observation("x_a", "GM0363", 2024, 10.0)],
+    );
+    let first = h
+        .store()
+        .apply_loads(std::slice::from_ref(&b), "2026-01-01T00:00:00Z")
+        .unwrap();
+    assert_eq!(
+        first,
+        vec![LoadOutcome::Loaded {
+            load_id: 1,
+            inserted: 1,
+            replaced: 0
+        }]
+    );
+    h.store()
+        .sync_indicators(&[indicator("x_a", "test")])
+        .unwrap();
+    let physical = h.physical();
+    h.reopen().unwrap();
+    let again = h
+        .store()
+        .apply_loads(&[b.clone(), b], "2026-01-03T00:00:00Z")
+        .unwrap();
+    let earlier = LoadOutcome::AlreadyLoaded {
+        load_id: 1,
+        loaded_at: "2026-01-01T00:00:00Z".into(),
+    };
+    assert_eq!(again, vec![earlier.clone(), earlier]);
+    // Neither the skipped load nor a catalogue sync that changes nothing writes anything.
+    h.store()
+        .sync_indicators(&[indicator("x_a", "test")])
+        .unwrap();
+    h.store().set_missing_parents(&[]).unwrap();
+    assert_eq!(h.physical(), physical, "a no-op write changed stored data");
+}
+
+pub fn a_corrected_file_replaces_values_and_keeps_provenance(h: &mut dyn Harness) {
+    let store = h.store();
+    store
+        .apply_loads(
+            &[batch(
+                "e1",
+                vec![indicator("x_a", "test")],
+                vec![observation("x_a", "GM0363", 2024, 10.0)],
+            )],
+            "t1",
+        )
+        .unwrap();
+    let out = store
+        .apply_loads(
+            &[batch(
+                "e2",
+                vec![indicator("x_a", "test")],
+                vec![
+                    observation("x_a", "GM0363", 2024, 11.0),
+                    observation("x_a", "GM0014", 2024, 5.0),
+                ],
+            )],
+            "t2",
+        )
+        .unwrap();
+    assert_eq!(
+        out[0],
+        LoadOutcome::Loaded {
+            load_id: 2,
+            inserted: 1,
+            replaced: 1
+        }
+    );
+    let obs = store.observations("x_a", Level::Gemeente, 2024).unwrap();
+    assert!(obs.iter().all(|o| o.load_id == 2), "{obs:?}");
+    assert_eq!(
+        obs.iter()
+            .map(|o| (o.region.as_str(), o.value))
+            .collect::<Vec<_>>(),
+        [("GM0014", Some(5.0)), ("GM0363", Some(11.0))]
+    );
+    let loads = store.loads().unwrap();
+    assert_eq!(
+        loads
+            .iter()
+            .map(|l| (l.id, l.checksum.as_str(), l.loaded_at.as_str()))
+            .collect::<Vec<_>>(),
+        [(2, "e2", "t2"), (1, "e1", "t1")]
+    );
+}
+
+pub fn catalogue_metadata_wins_over_file_metadata(h: &mut dyn Harness) {
+    let store = h.store();
+    let mut curated = indicator("x_a", "test");
+    curated.curated = true;
+    curated.label_nl = "Uit de catalogus".into();
+    store
+        .sync_indicators(std::slice::from_ref(&curated))
+        .unwrap();
+    let mut from_file = indicator("x_a", "bestand");
+    from_file.label_nl = "Uit het bestand".into();
+    from_file.decimals = 3;
+    store
+        .apply_loads(
+            &[batch(
+                "f1",
+                vec![from_file],
+                vec![observation("x_a", "GM0363", 2024, 1.0)],
+            )],
+            "t",
+        )
+        .unwrap();
+    assert_eq!(store.indicator("x_a").unwrap().unwrap().indicator, curated);
+    // The catalogue itself may change what it said.
+    let mut edited = curated.clone();
+    edited.label_en = "Edited".into();
+    store
+        .sync_indicators(std::slice::from_ref(&edited))
+        .unwrap();
+    assert_eq!(store.indicator("x_a").unwrap().unwrap().indicator, edited);
+}
+
+pub fn queries_answer_as_specified(h: &mut dyn Harness) {
+    let outcomes = load_fixture(h.store());
+    assert_eq!(
+        outcomes,
+        vec![
+            vec![
+                LoadOutcome::Loaded {
+                    load_id: 1,
+                    inserted: 0,
+                    replaced: 0
+                },
+                LoadOutcome::Loaded {
+                    load_id: 2,
+                    inserted: 10,
+                    replaced: 1
+                },
+            ],
+            vec![LoadOutcome::Loaded {
+                load_id: 3,
+                inserted: 0,
+                replaced: 0
+            }],
+            vec![LoadOutcome::Loaded {
+                load_id: 4,
+                inserted: 3,
+                replaced: 1
+            }],
+        ]
+    );
+    let store = h.store();
+
+    // Curated first, then by source and id, bytewise.
+    let indicators = store.indicators().unwrap();
+    let order: Vec<(&str, bool, &str)> = indicators
+        .iter()
+        .map(|i| {
+            (
+                i.indicator.id.as_str(),
+                i.indicator.curated,
+                i.indicator.source.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        order,
+        [
+            ("v_a_b", true, "alpha"),
+            ("v_a1", false, "Zeta"),
+            ("v_z", false, "alpha"),
+            ("v_empty", false, "catalogus"),
+        ]
+    );
+    let v_a1 = &indicators[1];
+    assert_eq!(v_a1.indicator.label_nl, "Nieuw label uit het bestand");
+    assert_eq!(v_a1.periods, [2023, 2024]);
+    assert_eq!(v_a1.levels, [Level::Land, Level::Gemeente, Level::Wijk]);
+    let v_a_b = &indicators[0];
+    assert_eq!(
+        (v_a_b.indicator.decimals, v_a_b.indicator.additive),
+        (2, true)
+    );
+    // Suppressed values are stored but give no coverage.
+    assert_eq!(
+        (v_a_b.periods.as_slice(), v_a_b.levels.as_slice()),
+        ([2023, 2024].as_slice(), [Level::Gemeente].as_slice())
+    );
+    let v_z = store.indicator("v_z").unwrap().unwrap();
+    assert_eq!(
+        (v_z.periods, v_z.levels),
+        (vec![2023], vec![Level::Gemeente])
+    );
+    let empty = store.indicator("v_empty").unwrap().unwrap();
+    assert!(empty.periods.is_empty() && empty.levels.is_empty());
+    assert!(store.indicator("v_nope").unwrap().is_none());
+
+    // Figures: total population only, by region code; the duplicate's later value and the
+    // corrected 2023 value won.
+    let obs = store.observations("v_a1", Level::Gemeente, 2023).unwrap();
+    assert_eq!(
+        obs.iter()
+            .map(|o| (o.region.as_str(), o.value, o.load_id))
+            .collect::<Vec<_>>(),
+        [("GM0014", Some(12.5), 2), ("GM0363", Some(10.5), 4)]
+    );
+    let wijken = store.observations("v_a1", Level::Wijk, 2023).unwrap();
+    assert_eq!(
+        wijken.iter().map(|o| o.region.as_str()).collect::<Vec<_>>(),
+        ["WK036300", "WK0363AA"]
+    );
+    let v_a_b_2023 = store.observations("v_a_b", Level::Gemeente, 2023).unwrap();
+    assert_eq!(
+        v_a_b_2023
+            .iter()
+            .map(|o| (o.region.as_str(), o.value, o.status))
+            .collect::<Vec<_>>(),
+        [
+            ("GM0014", None, ValueStatus::Suppressed),
+            ("GM0363", Some(2.0), ValueStatus::Ok)
+        ]
+    );
+    let v_z_2023 = store.observations("v_z", Level::Gemeente, 2023).unwrap();
+    assert_eq!(
+        (v_z_2023[1].lower, v_z_2023[1].upper, v_z_2023[1].n),
+        (Some(9.5), Some(10.5), Some(1234.0))
+    );
+    assert_eq!(v_z_2023[0].status, ValueStatus::Missing);
+    assert_eq!(
+        store.indicator_ids_at(Level::Gemeente, 2023).unwrap(),
+        ["v_a1", "v_a_b", "v_z"]
+    );
+    assert_eq!(
+        store.indicator_ids_at(Level::Land, 2024).unwrap(),
+        Vec::<String>::new()
+    );
+    assert_eq!(store.periods(Level::Gemeente).unwrap(), [2023, 2024]);
+    assert_eq!(store.periods(Level::Provincie).unwrap(), Vec::<i32>::new());
+    assert_eq!(store.region_periods(&code("GM0363")).unwrap(), [2023, 2024]);
+    assert_eq!(
+        store
+            .region_observations(&code("GM0363"), 2023)
+            .unwrap()
+            .iter()
+            .map(|o| (o.indicator.as_str(), o.value))
+            .collect::<Vec<_>>(),
+        [
+            ("v_a1", Some(10.5)),
+            ("v_a_b", Some(2.0)),
+            ("v_z", Some(10.0))
+        ]
+    );
+
+    // Regions and layouts: layout years from regions and boundaries alike.
+    assert_eq!(store.layouts(Level::Gemeente).unwrap(), [2021, 2023, 2024]);
+    assert_eq!(store.layouts(Level::Provincie).unwrap(), [2021, 2023]);
+    assert_eq!(store.boundary_layouts(Level::Gemeente).unwrap(), [2023]);
+    assert_eq!(
+        store.boundary_layouts(Level::Wijk).unwrap(),
+        Vec::<i32>::new()
+    );
+    let gemeenten = store.regions(Level::Gemeente, 2021).unwrap();
+    assert_eq!(
+        gemeenten
+            .iter()
+            .map(|r| (
+                r.code.as_str(),
+                r.name.as_deref(),
+                r.parent.as_ref().map(|p| p.as_str())
+            ))
+            .collect::<Vec<_>>(),
+        [
+            ("GM0014", Some("Groningen"), Some("PV20")),
+            ("GM0060", Some("Ameland (Fr.)"), None),
+            ("GM0363", Some("Amsterdam"), Some("PV27")),
+        ]
+    );
+    assert_eq!(
+        store
+            .regions(Level::Wijk, 2021)
+            .unwrap()
+            .iter()
+            .map(|r| r.code.as_str())
+            .collect::<Vec<_>>(),
+        ["WK036300", "WK0363AA"]
+    );
+    // Nearest layout: same year, else latest earlier, else earliest later; name and parent
+    // from the nearest layout that has them.
+    let amsterdam = |layout| store.region(&code("GM0363"), layout).unwrap().unwrap();
+    assert_eq!(amsterdam(2022).layout, 2021);
+    assert_eq!(amsterdam(2019).layout, 2021);
+    let in_2023 = amsterdam(2023);
+    assert_eq!(
+        (
+            in_2023.layout,
+            in_2023.name.as_deref(),
+            in_2023.parent.as_ref().map(|p| p.as_str())
+        ),
+        (2023, Some("Amsterdam"), Some("PV27"))
+    );
+    assert_eq!(amsterdam(2030).layout, 2024);
+    assert!(store.region(&code("GM9999"), 2024).unwrap().is_none());
+
+    // Boundaries: by code, the later shape of a duplicate.
+    let shapes = store.boundaries(Level::Gemeente, 2023).unwrap();
+    assert_eq!(
+        shapes.iter().map(|b| b.code.as_str()).collect::<Vec<_>>(),
+        ["GM0014", "GM0363"]
+    );
+    assert_eq!(
+        shapes[0].geometry,
+        square("GM0014", 2023, 6.5, 53.2, 0.2).geometry
+    );
+    assert_eq!(shapes[0].layout, 2023);
+
+    // Loads: newest first, with their provenance.
+    let loads = store.loads().unwrap();
+    assert_eq!(
+        loads
+            .iter()
+            .map(|l| (l.id, l.file_name.as_str(), l.loaded_at.as_str()))
+            .collect::<Vec<_>>(),
+        [
+            (4, "figures-2024.csv", "2026-01-03T00:00:00Z"),
+            (3, "gemeenten_2023.geojson", "2026-01-02T00:00:00Z"),
+            (2, "figuren 2023.csv", "2026-01-01T00:00:00Z"),
+            (1, "gemeenten_2021.csv", "2026-01-01T00:00:00Z"),
+        ]
+    );
+    let regions_load = &loads[3];
+    assert_eq!(
+        (
+            regions_load.format.as_str(),
+            regions_load.dataset.as_str(),
+            regions_load.title.as_str(),
+            regions_load.publisher.as_str(),
+            regions_load.licence.as_str(),
+        ),
+        (
+            "regions",
+            "gemeenten_2021",
+            "Gemeenten 2021",
+            "CBS",
+            "CC BY 4.0"
+        )
+    );
+    assert_eq!(
+        (
+            regions_load.rows,
+            regions_load.observations,
+            regions_load.regions,
+            regions_load.boundaries
+        ),
+        (9, 0, 10, 0)
+    );
+    assert_eq!(regions_load.notes, ["2 rows of other region types skipped"]);
+    assert_eq!((loads[2].observations, loads[1].boundaries), (11, 4));
+}
+
+pub fn only_missing_parents_are_set(h: &mut dyn Harness) {
+    load_fixture(h.store());
+    let store = h.store();
+    let n = store
+        .set_missing_parents(&[
+            (code("GM0014"), 2021, code("PV27")),
+            (code("GM0060"), 2021, code("PV20")),
+            (code("GM0060"), 2021, code("PV27")),
+            (code("GM9999"), 2021, code("PV27")),
+        ])
+        .unwrap();
+    assert_eq!(n, 1);
+    let parent = |c: &str| {
+        store
+            .region(&code(c), 2021)
+            .unwrap()
+            .unwrap()
+            .parent
+            .map(|p| p.as_str().to_string())
+    };
+    assert_eq!(parent("GM0014").as_deref(), Some("PV20"));
+    assert_eq!(parent("GM0060").as_deref(), Some("PV20"));
+}
+
+pub fn data_survives_reopening_and_a_newer_schema_is_refused(h: &mut dyn Harness) {
+    load_fixture(h.store());
+    let answers = dump(h.store());
+    let physical = h.physical();
+    h.reopen().unwrap();
+    assert_eq!(
+        h.physical(),
+        physical,
+        "opening an up-to-date store wrote to it"
+    );
+    assert_same_answers(&dump(h.store()), &answers, "after reopening");
+    h.set_schema_version(99);
+    match h.reopen() {
+        Err(StoreError::TooNew { found: 99, .. }) => {}
+        Err(e) => panic!("expected TooNew, got {e}"),
+        Ok(()) => panic!("a store of schema version 99 was opened"),
+    }
+}
+
+/// The repository root.
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The real demo files (as `kwm demo` loads them), read with the repository's catalogue, and
+/// the catalogue's indicators (which `kwm ingest` syncs after a load).
+pub fn demo_data() -> (Vec<LoadBatch>, Vec<Indicator>) {
+    let dir = repo().join("catalogue");
+    let files: Vec<CatalogueFile> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .map(|p| CatalogueFile {
+            name: p.file_name().unwrap().to_string_lossy().to_string(),
+            text: std::fs::read_to_string(&p).unwrap(),
+        })
+        .collect();
+    let catalogue = Catalogue::parse(&files).unwrap();
+    let paths: Vec<PathBuf> = [
+        "codelists/gemeenten_2019.csv",
+        "codelists/gemeenten_2021_provincie.csv",
+        "codelists/wijken_2023.csv",
+        "boundaries/provincie_2023_cartomap_wgs84.topojson",
+        "boundaries/gemeente_2022_cartomap_wgs84.topojson",
+        "boundaries/gemeente_2023_cartomap_wgs84.topojson",
+        "boundaries/gemeente_2024_pdok_gegeneraliseerd.geojson",
+        "gezondheidsmonitor/50140NED_TypedDataSet_22092025_192544.csv",
+        "kwb/85984NED_DataProperties.json",
+        "kwb/kwb_2024_85984NED_gemeente_wijk_basis.csv",
+        "kwb/kwb_2019_gemeente_bevolking_long.csv",
+    ]
+    .iter()
+    .map(|f| repo().join("data").join(f))
+    .collect();
+    let batches = kwm_ingest::read_inputs(&paths, &catalogue, &ReadOptions::default()).unwrap();
+    let indicators = catalogue
+        .indicators
+        .iter()
+        .map(|c| c.indicator.clone())
+        .collect();
+    (batches, indicators)
+}
+
+fn risk_region(code_: &str, flagged: i64) -> kwm_store::RiskRegionRecord {
+    use kwm_store::{RiskFactorRecord, RiskRegionRecord, RiskThemeRecord};
+    RiskRegionRecord {
+        region: code(code_),
+        flagged,
+        with_data: 2,
+        weak_protective: 0,
+        protective_with_data: 1,
+        composite: Some(0.5),
+        composite_rank: Some(1),
+        composite_percentile: Some(100.0),
+        // Not in alphabetical order: stored order must survive.
+        factors: vec![
+            RiskFactorRecord {
+                factor: "health".into(),
+                score: None,
+                rank: None,
+                ranked: 1,
+                percentile: None,
+                flagged: false,
+                trace: "[]".into(),
+            },
+            RiskFactorRecord {
+                factor: "buffer".into(),
+                score: Some(0.9),
+                rank: Some(1),
+                ranked: 2,
+                percentile: Some(100.0),
+                flagged: flagged > 0,
+                trace: "[{\"x\":1}]".into(),
+            },
+        ],
+        themes: vec![
+            RiskThemeRecord {
+                theme: "mental".into(),
+                exposure: Some(80.0),
+                rank: Some(1),
+                ranked: 2,
+                coverage: 0.5,
+                flagged_weight: 2,
+                drivers: "[]".into(),
+            },
+            RiskThemeRecord {
+                theme: "cohesion".into(),
+                exposure: None,
+                rank: None,
+                ranked: 1,
+                coverage: 0.0,
+                flagged_weight: 0,
+                drivers: "[]".into(),
+            },
+        ],
+    }
+}
+
+fn risk_run_fixture(
+    fingerprint: &str,
+    regions: Vec<kwm_store::RiskRegionRecord>,
+) -> kwm_store::RiskRun {
+    kwm_store::RiskRun {
+        run: kwm_store::RiskRunRecord {
+            id: 0,
+            level: Level::Gemeente,
+            period: 2024,
+            layout: Some(2024),
+            catalogue_version: "t1".into(),
+            fingerprint: fingerprint.into(),
+            parameters: "{}".into(),
+            summary: "{}".into(),
+            computed_at: "2026-11-23T00:00:00Z".into(),
+        },
+        regions,
+    }
+}
+
+/// Risk runs: stored as computed (factor and theme order included), one per level and period;
+/// a new run replaces the old one; one region's results can be read alone.
+pub fn a_risk_run_round_trips_and_a_new_run_replaces_it(h: &mut dyn Harness) {
+    let store = h.store();
+    assert!(store
+        .risk_run(Level::Gemeente, 2024, None)
+        .unwrap()
+        .is_none());
+    let first = risk_run_fixture(
+        "a",
+        vec![risk_region("GM0363", 1), risk_region("GM0599", 0)],
+    );
+    let id = store.save_risk_run(&first).unwrap();
+    assert_eq!(id, 1);
+    let back = store
+        .risk_run(Level::Gemeente, 2024, None)
+        .unwrap()
+        .unwrap();
+    assert_eq!(back.run.id, id);
+    assert_eq!(back.run.fingerprint, "a");
+    assert_eq!(back.regions, first.regions);
+    let one = store
+        .risk_run(Level::Gemeente, 2024, Some(&code("GM0599")))
+        .unwrap()
+        .unwrap();
+    assert_eq!(one.regions.len(), 1);
+    assert_eq!(one.regions[0], first.regions[1]);
+    store
+        .save_risk_run(&risk_run_fixture("b", vec![risk_region("GM0363", 0)]))
+        .unwrap();
+    let runs = store.risk_runs().unwrap();
+    assert_eq!(runs.len(), 1);
+    assert_eq!((runs[0].id, runs[0].fingerprint.as_str()), (1, "b"));
+    let back = store
+        .risk_run(Level::Gemeente, 2024, None)
+        .unwrap()
+        .unwrap();
+    assert_eq!(back.regions.len(), 1);
+    assert_eq!(back.regions[0].flagged, 0);
+    assert!(store.risk_run(Level::Ggd, 2024, None).unwrap().is_none());
+}
