@@ -2,6 +2,7 @@
 //! calls the library crates.
 
 mod monitor_cmds;
+mod time_cmds;
 
 use std::path::PathBuf;
 
@@ -50,6 +51,12 @@ enum Command {
     },
     /// Load files into a store: all or nothing, recorded with provenance.
     Ingest(monitor_cmds::IngestArgs),
+    /// List the region layouts in a store and the changes between consecutive ones
+    /// (mergers, splits, renames, re-codes, boundary corrections).
+    Layouts(time_cmds::LayoutsArgs),
+    /// Carry every series onto one region layout (default: the newest), storing a flag per
+    /// value: published, exact, recomputed, weighted_mean or estimated.
+    Harmonise(time_cmds::HarmoniseArgs),
     /// Serve the API and dashboard from a store.
     Serve {
         /// Store file.
@@ -81,6 +88,8 @@ fn main() -> std::process::ExitCode {
         } => monitor_cmds::demo(&addr, &db, data.as_deref(), &catalogue),
         Command::Init { db } => monitor_cmds::init(&db),
         Command::Ingest(args) => monitor_cmds::ingest(&args),
+        Command::Layouts(args) => time_cmds::layouts(&args),
+        Command::Harmonise(args) => time_cmds::harmonise_cmd(&args),
         Command::Serve {
             db,
             addr,

@@ -6,5 +6,10 @@
 
 pub mod aggregate;
 pub mod classify;
+pub mod crosswalk;
 pub mod geometry;
+pub mod harmonise;
 pub mod rank;
+pub mod stats;
+pub mod trend;
+pub mod warning;

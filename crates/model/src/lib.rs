@@ -5,12 +5,15 @@
 //! No I/O happens in this crate except reading catalogue text handed to it.
 
 pub mod catalogue;
+pub mod change;
 mod indicator;
 mod observation;
 mod period;
 pub mod rd;
 mod region;
+pub mod warning;
 
+pub use change::{ChangeKind, RegionChange};
 pub use indicator::{Direction, Indicator, IndicatorId};
 pub use observation::{Observation, ValueStatus};
 pub use period::Period;

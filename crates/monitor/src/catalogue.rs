@@ -20,6 +20,10 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         "indicators.toml",
         include_str!("../../../catalogue/indicators.toml"),
     ),
+    (
+        "warnings.toml",
+        include_str!("../../../catalogue/warnings.toml"),
+    ),
 ];
 
 /// The built-in catalogue.

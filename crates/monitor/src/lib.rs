@@ -1,12 +1,18 @@
 //! The monitor's use cases, shared by the CLI and the HTTP server.
 //!
 //! Data flows one way: files → [`ingest`] → store → [`query`] (store + engine) → callers.
+//! Over time: [`layouts`] derives the changes between stored region layouts (after every
+//! ingest), [`harmonise`] carries every series onto one layout, and [`series`] reads them
+//! back with trends and early warnings.
 //! This crate decides *what* to compute and fetch; the engine computes, the store persists,
 //! and neither the CLI nor the server computes statistics themselves.
 
 pub mod catalogue;
 mod error;
+pub mod harmonise;
 pub mod ingest;
+pub mod layouts;
 pub mod query;
+pub mod series;
 
 pub use error::MonitorError;

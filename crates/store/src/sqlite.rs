@@ -5,12 +5,15 @@ use kwm_model::{Direction, Indicator, IndicatorId, Level, RegionCode, ValueStatu
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 
 use crate::{
-    BoundaryRecord, IndicatorRecord, LoadOutcome, LoadRecord, ObservationRecord, RegionRecord,
+    BoundaryRecord, ChangeRecord, HarmonisationRecord, HarmonisedRecord, IndicatorRecord,
+    LayoutDerivation, LayoutSummary, LoadOutcome, LoadRecord, ObservationRecord, RegionRecord,
     Result, Store, StoreError,
 };
+use kwm_model::RegionChange;
 
 /// Schema migrations, applied in order. Never edit a released one: add a new one.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE loads (
     id           INTEGER PRIMARY KEY,
     file_name    TEXT NOT NULL,
@@ -72,14 +75,16 @@ CREATE TABLE observations (
 CREATE INDEX observations_by_level ON observations (indicator, level, period);
 CREATE INDEX observations_by_region ON observations (region, period);
 CREATE INDEX observations_coverage ON observations (indicator, status, level, period);
-"#];
+"#,
+    crate::sqlite_time::MIGRATION_TIME,
+];
 
 /// The embedded SQLite store: one file, no server.
 pub struct SqliteStore {
-    conn: Connection,
+    pub(crate) conn: Connection,
 }
 
-fn db(context: &str) -> impl FnOnce(rusqlite::Error) -> StoreError + '_ {
+pub(crate) fn db(context: &str) -> impl FnOnce(rusqlite::Error) -> StoreError + '_ {
     move |source| StoreError::Database {
         context: context.to_string(),
         source,
@@ -206,11 +211,11 @@ fn row_to_indicator(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Indicator, Strin
     ))
 }
 
-fn parse_code(s: String) -> Result<RegionCode> {
+pub(crate) fn parse_code(s: String) -> Result<RegionCode> {
     RegionCode::parse(&s).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
-fn parse_level(s: &str) -> Result<Level> {
+pub(crate) fn parse_level(s: &str) -> Result<Level> {
     s.parse().map_err(StoreError::Corrupt)
 }
 
@@ -385,6 +390,7 @@ impl Store for SqliteStore {
                     .map_err(db(&context))?;
                 }
             }
+            crate::sqlite_time::insert_official_changes(&tx, load_id, &batch.changes, &context)?;
             let before: i64 = tx
                 .query_row("SELECT COUNT(*) FROM observations", [], |r| r.get(0))
                 .map_err(db(&context))?;
@@ -691,5 +697,49 @@ impl Store for SqliteStore {
         })
         .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
         .map_err(db("reading loads"))
+    }
+    fn region_changes(&self, level: Option<Level>) -> Result<Vec<ChangeRecord>> {
+        self.time_region_changes(level)
+    }
+
+    fn layout_derivations(&self, level: Level) -> Result<Vec<LayoutDerivation>> {
+        self.time_layout_derivations(level)
+    }
+
+    fn replace_derived_changes(
+        &mut self,
+        level: Level,
+        derivations: &[(LayoutDerivation, Vec<RegionChange>)],
+    ) -> Result<()> {
+        self.time_replace_derived_changes(level, derivations)
+    }
+
+    fn layout_summaries(&self) -> Result<Vec<LayoutSummary>> {
+        self.time_layout_summaries()
+    }
+
+    fn harmonisations(&self) -> Result<Vec<HarmonisationRecord>> {
+        self.time_harmonisations()
+    }
+
+    fn replace_harmonised(
+        &mut self,
+        run: &HarmonisationRecord,
+        rows: &[HarmonisedRecord],
+    ) -> Result<()> {
+        self.time_replace_harmonised(run, rows)
+    }
+
+    fn harmonised(
+        &self,
+        target: i32,
+        indicator: &str,
+        level: Level,
+    ) -> Result<Vec<HarmonisedRecord>> {
+        self.time_harmonised(target, indicator, level)
+    }
+
+    fn harmonised_indicator_ids(&self, target: i32, region: &RegionCode) -> Result<Vec<String>> {
+        self.time_harmonised_indicator_ids(target, region)
     }
 }
