@@ -239,23 +239,35 @@ pub struct Trend {
     pub appearance: Option<(i32, Appearance)>,
 }
 
-/// Trend of a series (points in any order). `indicator_first_period` is the first period in
-/// which the indicator has any value at this level; a series starting there is a new effect.
+/// When the indicator first has figures at the series' level, and whether that first period
+/// is a *new appearance* (the same source published other indicators there earlier, as with
+/// long COVID in a health monitor) rather than simply the start of the data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FirstPeriod {
+    /// First period with a figure for the indicator at this level.
+    pub period: i32,
+    /// True when the source had earlier periods without this indicator.
+    pub new: bool,
+}
+
+/// Trend of a series (points in any order). A series that starts with the indicator's new
+/// appearance is marked as a new effect, never read as a change from zero; one that starts
+/// later than the indicator is marked as the region's first figure.
 pub fn trend(
     points: &[Point],
     measure: Measure,
-    indicator_first_period: Option<i32>,
+    first: Option<FirstPeriod>,
     settings: &TestSettings,
 ) -> Trend {
     let mut sorted: Vec<&Point> = points.iter().collect();
     sorted.sort_by_key(|p| p.period);
-    let appearance = sorted.first().map(|first| {
-        if indicator_first_period.is_some_and(|f| f >= first.period) {
-            (first.period, Appearance::NewIndicator)
-        } else {
-            (first.period, Appearance::FirstForRegion)
+    let appearance = match (sorted.first(), first) {
+        (Some(p), Some(f)) if p.period == f.period && f.new => {
+            Some((p.period, Appearance::NewIndicator))
         }
-    });
+        (Some(p), Some(f)) if p.period > f.period => Some((p.period, Appearance::FirstForRegion)),
+        _ => None,
+    };
     let n = sorted.len();
     Trend {
         previous: (n >= 2).then(|| compare(sorted[n - 2], sorted[n - 1], measure, settings)),
@@ -362,20 +374,29 @@ mod tests {
 
     #[test]
     fn a_new_indicator_is_new_not_a_change_from_zero() {
-        let t = trend(
-            &[rate(2019, 81.0, 1000.0)],
-            Measure::Rate { scale: 1000.0 },
-            Some(2019),
-            &TestSettings::default(),
-        );
+        let s = TestSettings::default();
+        let wmo = [rate(2019, 81.0, 1000.0)];
+        let new_in_2019 = Some(FirstPeriod {
+            period: 2019,
+            new: true,
+        });
+        let t = trend(&wmo, Measure::Rate { scale: 1000.0 }, new_in_2019, &s);
         assert_eq!(t.appearance, Some((2019, Appearance::NewIndicator)));
         assert_eq!(t.previous, None);
-        let t = trend(
-            &[rate(2019, 81.0, 1000.0)],
-            Measure::Rate { scale: 1000.0 },
-            Some(2017),
-            &TestSettings::default(),
+        // The first period of all data is the start of the series, not something new.
+        let start = Some(FirstPeriod {
+            period: 2019,
+            new: false,
+        });
+        assert_eq!(
+            trend(&wmo, Measure::Rate { scale: 1000.0 }, start, &s).appearance,
+            None
         );
+        let earlier = Some(FirstPeriod {
+            period: 2017,
+            new: false,
+        });
+        let t = trend(&wmo, Measure::Rate { scale: 1000.0 }, earlier, &s);
         assert_eq!(t.appearance, Some((2019, Appearance::FirstForRegion)));
         let t = trend(
             &[
@@ -384,9 +405,13 @@ mod tests {
                 rate(2017, 11.0, 100.0),
             ],
             Measure::Rate { scale: 100.0 },
-            Some(2015),
-            &TestSettings::default(),
+            Some(FirstPeriod {
+                period: 2015,
+                new: false,
+            }),
+            &s,
         );
+        assert_eq!(t.appearance, None);
         assert_eq!(t.previous.unwrap().from, 2017);
         assert_eq!(t.whole.unwrap().from, 2015);
     }

@@ -12,8 +12,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use kwm_engine::crosswalk::{self, Link, Step};
 use kwm_engine::harmonise::{self as engine, Contribution, Method, Rule, SourceValue};
 use kwm_model::catalogue::Catalogue;
-use kwm_model::{ChangeKind, Level, RegionCode};
-use kwm_store::{ChangeOrigin, HarmonisationRecord, HarmonisedRecord, Store};
+use kwm_model::{Level, RegionCode};
+use kwm_store::{HarmonisationRecord, HarmonisedRecord, Store};
 use serde::Serialize;
 
 use crate::layouts::{self, ChangeView, CHANGING_LEVELS, POPULATION_INDICATOR};
@@ -66,13 +66,7 @@ fn steps(changes: &[ChangeView], source: i32, target: i32) -> (Vec<Step>, Vec<St
     let mut open = Vec::new();
     for c in changes {
         let ch = &c.change;
-        if ch.to_layout <= source || ch.to_layout > target || !ch.kind.moves_figures() {
-            continue;
-        }
-        // Boundary corrections seen only in generalised boundary files are candidates, not
-        // facts: simplification moves borders by hundreds of metres, and an area share says
-        // little about where people live. Only a change table's corrections move figures.
-        if c.origin == ChangeOrigin::Derived && ch.kind == ChangeKind::Boundary {
+        if ch.to_layout <= source || ch.to_layout > target || !layouts::moves_figures(c) {
             continue;
         }
         match Link::from_change(ch) {

@@ -20,7 +20,7 @@ use crate::MonitorError;
 pub const POPULATION_INDICATOR: &str = "kwb_aantal_inwoners";
 
 /// Version of the derivation rules; part of every comparison's signature.
-const DERIVATION_VERSION: u32 = 1;
+const DERIVATION_VERSION: u32 = 2;
 
 /// Levels whose layouts change over time (provinces and GGD regions are not modelled).
 pub const CHANGING_LEVELS: [Level; 3] = [Level::Gemeente, Level::Wijk, Level::Buurt];
@@ -350,7 +350,16 @@ pub struct ChangeView {
     pub load_id: Option<i64>,
 }
 
-/// The stored layouts in ascending order (the comparable ones).
+/// True when harmonisation carries figures over this change: not renames (same code), and not
+/// boundary corrections seen only in generalised boundary files — simplification moves
+/// borders by hundreds of metres, and an area share says little about where people live;
+/// they are shown as candidates, and only a change table's corrections move figures.
+pub fn moves_figures(c: &ChangeView) -> bool {
+    c.change.kind.moves_figures()
+        && !(c.origin == ChangeOrigin::Derived && c.change.kind == ChangeKind::Boundary)
+}
+
+/// The interval between consecutive comparable layouts that a change falls in.
 fn interval_of(layouts: &[i32], to_layout: i32) -> Option<(i32, i32)> {
     let i = layouts.iter().position(|&l| l >= to_layout)?;
     (i > 0).then(|| (layouts[i - 1], layouts[i]))

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use kwm_engine::trend::{self, Measure, Point, TestSettings, Trend};
+use kwm_engine::trend::{self, FirstPeriod, Measure, Point, TestSettings, Trend};
 use kwm_engine::warning::{self, Assessment, Signal};
 use kwm_model::catalogue::Catalogue;
 use kwm_model::warning::WarningRule;
@@ -85,8 +85,9 @@ pub struct Series {
     pub measure: Measure,
     /// Change since the previous period and over the whole series.
     pub trend: Trend,
-    /// First period the indicator has any value at this level (on this layout).
-    pub indicator_first_period: Option<i32>,
+    /// First period the indicator has figures at this level, and whether that was a new
+    /// appearance in its source.
+    pub first_period: Option<FirstPeriod>,
     /// Other indicators with a series for this region on this layout.
     pub other_indicators: Vec<String>,
 }
@@ -190,13 +191,21 @@ pub fn series(
             with_data.iter().map(i32::to_string).collect::<Vec<_>>().join(", ")
         )));
     }
-    let indicator_first_period = all.iter().map(|r| r.period).min();
+    let first_period = Appearances::new(store, level)?
+        .first(indicator_id)
+        .or_else(|| {
+            // Computed indicators have no stored figures; their series starts with the data.
+            all.iter()
+                .map(|r| r.period)
+                .min()
+                .map(|period| FirstPeriod { period, new: false })
+        });
     let measure = measure_of(catalogue, &indicator);
     let pts: Vec<Point> = points.iter().map(SeriesPoint::point).collect();
     let trend = trend::trend(
         &pts,
         measure,
-        indicator_first_period,
+        first_period,
         &test_settings(&catalogue.warning_rule),
     );
     let name = store
@@ -214,9 +223,52 @@ pub fn series(
         points,
         measure,
         trend,
-        indicator_first_period,
+        first_period,
         other_indicators,
     })
+}
+
+/// Which indicators have figures at a level in which period, to tell a new appearance from the
+/// start of the data.
+struct Appearances {
+    by_period: Vec<(i32, BTreeSet<String>)>,
+    source_of: HashMap<String, String>,
+}
+
+impl Appearances {
+    fn new(store: &dyn Store, level: Level) -> Result<Appearances, MonitorError> {
+        let by_period = store
+            .periods(level)?
+            .into_iter()
+            .map(|p| Ok((p, store.indicator_ids_at(level, p)?.into_iter().collect())))
+            .collect::<Result<Vec<_>, MonitorError>>()?;
+        let source_of = store
+            .indicators()?
+            .into_iter()
+            .map(|r| (r.indicator.id.to_string(), r.indicator.source))
+            .collect();
+        Ok(Appearances {
+            by_period,
+            source_of,
+        })
+    }
+
+    /// The first period an indicator has figures, and whether it is a new appearance:
+    /// another indicator of the same source had figures in an earlier period.
+    fn first(&self, id: &str) -> Option<FirstPeriod> {
+        let source = self.source_of.get(id)?;
+        let mut source_seen = false;
+        for (period, ids) in &self.by_period {
+            if ids.contains(id) {
+                return Some(FirstPeriod {
+                    period: *period,
+                    new: source_seen,
+                });
+            }
+            source_seen |= ids.iter().any(|i| self.source_of.get(i) == Some(source));
+        }
+        None
+    }
 }
 
 /// One region's assessed signals.
@@ -254,6 +306,9 @@ pub struct Warnings {
     pub not_comparable: Vec<String>,
     /// Signals that appear for the first time in this period (new effects).
     pub new_signals: Vec<String>,
+    /// Any indicator with figures at this level for the first time in this period: a new
+    /// effect to show as such, never as a change from zero.
+    pub new_indicators: Vec<IndicatorRecord>,
     /// Regions with at least one assessed signal; flagged ones first.
     pub regions: Vec<RegionWarning>,
     /// Other (level, period) combinations with assessable signals.
@@ -421,7 +476,15 @@ pub fn warnings(
             .then_with(|| a.name.cmp(&b.name))
             .then_with(|| a.code.cmp(&b.code))
     });
+    let appearances = Appearances::new(store, level)?;
+    let mut new_indicators = Vec::new();
+    for id in store.indicator_ids_at(level, period)? {
+        if appearances.first(&id) == Some(FirstPeriod { period, new: true }) {
+            new_indicators.extend(store.indicator(&id)?);
+        }
+    }
     Ok(Warnings {
+        new_indicators,
         level,
         period,
         layout,
@@ -432,4 +495,40 @@ pub fn warnings(
         regions,
         options: options.into_iter().map(|(l, p, _)| (l, p)).collect(),
     })
+}
+
+/// The indicator a region's trend page opens with: among the watched signals and population,
+/// the one with the longest series for the region (newest harmonised layout first); else any.
+pub fn default_series_indicator(
+    store: &dyn Store,
+    catalogue: &Catalogue,
+    code: &RegionCode,
+) -> Result<Option<String>, MonitorError> {
+    let mut targets = harmonised_targets(store)?;
+    targets.reverse();
+    for t in targets {
+        let ids = store.harmonised_indicator_ids(t, code)?;
+        if ids.is_empty() {
+            continue;
+        }
+        let mut best: Option<(usize, String)> = None;
+        let candidates = catalogue
+            .warning_rule
+            .signals
+            .iter()
+            .map(|s| s.as_str())
+            .chain([crate::layouts::POPULATION_INDICATOR]);
+        for id in candidates.filter(|c| ids.iter().any(|i| i == c)) {
+            let points = store
+                .harmonised(t, id, code.level())?
+                .iter()
+                .filter(|r| &r.region == code)
+                .count();
+            if best.as_ref().is_none_or(|(n, _)| points > *n) {
+                best = Some((points, id.to_string()));
+            }
+        }
+        return Ok(best.map(|(_, id)| id).or_else(|| ids.first().cloned()));
+    }
+    Ok(None)
 }

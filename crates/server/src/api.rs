@@ -16,13 +16,13 @@ use serde::Serialize;
 use crate::error::ApiError;
 use crate::state::AppState;
 
-type Params = Result<Query<HashMap<String, String>>, QueryRejection>;
+pub(crate) type Params = Result<Query<HashMap<String, String>>, QueryRejection>;
 
 /// Validated query parameters: unknown names are an error, so typos do not go unnoticed.
-struct Checked(HashMap<String, String>);
+pub(crate) struct Checked(HashMap<String, String>);
 
 impl Checked {
-    fn new(params: Params, allowed: &[&str]) -> Result<Checked, ApiError> {
+    pub(crate) fn new(params: Params, allowed: &[&str]) -> Result<Checked, ApiError> {
         let Query(map) =
             params.map_err(|e| ApiError::bad_request(format!("malformed query string: {e}")))?;
         if let Some(unknown) = map.keys().find(|k| !allowed.contains(&k.as_str())) {
@@ -34,11 +34,11 @@ impl Checked {
         Ok(Checked(map))
     }
 
-    fn get(&self, name: &str) -> Option<&str> {
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
         self.0.get(name).map(String::as_str)
     }
 
-    fn required(&self, name: &str) -> Result<&str, ApiError> {
+    pub(crate) fn required(&self, name: &str) -> Result<&str, ApiError> {
         self.get(name)
             .filter(|v| !v.is_empty())
             .ok_or_else(|| ApiError::bad_request(format!("parameter '{name}' is required")))

@@ -6,7 +6,9 @@
 //! `kwm_monitor` query and render; they never compute statistics themselves.
 
 mod api;
+mod api_time;
 mod error;
+pub mod explain;
 pub mod i18n;
 pub mod map;
 pub mod openapi;
@@ -42,6 +44,9 @@ pub fn router(state: AppState) -> Router {
         .route("/indicators", get(api::indicators))
         .route("/regions", get(api::regions))
         .route("/regions/{code}", get(api::region))
+        .route("/regions/{code}/series", get(api_time::region_series))
+        .route("/changes", get(api_time::changes))
+        .route("/warnings", get(api_time::warnings))
         .route("/observations", get(api::observations))
         .route("/loads", get(api::loads))
         .route("/openapi.json", get(openapi::handler))
@@ -49,6 +54,9 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(pages::dashboard::page))
         .route("/regio/{code}", get(pages::profile::page))
+        .route("/regio/{code}/trend", get(pages::trend::page))
+        .route("/regio/{code}/wijzigingen", get(pages::changes::page))
+        .route("/signalen", get(pages::warnings::page))
         .route("/indicatoren", get(pages::info::indicators))
         .route("/bronnen", get(pages::info::sources))
         .route("/over", get(pages::info::about))

@@ -318,6 +318,8 @@ pub trait Store {
         -> Result<Vec<ObservationRecord>>;
     /// Boundaries of a level in a layout.
     fn boundaries(&self, level: Level, layout: i32) -> Result<Vec<BoundaryRecord>>;
+    /// Codes of the regions with a boundary in a layout (without reading the shapes).
+    fn boundary_codes(&self, level: Level, layout: i32) -> Result<Vec<RegionCode>>;
     /// All loads, newest first.
     fn loads(&self) -> Result<Vec<LoadRecord>>;
 

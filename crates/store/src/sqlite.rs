@@ -698,6 +698,10 @@ impl Store for SqliteStore {
         .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
         .map_err(db("reading loads"))
     }
+    fn boundary_codes(&self, level: Level, layout: i32) -> Result<Vec<RegionCode>> {
+        self.time_boundary_codes(level, layout)
+    }
+
     fn region_changes(&self, level: Option<Level>) -> Result<Vec<ChangeRecord>> {
         self.time_region_changes(level)
     }

@@ -146,6 +146,20 @@ fn json<T: serde::Serialize>(v: &T) -> String {
 }
 
 impl SqliteStore {
+    pub(crate) fn time_boundary_codes(&self, level: Level, layout: i32) -> Result<Vec<RegionCode>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT code FROM boundaries WHERE level = ?1 AND layout = ?2 ORDER BY code",
+            )
+            .map_err(db("preparing boundary codes query"))?;
+        let codes = stmt
+            .query_map(params![level.as_str(), layout], |r| r.get::<_, String>(0))
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+            .map_err(db("reading boundary codes"))?;
+        codes.into_iter().map(parse_code).collect()
+    }
+
     pub(crate) fn time_region_changes(&self, level: Option<Level>) -> Result<Vec<ChangeRecord>> {
         let mut stmt = self
             .conn

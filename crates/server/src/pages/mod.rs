@@ -1,8 +1,11 @@
 //! Server-rendered pages: Dutch first, English on request; every map has a table beside it.
 
+pub mod changes;
 pub mod dashboard;
 pub mod info;
 pub mod profile;
+pub mod trend;
+pub mod warnings;
 
 use std::collections::HashMap;
 
@@ -20,6 +23,8 @@ use crate::i18n::Lang;
 pub enum Nav {
     /// The map dashboard.
     Map,
+    /// Early warning.
+    Warnings,
     /// Indicators list.
     Indicators,
     /// Sources and loads.
@@ -116,6 +121,11 @@ pub fn direction_label(lang: Lang, d: Direction) -> &'static str {
 pub fn layout(ctx: &PageCtx, title: &str, active: Nav, body: Markup) -> Markup {
     let nav = [
         (Nav::Map, "/", ctx.t("Kaart", "Map")),
+        (
+            Nav::Warnings,
+            "/signalen",
+            ctx.t("Signalen", "Early warning"),
+        ),
         (
             Nav::Indicators,
             "/indicatoren",
