@@ -291,7 +291,7 @@ fn marker_svg(out: &mut String, m: Marker, x: f64, y: f64) {
 
 /// Tick values covering [lo, hi]: steps of 1, 2, 2.5 or 5 × 10ᵏ, about five of them.
 fn ticks(lo: f64, hi: f64) -> Vec<f64> {
-    if !(hi > lo) {
+    if hi.partial_cmp(&lo) != Some(std::cmp::Ordering::Greater) {
         return vec![lo];
     }
     let raw = (hi - lo) / 6.0;
