@@ -218,6 +218,29 @@ pub fn shares_from_counts(counts: &[Option<f64>]) -> Option<Vec<f64>> {
         .then(|| values.iter().map(|v| v / total).collect())
 }
 
+/// Shares from counts of which at most one is unknown: the unknown part gets what remains of
+/// `total` (the old region's own count). `None` when more than one count is unknown, or the
+/// remainder is not positive (the counts do not fit the total).
+///
+/// ```
+/// let s = kwm_engine::crosswalk::shares_with_remainder(&[Some(300.0), None], Some(1000.0)).unwrap();
+/// assert_eq!(s, vec![0.3, 0.7]);
+/// assert_eq!(kwm_engine::crosswalk::shares_with_remainder(&[Some(3000.0), None], Some(1000.0)), None);
+/// ```
+pub fn shares_with_remainder(counts: &[Option<f64>], total: Option<f64>) -> Option<Vec<f64>> {
+    if let Some(shares) = shares_from_counts(counts) {
+        return Some(shares);
+    }
+    let missing = counts.iter().filter(|c| c.is_none()).count();
+    let known: f64 = counts.iter().flatten().sum();
+    let rest = total? - known;
+    if missing != 1 || rest <= 0.0 || counts.iter().flatten().any(|c| *c < 0.0) {
+        return None;
+    }
+    let filled: Vec<Option<f64>> = counts.iter().map(|c| Some(c.unwrap_or(rest))).collect();
+    shares_from_counts(&filled)
+}
+
 fn change(
     old: &LayoutRegion,
     new: &LayoutRegion,

@@ -20,7 +20,7 @@ use crate::MonitorError;
 pub const POPULATION_INDICATOR: &str = "kwb_aantal_inwoners";
 
 /// Version of the derivation rules; part of every comparison's signature.
-const DERIVATION_VERSION: u32 = 2;
+const DERIVATION_VERSION: u32 = 3;
 
 /// Levels whose layouts change over time (provinces and GGD regions are not modelled).
 pub const CHANGING_LEVELS: [Level; 3] = [Level::Gemeente, Level::Wijk, Level::Buurt];
@@ -181,7 +181,8 @@ pub fn derive_changes(store: &mut dyn Store) -> Result<DeriveReport, MonitorErro
 /// Weights for the loaded splits and boundary corrections of the interval `(from, to]` that
 /// leave their share open, as derived changes of the same links:
 /// 1. the population of the named `parts` (the latest period in which all parts of the split
-///    have a value) — the weight CBS itself would use;
+///    have a value; failing that, the newest period missing one part, which gets the rest of
+///    the old region's own population) — the weight CBS itself would use;
 /// 2. else the area of the old region's boundary (latest layout up to `from` that has it)
 ///    lying in each successor's boundary (earliest layout from `to` on that has them all).
 ///
@@ -207,7 +208,7 @@ pub fn resolve_weights(
     }
     let mut out = Vec::new();
     for (old, links) in open {
-        if let Some((shares, basis)) = population_shares(store, &links)? {
+        if let Some((shares, basis)) = population_shares(store, old, &links)? {
             out.extend(weighted(&links, &shares, &basis, to));
             continue;
         }
@@ -233,16 +234,15 @@ fn weighted(links: &[&RegionChange], shares: &[f64], basis: &str, to: i32) -> Ve
         .collect()
 }
 
-fn population_shares(
+/// Population of each link's named parts, per period (newest first).
+fn part_counts(
     store: &dyn Store,
     links: &[&RegionChange],
-) -> Result<Option<(Vec<f64>, String)>, MonitorError> {
-    if links.iter().any(|l| l.parts.is_empty()) {
-        return Ok(None);
-    }
+) -> Result<Vec<(i32, Vec<Option<f64>>)>, MonitorError> {
     let level = links[0].parts[0].level();
     let mut periods = store.periods(level)?;
     periods.reverse();
+    let mut out = Vec::new();
     for period in periods {
         let obs = store.observations(POPULATION_INDICATOR, level, period)?;
         let by_code: HashMap<&RegionCode, f64> = obs
@@ -258,27 +258,89 @@ fn population_shares(
                     .sum::<Option<f64>>()
             })
             .collect();
-        if let Some(shares) = crosswalk::shares_from_counts(&counts) {
-            let detail: Vec<String> = links
-                .iter()
-                .zip(&counts)
-                .map(|(l, n)| {
-                    format!(
-                        "{} {}",
-                        l.parts
-                            .iter()
-                            .map(RegionCode::as_str)
-                            .collect::<Vec<_>>()
-                            .join("+"),
-                        n.unwrap_or(0.0)
-                    )
+        if counts.iter().any(Option::is_some) {
+            out.push((period, counts));
+        }
+    }
+    Ok(out)
+}
+
+/// The latest population of the old region itself.
+fn own_population(store: &dyn Store, old: &RegionCode) -> Result<Option<(i32, f64)>, MonitorError> {
+    let mut periods = store.periods(old.level())?;
+    periods.reverse();
+    for period in periods {
+        let found = store
+            .observations(POPULATION_INDICATOR, old.level(), period)?
+            .into_iter()
+            .find(|o| &o.region == old)
+            .and_then(|o| o.value);
+        if let Some(v) = found {
+            return Ok(Some((period, v)));
+        }
+    }
+    Ok(None)
+}
+
+/// Shares of a split by the population of the parts it names: all parts from one period when
+/// some period has them all; else the newest period missing one part, which then gets the rest
+/// of the old region's own (latest) population. The basis says which numbers were used.
+fn population_shares(
+    store: &dyn Store,
+    old: &RegionCode,
+    links: &[&RegionChange],
+) -> Result<Option<(Vec<f64>, String)>, MonitorError> {
+    if links.iter().any(|l| l.parts.is_empty()) {
+        return Ok(None);
+    }
+    let by_period = part_counts(store, links)?;
+    let detail = |counts: &[Option<f64>]| -> String {
+        links
+            .iter()
+            .zip(counts)
+            .filter_map(|(l, n)| {
+                n.map(|n| {
+                    let parts: Vec<&str> = l.parts.iter().map(RegionCode::as_str).collect();
+                    format!("{} {n}", parts.join("+"))
                 })
-                .collect();
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    for (period, counts) in &by_period {
+        if let Some(shares) = crosswalk::shares_from_counts(counts) {
             return Ok(Some((
                 shares,
                 format!(
                     "bevolking van de delen in {period} ({POPULATION_INDICATOR}: {})",
-                    detail.join(", ")
+                    detail(counts)
+                ),
+            )));
+        }
+    }
+    let own = own_population(store, old)?;
+    for (period, counts) in &by_period {
+        if let Some(shares) = crosswalk::shares_with_remainder(counts, own.map(|(_, v)| v)) {
+            let (own_period, total) = own.expect("a remainder needs the total");
+            let missing = links
+                .iter()
+                .zip(counts)
+                .find(|(_, n)| n.is_none())
+                .map(|(l, _)| {
+                    l.parts
+                        .iter()
+                        .map(RegionCode::as_str)
+                        .collect::<Vec<_>>()
+                        .join("+")
+                })
+                .unwrap_or_default();
+            let known: f64 = counts.iter().flatten().sum();
+            return Ok(Some((
+                shares,
+                format!(
+                    "bevolking van de delen in {period} ({POPULATION_INDICATOR}: {}); {missing} zonder cijfer krijgt de rest van {old} in {own_period} ({total} − {known} = {})",
+                    detail(counts),
+                    total - known
                 ),
             )));
         }

@@ -114,10 +114,29 @@ fn the_haaren_split_is_allocated_by_documented_weights_and_marked_estimated() {
         shares.iter().all(|s| *s > 0.05),
         "every village lies in its successor: {shares:?}"
     );
-    // Population of the named parts is not known for all four (Oisterwijk's WK082420 has no
-    // KWB 2024 figure), so the weight is the area overlay, and it says so.
+    // The weight is population: KWB 2024 gives the wijken that Esch (WK075730 + WK075731:
+    // 1,850 + 355), Biezenmortel (WK085568: 1,485) and Helvoirt (WK086503: 4,915) became;
+    // Haaren village's wijk in Oisterwijk (WK082420) has no 2024 figure (Oisterwijk re-coded its
+    // wijken), so it gets the rest of Haaren's 14,195 inhabitants of 1-1-2019.
     let basis = haaren[0].change.weight_basis.as_deref().unwrap();
-    assert!(basis.starts_with("oppervlakte"), "{basis}");
+    assert!(
+        basis.starts_with("bevolking van de delen in 2024"),
+        "{basis}"
+    );
+    assert!(
+        basis.contains("WK082420 zonder cijfer krijgt de rest van GM0788 in 2019"),
+        "{basis}"
+    );
+    let expected = [
+        1_850.0 + 355.0,
+        14_195.0 - (1_850.0 + 355.0 + 1_485.0 + 4_915.0),
+        1_485.0,
+        4_915.0,
+    ]
+    .map(|n| n / 14_195.0);
+    for (share, want) in shares.iter().zip(expected) {
+        assert!((share - want).abs() < 1e-12, "{shares:?} vs {expected:?}");
+    }
     assert!(haaren.iter().all(|c| c.weight_derived));
     let pop = population_2019_on_2024(&store);
     for (c, share) in haaren.iter().zip(&shares) {
@@ -285,5 +304,37 @@ fn harmonising_again_without_new_inputs_does_nothing() {
     assert_eq!(
         store.harmonisations().unwrap()[0].created_at,
         "2026-11-23T00:00:00Z"
+    );
+}
+
+#[test]
+fn without_the_parts_population_the_split_falls_back_to_area() {
+    let catalogue = kwm_monitor::catalogue::load_dir(&repo().join("catalogue")).unwrap();
+    let mut store = SqliteStore::open_in_memory().unwrap();
+    let files: Vec<PathBuf> = FILES
+        .iter()
+        .filter(|f| !f.contains("kwb_2024"))
+        .map(|f| repo().join("data").join(f))
+        .collect();
+    kwm_monitor::ingest::ingest_files(&mut store, &catalogue, &files, &ReadOptions::default(), "t")
+        .unwrap();
+    let changes = layouts::effective_changes(&store, Level::Gemeente).unwrap();
+    let haaren: Vec<_> = changes
+        .iter()
+        .filter(|c| c.change.old_code == code("GM0788"))
+        .collect();
+    let shares: Vec<f64> = haaren.iter().map(|c| c.change.weight.unwrap()).collect();
+    assert!(
+        (shares.iter().sum::<f64>() - 1.0).abs() < 1e-9,
+        "{shares:?}"
+    );
+    assert!(
+        shares.iter().all(|s| *s > 0.05),
+        "each village's wijk lies in its successor: {shares:?}"
+    );
+    let basis = haaren[0].change.weight_basis.as_deref().unwrap();
+    assert_eq!(
+        basis,
+        "oppervlakte: grens van GM0788 (2019) over de grenzen van 2022"
     );
 }
