@@ -234,11 +234,14 @@ fn weighted(links: &[&RegionChange], shares: &[f64], basis: &str, to: i32) -> Ve
         .collect()
 }
 
+/// The population of each link's parts in one period (`None` where a part has no figure).
+type PartCounts = (i32, Vec<Option<f64>>);
+
 /// Population of each link's named parts, per period (newest first).
 fn part_counts(
     store: &dyn Store,
     links: &[&RegionChange],
-) -> Result<Vec<(i32, Vec<Option<f64>>)>, MonitorError> {
+) -> Result<Vec<PartCounts>, MonitorError> {
     let level = links[0].parts[0].level();
     let mut periods = store.periods(level)?;
     periods.reverse();
