@@ -4,6 +4,7 @@
 mod monitor_cmds;
 mod spatial;
 mod svi;
+mod time_cmds;
 
 use std::path::PathBuf;
 
@@ -60,6 +61,12 @@ enum Command {
     Svi(svi::SviArgs),
     /// Spatial clusters of one value column: local Moran's I (LISA), Getis-Ord G_i/G_i*, global Moran's I.
     Spatial(Box<spatial::SpatialArgs>),
+    /// List the region layouts in a store and the changes between consecutive ones
+    /// (mergers, splits, renames, re-codes, boundary corrections).
+    Layouts(time_cmds::LayoutsArgs),
+    /// Carry every series onto one region layout (default: the newest), storing a flag per
+    /// value: published, exact, recomputed, weighted_mean or estimated.
+    Harmonise(time_cmds::HarmoniseArgs),
     /// Serve the API and dashboard from a store.
     Serve {
         /// Store: a SQLite file or a postgres:// URL (any number of `kwm serve` processes can
@@ -93,6 +100,8 @@ fn main() -> std::process::ExitCode {
         Command::Init { db } => monitor_cmds::init(&db),
         Command::Ingest(args) => monitor_cmds::ingest(&args),
         Command::Compute(args) => monitor_cmds::compute(&args),
+        Command::Layouts(args) => time_cmds::layouts(&args),
+        Command::Harmonise(args) => time_cmds::harmonise_cmd(&args),
         Command::Serve {
             db,
             addr,

@@ -19,7 +19,7 @@ pub struct IngestArgs {
     #[arg(long, value_name = "FILE|URL")]
     db: StoreLocation,
     /// Input format; detected from name and content when not given.
-    #[arg(long, value_parser = ["statline", "long", "regions", "geojson", "topojson"])]
+    #[arg(long, value_parser = ["statline", "statline-labels", "long", "regions", "changes", "geojson", "topojson"])]
     format: Option<String>,
     /// Period for files that carry none (e.g. a StatLine table not in the catalogue).
     #[arg(long)]
@@ -256,19 +256,24 @@ pub fn compute(args: &ComputeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The demo files, in load order: region lists and boundaries first, then figures.
+/// The demo files, in load order: region lists, change table and boundaries first, then figures.
 const DEMO_FILES: &[&str] = &[
     "codelists/gemeenten_2019.csv",
     "codelists/gemeenten_2021_provincie.csv",
     "codelists/wijken_2023.csv",
+    "changes/gemeentelijke_indelingswijzigingen_2019_2024.csv",
     "boundaries/provincie_2023_cartomap_wgs84.topojson",
+    "boundaries/gemeente_2019_haaren_cbs_wijk2017.geojson",
     "boundaries/gemeente_2022_cartomap_wgs84.topojson",
     "boundaries/gemeente_2023_cartomap_wgs84.topojson",
     "boundaries/gemeente_2024_pdok_gegeneraliseerd.geojson",
+    "boundaries/wijk_2017_amsterdam_cbs.geojson",
     "gezondheidsmonitor/50140NED_TypedDataSet_22092025_192544.csv",
     "kwb/85984NED_DataProperties.json",
     "kwb/kwb_2024_85984NED_gemeente_wijk_basis.csv",
     "kwb/kwb_2019_gemeente_bevolking_long.csv",
+    "kwb_amsterdam/kwb_2017_amsterdam_gemeente_wijk_buurt.csv",
+    "kwb_amsterdam/kwb_2019_amsterdam_gemeente_wijk_buurt.csv",
 ];
 
 /// The demo data directory: `--data`, else `./data`, else the repository's `data/`.
@@ -313,10 +318,33 @@ pub fn demo(
         report.files.len() - loaded,
         started.elapsed().as_secs_f64()
     );
+    harmonise_demo(db, catalogue)?;
     // The stacking pages need results: compute what is missing or out of date.
     let outcomes = run_compute(db, catalogue, None, None, false)?;
     print_compute(&outcomes);
     serve(db, addr, catalogue)
+}
+
+/// Harmonises the demo's series onto every layout that some period is published in, so each
+/// period's own regions have a series (the newest layout included). Skips work already done.
+fn harmonise_demo(db: &StoreLocation, catalogue: &CatalogueArg) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let (catalogue, _) =
+        kwm_monitor::catalogue::resolve(catalogue.catalogue.as_deref()).map_err(explain)?;
+    let mut store = open_store(db)?;
+    let targets = kwm_monitor::harmonise::default_targets(&*store).map_err(explain)?;
+    let reports = crate::time_cmds::run_harmonise(&mut *store, &catalogue, &targets)?;
+    let ran = reports.iter().filter(|r| r.ran).count();
+    println!(
+        "harmonised onto layouts {} ({ran} updated, {:.1} s)",
+        targets
+            .iter()
+            .map(i32::to_string)
+            .collect::<Vec<_>>()
+            .join(", "),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }
 
 /// `kwm serve`

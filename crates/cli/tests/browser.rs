@@ -1,6 +1,6 @@
 //! The README's first command, `kwm demo`, started for real, then driven in Debian's Chromium by
-//! Playwright with axe-core (tests/browser/dashboard.mjs). Screenshots land in
-//! target/screenshots as CI artefacts.
+//! Playwright with axe-core (tests/browser/dashboard.mjs, tests/browser/time.mjs). Screenshots
+//! land in target/screenshots as CI artefacts.
 //!
 //! Needs `node`, `/usr/bin/chromium` and `npm ci` in tests/browser (scripts/test does that); a
 //! missing piece fails the test with what to install, it never skips.
@@ -68,18 +68,22 @@ fn demo_dashboard_in_chromium_with_axe() {
         started.elapsed().as_secs_f64()
     );
     let shots = repo().join("target/screenshots");
-    let status = Command::new("node")
-        .arg(browser_dir.join("dashboard.mjs"))
-        .arg(&url)
-        .arg(&shots)
-        .env("CHROMIUM", &chromium)
-        .status()
-        .expect("node not found: install Node.js");
+    // The dashboard and profile, then the long-term pages (trends, changes, early warning).
+    for script in ["dashboard.mjs", "time.mjs"] {
+        let status = Command::new("node")
+            .arg(browser_dir.join(script))
+            .arg(&url)
+            .arg(&shots)
+            .env("CHROMIUM", &chromium)
+            .status()
+            .expect("node not found: install Node.js");
+        assert!(
+            status.success(),
+            "browser checks of {script} failed (screenshots in {})",
+            shots.display()
+        );
+    }
     drop(server);
-    assert!(
-        status.success(),
-        "browser checks failed (screenshots in {})",
-        shots.display()
-    );
     assert!(shots.join("dashboard.png").exists());
+    assert!(shots.join("warnings.png").exists());
 }

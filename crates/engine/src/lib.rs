@@ -9,8 +9,13 @@
 pub mod aggregate;
 pub mod classify;
 pub mod composite;
+pub mod crosswalk;
 pub mod geometry;
+pub mod harmonise;
 pub mod rank;
 pub mod spatial;
 pub mod stacking;
+pub mod stats;
 pub mod svi;
+pub mod trend;
+pub mod warning;

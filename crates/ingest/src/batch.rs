@@ -1,5 +1,5 @@
 use geo::MultiPolygon;
-use kwm_model::{Indicator, Observation, RegionCode};
+use kwm_model::{Indicator, Observation, RegionChange, RegionCode};
 
 /// The input formats `kwm ingest` understands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -14,6 +14,10 @@ pub enum Format {
     Geojson,
     /// TopoJSON boundaries (WGS84, quantised or not).
     Topojson,
+    /// A region change table: old code, new code, date, kind, share.
+    Changes,
+    /// A StatLine download "met labels" (titles as headers), also as rewritten by R.
+    StatlineLabels,
 }
 
 impl Format {
@@ -25,6 +29,8 @@ impl Format {
             Format::Regions => "regions",
             Format::Geojson => "geojson",
             Format::Topojson => "topojson",
+            Format::Changes => "changes",
+            Format::StatlineLabels => "statline-labels",
         }
     }
 
@@ -36,6 +42,8 @@ impl Format {
             Format::Regions,
             Format::Geojson,
             Format::Topojson,
+            Format::Changes,
+            Format::StatlineLabels,
         ]
         .into_iter()
         .find(|f| f.as_str() == s)
@@ -98,6 +106,8 @@ pub struct LoadBatch {
     pub regions: Vec<RegionRecord>,
     /// Boundaries.
     pub boundaries: Vec<Boundary>,
+    /// Region changes between layouts (from a change table).
+    pub changes: Vec<RegionChange>,
     /// Data rows read.
     pub rows: usize,
     /// What was deliberately not loaded, and why (never silent).

@@ -53,7 +53,8 @@ fn prop<'a>(props: &'a Map<String, Value>, keys: &[&str]) -> Option<&'a str> {
     })
 }
 
-fn year_in_name(name: &str) -> Option<i32> {
+/// A four-digit year (1900–2100) standing alone in a name (`wijk_2017_amsterdam` → 2017).
+pub(crate) fn year_in_name(name: &str) -> Option<i32> {
     let b = name.as_bytes();
     (0..b.len().saturating_sub(3)).find_map(|i| {
         let w = &b[i..i + 4];

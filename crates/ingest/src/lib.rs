@@ -1,8 +1,8 @@
 //! Source adapters of the Kwetsbaarheidsmonitor.
 //!
 //! Only this crate knows file formats. It reads CBS StatLine downloads (TypedDataSet CSV and
-//! OData JSON, with `DataProperties` metadata), plain long CSV, region code lists and
-//! GeoJSON/TopoJSON boundaries, and turns each file into one validated [`LoadBatch`]. A file
+//! OData JSON, with `DataProperties` metadata; "met labels" CSV, also as rewritten by R),
+//! plain long CSV, region code lists, region change tables and GeoJSON/TopoJSON boundaries, and turns each file into one validated [`LoadBatch`]. A file
 //! that is wrong in any way yields an [`IngestError`] naming file, line and column, and no
 //! batch at all — so the store never sees half a file.
 //!
@@ -16,10 +16,12 @@
 
 mod batch;
 mod boundaries;
+mod changes;
 mod error;
 mod long;
 mod regions;
 pub mod statline;
+mod statline_labels;
 pub mod svi_csv;
 mod values;
 
@@ -79,6 +81,12 @@ pub fn detect(name: &str, text: &str) -> Result<FileKind, IngestError> {
         return Ok(FileKind::Load(Format::Statline));
     }
     let first_line = text.lines().next().unwrap_or("");
+    if changes::is_changes_header(changes::first_data_line(text)) {
+        return Ok(FileKind::Load(Format::Changes));
+    }
+    if statline_labels::is_labels_header(first_line) {
+        return Ok(FileKind::Load(Format::StatlineLabels));
+    }
     if long::is_long_header(first_line) {
         return Ok(FileKind::Load(Format::Long));
     }
@@ -88,7 +96,7 @@ pub fn detect(name: &str, text: &str) -> Result<FileKind, IngestError> {
     if lower.ends_with(".csv") || lower.ends_with(".txt") {
         return Ok(FileKind::Load(Format::Statline));
     }
-    Err(IngestError::at(name, 1, 1, "could not tell the format from the name or content; give --format statline|long|regions|geojson|topojson"))
+    Err(IngestError::at(name, 1, 1, "could not tell the format from the name or content; give --format statline|statline-labels|long|regions|changes|geojson|topojson"))
 }
 
 fn display_name(path: &Path) -> String {
@@ -203,6 +211,8 @@ pub fn read_path(
         Format::Regions => regions::read(&name, &stem, &text, options)?,
         Format::Geojson => boundaries::read_geojson(&name, &stem, &text, options)?,
         Format::Topojson => boundaries::read_topojson(&name, &stem, &text, options)?,
+        Format::Changes => changes::read(&name, &stem, &text, options)?,
+        Format::StatlineLabels => statline_labels::read(&name, &stem, &text, catalogue, options)?,
     };
     batch.file_name = path
         .file_name()

@@ -300,7 +300,7 @@ pub fn label_from_stem(stem: &str) -> String {
     words.join(" ")
 }
 
-fn parse_number(raw: &str) -> Option<f64> {
+pub(crate) fn parse_number(raw: &str) -> Option<f64> {
     let s = raw.trim();
     if let Ok(v) = s.parse::<f64>() {
         return v.is_finite().then_some(v);

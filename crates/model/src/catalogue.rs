@@ -11,6 +11,7 @@ use std::fmt;
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::warning::WarningRule;
 use crate::{Direction, Indicator, IndicatorId};
 
 /// One catalogue file handed in by the caller.
@@ -97,6 +98,25 @@ pub struct CatalogueIndicator {
     pub keys: Vec<String>,
     /// The population it refers to.
     pub population: String,
+    /// Column labels in StatLine "met labels" downloads (`Bevolking/Aantal inwoners (aantal)`),
+    /// compared after keeping only letters and digits, so R-mangled headers
+    /// (`Bevolking.Aantal.inwoners..aantal.`) match too.
+    pub labels: Vec<String>,
+    /// How this indicator relates to counts: a rate is numerator / denominator × scale.
+    pub relation: Option<Relation>,
+}
+
+/// A rate's relation to counts, so that it can be recomputed after regions are merged
+/// instead of averaging percentages.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Relation {
+    /// The count above the line, when published (`kwb_wmo_clienten`). Without it, merged
+    /// values are a mean weighted by the denominator, marked as such.
+    pub numerator: Option<IndicatorId>,
+    /// The count below the line (`kwb_aantal_inwoners`, `kwb_huishoudens_totaal`).
+    pub denominator: IndicatorId,
+    /// The multiplier: 100 for a percentage, 1000 for "per 1,000".
+    pub scale: f64,
 }
 
 /// The whole catalogue.
@@ -110,6 +130,8 @@ pub struct Catalogue {
     pub indicators: Vec<CatalogueIndicator>,
     /// The risk model: characteristics, protective factors, themes, matrix, groups, method.
     pub risk: crate::risk::RiskModel,
+    /// The early-warning rule (`warnings.toml`; defaults without signals when absent).
+    pub warning_rule: WarningRule,
 }
 
 #[derive(Deserialize)]
@@ -184,6 +206,11 @@ struct RawIndicator {
     population: String,
     #[serde(default)]
     description: String,
+    #[serde(default)]
+    labels: Vec<String>,
+    numerator: Option<Spanned<String>>,
+    denominator: Option<Spanned<String>>,
+    scale: Option<Spanned<f64>>,
 }
 
 fn default_decimals() -> u8 {
@@ -315,6 +342,8 @@ impl Catalogue {
             let raw: RawIndicators = ctx.parse()?;
             let mut seen = HashSet::new();
             let mut seen_keys: BTreeMap<(String, String), String> = BTreeMap::new();
+            // Relations name other indicators, which may come later in the file: checked after.
+            let mut pending: Vec<PendingRelation> = Vec::new();
             for spanned in raw.indicator {
                 let table_start = spanned.span().start;
                 let r = spanned.into_inner();
@@ -355,6 +384,15 @@ impl Catalogue {
                             "key '{key}' of source '{}' is already mapped to indicator '{other}'", source.id)));
                     }
                 }
+                if r.numerator.is_some() || r.denominator.is_some() || r.scale.is_some() {
+                    pending.push(PendingRelation {
+                        index: catalogue.indicators.len(),
+                        table_start,
+                        numerator: r.numerator.clone(),
+                        denominator: r.denominator.clone(),
+                        scale: r.scale.clone(),
+                    });
+                }
                 catalogue.indicators.push(CatalogueIndicator {
                     indicator: Indicator {
                         label_en: if r.label_en.is_empty() {
@@ -379,11 +417,55 @@ impl Catalogue {
                     } else {
                         r.population
                     },
+                    labels: r.labels,
+                    relation: None,
                 });
             }
+            for p in pending {
+                let relation = resolve_relation(&ctx, &catalogue, &p)?;
+                catalogue.indicators[p.index].relation = Some(relation);
+            }
+        }
+
+        if let Some(file) = find("warnings.toml") {
+            let rule = WarningRule::parse(file)?;
+            for id in &rule.signals {
+                let known = catalogue.indicator(id).ok_or_else(|| CatalogueError {
+                    file: file.name.clone(),
+                    line: signal_line(&file.text, id.as_str()),
+                    column: 1,
+                    field: Some("indicator".into()),
+                    message: format!("signal '{id}' is not an indicator of indicators.toml"),
+                })?;
+                if known.indicator.direction == Direction::Neutral {
+                    return Err(CatalogueError {
+                        file: file.name.clone(),
+                        line: signal_line(&file.text, id.as_str()),
+                        column: 1,
+                        field: Some("indicator".into()),
+                        message: format!(
+                            "signal '{id}' has direction neutral: a signal must be able to worsen"
+                        ),
+                    });
+                }
+            }
+            catalogue.warning_rule = rule;
         }
         catalogue.risk = crate::risk::RiskModel::parse(files, &catalogue.indicators)?;
         Ok(catalogue)
+    }
+
+    /// The catalogue indicator whose `labels` match a "met labels" column header, compared on
+    /// letters and digits only (so `Bevolking/Aantal inwoners (aantal)` matches the R-mangled
+    /// `Bevolking.Aantal.inwoners..aantal.`).
+    pub fn indicator_for_label(&self, header: &str) -> Option<&CatalogueIndicator> {
+        let wanted = label_key(header);
+        if wanted.is_empty() {
+            return None;
+        }
+        self.indicators
+            .iter()
+            .find(|i| i.labels.iter().any(|l| label_key(l) == wanted))
     }
 
     /// The source and table entry for a StatLine table id.
@@ -412,6 +494,118 @@ impl Catalogue {
     pub fn indicator(&self, id: &IndicatorId) -> Option<&CatalogueIndicator> {
         self.indicators.iter().find(|i| &i.indicator.id == id)
     }
+}
+
+/// A column label reduced to lower-case letters and digits: what survives every spelling
+/// (StatLine's `/` and `(…)`, R's dots). `²` and other symbols are dropped because R replaces them.
+pub fn label_key(label: &str) -> String {
+    label
+        .chars()
+        .filter(|c| c.is_alphabetic() || c.is_ascii_digit())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+struct PendingRelation {
+    index: usize,
+    table_start: usize,
+    numerator: Option<Spanned<String>>,
+    denominator: Option<Spanned<String>>,
+    scale: Option<Spanned<f64>>,
+}
+
+fn resolve_relation(
+    ctx: &FileCtx<'_>,
+    catalogue: &Catalogue,
+    p: &PendingRelation,
+) -> Result<Relation, CatalogueError> {
+    let this = &catalogue.indicators[p.index].indicator;
+    let count = |field: &str, raw: &Spanned<String>| -> Result<IndicatorId, CatalogueError> {
+        let id = IndicatorId::new(raw.get_ref())
+            .map_err(|m| ctx.err(raw.span().start, Some(field), m))?;
+        let other = catalogue.indicator(&id).ok_or_else(|| {
+            ctx.err(
+                raw.span().start,
+                Some(field),
+                format!("unknown indicator '{id}' (not in indicators.toml)"),
+            )
+        })?;
+        if !other.indicator.additive {
+            return Err(ctx.err(
+                raw.span().start,
+                Some(field),
+                format!("'{id}' is not a count (additive = true): a rate can only be recomputed from counts"),
+            ));
+        }
+        if id == this.id {
+            return Err(ctx.err(
+                raw.span().start,
+                Some(field),
+                format!("'{id}' cannot relate to itself"),
+            ));
+        }
+        Ok(id)
+    };
+    let denominator = match &p.denominator {
+        Some(d) => count("denominator", d)?,
+        None => {
+            return Err(ctx.err(
+                p.table_start,
+                Some("denominator"),
+                format!(
+                    "indicator '{}' names a numerator or scale but no denominator",
+                    this.id
+                ),
+            ))
+        }
+    };
+    let numerator = p
+        .numerator
+        .as_ref()
+        .map(|n| count("numerator", n))
+        .transpose()?;
+    let scale = match &p.scale {
+        Some(s) if *s.get_ref() > 0.0 && s.get_ref().is_finite() => *s.get_ref(),
+        Some(s) => {
+            return Err(ctx.err(
+                s.span().start,
+                Some("scale"),
+                format!(
+                    "expected a positive multiplier (100 for %, 1000 for per 1,000), found {}",
+                    s.get_ref()
+                ),
+            ))
+        }
+        None if this.unit == "%" => 100.0,
+        None => {
+            return Err(ctx.err(
+                p.table_start,
+                Some("scale"),
+                format!(
+                    "indicator '{}' (unit '{}') needs a scale: 100 for %, 1000 for per 1,000",
+                    this.id, this.unit
+                ),
+            ))
+        }
+    };
+    if this.additive {
+        return Err(ctx.err(
+            p.table_start,
+            Some("denominator"),
+            format!("indicator '{}' is a count (additive); only rates have a numerator/denominator relation", this.id),
+        ));
+    }
+    Ok(Relation {
+        numerator,
+        denominator,
+        scale,
+    })
+}
+
+fn signal_line(text: &str, id: &str) -> usize {
+    text.lines()
+        .position(|l| l.contains(&format!("\"{id}\"")))
+        .map_or(1, |i| i + 1)
 }
 
 fn is_source_id(s: &str) -> bool {

@@ -5,6 +5,7 @@
 //! No I/O happens in this crate except reading catalogue text handed to it.
 
 pub mod catalogue;
+pub mod change;
 mod indicator;
 mod observation;
 mod period;
@@ -12,7 +13,9 @@ pub mod rd;
 mod region;
 pub mod risk;
 pub mod svi;
+pub mod warning;
 
+pub use change::{ChangeKind, RegionChange};
 pub use indicator::{Direction, Indicator, IndicatorId};
 pub use observation::{Observation, ValueStatus};
 pub use period::Period;

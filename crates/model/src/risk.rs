@@ -1152,6 +1152,8 @@ mod tests {
             source_id: "t".into(),
             keys: vec![],
             population: String::new(),
+            labels: vec![],
+            relation: None,
         }
     }
 

@@ -36,6 +36,10 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         "method.toml",
         include_str!("../../../catalogue/method.toml"),
     ),
+    (
+        "warnings.toml",
+        include_str!("../../../catalogue/warnings.toml"),
+    ),
 ];
 
 /// The built-in catalogue.

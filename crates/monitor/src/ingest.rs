@@ -47,6 +47,8 @@ pub struct IngestReport {
     pub files: Vec<FileReport>,
     /// Regions whose parent (province) was derived after the load.
     pub parents_derived: usize,
+    /// Layout comparisons redone after the load.
+    pub layouts: crate::layouts::DeriveReport,
 }
 
 fn report(batch: &LoadBatch, outcome: LoadOutcome) -> FileReport {
@@ -76,7 +78,8 @@ fn report(batch: &LoadBatch, outcome: LoadOutcome) -> FileReport {
 
 /// Reads all files, then stores them in one transaction: either every file is stored or none.
 /// Files already loaded (same checksum) change nothing. Catalogue metadata of indicators is
-/// refreshed in the same run.
+/// refreshed in the same run, and the changes between consecutive region layouts are derived
+/// again where their inputs changed.
 pub fn ingest_files(
     store: &mut dyn Store,
     catalogue: &Catalogue,
@@ -88,7 +91,9 @@ pub fn ingest_files(
     let outcomes = store.apply_loads(&batches, loaded_at)?;
     sync_catalogue(store, catalogue)?;
     let parents_derived = derive_parents(store)?;
+    let layouts = crate::layouts::derive_changes(store)?;
     Ok(IngestReport {
+        layouts,
         files: batches
             .iter()
             .zip(outcomes)

@@ -3,13 +3,19 @@
 //! Data flows one way: files → [`ingest`] → store → [`query`] (store + engine) → callers.
 //! [`risk`] computes the risk model (engine) and stores its results with a fingerprint of what
 //! they were computed from; its queries read those stored results.
+//! Over time: [`layouts`] derives the changes between stored region layouts (after every
+//! ingest), [`harmonise`] carries every series onto one layout, and [`series`] reads them
+//! back with trends and early warnings.
 //! This crate decides *what* to compute and fetch; the engine computes, the store persists,
 //! and neither the CLI nor the server computes statistics themselves.
 
 pub mod catalogue;
 mod error;
+pub mod harmonise;
 pub mod ingest;
+pub mod layouts;
 pub mod query;
 pub mod risk;
+pub mod series;
 
 pub use error::MonitorError;

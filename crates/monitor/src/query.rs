@@ -458,19 +458,34 @@ pub fn regions(
 }
 
 /// The boundary layout to draw a table of `layout` on: the same year when boundaries exist for
-/// it, else the latest earlier one, else the earliest later one. `None` when no boundaries.
+/// it, else the latest earlier one, else the earliest later one — among boundary layouts that
+/// cover at least half of the layout's regions. A boundary file of a few regions (a dissolved
+/// gemeente kept to weigh its split, one city's wijken of another year) is no map of the
+/// level. `None` when no boundaries qualify.
 pub fn map_layout_for(
     store: &dyn Store,
     level: Level,
     layout: i32,
 ) -> Result<Option<i32>, MonitorError> {
-    let layouts = store.boundary_layouts(level)?;
-    Ok(layouts
+    let regions: std::collections::HashSet<RegionCode> = store
+        .regions(level, layout)?
+        .into_iter()
+        .map(|r| r.code)
+        .collect();
+    let mut covering = Vec::new();
+    for l in store.boundary_layouts(level)? {
+        let codes = store.boundary_codes(level, l)?;
+        let covered = codes.iter().filter(|c| regions.contains(*c)).count();
+        if regions.is_empty() || covered * 2 >= regions.len() {
+            covering.push(l);
+        }
+    }
+    Ok(covering
         .iter()
         .copied()
         .filter(|&l| l <= layout)
         .max()
-        .or_else(|| layouts.first().copied()))
+        .or_else(|| covering.iter().copied().find(|&l| l > layout)))
 }
 
 /// Boundaries of a level in the layout for a period.

@@ -38,7 +38,7 @@ impl Checked {
         self.0.get(name).map(String::as_str)
     }
 
-    fn required(&self, name: &str) -> Result<&str, ApiError> {
+    pub(crate) fn required(&self, name: &str) -> Result<&str, ApiError> {
         self.get(name)
             .filter(|v| !v.is_empty())
             .ok_or_else(|| ApiError::bad_request(format!("parameter '{name}' is required")))

@@ -7,7 +7,9 @@
 
 mod api;
 mod api_risk;
+mod api_time;
 mod error;
+pub mod explain;
 pub mod i18n;
 pub mod map;
 pub mod openapi;
@@ -50,6 +52,9 @@ pub fn router(state: AppState) -> Router {
         .route("/groups", get(api_risk::groups))
         .route("/groups/{id}", get(api_risk::group))
         .route("/coverage", get(api_risk::coverage))
+        .route("/regions/{code}/series", get(api_time::region_series))
+        .route("/changes", get(api_time::changes))
+        .route("/warnings", get(api_time::warnings))
         .route("/observations", get(api::observations))
         .route("/loads", get(api::loads))
         .route("/openapi.json", get(openapi::handler))
@@ -63,6 +68,9 @@ pub fn router(state: AppState) -> Router {
         .route("/groepen/{id}", get(pages::groups::page))
         .route("/methode", get(pages::method::method))
         .route("/dekking", get(pages::method::coverage))
+        .route("/regio/{code}/trend", get(pages::trend::page))
+        .route("/regio/{code}/wijzigingen", get(pages::changes::page))
+        .route("/signalen", get(pages::warnings::page))
         .route("/indicatoren", get(pages::info::indicators))
         .route("/bronnen", get(pages::info::sources))
         .route("/over", get(pages::info::about))

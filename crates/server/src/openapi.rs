@@ -62,10 +62,12 @@ fn responses(success: Value) -> Value {
 /// The document.
 pub fn document() -> Value {
     let mut doc = base_document();
-    // The risk model's paths and schemas live in their own functions: one json! literal for
-    // everything exceeds the macro's recursion limit.
+    // The risk model's and the time endpoints' paths and schemas live in their own functions:
+    // one json! literal for everything exceeds the macro's recursion limit.
     merge(&mut doc["paths"], risk_paths());
     merge(&mut doc["components"]["schemas"], risk_schemas());
+    merge(&mut doc["paths"], time_paths());
+    merge(&mut doc["components"]["schemas"], time_schemas());
     doc
 }
 
@@ -129,6 +131,40 @@ fn risk_paths() -> Value {
     })
 }
 
+fn time_paths() -> Value {
+    json!({
+            "/api/regions/{code}/series": { "get": {
+                "operationId": "regionSeries", "summary": "A region's series of one indicator on one region layout, harmonised across municipal mergers and re-coded districts (run `kwm harmonise`), with the national line, the change since the previous period and over the whole series, and the significance test used.",
+                "parameters": [
+                    param("code", "path", true, "CBS region code of the layout.", json!({"type": "string"})),
+                    param("indicator", "query", true, "Indicator id, see /api/indicators.", json!({"type": "string", "pattern": "^[a-z][a-z0-9_]{0,63}$"})),
+                    param("layout", "query", false, "Layout year the series is harmonised onto; default the newest with a series for this region.", json!({"type": "integer", "minimum": 1900, "maximum": 2100}))
+                ],
+                "responses": responses(ok("The series.", json!({"$ref": "#/components/schemas/Series"}), false))
+            }},
+            "/api/changes": { "get": {
+                "operationId": "changes", "summary": "Region changes between layouts (merge, split, rename, recode, boundary): official (loaded change tables) and derived from the data, with the share used to carry figures over.",
+                "parameters": [
+                    param("from", "query", false, "Only changes in force after this layout year.", json!({"type": "integer", "minimum": 1900, "maximum": 2100})),
+                    param("to", "query", false, "Only changes in force up to this layout year.", json!({"type": "integer", "minimum": 1900, "maximum": 2100})),
+                    param("level", "query", false, "gemeente, wijk or buurt (default all).", json!({"type": "string", "enum": ["gemeente", "wijk", "buurt"]}))
+                ],
+                "responses": responses(ok("Changes in layout order.", json!({"type": "object", "required": ["changes"], "properties": {
+                    "from": {"type": ["integer", "null"]}, "to": {"type": ["integer", "null"]}, "level": {"type": ["string", "null"]},
+                    "count": {"type": "integer"},
+                    "changes": {"type": "array", "items": {"$ref": "#/components/schemas/Change"}}}}), false))
+            }},
+            "/api/warnings": { "get": {
+                "operationId": "warnings", "summary": "Early warning: per region, each watched signal's change since the previous period, whether it is significant, beyond the region's own past variation and beyond the national change, and whether it is flagged — with an explanation. Areas only.",
+                "parameters": [
+                    param("level", "query", false, "gemeente, wijk or buurt; default the level with the latest assessable period.", json!({"type": "string", "enum": ["land", "provincie", "ggd", "gemeente", "wijk", "buurt"]})),
+                    period_param("Period assessed; default the latest with signals in two periods.")
+                ],
+                "responses": responses(ok("Assessments.", json!({"$ref": "#/components/schemas/Warnings"}), false))
+            }}
+    })
+}
+
 fn risk_schemas() -> Value {
     let nullable_number = json!({"type": ["number", "null"]});
     json!({
@@ -159,6 +195,48 @@ fn risk_schemas() -> Value {
                 "stacking": {"type": "object"}, "composite": {"type": "object"},
                 "themes": {"type": "array", "items": {"type": "object"}},
                 "characteristics": {"type": "array", "items": {"type": "object"}} } }
+    })
+}
+
+fn time_schemas() -> Value {
+    let nullable_number = json!({"type": ["number", "null"]});
+    json!({
+            "TrendChange": { "type": ["object", "null"], "properties": {
+                "from": {"type": "integer"}, "to": {"type": "integer"}, "delta": {"type": "number"}, "relative": nullable_number,
+                "lower": nullable_number, "upper": nullable_number,
+                "test": {"type": "string", "enum": ["interval_z", "two_proportion_z", "fisher_exact", "poisson_exact", "poisson_z", "not_testable"]},
+                "p_value": nullable_number, "significant": {"type": ["boolean", "null"]} } },
+            "Series": { "type": "object", "required": ["region", "indicator", "layout", "points"], "properties": {
+                "region": {"type": "object"}, "indicator": {"$ref": "#/components/schemas/Indicator"},
+                "layout": {"type": "integer"}, "layouts": {"type": "array", "items": {"type": "integer"}},
+                "measure": {"type": "object"},
+                "points": {"type": "array", "items": {"type": "object", "required": ["period", "value", "method"], "properties": {
+                    "period": {"type": "integer"}, "value": {"type": "number"}, "lower": nullable_number, "upper": nullable_number, "n": nullable_number,
+                    "method": {"type": "string", "enum": ["published", "exact", "recomputed", "weighted_mean", "estimated"]},
+                    "weighted_by": {"type": ["string", "null"]}, "source_layout": {"type": "integer"}, "harmonised": {"type": "boolean"},
+                    "sources": {"type": "array", "items": {"type": "object"}}, "national": nullable_number }}},
+                "national": {"type": "array", "items": {"type": "object"}},
+                "change_previous": {"$ref": "#/components/schemas/TrendChange"},
+                "change_whole": {"$ref": "#/components/schemas/TrendChange"},
+                "appearance": {"type": ["object", "null"]},
+                "summary": {"type": "object"}, "test_rule": {"type": "string"} } },
+            "Change": { "type": "object", "required": ["level", "to_layout", "kind", "old", "new", "origin"], "properties": {
+                "level": {"type": "string"}, "from_layout": {"type": "integer"}, "to_layout": {"type": "integer"},
+                "effective": {"type": ["string", "null"], "format": "date"},
+                "kind": {"type": "string", "enum": ["merge", "split", "rename", "recode", "boundary"]},
+                "old": {"type": "object"}, "new": {"type": "object"},
+                "weight": nullable_number, "weight_basis": {"type": ["string", "null"]}, "weight_derived": {"type": "boolean"},
+                "parts": {"type": "array", "items": {"type": "string"}},
+                "origin": {"type": "string", "enum": ["official", "derived"]}, "load_id": {"type": ["integer", "null"]},
+                "applied_to_figures": {"type": "boolean"} } },
+            "Warnings": { "type": "object", "required": ["level", "period", "layout", "rule", "regions"], "properties": {
+                "level": {"type": "string"}, "period": {"type": "integer"}, "layout": {"type": "integer"},
+                "rule": {"type": "object"}, "signals": {"type": "array", "items": {"$ref": "#/components/schemas/Indicator"}},
+                "not_comparable": {"type": "array", "items": {"type": "string"}},
+                "new_signals": {"type": "array", "items": {"type": "string"}},
+                "new_indicators": {"type": "array", "items": {"type": "string"}},
+                "assessed_regions": {"type": "integer"}, "flagged_regions": {"type": "integer"},
+                "regions": {"type": "array", "items": {"type": "object"}} } }
     })
 }
 

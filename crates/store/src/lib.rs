@@ -20,10 +20,13 @@
 mod location;
 #[cfg(feature = "postgres")]
 mod pg;
+#[cfg(feature = "postgres")]
+mod pg_time;
 mod sqlite;
+mod sqlite_time;
 
 use kwm_ingest::LoadBatch;
-use kwm_model::{Indicator, Level, RegionCode, ValueStatus};
+use kwm_model::{Indicator, Level, RegionChange, RegionCode, ValueStatus};
 use serde::Serialize;
 
 pub use location::{Readers, StoreLocation};
@@ -308,6 +311,120 @@ pub struct RiskRun {
     pub regions: Vec<RiskRegionRecord>,
 }
 
+/// Where a region change comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeOrigin {
+    /// A loaded change table (e.g. CBS's overview of municipal changes).
+    Official,
+    /// Derived by the monitor from the regions and boundaries of two stored layouts.
+    Derived,
+}
+
+impl ChangeOrigin {
+    /// Identifier used in the store and the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChangeOrigin::Official => "official",
+            ChangeOrigin::Derived => "derived",
+        }
+    }
+}
+
+/// A stored region change.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChangeRecord {
+    /// Level.
+    pub level: Level,
+    /// The layout before: the stored layout compared (derived) or `to_layout − 1` (official).
+    pub from_layout: i32,
+    /// The change.
+    pub change: RegionChange,
+    /// Official or derived.
+    pub origin: ChangeOrigin,
+    /// The load of an official change.
+    pub load_id: Option<i64>,
+}
+
+/// What the comparison of two consecutive stored layouts found, besides its changes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LayoutDerivation {
+    /// Level.
+    pub level: Level,
+    /// Older layout.
+    pub from_layout: i32,
+    /// Newer layout.
+    pub to_layout: i32,
+    /// Fingerprint of the inputs (regions and boundaries of both layouts), so an unchanged
+    /// pair is not derived again.
+    pub signature: String,
+    /// Regions compared.
+    pub compared: usize,
+    /// Old codes without a successor the data could show.
+    pub disappeared: Vec<RegionCode>,
+    /// New codes without a predecessor the data could show.
+    pub appeared: Vec<RegionCode>,
+}
+
+/// Size of a stored layout.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LayoutSummary {
+    /// Level.
+    pub level: Level,
+    /// Layout year.
+    pub layout: i32,
+    /// Regions listed.
+    pub regions: usize,
+    /// Regions with a name.
+    pub named: usize,
+    /// Regions with a boundary.
+    pub boundaries: usize,
+}
+
+/// A figure harmonised onto a target layout.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HarmonisedRecord {
+    /// Target layout year.
+    pub target_layout: i32,
+    /// Indicator id.
+    pub indicator: String,
+    /// Region of the target layout.
+    pub region: RegionCode,
+    /// Period of the figures.
+    pub period: i32,
+    /// Layout the figures were published in.
+    pub source_layout: i32,
+    /// Value.
+    pub value: f64,
+    /// Lower bound.
+    pub lower: Option<f64>,
+    /// Upper bound.
+    pub upper: Option<f64>,
+    /// Count behind the value (denominator of a rate).
+    pub n: Option<f64>,
+    /// How it was obtained (`published`, `exact`, `recomputed`, `weighted_mean`, `estimated`).
+    pub method: String,
+    /// For weighted means: `denominator` or `population`.
+    pub weighted_by: Option<String>,
+    /// Source regions and the share of each that went into this value.
+    pub sources: Vec<(RegionCode, f64)>,
+}
+
+/// One run of harmonisation onto a target layout.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HarmonisationRecord {
+    /// Target layout year.
+    pub target_layout: i32,
+    /// Fingerprint of the inputs (loads, changes, catalogue relations).
+    pub signature: String,
+    /// When it ran (RFC 3339).
+    pub created_at: String,
+    /// Figures stored.
+    pub rows: usize,
+    /// What could not be carried over, and why.
+    pub notes: Vec<String>,
+}
+
 /// Persistence operations the monitor needs. Implementations are synchronous; async callers
 /// run them on a blocking thread.
 ///
@@ -358,6 +475,8 @@ pub trait Store {
         -> Result<Vec<ObservationRecord>>;
     /// Boundaries of a level in a layout.
     fn boundaries(&self, level: Level, layout: i32) -> Result<Vec<BoundaryRecord>>;
+    /// Codes of the regions with a boundary in a layout (without reading the shapes).
+    fn boundary_codes(&self, level: Level, layout: i32) -> Result<Vec<RegionCode>>;
     /// All loads, newest first.
     fn loads(&self) -> Result<Vec<LoadRecord>>;
     /// Stores a risk-model run, replacing any stored run for the same level and period, in one
@@ -373,4 +492,34 @@ pub trait Store {
         period: i32,
         region: Option<&RegionCode>,
     ) -> Result<Option<RiskRun>>;
+
+    /// Region changes (official and derived) of a level, or of all levels, in layout order.
+    fn region_changes(&self, level: Option<Level>) -> Result<Vec<ChangeRecord>>;
+    /// The comparisons of consecutive layouts stored for a level.
+    fn layout_derivations(&self, level: Level) -> Result<Vec<LayoutDerivation>>;
+    /// Replaces all derived changes and comparisons of a level, in one transaction.
+    fn replace_derived_changes(
+        &mut self,
+        level: Level,
+        derivations: &[(LayoutDerivation, Vec<RegionChange>)],
+    ) -> Result<()>;
+    /// Regions and boundaries per stored layout, all levels.
+    fn layout_summaries(&self) -> Result<Vec<LayoutSummary>>;
+    /// Harmonisation runs, by target layout.
+    fn harmonisations(&self) -> Result<Vec<HarmonisationRecord>>;
+    /// Replaces the harmonised figures of a target layout, in one transaction.
+    fn replace_harmonised(
+        &mut self,
+        run: &HarmonisationRecord,
+        rows: &[HarmonisedRecord],
+    ) -> Result<()>;
+    /// Harmonised figures of an indicator at a level on a target layout, all periods.
+    fn harmonised(
+        &self,
+        target: i32,
+        indicator: &str,
+        level: Level,
+    ) -> Result<Vec<HarmonisedRecord>>;
+    /// Indicators with harmonised figures for a region on a target layout.
+    fn harmonised_indicator_ids(&self, target: i32, region: &RegionCode) -> Result<Vec<String>>;
 }

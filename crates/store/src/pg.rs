@@ -20,12 +20,15 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use kwm_ingest::{Boundary, LoadBatch, RegionRecord as IngestRegion};
-use kwm_model::{Direction, Indicator, IndicatorId, Level, Observation, RegionCode, ValueStatus};
+use kwm_model::{
+    Direction, Indicator, IndicatorId, Level, Observation, RegionChange, RegionCode, ValueStatus,
+};
 use postgres::types::{FromSql, ToSql};
 use postgres::{Client, NoTls, Row, Statement, Transaction};
 
 use crate::{
-    BoundaryRecord, IndicatorRecord, LoadOutcome, LoadRecord, ObservationRecord, RegionRecord,
+    BoundaryRecord, ChangeRecord, HarmonisationRecord, HarmonisedRecord, IndicatorRecord,
+    LayoutDerivation, LayoutSummary, LoadOutcome, LoadRecord, ObservationRecord, RegionRecord,
     Result, RiskFactorRecord, RiskRegionRecord, RiskRun, RiskRunRecord, RiskThemeRecord, Store,
     StoreError,
 };
@@ -151,6 +154,7 @@ CREATE TABLE risk_theme_exposure (
     PRIMARY KEY (run_id, region, theme)
 );
 "#,
+    crate::pg_time::MIGRATION_TIME,
 ];
 
 // Both backends must migrate to the same version.
@@ -179,14 +183,14 @@ pub struct PgStore {
     statements: RefCell<HashMap<String, Statement>>,
 }
 
-fn pg(context: &str) -> impl FnOnce(postgres::Error) -> StoreError + '_ {
+pub(crate) fn pg(context: &str) -> impl FnOnce(postgres::Error) -> StoreError + '_ {
     move |source| StoreError::Postgres {
         context: context.to_string(),
         source,
     }
 }
 
-fn get<'a, T: FromSql<'a>>(row: &'a Row, i: usize, context: &str) -> Result<T> {
+pub(crate) fn get<'a, T: FromSql<'a>>(row: &'a Row, i: usize, context: &str) -> Result<T> {
     row.try_get(i).map_err(pg(context))
 }
 
@@ -299,6 +303,11 @@ impl PgStore {
         tx.commit().map_err(pg("committing migrations"))
     }
 
+    /// The connection, for a write transaction.
+    pub(crate) fn client_mut(&mut self) -> &mut Client {
+        self.client.get_mut()
+    }
+
     /// Whether a pooled connection can be handed out again: not closed, and, when it sat idle
     /// long enough for a server restart or a network drop to have happened, answering.
     pub(crate) fn is_usable(&mut self, idle: Duration) -> bool {
@@ -310,7 +319,12 @@ impl PgStore {
     }
 
     /// Runs a read query through this connection's statement cache.
-    fn rows(&self, sql: &str, params: &[&(dyn ToSql + Sync)], context: &str) -> Result<Vec<Row>> {
+    pub(crate) fn rows(
+        &self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+        context: &str,
+    ) -> Result<Vec<Row>> {
         let mut client = self.client.borrow_mut();
         let cached = self.statements.borrow().get(sql).cloned();
         let statement = match cached {
@@ -326,7 +340,7 @@ impl PgStore {
         client.query(&statement, params).map_err(pg(context))
     }
 
-    fn column<T: for<'a> FromSql<'a>>(
+    pub(crate) fn column<T: for<'a> FromSql<'a>>(
         &self,
         sql: &str,
         params: &[&(dyn ToSql + Sync)],
@@ -340,7 +354,7 @@ impl PgStore {
 }
 
 /// Waits for (and then holds, until the transaction ends) the single writer's lock.
-fn lock_writers(tx: &mut Transaction<'_>) -> Result<()> {
+pub(crate) fn lock_writers(tx: &mut Transaction<'_>) -> Result<()> {
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])
         .map_err(pg("waiting for other writers"))?;
     Ok(())
@@ -413,11 +427,11 @@ fn row_to_indicator(r: &Row, context: &str) -> Result<(Indicator, String)> {
     ))
 }
 
-fn parse_code(s: String) -> Result<RegionCode> {
+pub(crate) fn parse_code(s: String) -> Result<RegionCode> {
     RegionCode::parse(&s).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
-fn parse_level(s: &str) -> Result<Level> {
+pub(crate) fn parse_level(s: &str) -> Result<Level> {
     s.parse().map_err(StoreError::Corrupt)
 }
 
@@ -715,6 +729,7 @@ impl Store for PgStore {
             store_boundaries(&mut tx, &statements, &batch.boundaries, load_id, &context)?;
             let inserted =
                 store_observations(&mut tx, &statements, &batch.observations, load_id, &context)?;
+            crate::pg_time::insert_official_changes(&mut tx, load_id, &batch.changes, &context)?;
             outcomes.push(LoadOutcome::Loaded {
                 load_id,
                 inserted,
@@ -965,6 +980,55 @@ impl Store for PgStore {
             })
         })
         .collect()
+    }
+
+    fn boundary_codes(&self, level: Level, layout: i32) -> Result<Vec<RegionCode>> {
+        self.time_boundary_codes(level, layout)
+    }
+
+    fn region_changes(&self, level: Option<Level>) -> Result<Vec<ChangeRecord>> {
+        self.time_region_changes(level)
+    }
+
+    fn layout_derivations(&self, level: Level) -> Result<Vec<LayoutDerivation>> {
+        self.time_layout_derivations(level)
+    }
+
+    fn replace_derived_changes(
+        &mut self,
+        level: Level,
+        derivations: &[(LayoutDerivation, Vec<RegionChange>)],
+    ) -> Result<()> {
+        self.time_replace_derived_changes(level, derivations)
+    }
+
+    fn layout_summaries(&self) -> Result<Vec<LayoutSummary>> {
+        self.time_layout_summaries()
+    }
+
+    fn harmonisations(&self) -> Result<Vec<HarmonisationRecord>> {
+        self.time_harmonisations()
+    }
+
+    fn replace_harmonised(
+        &mut self,
+        run: &HarmonisationRecord,
+        rows: &[HarmonisedRecord],
+    ) -> Result<()> {
+        self.time_replace_harmonised(run, rows)
+    }
+
+    fn harmonised(
+        &self,
+        target: i32,
+        indicator: &str,
+        level: Level,
+    ) -> Result<Vec<HarmonisedRecord>> {
+        self.time_harmonised(target, indicator, level)
+    }
+
+    fn harmonised_indicator_ids(&self, target: i32, region: &RegionCode) -> Result<Vec<String>> {
+        self.time_harmonised_indicator_ids(target, region)
     }
 
     fn save_risk_run(&mut self, run: &RiskRun) -> Result<i64> {

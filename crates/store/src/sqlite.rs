@@ -5,10 +5,12 @@ use kwm_model::{Direction, Indicator, IndicatorId, Level, RegionCode, ValueStatu
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 
 use crate::{
-    BoundaryRecord, IndicatorRecord, LoadOutcome, LoadRecord, ObservationRecord, RegionRecord,
+    BoundaryRecord, ChangeRecord, HarmonisationRecord, HarmonisedRecord, IndicatorRecord,
+    LayoutDerivation, LayoutSummary, LoadOutcome, LoadRecord, ObservationRecord, RegionRecord,
     Result, RiskFactorRecord, RiskRegionRecord, RiskRun, RiskRunRecord, RiskThemeRecord, Store,
     StoreError,
 };
+use kwm_model::RegionChange;
 
 /// Schema migrations, applied in order. Never edit a released one: add a new one.
 pub(crate) const MIGRATIONS: &[&str] = &[
@@ -127,14 +129,15 @@ CREATE TABLE risk_theme_exposure (
     PRIMARY KEY (run_id, region, theme)
 );
 "#,
+    crate::sqlite_time::MIGRATION_TIME,
 ];
 
 /// The embedded SQLite store: one file, no server.
 pub struct SqliteStore {
-    conn: Connection,
+    pub(crate) conn: Connection,
 }
 
-fn db(context: &str) -> impl FnOnce(rusqlite::Error) -> StoreError + '_ {
+pub(crate) fn db(context: &str) -> impl FnOnce(rusqlite::Error) -> StoreError + '_ {
     move |source| StoreError::Database {
         context: context.to_string(),
         source,
@@ -261,11 +264,11 @@ fn row_to_indicator(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Indicator, Strin
     ))
 }
 
-fn parse_code(s: String) -> Result<RegionCode> {
+pub(crate) fn parse_code(s: String) -> Result<RegionCode> {
     RegionCode::parse(&s).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
-fn parse_level(s: &str) -> Result<Level> {
+pub(crate) fn parse_level(s: &str) -> Result<Level> {
     s.parse().map_err(StoreError::Corrupt)
 }
 
@@ -440,6 +443,7 @@ impl Store for SqliteStore {
                     .map_err(db(&context))?;
                 }
             }
+            crate::sqlite_time::insert_official_changes(&tx, load_id, &batch.changes, &context)?;
             let before: i64 = tx
                 .query_row("SELECT COUNT(*) FROM observations", [], |r| r.get(0))
                 .map_err(db(&context))?;
@@ -1027,6 +1031,55 @@ impl Store for SqliteStore {
             }
         }
         Ok(Some(RiskRun { run, regions }))
+    }
+
+    fn boundary_codes(&self, level: Level, layout: i32) -> Result<Vec<RegionCode>> {
+        self.time_boundary_codes(level, layout)
+    }
+
+    fn region_changes(&self, level: Option<Level>) -> Result<Vec<ChangeRecord>> {
+        self.time_region_changes(level)
+    }
+
+    fn layout_derivations(&self, level: Level) -> Result<Vec<LayoutDerivation>> {
+        self.time_layout_derivations(level)
+    }
+
+    fn replace_derived_changes(
+        &mut self,
+        level: Level,
+        derivations: &[(LayoutDerivation, Vec<RegionChange>)],
+    ) -> Result<()> {
+        self.time_replace_derived_changes(level, derivations)
+    }
+
+    fn layout_summaries(&self) -> Result<Vec<LayoutSummary>> {
+        self.time_layout_summaries()
+    }
+
+    fn harmonisations(&self) -> Result<Vec<HarmonisationRecord>> {
+        self.time_harmonisations()
+    }
+
+    fn replace_harmonised(
+        &mut self,
+        run: &HarmonisationRecord,
+        rows: &[HarmonisedRecord],
+    ) -> Result<()> {
+        self.time_replace_harmonised(run, rows)
+    }
+
+    fn harmonised(
+        &self,
+        target: i32,
+        indicator: &str,
+        level: Level,
+    ) -> Result<Vec<HarmonisedRecord>> {
+        self.time_harmonised(target, indicator, level)
+    }
+
+    fn harmonised_indicator_ids(&self, target: i32, region: &RegionCode) -> Result<Vec<String>> {
+        self.time_harmonised_indicator_ids(target, region)
     }
 }
 

@@ -1,5 +1,6 @@
 //! Server-rendered pages: Dutch first, English on request; every map has a table beside it.
 
+pub mod changes;
 pub mod dashboard;
 pub mod groups;
 pub mod info;
@@ -8,6 +9,8 @@ pub mod profile;
 pub mod risk_common;
 pub mod stacking;
 pub mod themes;
+pub mod trend;
+pub mod warnings;
 
 use std::collections::HashMap;
 
@@ -33,6 +36,8 @@ pub enum Nav {
     Method,
     /// Data coverage.
     Coverage,
+    /// Early warning.
+    Warnings,
     /// Indicators list.
     Indicators,
     /// Sources and loads.
@@ -131,6 +136,11 @@ pub fn layout(ctx: &PageCtx, title: &str, active: Nav, body: Markup) -> Markup {
         (Nav::Map, "/", ctx.t("Kaart", "Map")),
         (Nav::Stacking, "/stapeling", ctx.t("Stapeling", "Stacking")),
         (Nav::Groups, "/groepen", ctx.t("Groepen", "Groups")),
+        (
+            Nav::Warnings,
+            "/signalen",
+            ctx.t("Signalen", "Early warning"),
+        ),
         (
             Nav::Indicators,
             "/indicatoren",

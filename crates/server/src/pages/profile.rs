@@ -87,6 +87,10 @@ fn body(ctx: &PageCtx, p: &RegionProfile, name: &str) -> Markup {
                 " — " (ctx.t("welke kenmerken hier samenkomen, en waarom", "which characteristics stack here, and why"))
             }
         }
+        ul.region-links {
+            li { a href=(format!("/regio/{}/trend", p.region.code)) { (ctx.t("Trends over de jaren", "Trends over the years")) } }
+            li { a href=(format!("/regio/{}/wijzigingen", p.region.code)) { (ctx.t("Wat is er veranderd in de indeling?", "What changed in the region layout?")) } }
+        }
         @if p.periods.len() > 1 {
             form.controls method="get" action=(format!("/regio/{}", p.region.code)) {
                 div.field {
@@ -157,7 +161,10 @@ fn profile_row(ctx: &PageCtx, r: &ProfileRow, period: i32, level: kwm_model::Lev
         tr {
             th scope="row" {
                 a href=(link) { (label(ctx.lang, &r.indicator)) }
-                span.meta { (direction_label(ctx.lang, i.direction)) }
+                span.meta {
+                    (direction_label(ctx.lang, i.direction)) " · "
+                    a href=(format!("/regio/{}/trend?indicator={}", r.row.code, i.id)) { (ctx.t("trend", "trend")) span.visually-hidden { " " (label(ctx.lang, &r.indicator)) } }
+                }
             }
             td.num {
                 @match r.row.shown {
