@@ -1,0 +1,352 @@
+//! Box perturbations: the cheap witnesses of the attacker's uncertainty.
+//!
+//! In each dimension `j` a *move* is a small signed set of categories that keeps every line of
+//! that dimension balanced:
+//!
+//! - a **sibling pair** `(u, w)` under one parent, +1 on `u` and −1 on `w` (each continued down
+//!   to a leaf when it has children, because a changed parent needs a changed child), or
+//! - a **unit path** from the total down through `u` to a leaf, +1 everywhere.
+//!
+//! The product of one move per dimension (a "box", the hypercube of tau-ARGUS' GHMITER) changes
+//! no line of the table: adding `t × sign` to its cells gives another table with the same sums.
+//! If every cell of the box is unknown to the attacker (or rounded with room to move), that
+//! alternative table is consistent with the publication, and the target cell moves by `t`.
+//! `t` is limited by the cells that move towards their bounds.
+
+use std::collections::HashMap;
+
+use super::{Requirement, SdcTable, Status};
+
+/// Whether a search proves safety with the current pattern or designs new suppressions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// Only cells the attacker cannot pin down may move.
+    Certify,
+    /// Published cells may move too, at a cost: they would be suppressed.
+    Construct,
+}
+
+/// One dimension's part of a box.
+#[derive(Debug, Clone)]
+struct DimMove {
+    nodes: Vec<(u32, i8)>,
+    cost: f64,
+    capacity: f64,
+}
+
+/// A box found for a target: its cells with their sign relative to the target.
+#[derive(Debug, Clone)]
+pub(crate) struct FoundBox {
+    pub cells: Vec<(usize, i8)>,
+    pub cost: f64,
+}
+
+/// What boxes proved for one cell.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct BoxCertificate {
+    /// Proven upward reach.
+    pub up: f64,
+    /// Proven downward reach.
+    pub down: f64,
+    /// The boxes used and how far each moves the target up / down.
+    pub used: Vec<(FoundBox, f64, f64)>,
+}
+
+/// The box search over one table.
+pub(crate) struct BoxSearch<'a> {
+    t: &'a SdcTable,
+    mode: Mode,
+    /// Candidate moves kept per dimension.
+    per_dim: usize,
+    /// Complete boxes examined at most per target.
+    max_visits: usize,
+}
+
+/// Cost of suppressing a published cell: its value, so that large margins are kept and the
+/// information loss in persons is small; +1 so that zero cells are not free.
+fn weight(value: f64) -> f64 {
+    value.abs() + 1.0
+}
+
+impl<'a> BoxSearch<'a> {
+    pub(crate) fn new(t: &'a SdcTable, mode: Mode) -> BoxSearch<'a> {
+        // Keep the product of candidates per target near a few thousand boxes.
+        let d = t.shape.ndims().max(1) as f64;
+        let per_dim = (4096f64.powf(1.0 / d).floor() as usize).clamp(2, 12);
+        BoxSearch { t, mode, per_dim, max_visits: 8192 }
+    }
+
+    /// Cost of letting a cell move, `None` when it cannot move.
+    #[inline]
+    fn admit(&self, cell: usize) -> Option<f64> {
+        match self.mode {
+            Mode::Certify => self.t.is_movable(cell).then_some(0.0),
+            Mode::Construct => match self.t.status[cell] {
+                Status::KnownZero => None,
+                Status::Published => Some(weight(self.t.values[cell])),
+                _ => Some(0.0),
+            },
+        }
+    }
+
+    #[inline]
+    fn slack_up(&self, cell: usize) -> f64 {
+        if self.mode == Mode::Construct && self.t.status[cell] == Status::Published {
+            f64::INFINITY
+        } else {
+            self.t.slack_up(cell)
+        }
+    }
+
+    #[inline]
+    fn slack_down(&self, cell: usize) -> f64 {
+        if self.mode == Mode::Construct && self.t.status[cell] == Status::Published {
+            (self.t.values[cell] - self.t.floor_of(cell)).max(0.0)
+        } else {
+            self.t.slack_down(cell)
+        }
+    }
+
+    /// A path from `node` down to a leaf of dimension `j` (excluding `node`), through cells of
+    /// the line of `target` that may move; greedy: cheapest, then largest.
+    fn descend(&self, target: usize, j: usize, node: u32) -> Option<(Vec<u32>, f64)> {
+        let h = self.t.shape.hierarchy(j);
+        let mut chain = Vec::new();
+        let mut cost = 0.0;
+        let mut n = node;
+        while !h.is_leaf(n) {
+            let mut best: Option<(u32, f64, f64)> = None;
+            for &ch in h.children(n) {
+                let cell = self.t.shape.with(target, j, ch);
+                if let Some(c) = self.admit(cell) {
+                    let v = self.slack_down(cell);
+                    if best.is_none_or(|(_, bc, bv)| c < bc || (c == bc && v > bv)) {
+                        best = Some((ch, c, v));
+                    }
+                }
+            }
+            let (ch, c, _) = best?;
+            chain.push(ch);
+            cost += c;
+            n = ch;
+        }
+        Some((chain, cost))
+    }
+
+    /// Candidate moves in dimension `j` for `target`, best first, at most `per_dim`.
+    fn dim_moves(&self, target: usize, j: usize) -> Vec<DimMove> {
+        let h = self.t.shape.hierarchy(j);
+        let u = self.t.shape.coord(target, j);
+        let line = |node: u32| self.t.shape.with(target, j, node);
+        let mut moves = Vec::new();
+        let Some((own, own_cost)) = self.descend(target, j, u) else {
+            return moves;
+        };
+        let own_nodes = || std::iter::once((u, 1i8)).chain(own.iter().map(|&n| (n, 1i8)));
+        match h.parent(u) {
+            Some(p) => {
+                for &w in h.children(p) {
+                    if w == u {
+                        continue;
+                    }
+                    let Some(cw) = self.admit(line(w)) else { continue };
+                    let Some((chain_w, chain_cost)) = self.descend(target, j, w) else { continue };
+                    let capacity = std::iter::once(w)
+                        .chain(chain_w.iter().copied())
+                        .map(|n| self.slack_down(line(n)))
+                        .fold(f64::INFINITY, f64::min);
+                    let mut nodes: Vec<(u32, i8)> = own_nodes().collect();
+                    nodes.push((w, -1));
+                    nodes.extend(chain_w.iter().map(|&n| (n, -1i8)));
+                    moves.push(DimMove { nodes, cost: own_cost + cw + chain_cost, capacity });
+                }
+                // The unit path through all ancestors: nothing falls when the target rises.
+                let mut anc_cost = 0.0;
+                let mut nodes: Vec<(u32, i8)> = own_nodes().collect();
+                let mut a = Some(p);
+                let mut ok = true;
+                while let Some(x) = a {
+                    match self.admit(line(x)) {
+                        Some(c) => {
+                            anc_cost += c;
+                            nodes.push((x, 1));
+                        }
+                        None => {
+                            ok = false;
+                            break;
+                        }
+                    }
+                    a = h.parent(x);
+                }
+                if ok {
+                    moves.push(DimMove { nodes, cost: own_cost + anc_cost, capacity: f64::INFINITY });
+                }
+            }
+            None => {
+                // The target is a total in this dimension: only a path down moves it.
+                for &ch in h.children(u) {
+                    let Some(c) = self.admit(line(ch)) else { continue };
+                    let Some((chain, chain_cost)) = self.descend(target, j, ch) else { continue };
+                    let mut nodes = vec![(u, 1i8), (ch, 1i8)];
+                    nodes.extend(chain.iter().map(|&n| (n, 1i8)));
+                    moves.push(DimMove { nodes, cost: c + chain_cost, capacity: f64::INFINITY });
+                }
+            }
+        }
+        moves.sort_by(|a, b| a.cost.total_cmp(&b.cost).then(b.capacity.total_cmp(&a.capacity)));
+        moves.truncate(self.per_dim);
+        moves
+    }
+
+    /// Depth-first over one move per dimension; `visit` gets every complete box whose cells may
+    /// all move and returns the cost bound for pruning (∞: no pruning).
+    fn enumerate(&self, target: usize, visit: &mut dyn FnMut(&[(usize, i8)], f64) -> f64) {
+        let d = self.t.shape.ndims();
+        let per_dim: Vec<Vec<DimMove>> = (0..d).map(|j| self.dim_moves(target, j)).collect();
+        if per_dim.iter().any(Vec::is_empty) {
+            return;
+        }
+        let mut visits = 0usize;
+        let mut bound = f64::INFINITY;
+        let start = vec![(target, 1i8)];
+        self.dfs(&per_dim, 0, start, 0.0, &mut bound, &mut visits, visit);
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn dfs(
+        &self,
+        per_dim: &[Vec<DimMove>],
+        j: usize,
+        cells: Vec<(usize, i8)>,
+        cost: f64,
+        bound: &mut f64,
+        visits: &mut usize,
+        visit: &mut dyn FnMut(&[(usize, i8)], f64) -> f64,
+    ) {
+        if *visits >= self.max_visits {
+            return;
+        }
+        if j == per_dim.len() {
+            *visits += 1;
+            *bound = visit(&cells, cost);
+            return;
+        }
+        for m in &per_dim[j] {
+            let mut next = Vec::with_capacity(cells.len() * m.nodes.len());
+            let mut extra = 0.0;
+            let mut ok = true;
+            'outer: for &(cell, s) in &cells {
+                let here = self.t.shape.coord(cell, j);
+                for &(node, ns) in &m.nodes {
+                    let c = if node == here { cell } else { self.t.shape.with(cell, j, node) };
+                    if node != here {
+                        match self.admit(c) {
+                            Some(w) => extra += w,
+                            None => {
+                                ok = false;
+                                break 'outer;
+                            }
+                        }
+                    }
+                    next.push((c, s * ns));
+                }
+            }
+            if !ok || cost + extra >= *bound {
+                continue;
+            }
+            self.dfs(per_dim, j + 1, next, cost + extra, bound, visits, visit);
+            if *visits >= self.max_visits {
+                return;
+            }
+        }
+    }
+
+    /// Proves as much of `req` as boxes of movable cells can. Several boxes add up; the slack
+    /// each uses is booked so that together they stay within every cell's bounds.
+    pub(crate) fn certify(&self, req: &Requirement) -> BoxCertificate {
+        debug_assert_eq!(self.mode, Mode::Certify);
+        let target = req.cell;
+        let own_down = self.t.slack_down(target);
+        let goal_up = req.up.max(req.width);
+        let goal_down = req.down.max(req.width.min(own_down));
+        let mut cert = BoxCertificate::default();
+        let mut booked: [HashMap<usize, f64>; 4] = Default::default(); // up-inc, up-dec, down-inc, down-dec
+        let mut found: Vec<FoundBox> = Vec::new();
+        self.enumerate(target, &mut |cells, cost| {
+            found.push(FoundBox { cells: cells.to_vec(), cost });
+            if found.len() >= 64 {
+                0.0 // enough candidates: stop
+            } else {
+                f64::INFINITY
+            }
+        });
+        for b in found {
+            if req.met_by(cert.up, cert.down) {
+                break;
+            }
+            let mut cu = f64::INFINITY;
+            let mut cd = f64::INFINITY;
+            for &(a, s) in &b.cells {
+                let used = |k: usize| booked[k].get(&a).copied().unwrap_or(0.0);
+                if s > 0 {
+                    cu = cu.min(self.t.slack_up(a) - used(0));
+                    cd = cd.min(self.t.slack_down(a) - used(3));
+                } else {
+                    cu = cu.min(self.t.slack_down(a) - used(1));
+                    cd = cd.min(self.t.slack_up(a) - used(2));
+                }
+            }
+            let tu = cu.max(0.0).min((goal_up - cert.up).max(0.0));
+            let td = cd.max(0.0).min((goal_down - cert.down).max(0.0));
+            if tu <= 0.0 && td <= 0.0 {
+                continue;
+            }
+            for &(a, s) in &b.cells {
+                let (ku, kd) = if s > 0 { (0, 3) } else { (1, 2) };
+                if tu > 0.0 {
+                    *booked[ku].entry(a).or_insert(0.0) += tu;
+                }
+                if td > 0.0 {
+                    *booked[kd].entry(a).or_insert(0.0) += td;
+                }
+            }
+            cert.up += tu;
+            cert.down += td;
+            cert.used.push((b, tu, td));
+        }
+        cert
+    }
+
+    /// The cheapest box that alone meets `req` if its published cells were suppressed; when no
+    /// box meets it, the one that moves the target furthest. `None` when no box exists.
+    pub(crate) fn construct(&self, req: &Requirement) -> Option<FoundBox> {
+        debug_assert_eq!(self.mode, Mode::Construct);
+        let mut best_ok: Option<FoundBox> = None;
+        let mut best_reach: Option<(f64, FoundBox)> = None;
+        self.enumerate(req.cell, &mut |cells, cost| {
+            let mut cu = f64::INFINITY;
+            let mut cd = f64::INFINITY;
+            for &(a, s) in cells {
+                if s > 0 {
+                    cu = cu.min(self.slack_up(a));
+                    cd = cd.min(self.slack_down(a));
+                } else {
+                    cu = cu.min(self.slack_down(a));
+                    cd = cd.min(self.slack_up(a));
+                }
+            }
+            if req.met_by(cu, cd) {
+                if best_ok.as_ref().is_none_or(|b| cost < b.cost) {
+                    best_ok = Some(FoundBox { cells: cells.to_vec(), cost });
+                }
+            } else {
+                let reach = cu.min(1e15) + cd.min(1e15);
+                if best_reach.as_ref().is_none_or(|(r, b)| reach > *r || (reach == *r && cost < b.cost)) {
+                    best_reach = Some((reach, FoundBox { cells: cells.to_vec(), cost }));
+                }
+            }
+            best_ok.as_ref().map_or(f64::INFINITY, |b| b.cost)
+        });
+        best_ok.or(best_reach.filter(|(r, _)| *r > 0.0).map(|(_, b)| b))
+    }
+}
