@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use super::boxes::{BoxSearch, Mode};
 use super::lp;
 use super::profile::AttackerLimits;
+use super::protect::Witnesses;
 use super::{Requirement, SdcTable, Status};
 
 /// A cell the check could not prove safe.
@@ -59,9 +60,16 @@ impl AttackReport {
     }
 }
 
-/// Proves one requirement: boxes first, then the LP.
-fn prove(t: &SdcTable, req: &Requirement, limits: &AttackerLimits, report: &mut AttackReport) -> Vec<(usize, f64)> {
-    let cert = BoxSearch::new(t, Mode::Certify).certify(req);
+/// Proves one requirement: witness boxes first (verified), then a box search, then the LP.
+fn prove(t: &SdcTable, req: &Requirement, witnesses: &Witnesses, limits: &AttackerLimits, report: &mut AttackReport) -> Vec<(usize, f64)> {
+    let search = BoxSearch::new(t, Mode::Certify);
+    let mut cert = witnesses.get(&req.cell).map(|w| search.verify(req, w)).unwrap_or_default();
+    if std::env::var_os("KWM_TRACE2").is_some() && !req.met_by(cert.up, cert.down) {
+        eprintln!("[dbg] witness for {} ({} boxes) gives {} {}", req.cell, witnesses.get(&req.cell).map_or(0, |w| w.len()), cert.up, cert.down);
+    }
+    if !req.met_by(cert.up, cert.down) {
+        cert = search.certify(req);
+    }
     if req.met_by(cert.up, cert.down) {
         report.proven_by_boxes += 1;
         // Every cell of a used box moves too, so none of them is exactly recoverable.
@@ -70,6 +78,11 @@ fn prove(t: &SdcTable, req: &Requirement, limits: &AttackerLimits, report: &mut 
             .iter()
             .flat_map(|(b, tu, td)| b.cells.iter().map(move |&(c, _)| (c, tu + td)))
             .collect();
+    }
+    if std::env::var_os("KWM_TRACE").is_some() && report.proven_by_lp + report.failures.len() < 5 {
+        let labels: Vec<&str> =
+            t.shape.coords(req.cell).iter().enumerate().map(|(j, &n)| t.shape.hierarchy(j).label(n)).collect();
+        eprintln!("[sdc] LP for {:?} value {} status {:?} boxes up {} down {} need {:?}", labels, t.values[req.cell], t.status[req.cell], cert.up, cert.down, req);
     }
     match lp::attack_cell(t, req.cell, limits.lp_max_cells) {
         Some(iv) => {
@@ -92,8 +105,15 @@ fn prove(t: &SdcTable, req: &Requirement, limits: &AttackerLimits, report: &mut 
     Vec::new()
 }
 
-/// Runs the check on two threads (the machine's cores; each cell is independent).
+/// Runs the check on all cores (each cell is independent), searching every proof itself.
 pub fn attack(t: &SdcTable, requirements: &[Requirement], limits: &AttackerLimits) -> AttackReport {
+    attack_with_witnesses(t, requirements, &Witnesses::new(), limits)
+}
+
+/// Like [`attack`], but first verifies the boxes the suppression step found (witnesses). A
+/// witness is checked, never trusted: every cell must be unknown to the attacker and every
+/// line must stay balanced.
+pub(crate) fn attack_with_witnesses(t: &SdcTable, requirements: &[Requirement], witnesses: &Witnesses, limits: &AttackerLimits) -> AttackReport {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
     // Sensitive cells.
     let parts: Vec<(AttackReport, Vec<(usize, f64)>)> = std::thread::scope(|s| {
@@ -104,7 +124,7 @@ pub fn attack(t: &SdcTable, requirements: &[Requirement], limits: &AttackerLimit
                     let mut moved = Vec::new();
                     for req in requirements.iter().skip(k).step_by(threads) {
                         report.sensitive_checked += 1;
-                        moved.extend(prove(t, req, limits, &mut report));
+                        moved.extend(prove(t, req, witnesses, limits, &mut report));
                     }
                     (report, moved)
                 })
@@ -134,7 +154,7 @@ pub fn attack(t: &SdcTable, requirements: &[Requirement], limits: &AttackerLimit
                 s.spawn(move || {
                     let mut report = AttackReport::default();
                     for req in secondaries.iter().skip(k).step_by(threads) {
-                        prove(t, req, limits, &mut report);
+                        prove(t, req, witnesses, limits, &mut report);
                     }
                     report
                 })

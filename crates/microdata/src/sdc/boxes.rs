@@ -134,7 +134,7 @@ impl<'a> BoxSearch<'a> {
     }
 
     /// Candidate moves in dimension `j` for `target`, best first, at most `per_dim`.
-    fn dim_moves(&self, target: usize, j: usize) -> Vec<DimMove> {
+    fn dim_moves(&self, target: usize, j: usize, need: f64) -> Vec<DimMove> {
         let h = self.t.shape.hierarchy(j);
         let u = self.t.shape.coord(target, j);
         let line = |node: u32| self.t.shape.with(target, j, node);
@@ -144,42 +144,39 @@ impl<'a> BoxSearch<'a> {
         };
         let own_nodes = || std::iter::once((u, 1i8)).chain(own.iter().map(|&n| (n, 1i8)));
         match h.parent(u) {
-            Some(p) => {
-                for &w in h.children(p) {
-                    if w == u {
-                        continue;
-                    }
-                    let Some(cw) = self.admit(line(w)) else { continue };
-                    let Some((chain_w, chain_cost)) = self.descend(target, j, w) else { continue };
-                    let capacity = std::iter::once(w)
-                        .chain(chain_w.iter().copied())
-                        .map(|n| self.slack_down(line(n)))
-                        .fold(f64::INFINITY, f64::min);
-                    let mut nodes: Vec<(u32, i8)> = own_nodes().collect();
-                    nodes.push((w, -1));
-                    nodes.extend(chain_w.iter().map(|&n| (n, -1i8)));
-                    moves.push(DimMove { nodes, cost: own_cost + cw + chain_cost, capacity });
-                }
-                // The unit path through all ancestors: nothing falls when the target rises.
-                let mut anc_cost = 0.0;
-                let mut nodes: Vec<(u32, i8)> = own_nodes().collect();
-                let mut a = Some(p);
-                let mut ok = true;
-                while let Some(x) = a {
-                    match self.admit(line(x)) {
-                        Some(c) => {
-                            anc_cost += c;
-                            nodes.push((x, 1));
+            Some(_) => {
+                // Pair the target's branch with a sibling branch at every level up (a sibling,
+                // a cousin, …), and finally the unit path through the total. Above the target
+                // the cells on its path move with it.
+                let mut up: Vec<u32> = Vec::new();
+                let mut up_cost = 0.0;
+                let mut c = u;
+                while let Some(a) = h.parent(c) {
+                    for &w in h.children(a) {
+                        if w == c {
+                            continue;
                         }
-                        None => {
-                            ok = false;
-                            break;
-                        }
+                        let Some(cw) = self.admit(line(w)) else { continue };
+                        let Some((chain_w, chain_cost)) = self.descend(target, j, w) else { continue };
+                        let capacity = std::iter::once(w)
+                            .chain(chain_w.iter().copied())
+                            .map(|n| self.slack_down(line(n)))
+                            .fold(f64::INFINITY, f64::min);
+                        let mut nodes: Vec<(u32, i8)> = own_nodes().collect();
+                        nodes.extend(up.iter().map(|&n| (n, 1i8)));
+                        nodes.push((w, -1));
+                        nodes.extend(chain_w.iter().map(|&n| (n, -1i8)));
+                        moves.push(DimMove { nodes, cost: own_cost + up_cost + cw + chain_cost, capacity });
                     }
-                    a = h.parent(x);
-                }
-                if ok {
-                    moves.push(DimMove { nodes, cost: own_cost + anc_cost, capacity: f64::INFINITY });
+                    let Some(ca) = self.admit(line(a)) else { break };
+                    up.push(a);
+                    up_cost += ca;
+                    if h.parent(a).is_none() {
+                        let mut nodes: Vec<(u32, i8)> = own_nodes().collect();
+                        nodes.extend(up.iter().map(|&n| (n, 1i8)));
+                        moves.push(DimMove { nodes, cost: own_cost + up_cost, capacity: f64::INFINITY });
+                    }
+                    c = a;
                 }
             }
             None => {
@@ -193,16 +190,19 @@ impl<'a> BoxSearch<'a> {
                 }
             }
         }
-        moves.sort_by(|a, b| a.cost.total_cmp(&b.cost).then(b.capacity.total_cmp(&a.capacity)));
+        // Moves that can carry the needed amount first, then the cheapest, then the widest.
+        moves.sort_by(|a, b| {
+            (a.capacity < need).cmp(&(b.capacity < need)).then(a.cost.total_cmp(&b.cost)).then(b.capacity.total_cmp(&a.capacity))
+        });
         moves.truncate(self.per_dim);
         moves
     }
 
     /// Depth-first over one move per dimension; `visit` gets every complete box whose cells may
     /// all move and returns the cost bound for pruning (∞: no pruning).
-    fn enumerate(&self, target: usize, visit: &mut dyn FnMut(&[(usize, i8)], f64) -> f64) {
+    fn enumerate(&self, target: usize, need: f64, visit: &mut dyn FnMut(&[(usize, i8)], f64) -> f64) {
         let d = self.t.shape.ndims();
-        let per_dim: Vec<Vec<DimMove>> = (0..d).map(|j| self.dim_moves(target, j)).collect();
+        let per_dim: Vec<Vec<DimMove>> = (0..d).map(|j| self.dim_moves(target, j, need)).collect();
         if per_dim.iter().any(Vec::is_empty) {
             return;
         }
@@ -265,22 +265,96 @@ impl<'a> BoxSearch<'a> {
     /// each uses is booked so that together they stay within every cell's bounds.
     pub(crate) fn certify(&self, req: &Requirement) -> BoxCertificate {
         debug_assert_eq!(self.mode, Mode::Certify);
+        // The first boxes in search order usually suffice; otherwise look at all of them.
+        let quick = self.certify_with(req, 32, false);
+        if req.met_by(quick.up, quick.down) {
+            return quick;
+        }
+        self.certify_with(req, usize::MAX, true)
+    }
+
+    fn certify_with(&self, req: &Requirement, limit: usize, best_first: bool) -> BoxCertificate {
         let target = req.cell;
         let own_down = self.t.slack_down(target);
         let goal_up = req.up.max(req.width);
         let goal_down = req.down.max(req.width.min(own_down));
-        let mut cert = BoxCertificate::default();
-        let mut booked: [HashMap<usize, f64>; 4] = Default::default(); // up-inc, up-dec, down-inc, down-dec
-        let mut found: Vec<FoundBox> = Vec::new();
-        self.enumerate(target, &mut |cells, cost| {
-            found.push(FoundBox { cells: cells.to_vec(), cost });
-            if found.len() >= 64 {
-                0.0 // enough candidates: stop
+        // Collect the boxes with their standalone reach, then use the best first: the search
+        // order alone says little about how far a box moves the target.
+        let mut found: Vec<(f64, FoundBox)> = Vec::new();
+        self.enumerate(target, goal_up, &mut |cells, cost| {
+            let mut cu = f64::INFINITY;
+            let mut cd = f64::INFINITY;
+            for &(a, s) in cells {
+                if s > 0 {
+                    cu = cu.min(self.t.slack_up(a));
+                    cd = cd.min(self.t.slack_down(a));
+                } else {
+                    cu = cu.min(self.t.slack_down(a));
+                    cd = cd.min(self.t.slack_up(a));
+                }
+            }
+            let score = cu.min(goal_up) + cd.min(goal_down);
+            if score > 0.0 {
+                found.push((score, FoundBox { cells: cells.to_vec(), cost }));
+            }
+            if found.len() >= limit {
+                0.0 // enough: stop the search
             } else {
                 f64::INFINITY
             }
         });
-        for b in found {
+        if best_first {
+            found.sort_by(|a, b| b.0.total_cmp(&a.0));
+            found.truncate(256);
+        }
+        self.accumulate(req, found.iter().map(|(_, b)| b))
+    }
+
+    /// Checks given boxes (from the suppression step) as witnesses: a box counts only if every
+    /// one of its cells may move in the final pattern. Nothing is taken on trust.
+    pub(crate) fn verify(&self, req: &Requirement, boxes: &[FoundBox]) -> BoxCertificate {
+        debug_assert_eq!(self.mode, Mode::Certify);
+        let valid = boxes.iter().filter(|b| {
+            b.cells.iter().any(|&(c, s)| c == req.cell && s == 1) && b.cells.iter().all(|&(c, _)| self.t.is_movable(c)) && self.balanced(b)
+        });
+        self.accumulate(req, valid)
+    }
+
+    /// Whether a box changes no line: along every line, the signed changes of its cells add up
+    /// to the change of the line's parent.
+    fn balanced(&self, b: &FoundBox) -> bool {
+        let shape = &self.t.shape;
+        let sign: HashMap<usize, i32> = b.cells.iter().map(|&(c, s)| (c, s as i32)).collect();
+        for &(cell, _) in &b.cells {
+            for j in 0..shape.ndims() {
+                let h = shape.hierarchy(j);
+                let u = shape.coord(cell, j);
+                // The line where this cell is the parent, and the one where it is a child.
+                let check = |parent: usize, p_node: u32| {
+                    let sum: i32 = h.children(p_node).iter().map(|&c| sign.get(&shape.with(parent, j, c)).copied().unwrap_or(0)).sum();
+                    sum == sign.get(&parent).copied().unwrap_or(0)
+                };
+                if !h.is_leaf(u) && !check(cell, u) {
+                    return false;
+                }
+                if let Some(p) = h.parent(u) {
+                    if !check(shape.with(cell, j, p), p) {
+                        return false;
+                    }
+                }
+            }
+        }
+        true
+    }
+
+    /// Adds up boxes, best first as given, booking the slack each uses.
+    fn accumulate<'b>(&self, req: &Requirement, boxes: impl IntoIterator<Item = &'b FoundBox>) -> BoxCertificate {
+        let own_down = self.slack_down(req.cell);
+        let goal_up = req.up.max(req.width);
+        let goal_down = req.down.max(req.width.min(own_down));
+        let mut cert = BoxCertificate::default();
+        let mut booked: [HashMap<usize, f64>; 4] = Default::default(); // up-inc, up-dec, down-inc, down-dec
+        for b in boxes {
             if req.met_by(cert.up, cert.down) {
                 break;
             }
@@ -289,11 +363,11 @@ impl<'a> BoxSearch<'a> {
             for &(a, s) in &b.cells {
                 let used = |k: usize| booked[k].get(&a).copied().unwrap_or(0.0);
                 if s > 0 {
-                    cu = cu.min(self.t.slack_up(a) - used(0));
-                    cd = cd.min(self.t.slack_down(a) - used(3));
+                    cu = cu.min(self.slack_up(a) - used(0));
+                    cd = cd.min(self.slack_down(a) - used(3));
                 } else {
-                    cu = cu.min(self.t.slack_down(a) - used(1));
-                    cd = cd.min(self.t.slack_up(a) - used(2));
+                    cu = cu.min(self.slack_down(a) - used(1));
+                    cd = cd.min(self.slack_up(a) - used(2));
                 }
             }
             let tu = cu.max(0.0).min((goal_up - cert.up).max(0.0));
@@ -312,35 +386,49 @@ impl<'a> BoxSearch<'a> {
             }
             cert.up += tu;
             cert.down += td;
-            cert.used.push((b, tu, td));
+            cert.used.push((b.clone(), tu, td));
         }
         cert
     }
 
     /// The cheapest box that alone meets `req` if its published cells were suppressed; when no
     /// box meets it, the one that moves the target furthest. `None` when no box exists.
-    pub(crate) fn construct(&self, req: &Requirement) -> Option<FoundBox> {
+    /// Boxes in `used` are already counted: a candidate is judged together with them (slack
+    /// they use is not available twice), and never chosen again.
+    pub(crate) fn construct(&self, req: &Requirement, used: &[FoundBox]) -> Option<FoundBox> {
         debug_assert_eq!(self.mode, Mode::Construct);
         let mut best_ok: Option<FoundBox> = None;
         let mut best_reach: Option<(f64, FoundBox)> = None;
-        self.enumerate(req.cell, &mut |cells, cost| {
-            let mut cu = f64::INFINITY;
-            let mut cd = f64::INFINITY;
-            for &(a, s) in cells {
-                if s > 0 {
-                    cu = cu.min(self.slack_up(a));
-                    cd = cd.min(self.slack_down(a));
-                } else {
-                    cu = cu.min(self.slack_down(a));
-                    cd = cd.min(self.slack_up(a));
-                }
+        let goal_up = req.up.max(req.width);
+        let goal_down = req.down.max(req.width.min(self.t.slack_down(req.cell)));
+        self.enumerate(req.cell, goal_up, &mut |cells, cost| {
+            if used.iter().any(|u| u.cells == cells) {
+                return best_ok.as_ref().map_or(f64::INFINITY, |b| b.cost);
             }
+            let (cu, cd) = if used.is_empty() {
+                let mut cu = f64::INFINITY;
+                let mut cd = f64::INFINITY;
+                for &(a, s) in cells {
+                    if s > 0 {
+                        cu = cu.min(self.slack_up(a));
+                        cd = cd.min(self.slack_down(a));
+                    } else {
+                        cu = cu.min(self.slack_down(a));
+                        cd = cd.min(self.slack_up(a));
+                    }
+                }
+                (cu, cd)
+            } else {
+                let candidate = FoundBox { cells: cells.to_vec(), cost };
+                let together = self.accumulate(req, used.iter().chain(std::iter::once(&candidate)));
+                (together.up, together.down)
+            };
             if req.met_by(cu, cd) {
                 if best_ok.as_ref().is_none_or(|b| cost < b.cost) {
                     best_ok = Some(FoundBox { cells: cells.to_vec(), cost });
                 }
             } else {
-                let reach = cu.min(1e15) + cd.min(1e15);
+                let reach = cu.min(goal_up) + cd.min(goal_down);
                 if best_reach.as_ref().is_none_or(|(r, b)| reach > *r || (reach == *r && cost < b.cost)) {
                     best_reach = Some((reach, FoundBox { cells: cells.to_vec(), cost }));
                 }

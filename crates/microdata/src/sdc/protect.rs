@@ -3,8 +3,10 @@
 //! every cell is hidden by boxes, then let the attacker check decide, and repair what it
 //! finds.
 
-use super::attack::{attack, AttackReport};
-use super::boxes::{BoxSearch, Mode};
+use std::collections::HashMap;
+
+use super::attack::{attack_with_witnesses, AttackReport};
+use super::boxes::{BoxSearch, FoundBox, Mode};
 use super::profile::Profile;
 use super::{PrimaryRule, Requirement, SdcTable, Status};
 
@@ -21,34 +23,53 @@ pub struct ProtectOutcome {
     pub attack: AttackReport,
 }
 
-/// Adds secondary suppressions until boxes hide every requirement; returns how many.
-fn suppress_boxes(t: &mut SdcTable, requirements: &[Requirement], outcome: &mut ProtectOutcome) -> bool {
+/// Adds secondary suppressions until boxes hide every requirement; returns whether anything
+/// changed. A requirement once proven stays proven (suppressing more only widens what the
+/// attacker cannot know), so `done` skips it in later rounds.
+fn suppress_boxes(t: &mut SdcTable, requirements: &[Requirement], done: &mut [bool], witnesses: &mut Witnesses, outcome: &mut ProtectOutcome) -> bool {
     let mut changed = false;
-    for req in requirements {
-        let cert = BoxSearch::new(t, Mode::Certify).certify(req);
-        if req.met_by(cert.up, cert.down) {
+    for (req, done) in requirements.iter().zip(done.iter_mut()) {
+        if *done {
             continue;
         }
-        changed |= harden(t, req, outcome);
+        let cert = BoxSearch::new(t, Mode::Certify).certify(req);
+        if req.met_by(cert.up, cert.down) {
+            *done = true;
+            witnesses.insert(req.cell, cert.used.into_iter().map(|(b, _, _)| b).collect());
+            continue;
+        }
+        changed |= harden(t, req, witnesses, outcome);
     }
     changed
 }
 
+/// Boxes that proved a cell during suppression, handed to the attacker check as witnesses to
+/// verify (cheaper than searching again; the check still verifies every one).
+pub(crate) type Witnesses = HashMap<usize, Vec<FoundBox>>;
+
 /// Makes one requirement safe by suppressing more: the sensitive cell itself when it was only
 /// rounded, then up to a few boxes.
-fn harden(t: &mut SdcTable, req: &Requirement, outcome: &mut ProtectOutcome) -> bool {
+fn harden(t: &mut SdcTable, req: &Requirement, witnesses: &mut Witnesses, outcome: &mut ProtectOutcome) -> bool {
     let mut changed = false;
     if t.status[req.cell] == Status::Published {
         t.status[req.cell] = Status::Primary(PrimaryRule::RoundingInsufficient);
         outcome.rounding_failures += 1;
         changed = true;
     }
+    let mine = witnesses.entry(req.cell).or_default();
     for _ in 0..4 {
-        let cert = BoxSearch::new(t, Mode::Certify).certify(req);
+        let mut cert = BoxSearch::new(t, Mode::Certify).verify(req, mine);
+        if !req.met_by(cert.up, cert.down) {
+            cert = BoxSearch::new(t, Mode::Certify).certify(req);
+        }
         if req.met_by(cert.up, cert.down) {
+            *mine = cert.used.into_iter().map(|(b, _, _)| b).collect();
             break;
         }
-        let Some(b) = BoxSearch::new(t, Mode::Construct).construct(req) else { break };
+        let used: Vec<FoundBox> = cert.used.iter().map(|(b, _, _)| b.clone()).collect();
+        let Some(b) = BoxSearch::new(t, Mode::Construct).construct(req, &used) else { break };
+        *mine = used;
+        mine.push(b.clone());
         let mut added = false;
         for &(c, _) in &b.cells {
             if t.status[c] == Status::Published {
@@ -65,6 +86,33 @@ fn harden(t: &mut SdcTable, req: &Requirement, outcome: &mut ProtectOutcome) -> 
     changed
 }
 
+/// Publishes again every secondary suppression that no proof uses. Each requirement keeps
+/// exactly the boxes that prove it; a cell outside all of them constrains none of those
+/// proofs, so publishing it leaves every proof valid and only lowers the information loss.
+fn release_unneeded(t: &mut SdcTable, requirements: &[Requirement], witnesses: &mut Witnesses, outcome: &mut ProtectOutcome) {
+    let mut needed = std::collections::HashSet::new();
+    for req in requirements {
+        let boxes = witnesses.remove(&req.cell).unwrap_or_default();
+        let cert = BoxSearch::new(t, Mode::Certify).verify(req, &boxes);
+        if !req.met_by(cert.up, cert.down) {
+            // Not proven by its witnesses (the attacker check will say so): keep everything
+            // it might rely on.
+            needed.extend(boxes.iter().flat_map(|b| b.cells.iter().map(|&(c, _)| c)));
+            witnesses.insert(req.cell, boxes);
+            continue;
+        }
+        let used: Vec<FoundBox> = cert.used.into_iter().map(|(b, _, _)| b).collect();
+        needed.extend(used.iter().flat_map(|b| b.cells.iter().map(|&(c, _)| c)));
+        witnesses.insert(req.cell, used);
+    }
+    for cell in 0..t.status.len() {
+        if t.status[cell] == Status::Secondary && !needed.contains(&cell) {
+            t.status[cell] = Status::Published;
+            outcome.secondary -= 1;
+        }
+    }
+}
+
 /// Protects a table: secondary suppression, then the attacker check with up to three repair
 /// rounds. The returned outcome's `attack` is the check of the final pattern; the caller must
 /// refuse the table unless it passed.
@@ -77,20 +125,40 @@ pub fn protect(t: &mut SdcTable, requirements: &[Requirement], profile: &Profile
         (0..t.shape.ndims()).filter(|&j| !t.shape.hierarchy(j).is_leaf(t.shape.coord(cell, j))).count()
     };
     order.sort_by_key(|r| (std::cmp::Reverse(leaves_below(r.cell)), r.cell));
+    let trace = std::env::var_os("KWM_TRACE").is_some();
+    let started = std::time::Instant::now();
+    let mut done = vec![false; order.len()];
+    let mut witnesses = Witnesses::new();
     for _ in 0..8 {
         outcome.rounds += 1;
-        if !suppress_boxes(t, &order, &mut outcome) {
+        let changed = suppress_boxes(t, &order, &mut done, &mut witnesses, &mut outcome);
+        if trace {
+            eprintln!("[sdc] round {}: {} secondary so far, {:.1} s", outcome.rounds, outcome.secondary, started.elapsed().as_secs_f64());
+        }
+        if !changed {
             break;
         }
     }
+    release_unneeded(t, &order, &mut witnesses, &mut outcome);
+    if trace {
+        eprintln!("[sdc] after release: {} secondary, {:.1} s", outcome.secondary, started.elapsed().as_secs_f64());
+    }
     for _ in 0..3 {
-        outcome.attack = attack(t, requirements, &profile.attacker);
+        outcome.attack = attack_with_witnesses(t, requirements, &witnesses, &profile.attacker);
+        if trace {
+            let a = &outcome.attack;
+            eprintln!(
+                "[sdc] attack: {} sensitive, {} secondary, {} by boxes, {} by LP (largest {}), {} failures, {:.1} s",
+                a.sensitive_checked, a.secondary_checked, a.proven_by_boxes, a.proven_by_lp, a.largest_lp, a.failures.len(),
+                started.elapsed().as_secs_f64()
+            );
+        }
         if outcome.attack.passed() {
             break;
         }
         let mut changed = false;
         for f in outcome.attack.failures.clone() {
-            changed |= harden(t, &f.required, &mut outcome);
+            changed |= harden(t, &f.required, &mut witnesses, &mut outcome);
         }
         if !changed {
             break;
