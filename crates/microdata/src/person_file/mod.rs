@@ -102,6 +102,14 @@ impl Field<'_> {
     }
 }
 
+/// A whole column of a batch, for column-wise evaluation.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum ColumnValues<'a> {
+    Bool(&'a [bool]),
+    I32(&'a [i32]),
+    F64(&'a [f64]),
+}
+
 /// A problem with one field; the reader adds file and position.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct FieldError {
@@ -164,8 +172,75 @@ impl Plan {
         Plan { columns, person_id, region, year, age, sex, household, migration, ses, rules, measure, ses_classes: cfg.ses_classes.clone() }
     }
 
+    /// The characteristic bits of a batch computed column by column, when every rule column
+    /// is a required boolean or number column (the common case, and 12 of the ~17 fields of a
+    /// row); `None` otherwise, and rows then evaluate the rules one by one.
+    pub fn masks<'a>(&self, n: usize, column: impl Fn(usize) -> Option<ColumnValues<'a>>) -> Option<Vec<u16>> {
+        let mut masks = vec![0u16; n];
+        for (i, (c, rule)) in self.rules.iter().enumerate() {
+            let bit = 1u16 << i;
+            match (column(*c)?, rule) {
+                (ColumnValues::Bool(v), CharacteristicRule::Boolean { .. }) => {
+                    for (m, &x) in masks.iter_mut().zip(v) {
+                        *m |= bit * x as u16;
+                    }
+                }
+                (ColumnValues::I32(v), CharacteristicRule::Threshold { .. }) => {
+                    for (m, &x) in masks.iter_mut().zip(v) {
+                        *m |= bit * rule.holds(x as f64) as u16;
+                    }
+                }
+                (ColumnValues::F64(v), CharacteristicRule::Threshold { .. }) => {
+                    if v.iter().any(|x| !x.is_finite()) {
+                        return None;
+                    }
+                    for (m, &x) in masks.iter_mut().zip(v) {
+                        *m |= bit * rule.holds(x) as u16;
+                    }
+                }
+                _ => return None,
+            }
+        }
+        Some(masks)
+    }
+
+    /// Builds a person from the fields of one row (`mask`: its characteristics, when already
+    /// computed by [`Plan::masks`]).
+    pub fn row_masked<'a>(&self, get: impl Fn(usize) -> Field<'a>, mask: Option<u16>) -> Result<PersonRow<'a>, FieldError> {
+        let mut row = self.row_base(&get)?;
+        match mask {
+            Some(m) => row.characteristics = CharacteristicSet::from_bits(m),
+            None => row.characteristics = self.characteristics(&get)?,
+        }
+        Ok(row)
+    }
+
     /// Builds a person from the fields of one row.
     pub fn row<'a>(&self, get: impl Fn(usize) -> Field<'a>) -> Result<PersonRow<'a>, FieldError> {
+        self.row_masked(get, None)
+    }
+
+    fn characteristics<'a>(&self, get: &impl Fn(usize) -> Field<'a>) -> Result<CharacteristicSet, FieldError> {
+        let err = |column: usize, reason: &'static str, message: String| FieldError { column, reason, message };
+        let mut characteristics = CharacteristicSet::EMPTY;
+        for (i, (c, rule)) in self.rules.iter().enumerate() {
+            let f = get(*c);
+            let present = match rule {
+                CharacteristicRule::Boolean { .. } => f.as_bool().ok_or_else(|| {
+                    err(*c, "invalid yes/no value", format!("expected 0/1 (true/false, ja/nee) for {}, found {}", crate::Characteristic::ALL[i], f.describe()))
+                })?,
+                CharacteristicRule::Threshold { .. } => rule.holds(f.as_f64().ok_or_else(|| {
+                    err(*c, "invalid number", format!("expected a number for {}, found {}", crate::Characteristic::ALL[i], f.describe()))
+                })?),
+            };
+            if present {
+                characteristics.insert(crate::Characteristic::ALL[i]);
+            }
+        }
+        Ok(characteristics)
+    }
+
+    fn row_base<'a>(&self, get: &impl Fn(usize) -> Field<'a>) -> Result<PersonRow<'a>, FieldError> {
         let err = |column: usize, reason: &'static str, message: String| FieldError { column, reason, message };
         if matches!(get(self.person_id), Field::Missing) || matches!(get(self.person_id), Field::Text(s) if s.trim().is_empty()) {
             return Err(err(self.person_id, "missing person id", "expected a pseudonymised person id, found an empty cell".into()));
@@ -175,10 +250,10 @@ impl Plan {
             f => return Err(err(self.region, "invalid region code", format!("expected a region code like BU03630001, found {}", f.describe()))),
         };
         let year_f = get(self.year);
-        let year = year_f
-            .as_i64()
-            .and_then(|y| Period::parse(&y.to_string()))
-            .or_else(|| if let Field::Text(s) = year_f { Period::parse(s) } else { None })
+        let year = match year_f {
+            Field::Text(s) => Period::parse(s),
+            f => f.as_i64().filter(|y| (*Period::RANGE.start() as i64..=*Period::RANGE.end() as i64).contains(y)).map(|y| Period(y as i32)),
+        }
             .ok_or_else(|| err(self.year, "invalid year", format!("expected a year like 2024, found {}", year_f.describe())))?
             .year();
         let age = match self.age {
@@ -224,21 +299,6 @@ impl Plan {
             }
             None => None,
         };
-        let mut characteristics = CharacteristicSet::EMPTY;
-        for (i, (c, rule)) in self.rules.iter().enumerate() {
-            let f = get(*c);
-            let present = match rule {
-                CharacteristicRule::Boolean { .. } => f.as_bool().ok_or_else(|| {
-                    err(*c, "invalid yes/no value", format!("expected 0/1 (true/false, ja/nee) for {}, found {}", crate::Characteristic::ALL[i], f.describe()))
-                })?,
-                CharacteristicRule::Threshold { .. } => rule.holds(f.as_f64().ok_or_else(|| {
-                    err(*c, "invalid number", format!("expected a number for {}, found {}", crate::Characteristic::ALL[i], f.describe()))
-                })?),
-            };
-            if present {
-                characteristics.insert(crate::Characteristic::ALL[i]);
-            }
-        }
         let measure = match self.measure {
             Some(c) => {
                 let f = get(c);
@@ -246,7 +306,7 @@ impl Plan {
             }
             None => None,
         };
-        Ok(PersonRow { region, year, age, sex, household, ses, migration, characteristics, measure })
+        Ok(PersonRow { region, year, age, sex, household, ses, migration, characteristics: CharacteristicSet::EMPTY, measure })
     }
 }
 

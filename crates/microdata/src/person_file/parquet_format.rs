@@ -46,6 +46,20 @@ struct ColumnBatch {
 }
 
 impl ColumnBatch {
+    /// The first `n` values as a slice, when the column is required and of a type the
+    /// column-wise path handles.
+    fn whole(&self, n: usize) -> Option<super::ColumnValues<'_>> {
+        if !self.value_index.is_empty() {
+            return None;
+        }
+        match &self.values {
+            Values::Bool(v) => v.get(..n).map(super::ColumnValues::Bool),
+            Values::I32(v) => v.get(..n).map(super::ColumnValues::I32),
+            Values::F64(v) => v.get(..n).map(super::ColumnValues::F64),
+            _ => None,
+        }
+    }
+
     fn field(&self, row: usize) -> Field<'_> {
         let i = if self.value_index.is_empty() {
             row
@@ -174,9 +188,10 @@ pub(crate) fn read(path: &Path, cfg: &ReadConfig, spec: &StackSpec, policy: Erro
                             if n == 0 || n == usize::MAX {
                                 break;
                             }
+                            let masks = plan.masks(n, |c| batch[c].whole(n));
                             for i in 0..n {
                                 row += 1;
-                                let result = plan.row(|c| batch[c].field(i));
+                                let result = plan.row_masked(|c| batch[c].field(i), masks.as_ref().map(|m| m[i]));
                                 let error = match result {
                                     Ok(person) => match counter.add(&person) {
                                         Ok(()) => continue,

@@ -3,13 +3,11 @@
 //! It does not trust the suppression algorithm; [`crate::stack`] refuses to write a table for
 //! which it reports any failure.
 
-use std::collections::HashMap;
-
 use super::boxes::{BoxSearch, Mode};
 use super::lp;
 use super::profile::AttackerLimits;
 use super::protect::Witnesses;
-use super::{Requirement, SdcTable, Status};
+use super::{CellMap, Requirement, SdcTable, Status};
 
 /// A cell the check could not prove safe.
 #[derive(Debug, Clone, PartialEq)]
@@ -84,7 +82,9 @@ fn prove(t: &SdcTable, req: &Requirement, witnesses: &Witnesses, limits: &Attack
             t.shape.coords(req.cell).iter().enumerate().map(|(j, &n)| t.shape.hierarchy(j).label(n)).collect();
         eprintln!("[sdc] LP for {:?} value {} status {:?} boxes up {} down {} need {:?}", labels, t.values[req.cell], t.status[req.cell], cert.up, cert.down, req);
     }
-    match lp::attack_cell(t, req.cell, limits.lp_max_cells) {
+    let goal_up = req.up.max(req.width);
+    let goal_down = req.down.max(req.width.min(t.slack_down(req.cell)));
+    match lp::attack_cell(t, req.cell, limits.lp_max_cells, goal_up, goal_down) {
         Some(iv) => {
             report.largest_lp = report.largest_lp.max(iv.variables);
             let (up, down) = (iv.up.max(cert.up), iv.down.max(cert.down));
@@ -107,7 +107,7 @@ fn prove(t: &SdcTable, req: &Requirement, witnesses: &Witnesses, limits: &Attack
 
 /// Runs the check on all cores (each cell is independent), searching every proof itself.
 pub fn attack(t: &SdcTable, requirements: &[Requirement], limits: &AttackerLimits) -> AttackReport {
-    attack_with_witnesses(t, requirements, &Witnesses::new(), limits)
+    attack_with_witnesses(t, requirements, &Witnesses::default(), limits)
 }
 
 /// Like [`attack`], but first verifies the boxes the suppression step found (witnesses). A
@@ -133,7 +133,7 @@ pub(crate) fn attack_with_witnesses(t: &SdcTable, requirements: &[Requirement], 
         handles.into_iter().map(|h| h.join().expect("attacker thread")).collect()
     });
     let mut report = AttackReport::default();
-    let mut moved: HashMap<usize, f64> = HashMap::new();
+    let mut moved: CellMap<f64> = CellMap::default();
     for (r, m) in parts {
         report.merge(r);
         for (c, w) in m {

@@ -13,9 +13,7 @@
 //! alternative table is consistent with the publication, and the target cell moves by `t`.
 //! `t` is limited by the cells that move towards their bounds.
 
-use std::collections::HashMap;
-
-use super::{Requirement, SdcTable, Status};
+use super::{CellMap, Requirement, SdcTable, Status};
 
 /// Whether a search proves safety with the current pattern or designs new suppressions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -191,10 +189,14 @@ impl<'a> BoxSearch<'a> {
             }
         }
         // Moves that can carry the needed amount first, then the cheapest, then the widest.
-        moves.sort_by(|a, b| {
+        let order = |a: &DimMove, b: &DimMove| {
             (a.capacity < need).cmp(&(b.capacity < need)).then(a.cost.total_cmp(&b.cost)).then(b.capacity.total_cmp(&a.capacity))
-        });
-        moves.truncate(self.per_dim);
+        };
+        if moves.len() > self.per_dim {
+            moves.select_nth_unstable_by(self.per_dim - 1, order);
+            moves.truncate(self.per_dim);
+        }
+        moves.sort_by(order);
         moves
     }
 
@@ -208,8 +210,10 @@ impl<'a> BoxSearch<'a> {
         }
         let mut visits = 0usize;
         let mut bound = f64::INFINITY;
-        let start = vec![(target, 1i8)];
-        self.dfs(&per_dim, 0, start, 0.0, &mut bound, &mut visits, visit);
+        // One buffer per depth, reused across the whole search.
+        let mut levels: Vec<Vec<(usize, i8)>> = (0..=d).map(|_| Vec::with_capacity(64)).collect();
+        levels[0].push((target, 1i8));
+        self.dfs(&per_dim, 0, &mut levels, 0.0, &mut bound, &mut visits, visit);
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -217,7 +221,7 @@ impl<'a> BoxSearch<'a> {
         &self,
         per_dim: &[Vec<DimMove>],
         j: usize,
-        cells: Vec<(usize, i8)>,
+        levels: &mut [Vec<(usize, i8)>],
         cost: f64,
         bound: &mut f64,
         visits: &mut usize,
@@ -228,33 +232,37 @@ impl<'a> BoxSearch<'a> {
         }
         if j == per_dim.len() {
             *visits += 1;
-            *bound = visit(&cells, cost);
+            *bound = visit(&levels[j], cost);
             return;
         }
         for m in &per_dim[j] {
-            let mut next = Vec::with_capacity(cells.len() * m.nodes.len());
             let mut extra = 0.0;
             let mut ok = true;
-            'outer: for &(cell, s) in &cells {
-                let here = self.t.shape.coord(cell, j);
-                for &(node, ns) in &m.nodes {
-                    let c = if node == here { cell } else { self.t.shape.with(cell, j, node) };
-                    if node != here {
-                        match self.admit(c) {
-                            Some(w) => extra += w,
-                            None => {
-                                ok = false;
-                                break 'outer;
+            {
+                let (cur, rest) = levels.split_at_mut(j + 1);
+                let next = &mut rest[0];
+                next.clear();
+                'outer: for &(cell, s) in &cur[j] {
+                    let here = self.t.shape.coord(cell, j);
+                    for &(node, ns) in &m.nodes {
+                        let c = if node == here { cell } else { self.t.shape.with(cell, j, node) };
+                        if node != here {
+                            match self.admit(c) {
+                                Some(w) => extra += w,
+                                None => {
+                                    ok = false;
+                                    break 'outer;
+                                }
                             }
                         }
+                        next.push((c, s * ns));
                     }
-                    next.push((c, s * ns));
                 }
             }
             if !ok || cost + extra >= *bound {
                 continue;
             }
-            self.dfs(per_dim, j + 1, next, cost + extra, bound, visits, visit);
+            self.dfs(per_dim, j + 1, levels, cost + extra, bound, visits, visit);
             if *visits >= self.max_visits {
                 return;
             }
@@ -271,6 +279,11 @@ impl<'a> BoxSearch<'a> {
             return quick;
         }
         self.certify_with(req, usize::MAX, true)
+    }
+
+    /// Only the first boxes in search order: cheap, and enough for most cells.
+    pub(crate) fn certify_quick(&self, req: &Requirement) -> BoxCertificate {
+        self.certify_with(req, 32, false)
     }
 
     fn certify_with(&self, req: &Requirement, limit: usize, best_first: bool) -> BoxCertificate {
@@ -321,27 +334,36 @@ impl<'a> BoxSearch<'a> {
     }
 
     /// Whether a box changes no line: along every line, the signed changes of its cells add up
-    /// to the change of the line's parent.
+    /// to the change of the line's parent. Only lines that touch the box can change, and those
+    /// are found from the box's own cells.
     fn balanced(&self, b: &FoundBox) -> bool {
         let shape = &self.t.shape;
-        let sign: HashMap<usize, i32> = b.cells.iter().map(|&(c, s)| (c, s as i32)).collect();
-        for &(cell, _) in &b.cells {
+        let sign_of = |cell: usize| b.cells.iter().find(|&&(c, _)| c == cell).map_or(0, |&(_, s)| s as i32);
+        // (parent cell, dimension) → sum of the signs of the box's cells below it.
+        let mut lines: Vec<((usize, usize), i32)> = Vec::with_capacity(b.cells.len() * shape.ndims());
+        for &(cell, s) in &b.cells {
             for j in 0..shape.ndims() {
                 let h = shape.hierarchy(j);
                 let u = shape.coord(cell, j);
-                // The line where this cell is the parent, and the one where it is a child.
-                let check = |parent: usize, p_node: u32| {
-                    let sum: i32 = h.children(p_node).iter().map(|&c| sign.get(&shape.with(parent, j, c)).copied().unwrap_or(0)).sum();
-                    sum == sign.get(&parent).copied().unwrap_or(0)
-                };
-                if !h.is_leaf(u) && !check(cell, u) {
-                    return false;
-                }
                 if let Some(p) = h.parent(u) {
-                    if !check(shape.with(cell, j, p), p) {
-                        return false;
-                    }
+                    lines.push(((shape.with(cell, j, p), j), s as i32));
                 }
+                if !h.is_leaf(u) {
+                    lines.push(((cell, j), 0)); // the line below a box cell must exist too
+                }
+            }
+        }
+        lines.sort_unstable_by_key(|&(k, _)| k);
+        let mut i = 0;
+        while i < lines.len() {
+            let key = lines[i].0;
+            let mut sum = 0;
+            while i < lines.len() && lines[i].0 == key {
+                sum += lines[i].1;
+                i += 1;
+            }
+            if sum != sign_of(key.0) {
+                return false;
             }
         }
         true
@@ -353,7 +375,7 @@ impl<'a> BoxSearch<'a> {
         let goal_up = req.up.max(req.width);
         let goal_down = req.down.max(req.width.min(own_down));
         let mut cert = BoxCertificate::default();
-        let mut booked: [HashMap<usize, f64>; 4] = Default::default(); // up-inc, up-dec, down-inc, down-dec
+        let mut booked: [CellMap<f64>; 4] = Default::default(); // up-inc, up-dec, down-inc, down-dec
         for b in boxes {
             if req.met_by(cert.up, cert.down) {
                 break;

@@ -1,4 +1,4 @@
-//! The attacker's linear programme around one cell.
+//! The attacker's linear programme around one cell, solved with the pure-Rust `microlp`.
 //!
 //! Variables are the movable cells reachable from the target through lines (breadth-first, at
 //! most `max_cells`); every other cell keeps its true value. Constraints are all lines that
@@ -6,11 +6,11 @@
 //! in the attacker's true interval; it *is* the attacker's interval (of the LP relaxation) when
 //! the search exhausted all linked movable cells (`complete`).
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::VecDeque;
 
-use minilp::{ComparisonOp, OptimizationDirection, Problem};
+use microlp::{ComparisonOp, OptimizationDirection, Problem, SolveOutcome};
 
-use super::SdcTable;
+use super::{CellMap, CellSet, SdcTable};
 
 /// The outcome of one attacker LP.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -46,10 +46,14 @@ fn lines_of(t: &SdcTable, cell: usize, mut f: impl FnMut(usize, usize, Vec<usize
 }
 
 /// Solves the attacker's LP for `target` on a neighbourhood of at most `max_cells` variables.
+///
+/// The target is kept within `[value − goal_down, value + goal_up]`: reaching a goal is all a
+/// proof needs, and it keeps the LP bounded. Every answer is a point of the LP that is checked
+/// here against all rows and bounds before it counts; the reach proven is that point's value.
 /// Returns `None` when the solver fails (then nothing is proven).
-pub(crate) fn attack_cell(t: &SdcTable, target: usize, max_cells: usize) -> Option<LpInterval> {
+pub(crate) fn attack_cell(t: &SdcTable, target: usize, max_cells: usize, goal_up: f64, goal_down: f64) -> Option<LpInterval> {
     // Neighbourhood: breadth-first through lines, movable cells only.
-    let mut var_of: HashMap<usize, usize> = HashMap::new();
+    let mut var_of: CellMap<usize> = CellMap::default();
     let mut order = Vec::new();
     let mut queue = VecDeque::from([target]);
     var_of.insert(target, 0);
@@ -72,7 +76,7 @@ pub(crate) fn attack_cell(t: &SdcTable, target: usize, max_cells: usize) -> Opti
         });
     }
     // Constraints: every line touching a variable.
-    let mut seen = HashSet::new();
+    let mut seen = CellSet::default();
     let mut rows: Vec<(Vec<(usize, f64)>, f64)> = Vec::new();
     for &cell in &order {
         lines_of(t, cell, |key, parent, kids| {
@@ -94,36 +98,46 @@ pub(crate) fn attack_cell(t: &SdcTable, target: usize, max_cells: usize) -> Opti
             rows.push((terms, rhs));
         });
     }
+    let x0 = t.values[target];
+    let bounds: Vec<(f64, f64)> = order
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| {
+            let x = t.values[c];
+            let (lo, hi) = (x - t.slack_down(c), x + t.slack_up(c));
+            if i == 0 {
+                (lo.max(x0 - goal_down), hi.min(x0 + goal_up))
+            } else {
+                (lo, hi)
+            }
+        })
+        .collect();
     let solve = |direction: OptimizationDirection| -> Option<f64> {
         let mut p = Problem::new(direction);
-        let vars: Vec<_> = order
-            .iter()
-            .enumerate()
-            .map(|(i, &c)| {
-                let x = t.values[c];
-                let lo = x - t.slack_down(c);
-                let hi = x + t.slack_up(c);
-                p.add_var(if i == 0 { 1.0 } else { 0.0 }, (lo, hi))
-            })
-            .collect();
+        let vars: Vec<_> = bounds.iter().enumerate().map(|(i, &b)| p.add_var(if i == 0 { 1.0 } else { 0.0 }, b)).collect();
         for (terms, rhs) in &rows {
             let expr: Vec<_> = terms.iter().map(|&(v, c)| (vars[v], c)).collect();
             p.add_constraint(expr.as_slice(), ComparisonOp::Eq, *rhs);
         }
-        // minilp may panic on numerically hard problems; a panic proves nothing.
-        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| p.solve())) {
-            Ok(Ok(s)) => Some(s.objective()),
-            Ok(Err(minilp::Error::Unbounded)) => Some(match direction {
-                OptimizationDirection::Maximize => f64::INFINITY,
-                OptimizationDirection::Minimize => f64::NEG_INFINITY,
-            }),
-            _ => None,
-        }
+        let solution = match p.solve() {
+            Ok(SolveOutcome::Solution(s)) => s,
+            _ => return None,
+        };
+        let value: Vec<f64> = vars.iter().map(|&v| solution.var_value(v)).collect();
+        // Check the point ourselves: only a feasible alternative table proves anything.
+        const TOL: f64 = 1e-6;
+        let in_bounds = value.iter().zip(&bounds).all(|(&v, &(lo, hi))| v.is_finite() && v >= lo - TOL && v <= hi + TOL);
+        let rows_hold = rows.iter().all(|(terms, rhs)| {
+            let sum: f64 = terms.iter().map(|&(v, c)| c * value[v]).sum();
+            let scale = 1.0 + rhs.abs() + terms.iter().map(|&(v, c)| (c * value[v]).abs()).sum::<f64>();
+            (sum - rhs).abs() <= TOL * scale
+        });
+        (in_bounds && rows_hold).then_some(value[0])
     };
     let x = t.values[target];
     let max = solve(OptimizationDirection::Maximize)?;
     let min = solve(OptimizationDirection::Minimize)?;
-    // Solver tolerance: never claim more uncertainty than the LP shows.
-    let clean = |v: f64| if v.abs() < 1e-6 { 0.0 } else { v.max(0.0) };
+    // Solver tolerance: never claim more uncertainty than the point shows.
+    let clean = |v: f64| if v < 1e-6 { 0.0 } else { v };
     Some(LpInterval { up: clean(max - x), down: clean(x - min), complete, variables: order.len() })
 }

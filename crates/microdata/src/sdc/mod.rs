@@ -38,7 +38,34 @@ pub mod primary;
 pub mod profile;
 pub mod protect;
 
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
+
 use crate::table::Shape;
+
+/// A fast hasher for cell indices (SipHash's protection against crafted keys is not needed
+/// for indices we make ourselves, and it dominated the attacker check's profile).
+#[derive(Default, Clone, Copy)]
+pub(crate) struct CellHasher(u64);
+
+impl Hasher for CellHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(5) ^ b as u64).wrapping_mul(0x51_7C_C1_B7_27_22_0A_95);
+        }
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.0 = (self.0.rotate_left(5) ^ i as u64).wrapping_mul(0x51_7C_C1_B7_27_22_0A_95);
+    }
+}
+
+/// Map keyed by cell index.
+pub(crate) type CellMap<V> = HashMap<usize, V, BuildHasherDefault<CellHasher>>;
+/// Set of cell indices.
+pub(crate) type CellSet = HashSet<usize, BuildHasherDefault<CellHasher>>;
 
 /// Why a sensitive cell was suppressed first (primary suppression).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -3,12 +3,10 @@
 //! every cell is hidden by boxes, then let the attacker check decide, and repair what it
 //! finds.
 
-use std::collections::HashMap;
-
 use super::attack::{attack_with_witnesses, AttackReport};
 use super::boxes::{BoxSearch, FoundBox, Mode};
 use super::profile::Profile;
-use super::{PrimaryRule, Requirement, SdcTable, Status};
+use super::{CellMap, CellSet, PrimaryRule, Requirement, SdcTable, Status};
 
 /// What protecting one table did.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -32,65 +30,73 @@ fn suppress_boxes(t: &mut SdcTable, requirements: &[Requirement], done: &mut [bo
         if *done {
             continue;
         }
-        let cert = BoxSearch::new(t, Mode::Certify).certify(req);
+        // A quick look first; the construction step below considers every box anyway.
+        let cert = BoxSearch::new(t, Mode::Certify).certify_quick(req);
+        let used: Vec<FoundBox> = cert.used.into_iter().map(|(b, _, _)| b).collect();
         if req.met_by(cert.up, cert.down) {
             *done = true;
-            witnesses.insert(req.cell, cert.used.into_iter().map(|(b, _, _)| b).collect());
+            witnesses.insert(req.cell, used);
             continue;
         }
-        changed |= harden(t, req, witnesses, outcome);
+        witnesses.insert(req.cell, used);
+        let (suppressed, met) = harden(t, req, witnesses, outcome);
+        changed |= suppressed;
+        *done = met;
     }
     changed
 }
 
 /// Boxes that proved a cell during suppression, handed to the attacker check as witnesses to
 /// verify (cheaper than searching again; the check still verifies every one).
-pub(crate) type Witnesses = HashMap<usize, Vec<FoundBox>>;
+pub(crate) type Witnesses = CellMap<Vec<FoundBox>>;
 
 /// Makes one requirement safe by suppressing more: the sensitive cell itself when it was only
-/// rounded, then up to a few boxes.
-fn harden(t: &mut SdcTable, req: &Requirement, witnesses: &mut Witnesses, outcome: &mut ProtectOutcome) -> bool {
+/// rounded and rounding does not hide it, then boxes chosen together with the boxes already
+/// proving part of it.
+/// Returns (whether anything was suppressed, whether the requirement is now proven).
+fn harden(t: &mut SdcTable, req: &Requirement, witnesses: &mut Witnesses, outcome: &mut ProtectOutcome) -> (bool, bool) {
     let mut changed = false;
+    let mut met = false;
+    let mine = witnesses.entry(req.cell).or_default();
     if t.status[req.cell] == Status::Published {
+        let cert = BoxSearch::new(t, Mode::Certify).certify(req);
+        if req.met_by(cert.up, cert.down) {
+            *mine = cert.used.into_iter().map(|(b, _, _)| b).collect();
+            return (false, true);
+        }
         t.status[req.cell] = Status::Primary(PrimaryRule::RoundingInsufficient);
         outcome.rounding_failures += 1;
         changed = true;
     }
-    let mine = witnesses.entry(req.cell).or_default();
-    for _ in 0..4 {
-        let mut cert = BoxSearch::new(t, Mode::Certify).verify(req, mine);
-        if !req.met_by(cert.up, cert.down) {
-            cert = BoxSearch::new(t, Mode::Certify).certify(req);
-        }
+    for _ in 0..6 {
+        let cert = BoxSearch::new(t, Mode::Certify).verify(req, mine);
+        let used: Vec<FoundBox> = cert.used.into_iter().map(|(b, _, _)| b).collect();
         if req.met_by(cert.up, cert.down) {
-            *mine = cert.used.into_iter().map(|(b, _, _)| b).collect();
+            *mine = used;
+            met = true;
             break;
         }
-        let used: Vec<FoundBox> = cert.used.iter().map(|(b, _, _)| b.clone()).collect();
+        // The cheapest box that, with the boxes in use, meets the requirement; boxes of cells
+        // already suppressed cost nothing.
         let Some(b) = BoxSearch::new(t, Mode::Construct).construct(req, &used) else { break };
-        *mine = used;
-        mine.push(b.clone());
-        let mut added = false;
         for &(c, _) in &b.cells {
             if t.status[c] == Status::Published {
                 t.status[c] = Status::Secondary;
                 outcome.secondary += 1;
-                added = true;
+                changed = true;
             }
         }
-        if !added {
-            break;
-        }
-        changed = true;
+        *mine = used;
+        mine.push(b);
     }
-    changed
+    (changed, met)
 }
 
 /// Publishes again every secondary suppression that no proof uses. Each requirement keeps
 /// exactly the boxes that prove it; a cell outside all of them constrains none of those
 /// proofs, so publishing it leaves every proof valid and only lowers the information loss.
 fn release_unneeded(t: &mut SdcTable, requirements: &[Requirement], witnesses: &mut Witnesses, outcome: &mut ProtectOutcome) {
-    let mut needed = std::collections::HashSet::new();
+    let mut needed = CellSet::default();
     for req in requirements {
         let boxes = witnesses.remove(&req.cell).unwrap_or_default();
         let cert = BoxSearch::new(t, Mode::Certify).verify(req, &boxes);
@@ -128,7 +134,7 @@ pub fn protect(t: &mut SdcTable, requirements: &[Requirement], profile: &Profile
     let trace = std::env::var_os("KWM_TRACE").is_some();
     let started = std::time::Instant::now();
     let mut done = vec![false; order.len()];
-    let mut witnesses = Witnesses::new();
+    let mut witnesses = Witnesses::default();
     for _ in 0..8 {
         outcome.rounds += 1;
         let changed = suppress_boxes(t, &order, &mut done, &mut witnesses, &mut outcome);
@@ -158,7 +164,7 @@ pub fn protect(t: &mut SdcTable, requirements: &[Requirement], profile: &Profile
         }
         let mut changed = false;
         for f in outcome.attack.failures.clone() {
-            changed |= harden(t, &f.required, &mut witnesses, &mut outcome);
+            changed |= harden(t, &f.required, &mut witnesses, &mut outcome).0;
         }
         if !changed {
             break;

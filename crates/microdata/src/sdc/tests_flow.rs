@@ -67,7 +67,7 @@ fn a_rectangle_hides_a_cell_by_the_hand_computed_amount() {
     t.status[target] = Status::Primary(PrimaryRule::Frequency);
     let cert = boxes::BoxSearch::new(&t, boxes::Mode::Certify).certify(&Requirement { width: 100.0, ..req(target) });
     assert_eq!((cert.up, cert.down), (20.0, 3.0));
-    let iv = lp::attack_cell(&t, target, 100).unwrap();
+    let iv = lp::attack_cell(&t, target, 100, 1e6, 1e6).unwrap();
     assert_eq!((iv.up, iv.down, iv.complete), (20.0, 3.0, true));
     assert!(attack(&t, &[req(target)], &limits()).passed());
 }
@@ -107,7 +107,7 @@ fn a_six_cycle_needs_the_lp() {
     t.status[target] = Status::Primary(PrimaryRule::Frequency);
     // The cycle moves +t on (1,1),(2,2),(3,3) and −t on the others: up to min(40, 45, 35) = 35
     // up and min(5, 50, 60) = 5 down.
-    let iv = lp::attack_cell(&t, target, 100).unwrap();
+    let iv = lp::attack_cell(&t, target, 100, 1e6, 1e6).unwrap();
     assert_eq!((iv.up, iv.down), (35.0, 5.0));
     let report = attack(&t, &[req(target)], &limits());
     assert!(report.passed(), "{:?}", report.failures);
@@ -243,9 +243,9 @@ proptest! {
             if !t.status[c].is_suppressed() {
                 continue;
             }
-            let iv = lp::attack_cell(&t, c, 100_000).unwrap();
-            prop_assert!(iv.complete);
             let need = if matches!(t.status[c], Status::Primary(_)) { 10.0 } else { 1.0 };
+            let iv = lp::attack_cell(&t, c, 100_000, need, need).unwrap();
+            prop_assert!(iv.complete);
             prop_assert!(iv.up + iv.down >= need - 1e-7, "cell {} interval {:?}", c, iv);
         }
     }
