@@ -217,7 +217,9 @@ impl Counter {
         self.level
     }
 
-    fn block_of(&mut self, year: i32, raw: &str) -> Result<u32, RowIssue> {
+    /// The block (year × region at the table level) of a raw region code, creating it on
+    /// first sight; the last code is cached because files are usually sorted by region.
+    pub fn block(&mut self, year: i32, raw: &str) -> Result<u32, RowIssue> {
         if let Some((y, code, b)) = &self.last {
             if *y == year && code == raw {
                 return Ok(*b);
@@ -265,7 +267,7 @@ impl Counter {
 
     /// Counts one person.
     pub fn add(&mut self, row: &PersonRow) -> Result<(), RowIssue> {
-        let block = self.block_of(row.year, row.region)? as usize;
+        let block = self.block(row.year, row.region)?;
         let mut bd = 0usize;
         for (b, &n) in self.layout.breakdowns.iter().zip(&self.layout.sizes) {
             let missing = || RowIssue { reason: "missing breakdown", message: format!("no value for breakdown {}", b.key()) };
@@ -278,22 +280,36 @@ impl Counter {
             };
             bd = bd * n + i;
         }
+        self.count(block, bd, row.characteristics, row.measure)
+    }
+
+    /// Counts one person already resolved to a block (see [`Counter::block`]) and breakdown
+    /// cell (categories combined in breakdown order, first most significant).
+    pub fn count(&mut self, block: u32, bd: usize, set: CharacteristicSet, measure: Option<f64>) -> Result<(), RowIssue> {
+        let block = block as usize;
+        if self.with_measure && measure.is_none() {
+            return Err(RowIssue { reason: "missing measure", message: "no value for the measure".into() });
+        }
         let mut pattern = 0usize;
         for (i, c) in self.layout.combinations.iter().enumerate() {
-            if row.characteristics.contains_all(*c) {
+            if set.contains_all(*c) {
                 pattern |= 1 << i;
             }
         }
-        let k = row.characteristics.len() as usize;
+        let k = set.len() as usize;
         let inner = (bd << self.layout.combinations.len() | pattern) * 13 + k;
         self.counts[block * self.layout.inner() + inner] += 1;
-        if self.with_measure {
-            let x = row.measure.ok_or_else(|| RowIssue { reason: "missing measure", message: "no value for the measure".into() })?;
+        if let (true, Some(x)) = (self.with_measure, measure) {
             let n = self.layout.sizes.iter().product::<usize>();
             self.magnitudes[block * n + bd].add(x, self.measure_keep);
         }
         self.persons += 1;
         Ok(())
+    }
+
+    /// The age classes in use.
+    pub fn age_classes(&self) -> &crate::config::AgeClasses {
+        &self.age_classes
     }
 
     /// Adds another counter's counts (same layout).

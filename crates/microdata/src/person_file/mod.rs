@@ -124,17 +124,17 @@ pub(crate) struct FieldError {
 pub(crate) struct Plan {
     /// Distinct input column names, in the order fields are handed to [`Plan::row`].
     pub columns: Vec<String>,
-    person_id: usize,
+    pub person_id: usize,
     pub region: usize,
-    year: usize,
-    age: Option<usize>,
-    sex: Option<usize>,
-    household: Option<usize>,
-    migration: Option<usize>,
-    ses: Option<(usize, bool)>,
-    rules: Vec<(usize, CharacteristicRule)>,
-    measure: Option<usize>,
-    ses_classes: crate::config::SesClasses,
+    pub year: usize,
+    pub age: Option<usize>,
+    pub sex: Option<usize>,
+    pub household: Option<usize>,
+    pub migration: Option<usize>,
+    pub ses: Option<(usize, bool)>,
+    pub rules: Vec<(usize, CharacteristicRule)>,
+    pub measure: Option<usize>,
+    pub ses_classes: crate::config::SesClasses,
 }
 
 impl Plan {

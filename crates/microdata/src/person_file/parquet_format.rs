@@ -18,12 +18,15 @@ use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::parser::parse_message_type;
 
 use super::{Field, Plan, ReadSummary, SYNTHETIC_KEY, SYNTHETIC_MARKER};
-use crate::aggregate::Counter;
+use kwm_model::Period;
+
+use crate::aggregate::{Breakdown, Counter};
+use crate::characteristic::CharacteristicSet;
 use crate::characteristic::Characteristic;
 use crate::config::ReadConfig;
 use crate::error::{DropLog, ErrorPolicy, MicrodataError, RowError};
 use crate::generate::PersonBatch;
-use crate::person::{Household, Migration, Sex};
+use crate::person::{Household, Migration, SesClass, Sex};
 use crate::stack::StackSpec;
 
 const BATCH: usize = 65_536;
@@ -122,6 +125,139 @@ fn read_batch(reader: &mut ColumnReader, max_def: i16, def: &mut Vec<i16>) -> pa
     Ok((records, ColumnBatch { values, value_index }))
 }
 
+/// Buffers of the column-wise path, reused across batches.
+#[derive(Default)]
+struct Scratch {
+    blocks: Vec<u32>,
+    cells: Vec<usize>,
+}
+
+/// Counts a batch column by column when every column it needs is required, of the usual type
+/// and valid in every row. Returns false, having counted nothing, otherwise: the row-by-row
+/// path then counts the batch and reports each bad row precisely.
+fn count_fast(plan: &Plan, batch: &[ColumnBatch], n: usize, masks: &[u16], counter: &mut Counter, scratch: &mut Scratch) -> bool {
+    let required = |c: usize| batch[c].value_index.is_empty();
+    if !required(plan.person_id) || !required(plan.region) || !required(plan.year) {
+        return false;
+    }
+    if let Values::Bytes(ids) = &batch[plan.person_id].values {
+        if ids[..n].iter().any(|b| b.data().iter().all(u8::is_ascii_whitespace)) {
+            return false;
+        }
+    }
+    let year = |i: usize| -> Option<i32> {
+        let y = match &batch[plan.year].values {
+            Values::I32(v) => v[i] as i64,
+            Values::I64(v) => v[i],
+            _ => return None,
+        };
+        (*Period::RANGE.start() as i64..=*Period::RANGE.end() as i64).contains(&y).then_some(y as i32)
+    };
+    let Values::Bytes(regions) = &batch[plan.region].values else { return false };
+    scratch.blocks.clear();
+    for (i, r) in regions[..n].iter().enumerate() {
+        let (Some(y), Ok(code)) = (year(i), std::str::from_utf8(r.data())) else { return false };
+        match counter.block(y, code.trim()) {
+            Ok(b) => scratch.blocks.push(b),
+            Err(_) => return false,
+        }
+    }
+    scratch.cells.clear();
+    scratch.cells.resize(n, 0);
+    let layout = counter.layout().clone();
+    for (b, &size) in layout.breakdowns.iter().zip(&layout.sizes) {
+        let ok = match b {
+            Breakdown::AgeClass => {
+                let Some(c) = plan.age.filter(|&c| required(c)) else { return false };
+                let classes = counter.age_classes();
+                let lookup: Vec<usize> = (0..=130u32).map(|a| classes.class_of(a)).collect();
+                column_ints(&batch[c].values, n, |i, a| match lookup.get(a as usize) {
+                    Some(&k) if a >= 0 => {
+                        scratch.cells[i] = scratch.cells[i] * size + k;
+                        true
+                    }
+                    _ => false,
+                })
+            }
+            Breakdown::SesClass => match plan.ses {
+                Some((c, true)) if required(c) => column_ints(&batch[c].values, n, |i, d| {
+                    match (1..=10).contains(&d).then(|| plan.ses_classes.class_of(d as u8)).flatten() {
+                        Some(k) => {
+                            scratch.cells[i] = scratch.cells[i] * size + k as usize;
+                            true
+                        }
+                        None => false,
+                    }
+                }),
+                Some((c, false)) if required(c) => column_texts(&batch[c].values, n, |i, t| match SesClass::parse(t) {
+                    Some(k) => {
+                        scratch.cells[i] = scratch.cells[i] * size + k as usize;
+                        true
+                    }
+                    None => false,
+                }),
+                _ => false,
+            },
+            Breakdown::Sex | Breakdown::Migration | Breakdown::Household => {
+                let col = match b {
+                    Breakdown::Sex => plan.sex,
+                    Breakdown::Migration => plan.migration,
+                    _ => plan.household,
+                };
+                let Some(c) = col.filter(|&c| required(c)) else { return false };
+                let parse = |t: &str| -> Option<usize> {
+                    match b {
+                        Breakdown::Sex => Sex::parse(t).map(|x| x as usize),
+                        Breakdown::Migration => Migration::parse(t).map(|x| x as usize),
+                        _ => Household::parse(t).map(|x| x as usize),
+                    }
+                };
+                column_texts(&batch[c].values, n, |i, t| match parse(t) {
+                    Some(k) => {
+                        scratch.cells[i] = scratch.cells[i] * size + k;
+                        true
+                    }
+                    None => false,
+                })
+            }
+        };
+        if !ok {
+            return false;
+        }
+    }
+    let measure: Option<&[f64]> = match plan.measure {
+        Some(c) => match (&batch[c].values, required(c)) {
+            (Values::F64(v), true) if v[..n].iter().all(|x| x.is_finite()) => Some(&v[..n]),
+            _ => return false,
+        },
+        None => None,
+    };
+    for i in 0..n {
+        let set = CharacteristicSet::from_bits(masks[i]);
+        if counter.count(scratch.blocks[i], scratch.cells[i], set, measure.map(|m| m[i])).is_err() {
+            unreachable!("every value was checked above");
+        }
+    }
+    true
+}
+
+/// Calls `f(row, value)` for an integer column; false when it is not one or `f` says no.
+fn column_ints(values: &Values, n: usize, mut f: impl FnMut(usize, i64) -> bool) -> bool {
+    match values {
+        Values::I32(v) => v[..n].iter().enumerate().all(|(i, &x)| f(i, x as i64)),
+        Values::I64(v) => v[..n].iter().enumerate().all(|(i, &x)| f(i, x)),
+        _ => false,
+    }
+}
+
+/// Calls `f(row, text)` for a text column; false when it is not one or `f` says no.
+fn column_texts(values: &Values, n: usize, mut f: impl FnMut(usize, &str) -> bool) -> bool {
+    match values {
+        Values::Bytes(v) => v[..n].iter().enumerate().all(|(i, b)| std::str::from_utf8(b.data()).is_ok_and(|t| f(i, t))),
+        _ => false,
+    }
+}
+
 pub(crate) fn read(path: &Path, cfg: &ReadConfig, spec: &StackSpec, policy: ErrorPolicy, counter: Counter) -> Result<(Counter, ReadSummary), MicrodataError> {
     let started = Instant::now();
     let name = path.display().to_string();
@@ -166,6 +302,7 @@ pub(crate) fn read(path: &Path, cfg: &ReadConfig, spec: &StackSpec, policy: Erro
                     let reader = open()?;
                     let mut log = DropLog::default();
                     let mut def = Vec::with_capacity(BATCH);
+                    let mut scratch = Scratch::default();
                     for g in (k..groups).step_by(threads) {
                         let rg = reader.get_row_group(g).map_err(|e| perr(name, e))?;
                         let mut readers: Vec<ColumnReader> = column_of
@@ -189,6 +326,12 @@ pub(crate) fn read(path: &Path, cfg: &ReadConfig, spec: &StackSpec, policy: Erro
                                 break;
                             }
                             let masks = plan.masks(n, |c| batch[c].whole(n));
+                            if let Some(m) = &masks {
+                                if count_fast(plan, &batch, n, m, &mut counter, &mut scratch) {
+                                    row += n as u64;
+                                    continue;
+                                }
+                            }
                             for i in 0..n {
                                 row += 1;
                                 let result = plan.row_masked(|c| batch[c].field(i), masks.as_ref().map(|m| m[i]));
