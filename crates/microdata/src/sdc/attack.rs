@@ -62,9 +62,6 @@ impl AttackReport {
 fn prove(t: &SdcTable, req: &Requirement, witnesses: &Witnesses, limits: &AttackerLimits, report: &mut AttackReport) -> Vec<(usize, f64)> {
     let search = BoxSearch::new(t, Mode::Certify);
     let mut cert = witnesses.get(&req.cell).map(|w| search.verify(req, w)).unwrap_or_default();
-    if std::env::var_os("KWM_TRACE2").is_some() && !req.met_by(cert.up, cert.down) {
-        eprintln!("[dbg] witness for {} ({} boxes) gives {} {}", req.cell, witnesses.get(&req.cell).map_or(0, |w| w.len()), cert.up, cert.down);
-    }
     if !req.met_by(cert.up, cert.down) {
         cert = search.certify(req);
     }
@@ -76,11 +73,6 @@ fn prove(t: &SdcTable, req: &Requirement, witnesses: &Witnesses, limits: &Attack
             .iter()
             .flat_map(|(b, tu, td)| b.cells.iter().map(move |&(c, _)| (c, tu + td)))
             .collect();
-    }
-    if std::env::var_os("KWM_TRACE").is_some() && report.proven_by_lp + report.failures.len() < 5 {
-        let labels: Vec<&str> =
-            t.shape.coords(req.cell).iter().enumerate().map(|(j, &n)| t.shape.hierarchy(j).label(n)).collect();
-        eprintln!("[sdc] LP for {:?} value {} status {:?} boxes up {} down {} need {:?}", labels, t.values[req.cell], t.status[req.cell], cert.up, cert.down, req);
     }
     let goal_up = req.up.max(req.width);
     let goal_down = req.down.max(req.width.min(t.slack_down(req.cell)));

@@ -68,7 +68,7 @@ fn harden(t: &mut SdcTable, req: &Requirement, witnesses: &mut Witnesses, outcom
         outcome.rounding_failures += 1;
         changed = true;
     }
-    for _ in 0..6 {
+    for round in 0..10 {
         let cert = BoxSearch::new(t, Mode::Certify).verify(req, mine);
         let used: Vec<FoundBox> = cert.used.into_iter().map(|(b, _, _)| b).collect();
         if req.met_by(cert.up, cert.down) {
@@ -78,7 +78,9 @@ fn harden(t: &mut SdcTable, req: &Requirement, witnesses: &mut Witnesses, outcom
         }
         // The cheapest box that, with the boxes in use, meets the requirement; boxes of cells
         // already suppressed cost nothing.
-        let Some(b) = BoxSearch::new(t, Mode::Construct).construct(req, &used) else { break };
+        // Look much wider only when the normal search finds nothing, or keeps not finishing.
+        let search = if round < 6 { BoxSearch::new(t, Mode::Construct) } else { BoxSearch::wide(t, Mode::Construct) };
+        let Some(b) = search.construct(req, &used).or_else(|| BoxSearch::wide(t, Mode::Construct).construct(req, &used)) else { break };
         for &(c, _) in &b.cells {
             if t.status[c] == Status::Published {
                 t.status[c] = Status::Secondary;
