@@ -17,8 +17,9 @@ use kwm_microdata::{Combination, ErrorPolicy, ReadConfig};
 /// Person-level microdata: synthetic populations and disclosure-controlled stacking tables.
 #[derive(Args)]
 pub struct MicrodataArgs {
+    // Boxed so the `kwm` command enum stays small.
     #[command(subcommand)]
-    command: MicrodataCommand,
+    command: Box<MicrodataCommand>,
 }
 
 #[derive(Subcommand)]
@@ -83,7 +84,7 @@ struct StackArgs {
 
 /// Runs a `kwm microdata` command.
 pub fn run(args: MicrodataArgs) -> anyhow::Result<()> {
-    match args.command {
+    match *args.command {
         MicrodataCommand::Generate(a) => generate(a),
         MicrodataCommand::Stack(a) => stack(a),
     }
@@ -93,11 +94,29 @@ fn generate(a: GenerateArgs) -> anyhow::Result<()> {
     if a.persons == 0 {
         bail!("--persons must be at least 1");
     }
-    println!("SYNTHETIC population: {} persons, seed {}, not real persons", a.persons, a.seed);
-    let g = Generator::new(GenerateOptions { persons: a.persons, seed: a.seed, year: a.year });
+    println!(
+        "SYNTHETIC population: {} persons, seed {}, not real persons",
+        a.persons, a.seed
+    );
+    let g = Generator::new(GenerateOptions {
+        persons: a.persons,
+        seed: a.seed,
+        year: a.year,
+    });
     let s = g.write(&a.out)?;
-    println!("wrote {} (SYNTHETIC) in {:.1} s: {} persons in {} synthetic buurten", a.out.display(), s.time.as_secs_f64(), s.persons, s.buurten);
-    let stack: Vec<String> = s.stacking.iter().enumerate().map(|(k, p)| format!("{k}: {:.1} %", 100.0 * p)).collect();
+    println!(
+        "wrote {} (SYNTHETIC) in {:.1} s: {} persons in {} synthetic buurten",
+        a.out.display(),
+        s.time.as_secs_f64(),
+        s.persons,
+        s.buurten
+    );
+    let stack: Vec<String> = s
+        .stacking
+        .iter()
+        .enumerate()
+        .map(|(k, p)| format!("{k}: {:.1} %", 100.0 * p))
+        .collect();
     println!("stacking (SYNTHETIC): {}", stack.join(", "));
     Ok(())
 }
@@ -107,7 +126,10 @@ fn load_profile(name: &str) -> anyhow::Result<Profile> {
         return Ok(p);
     }
     let text = std::fs::read_to_string(name).with_context(|| {
-        format!("--profile '{name}' is neither a built-in profile ({}) nor a readable file", Profile::BUILT_IN.join(", "))
+        format!(
+            "--profile '{name}' is neither a built-in profile ({}) nor a readable file",
+            Profile::BUILT_IN.join(", ")
+        )
     })?;
     Profile::parse(&text).map_err(|e| anyhow::anyhow!("{name}: {e}"))
 }
@@ -117,7 +139,8 @@ fn stack(a: StackArgs) -> anyhow::Result<()> {
     let profile = load_profile(&a.profile)?;
     let cfg = match &a.config {
         Some(p) => {
-            let text = std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?;
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("cannot read {}", p.display()))?;
             ReadConfig::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?
         }
         None => ReadConfig::default(),
@@ -129,10 +152,28 @@ fn stack(a: StackArgs) -> anyhow::Result<()> {
         .map(|c| Combination::parse(c))
         .collect::<Result<Vec<_>, _>>()
         .map_err(anyhow::Error::msg)?;
-    let spec = StackSpec { level, breakdowns, combinations, measure: a.measure.clone(), percentages: a.percentages, prefix: "mds_".into() };
-    let run = stack_file(&a.input, &cfg, spec, profile, ErrorPolicy { max_errors: a.max_errors })?;
+    let spec = StackSpec {
+        level,
+        breakdowns,
+        combinations,
+        measure: a.measure.clone(),
+        percentages: a.percentages,
+        prefix: "mds_".into(),
+    };
+    let run = stack_file(
+        &a.input,
+        &cfg,
+        spec,
+        profile,
+        ErrorPolicy {
+            max_errors: a.max_errors,
+        },
+    )?;
     if run.read.synthetic {
-        println!("input is SYNTHETIC: indicators are written as {}…", run.spec.prefix);
+        println!(
+            "input is SYNTHETIC: indicators are written as {}…",
+            run.spec.prefix
+        );
     }
     for line in run.read.drops.lines() {
         eprintln!("warning: {line}");
@@ -147,7 +188,10 @@ fn stack(a: StackArgs) -> anyhow::Result<()> {
         write: write_started.elapsed(),
         total: started.elapsed(),
     };
-    let report_path = a.report.clone().unwrap_or_else(|| a.out.with_extension("report.md"));
+    let report_path = a
+        .report
+        .clone()
+        .unwrap_or_else(|| a.out.with_extension("report.md"));
     std::fs::write(&report_path, report(&run, &a.out, rows.len(), &timings))
         .with_context(|| format!("cannot write {}", report_path.display()))?;
     for t in &run.tables {

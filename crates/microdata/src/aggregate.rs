@@ -58,8 +58,13 @@ pub enum Breakdown {
 
 impl Breakdown {
     /// All breakdowns.
-    pub const ALL: [Breakdown; 5] =
-        [Breakdown::AgeClass, Breakdown::SesClass, Breakdown::Sex, Breakdown::Migration, Breakdown::Household];
+    pub const ALL: [Breakdown; 5] = [
+        Breakdown::AgeClass,
+        Breakdown::SesClass,
+        Breakdown::Sex,
+        Breakdown::Migration,
+        Breakdown::Household,
+    ];
 
     /// The key in `--by` and in output breakdown cells (`age_class=25-44`).
     pub fn key(self) -> &'static str {
@@ -76,10 +81,19 @@ impl Breakdown {
     pub fn labels(self, cfg: &ReadConfig) -> Vec<String> {
         match self {
             Breakdown::AgeClass => cfg.age_classes.labels(),
-            Breakdown::SesClass => SesClass::ALL.iter().map(|c| c.label().to_string()).collect(),
+            Breakdown::SesClass => SesClass::ALL
+                .iter()
+                .map(|c| c.label().to_string())
+                .collect(),
             Breakdown::Sex => Sex::ALL.iter().map(|c| c.label().to_string()).collect(),
-            Breakdown::Migration => Migration::ALL.iter().map(|c| c.label().to_string()).collect(),
-            Breakdown::Household => Household::ALL.iter().map(|c| c.label().to_string()).collect(),
+            Breakdown::Migration => Migration::ALL
+                .iter()
+                .map(|c| c.label().to_string())
+                .collect(),
+            Breakdown::Household => Household::ALL
+                .iter()
+                .map(|c| c.label().to_string())
+                .collect(),
         }
     }
 }
@@ -164,7 +178,9 @@ impl LeafLayout {
 
     /// Breakdown positions of a leaf index (without pattern and count).
     pub fn breakdown_cell(&self, bd: &[usize]) -> usize {
-        bd.iter().zip(&self.sizes).fold(0, |acc, (&i, &n)| acc * n + i)
+        bd.iter()
+            .zip(&self.sizes)
+            .fold(0, |acc, (&i, &n)| acc * n + i)
     }
 }
 
@@ -191,7 +207,13 @@ pub struct Counter {
 
 impl Counter {
     /// A counter for tables at `level` with this layout.
-    pub fn new(level: RegionLevel, layout: LeafLayout, cfg: &ReadConfig, with_measure: bool, measure_keep: usize) -> Counter {
+    pub fn new(
+        level: RegionLevel,
+        layout: LeafLayout,
+        cfg: &ReadConfig,
+        with_measure: bool,
+        measure_keep: usize,
+    ) -> Counter {
         Counter {
             level,
             layout,
@@ -225,10 +247,16 @@ impl Counter {
                 return Ok(*b);
             }
         }
-        let code = RegionCode::parse(raw).map_err(|e| RowIssue { reason: "invalid region code", message: e.to_string() })?;
+        let code = RegionCode::parse(raw).map_err(|e| RowIssue {
+            reason: "invalid region code",
+            message: e.to_string(),
+        })?;
         let have = RegionLevel::rank(code.level()).ok_or_else(|| RowIssue {
             reason: "region not a buurt, wijk or gemeente",
-            message: format!("expected a buurt, wijk or gemeente code, found {} code '{code}'", code.level()),
+            message: format!(
+                "expected a buurt, wijk or gemeente code, found {} code '{code}'",
+                code.level()
+            ),
         })?;
         let want = RegionLevel::rank(self.level.level()).unwrap_or(0);
         if have < want {
@@ -253,10 +281,12 @@ impl Counter {
                 let b = self.blocks.len() as u32;
                 self.keys.insert(key.clone(), b);
                 self.blocks.push(key);
-                self.counts.resize(self.counts.len() + self.layout.inner(), 0);
+                self.counts
+                    .resize(self.counts.len() + self.layout.inner(), 0);
                 if self.with_measure {
                     let n = self.layout.sizes.iter().product::<usize>();
-                    self.magnitudes.extend((0..n).map(|_| MagnitudeStats::empty(self.measure_keep)));
+                    self.magnitudes
+                        .extend((0..n).map(|_| MagnitudeStats::empty(self.measure_keep)));
                 }
                 b
             }
@@ -270,7 +300,10 @@ impl Counter {
         let block = self.block(row.year, row.region)?;
         let mut bd = 0usize;
         for (b, &n) in self.layout.breakdowns.iter().zip(&self.layout.sizes) {
-            let missing = || RowIssue { reason: "missing breakdown", message: format!("no value for breakdown {}", b.key()) };
+            let missing = || RowIssue {
+                reason: "missing breakdown",
+                message: format!("no value for breakdown {}", b.key()),
+            };
             let i = match b {
                 Breakdown::AgeClass => self.age_classes.class_of(row.age.ok_or_else(missing)?),
                 Breakdown::SesClass => row.ses.ok_or_else(missing)? as usize,
@@ -285,10 +318,19 @@ impl Counter {
 
     /// Counts one person already resolved to a block (see [`Counter::block`]) and breakdown
     /// cell (categories combined in breakdown order, first most significant).
-    pub fn count(&mut self, block: u32, bd: usize, set: CharacteristicSet, measure: Option<f64>) -> Result<(), RowIssue> {
+    pub fn count(
+        &mut self,
+        block: u32,
+        bd: usize,
+        set: CharacteristicSet,
+        measure: Option<f64>,
+    ) -> Result<(), RowIssue> {
         let block = block as usize;
         if self.with_measure && measure.is_none() {
-            return Err(RowIssue { reason: "missing measure", message: "no value for the measure".into() });
+            return Err(RowIssue {
+                reason: "missing measure",
+                message: "no value for the measure".into(),
+            });
         }
         let mut pattern = 0usize;
         for (i, c) in self.layout.combinations.iter().enumerate() {
@@ -326,7 +368,8 @@ impl Counter {
                     self.blocks.push(key.clone());
                     self.counts.resize(self.counts.len() + inner, 0);
                     if self.with_measure {
-                        self.magnitudes.extend((0..n).map(|_| MagnitudeStats::empty(self.measure_keep)));
+                        self.magnitudes
+                            .extend((0..n).map(|_| MagnitudeStats::empty(self.measure_keep)));
                     }
                     m
                 }
@@ -370,34 +413,61 @@ mod tests {
 
     #[test]
     fn by_parses_a_level_and_distinct_breakdowns() {
-        assert_eq!(parse_by("wijk,age_class,sex").unwrap(), (RegionLevel::Wijk, vec![Breakdown::AgeClass, Breakdown::Sex]));
+        assert_eq!(
+            parse_by("wijk,age_class,sex").unwrap(),
+            (RegionLevel::Wijk, vec![Breakdown::AgeClass, Breakdown::Sex])
+        );
         assert!(parse_by("age_class").unwrap_err().contains("region level"));
-        assert!(parse_by("gemeente,age").unwrap_err().contains("unknown breakdown 'age'"));
+        assert!(parse_by("gemeente,age")
+            .unwrap_err()
+            .contains("unknown breakdown 'age'"));
         assert!(parse_by("gemeente,sex,sex").unwrap_err().contains("twice"));
     }
 
     #[test]
     fn rows_are_counted_at_the_table_level_and_bad_regions_are_named() {
-        let layout = LeafLayout { breakdowns: vec![Breakdown::AgeClass], sizes: vec![5], combinations: vec![] };
+        let layout = LeafLayout {
+            breakdowns: vec![Breakdown::AgeClass],
+            sizes: vec![5],
+            combinations: vec![],
+        };
         let mut c = Counter::new(RegionLevel::Wijk, layout, &ReadConfig::default(), false, 2);
         use Characteristic::*;
-        c.add(&row("BU03630001", 30, &[Disability, LowTrust])).unwrap();
+        c.add(&row("BU03630001", 30, &[Disability, LowTrust]))
+            .unwrap();
         c.add(&row("WK036300", 70, &[])).unwrap();
         c.add(&row("BU03630101", 30, &[Disability])).unwrap();
-        assert_eq!(c.blocks, vec![(2024, "WK036300".to_string()), (2024, "WK036301".to_string())]);
+        assert_eq!(
+            c.blocks,
+            vec![
+                (2024, "WK036300".to_string()),
+                (2024, "WK036301".to_string())
+            ]
+        );
         // WK036300, age class 25-44 (index 2), 2 characteristics.
         assert_eq!(c.counts[2 * 13 + 2], 1);
         assert_eq!(c.counts[4 * 13], 1);
         assert_eq!(c.counts[c.layout.inner() + 2 * 13 + 1], 1);
         let e = c.add(&row("GM0363", 30, &[])).unwrap_err();
         assert_eq!(e.reason, "region coarser than the table");
-        assert!(e.message.contains("found gemeente code 'GM0363'"), "{}", e.message);
-        assert_eq!(c.add(&row("XX", 30, &[])).unwrap_err().reason, "invalid region code");
+        assert!(
+            e.message.contains("found gemeente code 'GM0363'"),
+            "{}",
+            e.message
+        );
+        assert_eq!(
+            c.add(&row("XX", 30, &[])).unwrap_err().reason,
+            "invalid region code"
+        );
     }
 
     #[test]
     fn merging_adds_counts_of_shared_and_new_regions() {
-        let layout = LeafLayout { breakdowns: vec![], sizes: vec![], combinations: vec![] };
+        let layout = LeafLayout {
+            breakdowns: vec![],
+            sizes: vec![],
+            combinations: vec![],
+        };
         let cfg = ReadConfig::default();
         let mut a = Counter::new(RegionLevel::Gemeente, layout.clone(), &cfg, false, 2);
         let mut b = Counter::new(RegionLevel::Gemeente, layout, &cfg, false, 2);

@@ -101,7 +101,10 @@ impl Characteristic {
             .find(|c| c.id() == s || c.short() == s)
             .ok_or_else(|| {
                 let ids: Vec<&str> = Characteristic::ALL.iter().map(|c| c.id()).collect();
-                format!("unknown risk characteristic '{s}', expected one of {}", ids.join(", "))
+                format!(
+                    "unknown risk characteristic '{s}', expected one of {}",
+                    ids.join(", ")
+                )
             })
     }
 }
@@ -167,7 +170,9 @@ impl CharacteristicSet {
 
     /// The characteristics in the set, in [`Characteristic::ALL`] order.
     pub fn iter(self) -> impl Iterator<Item = Characteristic> {
-        Characteristic::ALL.into_iter().filter(move |c| self.contains(*c))
+        Characteristic::ALL
+            .into_iter()
+            .filter(move |c| self.contains(*c))
     }
 }
 
@@ -224,7 +229,9 @@ mod tests {
             assert_eq!(Characteristic::parse(c.short()).unwrap(), c);
             assert!(seen.insert(c.id()) && seen.insert(c.short()));
         }
-        assert!(Characteristic::parse("migration").unwrap_err().contains("expected one of"));
+        assert!(Characteristic::parse("migration")
+            .unwrap_err()
+            .contains("expected one of"));
     }
 
     #[test]
@@ -232,10 +239,15 @@ mod tests {
         let c = Combination::parse("psych+small_financial_buffer").unwrap();
         assert_eq!(c.indicator_suffix(), "combo_buffer_psych");
         assert!(Combination::parse("psych").is_err());
-        assert!(Combination::parse("psych+psychological_problems").unwrap_err().contains("twice"));
+        assert!(Combination::parse("psych+psychological_problems")
+            .unwrap_err()
+            .contains("twice"));
         let all = Characteristic::ALL.map(|c| c.short()).join("+");
         // The longest possible combination still gives a valid indicator id.
-        let id = format!("synthetic_mds_{}", Combination::parse(&all).unwrap().indicator_suffix());
+        let id = format!(
+            "synthetic_mds_{}",
+            Combination::parse(&all).unwrap().indicator_suffix()
+        );
         assert_eq!(id, "synthetic_mds_combo_setfff");
     }
 }

@@ -81,7 +81,9 @@ pub struct AgeClasses {
 impl Default for AgeClasses {
     /// The KWB age groups, so the tables line up with the open area statistics.
     fn default() -> Self {
-        AgeClasses { lower_bounds: vec![0, 15, 25, 45, 65] }
+        AgeClasses {
+            lower_bounds: vec![0, 15, 25, 45, 65],
+        }
     }
 }
 
@@ -99,7 +101,9 @@ impl AgeClasses {
 
     /// The class index of an age.
     pub fn class_of(&self, age: u32) -> usize {
-        self.lower_bounds.partition_point(|&lb| lb <= age).saturating_sub(1)
+        self.lower_bounds
+            .partition_point(|&lb| lb <= age)
+            .saturating_sub(1)
     }
 }
 
@@ -117,7 +121,11 @@ pub struct SesClasses {
 
 impl Default for SesClasses {
     fn default() -> Self {
-        SesClasses { low: [1, 3], middle: [4, 7], high: [8, 10] }
+        SesClasses {
+            low: [1, 3],
+            middle: [4, 7],
+            high: [8, 10],
+        }
     }
 }
 
@@ -180,7 +188,8 @@ impl CharacteristicRule {
     /// The input column this rule reads.
     pub fn column(&self) -> &str {
         match self {
-            CharacteristicRule::Boolean { column } | CharacteristicRule::Threshold { column, .. } => column,
+            CharacteristicRule::Boolean { column }
+            | CharacteristicRule::Threshold { column, .. } => column,
         }
     }
 
@@ -188,7 +197,13 @@ impl CharacteristicRule {
     pub fn holds(&self, v: f64) -> bool {
         match self {
             CharacteristicRule::Boolean { .. } => v != 0.0,
-            CharacteristicRule::Threshold { below, at_most, above, at_least, .. } => {
+            CharacteristicRule::Threshold {
+                below,
+                at_most,
+                above,
+                at_least,
+                ..
+            } => {
                 below.is_some_and(|b| v < b)
                     || at_most.is_some_and(|b| v <= b)
                     || above.is_some_and(|b| v > b)
@@ -240,11 +255,16 @@ impl ReadConfig {
         let s = &file.ses_classes;
         for (name, r) in [("low", s.low), ("middle", s.middle), ("high", s.high)] {
             if r[0] > r[1] || r[0] < 1 || r[1] > 10 {
-                return Err(format!("ses_classes.{name} must be a decile range within 1..10, found {r:?}"));
+                return Err(format!(
+                    "ses_classes.{name} must be a decile range within 1..10, found {r:?}"
+                ));
             }
         }
         for d in 1..=10u8 {
-            let n = [s.low, s.middle, s.high].iter().filter(|r| (r[0]..=r[1]).contains(&d)).count();
+            let n = [s.low, s.middle, s.high]
+                .iter()
+                .filter(|r| (r[0]..=r[1]).contains(&d))
+                .count();
             if n != 1 {
                 return Err(format!("ses_classes must put every decile 1..10 in exactly one class; decile {d} is in {n}"));
             }
@@ -256,7 +276,10 @@ impl ReadConfig {
             let column = spec.column.clone().unwrap_or_else(|| c.id().to_string());
             let bounds = [spec.below, spec.at_most, spec.above, spec.at_least];
             if bounds.iter().any(|b| b.is_some_and(|v| !v.is_finite())) {
-                return Err(format!("characteristics.{}: thresholds must be finite numbers", c.id()));
+                return Err(format!(
+                    "characteristics.{}: thresholds must be finite numbers",
+                    c.id()
+                ));
             }
             rules.push(if bounds.iter().all(Option::is_none) {
                 CharacteristicRule::Boolean { column }
@@ -273,7 +296,12 @@ impl ReadConfig {
         if let Some(unknown) = specs.keys().next() {
             return Err(Characteristic::parse(unknown).err().unwrap_or_default());
         }
-        Ok(ReadConfig { columns: file.columns, age_classes: file.age_classes, ses_classes: file.ses_classes, rules })
+        Ok(ReadConfig {
+            columns: file.columns,
+            age_classes: file.age_classes,
+            ses_classes: file.ses_classes,
+            rules,
+        })
     }
 
     /// The rule of one characteristic.
@@ -289,8 +317,16 @@ mod tests {
     #[test]
     fn defaults_read_boolean_columns_named_by_id() {
         let c = ReadConfig::default();
-        assert_eq!(c.rule(Characteristic::LowTrust), &CharacteristicRule::Boolean { column: "low_trust".into() });
-        assert_eq!(c.age_classes.labels(), ["0-14", "15-24", "25-44", "45-64", "65+"]);
+        assert_eq!(
+            c.rule(Characteristic::LowTrust),
+            &CharacteristicRule::Boolean {
+                column: "low_trust".into()
+            }
+        );
+        assert_eq!(
+            c.age_classes.labels(),
+            ["0-14", "15-24", "25-44", "45-64", "65+"]
+        );
         assert_eq!(c.age_classes.class_of(0), 0);
         assert_eq!(c.age_classes.class_of(14), 0);
         assert_eq!(c.age_classes.class_of(15), 1);
@@ -302,7 +338,10 @@ mod tests {
 
     #[test]
     fn threshold_rules_or_their_bounds() {
-        let c = ReadConfig::parse("[characteristics.age_old_young]\ncolumn = \"age\"\nbelow = 25\nat_least = 75\n").unwrap();
+        let c = ReadConfig::parse(
+            "[characteristics.age_old_young]\ncolumn = \"age\"\nbelow = 25\nat_least = 75\n",
+        )
+        .unwrap();
         let r = c.rule(Characteristic::AgeOldYoung);
         assert_eq!(r.column(), "age");
         assert!(r.holds(24.0) && !r.holds(25.0) && !r.holds(74.0) && r.holds(75.0));
@@ -310,9 +349,19 @@ mod tests {
 
     #[test]
     fn bad_configurations_say_what_is_wrong() {
-        assert!(ReadConfig::parse("[age_classes]\nlower_bounds = [0, 20, 20]").unwrap_err().contains("increase strictly"));
-        assert!(ReadConfig::parse("[ses_classes]\nlow = [1, 4]").unwrap_err().contains("decile 4"));
-        assert!(ReadConfig::parse("[characteristics.wealth]\nbelow = 3").unwrap_err().contains("unknown risk characteristic 'wealth'"));
-        assert!(ReadConfig::parse("[characteristics.low_trust]\nbellow = 3").unwrap_err().contains("bellow"));
+        assert!(
+            ReadConfig::parse("[age_classes]\nlower_bounds = [0, 20, 20]")
+                .unwrap_err()
+                .contains("increase strictly")
+        );
+        assert!(ReadConfig::parse("[ses_classes]\nlow = [1, 4]")
+            .unwrap_err()
+            .contains("decile 4"));
+        assert!(ReadConfig::parse("[characteristics.wealth]\nbelow = 3")
+            .unwrap_err()
+            .contains("unknown risk characteristic 'wealth'"));
+        assert!(ReadConfig::parse("[characteristics.low_trust]\nbellow = 3")
+            .unwrap_err()
+            .contains("bellow"));
     }
 }

@@ -24,7 +24,11 @@ pub struct RowError {
 
 impl fmt::Display for RowError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.message)
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.file, self.line, self.column, self.message
+        )
     }
 }
 
@@ -54,7 +58,11 @@ impl DropLog {
             return Err(if policy.max_errors == 0 {
                 MicrodataError::Row(error)
             } else {
-                MicrodataError::TooManyBadRows { limit: policy.max_errors, last: error, log: Box::new(self.clone()) }
+                MicrodataError::TooManyBadRows {
+                    limit: policy.max_errors,
+                    last: error,
+                    log: Box::new(self.clone()),
+                }
             });
         }
         self.dropped += 1;
@@ -132,12 +140,18 @@ pub enum MicrodataError {
 impl MicrodataError {
     /// A whole-file error.
     pub fn file(file: &str, message: impl Into<String>) -> MicrodataError {
-        MicrodataError::File { file: file.to_string(), message: message.into() }
+        MicrodataError::File {
+            file: file.to_string(),
+            message: message.into(),
+        }
     }
 
     /// An I/O error on a file.
     pub fn io(file: &str, source: std::io::Error) -> MicrodataError {
-        MicrodataError::Io { file: file.to_string(), source }
+        MicrodataError::Io {
+            file: file.to_string(),
+            source,
+        }
     }
 }
 
@@ -159,8 +173,13 @@ mod tests {
     #[test]
     fn default_policy_stops_at_the_first_bad_row() {
         let mut log = DropLog::default();
-        let e = log.record(err(3, "not an age"), ErrorPolicy::default()).unwrap_err();
-        assert_eq!(e.to_string(), "p.csv:3:4: expected an age 0..=130, found 'x'");
+        let e = log
+            .record(err(3, "not an age"), ErrorPolicy::default())
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "p.csv:3:4: expected an age 0..=130, found 'x'"
+        );
         assert_eq!(log.dropped, 0);
     }
 
@@ -173,6 +192,10 @@ mod tests {
         let e = log.record(err(11, "not an age"), policy).unwrap_err();
         assert_eq!(log.dropped, 2);
         assert_eq!(log.lines(), ["2 row(s) dropped, column 'age': not an age (first: p.csv:3:4: expected an age 0..=130, found 'x')"]);
-        assert!(e.to_string().starts_with("more than 2 bad row(s); the last one: p.csv:11:4"), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("more than 2 bad row(s); the last one: p.csv:11:4"),
+            "{e}"
+        );
     }
 }

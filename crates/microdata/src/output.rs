@@ -32,7 +32,11 @@ pub fn write_long_csv(path: &Path, rows: &[OutputRow]) -> Result<(), MicrodataEr
         line.clear();
         let value = r.value.map(number).unwrap_or_default();
         let n = r.n.map(number).unwrap_or_default();
-        let _ = writeln!(line, "{},{},{},{},{},{}", r.region, r.period, r.indicator, value, n, r.breakdown);
+        let _ = writeln!(
+            line,
+            "{},{},{},{},{},{}",
+            r.region, r.period, r.indicator, value, n, r.breakdown
+        );
         out.write_all(line.as_bytes()).map_err(io)?;
     }
     out.flush().map_err(io)?;
@@ -62,15 +66,34 @@ pub fn report(run: &StackRun, out: &Path, rows: usize, timings: &Timings) -> Str
     if run.read.synthetic {
         let _ = writeln!(s, "**SYNTHETIC INPUT**: the person file is marked synthetic; these are not statistics of real persons. Indicator ids carry the prefix `{}`.\n", run.spec.prefix);
     }
-    let _ = writeln!(s, "- input: `{}` ({}), {} rows read, {} persons counted", run.read.file, run.read.format, run.read.rows, run.persons);
+    let _ = writeln!(
+        s,
+        "- input: `{}` ({}), {} rows read, {} persons counted",
+        run.read.file, run.read.format, run.read.rows, run.persons
+    );
     let _ = writeln!(s, "- dropped rows: {}", run.read.drops.dropped);
     for line in run.read.drops.lines() {
         let _ = writeln!(s, "  - {line}");
     }
-    let by: Vec<&str> = std::iter::once(run.spec.level.level().as_str()).chain(run.spec.breakdowns.iter().map(|b| b.key())).collect();
-    let _ = writeln!(s, "- breakdown: `{}`; combinations: {}; measure: {}", by.join(","),
-        if run.spec.combinations.is_empty() { "none".to_string() } else { run.spec.combinations.iter().map(|c| c.indicator_suffix()).collect::<Vec<_>>().join(", ") },
-        run.spec.measure.as_deref().unwrap_or("none"));
+    let by: Vec<&str> = std::iter::once(run.spec.level.level().as_str())
+        .chain(run.spec.breakdowns.iter().map(|b| b.key()))
+        .collect();
+    let _ = writeln!(
+        s,
+        "- breakdown: `{}`; combinations: {}; measure: {}",
+        by.join(","),
+        if run.spec.combinations.is_empty() {
+            "none".to_string()
+        } else {
+            run.spec
+                .combinations
+                .iter()
+                .map(|c| c.indicator_suffix())
+                .collect::<Vec<_>>()
+                .join(", ")
+        },
+        run.spec.measure.as_deref().unwrap_or("none")
+    );
     let p = &run.profile;
     let _ = writeln!(s, "- profile: `{}`: {}", p.name, p.description);
     let _ = writeln!(s, "  - minimum frequency {} ({}), protection width {}, rounding base {}, percentages from denominator {}",
@@ -88,22 +111,65 @@ pub fn report(run: &StackRun, out: &Path, rows: usize, timings: &Timings) -> Str
         }
         let _ = writeln!(s, "| secondary suppression | {} |", m.secondary);
         if m.hidden_by_rounding > 0 {
-            let _ = writeln!(s, "| sensitive cells published rounded (rounding verified to hide them) | {} |", m.hidden_by_rounding);
+            let _ = writeln!(
+                s,
+                "| sensitive cells published rounded (rounding verified to hide them) | {} |",
+                m.hidden_by_rounding
+            );
         }
-        let _ = writeln!(s, "| information loss: cells suppressed | {} ({:.2} %) |", suppressed, 100.0 * suppressed as f64 / m.publishable.max(1) as f64);
-        let _ = writeln!(s, "| information loss: {} in suppressed cells at the finest level | {:.3} % |",
-            if m.kind == "stacking" { "persons" } else { "sum" }, 100.0 * m.hidden_share);
+        let _ = writeln!(
+            s,
+            "| information loss: cells suppressed | {} ({:.2} %) |",
+            suppressed,
+            100.0 * suppressed as f64 / m.publishable.max(1) as f64
+        );
+        let _ = writeln!(
+            s,
+            "| information loss: {} in suppressed cells at the finest level | {:.3} % |",
+            if m.kind == "stacking" {
+                "persons"
+            } else {
+                "sum"
+            },
+            100.0 * m.hidden_share
+        );
         let a = &m.attack;
-        let _ = writeln!(s, "| attacker check | {} |", if a.passed() { "PASSED" } else { "FAILED" });
-        let _ = writeln!(s, "| - sensitive cells proven hidden | {} |", a.sensitive_checked);
-        let _ = writeln!(s, "| - suppressed cells proven not recoverable | {} |", a.secondary_checked);
-        let _ = writeln!(s, "| - proofs by box perturbation / by LP | {} / {} |", a.proven_by_boxes, a.proven_by_lp);
+        let _ = writeln!(
+            s,
+            "| attacker check | {} |",
+            if a.passed() { "PASSED" } else { "FAILED" }
+        );
+        let _ = writeln!(
+            s,
+            "| - sensitive cells proven hidden | {} |",
+            a.sensitive_checked
+        );
+        let _ = writeln!(
+            s,
+            "| - suppressed cells proven not recoverable | {} |",
+            a.secondary_checked
+        );
+        let _ = writeln!(
+            s,
+            "| - proofs by box perturbation / by LP | {} / {} |",
+            a.proven_by_boxes, a.proven_by_lp
+        );
         let _ = writeln!(s, "| - largest LP (variables) | {} |", a.largest_lp);
-        let _ = writeln!(s, "| time: suppression and check | {:.2} s |\n", m.sdc_time.as_secs_f64());
+        let _ = writeln!(
+            s,
+            "| time: suppression and check | {:.2} s |\n",
+            m.sdc_time.as_secs_f64()
+        );
     }
     let _ = writeln!(s, "## Time\n");
     let _ = writeln!(s, "| phase | seconds |\n|---|---|");
-    for (phase, d) in [("read and count", timings.read), ("build tables", timings.build), ("disclosure control", timings.sdc), ("write CSV", timings.write), ("total", timings.total)] {
+    for (phase, d) in [
+        ("read and count", timings.read),
+        ("build tables", timings.build),
+        ("disclosure control", timings.sdc),
+        ("write CSV", timings.write),
+        ("total", timings.total),
+    ] {
         let _ = writeln!(s, "| {phase} | {:.2} |", d.as_secs_f64());
     }
     s

@@ -79,13 +79,31 @@ impl Household {
     pub fn parse(s: &str) -> Option<Household> {
         let s = s.trim();
         let table: [(&[&str], Household); 5] = [
-            (&["single", "eenpersoons", "alleenstaand"], Household::Single),
-            (&["couple", "paar", "paar_zonder_kinderen"], Household::Couple),
-            (&["couple_with_children", "paar_met_kinderen"], Household::CoupleWithChildren),
-            (&["single_parent", "eenouder", "eenoudergezin"], Household::SingleParent),
-            (&["other", "overig", "institutional", "institutioneel"], Household::Other),
+            (
+                &["single", "eenpersoons", "alleenstaand"],
+                Household::Single,
+            ),
+            (
+                &["couple", "paar", "paar_zonder_kinderen"],
+                Household::Couple,
+            ),
+            (
+                &["couple_with_children", "paar_met_kinderen"],
+                Household::CoupleWithChildren,
+            ),
+            (
+                &["single_parent", "eenouder", "eenoudergezin"],
+                Household::SingleParent,
+            ),
+            (
+                &["other", "overig", "institutional", "institutioneel"],
+                Household::Other,
+            ),
         ];
-        table.into_iter().find(|(names, _)| any_of(s, names)).map(|(_, h)| h)
+        table
+            .into_iter()
+            .find(|(names, _)| any_of(s, names))
+            .map(|(_, h)| h)
     }
 }
 
@@ -103,7 +121,11 @@ pub enum Migration {
 
 impl Migration {
     /// All values in output order.
-    pub const ALL: [Migration; 3] = [Migration::Dutch, Migration::Europe, Migration::OutsideEurope];
+    pub const ALL: [Migration; 3] = [
+        Migration::Dutch,
+        Migration::Europe,
+        Migration::OutsideEurope,
+    ];
 
     /// Output label.
     pub fn label(self) -> &'static str {

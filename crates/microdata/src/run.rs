@@ -10,7 +10,9 @@ use crate::config::ReadConfig;
 use crate::error::{ErrorPolicy, MicrodataError};
 use crate::person_file::{read_into, ReadSummary};
 use crate::sdc::profile::Profile;
-use crate::stack::{protect_magnitude, protect_stacking, stacking_table, OutputRow, ProtectedTable, StackSpec};
+use crate::stack::{
+    protect_magnitude, protect_stacking, stacking_table, OutputRow, ProtectedTable, StackSpec,
+};
 
 /// Everything a run produced; tables exist only if they passed the attacker check.
 #[derive(Debug)]
@@ -32,24 +34,44 @@ pub struct StackRun {
 impl StackRun {
     /// All output rows, table by table.
     pub fn rows(&self) -> Vec<OutputRow> {
-        self.tables.iter().flat_map(|t| t.rows(&self.spec, &self.profile)).collect()
+        self.tables
+            .iter()
+            .flat_map(|t| t.rows(&self.spec, &self.profile))
+            .collect()
     }
 }
 
 /// Runs stacking with disclosure control on one person file.
-pub fn stack_file(input: &Path, cfg: &ReadConfig, mut spec: StackSpec, profile: Profile, policy: ErrorPolicy) -> Result<StackRun, MicrodataError> {
+pub fn stack_file(
+    input: &Path,
+    cfg: &ReadConfig,
+    mut spec: StackSpec,
+    profile: Profile,
+    policy: ErrorPolicy,
+) -> Result<StackRun, MicrodataError> {
     if let Some(m) = &spec.measure {
         let id = format!("{}mean_{}", spec.prefix, m.to_ascii_lowercase());
-        kwm_model::IndicatorId::new(&id).map_err(|e| MicrodataError::Invalid(format!("--measure '{m}' gives no valid indicator id: {e}")))?;
+        kwm_model::IndicatorId::new(&id).map_err(|e| {
+            MicrodataError::Invalid(format!("--measure '{m}' gives no valid indicator id: {e}"))
+        })?;
     }
     let keep = (profile.magnitude.dominance_n as usize).max(2);
-    let counter = Counter::new(spec.level, spec.layout(cfg), cfg, spec.measure.is_some(), keep);
+    let counter = Counter::new(
+        spec.level,
+        spec.layout(cfg),
+        cfg,
+        spec.measure.is_some(),
+        keep,
+    );
     let (counter, read) = read_into(input, cfg, &spec, policy, counter)?;
     if read.synthetic && !spec.prefix.starts_with("synthetic_") {
         spec.prefix = format!("synthetic_{}", spec.prefix);
     }
     if counter.persons == 0 {
-        return Err(MicrodataError::file(&read.file, "no person was counted; nothing to tabulate"));
+        return Err(MicrodataError::file(
+            &read.file,
+            "no person was counted; nothing to tabulate",
+        ));
     }
     let mut years: Vec<i32> = counter.blocks.iter().map(|(y, _)| *y).collect();
     years.sort_unstable();
@@ -69,5 +91,12 @@ pub fn stack_file(input: &Path, cfg: &ReadConfig, mut spec: StackSpec, profile: 
             tables.push(stacking);
         }
     }
-    Ok(StackRun { spec, profile, read, persons: counter.persons, tables, build_time })
+    Ok(StackRun {
+        spec,
+        profile,
+        read,
+        persons: counter.persons,
+        tables,
+        build_time,
+    })
 }

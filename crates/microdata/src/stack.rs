@@ -52,7 +52,11 @@ impl StackSpec {
     pub fn layout(&self, cfg: &ReadConfig) -> LeafLayout {
         LeafLayout {
             breakdowns: self.breakdowns.clone(),
-            sizes: self.breakdowns.iter().map(|b| b.labels(cfg).len()).collect(),
+            sizes: self
+                .breakdowns
+                .iter()
+                .map(|b| b.labels(cfg).len())
+                .collect(),
             combinations: self.combinations.iter().map(|c| c.set).collect(),
         }
     }
@@ -132,23 +136,44 @@ enum TableKind {
     Stacking,
     /// Mean of a measure; `counts` are the published person counts of the stacking table per
     /// region × breakdown cell, for `n` and to know which means may be shown.
-    Magnitude { measure: String, counts: Vec<Option<f64>>, n: Vec<u64> },
+    Magnitude {
+        measure: String,
+        counts: Vec<Option<f64>>,
+        n: Vec<u64>,
+    },
 }
 
 /// Builds the unprotected stacking table of one year from the counter.
-pub fn stacking_table(counter: &Counter, year: i32, spec: &StackSpec, cfg: &ReadConfig) -> Result<SdcTable, MicrodataError> {
+pub fn stacking_table(
+    counter: &Counter,
+    year: i32,
+    spec: &StackSpec,
+    cfg: &ReadConfig,
+) -> Result<SdcTable, MicrodataError> {
     let (region, leaf_of_block) = region_hierarchy(counter, year)?;
-    let mut dims = vec![Dimension { name: "region".into(), hierarchy: region }];
+    let mut dims = vec![Dimension {
+        name: "region".into(),
+        hierarchy: region,
+    }];
     for b in &spec.breakdowns {
         let labels = b.labels(cfg);
         let l: Vec<&str> = labels.iter().map(String::as_str).collect();
-        dims.push(Dimension { name: b.key().into(), hierarchy: Hierarchy::flat("total", &l) });
+        dims.push(Dimension {
+            name: b.key().into(),
+            hierarchy: Hierarchy::flat("total", &l),
+        });
     }
     for c in &spec.combinations {
-        dims.push(Dimension { name: c.indicator_suffix(), hierarchy: Hierarchy::flat("total", &["yes", "no"]) });
+        dims.push(Dimension {
+            name: c.indicator_suffix(),
+            hierarchy: Hierarchy::flat("total", &["yes", "no"]),
+        });
     }
     let (stack, k_node) = stack_dimension();
-    dims.push(Dimension { name: "stack".into(), hierarchy: stack });
+    dims.push(Dimension {
+        name: "stack".into(),
+        hierarchy: stack,
+    });
     let shape = Shape::new(dims).map_err(MicrodataError::Invalid)?;
     let layout = counter.layout();
     let inner = layout.inner();
@@ -196,7 +221,10 @@ pub fn stacking_table(counter: &Counter, year: i32, spec: &StackSpec, cfg: &Read
 
 /// Region tree of one year: Nederland → gemeenten → wijken → buurten, from the codes counted.
 /// Returns the tree and the leaf node of every counter block of that year.
-fn region_hierarchy(counter: &Counter, year: i32) -> Result<(Hierarchy, std::collections::HashMap<usize, u32>), MicrodataError> {
+fn region_hierarchy(
+    counter: &Counter,
+    year: i32,
+) -> Result<(Hierarchy, std::collections::HashMap<usize, u32>), MicrodataError> {
     // code → blocks; sorted so output order is stable.
     let mut codes: BTreeMap<String, usize> = BTreeMap::new();
     for (b, (y, code)) in counter.blocks.iter().enumerate() {
@@ -207,7 +235,10 @@ fn region_hierarchy(counter: &Counter, year: i32) -> Result<(Hierarchy, std::col
     let mut tree: BTreeMap<String, BTreeMap<String, Vec<String>>> = BTreeMap::new();
     for code in codes.keys() {
         let rc = RegionCode::parse(code).map_err(|e| MicrodataError::Invalid(e.to_string()))?;
-        let gm = rc.gemeente().expect("counted codes are gemeente, wijk or buurt").to_string();
+        let gm = rc
+            .gemeente()
+            .expect("counted codes are gemeente, wijk or buurt")
+            .to_string();
         let entry = tree.entry(gm).or_default();
         match counter.level() {
             RegionLevel::Gemeente => {}
@@ -250,15 +281,24 @@ fn mark_unpublished(t: &mut SdcTable, spec: &StackSpec) {
     // decide per characteristic coordinate what is published and what is impossible.
     let (stack, k_node) = stack_dimension();
     let mut dims: Vec<Dimension> = (0..m)
-        .map(|i| Dimension { name: format!("c{i}"), hierarchy: Hierarchy::flat("total", &["yes", "no"]) })
+        .map(|i| Dimension {
+            name: format!("c{i}"),
+            hierarchy: Hierarchy::flat("total", &["yes", "no"]),
+        })
         .collect();
-    dims.push(Dimension { name: "stack".into(), hierarchy: stack });
+    dims.push(Dimension {
+        name: "stack".into(),
+        hierarchy: stack,
+    });
     let small = Shape::new(dims).expect("small shape");
     let mut possible = vec![0.0; small.len()];
     for bits in 0u16..(1 << 12) {
         let x = CharacteristicSet::from_bits(bits);
-        let mut coords: Vec<u32> =
-            spec.combinations.iter().map(|c| if x.contains_all(c.set) { 1 } else { 2 }).collect();
+        let mut coords: Vec<u32> = spec
+            .combinations
+            .iter()
+            .map(|c| if x.contains_all(c.set) { 1 } else { 2 })
+            .collect();
         coords.push(k_node[x.len() as usize]);
         possible[small.cell(&coords)] = 1.0;
     }
@@ -268,7 +308,8 @@ fn mark_unpublished(t: &mut SdcTable, spec: &StackSpec) {
             let co = small.coords(c);
             let yes: Vec<usize> = (0..m).filter(|&i| co[i] == 1).collect();
             let any_no = (0..m).any(|i| co[i] == 2);
-            let published = (yes.is_empty() && !any_no) || (yes.len() == 1 && !any_no && co[m] == 0);
+            let published =
+                (yes.is_empty() && !any_no) || (yes.len() == 1 && !any_no && co[m] == 0);
             if published {
                 Status::Published
             } else if possible[c] == 0.0 {
@@ -298,21 +339,44 @@ fn mark_unpublished(t: &mut SdcTable, spec: &StackSpec) {
 
 /// Applies primary rules, secondary suppression and the attacker check to a stacking table.
 /// Refuses (returns [`MicrodataError::Unsafe`]) when the check does not pass.
-pub fn protect_stacking(mut t: SdcTable, year: i32, spec: &StackSpec, profile: &Profile) -> Result<ProtectedTable, MicrodataError> {
+pub fn protect_stacking(
+    mut t: SdcTable,
+    year: i32,
+    spec: &StackSpec,
+    profile: &Profile,
+) -> Result<ProtectedTable, MicrodataError> {
     let started = Instant::now();
     t.rounding_base = profile.rounding.base;
     let reqs = primary::frequency(&mut t, profile);
     let outcome = protect(&mut t, &reqs, profile);
-    let layout = Layout { breakdowns: spec.breakdowns.clone(), combinations: spec.combinations.clone() };
-    let summary = summarise(&t, year, "stacking", &reqs, &outcome, started.elapsed(), |cell| {
-        // Finest level: leaf region and breakdowns, a leaf count, all combinations total.
-        let s = &t.shape;
-        (0..=spec.breakdowns.len()).all(|j| s.hierarchy(j).is_leaf(s.coord(cell, j)))
-            && (0..spec.combinations.len()).all(|i| s.coord(cell, layout.combo_dim(i)) == 0)
-            && s.hierarchy(layout.stack_dim()).is_leaf(s.coord(cell, layout.stack_dim()))
-    });
+    let layout = Layout {
+        breakdowns: spec.breakdowns.clone(),
+        combinations: spec.combinations.clone(),
+    };
+    let summary = summarise(
+        &t,
+        year,
+        "stacking",
+        &reqs,
+        &outcome,
+        started.elapsed(),
+        |cell| {
+            // Finest level: leaf region and breakdowns, a leaf count, all combinations total.
+            let s = &t.shape;
+            (0..=spec.breakdowns.len()).all(|j| s.hierarchy(j).is_leaf(s.coord(cell, j)))
+                && (0..spec.combinations.len()).all(|i| s.coord(cell, layout.combo_dim(i)) == 0)
+                && s.hierarchy(layout.stack_dim())
+                    .is_leaf(s.coord(cell, layout.stack_dim()))
+        },
+    );
     refuse_unless_passed(&t, &summary)?;
-    Ok(ProtectedTable { year, table: t, layout, kind: TableKind::Stacking, summary })
+    Ok(ProtectedTable {
+        year,
+        table: t,
+        layout,
+        kind: TableKind::Stacking,
+        summary,
+    })
 }
 
 fn refuse_unless_passed(t: &SdcTable, summary: &TableSummary) -> Result<(), MicrodataError> {
@@ -339,7 +403,11 @@ fn refuse_unless_passed(t: &SdcTable, summary: &TableSummary) -> Result<(), Micr
                 f.down,
                 t.values[f.cell],
                 f.up,
-                if f.exact { "exact attack" } else { "not proven within the LP limit" },
+                if f.exact {
+                    "exact attack"
+                } else {
+                    "not proven within the LP limit"
+                },
                 f.required.width.max(f.required.up + f.required.down)
             )
         })
@@ -362,12 +430,21 @@ fn summarise(
     time: Duration,
     finest: impl Fn(usize) -> bool,
 ) -> TableSummary {
-    let mut s = TableSummary { year, kind: kind.into(), sdc_time: time, attack: outcome.attack.clone(), ..Default::default() };
+    let mut s = TableSummary {
+        year,
+        kind: kind.into(),
+        sdc_time: time,
+        attack: outcome.attack.clone(),
+        ..Default::default()
+    };
     let mut hidden = 0.0;
     let mut total = 0.0;
     for cell in 0..t.values.len() {
         let st = t.status[cell];
-        if matches!(st, Status::Published | Status::Primary(_) | Status::Secondary) {
+        if matches!(
+            st,
+            Status::Published | Status::Primary(_) | Status::Secondary
+        ) {
             s.publishable += 1;
         }
         match st {
@@ -382,7 +459,10 @@ fn summarise(
             }
         }
     }
-    s.hidden_by_rounding = reqs.iter().filter(|r| t.status[r.cell] == Status::Published).count();
+    s.hidden_by_rounding = reqs
+        .iter()
+        .filter(|r| t.status[r.cell] == Status::Published)
+        .count();
     s.hidden_share = if total > 0.0 { hidden / total } else { 0.0 };
     s
 }
@@ -390,16 +470,31 @@ fn summarise(
 /// Builds, protects and checks the magnitude table (mean of the measure per region ×
 /// breakdown cell) of one year. A mean is published only where the stacking table publishes
 /// its person count; the magnitude rules of the profile apply on top.
-pub fn protect_magnitude(counter: &Counter, stacking: &ProtectedTable, spec: &StackSpec, cfg: &ReadConfig, profile: &Profile) -> Result<ProtectedTable, MicrodataError> {
+pub fn protect_magnitude(
+    counter: &Counter,
+    stacking: &ProtectedTable,
+    spec: &StackSpec,
+    cfg: &ReadConfig,
+    profile: &Profile,
+) -> Result<ProtectedTable, MicrodataError> {
     let started = Instant::now();
-    let measure = spec.measure.clone().ok_or_else(|| MicrodataError::Invalid("no measure".into()))?;
+    let measure = spec
+        .measure
+        .clone()
+        .ok_or_else(|| MicrodataError::Invalid("no measure".into()))?;
     let year = stacking.year;
     let (region, leaf_of_block) = region_hierarchy(counter, year)?;
-    let mut dims = vec![Dimension { name: "region".into(), hierarchy: region }];
+    let mut dims = vec![Dimension {
+        name: "region".into(),
+        hierarchy: region,
+    }];
     for b in &spec.breakdowns {
         let labels = b.labels(cfg);
         let l: Vec<&str> = labels.iter().map(String::as_str).collect();
-        dims.push(Dimension { name: b.key().into(), hierarchy: Hierarchy::flat("total", &l) });
+        dims.push(Dimension {
+            name: b.key().into(),
+            hierarchy: Hierarchy::flat("total", &l),
+        });
     }
     let shape = Shape::new(dims).map_err(MicrodataError::Invalid)?;
     let keep = (profile.magnitude.dominance_n as usize).max(2);
@@ -421,7 +516,9 @@ pub fn protect_magnitude(counter: &Counter, stacking: &ProtectedTable, spec: &St
             stats[shape.cell(&coords)] = counter.magnitudes[b * per_region + i].clone();
         }
     }
-    shape.aggregate_up(&mut stats, MagnitudeStats::empty(keep), |a, x| a.merge(x, keep));
+    shape.aggregate_up(&mut stats, MagnitudeStats::empty(keep), |a, x| {
+        a.merge(x, keep)
+    });
     // The person count of each magnitude cell in the stacking table: same region and
     // breakdowns, every combination total, count total.
     let st = &stacking.table;
@@ -449,20 +546,47 @@ pub fn protect_magnitude(counter: &Counter, stacking: &ProtectedTable, spec: &St
         }
         if let Some((rule, need)) = primary::magnitude(s, profile) {
             t.status[cell] = Status::Primary(rule);
-            reqs.push(Requirement { cell, up: need, down: need, width: need.max(1.0) });
+            // Downwards the cell cannot go below its floor, whatever the rule asks.
+            let down = need.min((s.sum - s.negative_sum).max(0.0));
+            reqs.push(Requirement {
+                cell,
+                up: need,
+                down,
+                width: need.max(1.0),
+            });
         } else if st.status[cc] != Status::Published {
             t.status[cell] = Status::Primary(PrimaryRule::LinkedCount);
-            reqs.push(Requirement { cell, up: 0.0, down: 0.0, width: 1.0 });
+            reqs.push(Requirement {
+                cell,
+                up: 0.0,
+                down: 0.0,
+                width: 1.0,
+            });
         }
     }
     let outcome = protect(&mut t, &reqs, profile);
     let nb = spec.breakdowns.len();
-    let summary = summarise(&t, year, &format!("mean {measure}"), &reqs, &outcome, started.elapsed(), |cell| {
-        (0..=nb).all(|j| t.shape.hierarchy(j).is_leaf(t.shape.coord(cell, j)))
-    });
+    let summary = summarise(
+        &t,
+        year,
+        &format!("mean {measure}"),
+        &reqs,
+        &outcome,
+        started.elapsed(),
+        |cell| (0..=nb).all(|j| t.shape.hierarchy(j).is_leaf(t.shape.coord(cell, j))),
+    );
     refuse_unless_passed(&t, &summary)?;
-    let layout = Layout { breakdowns: spec.breakdowns.clone(), combinations: Vec::new() };
-    Ok(ProtectedTable { year, table: t, layout, kind: TableKind::Magnitude { measure, counts, n }, summary })
+    let layout = Layout {
+        breakdowns: spec.breakdowns.clone(),
+        combinations: Vec::new(),
+    };
+    Ok(ProtectedTable {
+        year,
+        table: t,
+        layout,
+        kind: TableKind::Magnitude { measure, counts, n },
+        summary,
+    })
 }
 
 /// One row of the long CSV that `kwm ingest` loads.
@@ -507,7 +631,11 @@ impl ProtectedTable {
             for j in 1..=nb {
                 let node = s.coord(base, j);
                 if node != 0 {
-                    buf.push(format!("{}={}", s.dims()[j].name, s.hierarchy(j).label(node)));
+                    buf.push(format!(
+                        "{}={}",
+                        s.dims()[j].name,
+                        s.hierarchy(j).label(node)
+                    ));
                 }
             }
             let breakdown = buf.join(";");
@@ -516,7 +644,10 @@ impl ProtectedTable {
                     let persons_cell = base; // all combination and count coordinates total
                     let persons = t.published_value(persons_cell);
                     for cell in base..base + per_position {
-                        if !matches!(t.status[cell], Status::Published | Status::Primary(_) | Status::Secondary) {
+                        if !matches!(
+                            t.status[cell],
+                            Status::Published | Status::Primary(_) | Status::Secondary
+                        ) {
                             continue;
                         }
                         let k = s.coord(cell, self.layout.stack_dim());
@@ -524,7 +655,9 @@ impl ProtectedTable {
                         let suffix = match combo {
                             Some(i) => self.layout.combinations[i].indicator_suffix(),
                             None if k == 0 => "persons".to_string(),
-                            None => format!("stack_{}", s.hierarchy(self.layout.stack_dim()).label(k)),
+                            None => {
+                                format!("stack_{}", s.hierarchy(self.layout.stack_dim()).label(k))
+                            }
                         };
                         let value = t.published_value(cell);
                         out.push(OutputRow {
@@ -536,9 +669,12 @@ impl ProtectedTable {
                             breakdown: breakdown.clone(),
                         });
                         if spec.percentages && cell != persons_cell {
-                            let denominator_ok = t.values[persons_cell] >= profile.percentages.min_denominator as f64;
+                            let denominator_ok = t.values[persons_cell]
+                                >= profile.percentages.min_denominator as f64;
                             let pct = match (value, persons) {
-                                (Some(v), Some(p)) if p > 0.0 && denominator_ok => Some((1000.0 * v / p).round() / 10.0),
+                                (Some(v), Some(p)) if p > 0.0 && denominator_ok => {
+                                    Some((1000.0 * v / p).round() / 10.0)
+                                }
                                 _ => None,
                             };
                             out.push(OutputRow {
@@ -558,7 +694,9 @@ impl ProtectedTable {
                         continue;
                     }
                     let mean = match (t.status[cell], counts[cell]) {
-                        (Status::Published, Some(_)) => Some((t.values[cell] / n[cell] as f64 * 100.0).round() / 100.0),
+                        (Status::Published, Some(_)) => {
+                            Some((t.values[cell] / n[cell] as f64 * 100.0).round() / 100.0)
+                        }
                         _ => None,
                     };
                     out.push(OutputRow {

@@ -24,7 +24,11 @@ const NO_PARENT: u32 = u32::MAX;
 impl Hierarchy {
     /// A tree with only a root.
     pub fn new(root_label: &str) -> Hierarchy {
-        Hierarchy { labels: vec![root_label.to_string()], parent: vec![NO_PARENT], children: vec![Vec::new()] }
+        Hierarchy {
+            labels: vec![root_label.to_string()],
+            parent: vec![NO_PARENT],
+            children: vec![Vec::new()],
+        }
     }
 
     /// A total with these leaves below it.
@@ -79,7 +83,9 @@ impl Hierarchy {
 
     /// The leaves, in index order.
     pub fn leaves(&self) -> Vec<u32> {
-        (0..self.len() as u32).filter(|&n| self.is_leaf(n)).collect()
+        (0..self.len() as u32)
+            .filter(|&n| self.is_leaf(n))
+            .collect()
     }
 
     /// Depth: 0 for the root.
@@ -130,7 +136,10 @@ impl Shape {
     /// A shape over these dimensions; fails above [`MAX_DIMS`] dimensions or 2³¹ cells.
     pub fn new(dims: Vec<Dimension>) -> Result<Shape, String> {
         if dims.is_empty() || dims.len() > MAX_DIMS {
-            return Err(format!("a table needs 1..={MAX_DIMS} dimensions, found {}", dims.len()));
+            return Err(format!(
+                "a table needs 1..={MAX_DIMS} dimensions, found {}",
+                dims.len()
+            ));
         }
         let sizes: Vec<usize> = dims.iter().map(|d| d.hierarchy.len()).collect();
         let mut strides = vec![1usize; dims.len()];
@@ -140,7 +149,12 @@ impl Shape {
         let len = strides[0].checked_mul(sizes[0]).filter(|&n| n < (1 << 31)).ok_or_else(|| {
             format!("the table would have more than 2^31 cells ({sizes:?} categories per dimension)")
         })?;
-        Ok(Shape { dims, sizes, strides, len })
+        Ok(Shape {
+            dims,
+            sizes,
+            strides,
+            len,
+        })
     }
 
     /// Number of cells.
@@ -181,7 +195,11 @@ impl Shape {
 
     /// The cell at these coordinates.
     pub fn cell(&self, coords: &[u32]) -> usize {
-        coords.iter().zip(&self.strides).map(|(&c, &s)| c as usize * s).sum()
+        coords
+            .iter()
+            .zip(&self.strides)
+            .map(|(&c, &s)| c as usize * s)
+            .sum()
     }
 
     /// The cell with coordinate `j` replaced by `node`.
@@ -243,8 +261,14 @@ mod tests {
 
     fn shape_2x3() -> Shape {
         Shape::new(vec![
-            Dimension { name: "a".into(), hierarchy: Hierarchy::flat("T", &["a1", "a2"]) },
-            Dimension { name: "b".into(), hierarchy: Hierarchy::flat("T", &["b1", "b2", "b3"]) },
+            Dimension {
+                name: "a".into(),
+                hierarchy: Hierarchy::flat("T", &["a1", "a2"]),
+            },
+            Dimension {
+                name: "b".into(),
+                hierarchy: Hierarchy::flat("T", &["b1", "b2", "b3"]),
+            },
         ])
         .unwrap()
     }
@@ -287,7 +311,11 @@ mod tests {
         let w3 = h.add_child(g2, "WK3");
         assert!(h.is_under(w2, 0) && h.is_under(w2, g1) && !h.is_under(w3, g1));
         assert_eq!(h.depth(w3), 2);
-        let s = Shape::new(vec![Dimension { name: "region".into(), hierarchy: h }]).unwrap();
+        let s = Shape::new(vec![Dimension {
+            name: "region".into(),
+            hierarchy: h,
+        }])
+        .unwrap();
         let mut v = vec![0.0; s.len()];
         v[w1 as usize] = 1.0;
         v[w2 as usize] = 2.0;

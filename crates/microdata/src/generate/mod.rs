@@ -24,6 +24,9 @@ use model::{Calibration, GemeenteParams, Latent};
 use population::Buurt;
 use rng::{splitmix64, Rng};
 
+/// Where generated batches go; an empty batch closes the file.
+type BatchSink<'a> = dyn FnMut(&PersonBatch) -> Result<(), MicrodataError> + 'a;
+
 /// The Dutch population on 1 January 2024 (CBS), the default size.
 pub const DEFAULT_PERSONS: u64 = 17_942_942;
 /// Persons per batch (and Parquet row group).
@@ -120,11 +123,25 @@ impl Generator {
             .iter()
             .map(|b| {
                 // One effect per wijk: buurten of a wijk share it.
-                let wijk_effect = Rng::new(options.seed, 0xC0_0000 + b.gemeente as u64 * 1000 + b.wijk as u64).normal();
+                let wijk_effect = Rng::new(
+                    options.seed,
+                    0xC0_0000 + b.gemeente as u64 * 1000 + b.wijk as u64,
+                )
+                .normal();
                 gemeenten[b.gemeente].area(wijk_effect)
             })
             .collect();
-        let mut g = Generator { options, buurten, starts, gemeenten, areas, calibration: Calibration { thresholds: [0.0; 11], deciles: [0.0; 9] } };
+        let mut g = Generator {
+            options,
+            buurten,
+            starts,
+            gemeenten,
+            areas,
+            calibration: Calibration {
+                thresholds: [0.0; 11],
+                deciles: [0.0; 9],
+            },
+        };
         let mut rng = Rng::new(g.options.seed, 0xCA1);
         let n = g.options.persons.max(1);
         let sample: Vec<Latent> = (0..200_000u64)
@@ -144,7 +161,10 @@ impl Generator {
     }
 
     fn buurt_of(&self, person: u64) -> usize {
-        self.starts.partition_point(|&s| s <= person).saturating_sub(1).min(self.buurten.len().saturating_sub(1))
+        self.starts
+            .partition_point(|&s| s <= person)
+            .saturating_sub(1)
+            .min(self.buurten.len().saturating_sub(1))
     }
 
     /// Number of batches.
@@ -175,8 +195,13 @@ impl Generator {
             while person >= self.starts[b + 1] {
                 b += 1;
             }
-            let l = model::draw(&mut rng, &self.gemeenten[self.buurten[b].gemeente], self.areas[b]);
-            out.person_id.push((splitmix64(person ^ splitmix64(self.options.seed)) >> 1) as i64);
+            let l = model::draw(
+                &mut rng,
+                &self.gemeenten[self.buurten[b].gemeente],
+                self.areas[b],
+            );
+            out.person_id
+                .push((splitmix64(person ^ splitmix64(self.options.seed)) >> 1) as i64);
             out.region.push(b as u32);
             out.age.push(l.age.min(255) as u8);
             out.sex.push(l.sex);
@@ -184,7 +209,8 @@ impl Generator {
             out.income_decile.push(self.calibration.decile(l.ses));
             out.migration.push(l.migration);
             out.income.push(model::income(&mut rng, l.ses));
-            out.characteristics.push(self.calibration.characteristics(&l));
+            out.characteristics
+                .push(self.calibration.characteristics(&l));
         }
         out
     }
@@ -204,28 +230,40 @@ impl Generator {
     /// all cores and written in order.
     pub fn write(&self, out: &Path) -> Result<GenerateSummary, MicrodataError> {
         let started = Instant::now();
-        let parquet = out.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
+        let parquet = out
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
         let regions = self.region_codes();
-        let mut sink: Box<dyn FnMut(&PersonBatch) -> Result<(), MicrodataError>> = if parquet {
+        let mut sink: Box<BatchSink> = if parquet {
             #[cfg(feature = "parquet")]
             {
                 let meta = vec![
-                    (crate::person_file::SYNTHETIC_KEY.to_string(), "true".to_string()),
+                    (
+                        crate::person_file::SYNTHETIC_KEY.to_string(),
+                        "true".to_string(),
+                    ),
                     ("kwm.description".to_string(), self.description()),
                     ("kwm.seed".to_string(), self.options.seed.to_string()),
                     ("kwm.persons".to_string(), self.options.persons.to_string()),
                 ];
-                let mut w = Some(crate::person_file::ParquetPersonWriter::create(out, meta, &regions)?);
+                let mut w = Some(crate::person_file::ParquetPersonWriter::create(
+                    out, meta, &regions,
+                )?);
                 Box::new(move |b: &PersonBatch| match b.is_empty() {
                     true => w.take().map_or(Ok(()), |w| w.finish()),
                     false => w.as_mut().expect("writer open").write(b),
                 })
             }
             #[cfg(not(feature = "parquet"))]
-            return Err(MicrodataError::Invalid("this build has no Parquet support (feature `parquet`)".into()));
+            return Err(MicrodataError::Invalid(
+                "this build has no Parquet support (feature `parquet`)".into(),
+            ));
         } else {
             let name = out.display().to_string();
-            let mut w = Some(crate::person_file::CsvPersonWriter::create(out, &self.description())?);
+            let mut w = Some(crate::person_file::CsvPersonWriter::create(
+                out,
+                &self.description(),
+            )?);
             Box::new(move |b: &PersonBatch| {
                 let r = match b.is_empty() {
                     true => w.take().map_or(Ok(()), |w| w.finish()),
@@ -237,7 +275,9 @@ impl Generator {
         let mut counts = [0u64; 12];
         let mut stacking = [0u64; 13];
         let batches = self.batches();
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .clamp(1, 8);
         let next = AtomicUsize::new(0);
         std::thread::scope(|s| -> Result<(), MicrodataError> {
             // A bounded channel keeps at most a few batches in memory.
@@ -275,7 +315,10 @@ impl Generator {
         Ok(GenerateSummary {
             persons: self.options.persons,
             buurten: self.buurten.len(),
-            prevalence: Characteristic::ALL.iter().map(|c| (*c, counts[c.index()] as f64 / n)).collect(),
+            prevalence: Characteristic::ALL
+                .iter()
+                .map(|c| (*c, counts[c.index()] as f64 / n))
+                .collect(),
             stacking: stacking.iter().map(|&x| x as f64 / n).collect(),
             time: started.elapsed(),
         })
@@ -288,13 +331,30 @@ mod tests {
 
     #[test]
     fn batches_are_reproducible_and_follow_the_model() {
-        let g = Generator::new(GenerateOptions { persons: 300_000, seed: 42, year: 2024 });
+        let g = Generator::new(GenerateOptions {
+            persons: 300_000,
+            seed: 42,
+            year: 2024,
+        });
         let b = g.batch(0);
-        assert_eq!(b, Generator::new(GenerateOptions { persons: 300_000, seed: 42, year: 2024 }).batch(0));
+        assert_eq!(
+            b,
+            Generator::new(GenerateOptions {
+                persons: 300_000,
+                seed: 42,
+                year: 2024
+            })
+            .batch(0)
+        );
         assert_eq!(b.len(), 300_000);
         let n = b.len() as f64;
         // Calibrated prevalences land near their targets (age applicability aside).
-        let buffer = b.characteristics.iter().filter(|s| s.contains(Characteristic::SmallFinancialBuffer)).count() as f64 / n;
+        let buffer = b
+            .characteristics
+            .iter()
+            .filter(|s| s.contains(Characteristic::SmallFinancialBuffer))
+            .count() as f64
+            / n;
         assert!((buffer - 0.20).abs() < 0.01, "{buffer}");
         // Characteristics are positively correlated: more people have none of them than
         // independence with the same prevalences would give.
@@ -303,11 +363,18 @@ mod tests {
             .map(|c| 1.0 - b.characteristics.iter().filter(|s| s.contains(*c)).count() as f64 / n)
             .product();
         let zero = b.characteristics.iter().filter(|s| s.is_empty()).count() as f64 / n;
-        assert!(zero > independent_zero + 0.03, "{zero} vs {independent_zero}");
+        assert!(
+            zero > independent_zero + 0.03,
+            "{zero} vs {independent_zero}"
+        );
         // Deciles are about equal.
         let low = b.income_decile.iter().filter(|&&d| d == 1).count() as f64 / n;
         assert!((low - 0.1).abs() < 0.01, "{low}");
         // Children live with children, never alone.
-        assert!(b.age.iter().zip(&b.household).all(|(a, h)| *a >= 18 || !matches!(h, Household::Single | Household::Couple)));
+        assert!(b
+            .age
+            .iter()
+            .zip(&b.household)
+            .all(|(a, h)| *a >= 18 || !matches!(h, Household::Single | Household::Couple)));
     }
 }

@@ -26,7 +26,9 @@ pub const PREVALENCE: [(Characteristic, f64); 11] = [
 ];
 
 /// Loading of each characteristic on the person's general vulnerability factor.
-const LOADING: [f64; 11] = [0.45, 0.45, 0.75, 0.55, 0.6, 0.6, 0.6, 0.55, 0.45, 0.55, 0.45];
+const LOADING: [f64; 11] = [
+    0.45, 0.45, 0.75, 0.55, 0.6, 0.6, 0.6, 0.55, 0.45, 0.55, 0.45,
+];
 /// Extra loading on the area's deprivation (beyond what runs through the person's SES).
 const AREA_LOADING: f64 = 0.15;
 
@@ -34,7 +36,9 @@ const AREA_LOADING: f64 = 0.15;
 /// 16–70, trust from 16, the rest at every age.
 pub fn applies(c: Characteristic, age: u32) -> bool {
     match c {
-        Characteristic::FlexibleEmployment | Characteristic::VulnerableSector => (16..=70).contains(&age),
+        Characteristic::FlexibleEmployment | Characteristic::VulnerableSector => {
+            (16..=70).contains(&age)
+        }
         Characteristic::LowTrust => age >= 16,
         _ => true,
     }
@@ -99,7 +103,10 @@ impl GemeenteParams {
 
     /// The area of a wijk with its seeded wijk effect.
     pub fn area(&self, wijk_effect: f64) -> Area {
-        Area { deprivation: 0.35 * self.urbanity + 0.55 * self.effect + 0.75 * wijk_effect, urbanity: self.urbanity }
+        Area {
+            deprivation: 0.35 * self.urbanity + 0.55 * self.effect + 0.75 * wijk_effect,
+            urbanity: self.urbanity,
+        }
     }
 }
 
@@ -132,12 +139,19 @@ pub fn draw(rng: &mut Rng, g: &GemeenteParams, area: Area) -> Latent {
     let age = if group == 8 {
         80 + (-(1.0 - rng.uniform()).ln() * 6.0).min(25.0) as u32
     } else {
-        AGE_GROUP_LOWER[group] + (rng.uniform() * (AGE_GROUP_LOWER[group + 1] - AGE_GROUP_LOWER[group]) as f64) as u32
+        AGE_GROUP_LOWER[group]
+            + (rng.uniform() * (AGE_GROUP_LOWER[group + 1] - AGE_GROUP_LOWER[group]) as f64) as u32
     };
     let female = if age >= 80 { 0.62 } else { g.female_share };
-    let sex = if rng.uniform() < female { Sex::Female } else { Sex::Male };
+    let sex = if rng.uniform() < female {
+        Sex::Female
+    } else {
+        Sex::Male
+    };
     // Migration background: more often outside Europe in dense and deprived areas.
-    let p_outside = logistic(-2.0 + 0.55 * area.urbanity + 0.35 * area.deprivation - if age >= 65 { 0.8 } else { 0.0 });
+    let p_outside = logistic(
+        -2.0 + 0.55 * area.urbanity + 0.35 * area.deprivation - if age >= 65 { 0.8 } else { 0.0 },
+    );
     let p_europe = 0.10 + 0.02 * area.urbanity.clamp(-2.0, 2.0);
     let m = rng.uniform();
     let migration = if m < p_outside {
@@ -156,7 +170,12 @@ pub fn draw(rng: &mut Rng, g: &GemeenteParams, area: Area) -> Latent {
         65..=79 => [1.3, 1.8, 0.05, 0.02],
         _ => [2.2, 1.0, 0.02, 0.12],
     };
-    let w = [g.households[0] * f[0], g.households[1] * f[1], g.households[2] * f[2], f[3]];
+    let w = [
+        g.households[0] * f[0],
+        g.households[1] * f[1],
+        g.households[2] * f[2],
+        f[3],
+    ];
     let household = match rng.pick(&w) {
         0 => Household::Single,
         1 => Household::Couple,
@@ -177,21 +196,44 @@ pub fn draw(rng: &mut Rng, g: &GemeenteParams, area: Area) -> Latent {
         Household::Other => 0.3,
         _ => 0.0,
     };
-    ses -= if (18..25).contains(&age) { 0.4 } else if age >= 65 { 0.1 } else { 0.0 };
-    ses -= if migration == Migration::OutsideEurope { 0.35 } else { 0.0 };
+    ses -= if (18..25).contains(&age) {
+        0.4
+    } else if age >= 65 {
+        0.1
+    } else {
+        0.0
+    };
+    ses -= if migration == Migration::OutsideEurope {
+        0.35
+    } else {
+        0.0
+    };
     // General vulnerability: lower SES, plus a personal part.
     let factor = -0.55 * ses + 0.8 * rng.normal();
     let mut z = [0.0; 11];
     for (i, (c, _)) in PREVALENCE.iter().enumerate() {
         let b = LOADING[i];
-        let mut x = b * factor + AREA_LOADING * area.deprivation + (1.0 - b * b).sqrt() * rng.normal();
+        let mut x =
+            b * factor + AREA_LOADING * area.deprivation + (1.0 - b * b).sqrt() * rng.normal();
         x += match c {
-            Characteristic::Disability | Characteristic::VulnerableHealth => 0.025 * (age as f64 - 45.0).max(-20.0),
+            Characteristic::Disability | Characteristic::VulnerableHealth => {
+                0.025 * (age as f64 - 45.0).max(-20.0)
+            }
             Characteristic::PsychologicalProblems if (16..30).contains(&age) => 0.25,
-            Characteristic::LowLanguageDigitalSkills => 0.02 * (age as f64 - 50.0).max(0.0)
-                + if migration == Migration::OutsideEurope { 0.5 } else { 0.0 },
+            Characteristic::LowLanguageDigitalSkills => {
+                0.02 * (age as f64 - 50.0).max(0.0)
+                    + if migration == Migration::OutsideEurope {
+                        0.5
+                    } else {
+                        0.0
+                    }
+            }
             Characteristic::LowSocialCapital => {
-                (if household == Household::Single { 0.4 } else { 0.0 }) + if age >= 80 { 0.4 } else { 0.0 }
+                (if household == Household::Single {
+                    0.4
+                } else {
+                    0.0
+                }) + if age >= 80 { 0.4 } else { 0.0 }
             }
             Characteristic::FamilySituation => match household {
                 Household::SingleParent => 1.5,
@@ -204,7 +246,14 @@ pub fn draw(rng: &mut Rng, g: &GemeenteParams, area: Area) -> Latent {
         };
         z[i] = x;
     }
-    Latent { age, sex, household, migration, ses, z }
+    Latent {
+        age,
+        sex,
+        household,
+        migration,
+        ses,
+        z,
+    }
 }
 
 /// Thresholds calibrated on a sample: characteristic cut-offs for the target prevalences
@@ -227,7 +276,11 @@ impl Calibration {
         };
         let mut thresholds = [0.0; 11];
         for (i, (c, p)) in PREVALENCE.iter().enumerate() {
-            let v: Vec<f64> = sample.iter().filter(|l| applies(*c, l.age)).map(|l| l.z[i]).collect();
+            let v: Vec<f64> = sample
+                .iter()
+                .filter(|l| applies(*c, l.age))
+                .map(|l| l.z[i])
+                .collect();
             thresholds[i] = quantile(v, 1.0 - p);
         }
         let ses: Vec<f64> = sample.iter().map(|l| l.ses).collect();
@@ -237,7 +290,10 @@ impl Calibration {
         for (k, d) in deciles.iter_mut().enumerate() {
             *d = sorted[(sorted.len() * (k + 1)) / 10];
         }
-        Calibration { thresholds, deciles }
+        Calibration {
+            thresholds,
+            deciles,
+        }
     }
 
     /// The characteristics of a drawn person.

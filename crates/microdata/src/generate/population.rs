@@ -9,7 +9,8 @@ use std::collections::BTreeMap;
 
 use super::rng::Rng;
 
-const KWB_2024: &str = include_str!("../../../../data/kwb/kwb_2024_85984NED_gemeente_wijk_basis.csv");
+const KWB_2024: &str =
+    include_str!("../../../../data/kwb/kwb_2024_85984NED_gemeente_wijk_basis.csv");
 const PROFILES_2025: &str = include_str!("../../data/gemeente_profiles_2025.csv");
 
 /// Lower bounds of the nine age groups of the profiles; the last group is 80+.
@@ -53,10 +54,15 @@ pub fn frame() -> Vec<Gemeente> {
         let pop: u64 = f[2].parse().unwrap_or(0);
         let men: f64 = f[3].parse().unwrap_or(0.0);
         let women: f64 = f[4].parse().unwrap_or(0.0);
-        let female_share = if men + women > 0.0 { women / (men + women) } else { 0.5 };
+        let female_share = if men + women > 0.0 {
+            women / (men + women)
+        } else {
+            0.5
+        };
         match f[1] {
             "Gemeente" => {
-                let (age_groups, households) = profiles.get(f[0]).cloned().unwrap_or(([1.0; 9], [1.0; 3]));
+                let (age_groups, households) =
+                    profiles.get(f[0]).cloned().unwrap_or(([1.0; 9], [1.0; 3]));
                 gemeenten.insert(
                     f[0].to_string(),
                     Gemeente {
@@ -79,7 +85,11 @@ pub fn frame() -> Vec<Gemeente> {
         }
     }
     let mut out: Vec<Gemeente> = gemeenten.into_values().collect();
-    let mut densities: Vec<f64> = out.iter().map(|g| g.density).filter(|d| d.is_finite()).collect();
+    let mut densities: Vec<f64> = out
+        .iter()
+        .map(|g| g.density)
+        .filter(|d| d.is_finite())
+        .collect();
     densities.sort_by(f64::total_cmp);
     let median = densities[densities.len() / 2];
     for g in &mut out {
@@ -108,7 +118,11 @@ pub fn apportion(total: u64, weights: &[f64]) -> Vec<u64> {
     let mut parts: Vec<u64> = exact.iter().map(|x| x.floor() as u64).collect();
     let mut rest = total - parts.iter().sum::<u64>();
     let mut order: Vec<usize> = (0..weights.len()).collect();
-    order.sort_by(|&a, &b| (exact[b] - exact[b].floor()).total_cmp(&(exact[a] - exact[a].floor())).then(a.cmp(&b)));
+    order.sort_by(|&a, &b| {
+        (exact[b] - exact[b].floor())
+            .total_cmp(&(exact[a] - exact[a].floor()))
+            .then(a.cmp(&b))
+    });
     for i in order {
         if rest == 0 {
             break;
@@ -136,7 +150,13 @@ pub struct Buurt {
 /// gemeente to its wijken in proportion to theirs, within a wijk to synthetic buurten of
 /// random size (about 1,500 inhabitants each, at most 100 per wijk).
 pub fn allocate(frame: &[Gemeente], n: u64, seed: u64) -> Vec<Buurt> {
-    let per_gemeente = apportion(n, &frame.iter().map(|g| g.population as f64).collect::<Vec<_>>());
+    let per_gemeente = apportion(
+        n,
+        &frame
+            .iter()
+            .map(|g| g.population as f64)
+            .collect::<Vec<_>>(),
+    );
     let mut out = Vec::new();
     for (gi, (g, &ng)) in frame.iter().zip(&per_gemeente).enumerate() {
         let per_wijk = apportion(ng, &g.wijken.iter().map(|w| w.1 as f64).collect::<Vec<_>>());
@@ -149,7 +169,12 @@ pub fn allocate(frame: &[Gemeente], n: u64, seed: u64) -> Vec<Buurt> {
             let weights: Vec<f64> = (0..count).map(|_| 0.4 + rng.uniform()).collect();
             for (bi, nb) in apportion(nw, &weights).into_iter().enumerate() {
                 if nb > 0 {
-                    out.push(Buurt { code: format!("BU{}{:02}", &code[2..], bi), gemeente: gi, wijk: wi, persons: nb });
+                    out.push(Buurt {
+                        code: format!("BU{}{:02}", &code[2..], bi),
+                        gemeente: gi,
+                        wijk: wi,
+                        persons: nb,
+                    });
                 }
             }
         }
@@ -168,7 +193,9 @@ mod tests {
         assert_eq!(f.iter().map(|g| g.population).sum::<u64>(), 17_942_942);
         let ams = f.iter().find(|g| g.code == "GM0363").unwrap();
         assert!(ams.wijken.len() > 90 && ams.density > 4000.0);
-        assert!(f.iter().all(|g| g.age_groups.iter().sum::<f64>() > 0.0 && !g.wijken.is_empty()));
+        assert!(f
+            .iter()
+            .all(|g| g.age_groups.iter().sum::<f64>() > 0.0 && !g.wijken.is_empty()));
     }
 
     #[test]
@@ -183,13 +210,21 @@ mod tests {
         let f = frame();
         let b = allocate(&f, 1_000_000, 1);
         assert_eq!(b.iter().map(|x| x.persons).sum::<u64>(), 1_000_000);
-        let ams: u64 = b.iter().filter(|x| x.code.starts_with("BU0363")).map(|x| x.persons).sum();
-        let expect = 1_000_000.0 * f.iter().find(|g| g.code == "GM0363").unwrap().population as f64 / 17_942_942.0;
+        let ams: u64 = b
+            .iter()
+            .filter(|x| x.code.starts_with("BU0363"))
+            .map(|x| x.persons)
+            .sum();
+        let expect = 1_000_000.0 * f.iter().find(|g| g.code == "GM0363").unwrap().population as f64
+            / 17_942_942.0;
         assert!((ams as f64 - expect).abs() <= 1.0, "{ams} vs {expect}");
         for x in &b {
             let code = kwm_model::RegionCode::parse(&x.code).unwrap();
             assert_eq!(code.level(), kwm_model::Level::Buurt);
-            assert_eq!(code.parent().unwrap().as_str(), f[x.gemeente].wijken[x.wijk].0);
+            assert_eq!(
+                code.parent().unwrap().as_str(),
+                f[x.gemeente].wijken[x.wijk].0
+            );
         }
     }
 }

@@ -26,7 +26,10 @@ impl Rng {
             x = splitmix64(x);
             *v = x;
         }
-        Rng { s, spare_normal: None }
+        Rng {
+            s,
+            spare_normal: None,
+        }
     }
 
     /// Next 64 random bits.
@@ -102,7 +105,10 @@ mod tests {
         let xs: Vec<f64> = (0..n).map(|_| r.normal()).collect();
         let mean = xs.iter().sum::<f64>() / n as f64;
         let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n as f64;
-        assert!(mean.abs() < 0.01 && (var - 1.0).abs() < 0.02, "{mean} {var}");
+        assert!(
+            mean.abs() < 0.01 && (var - 1.0).abs() < 0.02,
+            "{mean} {var}"
+        );
         let picks = (0..30_000).filter(|_| r.pick(&[1.0, 2.0]) == 1).count();
         assert!((19_000..21_000).contains(&picks), "{picks}");
     }

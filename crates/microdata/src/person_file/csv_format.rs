@@ -13,7 +13,13 @@ use crate::error::{DropLog, ErrorPolicy, MicrodataError, RowError};
 use crate::generate::PersonBatch;
 use crate::stack::StackSpec;
 
-pub(crate) fn read(path: &Path, cfg: &ReadConfig, spec: &StackSpec, policy: ErrorPolicy, mut counter: Counter) -> Result<(Counter, ReadSummary), MicrodataError> {
+pub(crate) fn read(
+    path: &Path,
+    cfg: &ReadConfig,
+    spec: &StackSpec,
+    policy: ErrorPolicy,
+    mut counter: Counter,
+) -> Result<(Counter, ReadSummary), MicrodataError> {
     let started = Instant::now();
     let name = path.display().to_string();
     let file = File::open(path).map_err(|e| MicrodataError::io(&name, e))?;
@@ -23,7 +29,11 @@ pub(crate) fn read(path: &Path, cfg: &ReadConfig, spec: &StackSpec, policy: Erro
     let mut first_data_line = String::new();
     loop {
         first_data_line.clear();
-        if head.read_line(&mut first_data_line).map_err(|e| MicrodataError::io(&name, e))? == 0 {
+        if head
+            .read_line(&mut first_data_line)
+            .map_err(|e| MicrodataError::io(&name, e))?
+            == 0
+        {
             break;
         }
         if !first_data_line.starts_with('#') {
@@ -31,7 +41,11 @@ pub(crate) fn read(path: &Path, cfg: &ReadConfig, spec: &StackSpec, policy: Erro
         }
         synthetic |= first_data_line.contains(SYNTHETIC_MARKER);
     }
-    let delimiter = if first_data_line.contains(';') && !first_data_line.contains(',') { b';' } else { b',' };
+    let delimiter = if first_data_line.contains(';') && !first_data_line.contains(',') {
+        b';'
+    } else {
+        b','
+    };
     let file = File::open(path).map_err(|e| MicrodataError::io(&name, e))?;
     let mut reader = ::csv::ReaderBuilder::new()
         .delimiter(delimiter)
@@ -49,9 +63,18 @@ pub(crate) fn read(path: &Path, cfg: &ReadConfig, spec: &StackSpec, policy: Erro
     let plan = Plan::new(cfg, spec, has);
     let mut field_of = Vec::with_capacity(plan.columns.len());
     for col in &plan.columns {
-        let i = header.iter().position(|h| h.eq_ignore_ascii_case(col)).ok_or_else(|| {
-            MicrodataError::file(&name, format!("expected a column '{col}' in the header, found: {}", header.join(",")))
-        })?;
+        let i = header
+            .iter()
+            .position(|h| h.eq_ignore_ascii_case(col))
+            .ok_or_else(|| {
+                MicrodataError::file(
+                    &name,
+                    format!(
+                        "expected a column '{col}' in the header, found: {}",
+                        header.join(",")
+                    ),
+                )
+            })?;
         field_of.push(i);
     }
     let mut drops = DropLog::default();
@@ -61,11 +84,17 @@ pub(crate) fn read(path: &Path, cfg: &ReadConfig, spec: &StackSpec, policy: Erro
         match reader.read_record(&mut record) {
             Ok(true) => {}
             Ok(false) => break,
-            Err(e) if matches!(e.kind(), ::csv::ErrorKind::Io(_)) => return Err(MicrodataError::file(&name, e.to_string())),
+            Err(e) if matches!(e.kind(), ::csv::ErrorKind::Io(_)) => {
+                return Err(MicrodataError::file(&name, e.to_string()))
+            }
             Err(e) => {
                 let (line, column) = match e.kind() {
-                    ::csv::ErrorKind::UnequalLengths { pos, .. } => (pos.as_ref().map_or(0, |p| p.line()), 0),
-                    ::csv::ErrorKind::Utf8 { pos, err } => (pos.as_ref().map_or(0, |p| p.line()), err.field() + 1),
+                    ::csv::ErrorKind::UnequalLengths { pos, .. } => {
+                        (pos.as_ref().map_or(0, |p| p.line()), 0)
+                    }
+                    ::csv::ErrorKind::Utf8 { pos, err } => {
+                        (pos.as_ref().map_or(0, |p| p.line()), err.field() + 1)
+                    }
                     _ => (e.position().map_or(0, |p| p.line()), 0),
                 };
                 rows += 1;
@@ -76,7 +105,9 @@ pub(crate) fn read(path: &Path, cfg: &ReadConfig, spec: &StackSpec, policy: Erro
                     column_name: "(row)".into(),
                     reason: "malformed row",
                     message: match e.kind() {
-                        ::csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+                        ::csv::ErrorKind::UnequalLengths {
+                            expected_len, len, ..
+                        } => {
                             format!("expected {expected_len} fields like the header, found {len}")
                         }
                         ::csv::ErrorKind::Utf8 { .. } => "expected UTF-8 text".to_string(),
@@ -119,7 +150,17 @@ pub(crate) fn read(path: &Path, cfg: &ReadConfig, spec: &StackSpec, policy: Erro
             drops.record(e, policy)?;
         }
     }
-    Ok((counter, ReadSummary { file: name, format: "csv", rows, drops, synthetic, time: started.elapsed() }))
+    Ok((
+        counter,
+        ReadSummary {
+            file: name,
+            format: "csv",
+            rows,
+            drops,
+            synthetic,
+            time: started.elapsed(),
+        },
+    ))
 }
 
 /// Writes person batches as CSV, with a `# SYNTHETIC …` comment line first.
@@ -134,13 +175,17 @@ impl CsvPersonWriter {
         let name = path.display().to_string();
         let file = File::create(path).map_err(|e| MicrodataError::io(&name, e))?;
         let mut out = BufWriter::with_capacity(1 << 20, file);
-        let mut header = String::from("person_id,region,year,age,sex,household,income_decile,migration,income");
+        let mut header =
+            String::from("person_id,region,year,age,sex,household,income_decile,migration,income");
         for c in Characteristic::ALL {
             header.push(',');
             header.push_str(c.id());
         }
         writeln!(out, "# {comment}\n{header}").map_err(|e| MicrodataError::io(&name, e))?;
-        Ok(CsvPersonWriter { out, line: String::with_capacity(256) })
+        Ok(CsvPersonWriter {
+            out,
+            line: String::with_capacity(256),
+        })
     }
 
     /// Appends a batch.

@@ -42,6 +42,8 @@ pub struct ReadSummary {
 }
 
 /// One field of one row, whatever the file type.
+// Typed variants come from Parquet; a CSV-only build has text only.
+#[cfg_attr(not(feature = "parquet"), allow(dead_code))]
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) enum Field<'a> {
     Missing,
@@ -103,6 +105,7 @@ impl Field<'_> {
 }
 
 /// A whole column of a batch, for column-wise evaluation.
+#[cfg_attr(not(feature = "parquet"), allow(dead_code))]
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum ColumnValues<'a> {
     Bool(&'a [bool]),
@@ -167,15 +170,37 @@ impl Plan {
                 (idx(&c.ses_class), false)
             }
         });
-        let rules = cfg.rules.iter().map(|r| (idx(r.column()), r.clone())).collect();
+        let rules = cfg
+            .rules
+            .iter()
+            .map(|r| (idx(r.column()), r.clone()))
+            .collect();
         let measure = spec.measure.as_deref().map(&mut idx);
-        Plan { columns, person_id, region, year, age, sex, household, migration, ses, rules, measure, ses_classes: cfg.ses_classes.clone() }
+        Plan {
+            columns,
+            person_id,
+            region,
+            year,
+            age,
+            sex,
+            household,
+            migration,
+            ses,
+            rules,
+            measure,
+            ses_classes: cfg.ses_classes.clone(),
+        }
     }
 
     /// The characteristic bits of a batch computed column by column, when every rule column
     /// is a required boolean or number column (the common case, and 12 of the ~17 fields of a
     /// row); `None` otherwise, and rows then evaluate the rules one by one.
-    pub fn masks<'a>(&self, n: usize, column: impl Fn(usize) -> Option<ColumnValues<'a>>) -> Option<Vec<u16>> {
+    #[cfg_attr(not(feature = "parquet"), allow(dead_code))]
+    pub fn masks<'a>(
+        &self,
+        n: usize,
+        column: impl Fn(usize) -> Option<ColumnValues<'a>>,
+    ) -> Option<Vec<u16>> {
         let mut masks = vec![0u16; n];
         for (i, (c, rule)) in self.rules.iter().enumerate() {
             let bit = 1u16 << i;
@@ -206,7 +231,11 @@ impl Plan {
 
     /// Builds a person from the fields of one row (`mask`: its characteristics, when already
     /// computed by [`Plan::masks`]).
-    pub fn row_masked<'a>(&self, get: impl Fn(usize) -> Field<'a>, mask: Option<u16>) -> Result<PersonRow<'a>, FieldError> {
+    pub fn row_masked<'a>(
+        &self,
+        get: impl Fn(usize) -> Field<'a>,
+        mask: Option<u16>,
+    ) -> Result<PersonRow<'a>, FieldError> {
         let mut row = self.row_base(&get)?;
         match mask {
             Some(m) => row.characteristics = CharacteristicSet::from_bits(m),
@@ -220,18 +249,43 @@ impl Plan {
         self.row_masked(get, None)
     }
 
-    fn characteristics<'a>(&self, get: &impl Fn(usize) -> Field<'a>) -> Result<CharacteristicSet, FieldError> {
-        let err = |column: usize, reason: &'static str, message: String| FieldError { column, reason, message };
+    fn characteristics<'a>(
+        &self,
+        get: &impl Fn(usize) -> Field<'a>,
+    ) -> Result<CharacteristicSet, FieldError> {
+        let err = |column: usize, reason: &'static str, message: String| FieldError {
+            column,
+            reason,
+            message,
+        };
         let mut characteristics = CharacteristicSet::EMPTY;
         for (i, (c, rule)) in self.rules.iter().enumerate() {
             let f = get(*c);
             let present = match rule {
                 CharacteristicRule::Boolean { .. } => f.as_bool().ok_or_else(|| {
-                    err(*c, "invalid yes/no value", format!("expected 0/1 (true/false, ja/nee) for {}, found {}", crate::Characteristic::ALL[i], f.describe()))
+                    err(
+                        *c,
+                        "invalid yes/no value",
+                        format!(
+                            "expected 0/1 (true/false, ja/nee) for {}, found {}",
+                            crate::Characteristic::ALL[i],
+                            f.describe()
+                        ),
+                    )
                 })?,
-                CharacteristicRule::Threshold { .. } => rule.holds(f.as_f64().ok_or_else(|| {
-                    err(*c, "invalid number", format!("expected a number for {}, found {}", crate::Characteristic::ALL[i], f.describe()))
-                })?),
+                CharacteristicRule::Threshold { .. } => {
+                    rule.holds(f.as_f64().ok_or_else(|| {
+                        err(
+                            *c,
+                            "invalid number",
+                            format!(
+                                "expected a number for {}, found {}",
+                                crate::Characteristic::ALL[i],
+                                f.describe()
+                            ),
+                        )
+                    })?)
+                }
             };
             if present {
                 characteristics.insert(crate::Characteristic::ALL[i]);
@@ -241,41 +295,94 @@ impl Plan {
     }
 
     fn row_base<'a>(&self, get: &impl Fn(usize) -> Field<'a>) -> Result<PersonRow<'a>, FieldError> {
-        let err = |column: usize, reason: &'static str, message: String| FieldError { column, reason, message };
-        if matches!(get(self.person_id), Field::Missing) || matches!(get(self.person_id), Field::Text(s) if s.trim().is_empty()) {
-            return Err(err(self.person_id, "missing person id", "expected a pseudonymised person id, found an empty cell".into()));
+        let err = |column: usize, reason: &'static str, message: String| FieldError {
+            column,
+            reason,
+            message,
+        };
+        if matches!(get(self.person_id), Field::Missing)
+            || matches!(get(self.person_id), Field::Text(s) if s.trim().is_empty())
+        {
+            return Err(err(
+                self.person_id,
+                "missing person id",
+                "expected a pseudonymised person id, found an empty cell".into(),
+            ));
         }
         let region = match get(self.region) {
             Field::Text(s) => s.trim(),
-            f => return Err(err(self.region, "invalid region code", format!("expected a region code like BU03630001, found {}", f.describe()))),
+            f => {
+                return Err(err(
+                    self.region,
+                    "invalid region code",
+                    format!(
+                        "expected a region code like BU03630001, found {}",
+                        f.describe()
+                    ),
+                ))
+            }
         };
         let year_f = get(self.year);
         let year = match year_f {
             Field::Text(s) => Period::parse(s),
-            f => f.as_i64().filter(|y| (*Period::RANGE.start() as i64..=*Period::RANGE.end() as i64).contains(y)).map(|y| Period(y as i32)),
+            f => f
+                .as_i64()
+                .filter(|y| {
+                    (*Period::RANGE.start() as i64..=*Period::RANGE.end() as i64).contains(y)
+                })
+                .map(|y| Period(y as i32)),
         }
-            .ok_or_else(|| err(self.year, "invalid year", format!("expected a year like 2024, found {}", year_f.describe())))?
-            .year();
+        .ok_or_else(|| {
+            err(
+                self.year,
+                "invalid year",
+                format!("expected a year like 2024, found {}", year_f.describe()),
+            )
+        })?
+        .year();
         let age = match self.age {
             Some(c) => {
                 let f = get(c);
-                Some(f.as_i64().filter(|a| (0..=130).contains(a)).ok_or_else(|| {
-                    err(c, "invalid age", format!("expected an age in whole years 0..=130, found {}", f.describe()))
-                })? as u32)
+                Some(
+                    f.as_i64()
+                        .filter(|a| (0..=130).contains(a))
+                        .ok_or_else(|| {
+                            err(
+                                c,
+                                "invalid age",
+                                format!(
+                                    "expected an age in whole years 0..=130, found {}",
+                                    f.describe()
+                                ),
+                            )
+                        })? as u32,
+                )
             }
             None => None,
         };
-        let cat = |col: Option<usize>, reason: &'static str, expected: &str, parse: &dyn Fn(&str) -> Option<usize>| -> Result<Option<usize>, FieldError> {
+        let cat = |col: Option<usize>,
+                   reason: &'static str,
+                   expected: &str,
+                   parse: &dyn Fn(&str) -> Option<usize>|
+         -> Result<Option<usize>, FieldError> {
             match col {
                 Some(c) => {
                     let f = get(c);
-                    f.category(parse).map(Some).ok_or_else(|| err(c, reason, format!("expected {expected}, found {}", f.describe())))
+                    f.category(parse).map(Some).ok_or_else(|| {
+                        err(
+                            c,
+                            reason,
+                            format!("expected {expected}, found {}", f.describe()),
+                        )
+                    })
                 }
                 None => Ok(None),
             }
         };
-        let sex = cat(self.sex, "invalid sex", "male/female (or m/v, 1/2)", &|s| Sex::parse(s).map(|x| x as usize))?
-            .map(|i| Sex::ALL[i]);
+        let sex = cat(self.sex, "invalid sex", "male/female (or m/v, 1/2)", &|s| {
+            Sex::parse(s).map(|x| x as usize)
+        })?
+        .map(|i| Sex::ALL[i]);
         let household = cat(
             self.household,
             "invalid household type",
@@ -283,41 +390,86 @@ impl Plan {
             &|s| Household::parse(s).map(|x| x as usize),
         )?
         .map(|i| Household::ALL[i]);
-        let migration = cat(self.migration, "invalid migration background", "dutch, europe or outside_europe", &|s| {
-            Migration::parse(s).map(|x| x as usize)
-        })?
+        let migration = cat(
+            self.migration,
+            "invalid migration background",
+            "dutch, europe or outside_europe",
+            &|s| Migration::parse(s).map(|x| x as usize),
+        )?
         .map(|i| Migration::ALL[i]);
         let ses = match self.ses {
             Some((c, true)) => {
                 let f = get(c);
-                let class = f.as_i64().filter(|d| (1..=10).contains(d)).and_then(|d| self.ses_classes.class_of(d as u8));
-                Some(class.ok_or_else(|| err(c, "invalid income decile", format!("expected an income decile 1..=10, found {}", f.describe())))?)
+                let class = f
+                    .as_i64()
+                    .filter(|d| (1..=10).contains(d))
+                    .and_then(|d| self.ses_classes.class_of(d as u8));
+                Some(class.ok_or_else(|| {
+                    err(
+                        c,
+                        "invalid income decile",
+                        format!("expected an income decile 1..=10, found {}", f.describe()),
+                    )
+                })?)
             }
             Some((c, false)) => {
                 let f = get(c);
-                Some(f.category(SesClass::parse).ok_or_else(|| err(c, "invalid SES class", format!("expected low, middle or high, found {}", f.describe())))?)
+                Some(f.category(SesClass::parse).ok_or_else(|| {
+                    err(
+                        c,
+                        "invalid SES class",
+                        format!("expected low, middle or high, found {}", f.describe()),
+                    )
+                })?)
             }
             None => None,
         };
         let measure = match self.measure {
             Some(c) => {
                 let f = get(c);
-                Some(f.as_f64().ok_or_else(|| err(c, "invalid number", format!("expected a number, found {}", f.describe())))?)
+                Some(f.as_f64().ok_or_else(|| {
+                    err(
+                        c,
+                        "invalid number",
+                        format!("expected a number, found {}", f.describe()),
+                    )
+                })?)
             }
             None => None,
         };
-        Ok(PersonRow { region, year, age, sex, household, ses, migration, characteristics: CharacteristicSet::EMPTY, measure })
+        Ok(PersonRow {
+            region,
+            year,
+            age,
+            sex,
+            household,
+            ses,
+            migration,
+            characteristics: CharacteristicSet::EMPTY,
+            measure,
+        })
     }
 }
 
 /// Reads a person file (by extension: `.parquet` or anything else as CSV) into `counter`.
-pub fn read_into(path: &Path, cfg: &ReadConfig, spec: &StackSpec, policy: ErrorPolicy, counter: Counter) -> Result<(Counter, ReadSummary), MicrodataError> {
-    let is_parquet = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
+pub fn read_into(
+    path: &Path,
+    cfg: &ReadConfig,
+    spec: &StackSpec,
+    policy: ErrorPolicy,
+    counter: Counter,
+) -> Result<(Counter, ReadSummary), MicrodataError> {
+    let is_parquet = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
     if is_parquet {
         #[cfg(feature = "parquet")]
         return parquet_format::read(path, cfg, spec, policy, counter);
         #[cfg(not(feature = "parquet"))]
-        return Err(MicrodataError::file(&path.display().to_string(), "this build has no Parquet support (feature `parquet`)"));
+        return Err(MicrodataError::file(
+            &path.display().to_string(),
+            "this build has no Parquet support (feature `parquet`)",
+        ));
     }
     csv_format::read(path, cfg, spec, policy, counter)
 }

@@ -21,8 +21,8 @@ use super::{Field, Plan, ReadSummary, SYNTHETIC_KEY, SYNTHETIC_MARKER};
 use kwm_model::Period;
 
 use crate::aggregate::{Breakdown, Counter};
-use crate::characteristic::CharacteristicSet;
 use crate::characteristic::Characteristic;
+use crate::characteristic::CharacteristicSet;
 use crate::config::ReadConfig;
 use crate::error::{DropLog, ErrorPolicy, MicrodataError, RowError};
 use crate::generate::PersonBatch;
@@ -92,7 +92,11 @@ fn perr(file: &str, e: parquet::errors::ParquetError) -> MicrodataError {
 }
 
 /// Reads up to `BATCH` records of one column.
-fn read_batch(reader: &mut ColumnReader, max_def: i16, def: &mut Vec<i16>) -> parquet::errors::Result<(usize, ColumnBatch)> {
+fn read_batch(
+    reader: &mut ColumnReader,
+    max_def: i16,
+    def: &mut Vec<i16>,
+) -> parquet::errors::Result<(usize, ColumnBatch)> {
     def.clear();
     macro_rules! go {
         ($r:expr, $variant:ident) => {{
@@ -108,7 +112,11 @@ fn read_batch(reader: &mut ColumnReader, max_def: i16, def: &mut Vec<i16>) -> pa
         ColumnReader::FloatColumnReader(r) => go!(r, F32),
         ColumnReader::DoubleColumnReader(r) => go!(r, F64),
         ColumnReader::ByteArrayColumnReader(r) => go!(r, Bytes),
-        _ => return Err(parquet::errors::ParquetError::General("unsupported column type (INT96 or fixed-length bytes)".into())),
+        _ => {
+            return Err(parquet::errors::ParquetError::General(
+                "unsupported column type (INT96 or fixed-length bytes)".into(),
+            ))
+        }
     };
     let mut value_index = Vec::new();
     if max_def > 0 {
@@ -122,7 +130,13 @@ fn read_batch(reader: &mut ColumnReader, max_def: i16, def: &mut Vec<i16>) -> pa
             }
         }));
     }
-    Ok((records, ColumnBatch { values, value_index }))
+    Ok((
+        records,
+        ColumnBatch {
+            values,
+            value_index,
+        },
+    ))
 }
 
 /// Buffers of the column-wise path, reused across batches.
@@ -135,13 +149,23 @@ struct Scratch {
 /// Counts a batch column by column when every column it needs is required, of the usual type
 /// and valid in every row. Returns false, having counted nothing, otherwise: the row-by-row
 /// path then counts the batch and reports each bad row precisely.
-fn count_fast(plan: &Plan, batch: &[ColumnBatch], n: usize, masks: &[u16], counter: &mut Counter, scratch: &mut Scratch) -> bool {
+fn count_fast(
+    plan: &Plan,
+    batch: &[ColumnBatch],
+    n: usize,
+    masks: &[u16],
+    counter: &mut Counter,
+    scratch: &mut Scratch,
+) -> bool {
     let required = |c: usize| batch[c].value_index.is_empty();
     if !required(plan.person_id) || !required(plan.region) || !required(plan.year) {
         return false;
     }
     if let Values::Bytes(ids) = &batch[plan.person_id].values {
-        if ids[..n].iter().any(|b| b.data().iter().all(u8::is_ascii_whitespace)) {
+        if ids[..n]
+            .iter()
+            .any(|b| b.data().iter().all(u8::is_ascii_whitespace))
+        {
             return false;
         }
     }
@@ -151,12 +175,18 @@ fn count_fast(plan: &Plan, batch: &[ColumnBatch], n: usize, masks: &[u16], count
             Values::I64(v) => v[i],
             _ => return None,
         };
-        (*Period::RANGE.start() as i64..=*Period::RANGE.end() as i64).contains(&y).then_some(y as i32)
+        (*Period::RANGE.start() as i64..=*Period::RANGE.end() as i64)
+            .contains(&y)
+            .then_some(y as i32)
     };
-    let Values::Bytes(regions) = &batch[plan.region].values else { return false };
+    let Values::Bytes(regions) = &batch[plan.region].values else {
+        return false;
+    };
     scratch.blocks.clear();
     for (i, r) in regions[..n].iter().enumerate() {
-        let (Some(y), Ok(code)) = (year(i), std::str::from_utf8(r.data())) else { return false };
+        let (Some(y), Ok(code)) = (year(i), std::str::from_utf8(r.data())) else {
+            return false;
+        };
         match counter.block(y, code.trim()) {
             Ok(b) => scratch.blocks.push(b),
             Err(_) => return false,
@@ -168,7 +198,9 @@ fn count_fast(plan: &Plan, batch: &[ColumnBatch], n: usize, masks: &[u16], count
     for (b, &size) in layout.breakdowns.iter().zip(&layout.sizes) {
         let ok = match b {
             Breakdown::AgeClass => {
-                let Some(c) = plan.age.filter(|&c| required(c)) else { return false };
+                let Some(c) = plan.age.filter(|&c| required(c)) else {
+                    return false;
+                };
                 let classes = counter.age_classes();
                 let lookup: Vec<usize> = (0..=130u32).map(|a| classes.class_of(a)).collect();
                 column_ints(&batch[c].values, n, |i, a| match lookup.get(a as usize) {
@@ -180,22 +212,27 @@ fn count_fast(plan: &Plan, batch: &[ColumnBatch], n: usize, masks: &[u16], count
                 })
             }
             Breakdown::SesClass => match plan.ses {
-                Some((c, true)) if required(c) => column_ints(&batch[c].values, n, |i, d| {
-                    match (1..=10).contains(&d).then(|| plan.ses_classes.class_of(d as u8)).flatten() {
-                        Some(k) => {
-                            scratch.cells[i] = scratch.cells[i] * size + k as usize;
-                            true
-                        }
-                        None => false,
-                    }
-                }),
-                Some((c, false)) if required(c) => column_texts(&batch[c].values, n, |i, t| match SesClass::parse(t) {
+                Some((c, true)) if required(c) => column_ints(&batch[c].values, n, |i, d| match (1
+                    ..=10)
+                    .contains(&d)
+                    .then(|| plan.ses_classes.class_of(d as u8))
+                    .flatten()
+                {
                     Some(k) => {
                         scratch.cells[i] = scratch.cells[i] * size + k as usize;
                         true
                     }
                     None => false,
                 }),
+                Some((c, false)) if required(c) => {
+                    column_texts(&batch[c].values, n, |i, t| match SesClass::parse(t) {
+                        Some(k) => {
+                            scratch.cells[i] = scratch.cells[i] * size + k as usize;
+                            true
+                        }
+                        None => false,
+                    })
+                }
                 _ => false,
             },
             Breakdown::Sex | Breakdown::Migration | Breakdown::Household => {
@@ -204,7 +241,9 @@ fn count_fast(plan: &Plan, batch: &[ColumnBatch], n: usize, masks: &[u16], count
                     Breakdown::Migration => plan.migration,
                     _ => plan.household,
                 };
-                let Some(c) = col.filter(|&c| required(c)) else { return false };
+                let Some(c) = col.filter(|&c| required(c)) else {
+                    return false;
+                };
                 let parse = |t: &str| -> Option<usize> {
                     match b {
                         Breakdown::Sex => Sex::parse(t).map(|x| x as usize),
@@ -234,7 +273,15 @@ fn count_fast(plan: &Plan, batch: &[ColumnBatch], n: usize, masks: &[u16], count
     };
     for i in 0..n {
         let set = CharacteristicSet::from_bits(masks[i]);
-        if counter.count(scratch.blocks[i], scratch.cells[i], set, measure.map(|m| m[i])).is_err() {
+        if counter
+            .count(
+                scratch.blocks[i],
+                scratch.cells[i],
+                set,
+                measure.map(|m| m[i]),
+            )
+            .is_err()
+        {
             unreachable!("every value was checked above");
         }
     }
@@ -253,12 +300,21 @@ fn column_ints(values: &Values, n: usize, mut f: impl FnMut(usize, i64) -> bool)
 /// Calls `f(row, text)` for a text column; false when it is not one or `f` says no.
 fn column_texts(values: &Values, n: usize, mut f: impl FnMut(usize, &str) -> bool) -> bool {
     match values {
-        Values::Bytes(v) => v[..n].iter().enumerate().all(|(i, b)| std::str::from_utf8(b.data()).is_ok_and(|t| f(i, t))),
+        Values::Bytes(v) => v[..n]
+            .iter()
+            .enumerate()
+            .all(|(i, b)| std::str::from_utf8(b.data()).is_ok_and(|t| f(i, t))),
         _ => false,
     }
 }
 
-pub(crate) fn read(path: &Path, cfg: &ReadConfig, spec: &StackSpec, policy: ErrorPolicy, counter: Counter) -> Result<(Counter, ReadSummary), MicrodataError> {
+pub(crate) fn read(
+    path: &Path,
+    cfg: &ReadConfig,
+    spec: &StackSpec,
+    policy: ErrorPolicy,
+    counter: Counter,
+) -> Result<(Counter, ReadSummary), MicrodataError> {
     let started = Instant::now();
     let name = path.display().to_string();
     let open = || -> Result<SerializedFileReader<File>, MicrodataError> {
@@ -267,21 +323,36 @@ pub(crate) fn read(path: &Path, cfg: &ReadConfig, spec: &StackSpec, policy: Erro
     };
     let reader = open()?;
     let meta = reader.metadata();
-    let synthetic = meta
-        .file_metadata()
-        .key_value_metadata()
-        .is_some_and(|kv| kv.iter().any(|k| k.key == SYNTHETIC_KEY || k.value.as_deref().is_some_and(|v| v.contains(SYNTHETIC_MARKER))));
+    let synthetic = meta.file_metadata().key_value_metadata().is_some_and(|kv| {
+        kv.iter().any(|k| {
+            k.key == SYNTHETIC_KEY
+                || k.value
+                    .as_deref()
+                    .is_some_and(|v| v.contains(SYNTHETIC_MARKER))
+        })
+    });
     let schema = meta.file_metadata().schema_descr();
     let names: Vec<String> = schema.columns().iter().map(|c| c.path().string()).collect();
-    let plan = Plan::new(cfg, spec, |n| names.iter().any(|c| c.eq_ignore_ascii_case(n)));
+    let plan = Plan::new(cfg, spec, |n| {
+        names.iter().any(|c| c.eq_ignore_ascii_case(n))
+    });
     let mut column_of = Vec::new();
     for col in &plan.columns {
-        let i = names.iter().position(|c| c.eq_ignore_ascii_case(col)).ok_or_else(|| {
-            MicrodataError::file(&name, format!("expected a column '{col}', found: {}", names.join(",")))
-        })?;
+        let i = names
+            .iter()
+            .position(|c| c.eq_ignore_ascii_case(col))
+            .ok_or_else(|| {
+                MicrodataError::file(
+                    &name,
+                    format!("expected a column '{col}', found: {}", names.join(",")),
+                )
+            })?;
         column_of.push(i);
     }
-    let max_def: Vec<i16> = column_of.iter().map(|&i| schema.column(i).max_def_level()).collect();
+    let max_def: Vec<i16> = column_of
+        .iter()
+        .map(|&i| schema.column(i).max_def_level())
+        .collect();
     // First row number of every row group, for error positions.
     let groups = meta.num_row_groups();
     let mut first_row = vec![0u64; groups + 1];
@@ -289,14 +360,18 @@ pub(crate) fn read(path: &Path, cfg: &ReadConfig, spec: &StackSpec, policy: Erro
         first_row[g + 1] = first_row[g] + meta.row_group(g).num_rows() as u64;
     }
     drop(reader);
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8).min(groups.max(1));
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 8)
+        .min(groups.max(1));
     let dropped = Arc::new(AtomicU64::new(0));
     let stop = Arc::new(AtomicBool::new(false));
     let results: Vec<Result<(Counter, DropLog), MicrodataError>> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..threads)
             .map(|k| {
                 let mut counter = counter.clone();
-                let (plan, column_of, max_def, first_row, name) = (&plan, &column_of, &max_def, &first_row, &name);
+                let (plan, column_of, max_def, first_row, name) =
+                    (&plan, &column_of, &max_def, &first_row, &name);
                 let (dropped, stop) = (dropped.clone(), stop.clone());
                 s.spawn(move || -> Result<(Counter, DropLog), MicrodataError> {
                     let reader = open()?;
@@ -318,7 +393,8 @@ pub(crate) fn read(path: &Path, cfg: &ReadConfig, spec: &StackSpec, policy: Erro
                             let mut batch = Vec::with_capacity(readers.len());
                             let mut n = usize::MAX;
                             for (c, r) in readers.iter_mut().enumerate() {
-                                let (records, b) = read_batch(r, max_def[c], &mut def).map_err(|e| perr(name, e))?;
+                                let (records, b) = read_batch(r, max_def[c], &mut def)
+                                    .map_err(|e| perr(name, e))?;
                                 n = n.min(records);
                                 batch.push(b);
                             }
@@ -334,7 +410,10 @@ pub(crate) fn read(path: &Path, cfg: &ReadConfig, spec: &StackSpec, policy: Erro
                             }
                             for i in 0..n {
                                 row += 1;
-                                let result = plan.row_masked(|c| batch[c].field(i), masks.as_ref().map(|m| m[i]));
+                                let result = plan.row_masked(
+                                    |c| batch[c].field(i),
+                                    masks.as_ref().map(|m| m[i]),
+                                );
                                 let error = match result {
                                     Ok(person) => match counter.add(&person) {
                                         Ok(()) => continue,
@@ -352,15 +431,23 @@ pub(crate) fn read(path: &Path, cfg: &ReadConfig, spec: &StackSpec, policy: Erro
                                 };
                                 // The limit is global across threads.
                                 let before = dropped.fetch_add(1, Ordering::SeqCst);
-                                let local = ErrorPolicy { max_errors: if before < policy.max_errors { u64::MAX } else { 0 } };
+                                let local = ErrorPolicy {
+                                    max_errors: if before < policy.max_errors {
+                                        u64::MAX
+                                    } else {
+                                        0
+                                    },
+                                };
                                 if let Err(err) = log.record(e, local) {
                                     stop.store(true, Ordering::Relaxed);
                                     return Err(match err {
-                                        MicrodataError::Row(last) if policy.max_errors > 0 => MicrodataError::TooManyBadRows {
-                                            limit: policy.max_errors,
-                                            last,
-                                            log: Box::new(log.clone()),
-                                        },
+                                        MicrodataError::Row(last) if policy.max_errors > 0 => {
+                                            MicrodataError::TooManyBadRows {
+                                                limit: policy.max_errors,
+                                                last,
+                                                log: Box::new(log.clone()),
+                                            }
+                                        }
                                         other => other,
                                     });
                                 }
@@ -371,7 +458,10 @@ pub(crate) fn read(path: &Path, cfg: &ReadConfig, spec: &StackSpec, policy: Erro
                 })
             })
             .collect();
-        handles.into_iter().map(|h| h.join().expect("reader thread")).collect()
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("reader thread"))
+            .collect()
     });
     let mut merged: Option<Counter> = None;
     let mut drops = DropLog::default();
@@ -403,7 +493,17 @@ pub(crate) fn read(path: &Path, cfg: &ReadConfig, spec: &StackSpec, policy: Erro
     }
     let counter = merged.unwrap_or(counter);
     let rows = first_row[groups];
-    Ok((counter, ReadSummary { file: name, format: "parquet", rows, drops, synthetic, time: started.elapsed() }))
+    Ok((
+        counter,
+        ReadSummary {
+            file: name,
+            format: "parquet",
+            rows,
+            drops,
+            synthetic,
+            time: started.elapsed(),
+        },
+    ))
 }
 
 const SCHEMA_HEAD: &str = "
@@ -435,7 +535,11 @@ struct Labels {
 impl ParquetPersonWriter {
     /// Creates the file. `metadata` is written as key-value metadata (the synthetic marker
     /// among it); `regions` are the region codes batches refer to by index.
-    pub fn create(path: &Path, metadata: Vec<(String, String)>, regions: &[String]) -> Result<ParquetPersonWriter, MicrodataError> {
+    pub fn create(
+        path: &Path,
+        metadata: Vec<(String, String)>,
+        regions: &[String],
+    ) -> Result<ParquetPersonWriter, MicrodataError> {
         let file = path.display().to_string();
         let mut message = String::from("message kwm_persons {");
         message.push_str(SCHEMA_HEAD);
@@ -448,10 +552,16 @@ impl ParquetPersonWriter {
             .set_compression(Compression::SNAPPY)
             .set_max_row_group_row_count(Some(usize::MAX / 2))
             .set_created_by(format!("kwm microdata {}", env!("CARGO_PKG_VERSION")))
-            .set_key_value_metadata(Some(metadata.into_iter().map(|(k, v)| KeyValue::new(k, v)).collect()))
+            .set_key_value_metadata(Some(
+                metadata
+                    .into_iter()
+                    .map(|(k, v)| KeyValue::new(k, v))
+                    .collect(),
+            ))
             .build();
         let out = File::create(path).map_err(|e| MicrodataError::io(&file, e))?;
-        let writer = SerializedFileWriter::new(out, schema, Arc::new(props)).map_err(|e| MicrodataError::file(&file, e.to_string()))?;
+        let writer = SerializedFileWriter::new(out, schema, Arc::new(props))
+            .map_err(|e| MicrodataError::file(&file, e.to_string()))?;
         let bytes = |s: &str| ByteArray::from(s);
         let labels = Labels {
             regions: regions.iter().map(|r| bytes(r)).collect(),
@@ -459,7 +569,11 @@ impl ParquetPersonWriter {
             household: Household::ALL.iter().map(|x| bytes(x.label())).collect(),
             migration: Migration::ALL.iter().map(|x| bytes(x.label())).collect(),
         };
-        Ok(ParquetPersonWriter { writer, file, labels })
+        Ok(ParquetPersonWriter {
+            writer,
+            file,
+            labels,
+        })
     }
 
     /// Appends one batch as one row group.
@@ -472,42 +586,82 @@ impl ParquetPersonWriter {
         while let Some(mut col) = rg.next_column().map_err(e)? {
             match index {
                 0 => {
-                    col.typed::<Int64Type>().write_batch(&batch.person_id, None, None).map_err(e)?;
+                    col.typed::<Int64Type>()
+                        .write_batch(&batch.person_id, None, None)
+                        .map_err(e)?;
                 }
                 1 => {
-                    let v: Vec<ByteArray> = batch.region.iter().map(|&r| l.regions[r as usize].clone()).collect();
-                    col.typed::<ByteArrayType>().write_batch(&v, None, None).map_err(e)?;
+                    let v: Vec<ByteArray> = batch
+                        .region
+                        .iter()
+                        .map(|&r| l.regions[r as usize].clone())
+                        .collect();
+                    col.typed::<ByteArrayType>()
+                        .write_batch(&v, None, None)
+                        .map_err(e)?;
                 }
                 2 => {
-                    col.typed::<Int32Type>().write_batch(&vec![batch.year; n], None, None).map_err(e)?;
+                    col.typed::<Int32Type>()
+                        .write_batch(&vec![batch.year; n], None, None)
+                        .map_err(e)?;
                 }
                 3 => {
                     let v: Vec<i32> = batch.age.iter().map(|&a| a as i32).collect();
-                    col.typed::<Int32Type>().write_batch(&v, None, None).map_err(e)?;
+                    col.typed::<Int32Type>()
+                        .write_batch(&v, None, None)
+                        .map_err(e)?;
                 }
                 4 => {
-                    let v: Vec<ByteArray> = batch.sex.iter().map(|&x| l.sex[x as usize].clone()).collect();
-                    col.typed::<ByteArrayType>().write_batch(&v, None, None).map_err(e)?;
+                    let v: Vec<ByteArray> = batch
+                        .sex
+                        .iter()
+                        .map(|&x| l.sex[x as usize].clone())
+                        .collect();
+                    col.typed::<ByteArrayType>()
+                        .write_batch(&v, None, None)
+                        .map_err(e)?;
                 }
                 5 => {
-                    let v: Vec<ByteArray> = batch.household.iter().map(|&x| l.household[x as usize].clone()).collect();
-                    col.typed::<ByteArrayType>().write_batch(&v, None, None).map_err(e)?;
+                    let v: Vec<ByteArray> = batch
+                        .household
+                        .iter()
+                        .map(|&x| l.household[x as usize].clone())
+                        .collect();
+                    col.typed::<ByteArrayType>()
+                        .write_batch(&v, None, None)
+                        .map_err(e)?;
                 }
                 6 => {
                     let v: Vec<i32> = batch.income_decile.iter().map(|&d| d as i32).collect();
-                    col.typed::<Int32Type>().write_batch(&v, None, None).map_err(e)?;
+                    col.typed::<Int32Type>()
+                        .write_batch(&v, None, None)
+                        .map_err(e)?;
                 }
                 7 => {
-                    let v: Vec<ByteArray> = batch.migration.iter().map(|&x| l.migration[x as usize].clone()).collect();
-                    col.typed::<ByteArrayType>().write_batch(&v, None, None).map_err(e)?;
+                    let v: Vec<ByteArray> = batch
+                        .migration
+                        .iter()
+                        .map(|&x| l.migration[x as usize].clone())
+                        .collect();
+                    col.typed::<ByteArrayType>()
+                        .write_batch(&v, None, None)
+                        .map_err(e)?;
                 }
                 8 => {
-                    col.typed::<DoubleType>().write_batch(&batch.income, None, None).map_err(e)?;
+                    col.typed::<DoubleType>()
+                        .write_batch(&batch.income, None, None)
+                        .map_err(e)?;
                 }
                 k => {
                     let c = Characteristic::ALL[k - 9];
-                    let v: Vec<bool> = batch.characteristics.iter().map(|s| s.contains(c)).collect();
-                    col.typed::<BoolType>().write_batch(&v, None, None).map_err(e)?;
+                    let v: Vec<bool> = batch
+                        .characteristics
+                        .iter()
+                        .map(|s| s.contains(c))
+                        .collect();
+                    col.typed::<BoolType>()
+                        .write_batch(&v, None, None)
+                        .map_err(e)?;
                 }
             }
             col.close().map_err(e)?;
@@ -520,13 +674,20 @@ impl ParquetPersonWriter {
     /// Writes the footer.
     pub fn finish(self) -> Result<(), MicrodataError> {
         let file = self.file.clone();
-        self.writer.close().map_err(|e| MicrodataError::file(&file, e.to_string()))?;
+        self.writer
+            .close()
+            .map_err(|e| MicrodataError::file(&file, e.to_string()))?;
         Ok(())
     }
 }
 
 /// Writes one batch to a new Parquet file (tests and small files).
-pub fn write_persons_parquet(path: &Path, metadata: Vec<(String, String)>, regions: &[String], batch: &PersonBatch) -> Result<(), MicrodataError> {
+pub fn write_persons_parquet(
+    path: &Path,
+    metadata: Vec<(String, String)>,
+    regions: &[String],
+    batch: &PersonBatch,
+) -> Result<(), MicrodataError> {
     let mut w = ParquetPersonWriter::create(path, metadata, regions)?;
     w.write(batch)?;
     w.finish()

@@ -59,9 +59,18 @@ impl AttackReport {
 }
 
 /// Proves one requirement: witness boxes first (verified), then a box search, then the LP.
-fn prove(t: &SdcTable, req: &Requirement, witnesses: &Witnesses, limits: &AttackerLimits, report: &mut AttackReport) -> Vec<(usize, f64)> {
+fn prove(
+    t: &SdcTable,
+    req: &Requirement,
+    witnesses: &Witnesses,
+    limits: &AttackerLimits,
+    report: &mut AttackReport,
+) -> Vec<(usize, f64)> {
     let search = BoxSearch::new(t, Mode::Certify);
-    let mut cert = witnesses.get(&req.cell).map(|w| search.verify(req, w)).unwrap_or_default();
+    let mut cert = witnesses
+        .get(&req.cell)
+        .map(|w| search.verify(req, w))
+        .unwrap_or_default();
     if !req.met_by(cert.up, cert.down) {
         cert = search.certify(req);
     }
@@ -83,7 +92,13 @@ fn prove(t: &SdcTable, req: &Requirement, witnesses: &Witnesses, limits: &Attack
             if req.met_by(up, down) {
                 report.proven_by_lp += 1;
             } else {
-                report.failures.push(Failure { cell: req.cell, up, down, required: *req, exact: iv.complete });
+                report.failures.push(Failure {
+                    cell: req.cell,
+                    up,
+                    down,
+                    required: *req,
+                    exact: iv.complete,
+                });
             }
         }
         None => report.failures.push(Failure {
@@ -105,8 +120,15 @@ pub fn attack(t: &SdcTable, requirements: &[Requirement], limits: &AttackerLimit
 /// Like [`attack`], but first verifies the boxes the suppression step found (witnesses). A
 /// witness is checked, never trusted: every cell must be unknown to the attacker and every
 /// line must stay balanced.
-pub(crate) fn attack_with_witnesses(t: &SdcTable, requirements: &[Requirement], witnesses: &Witnesses, limits: &AttackerLimits) -> AttackReport {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
+pub(crate) fn attack_with_witnesses(
+    t: &SdcTable,
+    requirements: &[Requirement],
+    witnesses: &Witnesses,
+    limits: &AttackerLimits,
+) -> AttackReport {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 8);
     // Sensitive cells.
     let parts: Vec<(AttackReport, Vec<(usize, f64)>)> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..threads)
@@ -122,7 +144,10 @@ pub(crate) fn attack_with_witnesses(t: &SdcTable, requirements: &[Requirement], 
                 })
             })
             .collect();
-        handles.into_iter().map(|h| h.join().expect("attacker thread")).collect()
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("attacker thread"))
+            .collect()
     });
     let mut report = AttackReport::default();
     let mut moved: CellMap<f64> = CellMap::default();
@@ -135,8 +160,15 @@ pub(crate) fn attack_with_witnesses(t: &SdcTable, requirements: &[Requirement], 
     }
     // Secondary suppressions: each must not be computable exactly (an interval at least 1 wide).
     let secondaries: Vec<Requirement> = (0..t.values.len())
-        .filter(|&c| t.status[c] == Status::Secondary && moved.get(&c).copied().unwrap_or(0.0) < 1.0)
-        .map(|cell| Requirement { cell, up: 0.0, down: 0.0, width: 1.0 })
+        .filter(|&c| {
+            t.status[c] == Status::Secondary && moved.get(&c).copied().unwrap_or(0.0) < 1.0
+        })
+        .map(|cell| Requirement {
+            cell,
+            up: 0.0,
+            down: 0.0,
+            width: 1.0,
+        })
         .collect();
     let already = t.status.iter().filter(|s| **s == Status::Secondary).count() - secondaries.len();
     let parts: Vec<AttackReport> = std::thread::scope(|s| {
@@ -152,7 +184,10 @@ pub(crate) fn attack_with_witnesses(t: &SdcTable, requirements: &[Requirement], 
                 })
             })
             .collect();
-        handles.into_iter().map(|h| h.join().expect("attacker thread")).collect()
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("attacker thread"))
+            .collect()
     });
     for r in parts {
         report.merge(r);

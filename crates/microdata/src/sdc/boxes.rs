@@ -24,6 +24,9 @@ pub(crate) enum Mode {
     Construct,
 }
 
+/// Called with every complete box (cells with signs, cost); returns the cost bound for pruning.
+type BoxVisitor<'v> = dyn FnMut(&[(usize, i8)], f64) -> f64 + 'v;
+
 /// One dimension's part of a box.
 #[derive(Debug, Clone)]
 struct DimMove {
@@ -73,7 +76,12 @@ impl<'a> BoxSearch<'a> {
         // Keep the product of candidates per target near a few thousand boxes.
         let d = t.shape.ndims().max(1) as f64;
         let per_dim = (2048f64.powf(1.0 / d).floor() as usize).clamp(2, 12);
-        BoxSearch { t, mode, per_dim, max_visits: 8192 }
+        BoxSearch {
+            t,
+            mode,
+            per_dim,
+            max_visits: 8192,
+        }
     }
 
     /// A search that looks at many more candidates per dimension (slower; for the few cells
@@ -81,7 +89,12 @@ impl<'a> BoxSearch<'a> {
     pub(crate) fn wide(t: &'a SdcTable, mode: Mode) -> BoxSearch<'a> {
         let d = t.shape.ndims().max(1) as f64;
         let per_dim = (262_144f64.powf(1.0 / d).floor() as usize).clamp(4, 64);
-        BoxSearch { t, mode, per_dim, max_visits: 262_144 }
+        BoxSearch {
+            t,
+            mode,
+            per_dim,
+            max_visits: 262_144,
+        }
     }
 
     /// Cost of letting a cell move, `None` when it cannot move.
@@ -164,8 +177,12 @@ impl<'a> BoxSearch<'a> {
                         if w == c {
                             continue;
                         }
-                        let Some(cw) = self.admit(line(w)) else { continue };
-                        let Some((chain_w, chain_cost)) = self.descend(target, j, w) else { continue };
+                        let Some(cw) = self.admit(line(w)) else {
+                            continue;
+                        };
+                        let Some((chain_w, chain_cost)) = self.descend(target, j, w) else {
+                            continue;
+                        };
                         let capacity = std::iter::once(w)
                             .chain(chain_w.iter().copied())
                             .map(|n| self.slack_down(line(n)))
@@ -174,7 +191,11 @@ impl<'a> BoxSearch<'a> {
                         nodes.extend(up.iter().map(|&n| (n, 1i8)));
                         nodes.push((w, -1));
                         nodes.extend(chain_w.iter().map(|&n| (n, -1i8)));
-                        moves.push(DimMove { nodes, cost: own_cost + up_cost + cw + chain_cost, capacity });
+                        moves.push(DimMove {
+                            nodes,
+                            cost: own_cost + up_cost + cw + chain_cost,
+                            capacity,
+                        });
                     }
                     let Some(ca) = self.admit(line(a)) else { break };
                     up.push(a);
@@ -182,7 +203,11 @@ impl<'a> BoxSearch<'a> {
                     if h.parent(a).is_none() {
                         let mut nodes: Vec<(u32, i8)> = own_nodes().collect();
                         nodes.extend(up.iter().map(|&n| (n, 1i8)));
-                        moves.push(DimMove { nodes, cost: own_cost + up_cost, capacity: f64::INFINITY });
+                        moves.push(DimMove {
+                            nodes,
+                            cost: own_cost + up_cost,
+                            capacity: f64::INFINITY,
+                        });
                     }
                     c = a;
                 }
@@ -190,17 +215,28 @@ impl<'a> BoxSearch<'a> {
             None => {
                 // The target is a total in this dimension: only a path down moves it.
                 for &ch in h.children(u) {
-                    let Some(c) = self.admit(line(ch)) else { continue };
-                    let Some((chain, chain_cost)) = self.descend(target, j, ch) else { continue };
+                    let Some(c) = self.admit(line(ch)) else {
+                        continue;
+                    };
+                    let Some((chain, chain_cost)) = self.descend(target, j, ch) else {
+                        continue;
+                    };
                     let mut nodes = vec![(u, 1i8), (ch, 1i8)];
                     nodes.extend(chain.iter().map(|&n| (n, 1i8)));
-                    moves.push(DimMove { nodes, cost: c + chain_cost, capacity: f64::INFINITY });
+                    moves.push(DimMove {
+                        nodes,
+                        cost: c + chain_cost,
+                        capacity: f64::INFINITY,
+                    });
                 }
             }
         }
         // Moves that can carry the needed amount first, then the cheapest, then the widest.
         let order = |a: &DimMove, b: &DimMove| {
-            (a.capacity < need).cmp(&(b.capacity < need)).then(a.cost.total_cmp(&b.cost)).then(b.capacity.total_cmp(&a.capacity))
+            (a.capacity < need)
+                .cmp(&(b.capacity < need))
+                .then(a.cost.total_cmp(&b.cost))
+                .then(b.capacity.total_cmp(&a.capacity))
         };
         if moves.len() > self.per_dim {
             moves.select_nth_unstable_by(self.per_dim - 1, order);
@@ -212,7 +248,7 @@ impl<'a> BoxSearch<'a> {
 
     /// Depth-first over one move per dimension; `visit` gets every complete box whose cells may
     /// all move and returns the cost bound for pruning (∞: no pruning).
-    fn enumerate(&self, target: usize, need: f64, visit: &mut dyn FnMut(&[(usize, i8)], f64) -> f64) {
+    fn enumerate(&self, target: usize, need: f64, visit: &mut BoxVisitor) {
         let d = self.t.shape.ndims();
         let per_dim: Vec<Vec<DimMove>> = (0..d).map(|j| self.dim_moves(target, j, need)).collect();
         if per_dim.iter().any(Vec::is_empty) {
@@ -223,7 +259,15 @@ impl<'a> BoxSearch<'a> {
         // One buffer per depth, reused across the whole search.
         let mut levels: Vec<Vec<(usize, i8)>> = (0..=d).map(|_| Vec::with_capacity(64)).collect();
         levels[0].push((target, 1i8));
-        self.dfs(&per_dim, 0, &mut levels, 0.0, &mut bound, &mut visits, visit);
+        self.dfs(
+            &per_dim,
+            0,
+            &mut levels,
+            0.0,
+            &mut bound,
+            &mut visits,
+            visit,
+        );
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -235,7 +279,7 @@ impl<'a> BoxSearch<'a> {
         cost: f64,
         bound: &mut f64,
         visits: &mut usize,
-        visit: &mut dyn FnMut(&[(usize, i8)], f64) -> f64,
+        visit: &mut BoxVisitor,
     ) {
         if *visits >= self.max_visits {
             return;
@@ -255,7 +299,11 @@ impl<'a> BoxSearch<'a> {
                 'outer: for &(cell, s) in &cur[j] {
                     let here = self.t.shape.coord(cell, j);
                     for &(node, ns) in &m.nodes {
-                        let c = if node == here { cell } else { self.t.shape.with(cell, j, node) };
+                        let c = if node == here {
+                            cell
+                        } else {
+                            self.t.shape.with(cell, j, node)
+                        };
                         if node != here {
                             match self.admit(c) {
                                 Some(w) => extra += w,
@@ -318,7 +366,13 @@ impl<'a> BoxSearch<'a> {
             }
             let score = cu.min(goal_up) + cd.min(goal_down);
             if score > 0.0 {
-                found.push((score, FoundBox { cells: cells.to_vec(), cost }));
+                found.push((
+                    score,
+                    FoundBox {
+                        cells: cells.to_vec(),
+                        cost,
+                    },
+                ));
             }
             if found.len() >= limit {
                 0.0 // enough: stop the search
@@ -338,7 +392,9 @@ impl<'a> BoxSearch<'a> {
     pub(crate) fn verify(&self, req: &Requirement, boxes: &[FoundBox]) -> BoxCertificate {
         debug_assert_eq!(self.mode, Mode::Certify);
         let valid = boxes.iter().filter(|b| {
-            b.cells.iter().any(|&(c, s)| c == req.cell && s == 1) && b.cells.iter().all(|&(c, _)| self.t.is_movable(c)) && self.balanced(b)
+            b.cells.iter().any(|&(c, s)| c == req.cell && s == 1)
+                && b.cells.iter().all(|&(c, _)| self.t.is_movable(c))
+                && self.balanced(b)
         });
         self.accumulate(req, valid)
     }
@@ -348,9 +404,15 @@ impl<'a> BoxSearch<'a> {
     /// are found from the box's own cells.
     fn balanced(&self, b: &FoundBox) -> bool {
         let shape = &self.t.shape;
-        let sign_of = |cell: usize| b.cells.iter().find(|&&(c, _)| c == cell).map_or(0, |&(_, s)| s as i32);
+        let sign_of = |cell: usize| {
+            b.cells
+                .iter()
+                .find(|&&(c, _)| c == cell)
+                .map_or(0, |&(_, s)| s as i32)
+        };
         // (parent cell, dimension) → sum of the signs of the box's cells below it.
-        let mut lines: Vec<((usize, usize), i32)> = Vec::with_capacity(b.cells.len() * shape.ndims());
+        let mut lines: Vec<((usize, usize), i32)> =
+            Vec::with_capacity(b.cells.len() * shape.ndims());
         for &(cell, s) in &b.cells {
             for j in 0..shape.ndims() {
                 let h = shape.hierarchy(j);
@@ -380,13 +442,18 @@ impl<'a> BoxSearch<'a> {
     }
 
     /// Adds up boxes, best first as given, booking the slack each uses.
-    fn accumulate<'b>(&self, req: &Requirement, boxes: impl IntoIterator<Item = &'b FoundBox>) -> BoxCertificate {
+    fn accumulate<'b>(
+        &self,
+        req: &Requirement,
+        boxes: impl IntoIterator<Item = &'b FoundBox>,
+    ) -> BoxCertificate {
         let own_down = self.slack_down(req.cell);
         let goal_up = req.up.max(req.width);
         let goal_down = req.down.max(req.width.min(own_down));
         let mut cert = BoxCertificate::default();
         // up-inc, up-dec, down-inc, down-dec; sized up front, growing them showed in profiles
-        let mut booked: [CellMap<f64>; 4] = std::array::from_fn(|_| CellMap::with_capacity_and_hasher(128, Default::default()));
+        let mut booked: [CellMap<f64>; 4] =
+            std::array::from_fn(|_| CellMap::with_capacity_and_hasher(128, Default::default()));
         for b in boxes {
             if req.met_by(cert.up, cert.down) {
                 break;
@@ -446,7 +513,9 @@ impl<'a> BoxSearch<'a> {
         let mut best: Option<(f64, FoundBox)> = None;
         let mut best_ok: Option<FoundBox> = None;
         self.enumerate(req.cell, goal_up, &mut |cells, cost| {
-            let bound = |best: &Option<(f64, FoundBox)>| best.as_ref().map_or(f64::INFINITY, |(r, _)| need / r - 1.0);
+            let bound = |best: &Option<(f64, FoundBox)>| {
+                best.as_ref().map_or(f64::INFINITY, |(r, _)| need / r - 1.0)
+            };
             if used.iter().any(|u| u.cells == cells) {
                 return bound(&best);
             }
@@ -465,25 +534,49 @@ impl<'a> BoxSearch<'a> {
             // even that could not beat the best so far.
             let at_most = reach(cu, cd).min(need);
             let cheaper_finish = best_ok.as_ref().is_none_or(|b| cost < b.cost);
-            if !used.is_empty() && !cheaper_finish && best.as_ref().is_some_and(|(r, _)| at_most / (cost + 1.0) <= *r) {
+            if !used.is_empty()
+                && !cheaper_finish
+                && best
+                    .as_ref()
+                    .is_some_and(|(r, _)| at_most / (cost + 1.0) <= *r)
+            {
                 return bound(&best);
             }
             let (cu, cd) = if used.is_empty() {
                 (cu, cd)
             } else {
-                let candidate = FoundBox { cells: cells.to_vec(), cost };
+                let candidate = FoundBox {
+                    cells: cells.to_vec(),
+                    cost,
+                };
                 let together = self.accumulate(req, used.iter().chain(std::iter::once(&candidate)));
                 (together.up, together.down)
             };
             let done = req.met_by(cu, cd);
             if done && best_ok.as_ref().is_none_or(|b| cost < b.cost) {
-                best_ok = Some(FoundBox { cells: cells.to_vec(), cost });
+                best_ok = Some(FoundBox {
+                    cells: cells.to_vec(),
+                    cost,
+                });
             }
-            let gain = if done { need } else { (reach(cu, cd) - current).max(0.0) };
+            let gain = if done {
+                need
+            } else {
+                (reach(cu, cd) - current).max(0.0)
+            };
             if gain > 1e-9 {
                 let ratio = gain / (cost + 1.0);
-                if best.as_ref().is_none_or(|(r, b)| ratio > *r || (ratio == *r && cost < b.cost)) {
-                    best = Some((ratio, FoundBox { cells: cells.to_vec(), cost }));
+                if best
+                    .as_ref()
+                    .is_none_or(|(r, b)| ratio > *r || (ratio == *r && cost < b.cost))
+                {
+                    best = Some((
+                        ratio,
+                        FoundBox {
+                            cells: cells.to_vec(),
+                            cost,
+                        },
+                    ));
                 }
             }
             bound(&best)
@@ -491,7 +584,11 @@ impl<'a> BoxSearch<'a> {
         // The cheapest box that finishes the job, unless doing it in parts promises to cost
         // far less (then the most efficient part now, the rest in later rounds).
         match (best_ok, best) {
-            (Some(ok), Some((ratio, part))) => Some(if ok.cost + 1.0 <= 4.0 * need / ratio { ok } else { part }),
+            (Some(ok), Some((ratio, part))) => Some(if ok.cost + 1.0 <= 4.0 * need / ratio {
+                ok
+            } else {
+                part
+            }),
             (ok, part) => ok.or(part.map(|(_, b)| b)),
         }
     }

@@ -35,11 +35,19 @@ fn lines_of(t: &SdcTable, cell: usize, mut f: impl FnMut(usize, usize, Vec<usize
         let u = shape.coord(cell, j);
         if let Some(p) = h.parent(u) {
             let parent = shape.with(cell, j, p);
-            let kids = h.children(p).iter().map(|&c| shape.with(cell, j, c)).collect();
+            let kids = h
+                .children(p)
+                .iter()
+                .map(|&c| shape.with(cell, j, c))
+                .collect();
             f(parent * 64 + j, parent, kids);
         }
         if !h.is_leaf(u) {
-            let kids = h.children(u).iter().map(|&c| shape.with(cell, j, c)).collect();
+            let kids = h
+                .children(u)
+                .iter()
+                .map(|&c| shape.with(cell, j, c))
+                .collect();
             f(cell * 64 + j, cell, kids);
         }
     }
@@ -51,7 +59,13 @@ fn lines_of(t: &SdcTable, cell: usize, mut f: impl FnMut(usize, usize, Vec<usize
 /// proof needs, and it keeps the LP bounded. Every answer is a point of the LP that is checked
 /// here against all rows and bounds before it counts; the reach proven is that point's value.
 /// Returns `None` when the solver fails (then nothing is proven).
-pub(crate) fn attack_cell(t: &SdcTable, target: usize, max_cells: usize, goal_up: f64, goal_down: f64) -> Option<LpInterval> {
+pub(crate) fn attack_cell(
+    t: &SdcTable,
+    target: usize,
+    max_cells: usize,
+    goal_up: f64,
+    goal_down: f64,
+) -> Option<LpInterval> {
     // Neighbourhood: breadth-first through lines, movable cells only.
     let mut var_of: CellMap<usize> = CellMap::default();
     let mut order = Vec::new();
@@ -114,7 +128,11 @@ pub(crate) fn attack_cell(t: &SdcTable, target: usize, max_cells: usize, goal_up
         .collect();
     let solve = |direction: OptimizationDirection| -> Option<f64> {
         let mut p = Problem::new(direction);
-        let vars: Vec<_> = bounds.iter().enumerate().map(|(i, &b)| p.add_var(if i == 0 { 1.0 } else { 0.0 }, b)).collect();
+        let vars: Vec<_> = bounds
+            .iter()
+            .enumerate()
+            .map(|(i, &b)| p.add_var(if i == 0 { 1.0 } else { 0.0 }, b))
+            .collect();
         for (terms, rhs) in &rows {
             let expr: Vec<_> = terms.iter().map(|&(v, c)| (vars[v], c)).collect();
             p.add_constraint(expr.as_slice(), ComparisonOp::Eq, *rhs);
@@ -126,10 +144,18 @@ pub(crate) fn attack_cell(t: &SdcTable, target: usize, max_cells: usize, goal_up
         let value: Vec<f64> = vars.iter().map(|&v| solution.var_value(v)).collect();
         // Check the point ourselves: only a feasible alternative table proves anything.
         const TOL: f64 = 1e-6;
-        let in_bounds = value.iter().zip(&bounds).all(|(&v, &(lo, hi))| v.is_finite() && v >= lo - TOL && v <= hi + TOL);
+        let in_bounds = value
+            .iter()
+            .zip(&bounds)
+            .all(|(&v, &(lo, hi))| v.is_finite() && v >= lo - TOL && v <= hi + TOL);
         let rows_hold = rows.iter().all(|(terms, rhs)| {
             let sum: f64 = terms.iter().map(|&(v, c)| c * value[v]).sum();
-            let scale = 1.0 + rhs.abs() + terms.iter().map(|&(v, c)| (c * value[v]).abs()).sum::<f64>();
+            let scale = 1.0
+                + rhs.abs()
+                + terms
+                    .iter()
+                    .map(|&(v, c)| (c * value[v]).abs())
+                    .sum::<f64>();
             (sum - rhs).abs() <= TOL * scale
         });
         (in_bounds && rows_hold).then_some(value[0])
@@ -139,5 +165,10 @@ pub(crate) fn attack_cell(t: &SdcTable, target: usize, max_cells: usize, goal_up
     let min = solve(OptimizationDirection::Minimize)?;
     // Solver tolerance: never claim more uncertainty than the point shows.
     let clean = |v: f64| if v < 1e-6 { 0.0 } else { v };
-    Some(LpInterval { up: clean(max - x), down: clean(x - min), complete, variables: order.len() })
+    Some(LpInterval {
+        up: clean(max - x),
+        down: clean(x - min),
+        complete,
+        variables: order.len(),
+    })
 }

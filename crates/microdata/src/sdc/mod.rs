@@ -119,7 +119,10 @@ pub enum Status {
 impl Status {
     /// Unknown to the attacker beyond the table's lines and bounds.
     pub fn is_free(self) -> bool {
-        matches!(self, Status::Unpublished | Status::Primary(_) | Status::Secondary)
+        matches!(
+            self,
+            Status::Unpublished | Status::Primary(_) | Status::Secondary
+        )
     }
 
     /// Suppressed (primary or secondary).
@@ -149,7 +152,13 @@ impl SdcTable {
     pub fn new(shape: Shape, values: Vec<f64>) -> SdcTable {
         let n = shape.len();
         assert_eq!(values.len(), n);
-        SdcTable { shape, values, status: vec![Status::Published; n], floor: None, rounding_base: 0 }
+        SdcTable {
+            shape,
+            values,
+            status: vec![Status::Published; n],
+            floor: None,
+            rounding_base: 0,
+        }
     }
 
     /// The attacker's lower bound of a cell.
@@ -161,7 +170,10 @@ impl SdcTable {
     /// The value as published (rounded when the table is rounded), `None` when not published.
     pub fn published_value(&self, cell: usize) -> Option<f64> {
         match self.status[cell] {
-            Status::Published => Some(profile::round_half_up(self.values[cell], self.rounding_base)),
+            Status::Published => Some(profile::round_half_up(
+                self.values[cell],
+                self.rounding_base,
+            )),
             _ => None,
         }
     }
@@ -199,7 +211,8 @@ impl SdcTable {
     /// Whether an alternative table may change this cell at all.
     #[inline]
     pub fn is_movable(&self, cell: usize) -> bool {
-        self.status[cell].is_free() || (self.status[cell] == Status::Published && self.rounding_base > 1)
+        self.status[cell].is_free()
+            || (self.status[cell] == Status::Published && self.rounding_base > 1)
     }
 }
 
@@ -233,7 +246,11 @@ mod tests {
 
     #[test]
     fn rounding_intervals_give_slack_both_ways() {
-        let shape = Shape::new(vec![Dimension { name: "a".into(), hierarchy: Hierarchy::flat("T", &["x", "y"]) }]).unwrap();
+        let shape = Shape::new(vec![Dimension {
+            name: "a".into(),
+            hierarchy: Hierarchy::flat("T", &["x", "y"]),
+        }])
+        .unwrap();
         let mut t = SdcTable::new(shape, vec![130.0, 120.0, 10.0]);
         assert_eq!((t.slack_up(0), t.slack_down(0)), (0.0, 0.0));
         t.rounding_base = 100;

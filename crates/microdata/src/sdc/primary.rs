@@ -22,7 +22,12 @@ pub fn frequency(t: &mut SdcTable, profile: &Profile) -> Vec<Requirement> {
             if profile.frequency.suppress {
                 t.status[cell] = Status::Primary(PrimaryRule::Frequency);
             }
-            reqs.push(Requirement { cell, up: 0.0, down: 0.0, width: profile.protection.min_width });
+            reqs.push(Requirement {
+                cell,
+                up: 0.0,
+                down: 0.0,
+                width: profile.protection.min_width,
+            });
         }
     }
     reqs
@@ -113,14 +118,25 @@ pub fn magnitude(s: &MagnitudeStats, profile: &Profile) -> Option<(PrimaryRule, 
         return None;
     }
     if s.n < m.min_observations as u64 {
-        note(PrimaryRule::MinObservations, m.protection_share * s.sum.abs());
+        note(
+            PrimaryRule::MinObservations,
+            m.protection_share * s.sum.abs(),
+        );
     }
     let x1 = s.top.first().copied().unwrap_or(0.0).max(0.0);
     let x2 = s.top.get(1).copied().unwrap_or(0.0).max(0.0);
     if m.dominance_n > 0 {
-        let top_n: f64 = s.top.iter().take(m.dominance_n as usize).map(|x| x.max(0.0)).sum();
+        let top_n: f64 = s
+            .top
+            .iter()
+            .take(m.dominance_n as usize)
+            .map(|x| x.max(0.0))
+            .sum();
         if top_n > m.dominance_k / 100.0 * s.sum {
-            note(PrimaryRule::Dominance, 100.0 / m.dominance_k * top_n - s.sum);
+            note(
+                PrimaryRule::Dominance,
+                100.0 / m.dominance_k * top_n - s.sum,
+            );
         }
     }
     if m.p_percent > 0.0 {
@@ -132,7 +148,10 @@ pub fn magnitude(s: &MagnitudeStats, profile: &Profile) -> Option<(PrimaryRule, 
     if m.max_extreme_share > 0.0 {
         let extreme = s.min.abs().max(s.max.abs());
         if extreme > m.max_extreme_share * s.sum.abs() {
-            note(PrimaryRule::ExtremeShare, extreme / m.max_extreme_share - s.sum.abs());
+            note(
+                PrimaryRule::ExtremeShare,
+                extreme / m.max_extreme_share - s.sum.abs(),
+            );
         }
     }
     hit
@@ -153,12 +172,20 @@ mod tests {
 
     #[test]
     fn frequency_rule_marks_small_nonzero_counts() {
-        let shape = Shape::new(vec![Dimension { name: "a".into(), hierarchy: Hierarchy::flat("T", &["x", "y", "z"]) }]).unwrap();
+        let shape = Shape::new(vec![Dimension {
+            name: "a".into(),
+            hierarchy: Hierarchy::flat("T", &["x", "y", "z"]),
+        }])
+        .unwrap();
         let mut t = SdcTable::new(shape, vec![32.0, 0.0, 9.0, 23.0]);
         let reqs = frequency(&mut t, &Profile::default());
         assert_eq!(reqs.iter().map(|r| r.cell).collect::<Vec<_>>(), [2]);
         assert_eq!(t.status[2], Status::Primary(PrimaryRule::Frequency));
-        assert_eq!(t.status[1], Status::Published, "zero is not sensitive by default");
+        assert_eq!(
+            t.status[1],
+            Status::Published,
+            "zero is not sensitive by default"
+        );
         assert_eq!(reqs[0].width, 10.0);
     }
 
@@ -170,7 +197,10 @@ mod tests {
         let (rule, need) = magnitude(&stats(&[50.0, 40.0, 10.0]), &p).unwrap();
         assert_eq!(rule, PrimaryRule::Dominance);
         // p% = 10: rest 10 ≥ 10 % of 50, so only dominance applies.
-        assert!((need - (100.0 / 85.0 * 90.0 - 100.0)).abs() < 1e-9, "{need}");
+        assert!(
+            (need - (100.0 / 85.0 * 90.0 - 100.0)).abs() < 1e-9,
+            "{need}"
+        );
         // 80 + 15 + 5: dominance 95 > 85 → 11.76; p%: rest 5 < 8 → 3; the larger wins.
         let (_, need) = magnitude(&stats(&[80.0, 15.0, 5.0]), &p).unwrap();
         assert!((need - (100.0 / 85.0 * 95.0 - 100.0)).abs() < 1e-9);
@@ -194,14 +224,20 @@ mod tests {
         assert_eq!(magnitude(&stats(&xs), &p), None);
         // A large negative value counts by its absolute size.
         xs[99] = -40.0;
-        assert_eq!(magnitude(&stats(&xs), &p).unwrap().0, PrimaryRule::ExtremeShare);
+        assert_eq!(
+            magnitude(&stats(&xs), &p).unwrap().0,
+            PrimaryRule::ExtremeShare
+        );
     }
 
     #[test]
     fn merged_statistics_keep_the_largest_contributions() {
         let mut a = stats(&[5.0, 1.0]);
         a.merge(&stats(&[7.0, 3.0, -2.0]), 3);
-        assert_eq!((a.n, a.sum, a.min, a.max, a.negative_sum), (5, 14.0, -2.0, 7.0, -2.0));
+        assert_eq!(
+            (a.n, a.sum, a.min, a.max, a.negative_sum),
+            (5, 14.0, -2.0, 7.0, -2.0)
+        );
         assert_eq!(a.top, vec![7.0, 5.0, 3.0]);
     }
 }

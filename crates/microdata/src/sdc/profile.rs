@@ -106,7 +106,10 @@ impl Profile {
     pub fn built_in(name: &str) -> Option<Profile> {
         match name {
             "default" => Some(Profile::default()),
-            "cbs-income" => Some(Profile::parse(CBS_INCOME_PROFILE).expect("the built-in cbs-income profile is valid")),
+            "cbs-income" => Some(
+                Profile::parse(CBS_INCOME_PROFILE)
+                    .expect("the built-in cbs-income profile is valid"),
+            ),
             _ => None,
         }
     }
@@ -124,7 +127,9 @@ impl Profile {
                 }
             }
         }
-        let p: Profile = toml::Value::Table(base).try_into().map_err(|e: toml::de::Error| e.to_string())?;
+        let p: Profile = toml::Value::Table(base)
+            .try_into()
+            .map_err(|e: toml::de::Error| e.to_string())?;
         p.validate()?;
         Ok(p)
     }
@@ -138,7 +143,9 @@ impl Profile {
             return Err("magnitude.dominance_k must be in (0, 100] when dominance_n > 0".into());
         }
         if !(0.0..=100.0).contains(&m.p_percent) || !(0.0..=1.0).contains(&m.max_extreme_share) {
-            return Err("magnitude.p_percent must be in [0, 100] and max_extreme_share in [0, 1]".into());
+            return Err(
+                "magnitude.p_percent must be in [0, 100] and max_extreme_share in [0, 1]".into(),
+            );
         }
         if !self.frequency.suppress && self.rounding.base == 0 && self.frequency.min_count > 1 {
             return Err("frequency.suppress = false needs rounding.base > 0: otherwise small counts would be published as they are".into());
@@ -171,9 +178,19 @@ mod tests {
     #[test]
     fn built_in_profiles_parse() {
         let d = Profile::default();
-        assert_eq!((d.frequency.min_count, d.rounding.base, d.frequency.suppress), (10, 0, true));
+        assert_eq!(
+            (d.frequency.min_count, d.rounding.base, d.frequency.suppress),
+            (10, 0, true)
+        );
         let c = Profile::built_in("cbs-income").unwrap();
-        assert_eq!((c.rounding.base, c.percentages.min_denominator, c.magnitude.min_observations), (100, 100, 100));
+        assert_eq!(
+            (
+                c.rounding.base,
+                c.percentages.min_denominator,
+                c.magnitude.min_observations
+            ),
+            (100, 100, 100)
+        );
         assert!(!c.frequency.suppress);
         assert_eq!(c.magnitude.max_extreme_share, 0.30);
     }
@@ -184,14 +201,24 @@ mod tests {
         assert_eq!(p.frequency.min_count, 20);
         assert!(p.frequency.suppress);
         assert_eq!(p.protection.min_width, 10.0);
-        assert!(Profile::parse("[frequency]\nmin_cout = 20\n").unwrap_err().contains("min_cout"));
-        assert!(Profile::parse("[frequency]\nsuppress = false\n").unwrap_err().contains("rounding.base"));
+        assert!(Profile::parse("[frequency]\nmin_cout = 20\n")
+            .unwrap_err()
+            .contains("min_cout"));
+        assert!(Profile::parse("[frequency]\nsuppress = false\n")
+            .unwrap_err()
+            .contains("rounding.base"));
     }
 
     #[test]
     fn cbs_rounding_of_counts_to_hundreds() {
         // CBS: 0–49 → 0, 50–149 → 100.
-        for (x, r) in [(0.0, 0.0), (49.0, 0.0), (50.0, 100.0), (149.0, 100.0), (150.0, 200.0)] {
+        for (x, r) in [
+            (0.0, 0.0),
+            (49.0, 0.0),
+            (50.0, 100.0),
+            (149.0, 100.0),
+            (150.0, 200.0),
+        ] {
             assert_eq!(round_half_up(x, 100), r, "{x}");
         }
         assert_eq!(round_half_up(7.0, 5), 5.0);

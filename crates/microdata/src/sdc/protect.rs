@@ -24,7 +24,13 @@ pub struct ProtectOutcome {
 /// Adds secondary suppressions until boxes hide every requirement; returns whether anything
 /// changed. A requirement once proven stays proven (suppressing more only widens what the
 /// attacker cannot know), so `done` skips it in later rounds.
-fn suppress_boxes(t: &mut SdcTable, requirements: &[Requirement], done: &mut [bool], witnesses: &mut Witnesses, outcome: &mut ProtectOutcome) -> bool {
+fn suppress_boxes(
+    t: &mut SdcTable,
+    requirements: &[Requirement],
+    done: &mut [bool],
+    witnesses: &mut Witnesses,
+    outcome: &mut ProtectOutcome,
+) -> bool {
     let mut changed = false;
     for (req, done) in requirements.iter().zip(done.iter_mut()) {
         if *done {
@@ -54,7 +60,12 @@ pub(crate) type Witnesses = CellMap<Vec<FoundBox>>;
 /// rounded and rounding does not hide it, then boxes chosen together with the boxes already
 /// proving part of it.
 /// Returns (whether anything was suppressed, whether the requirement is now proven).
-fn harden(t: &mut SdcTable, req: &Requirement, witnesses: &mut Witnesses, outcome: &mut ProtectOutcome) -> (bool, bool) {
+fn harden(
+    t: &mut SdcTable,
+    req: &Requirement,
+    witnesses: &mut Witnesses,
+    outcome: &mut ProtectOutcome,
+) -> (bool, bool) {
     let mut changed = false;
     let mut met = false;
     let mine = witnesses.entry(req.cell).or_default();
@@ -79,8 +90,17 @@ fn harden(t: &mut SdcTable, req: &Requirement, witnesses: &mut Witnesses, outcom
         // The cheapest box that, with the boxes in use, meets the requirement; boxes of cells
         // already suppressed cost nothing.
         // Look much wider only when the normal search finds nothing, or keeps not finishing.
-        let search = if round < 6 { BoxSearch::new(t, Mode::Construct) } else { BoxSearch::wide(t, Mode::Construct) };
-        let Some(b) = search.construct(req, &used).or_else(|| BoxSearch::wide(t, Mode::Construct).construct(req, &used)) else { break };
+        let search = if round < 6 {
+            BoxSearch::new(t, Mode::Construct)
+        } else {
+            BoxSearch::wide(t, Mode::Construct)
+        };
+        let Some(b) = search
+            .construct(req, &used)
+            .or_else(|| BoxSearch::wide(t, Mode::Construct).construct(req, &used))
+        else {
+            break;
+        };
         for &(c, _) in &b.cells {
             if t.status[c] == Status::Published {
                 t.status[c] = Status::Secondary;
@@ -97,7 +117,12 @@ fn harden(t: &mut SdcTable, req: &Requirement, witnesses: &mut Witnesses, outcom
 /// Publishes again every secondary suppression that no proof uses. Each requirement keeps
 /// exactly the boxes that prove it; a cell outside all of them constrains none of those
 /// proofs, so publishing it leaves every proof valid and only lowers the information loss.
-fn release_unneeded(t: &mut SdcTable, requirements: &[Requirement], witnesses: &mut Witnesses, outcome: &mut ProtectOutcome) {
+fn release_unneeded(
+    t: &mut SdcTable,
+    requirements: &[Requirement],
+    witnesses: &mut Witnesses,
+    outcome: &mut ProtectOutcome,
+) {
     let mut needed = CellSet::default();
     for req in requirements {
         let boxes = witnesses.remove(&req.cell).unwrap_or_default();
@@ -124,13 +149,19 @@ fn release_unneeded(t: &mut SdcTable, requirements: &[Requirement], witnesses: &
 /// Protects a table: secondary suppression, then the attacker check with up to three repair
 /// rounds. The returned outcome's `attack` is the check of the final pattern; the caller must
 /// refuse the table unless it passed.
-pub fn protect(t: &mut SdcTable, requirements: &[Requirement], profile: &Profile) -> ProtectOutcome {
+pub fn protect(
+    t: &mut SdcTable,
+    requirements: &[Requirement],
+    profile: &Profile,
+) -> ProtectOutcome {
     let mut outcome = ProtectOutcome::default();
     // Coarse cells first: protecting a margin suppresses cells that often protect the finer
     // cells below it as well.
     let mut order: Vec<Requirement> = requirements.to_vec();
     let leaves_below = |cell: usize| -> usize {
-        (0..t.shape.ndims()).filter(|&j| !t.shape.hierarchy(j).is_leaf(t.shape.coord(cell, j))).count()
+        (0..t.shape.ndims())
+            .filter(|&j| !t.shape.hierarchy(j).is_leaf(t.shape.coord(cell, j)))
+            .count()
     };
     order.sort_by_key(|r| (std::cmp::Reverse(leaves_below(r.cell)), r.cell));
     let trace = std::env::var_os("KWM_TRACE").is_some();
@@ -141,7 +172,12 @@ pub fn protect(t: &mut SdcTable, requirements: &[Requirement], profile: &Profile
         outcome.rounds += 1;
         let changed = suppress_boxes(t, &order, &mut done, &mut witnesses, &mut outcome);
         if trace {
-            eprintln!("[sdc] round {}: {} secondary so far, {:.1} s", outcome.rounds, outcome.secondary, started.elapsed().as_secs_f64());
+            eprintln!(
+                "[sdc] round {}: {} secondary so far, {:.1} s",
+                outcome.rounds,
+                outcome.secondary,
+                started.elapsed().as_secs_f64()
+            );
         }
         if !changed {
             break;
@@ -149,7 +185,11 @@ pub fn protect(t: &mut SdcTable, requirements: &[Requirement], profile: &Profile
     }
     release_unneeded(t, &order, &mut witnesses, &mut outcome);
     if trace {
-        eprintln!("[sdc] after release: {} secondary, {:.1} s", outcome.secondary, started.elapsed().as_secs_f64());
+        eprintln!(
+            "[sdc] after release: {} secondary, {:.1} s",
+            outcome.secondary,
+            started.elapsed().as_secs_f64()
+        );
     }
     for _ in 0..3 {
         outcome.attack = attack_with_witnesses(t, requirements, &witnesses, &profile.attacker);

@@ -17,8 +17,14 @@ fn table_2d(interior: &[Vec<f64>]) -> SdcTable {
     let rr: Vec<&str> = rows.iter().map(String::as_str).collect();
     let cc: Vec<&str> = cols.iter().map(String::as_str).collect();
     let shape = Shape::new(vec![
-        Dimension { name: "row".into(), hierarchy: Hierarchy::flat("T", &rr) },
-        Dimension { name: "col".into(), hierarchy: Hierarchy::flat("T", &cc) },
+        Dimension {
+            name: "row".into(),
+            hierarchy: Hierarchy::flat("T", &rr),
+        },
+        Dimension {
+            name: "col".into(),
+            hierarchy: Hierarchy::flat("T", &cc),
+        },
     ])
     .unwrap();
     let mut v = vec![0.0; shape.len()];
@@ -36,7 +42,12 @@ fn at(t: &SdcTable, r: u32, c: u32) -> usize {
 }
 
 fn req(cell: usize) -> Requirement {
-    Requirement { cell, up: 0.0, down: 0.0, width: 10.0 }
+    Requirement {
+        cell,
+        up: 0.0,
+        down: 0.0,
+        width: 10.0,
+    }
 }
 
 fn limits() -> profile::AttackerLimits {
@@ -65,7 +76,10 @@ fn a_rectangle_hides_a_cell_by_the_hand_computed_amount() {
     }
     let target = at(&t, 1, 1);
     t.status[target] = Status::Primary(PrimaryRule::Frequency);
-    let cert = boxes::BoxSearch::new(&t, boxes::Mode::Certify).certify(&Requirement { width: 100.0, ..req(target) });
+    let cert = boxes::BoxSearch::new(&t, boxes::Mode::Certify).certify(&Requirement {
+        width: 100.0,
+        ..req(target)
+    });
     assert_eq!((cert.up, cert.down), (20.0, 3.0));
     let iv = lp::attack_cell(&t, target, 100, 1e6, 1e6).unwrap();
     assert_eq!((iv.up, iv.down, iv.complete), (20.0, 3.0, true));
@@ -75,7 +89,11 @@ fn a_rectangle_hides_a_cell_by_the_hand_computed_amount() {
 #[test]
 fn a_rectangle_with_small_partners_is_unsafe_and_protect_repairs_it() {
     // Partners 2 and 1 let the 3 rise by only 1: the attacker knows it lies in [0, 4].
-    let mut t = table_2d(&[vec![3.0, 2.0, 40.0], vec![1.0, 30.0, 50.0], vec![60.0, 70.0, 80.0]]);
+    let mut t = table_2d(&[
+        vec![3.0, 2.0, 40.0],
+        vec![1.0, 30.0, 50.0],
+        vec![60.0, 70.0, 80.0],
+    ]);
     for (r, c) in [(1, 2), (2, 1), (2, 2)] {
         let cell = at(&t, r, c);
         t.status[cell] = Status::Secondary;
@@ -86,7 +104,11 @@ fn a_rectangle_with_small_partners_is_unsafe_and_protect_repairs_it() {
     assert!(!report.passed());
     assert_eq!((report.failures[0].up, report.failures[0].down), (1.0, 3.0));
     // The full flow on the same numbers ends safe.
-    let mut t = table_2d(&[vec![3.0, 2.0, 40.0], vec![1.0, 30.0, 50.0], vec![60.0, 70.0, 80.0]]);
+    let mut t = table_2d(&[
+        vec![3.0, 2.0, 40.0],
+        vec![1.0, 30.0, 50.0],
+        vec![60.0, 70.0, 80.0],
+    ]);
     let reqs = frequency(&mut t, &Profile::default());
     assert_eq!(reqs.len(), 3);
     let outcome = protect(&mut t, &reqs, &Profile::default());
@@ -97,7 +119,11 @@ fn a_rectangle_with_small_partners_is_unsafe_and_protect_repairs_it() {
 #[test]
 fn a_six_cycle_needs_the_lp() {
     // Each row and column holds two suppressed cells, in a staircase no 2×2 box covers.
-    let mut t = table_2d(&[vec![5.0, 40.0, 0.0], vec![0.0, 50.0, 45.0], vec![35.0, 0.0, 60.0]]);
+    let mut t = table_2d(&[
+        vec![5.0, 40.0, 0.0],
+        vec![0.0, 50.0, 45.0],
+        vec![35.0, 0.0, 60.0],
+    ]);
     let cells = [(1, 1), (1, 2), (2, 2), (2, 3), (3, 3), (3, 1)];
     for (r, c) in cells {
         let cell = at(&t, r, c);
@@ -126,12 +152,23 @@ fn margins_across_the_region_hierarchy_are_used_by_the_attacker() {
     let wk3 = h.add_child(gm2, "WK3");
     let wk4 = h.add_child(gm2, "WK4");
     let shape = Shape::new(vec![
-        Dimension { name: "region".into(), hierarchy: h },
-        Dimension { name: "col".into(), hierarchy: Hierarchy::flat("T", &["x", "y"]) },
+        Dimension {
+            name: "region".into(),
+            hierarchy: h,
+        },
+        Dimension {
+            name: "col".into(),
+            hierarchy: Hierarchy::flat("T", &["x", "y"]),
+        },
     ])
     .unwrap();
     let mut v = vec![0.0; shape.len()];
-    for (w, [x, y]) in [(wk1, [4.0, 30.0]), (wk2, [40.0, 35.0]), (wk3, [50.0, 20.0]), (wk4, [25.0, 45.0])] {
+    for (w, [x, y]) in [
+        (wk1, [4.0, 30.0]),
+        (wk2, [40.0, 35.0]),
+        (wk3, [50.0, 20.0]),
+        (wk4, [25.0, 45.0]),
+    ] {
         v[shape.cell(&[w, 1])] = x;
         v[shape.cell(&[w, 2])] = y;
     }
@@ -163,7 +200,10 @@ fn margins_across_the_region_hierarchy_are_used_by_the_attacker() {
     let reqs = frequency(&mut t, &Profile::default());
     let outcome = protect(&mut t, &reqs, &Profile::default());
     assert!(outcome.attack.passed());
-    assert!(t.status[c(&t, gm1, 0)] == Status::Published, "the gemeente total need not go");
+    assert!(
+        t.status[c(&t, gm1, 0)] == Status::Published,
+        "the gemeente total need not go"
+    );
 }
 
 #[test]
@@ -184,18 +224,27 @@ fn rounding_hides_small_counts_without_suppression() {
 fn random_table() -> impl Strategy<Value = (Vec<usize>, Vec<u32>)> {
     prop::collection::vec(2usize..5, 2..4).prop_flat_map(|sizes| {
         let n: usize = sizes.iter().product();
-        (Just(sizes), prop::collection::vec(prop_oneof![3 => 0u32..12, 2 => 10u32..80], n))
+        (
+            Just(sizes),
+            prop::collection::vec(prop_oneof![3 => 0u32..12, 2 => 10u32..80], n),
+        )
     })
 }
 
 fn build(sizes: &[usize], leaves: &[u32]) -> SdcTable {
-    let labels: Vec<Vec<String>> = sizes.iter().map(|&k| (0..k).map(|i| format!("v{i}")).collect()).collect();
+    let labels: Vec<Vec<String>> = sizes
+        .iter()
+        .map(|&k| (0..k).map(|i| format!("v{i}")).collect())
+        .collect();
     let dims = labels
         .iter()
         .enumerate()
         .map(|(j, l)| {
             let l: Vec<&str> = l.iter().map(String::as_str).collect();
-            Dimension { name: format!("d{j}"), hierarchy: Hierarchy::flat("T", &l) }
+            Dimension {
+                name: format!("d{j}"),
+                hierarchy: Hierarchy::flat("T", &l),
+            }
         })
         .collect();
     let shape = Shape::new(dims).unwrap();
@@ -229,9 +278,9 @@ proptest! {
         prop_assert!(outcome.attack.passed(), "{:?}", outcome.attack.failures);
         // Totals are preserved: what is published is the true value.
         prop_assert_eq!(&t.values, &truth);
-        for c in 0..t.values.len() {
+        for (c, &true_value) in truth.iter().enumerate() {
             if let Some(v) = t.published_value(c) {
-                prop_assert_eq!(v, truth[c]);
+                prop_assert_eq!(v, true_value);
                 // No published cell below the threshold.
                 prop_assert!(v == 0.0 || v >= 10.0, "published {} at {}", v, c);
             }
@@ -247,6 +296,61 @@ proptest! {
             let iv = lp::attack_cell(&t, c, 100_000, need, need).unwrap();
             prop_assert!(iv.complete);
             prop_assert!(iv.up + iv.down >= need - 1e-7, "cell {} interval {:?}", c, iv);
+        }
+    }
+}
+
+/// Random tables with a region hierarchy (Nederland → 2–3 gemeenten → 2–3 wijken each) and
+/// one flat breakdown.
+fn random_hierarchy() -> impl Strategy<Value = (Vec<usize>, usize, Vec<u32>)> {
+    (prop::collection::vec(2usize..4, 2..4), 2usize..4).prop_flat_map(|(wijken, cols)| {
+        let n = wijken.iter().sum::<usize>() * cols;
+        (
+            Just(wijken),
+            Just(cols),
+            prop::collection::vec(prop_oneof![3 => 0u32..12, 2 => 10u32..60], n),
+        )
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+
+    #[test]
+    fn hierarchical_tables_are_safe_across_levels((wijken, cols, leaves) in random_hierarchy()) {
+        let mut h = Hierarchy::new("NL");
+        let mut leaf_nodes = Vec::new();
+        for (g, &w) in wijken.iter().enumerate() {
+            let gm = h.add_child(0, &format!("GM{g}"));
+            for k in 0..w {
+                leaf_nodes.push(h.add_child(gm, &format!("WK{g}{k}")));
+            }
+        }
+        let labels: Vec<String> = (0..cols).map(|c| format!("c{c}")).collect();
+        let l: Vec<&str> = labels.iter().map(String::as_str).collect();
+        let shape = Shape::new(vec![
+            Dimension { name: "region".into(), hierarchy: h },
+            Dimension { name: "col".into(), hierarchy: Hierarchy::flat("T", &l) },
+        ]).unwrap();
+        let mut v = vec![0.0; shape.len()];
+        for (i, &x) in leaves.iter().enumerate() {
+            v[shape.cell(&[leaf_nodes[i / cols], (i % cols) as u32 + 1])] = x as f64;
+        }
+        shape.aggregate_up(&mut v, 0.0, |a, x| *a += x);
+        let mut t = SdcTable::new(shape, v);
+        let profile = Profile::default();
+        let reqs = frequency(&mut t, &profile);
+        let outcome = protect(&mut t, &reqs, &profile);
+        prop_assert!(outcome.attack.passed(), "{:?}", outcome.attack.failures);
+        for c in 0..t.values.len() {
+            if let Some(v) = t.published_value(c) {
+                prop_assert!(v == 0.0 || v >= 10.0);
+            }
+            if t.status[c].is_suppressed() {
+                let need = if matches!(t.status[c], Status::Primary(_)) { 10.0 } else { 1.0 };
+                let iv = lp::attack_cell(&t, c, 100_000, need, need).unwrap();
+                prop_assert!(iv.complete && iv.up + iv.down >= need - 1e-7, "cell {} {:?}", c, iv);
+            }
         }
     }
 }
