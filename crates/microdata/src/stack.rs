@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use kwm_model::RegionCode;
 
 use crate::aggregate::{Breakdown, Counter, LeafLayout, RegionLevel};
-use crate::characteristic::{Characteristic, CharacteristicSet, Combination};
+use crate::characteristic::{CharacteristicSet, Combination};
 use crate::config::ReadConfig;
 use crate::error::MicrodataError;
 use crate::sdc::attack::AttackReport;
@@ -717,9 +717,4 @@ impl ProtectedTable {
     pub fn table(&self) -> &SdcTable {
         &self.table
     }
-}
-
-/// All stacking characteristics by id, for reports.
-pub fn characteristic_ids() -> Vec<&'static str> {
-    Characteristic::ALL.iter().map(|c| c.id()).collect()
 }

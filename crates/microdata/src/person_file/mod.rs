@@ -1,6 +1,6 @@
 //! Person files in: CSV (any delimiter `,`/`;`, `#` comment lines) and Parquet (low-level
 //! column API, row groups read in parallel). Both turn every row into a [`PersonRow`] through
-//! one [`Plan`], so the checks and messages are the same for both; a bad row is reported as
+//! one plan of columns, so the checks and messages are the same for both; a bad row is reported as
 //! `FILE:LINE:COLUMN` (Parquet: LINE = row number) and dropped only within `--max-errors`.
 
 mod csv_format;
