@@ -77,4 +77,22 @@ Disclosure control on this table: {row('primary suppression: frequency (count be
 {row('secondary suppression')} secondary suppressions; information loss {row('information loss: cells suppressed')}
 of cells and {row('information loss: persons in suppressed cells at the finest level')} of persons at the finest level;
 attacker check {row('attacker check')} ({row('- proofs by box perturbation / by LP')} proofs by box / by LP).
+
+## Reading the numbers
+
+- The aggregation itself (reading Parquet and counting, the part all three tools do) takes kwm
+  {phase('read and count'):.2f} s: faster than DuckDB's and Polars' whole runs. It reads only the
+  16 columns the table needs, with the `parquet` crate's column API, row groups split over both
+  cores, and turns the twelve boolean columns into one bit mask per person column by column
+  before counting into a flat array per gemeente.
+- Most of kwm's time is disclosure control ({phase('disclosure control'):.2f} s), which DuckDB
+  and Polars do not do at all: secondary suppression for {row('primary suppression: frequency (count below the minimum)')} sensitive cells
+  (single-threaded: each suppression changes what the next cell can use) and the attacker check
+  (both cores). Without it the comparison is aggregation against aggregation; with it, kwm is
+  the only one whose output may leave a secure environment.
+- Memory: kwm streams batches of 65,536 rows per thread and keeps one counter array per
+  gemeente; DuckDB and Polars materialise more (Polars' lazy scan of the string columns peaks
+  at several GB).
+- The machine was shared with other builds during the run (see the load average); wall times
+  vary by ±30 % between runs, CPU times less.
 """)

@@ -15,6 +15,42 @@
 
 use super::{CellMap, Requirement, SdcTable, Status};
 
+/// Slack already used per cell while adding up boxes: a short list (the usual case, a few
+/// boxes of a few dozen cells, where hashing and allocating a map dominated the profile),
+/// turned into a map when it grows.
+#[derive(Default)]
+struct Booking {
+    small: Vec<(usize, f64)>,
+    big: Option<CellMap<f64>>,
+}
+
+impl Booking {
+    fn get(&self, cell: usize) -> f64 {
+        match &self.big {
+            Some(m) => m.get(&cell).copied().unwrap_or(0.0),
+            None => self
+                .small
+                .iter()
+                .find(|(c, _)| *c == cell)
+                .map_or(0.0, |(_, v)| *v),
+        }
+    }
+
+    fn add(&mut self, cell: usize, amount: f64) {
+        if let Some(m) = &mut self.big {
+            *m.entry(cell).or_insert(0.0) += amount;
+            return;
+        }
+        match self.small.iter_mut().find(|(c, _)| *c == cell) {
+            Some((_, v)) => *v += amount,
+            None => self.small.push((cell, amount)),
+        }
+        if self.small.len() > 128 {
+            self.big = Some(self.small.drain(..).collect());
+        }
+    }
+}
+
 /// Whether a search proves safety with the current pattern or designs new suppressions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Mode {
@@ -451,9 +487,7 @@ impl<'a> BoxSearch<'a> {
         let goal_up = req.up.max(req.width);
         let goal_down = req.down.max(req.width.min(own_down));
         let mut cert = BoxCertificate::default();
-        // up-inc, up-dec, down-inc, down-dec; sized up front, growing them showed in profiles
-        let mut booked: [CellMap<f64>; 4] =
-            std::array::from_fn(|_| CellMap::with_capacity_and_hasher(128, Default::default()));
+        let mut booked: [Booking; 4] = Default::default(); // up-inc, up-dec, down-inc, down-dec
         for b in boxes {
             if req.met_by(cert.up, cert.down) {
                 break;
@@ -461,7 +495,7 @@ impl<'a> BoxSearch<'a> {
             let mut cu = f64::INFINITY;
             let mut cd = f64::INFINITY;
             for &(a, s) in &b.cells {
-                let used = |k: usize| booked[k].get(&a).copied().unwrap_or(0.0);
+                let used = |k: usize| booked[k].get(a);
                 if s > 0 {
                     cu = cu.min(self.slack_up(a) - used(0));
                     cd = cd.min(self.slack_down(a) - used(3));
@@ -478,10 +512,10 @@ impl<'a> BoxSearch<'a> {
             for &(a, s) in &b.cells {
                 let (ku, kd) = if s > 0 { (0, 3) } else { (1, 2) };
                 if tu > 0.0 {
-                    *booked[ku].entry(a).or_insert(0.0) += tu;
+                    booked[ku].add(a, tu);
                 }
                 if td > 0.0 {
-                    *booked[kd].entry(a).or_insert(0.0) += td;
+                    booked[kd].add(a, td);
                 }
             }
             cert.up += tu;
