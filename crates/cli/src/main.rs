@@ -11,6 +11,8 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 use kwm_store::StoreLocation;
 
+mod microdata;
+
 #[derive(Parser)]
 #[command(
     name = "kwm",
@@ -67,6 +69,8 @@ enum Command {
     /// Carry every series onto one region layout (default: the newest), storing a flag per
     /// value: published, exact, recomputed, weighted_mean or estimated.
     Harmonise(time_cmds::HarmoniseArgs),
+    /// Person-level microdata: synthetic populations and disclosure-controlled stacking tables.
+    Microdata(microdata::MicrodataArgs),
     /// Serve the API and dashboard from a store.
     Serve {
         /// Store: a SQLite file or a postgres:// URL (any number of `kwm serve` processes can
@@ -109,6 +113,7 @@ fn main() -> std::process::ExitCode {
         } => monitor_cmds::serve(&db, &addr, &catalogue),
         Command::Svi(args) => svi::run(&args),
         Command::Spatial(args) => spatial::run(*args),
+        Command::Microdata(args) => microdata::run(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
