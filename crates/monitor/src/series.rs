@@ -315,11 +315,12 @@ pub struct Warnings {
     pub options: Vec<(Level, i32)>,
 }
 
-/// Level/period pairs where some signal has a value in the period and in an earlier one.
+/// Level/period pairs where some signal has a value in the period and in an earlier one, with
+/// the layout they are assessed on and how many regions have a signal value in the period.
 fn assessable(
     store: &dyn Store,
     catalogue: &Catalogue,
-) -> Result<Vec<(Level, i32, i32)>, MonitorError> {
+) -> Result<Vec<(Level, i32, i32, usize)>, MonitorError> {
     let targets: BTreeSet<i32> = harmonised_targets(store)?.into_iter().collect();
     let mut out = Vec::new();
     for level in [Level::Gemeente, Level::Wijk, Level::Buurt] {
@@ -327,20 +328,20 @@ fn assessable(
             let Some(layout) = series_layout(store, &targets, level, period)? else {
                 continue;
             };
-            let mut ok = false;
+            let mut regions: BTreeSet<RegionCode> = BTreeSet::new();
             for id in &catalogue.warning_rule.signals {
-                let periods: BTreeSet<i32> = store
-                    .harmonised(layout, id.as_str(), level)?
-                    .iter()
-                    .map(|r| r.period)
-                    .collect();
+                let rows = store.harmonised(layout, id.as_str(), level)?;
+                let periods: BTreeSet<i32> = rows.iter().map(|r| r.period).collect();
                 if periods.contains(&period) && periods.iter().any(|&p| p < period) {
-                    ok = true;
-                    break;
+                    regions.extend(
+                        rows.into_iter()
+                            .filter(|r| r.period == period)
+                            .map(|r| r.region),
+                    );
                 }
             }
-            if ok {
-                out.push((level, period, layout));
+            if !regions.is_empty() {
+                out.push((level, period, layout, regions.len()));
             }
         }
     }
@@ -360,7 +361,7 @@ fn series_layout(
 }
 
 /// Early warnings for a level and period (defaults: the latest period with assessable signals,
-/// preferring gemeenten, then wijken, then buurten).
+/// and within it the level with the most assessable regions).
 pub fn warnings(
     store: &dyn Store,
     catalogue: &Catalogue,
@@ -373,7 +374,7 @@ pub fn warnings(
             "the catalogue lists no signals (warnings.toml)".into(),
         ));
     }
-    let options: Vec<(Level, i32, i32)> = assessable(store, catalogue)?;
+    let options: Vec<(Level, i32, i32, usize)> = assessable(store, catalogue)?;
     let targets: BTreeSet<i32> = harmonised_targets(store)?.into_iter().collect();
     if targets.is_empty() {
         return Err(MonitorError::NotFound(
@@ -392,11 +393,13 @@ pub fn warnings(
                 .or(store.periods(l)?.last().copied())
                 .ok_or_else(|| MonitorError::NotFound(format!("no figures at level {l}")))?,
         ),
+        // The latest period, and within it the level where the most regions can be assessed
+        // (a level with a single assessable region makes a poor first view).
         (None, p) => options
             .iter()
             .filter(|o| p.is_none_or(|p| o.1 == p))
+            .max_by_key(|o| (o.1, o.3, std::cmp::Reverse(o.0)))
             .map(|o| (o.0, o.1))
-            .max_by_key(|(l, p)| (*p, std::cmp::Reverse(*l)))
             .ok_or_else(|| {
                 MonitorError::NotFound("no signal has figures in two periods yet".into())
             })?,
@@ -493,7 +496,7 @@ pub fn warnings(
         not_comparable,
         new_signals,
         regions,
-        options: options.into_iter().map(|(l, p, _)| (l, p)).collect(),
+        options: options.into_iter().map(|(l, p, _, _)| (l, p)).collect(),
     })
 }
 
