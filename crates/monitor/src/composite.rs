@@ -253,6 +253,26 @@ pub fn compared_methods(method: &MethodParams) -> Vec<(String, ChoiceKind, Compo
     out
 }
 
+/// How many composites the Monte Carlo analysis computes: `N·(d + 2)` for `d ≥ 2` varying
+/// choices (the sensitivity design), `N` for one, none when off.
+pub fn planned_runs(method: &MethodParams) -> usize {
+    let u = &method.uncertainty;
+    let d = [
+        u.normalisations.len() > 1,
+        u.weightings.len() > 1,
+        u.aggregations.len() > 1,
+        u.weight_noise > 0.0,
+    ]
+    .iter()
+    .filter(|x| **x)
+    .count();
+    match d {
+        0 => 0,
+        1 => u.runs,
+        d => u.runs * (d + 2),
+    }
+}
+
 fn shift_stats(nominal: &[Option<usize>], other: &[Option<usize>]) -> MethodSummary {
     let pairs: Vec<(f64, f64)> = nominal
         .iter()
@@ -609,6 +629,22 @@ mod tests {
                 "aggregation=geometric"
             ]
         );
+    }
+
+    #[test]
+    fn planned_runs_follow_the_design() {
+        let mut m = MethodParams::default();
+        assert_eq!(planned_runs(&m), 500 * 6);
+        m.uncertainty.weight_noise = 0.0;
+        m.uncertainty.aggregations = vec![AggregationChoice::Arithmetic];
+        m.uncertainty.weightings = vec![WeightingChoice::Equal];
+        assert_eq!(
+            planned_runs(&m),
+            500,
+            "one varying choice: no sensitivity design"
+        );
+        m.uncertainty.runs = 0;
+        assert_eq!(planned_runs(&m), 0);
     }
 
     #[test]

@@ -6,9 +6,11 @@
 //! `kwm_monitor` query and render; they never compute statistics themselves.
 
 mod api;
+mod api_analysis;
 mod api_risk;
 mod error;
 pub mod i18n;
+pub mod labels;
 pub mod map;
 pub mod openapi;
 mod pages;
@@ -50,6 +52,8 @@ pub fn router(state: AppState) -> Router {
         .route("/groups", get(api_risk::groups))
         .route("/groups/{id}", get(api_risk::group))
         .route("/coverage", get(api_risk::coverage))
+        .route("/composite", get(api_analysis::composite))
+        .route("/clusters", get(api_analysis::clusters))
         .route("/observations", get(api::observations))
         .route("/loads", get(api::loads))
         .route("/openapi.json", get(openapi::handler))
@@ -59,6 +63,8 @@ pub fn router(state: AppState) -> Router {
         .route("/regio/{code}", get(pages::profile::page))
         .route("/regio/{code}/themas", get(pages::themes::page))
         .route("/stapeling", get(pages::stacking::page))
+        .route("/methodevergelijking", get(pages::analysis::methods_page))
+        .route("/clusters", get(pages::analysis::clusters_page))
         .route("/groepen", get(pages::groups::overview))
         .route("/groepen/{id}", get(pages::groups::page))
         .route("/methode", get(pages::method::method))

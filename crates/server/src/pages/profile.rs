@@ -6,10 +6,13 @@ use std::collections::{BTreeMap, HashMap};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
+use kwm_model::catalogue::Catalogue;
+use kwm_monitor::clusters::{self, Membership};
 use kwm_monitor::query::{self, ProfileRow, RegionProfile};
 use kwm_monitor::MonitorError;
 use maud::{html, Markup};
 
+use super::analysis;
 use super::dashboard::{label, status_note, value_text};
 use super::{direction_label, error_page, layout, level_label, respond, Nav, PageCtx};
 use crate::state::AppState;
@@ -36,10 +39,14 @@ async fn build(state: &AppState, ctx: &PageCtx, raw_code: &str) -> Result<Markup
         .filter(|p| !p.is_empty())
         .map(|p| query::parse_period(p))
         .transpose()?;
-    let profile = {
+    let (profile, memberships) = {
         let code = code.clone();
         state
-            .query(move |s| query::region_profile(s, &code, period))
+            .query(move |s| {
+                let p = query::region_profile(s, &code, period)?;
+                let m = clusters::region_memberships(s, &code, p.period)?;
+                Ok((p, m))
+            })
             .await?
     };
     let name = profile
@@ -47,10 +54,21 @@ async fn build(state: &AppState, ctx: &PageCtx, raw_code: &str) -> Result<Markup
         .name
         .clone()
         .unwrap_or_else(|| code.to_string());
-    Ok(layout(ctx, &name, Nav::None, body(ctx, &profile, &name)))
+    Ok(layout(
+        ctx,
+        &name,
+        Nav::None,
+        body(ctx, state.catalogue(), &profile, &memberships, &name),
+    ))
 }
 
-fn body(ctx: &PageCtx, p: &RegionProfile, name: &str) -> Markup {
+fn body(
+    ctx: &PageCtx,
+    c: &Catalogue,
+    p: &RegionProfile,
+    memberships: &(Option<i32>, Vec<Membership>),
+    name: &str,
+) -> Markup {
     let level = p.region.code.level();
     let mut groups: BTreeMap<(bool, &str), Vec<&ProfileRow>> = BTreeMap::new();
     for r in &p.rows {
@@ -86,6 +104,9 @@ fn body(ctx: &PageCtx, p: &RegionProfile, name: &str) -> Markup {
                 a href=(format!("/regio/{}/themas", p.region.code)) { (ctx.t("Risicokenmerken en thema's van deze regio", "Risk characteristics and themes of this region")) }
                 " — " (ctx.t("welke kenmerken hier samenkomen, en waarom", "which characteristics stack here, and why"))
             }
+        }
+        @if let (Some(period), false) = (memberships.0, memberships.1.is_empty()) {
+            (analysis::memberships(ctx, c, level, period, &memberships.1))
         }
         @if p.periods.len() > 1 {
             form.controls method="get" action=(format!("/regio/{}", p.region.code)) {
