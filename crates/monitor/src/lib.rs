@@ -14,5 +14,6 @@ mod error;
 pub mod ingest;
 pub mod query;
 pub mod risk;
+pub mod shrinkage;
 
 pub use error::MonitorError;

@@ -54,6 +54,7 @@ pub fn router(state: AppState) -> Router {
         .route("/coverage", get(api_risk::coverage))
         .route("/composite", get(api_analysis::composite))
         .route("/clusters", get(api_analysis::clusters))
+        .route("/shrinkage", get(api_analysis::shrinkage))
         .route("/observations", get(api::observations))
         .route("/loads", get(api::loads))
         .route("/openapi.json", get(openapi::handler))

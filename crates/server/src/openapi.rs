@@ -92,6 +92,22 @@ fn analysis_paths() -> Value {
                 format_param()
             ],
             "responses": responses(ok("The clusters.", json!({"$ref": "#/components/schemas/Clusters"}), true))
+        }},
+        "/api/shrinkage": { "get": {
+            "operationId": "shrinkage",
+            "summary": "Small-area shrinkage: an indicator's figures pulled toward their parent region's figure in proportion to their imprecision (precision-weighted, SIMD 2003), with the shrunk 95% interval beside the published value. Needs figures with an interval (lower, upper) or, for percentages, a number of respondents (n); the answer's note says why nothing was shrunk when nothing was.",
+            "parameters": [
+                param("indicator", "query", true, "Indicator id, see /api/indicators.", json!({"type": "string"})),
+                level_param(), period_param("Period; default the latest with figures."), format_param()
+            ],
+            "responses": responses(ok("Figures with their shrunk estimates.", json!({"type": "object", "required": ["indicator", "level", "period", "regions"], "properties": {
+                "indicator": {"type": "string"}, "level": {"type": "string"}, "period": {"type": "integer"},
+                "method": {"type": "object"}, "tau2": {"type": ["number", "null"]}, "shrunk": {"type": "integer"}, "note": {"type": ["string", "null"]},
+                "regions": {"type": "array", "items": {"type": "object", "properties": {
+                    "code": {"type": "string"}, "value": {"type": ["number", "null"]}, "standard_error": {"type": ["number", "null"]},
+                    "precision_from": {"type": ["string", "null"], "enum": ["interval", "n", null]},
+                    "parent": {"type": ["string", "null"]}, "parent_value": {"type": ["number", "null"]},
+                    "shrunk": {"type": ["object", "null"]} }}} }}), true))
         }}
     })
 }
