@@ -731,37 +731,52 @@ async fn build_clusters(state: &AppState, ctx: &PageCtx) -> Result<Markup, Monit
                 (ctx.t("Waar liggen gebieden met hoge (of lage) waarden naast elkaar? Een cluster is een groep buurgebieden die meer op elkaar lijken dan bij toeval te verwachten is. Het gaat om gebieden, nooit om personen.",
                        "Where do areas with high (or low) values lie next to each other? A cluster is a group of neighbouring areas that are more alike than chance would give. It is about areas, never about persons."))
             }
-            form.controls method="get" action="/clusters" {
-                (level_period_fields(ctx, &levels, level, &cl.periods, cl.period))
-                div.field {
-                    label for="variable" { (ctx.t("Wat", "What")) }
-                    select #variable name="variable" {
-                        @for v in clusters::variables(&cl.summary) { option value=(v) selected[v == cl.variable] { (capitalised(&labels::variable(ctx.lang, c, v))) } }
+            @if cl.summary.note.is_some() {
+                form.controls method="get" action="/clusters" {
+                    (level_period_fields(ctx, &levels, level, &cl.periods, cl.period))
+                    button.button.primary type="submit" { (ctx.t("Toon", "Show")) }
+                }
+                (run_note(ctx, &cl.run))
+                p.note {
+                    @if cl.summary.boundary_layout.is_none() && cl.summary.settings.permutations > 0 {
+                        (ctx.t("Voor ", "No boundaries are loaded for ")) (level_label(ctx.lang, level))
+                        (ctx.t(" zijn geen grenzen geladen: welke gebieden buren zijn, en dus clusters, is niet te bepalen. Laad grenzen (GeoJSON of TopoJSON) met ",
+                               ": which areas are neighbours, and so clusters, cannot be determined. Load boundaries (GeoJSON or TopoJSON) with "))
+                        code { "kwm ingest" } (ctx.t(" en bereken opnieuw met ", " and recompute with ")) code { "kwm compute" } "."
+                    } @else {
+                        (ctx.t("Clusters staan uit: ", "Clusters are switched off: ")) code { "[clusters] permutations = 0" } (ctx.t(" in method.toml.", " in method.toml."))
                     }
                 }
-                div.field {
-                    label for="statistic" { (ctx.t("Maat", "Statistic")) }
-                    select #statistic name="statistic" {
-                        @for s in clusters::STATISTICS { option value=(s) selected[s == cl.statistic] { (labels::statistic(ctx.lang, s)) } }
+            } @else {
+                form.controls method="get" action="/clusters" {
+                    (level_period_fields(ctx, &levels, level, &cl.periods, cl.period))
+                    div.field {
+                        label for="variable" { (ctx.t("Wat", "What")) }
+                        select #variable name="variable" {
+                            @for v in clusters::variables(&cl.summary) { option value=(v) selected[v == cl.variable] { (capitalised(&labels::variable(ctx.lang, c, v))) } }
+                        }
                     }
-                }
-                div.field {
-                    label for="fdr" { (ctx.t("Significantie", "Significance")) }
-                    select #fdr name="fdr" {
-                        option value="false" selected[!cl.fdr] { "p < " (ctx.lang.number(cl.alpha, 2)) }
-                        option value="true" selected[cl.fdr] { (ctx.t("FDR-correctie (Benjamini-Hochberg)", "FDR correction (Benjamini-Hochberg)")) }
+                    div.field {
+                        label for="statistic" { (ctx.t("Maat", "Statistic")) }
+                        select #statistic name="statistic" {
+                            @for s in clusters::STATISTICS { option value=(s) selected[s == cl.statistic] { (labels::statistic(ctx.lang, s)) } }
+                        }
                     }
+                    div.field {
+                        label for="fdr" { (ctx.t("Significantie", "Significance")) }
+                        select #fdr name="fdr" {
+                            option value="false" selected[!cl.fdr] { "p < " (ctx.lang.number(cl.alpha, 2)) }
+                            option value="true" selected[cl.fdr] { (ctx.t("FDR-correctie (Benjamini-Hochberg)", "FDR correction (Benjamini-Hochberg)")) }
+                        }
+                    }
+                    button.button.primary type="submit" { (ctx.t("Toon", "Show")) }
                 }
-                button.button.primary type="submit" { (ctx.t("Toon", "Show")) }
-            }
-            (run_note(ctx, &cl.run))
-            (test_note(ctx, &cl))
-            @if let Some(n) = &cl.summary.note {
-                p.note { (n) }
-            }
-            div.dashboard {
-                (cluster_map(ctx, &cl, shapes.as_deref(), &var_label))
-                (cluster_table(ctx, &cl, &var_label))
+                (run_note(ctx, &cl.run))
+                (test_note(ctx, &cl))
+                div.dashboard {
+                    (cluster_map(ctx, &cl, shapes.as_deref(), &var_label))
+                    (cluster_table(ctx, &cl, &var_label))
+                }
             }
         },
     ))
