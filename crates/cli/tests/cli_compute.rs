@@ -212,11 +212,13 @@ fn compute_options_are_recorded_and_stored_clusters_match_kwm_spatial() {
             &store,
             &c,
             kwm_model::Level::Gemeente,
-            Some(2024),
-            Some("stacking"),
-            Some(statistic),
-            None,
-            None,
+            &kwm_monitor::clusters::ClusterQuery {
+                period: Some(2024),
+                variable: Some("stacking"),
+                statistic: Some(statistic),
+                alpha: None,
+                fdr: None,
+            },
         )
         .unwrap();
         let values = dir.join("stacking.csv");

@@ -468,6 +468,21 @@ pub fn variables(summary: &ClustersSummary) -> Vec<&str> {
         .collect()
 }
 
+/// What [`clusters`] is asked for; every field is optional.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ClusterQuery<'a> {
+    /// Period (default: the latest with results).
+    pub period: Option<i32>,
+    /// `stacking` (default), `composite` or a characteristic id.
+    pub variable: Option<&'a str>,
+    /// `lisa` (default) or `gistar`.
+    pub statistic: Option<&'a str>,
+    /// Significance level (default: the run's setting).
+    pub alpha: Option<f64>,
+    /// Use the false-discovery-rate cut-off (default: the run's setting).
+    pub fdr: Option<bool>,
+}
+
 /// The cluster map of `variable` (default: the stacking count) and `statistic` (default LISA)
 /// for a level and period (default: the latest); `alpha` and `fdr` default to the settings the
 /// run was computed with.
@@ -475,12 +490,15 @@ pub fn clusters(
     store: &dyn Store,
     catalogue: &Catalogue,
     level: Level,
-    period: Option<i32>,
-    variable: Option<&str>,
-    statistic: Option<&str>,
-    alpha: Option<f64>,
-    fdr: Option<bool>,
+    query: &ClusterQuery<'_>,
 ) -> Result<Clusters, MonitorError> {
+    let ClusterQuery {
+        period,
+        variable,
+        statistic,
+        alpha,
+        fdr,
+    } = *query;
     let statistic = statistic.unwrap_or("lisa");
     if !STATISTICS.contains(&statistic) {
         return Err(MonitorError::BadRequest(format!(

@@ -308,11 +308,13 @@ fn clusters_are_stored_for_every_variable_with_islands_and_missing_boundaries_re
         &store,
         &c,
         Level::Gemeente,
-        Some(2024),
-        None,
-        None,
-        None,
-        Some(false),
+        &clusters::ClusterQuery {
+            period: Some(2024),
+            variable: None,
+            statistic: None,
+            alpha: None,
+            fdr: Some(false),
+        },
     )
     .unwrap();
     assert_eq!(
@@ -380,11 +382,13 @@ fn clusters_are_stored_for_every_variable_with_islands_and_missing_boundaries_re
         &store,
         &c,
         Level::Gemeente,
-        Some(2024),
-        Some("composite"),
-        Some("gistar"),
-        Some(0.05),
-        Some(true),
+        &clusters::ClusterQuery {
+            period: Some(2024),
+            variable: Some("composite"),
+            statistic: Some("gistar"),
+            alpha: Some(0.05),
+            fdr: Some(true),
+        },
     )
     .unwrap();
     assert!(fdr.cutoff <= 0.05);
@@ -419,11 +423,13 @@ fn clusters_are_stored_for_every_variable_with_islands_and_missing_boundaries_re
         &store,
         &c,
         Level::Gemeente,
-        Some(2019),
-        None,
-        None,
-        None,
-        None,
+        &clusters::ClusterQuery {
+            period: Some(2019),
+            variable: None,
+            statistic: None,
+            alpha: None,
+            fdr: None,
+        },
     )
     .unwrap();
     assert_eq!(y2019.summary.boundary_layout, Some(2022));
@@ -439,11 +445,13 @@ fn clusters_are_stored_for_every_variable_with_islands_and_missing_boundaries_re
             &store,
             &c,
             Level::Gemeente,
-            Some(2024),
-            Some("leeftijd"),
-            None,
-            None,
-            None
+            &clusters::ClusterQuery {
+                period: Some(2024),
+                variable: Some("leeftijd"),
+                statistic: None,
+                alpha: None,
+                fdr: None
+            }
         ),
         Err(kwm_monitor::MonitorError::NotFound(_))
     ));
@@ -452,11 +460,13 @@ fn clusters_are_stored_for_every_variable_with_islands_and_missing_boundaries_re
             &store,
             &c,
             Level::Gemeente,
-            Some(2024),
-            None,
-            Some("moran"),
-            None,
-            None
+            &clusters::ClusterQuery {
+                period: Some(2024),
+                variable: None,
+                statistic: Some("moran"),
+                alpha: None,
+                fdr: None
+            }
         ),
         Err(kwm_monitor::MonitorError::BadRequest(_))
     ));
@@ -469,11 +479,13 @@ fn clusters_are_stored_for_every_variable_with_islands_and_missing_boundaries_re
         &store,
         &seeded,
         Level::Gemeente,
-        Some(2024),
-        None,
-        None,
-        None,
-        None,
+        &clusters::ClusterQuery {
+            period: Some(2024),
+            variable: None,
+            statistic: None,
+            alpha: None,
+            fdr: None,
+        },
     )
     .unwrap();
     let p = |x: &clusters::Clusters| -> Vec<Option<f64>> {
@@ -489,11 +501,13 @@ fn clusters_are_stored_for_every_variable_with_islands_and_missing_boundaries_re
         &store,
         &seeded,
         Level::Gemeente,
-        Some(2024),
-        None,
-        None,
-        None,
-        None,
+        &clusters::ClusterQuery {
+            period: Some(2024),
+            variable: None,
+            statistic: None,
+            alpha: None,
+            fdr: None,
+        },
     )
     .unwrap();
     let row = eemsdelta

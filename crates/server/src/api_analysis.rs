@@ -210,11 +210,13 @@ pub async fn clusters(State(state): State<AppState>, params: Params) -> Result<R
                 s,
                 &catalogue,
                 level,
-                period,
-                variable.as_deref(),
-                statistic.as_deref(),
-                alpha,
-                fdr,
+                &clusters::ClusterQuery {
+                    period,
+                    variable: variable.as_deref(),
+                    statistic: statistic.as_deref(),
+                    alpha,
+                    fdr,
+                },
             )
         })
         .await?;

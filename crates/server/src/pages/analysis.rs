@@ -703,11 +703,13 @@ async fn build_clusters(state: &AppState, ctx: &PageCtx) -> Result<Markup, Monit
                 s,
                 &catalogue,
                 level,
-                period,
-                variable.as_deref(),
-                statistic.as_deref(),
-                None,
-                fdr,
+                &clusters::ClusterQuery {
+                    period,
+                    variable: variable.as_deref(),
+                    statistic: statistic.as_deref(),
+                    alpha: None,
+                    fdr,
+                },
             )
         })
         .await?;
