@@ -328,6 +328,10 @@ async fn the_pages_show_the_same_figures() {
             "{uri}"
         );
         assert!(
+            page.contains("/methodevergelijking?level=gemeente&amp;period=2024"),
+            "{uri}: the rank interval links to the method comparison"
+        );
+        assert!(
             page.contains(
                 "/clusters?level=gemeente&amp;period=2024&amp;variable=stacking&amp;statistic=lisa"
             ),

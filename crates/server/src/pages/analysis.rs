@@ -337,6 +337,9 @@ fn sensitivity_section(ctx: &PageCtx, cmp: &Comparison) -> Markup {
                     }
                     @if u.indices.is_empty() {
                         p { (ctx.t("Met minder dan twee variërende keuzes zijn er geen gevoeligheidsindices.", "With fewer than two varying choices there are no sensitivity indices.")) }
+                    } @else if u.indices.iter().all(|i| i.total.is_none()) {
+                        p { (ctx.t("Geen enkele run verandert hier de rangorde (bijvoorbeeld omdat maar één kenmerk gemeten is): er is geen variantie om over de keuzes te verdelen.",
+                                   "No run changes the ranking here (for instance because only one characteristic is measured): there is no variance to divide among the choices.")) }
                     } @else {
                         (sensitivity_chart(ctx, u))
                     }

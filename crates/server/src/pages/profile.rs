@@ -9,6 +9,7 @@ use axum::response::Response;
 use kwm_model::catalogue::Catalogue;
 use kwm_monitor::clusters::{self, Membership};
 use kwm_monitor::query::{self, ProfileRow, RegionProfile};
+use kwm_monitor::risk::{self, RegionRisk};
 use kwm_monitor::MonitorError;
 use maud::{html, Markup};
 
@@ -39,13 +40,20 @@ async fn build(state: &AppState, ctx: &PageCtx, raw_code: &str) -> Result<Markup
         .filter(|p| !p.is_empty())
         .map(|p| query::parse_period(p))
         .transpose()?;
-    let (profile, memberships) = {
+    let catalogue = state.catalogue().clone();
+    let (profile, memberships, risk) = {
         let code = code.clone();
         state
             .query(move |s| {
                 let p = query::region_profile(s, &code, period)?;
                 let m = clusters::region_memberships(s, &code, p.period)?;
-                Ok((p, m))
+                // The composite's rank and interval, when the region's level has results for
+                // this period; a profile without them is still a profile.
+                let r = match p.period {
+                    Some(y) => risk::region_risk(s, &catalogue, &code, Some(y)).ok(),
+                    None => None,
+                };
+                Ok((p, m, r))
             })
             .await?
     };
@@ -58,7 +66,14 @@ async fn build(state: &AppState, ctx: &PageCtx, raw_code: &str) -> Result<Markup
         ctx,
         &name,
         Nav::None,
-        body(ctx, state.catalogue(), &profile, &memberships, &name),
+        body(
+            ctx,
+            state.catalogue(),
+            &profile,
+            &memberships,
+            risk.as_ref(),
+            &name,
+        ),
     ))
 }
 
@@ -67,6 +82,7 @@ fn body(
     c: &Catalogue,
     p: &RegionProfile,
     memberships: &(Option<i32>, Vec<Membership>),
+    risk: Option<&RegionRisk>,
     name: &str,
 ) -> Markup {
     let level = p.region.code.level();
@@ -103,6 +119,19 @@ fn body(
             p.risk-link {
                 a href=(format!("/regio/{}/themas", p.region.code)) { (ctx.t("Risicokenmerken en thema's van deze regio", "Risk characteristics and themes of this region")) }
                 " — " (ctx.t("welke kenmerken hier samenkomen, en waarom", "which characteristics stack here, and why"))
+            }
+        }
+        @if let Some(r) = risk {
+            @if let Some(rank) = r.composite_rank {
+                p.composite-line {
+                    (ctx.t("Samengestelde index: rang ", "Composite index: rank ")) strong { (rank) } " / " (r.composite_ranked)
+                    " (1 = " (ctx.t("meest kwetsbaar", "most vulnerable")) ")"
+                    @if let Some(i) = &r.rank_interval {
+                        "; " (ctx.t("bij andere redelijke methoden rang ", "under other reasonable methods rank "))
+                        (analysis::interval_text(ctx.lang, i)) (ctx.t(" (90%-interval) — ", " (90% interval) — "))
+                        a href=(format!("/methodevergelijking?level={}&period={}", level.as_str(), r.run.record.period)) { (ctx.t("methodevergelijking", "method comparison")) }
+                    }
+                }
             }
         }
         @if let (Some(period), false) = (memberships.0, memberships.1.is_empty()) {
