@@ -10,10 +10,10 @@
   tooltip.setAttribute("aria-hidden", "true"); // the link's own label is what assistive tech reads
   figure.appendChild(tooltip);
 
+  // Region links are /regio/CODE?… or /regio/CODE/themas?…: the code follows /regio/.
   function rowFor(region) {
-    var href = region.getAttribute("href") || "";
-    var code = href.split("/").pop().split("?")[0];
-    return document.querySelector('tr[data-code="' + code + '"]');
+    var match = /\/regio\/([^/?]+)/.exec(region.getAttribute("href") || "");
+    return match ? document.querySelector('tr[data-code="' + match[1] + '"]') : null;
   }
 
   function show(region, x, y) {
@@ -47,7 +47,7 @@
   // Hovering a table row highlights its region on the map.
   document.querySelectorAll("tr[data-code]").forEach(function (row) {
     var code = row.getAttribute("data-code");
-    var region = figure.querySelector('a.region[href^="/regio/' + code + '?"]');
+    var region = figure.querySelector('a.region[href^="/regio/' + code + '?"], a.region[href^="/regio/' + code + '/"]');
     if (!region) return;
     row.addEventListener("mouseenter", function () { region.classList.add("hover"); });
     row.addEventListener("mouseleave", function () { region.classList.remove("hover"); });

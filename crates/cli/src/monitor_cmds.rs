@@ -163,9 +163,188 @@ pub struct ComputeArgs {
     json: bool,
     #[command(flatten)]
     catalogue: CatalogueArg,
+    #[command(flatten)]
+    method: MethodArgs,
+    /// Print how long each phase took.
+    #[arg(long)]
+    timings: bool,
 }
 
-fn print_compute(outcomes: &[ComputeOutcome]) {
+/// Overrides of the catalogue's `method.toml` for one `kwm compute`. Results computed with
+/// them record them (and their fingerprint differs from the catalogue's, so a server running
+/// with the catalogue's method marks them out of date); to make a method the default, edit
+/// `method.toml`.
+#[derive(Args, Debug, Default)]
+pub struct MethodArgs {
+    /// Normalisation of the characteristic scores in the composite.
+    #[arg(long, value_parser = ["percent_rank", "min_max", "z_score", "exponential_rank"])]
+    normalisation: Option<String>,
+    /// Weights of the characteristics in the composite (matrix: through the characteristic ×
+    /// theme matrix).
+    #[arg(long, value_parser = ["equal", "matrix"])]
+    weighting: Option<String>,
+    /// Aggregation of the composite.
+    #[arg(long, value_parser = ["arithmetic", "geometric"])]
+    aggregation: Option<String>,
+    /// Monte Carlo runs N of the rank-uncertainty analysis (0 = off).
+    #[arg(long)]
+    runs: Option<usize>,
+    /// Seed of the Monte Carlo runs.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Permutations of the cluster statistics (0 = no clusters).
+    #[arg(long)]
+    permutations: Option<usize>,
+    /// Seed of the cluster permutations.
+    #[arg(long)]
+    cluster_seed: Option<u32>,
+}
+
+impl MethodArgs {
+    fn any(&self) -> bool {
+        self.normalisation.is_some()
+            || self.weighting.is_some()
+            || self.aggregation.is_some()
+            || self.runs.is_some()
+            || self.seed.is_some()
+            || self.permutations.is_some()
+            || self.cluster_seed.is_some()
+    }
+
+    /// Applies the overrides to the catalogue's method parameters.
+    fn apply(&self, catalogue: &mut kwm_model::catalogue::Catalogue) -> anyhow::Result<()> {
+        use kwm_model::risk::{AggregationChoice, NormalisationChoice, WeightingChoice};
+        let m = &mut catalogue.risk.method;
+        // clap restricts the values, so the parses succeed.
+        if let Some(n) = self
+            .normalisation
+            .as_deref()
+            .and_then(NormalisationChoice::parse)
+        {
+            m.composite.normalisation = n;
+        }
+        if let Some(w) = self.weighting.as_deref().and_then(WeightingChoice::parse) {
+            m.composite.weighting = w;
+        }
+        if let Some(a) = self
+            .aggregation
+            .as_deref()
+            .and_then(AggregationChoice::parse)
+        {
+            m.composite.aggregation = a;
+        }
+        if let Some(r) = self.runs {
+            if r == 1 {
+                return Err(anyhow!("--runs: expected 0 (off) or at least 2, found 1"));
+            }
+            m.uncertainty.runs = r;
+        }
+        if let Some(s) = self.seed {
+            m.uncertainty.seed = s;
+        }
+        if let Some(p) = self.permutations {
+            m.clusters.permutations = p;
+        }
+        if let Some(s) = self.cluster_seed {
+            m.clusters.seed = s;
+        }
+        Ok(())
+    }
+}
+
+fn fmt_index(x: Option<f64>) -> String {
+    x.map_or("–".into(), |v| format!("{v:.2}"))
+}
+
+fn print_analyses(summary: &kwm_monitor::risk::RunSummary) {
+    if let Some(c) = &summary.composite {
+        println!("  composite: {}", c.description);
+        let moved: Vec<String> = c
+            .methods
+            .iter()
+            .skip(1)
+            .map(|m| match (&m.error, m.mean_abs_shift) {
+                (Some(e), _) => format!("{}: not applicable ({e})", m.key),
+                (None, Some(shift)) => format!(
+                    "{}: mean shift {shift:.1}, >10 places {}",
+                    m.key,
+                    m.moved_more_than
+                        .iter()
+                        .find(|(t, _)| *t == 10)
+                        .map_or(0, |x| x.1)
+                ),
+                (None, None) => format!("{}: no regions to compare", m.key),
+            })
+            .collect();
+        if !moved.is_empty() {
+            println!("  ranks under other methods: {}", moved.join("; "));
+        }
+        match (&c.uncertainty, &c.uncertainty_error) {
+            (Some(u), _) => {
+                let indices: Vec<String> = u
+                    .indices
+                    .iter()
+                    .map(|i| {
+                        format!(
+                            "{} {}/{}",
+                            i.factor,
+                            fmt_index(i.first_order),
+                            fmt_index(i.total)
+                        )
+                    })
+                    .collect();
+                println!(
+                    "  rank uncertainty: {} composites (seed {}), median width of the 90% rank interval {}{}",
+                    u.total_runs,
+                    u.seed,
+                    u.median_interval_width.map_or("–".into(), |w| format!("{w:.1}")),
+                    if indices.is_empty() {
+                        String::new()
+                    } else {
+                        format!("; sensitivity (first-order/total): {}", indices.join(", "))
+                    }
+                );
+            }
+            (None, Some(e)) => println!("  rank uncertainty: not computed: {e}"),
+            (None, None) => println!("  rank uncertainty: switched off"),
+        }
+    }
+    if let Some(cl) = &summary.clusters {
+        match &cl.note {
+            Some(n) => println!("  clusters: {n}"),
+            None => {
+                let vars: Vec<String> = cl
+                    .variables
+                    .iter()
+                    .map(|v| {
+                        let moran = v
+                            .global
+                            .as_ref()
+                            .map_or(String::new(), |g| format!(" (Moran's I {:.2})", g.i));
+                        if v.errors.is_empty() {
+                            format!("{}{moran}", v.variable)
+                        } else {
+                            format!("{}{moran}: {}", v.variable, v.errors.join("; "))
+                        }
+                    })
+                    .collect();
+                println!(
+                    "  clusters (LISA, G_i*; {} permutations, queen, {} links{}): {}",
+                    cl.settings.permutations,
+                    cl.links,
+                    if cl.without_boundary.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", {} regions without a boundary", cl.without_boundary.len())
+                    },
+                    vars.join(", ")
+                );
+            }
+        }
+    }
+}
+
+fn print_compute(outcomes: &[ComputeOutcome], timings: bool) {
     if outcomes.is_empty() {
         println!("no level and period has figures for any characteristic of the catalogue; nothing computed");
     }
@@ -199,6 +378,17 @@ fn print_compute(outcomes: &[ComputeOutcome]) {
                     &run.fingerprint[..12.min(run.fingerprint.len())],
                     run.id,
                 );
+                if status == ComputeStatus::Computed {
+                    print_analyses(summary);
+                }
+                if timings && !o.timings.is_empty() {
+                    let parts: Vec<String> = o
+                        .timings
+                        .iter()
+                        .map(|(p, s)| format!("{p} {s:.3} s"))
+                        .collect();
+                    println!("  timings: {}", parts.join(", "));
+                }
             }
             _ => println!("{head}: {:?}", o.status),
         }
@@ -208,6 +398,7 @@ fn print_compute(outcomes: &[ComputeOutcome]) {
 fn run_compute(
     db: &StoreLocation,
     catalogue: &CatalogueArg,
+    method: &MethodArgs,
     level: Option<kwm_model::Level>,
     period: Option<i32>,
     force: bool,
@@ -217,8 +408,12 @@ fn run_compute(
             "store {db} does not exist; load figures first with `kwm ingest --db {db} FILES`"
         ));
     }
-    let (catalogue, _) =
+    let (mut catalogue, _) =
         kwm_monitor::catalogue::resolve(catalogue.catalogue.as_deref()).map_err(explain)?;
+    if method.any() {
+        method.apply(&mut catalogue)?;
+        println!("method overridden on the command line; the results record it (a server running with the catalogue's method.toml shows them as out of date)");
+    }
     let mut store = open_store(db)?;
     kwm_monitor::risk::compute_all(
         &mut *store,
@@ -239,11 +434,22 @@ pub fn compute(args: &ComputeArgs) -> anyhow::Result<()> {
         .map(kwm_monitor::query::parse_level)
         .transpose()
         .map_err(explain)?;
-    let outcomes = run_compute(&args.db, &args.catalogue, level, args.period, args.force)?;
+    let started = std::time::Instant::now();
+    let outcomes = run_compute(
+        &args.db,
+        &args.catalogue,
+        &args.method,
+        level,
+        args.period,
+        args.force,
+    )?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&outcomes)?);
     } else {
-        print_compute(&outcomes);
+        print_compute(&outcomes, args.timings);
+        if args.timings {
+            println!("total {:.2} s", started.elapsed().as_secs_f64());
+        }
     }
     if level.is_some()
         && args.period.is_some()
@@ -320,8 +526,13 @@ pub fn demo(
     );
     harmonise_demo(db, catalogue)?;
     // The stacking pages need results: compute what is missing or out of date.
-    let outcomes = run_compute(db, catalogue, None, None, false)?;
-    print_compute(&outcomes);
+    let started = std::time::Instant::now();
+    let outcomes = run_compute(db, catalogue, &MethodArgs::default(), None, None, false)?;
+    print_compute(&outcomes, false);
+    println!(
+        "risk model, composite analyses and clusters ready ({:.1} s)",
+        started.elapsed().as_secs_f64()
+    );
     serve(db, addr, catalogue)
 }
 

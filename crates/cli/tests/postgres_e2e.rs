@@ -285,6 +285,11 @@ fn postgres_server_mode_answers_exactly_like_the_embedded_store() {
         "/api/stacking?level=gemeente&period=2024",
         "/api/regions/GM0917/themes?period=2024",
         "/api/coverage",
+        "/api/composite?level=gemeente&period=2024",
+        "/api/clusters?level=gemeente&period=2024&variable=stacking&statistic=lisa",
+        "/api/clusters?level=gemeente&period=2024&variable=stacking&statistic=gistar&fdr=true",
+        "/methodevergelijking",
+        "/clusters",
         "/stapeling",
         "/signalen",
     ] {

@@ -24,8 +24,11 @@
 //! 6. **Themes.** Exposure to a theme is the mean of the region's characteristic percentiles
 //!    weighted by the characteristic × theme matrix, over the characteristics with a score
 //!    there; the share of the theme's matrix weight that was measured is reported beside it.
-//! 7. **Composite.** The mean of the characteristic percentiles ([`composite_mean_percentile`]),
-//!    when enough characteristics have a score, with its rank.
+//! 7. **Composite.** [`crate::composite::compute_composite`] over the characteristic scores of
+//!    the characteristics with data at this level, with the method of
+//!    [`StackingInput::composite`]; its rank and displayed percentile. [`mean_percentile_spec`]
+//!    is the default: the mean of the displayed characteristic percentiles, when enough
+//!    characteristics have a score.
 //!
 //! Everything works on columns aligned with one region list; the caller owns region codes.
 
@@ -33,6 +36,10 @@ use kwm_model::risk::{FactorKind, MethodParams};
 use kwm_model::Direction;
 use serde::{Deserialize, Serialize};
 
+use crate::composite::{
+    compute_composite, Aggregation, CompositeError, CompositeResult, CompositeSpec, Normalisation,
+    Table, TableIndicator, Weighting,
+};
 use crate::rank::{percent_rank_inc, ranks_unfavourable_first, round_half_away};
 
 /// Values of one indicator, one per region, in the caller's region order.
@@ -86,14 +93,30 @@ pub struct StackingInput {
     /// `matrix[c][t]`: the row of the `c`-th *risk* factor (in the order they appear in
     /// `factors`) for theme `t`.
     pub matrix: Vec<Vec<u8>>,
-    /// Method parameters.
+    /// Method parameters of scores, percentiles and flags. (The composite's minimum share is
+    /// read from `composite.min_coverage`, not from here.)
     pub params: MethodParams,
+    /// The composite's method. A weighting may name all risk characteristics; it is restricted
+    /// to those with data ([`Weighting::restricted_to`]).
+    pub composite: CompositeSpec,
 }
 
 /// Input that does not fit together (a caller's bug, not a data problem).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("stacking input: {0}")]
 pub struct StackingInputError(pub String);
+
+/// Why stacking results could not be computed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StackingError {
+    /// The input does not fit together.
+    #[error(transparent)]
+    Input(#[from] StackingInputError),
+    /// The composite's method cannot apply to these data (e.g. min-max on a characteristic
+    /// with one value everywhere).
+    #[error("composite index: {0}")]
+    Composite(#[from] CompositeError),
+}
 
 /// How one term contributed to one region's score.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -205,6 +228,11 @@ pub struct StackingResult {
     pub characteristics_with_data: usize,
     /// Regions with a composite.
     pub composite_ranked: usize,
+    /// The table the composite was computed on (units = region indices as strings, one
+    /// indicator per risk characteristic with data); `None` when no characteristic has data.
+    pub composite_table: Option<Table>,
+    /// The composite with its effective method, weights and normalised values.
+    pub composite: Option<CompositeResult>,
 }
 
 /// The value of a term for one region: the indicator, or the share `100 × Σ numerator /
@@ -244,23 +272,42 @@ pub fn is_flagged(displayed_percentile: f64, params: &MethodParams) -> bool {
     displayed_percentile >= params.threshold
 }
 
-/// The composite of a region: the mean of its characteristic percentiles (0–100 each) as a
-/// share 0–1, when at least `min_count` characteristics have one.
-///
-/// Kept behind this one function so that another composite (weights, geometric aggregation)
-/// can replace it without touching stacking.
-///
-/// ```
-/// use kwm_engine::stacking::composite_mean_percentile;
-/// assert_eq!(composite_mean_percentile(&[Some(50.0), None, Some(100.0)], 2), Some(0.75));
-/// assert_eq!(composite_mean_percentile(&[Some(50.0), None, None], 2), None);
-/// ```
-pub fn composite_mean_percentile(percentiles: &[Option<f64>], min_count: usize) -> Option<f64> {
-    let present: Vec<f64> = percentiles.iter().flatten().copied().collect();
-    if present.is_empty() || present.len() < min_count {
-        return None;
+/// The composite method that reproduces the monitor's first composite, the mean of a region's
+/// displayed characteristic percentiles: percentile ranks of the scores rounded to the
+/// displayed decimals (`percentile_decimals + 2` on the 0–1 scale), equal weights, an
+/// arithmetic mean, and a score only for regions with at least `composite_min_share` of the
+/// characteristics with data (at least one: a share of 0 means one).
+pub fn mean_percentile_spec(params: &MethodParams) -> CompositeSpec {
+    CompositeSpec {
+        winsorise: None,
+        normalisation: Normalisation::PercentRank,
+        weighting: Weighting::Equal,
+        aggregation: Aggregation::Arithmetic,
+        min_coverage: params.composite_min_share.max(f64::MIN_POSITIVE),
+        normalised_decimals: Some(u32::from(params.percentile_decimals) + 2),
     }
-    Some(present.iter().sum::<f64>() / present.len() as f64 / 100.0)
+}
+
+/// The composite's table: one indicator per risk characteristic with a score somewhere
+/// (catalogue order), its scores as values ("higher is worse"); units are region indices.
+fn composite_table(
+    input: &StackingInput,
+    risk: &[(&str, &Vec<FactorResult>)],
+) -> Result<Option<Table>, StackingError> {
+    let indicators: Vec<TableIndicator> = risk
+        .iter()
+        .filter(|(_, r)| r.iter().any(|x| x.score.is_some()))
+        .map(|(id, r)| TableIndicator {
+            id: (*id).to_string(),
+            direction: Direction::HigherIsWorse,
+            values: r.iter().map(|x| x.score).collect(),
+        })
+        .collect();
+    if indicators.is_empty() || input.regions == 0 {
+        return Ok(None);
+    }
+    let units = (0..input.regions).map(|r| r.to_string()).collect();
+    Ok(Some(Table::new(units, indicators)?))
 }
 
 fn check(input: &StackingInput) -> Result<(), StackingInputError> {
@@ -488,7 +535,7 @@ fn theme_results(
 
 /// Computes scores, flags, stacking counts, their distribution, theme exposure and the
 /// composite for every region.
-pub fn compute(input: &StackingInput) -> Result<StackingResult, StackingInputError> {
+pub fn compute(input: &StackingInput) -> Result<StackingResult, StackingError> {
     check(input)?;
     let params = &input.params;
     let by_factor: Vec<Vec<FactorResult>> = input
@@ -507,11 +554,19 @@ pub fn compute(input: &StackingInput) -> Result<StackingResult, StackingInputErr
         .iter()
         .filter(|(_, r)| r.iter().any(|x| x.score.is_some()))
         .count();
-    // At least one characteristic, else a region with nothing measured would get a composite.
-    let min_count = ((params.composite_min_share * characteristics_with_data as f64) - 1e-9)
-        .ceil()
-        .max(1.0) as usize;
     let themes = theme_results(input, &risk);
+    let table = composite_table(input, &risk)?;
+    let composite = match &table {
+        None => None,
+        Some(t) => {
+            let ids: Vec<&str> = t.indicators().iter().map(|i| i.id.as_str()).collect();
+            let spec = CompositeSpec {
+                weighting: input.composite.weighting.restricted_to(&ids),
+                ..input.composite.clone()
+            };
+            Some(compute_composite(t, &spec)?)
+        }
+    };
 
     let mut regions: Vec<RegionResult> = (0..input.regions)
         .map(|r| {
@@ -523,8 +578,6 @@ pub fn compute(input: &StackingInput) -> Result<StackingResult, StackingInputErr
                     .filter(|(f, res)| f.kind == kind && pred(&res[r]))
                     .count()
             };
-            let percentiles: Vec<Option<f64>> =
-                risk.iter().map(|(_, res)| res[r].percentile).collect();
             RegionResult {
                 factors: by_factor.iter().map(|res| res[r].clone()).collect(),
                 flagged: count(FactorKind::Risk, &|x| x.flagged),
@@ -532,18 +585,16 @@ pub fn compute(input: &StackingInput) -> Result<StackingResult, StackingInputErr
                 weak_protective: count(FactorKind::Protective, &|x| x.flagged),
                 protective_with_data: count(FactorKind::Protective, &|x| x.score.is_some()),
                 themes: themes.iter().map(|t| t[r].clone()).collect(),
-                composite: composite_mean_percentile(&percentiles, min_count)
-                    .map(|c| round_half_away(c, SCORE_DECIMALS)),
+                composite: composite.as_ref().and_then(|c| c.scores[r]),
                 composite_rank: None,
                 composite_percentile: None,
             }
         })
         .collect();
     let composites: Vec<Option<f64>> = regions.iter().map(|r| r.composite).collect();
-    let ranks = ranks_unfavourable_first(&composites, Direction::HigherIsWorse);
     let percentiles = displayed_percentiles(&composites, params.percentile_decimals);
     for (i, r) in regions.iter_mut().enumerate() {
-        r.composite_rank = ranks[i];
+        r.composite_rank = composite.as_ref().and_then(|c| c.ranks[i]);
         r.composite_percentile = percentiles[i];
     }
 
@@ -563,6 +614,8 @@ pub fn compute(input: &StackingInput) -> Result<StackingResult, StackingInputErr
         distribution,
         no_data,
         characteristics_with_data,
+        composite_table: table,
+        composite,
     })
 }
 
@@ -652,6 +705,7 @@ mod tests {
                 min_available_weight,
                 ..MethodParams::default()
             },
+            composite: mean_percentile_spec(&MethodParams::default()),
         }
     }
 
@@ -861,13 +915,20 @@ mod tests {
         bad.factors[0].terms[0].numerator[0].pop();
         assert!(compute(&bad)
             .unwrap_err()
-            .0
+            .to_string()
             .contains("4 values for 5 regions"));
     }
 
     fn arb_input() -> impl Strategy<Value = StackingInput> {
-        (2usize..40, 1usize..4, 0u8..3, 50.0f64..100.0, 0.2f64..=1.0).prop_flat_map(
-            |(regions, n_factors, decimals, threshold, min_w)| {
+        (
+            2usize..40,
+            1usize..4,
+            0u8..3,
+            50.0f64..100.0,
+            0.2f64..=1.0,
+            prop_oneof![Just(0.0), Just(0.5), Just(1.0 / 3.0), Just(1.0)],
+        )
+            .prop_flat_map(|(regions, n_factors, decimals, threshold, min_w, share)| {
                 let column = proptest::collection::vec(
                     proptest::option::weighted(0.85, 0.0f64..100.0),
                     regions,
@@ -912,14 +973,143 @@ mod tests {
                             threshold,
                             percentile_decimals: decimals,
                             min_available_weight: min_w,
-                            composite_min_share: 0.5,
+                            composite_min_share: share,
+                            ..MethodParams::default()
                         },
+                        composite: mean_percentile_spec(&MethodParams {
+                            percentile_decimals: decimals,
+                            composite_min_share: share,
+                            ..MethodParams::default()
+                        }),
                     })
+            })
+    }
+
+    /// The monitor's first composite, as it was computed before the method became
+    /// configurable: the mean of the displayed characteristic percentiles (0–100) as a share,
+    /// when at least `min_count` characteristics have one; rounded like scores.
+    fn composite_mean_percentile(percentiles: &[Option<f64>], min_count: usize) -> Option<f64> {
+        let present: Vec<f64> = percentiles.iter().flatten().copied().collect();
+        if present.is_empty() || present.len() < min_count {
+            return None;
+        }
+        Some(round_half_away(
+            present.iter().sum::<f64>() / present.len() as f64 / 100.0,
+            SCORE_DECIMALS,
+        ))
+    }
+
+    /// Composites and ranks by the first method, from a result's displayed percentiles.
+    fn old_composite(input: &StackingInput, res: &StackingResult) -> Vec<Option<f64>> {
+        let risk: Vec<usize> = (0..input.factors.len())
+            .filter(|&i| input.factors[i].kind == FactorKind::Risk)
+            .collect();
+        let with_data = risk
+            .iter()
+            .filter(|&&i| res.regions.iter().any(|r| r.factors[i].score.is_some()))
+            .count();
+        let min_count = ((input.params.composite_min_share * with_data as f64) - 1e-9)
+            .ceil()
+            .max(1.0) as usize;
+        res.regions
+            .iter()
+            .map(|r| {
+                let p: Vec<Option<f64>> = risk.iter().map(|&i| r.factors[i].percentile).collect();
+                composite_mean_percentile(&p, min_count)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_default_composite_is_the_mean_of_displayed_percentiles() {
+        let input = example(90.0, 0.5);
+        let res = compute(&input).unwrap();
+        let old = old_composite(&input, &res);
+        assert_eq!(
+            old,
+            vec![Some(0.0), Some(0.25), Some(0.5), Some(0.75), Some(0.875)]
+        );
+        let new: Vec<Option<f64>> = res.regions.iter().map(|r| r.composite).collect();
+        assert_eq!(new, old);
+        let c = res.composite.as_ref().unwrap();
+        assert_eq!(
+            c.indicators,
+            ["buffer", "health"],
+            "the gap is not in the table"
+        );
+        assert!(
+            c.description
+                .contains("percent_rank (rounded to 3 decimals)"),
+            "{}",
+            c.description
+        );
+    }
+
+    #[test]
+    fn another_composite_method_changes_the_composite_not_the_stacking() {
+        let base = compute(&example(90.0, 0.5)).unwrap();
+        let mut input = example(90.0, 0.5);
+        input.composite = CompositeSpec {
+            normalisation: Normalisation::MinMax {
+                low: 0.0,
+                high: 1.0,
             },
-        )
+            weighting: Weighting::Matrix {
+                matrix: crate::composite::ThemeMatrix {
+                    characteristics: vec!["buffer".into(), "health".into(), "digital".into()],
+                    themes: vec!["mental".into()],
+                    values: vec![vec![2], vec![1], vec![3]],
+                },
+                theme_weights: None,
+            },
+            ..input.composite
+        };
+        let res = compute(&input).unwrap();
+        // Matrix weights restricted to the measured characteristics: buffer 2/3, health 1/3.
+        assert_eq!(
+            res.composite.as_ref().unwrap().weights,
+            [2.0 / 3.0, 1.0 / 3.0]
+        );
+        // Min-max of buffer scores 0, .29165, .45835, 1, .75 and health 1..5 (0, .25, .5, .5, 1):
+        // region 3 = 2/3·1 + 1/3·0.5 = 0.833333333; region 4 = 2/3·0.75 + 1/3·1 = 0.833333333.
+        let c: Vec<Option<f64>> = res.regions.iter().map(|r| r.composite).collect();
+        assert_eq!(c[3], Some(0.833333333));
+        assert_eq!(c[3], c[4], "equal scores tie");
+        assert_eq!(
+            (res.regions[3].composite_rank, res.regions[4].composite_rank),
+            (Some(1), Some(1))
+        );
+        for (a, b) in base.regions.iter().zip(&res.regions) {
+            assert_eq!(
+                (&a.factors, a.flagged, &a.themes),
+                (&b.factors, b.flagged, &b.themes)
+            );
+        }
+        // A method that cannot apply is an error that says why.
+        let mut bad = example(90.0, 0.5);
+        bad.composite.aggregation = Aggregation::Geometric {
+            zeros: crate::composite::ZeroRule::Refuse,
+        };
+        let e = compute(&bad).unwrap_err().to_string();
+        assert!(
+            e.starts_with("composite index:") && e.contains("positive values"),
+            "{e}"
+        );
     }
 
     proptest! {
+        #[test]
+        fn the_default_composite_reproduces_the_first_method(input in arb_input()) {
+            let res = compute(&input).unwrap();
+            let old = old_composite(&input, &res);
+            let new: Vec<Option<f64>> = res.regions.iter().map(|r| r.composite).collect();
+            prop_assert_eq!(&new, &old);
+            let ranks = ranks_unfavourable_first(&old, Direction::HigherIsWorse);
+            for (r, rank) in res.regions.iter().zip(ranks) {
+                prop_assert_eq!(r.composite_rank, rank);
+            }
+        }
+
         #[test]
         fn flags_agree_with_the_displayed_percentile(input in arb_input()) {
             let res = compute(&input).unwrap();

@@ -202,6 +202,223 @@ pub struct CandidateGroup {
     pub note_en: String,
 }
 
+/// How the characteristic scores are put on one scale for the composite (the monitor maps
+/// each to the engine's method with fixed parameters, recorded with the results).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NormalisationChoice {
+    /// Percentile rank among the regions (0–1), rounded as displayed: the default.
+    PercentRank,
+    /// Linear onto 0–1 between the least and the most vulnerable region.
+    MinMax,
+    /// Standard score (mean 0, standard deviation 1).
+    ZScore,
+    /// The English Indices of Deprivation's exponential transform of ranks (0–100), which
+    /// limits how much a favourable characteristic makes up for an unfavourable one.
+    ExponentialRank,
+}
+
+/// How much each characteristic counts in the composite.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WeightingChoice {
+    /// Every characteristic with data the same weight.
+    Equal,
+    /// Through the characteristic × theme matrix: every theme weighs the same and spreads its
+    /// weight over the characteristics in proportion to their matrix values.
+    Matrix,
+}
+
+/// How a region's normalised characteristics are combined.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AggregationChoice {
+    /// Weighted arithmetic mean (fully compensatory).
+    Arithmetic,
+    /// Weighted geometric mean of the values rescaled to 1–100 (partly compensatory).
+    Geometric,
+}
+
+impl NormalisationChoice {
+    /// Every choice, in the order pages list them.
+    pub const ALL: [NormalisationChoice; 4] = [
+        NormalisationChoice::PercentRank,
+        NormalisationChoice::MinMax,
+        NormalisationChoice::ZScore,
+        NormalisationChoice::ExponentialRank,
+    ];
+
+    /// The name used in `method.toml`, the CLI and the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NormalisationChoice::PercentRank => "percent_rank",
+            NormalisationChoice::MinMax => "min_max",
+            NormalisationChoice::ZScore => "z_score",
+            NormalisationChoice::ExponentialRank => "exponential_rank",
+        }
+    }
+
+    /// Parses [`Self::as_str`].
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
+impl WeightingChoice {
+    /// Every choice.
+    pub const ALL: [WeightingChoice; 2] = [WeightingChoice::Equal, WeightingChoice::Matrix];
+
+    /// The name used in `method.toml`, the CLI and the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WeightingChoice::Equal => "equal",
+            WeightingChoice::Matrix => "matrix",
+        }
+    }
+
+    /// Parses [`Self::as_str`].
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
+impl AggregationChoice {
+    /// Every choice.
+    pub const ALL: [AggregationChoice; 2] =
+        [AggregationChoice::Arithmetic, AggregationChoice::Geometric];
+
+    /// The name used in `method.toml`, the CLI and the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AggregationChoice::Arithmetic => "arithmetic",
+            AggregationChoice::Geometric => "geometric",
+        }
+    }
+
+    /// Parses [`Self::as_str`].
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
+/// The composite's method (`[composite]` of `method.toml`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompositeMethod {
+    /// Normalisation of the characteristic scores.
+    pub normalisation: NormalisationChoice,
+    /// Weights of the characteristics.
+    pub weighting: WeightingChoice,
+    /// Aggregation.
+    pub aggregation: AggregationChoice,
+}
+
+impl Default for CompositeMethod {
+    /// Percentile ranks, equal weights, arithmetic mean: the mean of the displayed
+    /// characteristic percentiles.
+    fn default() -> Self {
+        CompositeMethod {
+            normalisation: NormalisationChoice::PercentRank,
+            weighting: WeightingChoice::Equal,
+            aggregation: AggregationChoice::Arithmetic,
+        }
+    }
+}
+
+/// The Monte Carlo analysis of the composite's rank (`[uncertainty]` of `method.toml`):
+/// every run draws one alternative per listed choice (and a noisy weight set), recomputes
+/// the composite and ranks the regions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UncertaintyParams {
+    /// `N`; the variance-based design runs the composite `N·(d + 2)` times for `d` choices.
+    /// 0 switches the analysis off.
+    pub runs: usize,
+    /// Seed of the random draws: the same seed gives the same intervals.
+    pub seed: u64,
+    /// Normalisations drawn from.
+    pub normalisations: Vec<NormalisationChoice>,
+    /// Weightings drawn from.
+    pub weightings: Vec<WeightingChoice>,
+    /// Aggregations drawn from.
+    pub aggregations: Vec<AggregationChoice>,
+    /// Each weight is multiplied by `1 + U(−x, x)` (then all rescaled to sum 1); 0 = off.
+    pub weight_noise: f64,
+    /// Number of noisy weight sets drawn once and chosen from.
+    pub weight_noise_sets: usize,
+}
+
+impl Default for UncertaintyParams {
+    fn default() -> Self {
+        UncertaintyParams {
+            runs: 500,
+            seed: 2021,
+            normalisations: NormalisationChoice::ALL.to_vec(),
+            weightings: WeightingChoice::ALL.to_vec(),
+            aggregations: AggregationChoice::ALL.to_vec(),
+            weight_noise: 0.25,
+            weight_noise_sets: 100,
+        }
+    }
+}
+
+/// Which tail(s) the clusters' pseudo p-values count (esda's names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ClusterAlternative {
+    /// Both tails by percentile (esda 2.9's rule): the observed value's percentile and its
+    /// mirror bound the tails, permutations tied with the bounds included.
+    #[serde(rename = "two-sided")]
+    TwoSided,
+    /// esda's default: the smaller one-sided count, half a two-sided p-value.
+    #[serde(rename = "directed")]
+    Directed,
+    /// Both tails by distance from the mean of the permutations: unlike `two-sided`, whose
+    /// tails include every permutation tied with the percentile bounds, it is not made
+    /// conservative by ties, which counts (0–12 flags) have many of.
+    #[serde(rename = "folded")]
+    Folded,
+}
+
+impl ClusterAlternative {
+    /// esda's spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClusterAlternative::TwoSided => "two-sided",
+            ClusterAlternative::Directed => "directed",
+            ClusterAlternative::Folded => "folded",
+        }
+    }
+}
+
+/// Spatial clusters of the stored results (`[clusters]` of `method.toml`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClusterParams {
+    /// Conditional permutations per region (esda's default 999); 0 switches clusters off.
+    pub permutations: usize,
+    /// Seed of the permutations (esda's `seed=`).
+    pub seed: u32,
+    /// Which tail(s) a pseudo p-value counts.
+    pub alternative: ClusterAlternative,
+    /// Significance level; with the false-discovery-rate option, the rate.
+    pub alpha: f64,
+    /// Whether pages and the API use the Benjamini–Hochberg cut-off unless asked otherwise.
+    pub fdr: bool,
+    /// Boundaries within this many metres count as touching (queen contiguity): generalised
+    /// boundaries do not always share vertices.
+    pub snap_metres: f64,
+}
+
+impl Default for ClusterParams {
+    fn default() -> Self {
+        ClusterParams {
+            permutations: 999,
+            seed: 12345,
+            alternative: ClusterAlternative::Folded,
+            alpha: 0.05,
+            fdr: false,
+            snap_metres: 1.0,
+        }
+    }
+}
+
 /// Parameters of the stacking computation. Recorded with every stored result.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MethodParams {
@@ -218,6 +435,15 @@ pub struct MethodParams {
     /// A region gets a composite only when it has scores for at least this share of the
     /// characteristics that have data at its level.
     pub composite_min_share: f64,
+    /// The composite's method. (Defaults when reading results stored before it existed.)
+    #[serde(default)]
+    pub composite: CompositeMethod,
+    /// The Monte Carlo analysis of the composite's rank.
+    #[serde(default)]
+    pub uncertainty: UncertaintyParams,
+    /// Spatial clusters.
+    #[serde(default)]
+    pub clusters: ClusterParams,
 }
 
 impl Default for MethodParams {
@@ -227,6 +453,9 @@ impl Default for MethodParams {
             percentile_decimals: 1,
             min_available_weight: 0.5,
             composite_min_share: 0.5,
+            composite: CompositeMethod::default(),
+            uncertainty: UncertaintyParams::default(),
+            clusters: ClusterParams::default(),
         }
     }
 }
@@ -380,6 +609,107 @@ struct RawMethodFile {
     stacking: Option<Spanned<RawStacking>>,
     #[serde(default)]
     composite: Option<Spanned<RawComposite>>,
+    #[serde(default)]
+    uncertainty: Option<Spanned<RawUncertainty>>,
+    #[serde(default)]
+    clusters: Option<Spanned<RawClusters>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawUncertainty {
+    runs: Option<Spanned<i64>>,
+    seed: Option<Spanned<i64>>,
+    normalisations: Option<Spanned<Vec<Spanned<String>>>>,
+    weightings: Option<Spanned<Vec<Spanned<String>>>>,
+    aggregations: Option<Spanned<Vec<Spanned<String>>>>,
+    weight_noise: Option<Spanned<f64>>,
+    weight_noise_sets: Option<Spanned<i64>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawClusters {
+    permutations: Option<Spanned<i64>>,
+    seed: Option<Spanned<i64>>,
+    alternative: Option<Spanned<String>>,
+    alpha: Option<Spanned<f64>>,
+    fdr: Option<bool>,
+    snap_metres: Option<Spanned<f64>>,
+}
+
+/// Parses a choice by name, or says which names there are.
+fn choice<T: Copy>(
+    ctx: &Ctx<'_>,
+    value: &Spanned<String>,
+    field: &str,
+    all: &[T],
+    name: fn(T) -> &'static str,
+) -> Result<T, CatalogueError> {
+    all.iter()
+        .copied()
+        .find(|c| name(*c) == value.get_ref())
+        .ok_or_else(|| {
+            let names: Vec<&str> = all.iter().map(|c| name(*c)).collect();
+            ctx.err(
+                value.span().start,
+                field,
+                format!(
+                    "expected one of {}, found '{}'",
+                    names.join(", "),
+                    value.get_ref()
+                ),
+            )
+        })
+}
+
+/// A list of choices: at least one, no duplicates.
+fn choices<T: Copy + PartialEq>(
+    ctx: &Ctx<'_>,
+    list: &Spanned<Vec<Spanned<String>>>,
+    field: &str,
+    all: &[T],
+    name: fn(T) -> &'static str,
+) -> Result<Vec<T>, CatalogueError> {
+    if list.get_ref().is_empty() {
+        return Err(ctx.err(
+            list.span().start,
+            field,
+            "expected at least one choice (list only the nominal one to keep it fixed)",
+        ));
+    }
+    let mut out = Vec::new();
+    for v in list.get_ref() {
+        let c = choice(ctx, v, field, all, name)?;
+        if out.contains(&c) {
+            return Err(ctx.err(
+                v.span().start,
+                field,
+                format!("'{}' is listed twice", v.get_ref()),
+            ));
+        }
+        out.push(c);
+    }
+    Ok(out)
+}
+
+/// An integer in a range.
+fn int_in(
+    ctx: &Ctx<'_>,
+    v: &Spanned<i64>,
+    field: &str,
+    range: std::ops::RangeInclusive<i64>,
+    what: &str,
+) -> Result<i64, CatalogueError> {
+    if range.contains(v.get_ref()) {
+        Ok(*v.get_ref())
+    } else {
+        Err(ctx.err(
+            v.span().start,
+            field,
+            format!("expected {what}, found {}", v.get_ref()),
+        ))
+    }
 }
 
 #[derive(Deserialize)]
@@ -393,7 +723,9 @@ struct RawStacking {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawComposite {
-    method: Option<Spanned<String>>,
+    normalisation: Option<Spanned<String>>,
+    weighting: Option<Spanned<String>>,
+    aggregation: Option<Spanned<String>>,
     min_characteristics_share: Option<Spanned<f64>>,
 }
 
@@ -441,15 +773,32 @@ fn parse_method(ctx: &Ctx<'_>) -> Result<MethodParams, CatalogueError> {
     }
     if let Some(c) = raw.composite {
         let c = c.into_inner();
-        if let Some(m) = c.method {
-            // One method for now; naming it keeps results traceable when more are added.
-            if m.get_ref() != "mean_percentile" {
-                return Err(ctx.err(
-                    m.span().start,
-                    "composite.method",
-                    format!("expected mean_percentile, found '{}'", m.get_ref()),
-                ));
-            }
+        if let Some(v) = &c.normalisation {
+            p.composite.normalisation = choice(
+                ctx,
+                v,
+                "composite.normalisation",
+                &NormalisationChoice::ALL,
+                NormalisationChoice::as_str,
+            )?;
+        }
+        if let Some(v) = &c.weighting {
+            p.composite.weighting = choice(
+                ctx,
+                v,
+                "composite.weighting",
+                &WeightingChoice::ALL,
+                WeightingChoice::as_str,
+            )?;
+        }
+        if let Some(v) = &c.aggregation {
+            p.composite.aggregation = choice(
+                ctx,
+                v,
+                "composite.aggregation",
+                &AggregationChoice::ALL,
+                AggregationChoice::as_str,
+            )?;
         }
         if let Some(s) = c.min_characteristics_share {
             if !(0.0..=1.0).contains(s.get_ref()) {
@@ -460,6 +809,139 @@ fn parse_method(ctx: &Ctx<'_>) -> Result<MethodParams, CatalogueError> {
                 ));
             }
             p.composite_min_share = *s.get_ref();
+        }
+    }
+    if let Some(u) = raw.uncertainty {
+        let u = u.into_inner();
+        let q = &mut p.uncertainty;
+        if let Some(v) = &u.runs {
+            q.runs = int_in(
+                ctx,
+                v,
+                "uncertainty.runs",
+                0..=100_000,
+                "0 (off) or a number of runs from 2 to 100000",
+            )? as usize;
+            if q.runs == 1 {
+                return Err(ctx.err(
+                    v.span().start,
+                    "uncertainty.runs",
+                    "expected 0 (off) or at least 2 runs, found 1",
+                ));
+            }
+        }
+        if let Some(v) = &u.seed {
+            q.seed = int_in(ctx, v, "uncertainty.seed", 0..=i64::MAX, "a seed ≥ 0")? as u64;
+        }
+        if let Some(v) = &u.normalisations {
+            q.normalisations = choices(
+                ctx,
+                v,
+                "uncertainty.normalisations",
+                &NormalisationChoice::ALL,
+                NormalisationChoice::as_str,
+            )?;
+        }
+        if let Some(v) = &u.weightings {
+            q.weightings = choices(
+                ctx,
+                v,
+                "uncertainty.weightings",
+                &WeightingChoice::ALL,
+                WeightingChoice::as_str,
+            )?;
+        }
+        if let Some(v) = &u.aggregations {
+            q.aggregations = choices(
+                ctx,
+                v,
+                "uncertainty.aggregations",
+                &AggregationChoice::ALL,
+                AggregationChoice::as_str,
+            )?;
+        }
+        if let Some(v) = &u.weight_noise {
+            if !(0.0..1.0).contains(v.get_ref()) {
+                return Err(ctx.err(
+                    v.span().start,
+                    "uncertainty.weight_noise",
+                    format!(
+                        "expected a share from 0 (off) to below 1, found {}",
+                        v.get_ref()
+                    ),
+                ));
+            }
+            q.weight_noise = *v.get_ref();
+        }
+        if let Some(v) = &u.weight_noise_sets {
+            q.weight_noise_sets = int_in(
+                ctx,
+                v,
+                "uncertainty.weight_noise_sets",
+                1..=10_000,
+                "1 to 10000 weight sets",
+            )? as usize;
+        }
+    }
+    if let Some(c) = raw.clusters {
+        let c = c.into_inner();
+        let q = &mut p.clusters;
+        if let Some(v) = &c.permutations {
+            q.permutations = int_in(
+                ctx,
+                v,
+                "clusters.permutations",
+                0..=99_999,
+                "0 (off) to 99999 permutations",
+            )? as usize;
+        }
+        if let Some(v) = &c.seed {
+            q.seed = int_in(
+                ctx,
+                v,
+                "clusters.seed",
+                0..=i64::from(u32::MAX),
+                "a seed from 0 to 4294967295",
+            )? as u32;
+        }
+        if let Some(v) = &c.alternative {
+            q.alternative = choice(
+                ctx,
+                v,
+                "clusters.alternative",
+                &[
+                    ClusterAlternative::TwoSided,
+                    ClusterAlternative::Directed,
+                    ClusterAlternative::Folded,
+                ],
+                ClusterAlternative::as_str,
+            )?;
+        }
+        if let Some(v) = &c.alpha {
+            if !(*v.get_ref() > 0.0 && *v.get_ref() < 0.5) {
+                return Err(ctx.err(
+                    v.span().start,
+                    "clusters.alpha",
+                    format!(
+                        "expected a significance level above 0 and below 0.5, found {}",
+                        v.get_ref()
+                    ),
+                ));
+            }
+            q.alpha = *v.get_ref();
+        }
+        if let Some(v) = c.fdr {
+            q.fdr = v;
+        }
+        if let Some(v) = &c.snap_metres {
+            if !(0.0..=1000.0).contains(v.get_ref()) {
+                return Err(ctx.err(
+                    v.span().start,
+                    "clusters.snap_metres",
+                    format!("expected 0 to 1000 metres, found {}", v.get_ref()),
+                ));
+            }
+            q.snap_metres = *v.get_ref();
         }
     }
     Ok(p)
@@ -1362,6 +1844,68 @@ leeftijd = [3, 0]
         );
         let e = expect_err(&[("method.toml", "[stacking]\ntreshold = 90.0\n")]);
         assert!(e.message.contains("unknown field"), "{e}");
+    }
+
+    #[test]
+    fn composite_uncertainty_and_cluster_settings_are_parsed_and_checked() {
+        let text = "[composite]\nnormalisation = \"z_score\"\nweighting = \"matrix\"\naggregation = \"geometric\"\n\n[uncertainty]\nruns = 50\nseed = 7\nnormalisations = [\"percent_rank\", \"min_max\"]\nweight_noise = 0\n\n[clusters]\npermutations = 99\nalternative = \"directed\"\nfdr = true\n";
+        let m = parse(&[("method.toml", text)]).unwrap().method;
+        assert_eq!(
+            m.composite,
+            CompositeMethod {
+                normalisation: NormalisationChoice::ZScore,
+                weighting: WeightingChoice::Matrix,
+                aggregation: AggregationChoice::Geometric,
+            }
+        );
+        assert_eq!((m.uncertainty.runs, m.uncertainty.seed), (50, 7));
+        assert_eq!(
+            m.uncertainty.normalisations,
+            [
+                NormalisationChoice::PercentRank,
+                NormalisationChoice::MinMax
+            ]
+        );
+        assert_eq!(
+            m.uncertainty.weightings,
+            WeightingChoice::ALL,
+            "default kept"
+        );
+        assert_eq!(m.uncertainty.weight_noise, 0.0);
+        assert_eq!(m.clusters.permutations, 99);
+        assert_eq!(m.clusters.alternative, ClusterAlternative::Directed);
+        assert!(m.clusters.fdr);
+        assert_eq!(m.clusters.seed, ClusterParams::default().seed);
+
+        let e = expect_err(&[("method.toml", "[composite]\nnormalisation = \"rank\"\n")]);
+        assert_eq!(
+            (e.line, e.field.as_deref()),
+            (2, Some("composite.normalisation"))
+        );
+        assert!(
+            e.message
+                .contains("percent_rank, min_max, z_score, exponential_rank"),
+            "{e}"
+        );
+        let e = expect_err(&[("method.toml", "[uncertainty]\nruns = 1\n")]);
+        assert_eq!(e.field.as_deref(), Some("uncertainty.runs"));
+        let e = expect_err(&[(
+            "method.toml",
+            "[uncertainty]\naggregations = [\"arithmetic\", \"arithmetic\"]\n",
+        )]);
+        assert!(e.message.contains("listed twice"), "{e}");
+        let e = expect_err(&[("method.toml", "[uncertainty]\nweightings = []\n")]);
+        assert_eq!(e.field.as_deref(), Some("uncertainty.weightings"));
+        let e = expect_err(&[("method.toml", "\n[clusters]\nalpha = 0.5\n")]);
+        assert_eq!((e.line, e.field.as_deref()), (3, Some("clusters.alpha")));
+        let e = expect_err(&[("method.toml", "[clusters]\nalternative = \"two_sided\"\n")]);
+        assert!(e.message.contains("two-sided, directed, folded"), "{e}");
+        // Results stored before these settings existed still read, with the defaults.
+        let old: MethodParams = serde_json::from_str(
+            r#"{"threshold":90.0,"percentile_decimals":1,"min_available_weight":0.5,"composite_min_share":0.5}"#,
+        )
+        .unwrap();
+        assert_eq!(old, MethodParams::default());
     }
 
     #[test]

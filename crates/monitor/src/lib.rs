@@ -6,10 +6,14 @@
 //! Over time: [`layouts`] derives the changes between stored region layouts (after every
 //! ingest), [`harmonise`] carries every series onto one layout, and [`series`] reads them
 //! back with trends and early warnings.
+//! they were computed from; its queries read those stored results, among them the composite's
+//! method comparison and rank intervals ([`composite`]) and spatial clusters ([`clusters`]).
 //! This crate decides *what* to compute and fetch; the engine computes, the store persists,
 //! and neither the CLI nor the server computes statistics themselves.
 
 pub mod catalogue;
+pub mod clusters;
+pub mod composite;
 mod error;
 pub mod harmonise;
 pub mod ingest;
@@ -17,5 +21,6 @@ pub mod layouts;
 pub mod query;
 pub mod risk;
 pub mod series;
+pub mod shrinkage;
 
 pub use error::MonitorError;

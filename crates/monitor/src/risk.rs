@@ -11,7 +11,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use kwm_engine::stacking::{
-    self, Column, FactorInput, StackingInput, TermInput, TermTrace, ThemeDriver,
+    self, Column, FactorInput, StackingError, StackingInput, TermInput, TermTrace, ThemeDriver,
 };
 use kwm_model::catalogue::Catalogue;
 use kwm_model::risk::{Definition, Factor, FactorKind, MethodParams, RiskModel};
@@ -22,12 +22,14 @@ use kwm_store::{
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::clusters::{self, ClustersSummary, Variable};
+use crate::composite::{self, CompositeSummary};
 use crate::query::layout_for;
 use crate::MonitorError;
 
 /// Version of the computation itself; part of the fingerprint, so results computed by an older
 /// method are recomputed after an upgrade. Bump it when `kwm_engine::stacking` changes results.
-pub const METHOD_VERSION: &str = "stacking-1";
+pub const METHOD_VERSION: &str = "stacking-2";
 
 /// Levels the risk model can be computed for (the country has nothing to be ranked against).
 pub const LEVELS: [Level; 5] = [
@@ -51,6 +53,13 @@ pub struct RunSummary {
     pub characteristics_with_data: Vec<String>,
     /// Regions with a composite.
     pub composite_ranked: usize,
+    /// The composite's method, the compared methods and the Monte Carlo analysis of its rank
+    /// (`None` for runs stored before method comparisons, or without any characteristic).
+    #[serde(default)]
+    pub composite: Option<CompositeSummary>,
+    /// Spatial clusters: settings, boundaries used, per variable (`None` for older runs).
+    #[serde(default)]
+    pub clusters: Option<ClustersSummary>,
 }
 
 #[derive(Serialize)]
@@ -151,6 +160,8 @@ pub struct ComputeOutcome {
     pub run: Option<RiskRunRecord>,
     /// Its summary.
     pub summary: Option<RunSummary>,
+    /// Seconds spent per phase (`stacking`, `composite analyses`, `clusters`) when computed now.
+    pub timings: Vec<(String, f64)>,
 }
 
 fn parse_summary(run: &RiskRunRecord) -> Result<RunSummary, MonitorError> {
@@ -286,9 +297,17 @@ pub fn compute(
                 status: ComputeStatus::UpToDate,
                 summary: Some(parse_summary(&existing)?),
                 run: Some(existing),
+                timings: Vec::new(),
             });
         }
     }
+    let started = std::time::Instant::now();
+    let mut timings = Vec::new();
+    let mut lap = |phase: &str, since: &mut std::time::Instant| {
+        timings.push((phase.to_string(), since.elapsed().as_secs_f64()));
+        *since = std::time::Instant::now();
+    };
+    let mut since = started;
     let data = gather(store, model, level, period)?;
     let n = data.codes.len();
     let input = StackingInput {
@@ -300,9 +319,15 @@ pub fn compute(
         themes: model.themes.iter().map(|t| t.id.clone()).collect(),
         matrix: model.matrix.values.clone(),
         params: model.method.clone(),
+        composite: composite::composite_spec(&model.method, model, model.method.composite),
     };
-    let result = stacking::compute(&input)
-        .map_err(|e| MonitorError::Io(format!("{e} (a bug in the monitor)")))?;
+    let result = stacking::compute(&input).map_err(|e| match e {
+        StackingError::Composite(e) => MonitorError::BadRequest(format!(
+            "{level} {period}: the composite's method cannot apply to these data: {e}; change [composite] in method.toml"
+        )),
+        StackingError::Input(e) => MonitorError::Io(format!("{e} (a bug in the monitor)")),
+    })?;
+    lap("stacking", &mut since);
     if result
         .regions
         .iter()
@@ -314,8 +339,27 @@ pub fn compute(
             status: ComputeStatus::NoData,
             run: None,
             summary: None,
+            timings,
         });
     }
+    let (composite_summary, analyses) = match (&result.composite_table, &result.composite) {
+        (Some(table), Some(nominal)) => {
+            let (s, a) = composite::analyse(&model.method, model, table, nominal);
+            (Some(s), a)
+        }
+        _ => (None, Vec::new()),
+    };
+    lap("composite analyses", &mut since);
+    let variables = cluster_variables(model, &input, &result);
+    let (clusters_summary, cluster_records) = clusters::compute(
+        store,
+        &model.method.clusters,
+        level,
+        data.layout,
+        &data.codes,
+        &variables,
+    )?;
+    lap("clusters", &mut since);
     let summary = RunSummary {
         regions: n,
         distribution: result.distribution.clone(),
@@ -331,9 +375,13 @@ pub fn compute(
             .map(|(_, f)| f.id.clone())
             .collect(),
         composite_ranked: result.composite_ranked,
+        composite: composite_summary,
+        clusters: Some(clusters_summary),
     };
     let mut regions = Vec::with_capacity(n);
-    for (code, r) in data.codes.iter().zip(&result.regions) {
+    for (i, (code, r)) in data.codes.iter().zip(&result.regions).enumerate() {
+        let analysis = analyses.get(i);
+        let interval = analysis.and_then(|a| a.interval.as_ref());
         let mut factors = Vec::with_capacity(r.factors.len());
         for (f, res) in input.factors.iter().zip(&r.factors) {
             factors.push(RiskFactorRecord {
@@ -367,6 +415,10 @@ pub fn compute(
             composite: r.composite,
             composite_rank: r.composite_rank.map(|x| x as i64),
             composite_percentile: r.composite_percentile,
+            rank_median: interval.and_then(|s| s.median_rank),
+            rank_lower: interval.and_then(|s| s.lower_rank),
+            rank_upper: interval.and_then(|s| s.upper_rank),
+            method_ranks: analysis.map(|a| a.method_ranks.clone()).unwrap_or_default(),
             factors,
             themes,
         });
@@ -384,15 +436,55 @@ pub fn compute(
             computed_at: computed_at.to_string(),
         },
         regions,
+        clusters: cluster_records,
     };
     run.run.id = store.save_risk_run(&run)?;
+    lap("store", &mut since);
     Ok(ComputeOutcome {
         level,
         period,
         status: ComputeStatus::Computed,
         run: Some(run.run),
         summary: Some(summary),
+        timings,
     })
+}
+
+/// The variables whose clusters are computed: the stacking count (regions with any
+/// characteristic measured), the composite score, and every risk characteristic's score where
+/// it has data.
+fn cluster_variables(
+    model: &RiskModel,
+    input: &StackingInput,
+    result: &stacking::StackingResult,
+) -> Vec<Variable> {
+    let mut out = vec![
+        Variable {
+            id: clusters::STACKING.into(),
+            values: result
+                .regions
+                .iter()
+                .map(|r| (r.with_data > 0).then_some(r.flagged as f64))
+                .collect(),
+        },
+        Variable {
+            id: clusters::COMPOSITE.into(),
+            values: result.regions.iter().map(|r| r.composite).collect(),
+        },
+    ];
+    for (i, f) in input.factors.iter().enumerate() {
+        if f.kind != FactorKind::Risk || model.factor(&f.id).is_none() {
+            continue;
+        }
+        let values: Vec<Option<f64>> = result.regions.iter().map(|r| r.factors[i].score).collect();
+        if values.iter().any(Option::is_some) {
+            out.push(Variable {
+                id: f.id.clone(),
+                values,
+            });
+        }
+    }
+    out
 }
 
 /// Periods at a level for which some term of some factor has all its indicators stored.
@@ -469,7 +561,7 @@ pub struct RunInfo {
     pub stale: bool,
 }
 
-fn run_info(
+pub(crate) fn run_info(
     store: &dyn Store,
     catalogue: &Catalogue,
     record: RiskRunRecord,
@@ -501,7 +593,7 @@ pub fn result_periods(store: &dyn Store, level: Level) -> Result<Vec<i32>, Monit
         .collect())
 }
 
-fn pick_run(
+pub(crate) fn pick_run(
     store: &dyn Store,
     level: Level,
     period: Option<i32>,
@@ -534,7 +626,7 @@ fn pick_run(
     }
 }
 
-fn names(
+pub(crate) fn region_names(
     store: &dyn Store,
     level: Level,
     layout: Option<i32>,
@@ -546,6 +638,26 @@ fn names(
             .map(|r| (r.code, r.name))
             .collect(),
         None => HashMap::new(),
+    })
+}
+
+/// The 90% interval of a region's composite rank over the Monte Carlo runs of the method
+/// choices, with the median.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct RankInterval {
+    /// Median rank.
+    pub median: f64,
+    /// 5th percentile of the ranks (the better end).
+    pub lower: f64,
+    /// 95th percentile.
+    pub upper: f64,
+}
+
+fn rank_interval(r: &RiskRegionRecord) -> Option<RankInterval> {
+    Some(RankInterval {
+        median: r.rank_median?,
+        lower: r.rank_lower?,
+        upper: r.rank_upper?,
     })
 }
 
@@ -572,6 +684,8 @@ pub struct StackingRow {
     pub composite_rank: Option<usize>,
     /// Composite percentile.
     pub composite_percentile: Option<f64>,
+    /// 90% interval of the composite rank over the method choices.
+    pub rank_interval: Option<RankInterval>,
 }
 
 /// Stacking counts of all regions of a level in a period.
@@ -603,7 +717,7 @@ pub fn stacking(
     let run = store.risk_run(level, period, None)?.ok_or_else(|| {
         MonitorError::NotFound(format!("no stacking results for {level} in {period}"))
     })?;
-    let names = names(store, level, run.run.layout)?;
+    let names = region_names(store, level, run.run.layout)?;
     let risk_ids: BTreeSet<&str> = catalogue
         .risk
         .characteristics
@@ -615,6 +729,7 @@ pub fn stacking(
         .regions
         .into_iter()
         .map(|r| StackingRow {
+            rank_interval: rank_interval(&r),
             name: names.get(&r.region).cloned().flatten(),
             flagged_ids: r
                 .factors
@@ -722,6 +837,10 @@ pub struct RegionRisk {
     pub composite_percentile: Option<f64>,
     /// Regions with a composite.
     pub composite_ranked: usize,
+    /// 90% interval of the composite rank over the method choices.
+    pub rank_interval: Option<RankInterval>,
+    /// The composite's rank under each compared method (keys as in the run's summary).
+    pub method_ranks: Vec<(String, Option<usize>)>,
     /// Risk characteristics then protective factors, catalogue order.
     pub factors: Vec<FactorView>,
     /// Themes, catalogue order.
@@ -797,6 +916,12 @@ pub fn region_risk(
         composite_rank: r.composite_rank.map(|x| x as usize),
         composite_percentile: r.composite_percentile,
         composite_ranked: info.summary.composite_ranked,
+        rank_interval: rank_interval(&r),
+        method_ranks: r
+            .method_ranks
+            .iter()
+            .map(|m| (m.method.clone(), m.rank.map(|x| x as usize)))
+            .collect(),
         factors,
         themes,
         run: info,

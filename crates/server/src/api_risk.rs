@@ -11,7 +11,7 @@ use kwm_engine::stacking::{TermTrace, ThemeDriver};
 use kwm_model::catalogue::Catalogue;
 use kwm_model::risk::{CandidateGroup, Definition, Factor, Group, MethodParams};
 use kwm_monitor::query;
-use kwm_monitor::risk::{self, CoverageStatus, RunInfo};
+use kwm_monitor::risk::{self, CoverageStatus, RankInterval, RunInfo};
 use serde::Serialize;
 use serde_json::{json, Value};
 
@@ -36,11 +36,21 @@ pub(crate) fn rules(m: &MethodParams) -> Value {
         "flag": format!("flagged when the displayed percentile is at least {} (the same rounded number is shown and compared)", m.threshold),
         "stacking": "number of flagged risk characteristics, out of those with a score in the region; protective factors are flagged when weak and never counted in it",
         "themes": "exposure = mean of the region's characteristic percentiles weighted by the characteristic × theme matrix, over characteristics with a score; coverage = share of the theme's matrix weight measured",
-        "composite": format!("mean of the region's characteristic percentiles / 100, when at least {} of the characteristics with data at the level have a score; rank 1 = highest", m.composite_min_share),
+        "composite": format!(
+            "the characteristic scores normalised ({}), weighted ({}) and aggregated ({}), when at least {} of the characteristics with data at the level have a score; rank 1 = most vulnerable; see run.composite_method",
+            m.composite.normalisation.as_str(),
+            m.composite.weighting.as_str(),
+            m.composite.aggregation.as_str(),
+            m.composite_min_share
+        ),
+        "rank_interval": format!(
+            "median and 5th–95th percentile (90%) of the composite rank over Monte Carlo runs that draw the normalisation, weighting, aggregation and noisy weights (N = {}, seed {}); see /api/composite",
+            m.uncertainty.runs, m.uncertainty.seed
+        ),
     })
 }
 
-pub(crate) fn run_json(run: &RunInfo) -> Value {
+pub(crate) fn run_json(c: &Catalogue, run: &RunInfo) -> Value {
     json!({
         "id": run.record.id,
         "catalogue_version": run.record.catalogue_version,
@@ -49,7 +59,19 @@ pub(crate) fn run_json(run: &RunInfo) -> Value {
         "layout": run.record.layout,
         "stale": run.stale,
         "method": run.method,
+        "composite_method": run
+            .summary
+            .composite
+            .as_ref()
+            .map(|s| crate::api_analysis::composite_method_json(c, s)),
     })
+}
+
+fn interval_json(i: Option<RankInterval>) -> Value {
+    match i {
+        Some(i) => json!({"median": i.median, "lower": i.lower, "upper": i.upper}),
+        None => Value::Null,
+    }
 }
 
 #[derive(Serialize)]
@@ -231,7 +253,7 @@ pub async fn group(
             "note": "Areas where characteristics typical of the group are flagged. This says nothing about where members of the group live; the monitor never identifies persons.",
             "level": level.as_str(),
             "period": a.run.record.period,
-            "run": run_json(&a.run),
+            "run": run_json(state.catalogue(), &a.run),
             "measured": a.measured,
             "gaps": a.gaps,
             "regions": a.areas.iter().map(|x| json!({"code": x.code.to_string(), "name": x.name, "flagged": x.flagged})).collect::<Vec<_>>(),
@@ -265,6 +287,9 @@ pub async fn stacking(State(state): State<AppState>, params: Params) -> Result<R
                     opt(r.composite),
                     r.composite_rank.map(|x| x.to_string()).unwrap_or_default(),
                     opt(r.composite_percentile),
+                    opt(r.rank_interval.map(|i| i.median)),
+                    opt(r.rank_interval.map(|i| i.lower)),
+                    opt(r.rank_interval.map(|i| i.upper)),
                 ]
             })
             .collect();
@@ -281,6 +306,9 @@ pub async fn stacking(State(state): State<AppState>, params: Params) -> Result<R
                 "composite",
                 "composite_rank",
                 "composite_percentile",
+                "rank_median",
+                "rank_lower",
+                "rank_upper",
             ],
             rows,
         ));
@@ -295,7 +323,7 @@ pub async fn stacking(State(state): State<AppState>, params: Params) -> Result<R
         "level": s.level.as_str(),
         "period": s.period,
         "periods": s.periods,
-        "run": run_json(&s.run),
+        "run": run_json(c, &s.run),
         "rules": rules(&s.run.method),
         "characteristics": s.characteristics.iter().map(|(id, has)| json!({
             "id": id, "label": factor_label(id), "has_data": has,
@@ -313,6 +341,7 @@ pub async fn stacking(State(state): State<AppState>, params: Params) -> Result<R
             "composite": r.composite,
             "composite_rank": r.composite_rank,
             "composite_percentile": r.composite_percentile,
+            "rank_interval": interval_json(r.rank_interval),
         })).collect::<Vec<_>>(),
     }))
     .into_response())
@@ -367,13 +396,17 @@ pub async fn region_themes(
         "region": { "code": r.code.to_string(), "name": r.name, "level": level.as_str() },
         "period": r.run.record.period,
         "periods": r.periods,
-        "run": run_json(&r.run),
+        "run": run_json(c, &r.run),
         "rules": rules(&r.run.method),
         "stacking": {
             "flagged": r.flagged, "with_data": r.with_data,
             "weak_protective": r.weak_protective, "protective_with_data": r.protective_with_data,
         },
-        "composite": { "value": r.composite, "rank": r.composite_rank, "ranked": r.composite_ranked, "percentile": r.composite_percentile },
+        "composite": {
+            "value": r.composite, "rank": r.composite_rank, "ranked": r.composite_ranked, "percentile": r.composite_percentile,
+            "rank_interval": interval_json(r.rank_interval),
+            "ranks_by_method": r.method_ranks.iter().map(|(k, v)| (k.clone(), json!(v))).collect::<BTreeMap<_, _>>(),
+        },
         "themes": r.themes.iter().map(|t| {
             let theme = c.risk.theme(&t.id);
             json!({

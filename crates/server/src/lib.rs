@@ -6,11 +6,13 @@
 //! `kwm_monitor` query and render; they never compute statistics themselves.
 
 mod api;
+mod api_analysis;
 mod api_risk;
 mod api_time;
 mod error;
 pub mod explain;
 pub mod i18n;
+pub mod labels;
 pub mod map;
 pub mod openapi;
 mod pages;
@@ -55,6 +57,9 @@ pub fn router(state: AppState) -> Router {
         .route("/regions/{code}/series", get(api_time::region_series))
         .route("/changes", get(api_time::changes))
         .route("/warnings", get(api_time::warnings))
+        .route("/composite", get(api_analysis::composite))
+        .route("/clusters", get(api_analysis::clusters))
+        .route("/shrinkage", get(api_analysis::shrinkage))
         .route("/observations", get(api::observations))
         .route("/loads", get(api::loads))
         .route("/openapi.json", get(openapi::handler))
@@ -64,6 +69,8 @@ pub fn router(state: AppState) -> Router {
         .route("/regio/{code}", get(pages::profile::page))
         .route("/regio/{code}/themas", get(pages::themes::page))
         .route("/stapeling", get(pages::stacking::page))
+        .route("/methodevergelijking", get(pages::analysis::methods_page))
+        .route("/clusters", get(pages::analysis::clusters_page))
         .route("/groepen", get(pages::groups::overview))
         .route("/groepen/{id}", get(pages::groups::page))
         .route("/methode", get(pages::method::method))

@@ -68,7 +68,123 @@ pub fn document() -> Value {
     merge(&mut doc["components"]["schemas"], risk_schemas());
     merge(&mut doc["paths"], time_paths());
     merge(&mut doc["components"]["schemas"], time_schemas());
+    merge(&mut doc["paths"], analysis_paths());
+    merge(&mut doc["components"]["schemas"], analysis_schemas());
     doc
+}
+
+fn analysis_paths() -> Value {
+    json!({
+        "/api/composite": { "get": {
+            "operationId": "composite",
+            "summary": "The composite index's method and how much the ranking depends on it: per region the composite rank under the nominal method and under alternatives that change one choice (percentile rank, min-max, z-score, IMD exponential transform; equal or theme-matrix weights; arithmetic or geometric mean), the median rank and 90% rank interval over Monte Carlo runs of those choices, and the first-order and total sensitivity index of each choice (Jansen).",
+            "parameters": [level_param(), period_param("Period; default the latest with results for the level."), format_param()],
+            "responses": responses(ok("The method comparison.", json!({"$ref": "#/components/schemas/Composite"}), true))
+        }},
+        "/api/clusters": { "get": {
+            "operationId": "clusters",
+            "summary": "Spatial clusters of a stored result per region: local Moran's I (LISA; high-high, low-low, high-low, low-high) or Getis-Ord G_i* (hot and cold spots) of the stacking count, the composite or a characteristic's score, with pseudo p-values from conditional permutations and an optional false-discovery-rate cut-off. Queen contiguity on the stored boundaries; islands reported.",
+            "parameters": [
+                level_param(),
+                period_param("Period; default the latest with results for the level."),
+                param("variable", "query", false, "stacking (default), composite, or a characteristic id with data (see the answer's variables).", json!({"type": "string"})),
+                param("statistic", "query", false, "lisa (default) or gistar.", json!({"type": "string", "enum": ["lisa", "gistar"], "default": "lisa"})),
+                param("alpha", "query", false, "Significance level; default the run's setting (method.toml).", json!({"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 0.5})),
+                param("fdr", "query", false, "Use the Benjamini-Hochberg false-discovery-rate cut-off (esda.fdr); default the run's setting.", json!({"type": "boolean"})),
+                format_param()
+            ],
+            "responses": responses(ok("The clusters.", json!({"$ref": "#/components/schemas/Clusters"}), true))
+        }},
+        "/api/shrinkage": { "get": {
+            "operationId": "shrinkage",
+            "summary": "Small-area shrinkage: an indicator's figures pulled toward their parent region's figure in proportion to their imprecision (precision-weighted, SIMD 2003), with the shrunk 95% interval beside the published value. Needs figures with an interval (lower, upper) or, for percentages, a number of respondents (n); the answer's note says why nothing was shrunk when nothing was.",
+            "parameters": [
+                param("indicator", "query", true, "Indicator id, see /api/indicators.", json!({"type": "string"})),
+                level_param(), period_param("Period; default the latest with figures."), format_param()
+            ],
+            "responses": responses(ok("Figures with their shrunk estimates.", json!({"type": "object", "required": ["indicator", "level", "period", "regions"], "properties": {
+                "indicator": {"type": "string"}, "level": {"type": "string"}, "period": {"type": "integer"},
+                "method": {"type": "object"}, "tau2": {"type": ["number", "null"]}, "shrunk": {"type": "integer"}, "note": {"type": ["string", "null"]},
+                "regions": {"type": "array", "items": {"type": "object", "properties": {
+                    "code": {"type": "string"}, "value": {"type": ["number", "null"]}, "standard_error": {"type": ["number", "null"]},
+                    "precision_from": {"type": ["string", "null"], "enum": ["interval", "n", null]},
+                    "parent": {"type": ["string", "null"]}, "parent_value": {"type": ["number", "null"]},
+                    "shrunk": {"type": ["object", "null"]} }}} }}), true))
+        }}
+    })
+}
+
+fn analysis_schemas() -> Value {
+    let nullable_number = json!({"type": ["number", "null"]});
+    let label = json!({"type": "object", "required": ["nl", "en"], "properties": {"nl": {"type": "string"}, "en": {"type": "string"}}});
+    let interval = json!({"type": ["object", "null"], "description": "Median and 5th–95th percentile of the composite rank over the Monte Carlo runs.", "properties": {
+        "median": {"type": "number"}, "lower": {"type": "number"}, "upper": {"type": "number"}}});
+    let mut schemas = json!({
+        "CompositeMethod": { "type": "object", "description": "The composite index's method as applied.", "required": ["choices", "description", "spec", "weights"], "properties": {
+            "choices": {"type": "object", "properties": {
+                "normalisation": {"type": "string", "enum": ["percent_rank", "min_max", "z_score", "exponential_rank"]},
+                "weighting": {"type": "string", "enum": ["equal", "matrix"]},
+                "aggregation": {"type": "string", "enum": ["arithmetic", "geometric"]}}},
+            "label": label, "description": {"type": "string"},
+            "spec": {"type": "object", "description": "The engine's method record with every parameter."},
+            "weights": {"type": "array", "items": {"type": "object", "properties": {"characteristic": {"type": "string"}, "label": label, "weight": {"type": "number"}}}} } },
+        "RankInterval": interval
+    });
+    // Separate literals: one for everything exceeds the json! macro's recursion limit.
+    merge(&mut schemas, composite_schema(&label, &nullable_number));
+    merge(&mut schemas, clusters_schema(&label, &nullable_number));
+    schemas
+}
+
+fn composite_schema(label: &Value, nullable_number: &Value) -> Value {
+    json!({
+        "Composite": { "type": "object", "required": ["level", "period", "run", "method", "methods", "regions"], "properties": {
+            "level": {"type": "string"}, "period": {"type": "integer"}, "periods": {"type": "array", "items": {"type": "integer"}},
+            "run": {"$ref": "#/components/schemas/Run"}, "note": {"type": "string"},
+            "method": {"$ref": "#/components/schemas/CompositeMethod"},
+            "methods": {"type": "array", "items": {"type": "object", "required": ["key", "changes"], "properties": {
+                "key": {"type": "string"}, "changes": {"type": "string", "enum": ["nominal", "normalisation", "weighting", "aggregation"]},
+                "label": label, "choices": {"type": "object"}, "method": label, "description": {"type": "string"},
+                "compared": {"type": "integer"}, "mean_abs_shift": nullable_number, "max_shift": {"type": ["integer", "null"]},
+                "moved_more_than": {"type": "array", "items": {"type": "object", "properties": {"places": {"type": "integer"}, "regions": {"type": "integer"}}}},
+                "spearman": nullable_number, "error": {"type": ["string", "null"]} } }},
+            "uncertainty": {"type": ["object", "null"], "properties": {
+                "runs": {"type": "integer"}, "total_runs": {"type": "integer"}, "rank_runs": {"type": "integer"}, "seed": {"type": "integer"},
+                "interval": {"type": "string"}, "factors": {"type": "array", "items": {"type": "object"}},
+                "sensitivity": {"type": "object", "properties": {"output": {"type": ["string", "null"]}, "output_variance": nullable_number, "estimator": {"type": "string"},
+                    "indices": {"type": "array", "items": {"type": "object", "properties": {"factor": {"type": "string"}, "label": label, "first_order": nullable_number, "total": nullable_number}}}}},
+                "median_interval_width": nullable_number, "spec": {"type": "object"} }},
+            "uncertainty_error": {"type": ["string", "null"]},
+            "regions": {"type": "array", "items": {"type": "object", "required": ["code", "ranks"], "properties": {
+                "code": {"type": "string"}, "name": {"type": ["string", "null"]},
+                "ranks": {"type": "object", "additionalProperties": {"type": ["integer", "null"]}},
+                "scores": {"type": "object", "additionalProperties": nullable_number},
+                "rank_interval": {"$ref": "#/components/schemas/RankInterval"} } }} } }
+    })
+}
+
+fn clusters_schema(label: &Value, nullable_number: &Value) -> Value {
+    json!({
+        "Clusters": { "type": "object", "required": ["level", "period", "variable", "statistic", "test", "regions"], "properties": {
+            "level": {"type": "string"}, "period": {"type": "integer"}, "periods": {"type": "array", "items": {"type": "integer"}},
+            "run": {"$ref": "#/components/schemas/Run"}, "note": {"type": "string"},
+            "variable": {"type": "string"}, "variable_label": label,
+            "statistic": {"type": "string", "enum": ["lisa", "gistar"]}, "statistic_label": label,
+            "test": {"type": "object", "properties": {"permutations": {"type": "integer"}, "seed": {"type": "integer"},
+                "alternative": {"type": "string", "enum": ["folded", "two-sided", "directed"]}, "p_value": {"type": "string"},
+                "alpha": {"type": "number"}, "fdr": {"type": "boolean"}, "cutoff": {"type": "number"}}},
+            "weights": {"type": "object"},
+            "variables": {"type": "array", "items": {"type": "object", "properties": {"id": {"type": "string"}, "label": label, "analysed": {"type": "integer"},
+                "islands": {"type": "array", "items": {"type": "string"}}, "global_moran": {"type": ["object", "null"]}, "errors": {"type": "array", "items": {"type": "string"}}}}},
+            "counts": {"type": "object", "additionalProperties": {"type": "integer"}},
+            "regions": {"type": "array", "items": {"type": "object", "required": ["code", "status", "significant", "category"], "properties": {
+                "code": {"type": "string"}, "name": {"type": ["string", "null"]},
+                "status": {"type": "string", "enum": ["ok", "island", "no_value", "no_boundary"]},
+                "value": nullable_number, "statistic": nullable_number, "z": nullable_number, "p_sim": nullable_number,
+                "quadrant": {"type": ["string", "null"], "enum": ["HH", "LL", "HL", "LH", null]},
+                "significant": {"type": "boolean"},
+                "category": {"type": "string", "enum": ["high_high", "low_low", "high_low", "low_high", "hot_spot", "cold_spot", "not_significant", "island", "no_value", "no_boundary"]} } }} } }
+    })
 }
 
 fn merge(target: &mut Value, add: Value) {
@@ -171,7 +287,9 @@ fn risk_schemas() -> Value {
             "Run": { "type": "object", "description": "A stored computation: catalogue version, fingerprint of catalogue + parameters + data, and whether the current catalogue or data would give other results (stale).", "properties": {
                 "id": {"type": "integer"}, "catalogue_version": {"type": "string"}, "fingerprint": {"type": "string"},
                 "computed_at": {"type": "string"}, "layout": {"type": ["integer", "null"]}, "stale": {"type": "boolean"},
-                "method": {"type": "object", "properties": {"threshold": {"type": "number"}, "percentile_decimals": {"type": "integer"}, "min_available_weight": {"type": "number"}, "composite_min_share": {"type": "number"}}} } },
+                "method": {"type": "object", "description": "The method parameters of method.toml the run was computed with.", "properties": {"threshold": {"type": "number"}, "percentile_decimals": {"type": "integer"}, "min_available_weight": {"type": "number"}, "composite_min_share": {"type": "number"},
+                    "composite": {"type": "object"}, "uncertainty": {"type": "object"}, "clusters": {"type": "object"}}},
+                "composite_method": {"oneOf": [{"$ref": "#/components/schemas/CompositeMethod"}, {"type": "null"}]} } },
             "Factor": { "type": "object", "required": ["id", "kind", "label", "definitions"], "properties": {
                 "id": {"type": "string"}, "kind": {"type": "string", "enum": ["risk", "protective"]},
                 "label": {"type": "object"}, "description": {"type": "object"}, "gap_note": {"type": "object"},
@@ -188,7 +306,8 @@ fn risk_schemas() -> Value {
                     "flagged": {"type": "integer"}, "with_data": {"type": "integer"},
                     "flagged_characteristics": {"type": "array", "items": {"type": "string"}},
                     "weak_protective": {"type": "integer"}, "protective_with_data": {"type": "integer"},
-                    "composite": nullable_number, "composite_rank": {"type": ["integer", "null"]}, "composite_percentile": nullable_number } } } } },
+                    "composite": nullable_number, "composite_rank": {"type": ["integer", "null"]}, "composite_percentile": nullable_number,
+                    "rank_interval": {"$ref": "#/components/schemas/RankInterval"} } } } } },
             "RegionThemes": { "type": "object", "required": ["region", "period", "run", "themes", "characteristics"], "properties": {
                 "region": {"type": "object"}, "period": {"type": "integer"}, "periods": {"type": "array", "items": {"type": "integer"}},
                 "run": {"$ref": "#/components/schemas/Run"}, "rules": {"type": "object"},

@@ -296,10 +296,53 @@ pub struct RiskRegionRecord {
     pub composite_rank: Option<i64>,
     /// Displayed percentile of the composite.
     pub composite_percentile: Option<f64>,
+    /// Median composite rank over the Monte Carlo runs of the method choices.
+    pub rank_median: Option<f64>,
+    /// 5th percentile of those ranks: the better end of the 90% interval.
+    pub rank_lower: Option<f64>,
+    /// 95th percentile of those ranks.
+    pub rank_upper: Option<f64>,
+    /// The composite under each compared method.
+    pub method_ranks: Vec<RiskMethodRankRecord>,
     /// Per factor.
     pub factors: Vec<RiskFactorRecord>,
     /// Per theme.
     pub themes: Vec<RiskThemeRecord>,
+}
+
+/// A region's composite under one of the compared methods.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RiskMethodRankRecord {
+    /// Method key (described in the run's summary).
+    pub method: String,
+    /// Composite score under that method.
+    pub score: Option<f64>,
+    /// Rank, 1 = most vulnerable.
+    pub rank: Option<i64>,
+}
+
+/// A local spatial statistic of one variable (the stacking count, the composite or a
+/// characteristic's score) for one region.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RiskClusterRecord {
+    /// `stacking`, `composite` or a characteristic id.
+    pub variable: String,
+    /// `lisa` or `gistar`.
+    pub statistic: String,
+    /// Region.
+    pub region: RegionCode,
+    /// `ok`, `island` (no neighbour with a value), `no_value` or `no_boundary`.
+    pub status: String,
+    /// The value analysed.
+    pub value: Option<f64>,
+    /// The statistic: local Moran's I_i, or G_i*.
+    pub stat: Option<f64>,
+    /// Standardised statistic: LISA's z of the value; G_i*'s z-score.
+    pub z: Option<f64>,
+    /// Pseudo p-value of the permutation test.
+    pub p_sim: Option<f64>,
+    /// LISA quadrant (`HH`, `LH`, `LL`, `HL`); `None` for G_i*.
+    pub quadrant: Option<String>,
 }
 
 /// A stored run with its region results.
@@ -309,6 +352,10 @@ pub struct RiskRun {
     pub run: RiskRunRecord,
     /// Region results, in code order.
     pub regions: Vec<RiskRegionRecord>,
+    /// Spatial statistics of the run's results. Stored with the run; [`Store::risk_run`]
+    /// leaves this empty (read them with [`Store::risk_clusters`]), since pages that list
+    /// regions do not need them.
+    pub clusters: Vec<RiskClusterRecord>,
 }
 
 /// Where a region change comes from.
@@ -522,4 +569,14 @@ pub trait Store {
     ) -> Result<Vec<HarmonisedRecord>>;
     /// Indicators with harmonised figures for a region on a target layout.
     fn harmonised_indicator_ids(&self, target: i32, region: &RegionCode) -> Result<Vec<String>>;
+    /// Spatial statistics stored with the run for a level and period, by variable, statistic
+    /// and region code; each filter is optional. Empty when there is no such run.
+    fn risk_clusters(
+        &self,
+        level: Level,
+        period: i32,
+        variable: Option<&str>,
+        statistic: Option<&str>,
+        region: Option<&RegionCode>,
+    ) -> Result<Vec<RiskClusterRecord>>;
 }

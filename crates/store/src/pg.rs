@@ -29,8 +29,8 @@ use postgres::{Client, NoTls, Row, Statement, Transaction};
 use crate::{
     BoundaryRecord, ChangeRecord, HarmonisationRecord, HarmonisedRecord, IndicatorRecord,
     LayoutDerivation, LayoutSummary, LoadOutcome, LoadRecord, ObservationRecord, RegionRecord,
-    Result, RiskFactorRecord, RiskRegionRecord, RiskRun, RiskRunRecord, RiskThemeRecord, Store,
-    StoreError,
+    Result, RiskClusterRecord, RiskFactorRecord, RiskMethodRankRecord, RiskRegionRecord, RiskRun,
+    RiskRunRecord, RiskThemeRecord, Store, StoreError,
 };
 
 /// Schema migrations, applied in order. Never edit a released one: add a new one, and add the
@@ -155,6 +155,37 @@ CREATE TABLE risk_theme_exposure (
 );
 "#,
     crate::pg_time::MIGRATION_TIME,
+    r#"
+-- 4: the composite's rank interval (Monte Carlo over method choices), its ranks under the
+-- compared methods, and spatial clusters (LISA, G_i*) of the stored results. Method-rank rows
+-- carry `ord` (their position within the region) where SQLite relies on rowid order.
+ALTER TABLE risk_regions ADD COLUMN rank_median DOUBLE PRECISION;
+ALTER TABLE risk_regions ADD COLUMN rank_lower DOUBLE PRECISION;
+ALTER TABLE risk_regions ADD COLUMN rank_upper DOUBLE PRECISION;
+CREATE TABLE risk_method_ranks (
+    run_id BIGINT NOT NULL REFERENCES risk_runs(id) ON DELETE CASCADE,
+    region TEXT COLLATE "C" NOT NULL,
+    ord    INTEGER NOT NULL,
+    method TEXT COLLATE "C" NOT NULL,
+    score  DOUBLE PRECISION,
+    rank   BIGINT,
+    PRIMARY KEY (run_id, region, method)
+);
+CREATE TABLE risk_clusters (
+    run_id    BIGINT NOT NULL REFERENCES risk_runs(id) ON DELETE CASCADE,
+    variable  TEXT COLLATE "C" NOT NULL,
+    statistic TEXT COLLATE "C" NOT NULL,
+    region    TEXT COLLATE "C" NOT NULL,
+    status    TEXT COLLATE "C" NOT NULL,
+    value     DOUBLE PRECISION,
+    stat      DOUBLE PRECISION,
+    z         DOUBLE PRECISION,
+    p_sim     DOUBLE PRECISION,
+    quadrant  TEXT COLLATE "C",
+    PRIMARY KEY (run_id, variable, statistic, region)
+);
+CREATE INDEX risk_clusters_by_region ON risk_clusters (run_id, region);
+"#,
 ];
 
 // Both backends must migrate to the same version.
@@ -1063,8 +1094,14 @@ impl Store for PgStore {
             .map_err(pg(&context))?;
         let region_stmt = tx
             .prepare(
-                "INSERT INTO risk_regions (run_id, region, flagged, with_data, weak_protective, protective_with_data, composite, composite_rank, composite_percentile)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                "INSERT INTO risk_regions (run_id, region, flagged, with_data, weak_protective, protective_with_data, composite, composite_rank, composite_percentile, rank_median, rank_lower, rank_upper)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+            )
+            .map_err(pg(&context))?;
+        let method_stmt = tx
+            .prepare(
+                "INSERT INTO risk_method_ranks (run_id, region, ord, method, score, rank)
+                 SELECT $1, $2, * FROM UNNEST($3::INTEGER[], $4::TEXT[], $5::DOUBLE PRECISION[], $6::BIGINT[])",
             )
             .map_err(pg(&context))?;
         // Factor and theme rows go in one UNNEST statement per region: ~24 rows a region.
@@ -1094,7 +1131,19 @@ impl Store for PgStore {
                     &g.composite,
                     &g.composite_rank,
                     &g.composite_percentile,
+                    &g.rank_median,
+                    &g.rank_lower,
+                    &g.rank_upper,
                 ],
+            )
+            .map_err(pg(&context))?;
+            let ord: Vec<i32> = (0..g.method_ranks.len() as i32).collect();
+            let method: Vec<&str> = g.method_ranks.iter().map(|m| m.method.as_str()).collect();
+            let score: Vec<Option<f64>> = g.method_ranks.iter().map(|m| m.score).collect();
+            let rank: Vec<Option<i64>> = g.method_ranks.iter().map(|m| m.rank).collect();
+            tx.execute(
+                &method_stmt,
+                &[&run_id, &code, &ord, &method, &score, &rank],
             )
             .map_err(pg(&context))?;
             let ord: Vec<i32> = (0..g.factors.len() as i32).collect();
@@ -1138,8 +1187,75 @@ impl Store for PgStore {
             )
             .map_err(pg(&context))?;
         }
+        let cluster_stmt = tx
+            .prepare(
+                "INSERT INTO risk_clusters (run_id, variable, statistic, region, status, value, stat, z, p_sim, quadrant)
+                 SELECT $1, * FROM UNNEST($2::TEXT[], $3::TEXT[], $4::TEXT[], $5::TEXT[], $6::DOUBLE PRECISION[],
+                                          $7::DOUBLE PRECISION[], $8::DOUBLE PRECISION[], $9::DOUBLE PRECISION[], $10::TEXT[])",
+            )
+            .map_err(pg(&context))?;
+        for chunk in run.clusters.chunks(CHUNK) {
+            let variable: Vec<&str> = chunk.iter().map(|c| c.variable.as_str()).collect();
+            let statistic: Vec<&str> = chunk.iter().map(|c| c.statistic.as_str()).collect();
+            let region: Vec<&str> = chunk.iter().map(|c| c.region.as_str()).collect();
+            let status: Vec<&str> = chunk.iter().map(|c| c.status.as_str()).collect();
+            let value: Vec<Option<f64>> = chunk.iter().map(|c| c.value).collect();
+            let stat: Vec<Option<f64>> = chunk.iter().map(|c| c.stat).collect();
+            let z: Vec<Option<f64>> = chunk.iter().map(|c| c.z).collect();
+            let p_sim: Vec<Option<f64>> = chunk.iter().map(|c| c.p_sim).collect();
+            let quadrant: Vec<Option<&str>> = chunk.iter().map(|c| c.quadrant.as_deref()).collect();
+            tx.execute(
+                &cluster_stmt,
+                &[
+                    &run_id, &variable, &statistic, &region, &status, &value, &stat, &z, &p_sim,
+                    &quadrant,
+                ],
+            )
+            .map_err(pg(&context))?;
+        }
         tx.commit().map_err(pg(&context))?;
         Ok(run_id)
+    }
+
+    fn risk_clusters(
+        &self,
+        level: Level,
+        period: i32,
+        variable: Option<&str>,
+        statistic: Option<&str>,
+        region: Option<&RegionCode>,
+    ) -> Result<Vec<RiskClusterRecord>> {
+        let context = "reading clusters";
+        self.rows(
+            "SELECT c.variable, c.statistic, c.region, c.status, c.value, c.stat, c.z, c.p_sim, c.quadrant
+             FROM risk_clusters c JOIN risk_runs r ON r.id = c.run_id
+             WHERE r.level = $1 AND r.period = $2
+               AND ($3 = '' OR c.variable = $3) AND ($4 = '' OR c.statistic = $4) AND ($5 = '' OR c.region = $5)
+             ORDER BY c.variable, c.statistic, c.region",
+            &[
+                &level.as_str(),
+                &period,
+                &variable.unwrap_or(""),
+                &statistic.unwrap_or(""),
+                &region.map_or("", |r| r.as_str()),
+            ],
+            context,
+        )?
+        .iter()
+        .map(|r| {
+            Ok(RiskClusterRecord {
+                variable: get(r, 0, context)?,
+                statistic: get(r, 1, context)?,
+                region: parse_code(get(r, 2, context)?)?,
+                status: get(r, 3, context)?,
+                value: get(r, 4, context)?,
+                stat: get(r, 5, context)?,
+                z: get(r, 6, context)?,
+                p_sim: get(r, 7, context)?,
+                quadrant: get(r, 8, context)?,
+            })
+        })
+        .collect()
     }
 
     fn risk_runs(&self) -> Result<Vec<RiskRunRecord>> {
@@ -1175,7 +1291,7 @@ impl Store for PgStore {
         let context = "reading risk regions";
         let mut regions: Vec<RiskRegionRecord> = self
             .rows(
-                "SELECT region, flagged, with_data, weak_protective, protective_with_data, composite, composite_rank, composite_percentile
+                "SELECT region, flagged, with_data, weak_protective, protective_with_data, composite, composite_rank, composite_percentile, rank_median, rank_lower, rank_upper
                  FROM risk_regions WHERE run_id = $1 AND ($2 = '' OR region = $2) ORDER BY region",
                 &[&run.id, &filter],
                 context,
@@ -1191,6 +1307,10 @@ impl Store for PgStore {
                     composite: get(r, 5, context)?,
                     composite_rank: get(r, 6, context)?,
                     composite_percentile: get(r, 7, context)?,
+                    rank_median: get(r, 8, context)?,
+                    rank_lower: get(r, 9, context)?,
+                    rank_upper: get(r, 10, context)?,
+                    method_ranks: Vec::new(),
                     factors: Vec::new(),
                     themes: Vec::new(),
                 })
@@ -1241,7 +1361,27 @@ impl Store for PgStore {
                 });
             }
         }
-        Ok(Some(RiskRun { run, regions }))
+        let context = "reading method ranks";
+        for r in self.rows(
+            "SELECT region, method, score, rank
+             FROM risk_method_ranks WHERE run_id = $1 AND ($2 = '' OR region = $2) ORDER BY region, ord",
+            &[&run.id, &filter],
+            context,
+        )? {
+            let code: String = get(&r, 0, context)?;
+            if let Some(&i) = index.get(&code) {
+                regions[i].method_ranks.push(RiskMethodRankRecord {
+                    method: get(&r, 1, context)?,
+                    score: get(&r, 2, context)?,
+                    rank: get(&r, 3, context)?,
+                });
+            }
+        }
+        Ok(Some(RiskRun {
+            run,
+            regions,
+            clusters: Vec::new(),
+        }))
     }
 }
 

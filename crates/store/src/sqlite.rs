@@ -7,8 +7,8 @@ use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use crate::{
     BoundaryRecord, ChangeRecord, HarmonisationRecord, HarmonisedRecord, IndicatorRecord,
     LayoutDerivation, LayoutSummary, LoadOutcome, LoadRecord, ObservationRecord, RegionRecord,
-    Result, RiskFactorRecord, RiskRegionRecord, RiskRun, RiskRunRecord, RiskThemeRecord, Store,
-    StoreError,
+    Result, RiskClusterRecord, RiskFactorRecord, RiskMethodRankRecord, RiskRegionRecord, RiskRun,
+    RiskRunRecord, RiskThemeRecord, Store, StoreError,
 };
 use kwm_model::RegionChange;
 
@@ -130,6 +130,35 @@ CREATE TABLE risk_theme_exposure (
 );
 "#,
     crate::sqlite_time::MIGRATION_TIME,
+    r#"
+-- 4: the composite's rank interval (Monte Carlo over method choices), its ranks under the
+-- compared methods, and spatial clusters (LISA, G_i*) of the stored results.
+ALTER TABLE risk_regions ADD COLUMN rank_median REAL;
+ALTER TABLE risk_regions ADD COLUMN rank_lower REAL;
+ALTER TABLE risk_regions ADD COLUMN rank_upper REAL;
+CREATE TABLE risk_method_ranks (
+    run_id INTEGER NOT NULL REFERENCES risk_runs(id) ON DELETE CASCADE,
+    region TEXT NOT NULL,
+    method TEXT NOT NULL,
+    score  REAL,
+    rank   INTEGER,
+    PRIMARY KEY (run_id, region, method)
+);
+CREATE TABLE risk_clusters (
+    run_id    INTEGER NOT NULL REFERENCES risk_runs(id) ON DELETE CASCADE,
+    variable  TEXT NOT NULL,
+    statistic TEXT NOT NULL,
+    region    TEXT NOT NULL,
+    status    TEXT NOT NULL,
+    value     REAL,
+    stat      REAL,
+    z         REAL,
+    p_sim     REAL,
+    quadrant  TEXT,
+    PRIMARY KEY (run_id, variable, statistic, region)
+);
+CREATE INDEX risk_clusters_by_region ON risk_clusters (run_id, region);
+"#,
 ];
 
 /// The embedded SQLite store: one file, no server.
@@ -262,6 +291,14 @@ fn row_to_indicator(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Indicator, Strin
         },
         id,
     ))
+}
+
+/// A region-code column, read as a code (a malformed one is a conversion error of that column).
+fn code_column(r: &rusqlite::Row<'_>, idx: usize) -> rusqlite::Result<RegionCode> {
+    let text: String = r.get(idx)?;
+    RegionCode::parse(&text).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e))
+    })
 }
 
 pub(crate) fn parse_code(s: String) -> Result<RegionCode> {
@@ -819,10 +856,37 @@ impl Store for SqliteStore {
         {
             let mut region_stmt = tx
                 .prepare_cached(
-                    "INSERT INTO risk_regions (run_id, region, flagged, with_data, weak_protective, protective_with_data, composite, composite_rank, composite_percentile)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                    "INSERT INTO risk_regions (run_id, region, flagged, with_data, weak_protective, protective_with_data, composite, composite_rank, composite_percentile, rank_median, rank_lower, rank_upper)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
                 )
                 .map_err(db(&context))?;
+            let mut method_stmt = tx
+                .prepare_cached(
+                    "INSERT INTO risk_method_ranks (run_id, region, method, score, rank) VALUES (?1, ?2, ?3, ?4, ?5)",
+                )
+                .map_err(db(&context))?;
+            let mut cluster_stmt = tx
+                .prepare_cached(
+                    "INSERT INTO risk_clusters (run_id, variable, statistic, region, status, value, stat, z, p_sim, quadrant)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                )
+                .map_err(db(&context))?;
+            for c in &run.clusters {
+                cluster_stmt
+                    .execute(params![
+                        run_id,
+                        c.variable,
+                        c.statistic,
+                        c.region.as_str(),
+                        c.status,
+                        c.value,
+                        c.stat,
+                        c.z,
+                        c.p_sim,
+                        c.quadrant
+                    ])
+                    .map_err(db(&context))?;
+            }
             let mut factor_stmt = tx
                 .prepare_cached(
                     "INSERT INTO risk_factor_scores (run_id, region, factor, score, rank, ranked, percentile, flagged, trace)
@@ -847,9 +911,17 @@ impl Store for SqliteStore {
                         g.protective_with_data,
                         g.composite,
                         g.composite_rank,
-                        g.composite_percentile
+                        g.composite_percentile,
+                        g.rank_median,
+                        g.rank_lower,
+                        g.rank_upper
                     ])
                     .map_err(db(&context))?;
+                for m in &g.method_ranks {
+                    method_stmt
+                        .execute(params![run_id, code, m.method, m.score, m.rank])
+                        .map_err(db(&context))?;
+                }
                 for f in &g.factors {
                     factor_stmt
                         .execute(params![
@@ -925,43 +997,30 @@ impl Store for SqliteStore {
             let mut stmt = self
                 .conn
                 .prepare_cached(
-                    "SELECT region, flagged, with_data, weak_protective, protective_with_data, composite, composite_rank, composite_percentile
+                    "SELECT region, flagged, with_data, weak_protective, protective_with_data, composite, composite_rank, composite_percentile, rank_median, rank_lower, rank_upper
                      FROM risk_regions WHERE run_id = ?1 AND (?2 = '' OR region = ?2) ORDER BY region",
                 )
                 .map_err(db("preparing risk regions query"))?;
-            let rows = stmt
-                .query_map(params![run.id, filter], |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get(1)?,
-                        r.get(2)?,
-                        r.get(3)?,
-                        r.get(4)?,
-                        r.get(5)?,
-                        r.get(6)?,
-                        r.get(7)?,
-                    ))
+            stmt.query_map(params![run.id, filter], |r| {
+                Ok(RiskRegionRecord {
+                    region: code_column(r, 0)?,
+                    flagged: r.get(1)?,
+                    with_data: r.get(2)?,
+                    weak_protective: r.get(3)?,
+                    protective_with_data: r.get(4)?,
+                    composite: r.get(5)?,
+                    composite_rank: r.get(6)?,
+                    composite_percentile: r.get(7)?,
+                    rank_median: r.get(8)?,
+                    rank_lower: r.get(9)?,
+                    rank_upper: r.get(10)?,
+                    method_ranks: Vec::new(),
+                    factors: Vec::new(),
+                    themes: Vec::new(),
                 })
-                .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-                .map_err(db("reading risk regions"))?;
-            rows.into_iter()
-                .map(
-                    |(code, flagged, with_data, weak, pwd, composite, crank, cpct)| {
-                        Ok(RiskRegionRecord {
-                            region: parse_code(code)?,
-                            flagged,
-                            with_data,
-                            weak_protective: weak,
-                            protective_with_data: pwd,
-                            composite,
-                            composite_rank: crank,
-                            composite_percentile: cpct,
-                            factors: Vec::new(),
-                            themes: Vec::new(),
-                        })
-                    },
-                )
-                .collect::<Result<_>>()?
+            })
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+            .map_err(db("reading risk regions"))?
         };
         let index: std::collections::HashMap<String, usize> = regions
             .iter()
@@ -1030,7 +1089,82 @@ impl Store for SqliteStore {
                 }
             }
         }
-        Ok(Some(RiskRun { run, regions }))
+        {
+            let mut stmt = self
+                .conn
+                .prepare_cached(
+                    "SELECT region, method, score, rank
+                     FROM risk_method_ranks WHERE run_id = ?1 AND (?2 = '' OR region = ?2) ORDER BY rowid",
+                )
+                .map_err(db("preparing method ranks query"))?;
+            let rows = stmt
+                .query_map(params![run.id, filter], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        RiskMethodRankRecord {
+                            method: r.get(1)?,
+                            score: r.get(2)?,
+                            rank: r.get(3)?,
+                        },
+                    ))
+                })
+                .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+                .map_err(db("reading method ranks"))?;
+            for (code, m) in rows {
+                if let Some(&i) = index.get(&code) {
+                    regions[i].method_ranks.push(m);
+                }
+            }
+        }
+        Ok(Some(RiskRun {
+            run,
+            regions,
+            clusters: Vec::new(),
+        }))
+    }
+
+    fn risk_clusters(
+        &self,
+        level: Level,
+        period: i32,
+        variable: Option<&str>,
+        statistic: Option<&str>,
+        region: Option<&RegionCode>,
+    ) -> Result<Vec<RiskClusterRecord>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT c.variable, c.statistic, c.region, c.status, c.value, c.stat, c.z, c.p_sim, c.quadrant
+                 FROM risk_clusters c JOIN risk_runs r ON r.id = c.run_id
+                 WHERE r.level = ?1 AND r.period = ?2
+                   AND (?3 = '' OR c.variable = ?3) AND (?4 = '' OR c.statistic = ?4) AND (?5 = '' OR c.region = ?5)
+                 ORDER BY c.variable, c.statistic, c.region",
+            )
+            .map_err(db("preparing clusters query"))?;
+        stmt.query_map(
+            params![
+                level.as_str(),
+                period,
+                variable.unwrap_or(""),
+                statistic.unwrap_or(""),
+                region.map_or("", |r| r.as_str())
+            ],
+            |r| {
+                Ok(RiskClusterRecord {
+                    variable: r.get(0)?,
+                    statistic: r.get(1)?,
+                    region: code_column(r, 2)?,
+                    status: r.get(3)?,
+                    value: r.get(4)?,
+                    stat: r.get(5)?,
+                    z: r.get(6)?,
+                    p_sim: r.get(7)?,
+                    quadrant: r.get(8)?,
+                })
+            },
+        )
+        .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+        .map_err(db("reading clusters"))
     }
 
     fn boundary_codes(&self, level: Level, layout: i32) -> Result<Vec<RegionCode>> {

@@ -3,7 +3,8 @@
 
 use kwm_model::{Level, RegionCode};
 use kwm_store::{
-    RiskFactorRecord, RiskRegionRecord, RiskRun, RiskRunRecord, RiskThemeRecord, SqliteStore, Store,
+    RiskClusterRecord, RiskFactorRecord, RiskMethodRankRecord, RiskRegionRecord, RiskRun,
+    RiskRunRecord, RiskThemeRecord, SqliteStore, Store,
 };
 
 fn region(code: &str, flagged: i64) -> RiskRegionRecord {
@@ -16,6 +17,21 @@ fn region(code: &str, flagged: i64) -> RiskRegionRecord {
         composite: Some(0.5),
         composite_rank: Some(1),
         composite_percentile: Some(100.0),
+        rank_median: Some(1.5),
+        rank_lower: Some(1.0),
+        rank_upper: Some(2.0),
+        method_ranks: vec![
+            RiskMethodRankRecord {
+                method: "nominal".into(),
+                score: Some(0.5),
+                rank: Some(1),
+            },
+            RiskMethodRankRecord {
+                method: "min_max".into(),
+                score: None,
+                rank: None,
+            },
+        ],
         factors: vec![
             RiskFactorRecord {
                 factor: "buffer".into(),
@@ -61,6 +77,22 @@ fn run(fingerprint: &str, regions: Vec<RiskRegionRecord>) -> RiskRun {
             summary: "{}".into(),
             computed_at: "2026-11-23T00:00:00Z".into(),
         },
+        clusters: regions
+            .iter()
+            .flat_map(|r| {
+                ["lisa", "gistar"].map(|statistic| RiskClusterRecord {
+                    variable: "stacking".into(),
+                    statistic: statistic.into(),
+                    region: r.region.clone(),
+                    status: "ok".into(),
+                    value: Some(r.flagged as f64),
+                    stat: Some(0.25),
+                    z: Some(1.5),
+                    p_sim: Some(0.01),
+                    quadrant: (statistic == "lisa").then(|| "HH".to_string()),
+                })
+            })
+            .collect(),
         regions,
     }
 }
@@ -82,8 +114,32 @@ fn a_run_round_trips_and_a_new_run_replaces_it() {
     assert_eq!(back.run.fingerprint, "a");
     assert_eq!(
         back.regions, first.regions,
-        "factors and themes in stored order"
+        "factors, themes and method ranks in stored order"
     );
+    assert!(back.clusters.is_empty(), "read separately");
+    let all = store
+        .risk_clusters(Level::Gemeente, 2024, None, None, None)
+        .unwrap();
+    assert_eq!(all.len(), 4);
+    let gm0599 = RegionCode::parse("GM0599").unwrap();
+    let lisa = store
+        .risk_clusters(
+            Level::Gemeente,
+            2024,
+            Some("stacking"),
+            Some("lisa"),
+            Some(&gm0599),
+        )
+        .unwrap();
+    assert_eq!(lisa, vec![first.clusters[2].clone()]);
+    assert!(store
+        .risk_clusters(Level::Gemeente, 2024, Some("composite"), None, None)
+        .unwrap()
+        .is_empty());
+    assert!(store
+        .risk_clusters(Level::Ggd, 2024, None, None, None)
+        .unwrap()
+        .is_empty());
 
     let one = store
         .risk_run(
@@ -134,6 +190,8 @@ fn replaced_runs_leave_no_rows_behind() {
         ("risk_regions", 1),
         ("risk_factor_scores", 2),
         ("risk_theme_exposure", 1),
+        ("risk_method_ranks", 2),
+        ("risk_clusters", 2),
     ] {
         let n: i64 = conn
             .query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))

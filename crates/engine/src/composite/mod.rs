@@ -54,7 +54,12 @@ pub use uncertainty::{
 };
 pub use weights::{matrix_weights, ThemeMatrix, Weighting};
 
-use crate::rank::ranks_unfavourable_first;
+use crate::rank::{ranks_unfavourable_first, round_half_away};
+
+/// Scores are rounded to this many decimals before ranking: a weighted sum depends on the
+/// order of its terms in the last bits, and two units with the same values in another
+/// indicator order must tie, not be ranked apart by float noise.
+pub const SCORE_DECIMALS: u32 = 9;
 
 /// Why a composite cannot be computed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -185,6 +190,11 @@ pub struct CompositeSpec {
     pub aggregation: Aggregation,
     /// Minimum share of indicators a unit must have to get a score, in `(0, 1]`.
     pub min_coverage: f64,
+    /// Decimals the normalised values are rounded to before they are weighted; `None` keeps
+    /// them unrounded. A monitor that shows percentile ranks rounded sets this, so that the
+    /// composite is computed from the very numbers on the page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub normalised_decimals: Option<u32>,
 }
 
 impl Default for CompositeSpec {
@@ -196,6 +206,7 @@ impl Default for CompositeSpec {
             weighting: Weighting::Equal,
             aggregation: Aggregation::Arithmetic,
             min_coverage: 1.0,
+            normalised_decimals: None,
         }
     }
 }
@@ -207,8 +218,11 @@ impl CompositeSpec {
             None => "no winsorising".to_string(),
             Some(w) => format!("winsorised at quantiles {}–{}", w.lower, w.upper),
         };
+        let rounded = self
+            .normalised_decimals
+            .map_or(String::new(), |d| format!(" (rounded to {d} decimals)"));
         format!(
-            "{w}; {}; {} weights; {} mean; min. data availability {}",
+            "{w}; {}{rounded}; {} weights; {} mean; min. data availability {}",
             self.normalisation.label(),
             self.weighting.label(),
             self.aggregation.label(),
@@ -283,7 +297,18 @@ pub(crate) fn finish(
     weights: Vec<f64>,
 ) -> Result<CompositeResult, CompositeError> {
     let ids = table.ids();
-    let aggregated = aggregate::aggregate(
+    let normalised = match spec.normalised_decimals {
+        None => normalised,
+        Some(d) => normalised
+            .into_iter()
+            .map(|c| {
+                c.into_iter()
+                    .map(|v| v.map(|x| round_half_away(x, d)))
+                    .collect()
+            })
+            .collect(),
+    };
+    let mut aggregated = aggregate::aggregate(
         normalised,
         &ids,
         &table.units,
@@ -291,6 +316,9 @@ pub(crate) fn finish(
         &spec.aggregation,
         spec.min_coverage,
     )?;
+    for s in aggregated.scores.iter_mut().flatten() {
+        *s = round_half_away(*s, SCORE_DECIMALS);
+    }
     let ranks = ranks_unfavourable_first(&aggregated.scores, Direction::HigherIsWorse);
     Ok(CompositeResult {
         spec: spec.clone(),
@@ -373,6 +401,66 @@ mod tests {
     }
 
     #[test]
+    fn equal_values_in_another_indicator_order_tie() {
+        // 0.1 + 0.2 + 0.3 and 0.3 + 0.2 + 0.1 differ in the last bit as floats; the two units
+        // hold the same values and must share a rank.
+        let ind = |id: &str, v: [f64; 3]| TableIndicator {
+            id: id.into(),
+            direction: Direction::HigherIsWorse,
+            values: v.iter().map(|x| Some(*x)).collect(),
+        };
+        let t = Table::new(
+            vec!["a".into(), "b".into(), "c".into()],
+            vec![
+                ind("i0", [0.1, 0.3, 0.0]),
+                ind("i1", [0.2, 0.2, 0.0]),
+                ind("i2", [0.3, 0.1, 0.0]),
+            ],
+        )
+        .unwrap();
+        assert_ne!(
+            0.1 + 0.2 + 0.3,
+            0.3 + 0.2 + 0.1,
+            "the float noise this guards against"
+        );
+        let spec = CompositeSpec {
+            normalisation: Normalisation::MinMax {
+                low: 0.0,
+                high: 1.0,
+            },
+            ..CompositeSpec::default()
+        };
+        let r = compute_composite(&t, &spec).unwrap();
+        assert_eq!(r.scores[0], r.scores[1]);
+        assert_eq!(r.ranks, [Some(1), Some(1), Some(3)]);
+    }
+
+    #[test]
+    fn normalised_values_are_rounded_when_asked() {
+        // Percent ranks over 4 units: 0, 1/3, 2/3, 1; at 2 decimals 0, 0.33, 0.67, 1.
+        let t = Table::new(
+            (0..4).map(|i| format!("u{i}")).collect(),
+            vec![TableIndicator {
+                id: "x".into(),
+                direction: Direction::HigherIsWorse,
+                values: vec![Some(1.0), Some(2.0), Some(3.0), Some(4.0)],
+            }],
+        )
+        .unwrap();
+        let spec = CompositeSpec {
+            normalised_decimals: Some(2),
+            ..CompositeSpec::default()
+        };
+        let r = compute_composite(&t, &spec).unwrap();
+        assert_eq!(r.scores, [Some(0.0), Some(0.33), Some(0.67), Some(1.0)]);
+        assert!(
+            r.description.contains("rounded to 2 decimals"),
+            "{}",
+            r.description
+        );
+    }
+
+    #[test]
     fn table_errors() {
         let ind = |id: &str, n: usize| TableIndicator {
             id: id.into(),
@@ -406,6 +494,7 @@ mod tests {
                 },
             },
             min_coverage: 0.75,
+            normalised_decimals: Some(3),
         };
         let text = toml::to_string(&spec).unwrap();
         assert!(text.contains("method = \"z_score\""), "{text}");

@@ -61,6 +61,74 @@ impl Weighting {
         }
     }
 
+    /// The same weighting for a table of only `indicators` (a subset of the ones it was written
+    /// for), e.g. the characteristics that have data at a level. Explicit weights keep the
+    /// indicators in the list; a matrix keeps their rows and drops the themes none of them
+    /// bears on (a column of zeros), with those themes' weights: the remaining themes share
+    /// the whole weight, as their weights are scaled to sum 1. Equal weights are unchanged.
+    ///
+    /// ```
+    /// use kwm_engine::composite::{ThemeMatrix, Weighting};
+    /// let w = Weighting::Matrix {
+    ///     matrix: ThemeMatrix {
+    ///         characteristics: vec!["a".into(), "b".into(), "c".into()],
+    ///         themes: vec!["t1".into(), "t2".into()],
+    ///         values: vec![vec![2, 0], vec![1, 0], vec![0, 3]],
+    ///     },
+    ///     theme_weights: None,
+    /// };
+    /// // Without c, theme t2 has nothing left to pass its weight to: it is dropped.
+    /// let r = w.restricted_to(&["a", "b"]);
+    /// assert_eq!(r.weights(&["a", "b"]).unwrap(), [2.0 / 3.0, 1.0 / 3.0]);
+    /// ```
+    pub fn restricted_to(&self, indicators: &[&str]) -> Weighting {
+        match self {
+            Weighting::Equal => Weighting::Equal,
+            Weighting::Explicit { weights } => Weighting::Explicit {
+                weights: weights
+                    .iter()
+                    .filter(|(k, _)| indicators.contains(&k.as_str()))
+                    .map(|(k, v)| (k.clone(), *v))
+                    .collect(),
+            },
+            Weighting::Matrix {
+                matrix,
+                theme_weights,
+            } => {
+                let rows: Vec<usize> = (0..matrix.characteristics.len())
+                    .filter(|&r| indicators.contains(&matrix.characteristics[r].as_str()))
+                    .collect();
+                let themes: Vec<usize> = (0..matrix.themes.len())
+                    .filter(|&t| {
+                        rows.iter()
+                            .any(|&r| matrix.values[r].get(t).is_some_and(|v| *v > 0))
+                    })
+                    .collect();
+                Weighting::Matrix {
+                    matrix: ThemeMatrix {
+                        characteristics: rows
+                            .iter()
+                            .map(|&r| matrix.characteristics[r].clone())
+                            .collect(),
+                        themes: themes.iter().map(|&t| matrix.themes[t].clone()).collect(),
+                        values: rows
+                            .iter()
+                            .map(|&r| {
+                                themes
+                                    .iter()
+                                    .map(|&t| matrix.values[r].get(t).copied().unwrap_or(0))
+                                    .collect()
+                            })
+                            .collect(),
+                    },
+                    theme_weights: theme_weights
+                        .as_ref()
+                        .map(|w| themes.iter().filter_map(|&t| w.get(t).copied()).collect()),
+                }
+            }
+        }
+    }
+
     /// The weight of every indicator, in the order of `indicators`, summing to 1.
     pub fn weights(&self, indicators: &[&str]) -> Result<Vec<f64>, CompositeError> {
         let raw: Vec<f64> = match self {

@@ -17,6 +17,7 @@ use super::risk_common::{
     capitalised, factor_label, indicator_label, term_label, threshold_text, threshold_words,
 };
 use super::{error_page, layout, level_label, respond, Nav, PageCtx};
+use crate::labels;
 use crate::state::AppState;
 
 fn matrix_word(ctx: &PageCtx, v: u8) -> &'static str {
@@ -100,9 +101,25 @@ pub async fn method(
                     (ctx.t("blootstelling aan een thema is het gemiddelde percentiel van de gemeten kenmerken, gewogen met de matrix hieronder; daarbij staat welk deel van het matrixgewicht gemeten is.",
                            "exposure to a theme is the mean percentile of the measured characteristics, weighted by the matrix below, reported with the share of the matrix weight that is measured.")) }
                 li { strong { (ctx.t("Samengestelde index", "Composite index")) } ": "
-                    (ctx.t("het gemiddelde percentiel van de gemeten kenmerken, met rang 1 = meest kwetsbaar; alleen voor regio's met scores voor ten minste ", "the mean percentile of the measured characteristics, with rank 1 = most vulnerable; only for regions with scores for at least "))
+                    (ctx.t("de scores van de gemeten kenmerken samengenomen tot één rang (1 = meest kwetsbaar) met ", "the scores of the measured characteristics combined into one rank (1 = most vulnerable) with "))
+                    strong { (labels::method(ctx.lang, m.composite)) }
+                    @if m.composite == kwm_model::risk::CompositeMethod::default() {
+                        (ctx.t(" — dat is het gemiddelde percentiel van de kenmerken zoals getoond", " — that is the mean percentile of the characteristics as shown"))
+                    }
+                    (ctx.t("; alleen voor regio's met scores voor ten minste ", "; only for regions with scores for at least "))
                     (ctx.lang.number(m.composite_min_share * 100.0, 0)) "% "
                     (ctx.t("van de kenmerken met gegevens op dat niveau.", "of the characteristics with data at that level.")) }
+                li { strong { (ctx.t("Onzekerheid van de rang", "Uncertainty of the rank")) } ": "
+                    (ctx.t("de index wordt ", "the index is recomputed "))
+                    (ctx.lang.number(kwm_monitor::composite::planned_runs(m) as f64, 0))
+                    (ctx.t(" keer herberekend met willekeurig getrokken andere keuzes (normalisatie: percentielrang, min-max, z-score of de exponentiële transformatie van de Engelse IMD; gelijke gewichten of gewichten via de themamatrix; rekenkundig of meetkundig gemiddelde; ruis op de gewichten). Per regio volgen daaruit de mediane rang en een 90%-interval, en per keuze gevoeligheidsindices (Jansen); de ",
+                           " times with other choices drawn at random (normalisation: percentile rank, min-max, z-score or the English IMD's exponential transform; equal or theme-matrix weights; arithmetic or geometric mean; noise on the weights). Per region this gives the median rank and a 90% interval, and per choice sensitivity indices (Jansen); the "))
+                    a href="/methodevergelijking" { (ctx.t("methodevergelijking", "method comparison")) }
+                    (ctx.t(" toont ze, met de rangen onder elke andere methode.", " shows them, with the ranks under every other method.")) }
+                li { strong { (ctx.t("Clusters", "Clusters")) } ": "
+                    (ctx.t("lokale Moran's I en Getis-Ord G_i* van het aantal gemarkeerde kenmerken, de index en elk gemeten kenmerk, over aangrenzende gebieden (", "local Moran's I and Getis-Ord G_i* of the number of flagged characteristics, the index and every measured characteristic, over adjacent areas ("))
+                    (m.clusters.permutations) (ctx.t(" permutaties, vast zaad); zie de ", " permutations, fixed seed); see the "))
+                    a href="/clusters" { (ctx.t("clusterkaart", "cluster map")) } "." }
             }
             p { (ctx.t("Alle parameters staan in ", "All parameters are in ")) code { "catalogue/method.toml" } (ctx.t(" en worden met elk resultaat opgeslagen, samen met de catalogusversie (", " and are stored with every result, together with the catalogue version (")) code { (c.version.clone()) } (ctx.t(") en een vingerafdruk van catalogus en gegevens. Verandert er iets, dan berekent ", ") and a fingerprint of catalogue and data. When something changes, ")) code { "kwm compute" } (ctx.t(" opnieuw.", " recomputes.")) }
         }

@@ -1,5 +1,6 @@
 //! Server-rendered pages: Dutch first, English on request; every map has a table beside it.
 
+pub mod analysis;
 pub mod changes;
 pub mod dashboard;
 pub mod groups;
@@ -30,6 +31,8 @@ pub enum Nav {
     Map,
     /// Stacking of risk characteristics.
     Stacking,
+    /// Spatial clusters.
+    Clusters,
     /// Groups of the report.
     Groups,
     /// Methodology of the risk model.
@@ -135,6 +138,7 @@ pub fn layout(ctx: &PageCtx, title: &str, active: Nav, body: Markup) -> Markup {
     let nav = [
         (Nav::Map, "/", ctx.t("Kaart", "Map")),
         (Nav::Stacking, "/stapeling", ctx.t("Stapeling", "Stacking")),
+        (Nav::Clusters, "/clusters", ctx.t("Clusters", "Clusters")),
         (Nav::Groups, "/groepen", ctx.t("Groepen", "Groups")),
         (
             Nav::Warnings,

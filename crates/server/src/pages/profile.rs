@@ -6,10 +6,14 @@ use std::collections::{BTreeMap, HashMap};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
+use kwm_model::catalogue::Catalogue;
+use kwm_monitor::clusters::{self, Membership};
 use kwm_monitor::query::{self, ProfileRow, RegionProfile};
+use kwm_monitor::risk::{self, RegionRisk};
 use kwm_monitor::MonitorError;
 use maud::{html, Markup};
 
+use super::analysis;
 use super::dashboard::{label, status_note, value_text};
 use super::{direction_label, error_page, layout, level_label, respond, Nav, PageCtx};
 use crate::state::AppState;
@@ -36,10 +40,21 @@ async fn build(state: &AppState, ctx: &PageCtx, raw_code: &str) -> Result<Markup
         .filter(|p| !p.is_empty())
         .map(|p| query::parse_period(p))
         .transpose()?;
-    let profile = {
+    let catalogue = state.catalogue().clone();
+    let (profile, memberships, risk) = {
         let code = code.clone();
         state
-            .query(move |s| query::region_profile(s, &code, period))
+            .query(move |s| {
+                let p = query::region_profile(s, &code, period)?;
+                let m = clusters::region_memberships(s, &code, p.period)?;
+                // The composite's rank and interval, when the region's level has results for
+                // this period; a profile without them is still a profile.
+                let r = match p.period {
+                    Some(y) => risk::region_risk(s, &catalogue, &code, Some(y)).ok(),
+                    None => None,
+                };
+                Ok((p, m, r))
+            })
             .await?
     };
     let name = profile
@@ -47,10 +62,29 @@ async fn build(state: &AppState, ctx: &PageCtx, raw_code: &str) -> Result<Markup
         .name
         .clone()
         .unwrap_or_else(|| code.to_string());
-    Ok(layout(ctx, &name, Nav::None, body(ctx, &profile, &name)))
+    Ok(layout(
+        ctx,
+        &name,
+        Nav::None,
+        body(
+            ctx,
+            state.catalogue(),
+            &profile,
+            &memberships,
+            risk.as_ref(),
+            &name,
+        ),
+    ))
 }
 
-fn body(ctx: &PageCtx, p: &RegionProfile, name: &str) -> Markup {
+fn body(
+    ctx: &PageCtx,
+    c: &Catalogue,
+    p: &RegionProfile,
+    memberships: &(Option<i32>, Vec<Membership>),
+    risk: Option<&RegionRisk>,
+    name: &str,
+) -> Markup {
     let level = p.region.code.level();
     let mut groups: BTreeMap<(bool, &str), Vec<&ProfileRow>> = BTreeMap::new();
     for r in &p.rows {
@@ -90,6 +124,22 @@ fn body(ctx: &PageCtx, p: &RegionProfile, name: &str) -> Markup {
         ul.region-links {
             li { a href=(format!("/regio/{}/trend", p.region.code)) { (ctx.t("Trends over de jaren", "Trends over the years")) } }
             li { a href=(format!("/regio/{}/wijzigingen", p.region.code)) { (ctx.t("Wat is er veranderd in de indeling?", "What changed in the region layout?")) } }
+        }
+        @if let Some(r) = risk {
+            @if let Some(rank) = r.composite_rank {
+                p.composite-line {
+                    (ctx.t("Samengestelde index: rang ", "Composite index: rank ")) strong { (rank) } " / " (r.composite_ranked)
+                    " (1 = " (ctx.t("meest kwetsbaar", "most vulnerable")) ")"
+                    @if let Some(i) = &r.rank_interval {
+                        "; " (ctx.t("bij andere redelijke methoden rang ", "under other reasonable methods rank "))
+                        (analysis::interval_text(ctx.lang, i)) (ctx.t(" (90%-interval) — ", " (90% interval) — "))
+                        a href=(format!("/methodevergelijking?level={}&period={}", level.as_str(), r.run.record.period)) { (ctx.t("methodevergelijking", "method comparison")) }
+                    }
+                }
+            }
+        }
+        @if let (Some(period), false) = (memberships.0, memberships.1.is_empty()) {
+            (analysis::memberships(ctx, c, level, period, &memberships.1))
         }
         @if p.periods.len() > 1 {
             form.controls method="get" action=(format!("/regio/{}", p.region.code)) {

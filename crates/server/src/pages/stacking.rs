@@ -151,6 +151,12 @@ async fn build(state: &AppState, ctx: &PageCtx) -> Result<Markup, MonitorError> 
                 }
             }
             (run_note(ctx, &s.run))
+            p.see-also {
+                (ctx.t("Zie ook: ", "See also: "))
+                a href=(format!("/clusters?level={}&period={}", level.as_str(), s.period)) { (ctx.t("waar de stapeling clustert", "where stacking clusters")) }
+                " · "
+                a href=(format!("/methodevergelijking?level={}&period={}", level.as_str(), s.period)) { (ctx.t("hoe de index van de methode afhangt", "how the index depends on its method")) }
+            }
             div.dashboard {
                 (map_panel(ctx, &s, shapes.as_deref(), map_layout))
                 (table_panel(ctx, c, &s))
@@ -315,8 +321,9 @@ fn table_panel(ctx: &PageCtx, c: &Catalogue, s: &Stacking) -> Markup {
         section.table-panel aria-labelledby="table-title" {
             h2 #table-title { (ctx.t("Tabel", "Table")) }
             p.subtitle {
-                (ctx.t("Gemarkeerd = aantal gemarkeerde kenmerken van het aantal met gegevens in de regio; onder de naam staan welke. Index = rang op de samengestelde index (1 = meest kwetsbaar). ",
-                       "Flagged = number of flagged characteristics out of those with data in the region; which ones is under the name. Index = rank on the composite index (1 = most vulnerable). "))
+                (ctx.t("Gemarkeerd = aantal gemarkeerde kenmerken van het aantal met gegevens in de regio; onder de naam staan welke. Index = rang op de samengestelde index (1 = meest kwetsbaar), met eronder het 90%-interval van de rang over andere redelijke methoden (",
+                       "Flagged = number of flagged characteristics out of those with data in the region; which ones is under the name. Index = rank on the composite index (1 = most vulnerable), with below it the 90% interval of the rank over other reasonable methods ("))
+                a href=(format!("/methodevergelijking?level={}&period={}", s.level.as_str(), s.period)) { (ctx.t("methodevergelijking", "method comparison")) } "). "
                 a href=(format!("/api/stacking?level={}&period={}&format=csv", s.level, s.period)) { (ctx.t("Download CSV", "Download CSV")) }
             }
             div.table-scroll tabindex="0" role="region" aria-labelledby="table-title" {
@@ -346,7 +353,12 @@ fn table_panel(ctx: &PageCtx, c: &Catalogue, s: &Stacking) -> Markup {
                                         span.status { (ctx.t("geen gegevens", "no data")) }
                                     }
                                 }
-                                td.num { @if let Some(rank) = r.composite_rank { (rank) } }
+                                td.num {
+                                    @if let Some(rank) = r.composite_rank { (rank) }
+                                    @if let Some(i) = &r.rank_interval {
+                                        span.meta title=(ctx.t("90%-interval van de rang over andere methoden", "90% interval of the rank over other methods")) { (ctx.lang.number(i.lower, 0)) "–" (ctx.lang.number(i.upper, 0)) }
+                                    }
+                                }
                             }
                         }
                     }

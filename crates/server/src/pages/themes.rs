@@ -11,16 +11,19 @@ use kwm_engine::stacking::TermTrace;
 use kwm_model::catalogue::Catalogue;
 use kwm_model::risk::{FactorKind, MethodParams};
 use kwm_model::Level;
+use kwm_monitor::clusters::{self, Membership};
 use kwm_monitor::query;
 use kwm_monitor::risk::{self, FactorView, RegionRisk};
 use kwm_monitor::MonitorError;
 use maud::{html, Markup};
 
+use super::analysis::{self, interval_text};
 use super::risk_common::{
     factor_label, level_singular, percentile_text, run_note, term_label, theme_label,
     threshold_text, threshold_words, trace_label,
 };
 use super::{error_page, layout, level_label, respond, Nav, PageCtx};
+use crate::labels;
 use crate::state::AppState;
 
 /// `GET /regio/{code}/themas?period=`
@@ -46,10 +49,14 @@ async fn build(state: &AppState, ctx: &PageCtx, raw: &str) -> Result<Markup, Mon
         .map(|p| query::parse_period(p))
         .transpose()?;
     let catalogue = state.catalogue().clone();
-    let r = {
+    let (r, memberships) = {
         let code = code.clone();
         state
-            .query(move |s| risk::region_risk(s, &catalogue, &code, period))
+            .query(move |s| {
+                let r = risk::region_risk(s, &catalogue, &code, period)?;
+                let (_, m) = clusters::region_memberships(s, &code, Some(r.run.record.period))?;
+                Ok((r, m))
+            })
             .await?
     };
     let name = r.name.clone().unwrap_or_else(|| code.to_string());
@@ -64,11 +71,17 @@ async fn build(state: &AppState, ctx: &PageCtx, raw: &str) -> Result<Markup, Mon
         ctx,
         &title,
         Nav::None,
-        body(ctx, state.catalogue(), &r, &name),
+        body(ctx, state.catalogue(), &r, &memberships, &name),
     ))
 }
 
-fn body(ctx: &PageCtx, c: &Catalogue, r: &RegionRisk, name: &str) -> Markup {
+fn body(
+    ctx: &PageCtx,
+    c: &Catalogue,
+    r: &RegionRisk,
+    memberships: &[Membership],
+    name: &str,
+) -> Markup {
     let level = r.code.level();
     let period = r.run.record.period;
     let m = &r.run.method;
@@ -121,10 +134,20 @@ fn body(ctx: &PageCtx, c: &Catalogue, r: &RegionRisk, name: &str) -> Markup {
                             (risk_total - r.with_data) " " (ctx.t("van de", "of the")) " " (risk_total) " " (ctx.t("kenmerken hebben hier geen gegevens", "characteristics have no data here")) ")" }
                     }
                     @if let (Some(rank), Some(p)) = (r.composite_rank, r.composite_percentile) {
-                        li {
+                        li.composite-rank {
                             span.big { (rank) } " / " (r.composite_ranked) " "
                             (ctx.t("op de samengestelde index", "on the composite index"))
-                            span.meta { "(" (ctx.t("gemiddeld percentiel van de gemeten kenmerken; 1 = meest kwetsbaar; percentiel", "mean percentile of the measured characteristics; 1 = most vulnerable; percentile")) " " (percentile_text(ctx, p, m)) ")" }
+                            span.meta { "(1 = " (ctx.t("meest kwetsbaar; ", "most vulnerable; "))
+                                @if let Some(cm) = &r.run.summary.composite { (labels::method(ctx.lang, cm.method)) "; " }
+                                (ctx.t("percentiel", "percentile")) " " (percentile_text(ctx, p, m)) ")" }
+                            @if let Some(i) = &r.rank_interval {
+                                span.meta.rank-interval {
+                                    (ctx.t("Bij andere redelijke methoden: rang ", "Under other reasonable methods: rank "))
+                                    strong { (interval_text(ctx.lang, i)) }
+                                    (ctx.t(" (90%-interval) — ", " (90% interval) — "))
+                                    a href=(format!("/methodevergelijking?level={}&period={period}", level.as_str())) { (ctx.t("methodevergelijking", "method comparison")) }
+                                }
+                            }
                         }
                     }
                     @if r.protective_with_data > 0 {
@@ -134,6 +157,13 @@ fn body(ctx: &PageCtx, c: &Catalogue, r: &RegionRisk, name: &str) -> Markup {
                         }
                     }
                 }
+            }
+        }
+        @if !memberships.is_empty() {
+            section.clusters-of-region aria-labelledby="clusters-title" {
+                h2 #clusters-title { (ctx.t("Ruimtelijke clusters", "Spatial clusters")) }
+                p { (ctx.t("Deze regio en haar buren vormen een significant patroon (gebieden, geen personen):", "This region and its neighbours form a significant pattern (areas, not persons):")) }
+                (analysis::memberships(ctx, c, level, period, memberships))
             }
         }
         (themes_section(ctx, c, r, m))

@@ -918,7 +918,22 @@ fn risk_region(code_: &str, flagged: i64) -> kwm_store::RiskRegionRecord {
         composite: Some(0.5),
         composite_rank: Some(1),
         composite_percentile: Some(100.0),
+        rank_median: Some(1.5),
+        rank_lower: Some(1.0),
+        rank_upper: None,
         // Not in alphabetical order: stored order must survive.
+        method_ranks: vec![
+            kwm_store::RiskMethodRankRecord {
+                method: "z_score".into(),
+                score: Some(0.7),
+                rank: Some(2),
+            },
+            kwm_store::RiskMethodRankRecord {
+                method: "geometric".into(),
+                score: None,
+                rank: None,
+            },
+        ],
         factors: vec![
             RiskFactorRecord {
                 factor: "health".into(),
@@ -978,6 +993,22 @@ fn risk_run_fixture(
             summary: "{}".into(),
             computed_at: "2026-11-23T00:00:00Z".into(),
         },
+        clusters: regions
+            .iter()
+            .flat_map(|r| {
+                ["lisa", "gistar"].map(|statistic| kwm_store::RiskClusterRecord {
+                    variable: "stacking".into(),
+                    statistic: statistic.into(),
+                    region: r.region.clone(),
+                    status: "ok".into(),
+                    value: Some(r.flagged as f64),
+                    stat: Some(0.25),
+                    z: Some(1.5),
+                    p_sim: Some(0.04),
+                    quadrant: (statistic == "lisa").then(|| "HH".to_string()),
+                })
+            })
+            .collect(),
         regions,
     }
 }
