@@ -351,6 +351,12 @@ fn print_compute(outcomes: &[ComputeOutcome], timings: bool) {
     for o in outcomes {
         let head = format!("{} {}", o.level, o.period);
         match (o.status, &o.run, &o.summary) {
+            (ComputeStatus::TooFewRegions, _, _) => {
+                println!(
+                    "{head}: fewer than {} regions have figures; not ranked, nothing stored",
+                    kwm_monitor::risk::MIN_RANKED_REGIONS
+                );
+            }
             (ComputeStatus::NoData, _, _) => {
                 println!("{head}: no figures for any characteristic; nothing stored");
             }
@@ -453,7 +459,12 @@ pub fn compute(args: &ComputeArgs) -> anyhow::Result<()> {
     }
     if level.is_some()
         && args.period.is_some()
-        && outcomes.iter().all(|o| o.status == ComputeStatus::NoData)
+        && outcomes.iter().all(|o| {
+            matches!(
+                o.status,
+                ComputeStatus::NoData | ComputeStatus::TooFewRegions
+            )
+        })
     {
         return Err(anyhow!(
             "nothing to compute: no characteristic has figures at that level and period"

@@ -29,7 +29,7 @@ use crate::MonitorError;
 
 /// Version of the computation itself; part of the fingerprint, so results computed by an older
 /// method are recomputed after an upgrade. Bump it when `kwm_engine::stacking` changes results.
-pub const METHOD_VERSION: &str = "stacking-2";
+pub const METHOD_VERSION: &str = "stacking-3";
 
 /// Levels the risk model can be computed for (the country has nothing to be ranked against).
 pub const LEVELS: [Level; 5] = [
@@ -145,7 +145,15 @@ pub enum ComputeStatus {
     UpToDate,
     /// No characteristic has any figure at this level and period; nothing was stored.
     NoData,
+    /// Fewer regions than [`MIN_RANKED_REGIONS`] have figures (e.g. one gemeente's own wijk
+    /// file read at gemeente level): a percentile among so few says nothing, so nothing was
+    /// stored.
+    TooFewRegions,
 }
+
+/// The fewest regions with figures a level and period needs before its regions are ranked:
+/// with fewer than ten, "the least favourable 10%" is not even one region.
+pub const MIN_RANKED_REGIONS: usize = 10;
 
 /// The outcome of computing one level and period.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -212,6 +220,11 @@ fn gather(
             .into_iter()
             .filter_map(|o| o.value.map(|v| (o.region, v)))
             .collect();
+        // An indicator published for a handful of regions only (one gemeente's own wijk file
+        // read at gemeente level) cannot rank anything: it counts as not loaded here.
+        if observed.len() < MIN_RANKED_REGIONS {
+            continue;
+        }
         // Regions with figures but outside the layout (another year's codes) are kept, as in
         // the indicator tables.
         codes.extend(observed.keys().cloned());
@@ -328,15 +341,20 @@ pub fn compute(
         StackingError::Input(e) => MonitorError::Io(format!("{e} (a bug in the monitor)")),
     })?;
     lap("stacking", &mut since);
-    if result
+    let with_figures = result
         .regions
         .iter()
-        .all(|r| r.with_data == 0 && r.protective_with_data == 0)
-    {
+        .filter(|r| r.with_data > 0 || r.protective_with_data > 0)
+        .count();
+    if with_figures < MIN_RANKED_REGIONS {
         return Ok(ComputeOutcome {
             level,
             period,
-            status: ComputeStatus::NoData,
+            status: if with_figures == 0 {
+                ComputeStatus::NoData
+            } else {
+                ComputeStatus::TooFewRegions
+            },
             run: None,
             summary: None,
             timings,

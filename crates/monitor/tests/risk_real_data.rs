@@ -408,3 +408,41 @@ fn group_areas_list_where_the_groups_characteristics_are_flagged() {
         Err(kwm_monitor::MonitorError::NotFound(_))
     ));
 }
+
+/// One gemeente's own KWB file (Amsterdam 2017/2019) also carries a gemeente row: at gemeente
+/// level its indicators cover one region, which can rank nothing. They must not count as
+/// measured, and a level and period where only such figures exist is not ranked at all.
+#[test]
+fn figures_for_a_handful_of_regions_are_not_ranked() {
+    let mut store = fresh_store("handful");
+    kwm_monitor::ingest::ingest_files(
+        &mut store,
+        &catalogue(),
+        &[
+            repo().join("data/kwb_amsterdam/kwb_2017_amsterdam_gemeente_wijk_buurt.csv"),
+            repo().join("data/kwb_amsterdam/kwb_2019_amsterdam_gemeente_wijk_buurt.csv"),
+        ],
+        &ReadOptions::default(),
+        "2026-11-23T00:00:00Z",
+    )
+    .unwrap();
+    // The education indicator exists at gemeente level in 2019 for Amsterdam alone.
+    let education = store
+        .observations("kwb_opleiding_laag", Level::Gemeente, 2019)
+        .unwrap();
+    assert_eq!(education.iter().filter(|o| o.value.is_some()).count(), 1);
+    let cat = catalogue();
+    let outcome = risk::compute(&mut store, &cat, Level::Gemeente, 2019, "t", false).unwrap();
+    let summary = outcome.summary.unwrap();
+    assert_eq!(
+        summary.characteristics_with_data,
+        vec!["leeftijd".to_string()]
+    );
+    // Gemeente 2017 has figures for Amsterdam only: not ranked, nothing stored.
+    let outcome = risk::compute(&mut store, &cat, Level::Gemeente, 2017, "t", false).unwrap();
+    assert_eq!(outcome.status, ComputeStatus::NoData);
+    assert!(store
+        .risk_run(Level::Gemeente, 2017, None)
+        .unwrap()
+        .is_none());
+}
