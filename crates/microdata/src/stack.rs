@@ -396,7 +396,8 @@ pub fn protect_stacking(
             (0..=spec.breakdowns.len()).all(|j| s.hierarchy(j).is_leaf(s.coord(cell, j)))
                 && (0..spec.combinations.len()).all(|i| s.coord(cell, layout.combo_dim(i)) == 0)
                 && (h.is_leaf(k)
-                    || (k != 0 && t.status[s.with(cell, sd, h.children(k)[0])] == Status::Unpublished))
+                    || (k != 0
+                        && t.status[s.with(cell, sd, h.children(k)[0])] == Status::Unpublished))
         },
     );
     refuse_unless_passed(&t, &summary)?;

@@ -109,17 +109,16 @@ fn the_stacking_count_is_top_coded_as_the_profile_says() {
         assert!(run.tables[0].summary.attack.passed());
         values(&run)
     };
-    let indicators = |v: &HashMap<(String, String, String), Option<f64>>,
-                      region: &str,
-                      bd: &str| {
-        let mut ids: Vec<String> = v
-            .keys()
-            .filter(|(r, _, b)| r == region && b == bd)
-            .map(|(_, i, _)| i.clone())
-            .collect();
-        ids.sort();
-        ids
-    };
+    let indicators =
+        |v: &HashMap<(String, String, String), Option<f64>>, region: &str, bd: &str| {
+            let mut ids: Vec<String> = v
+                .keys()
+                .filter(|(r, _, b)| r == region && b == bd)
+                .map(|(_, i, _)| i.clone())
+                .collect();
+            ids.sort();
+            ids
+        };
     // Default: 0, 1, 2, 3+ and nothing finer, anywhere.
     let v = run(no_suppression());
     let top_coded = [
@@ -184,7 +183,10 @@ fn top_coding_suppresses_less_and_every_table_passes_the_attacker_check() {
     for r in [&full, &totals, &top] {
         let s = &r.tables[0].summary;
         assert!(s.attack.passed());
-        assert_eq!(s.attack.sensitive_checked, s.primary.values().sum::<usize>());
+        assert_eq!(
+            s.attack.sensitive_checked,
+            s.primary.values().sum::<usize>()
+        );
         // Nothing published lies in 1..9.
         assert!(r
             .rows()
@@ -192,7 +194,10 @@ fn top_coding_suppresses_less_and_every_table_passes_the_attacker_check() {
             .all(|r| r.value.is_none_or(|v| v == 0.0 || v >= 10.0)));
     }
     let (a, b, c) = (suppressed(&full), suppressed(&totals), suppressed(&top));
-    assert!(c < b && b < a, "suppressed: top-coded {c}, gemeente totals {b}, full {a}");
+    assert!(
+        c < b && b < a,
+        "suppressed: top-coded {c}, gemeente totals {b}, full {a}"
+    );
     // What the top-coded table publishes, the full table would have published the same.
     let fv = values(&full);
     for (k, v) in values(&top) {

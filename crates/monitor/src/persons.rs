@@ -206,10 +206,7 @@ fn category_key(dimension: &str, category: &str) -> (u32, String) {
     if let Some(i) = known.iter().position(|k| *k == category) {
         return (i as u32, String::new());
     }
-    let digits: String = category
-        .chars()
-        .take_while(char::is_ascii_digit)
-        .collect();
+    let digits: String = category.chars().take_while(char::is_ascii_digit).collect();
     match digits.parse::<u32>() {
         Ok(n) => (n, category.to_string()),
         Err(_) => (u32::MAX, category.to_string()),
@@ -226,19 +223,20 @@ pub fn person_stacking(
     period: Option<i32>,
 ) -> Result<Option<PersonStacking>, MonitorError> {
     let prefixes = prefixes(store)?;
-    let prefix = match prefix {
-        Some(p) if prefixes.iter().any(|q| q == p) => p.to_string(),
-        Some(p) => {
-            return Err(MonitorError::NotFound(format!(
+    let prefix =
+        match prefix {
+            Some(p) if prefixes.iter().any(|q| q == p) => p.to_string(),
+            Some(p) => {
+                return Err(MonitorError::NotFound(format!(
                 "no person-level stacking table with indicator prefix '{p}' is loaded (loaded: {})",
                 if prefixes.is_empty() { "none".to_string() } else { prefixes.join(", ") }
             )))
-        }
-        None => match prefixes.first() {
-            Some(p) => p.clone(),
-            None => return Ok(None),
-        },
-    };
+            }
+            None => match prefixes.first() {
+                Some(p) => p.clone(),
+                None => return Ok(None),
+            },
+        };
     let persons_id = format!("{prefix}persons");
     let periods = store
         .indicator(&persons_id)?
@@ -282,9 +280,11 @@ pub fn person_stacking(
         let mut named: Vec<(RegionCode, Option<String>)> = codes
             .into_iter()
             .map(|c| {
-                let name = names.get(&c).cloned().flatten().or_else(|| {
-                    (level == Level::Land).then(|| "Nederland".to_string())
-                });
+                let name = names
+                    .get(&c)
+                    .cloned()
+                    .flatten()
+                    .or_else(|| (level == Level::Land).then(|| "Nederland".to_string()));
                 (c, name)
             })
             .collect();
@@ -293,10 +293,9 @@ pub fn person_stacking(
     }
     let region = match region {
         Some(r) => r.clone(),
-        None => regions
-            .first()
-            .map(|(c, _)| c.clone())
-            .ok_or_else(|| MonitorError::NotFound(format!("no regions with {persons_id} in {period}")))?,
+        None => regions.first().map(|(c, _)| c.clone()).ok_or_else(|| {
+            MonitorError::NotFound(format!("no regions with {persons_id} in {period}"))
+        })?,
     };
     let persons = store.breakdown_observations(&persons_id, &region, period)?;
     if persons.is_empty() {
@@ -389,6 +388,23 @@ pub fn person_stacking(
         groups,
         load_ids,
     }))
+}
+
+/// Every stored cell (total and breakdowns) of one indicator for a region and period;
+/// not found when there is none.
+pub fn breakdown_cells(
+    store: &dyn Store,
+    indicator: &str,
+    region: &RegionCode,
+    period: i32,
+) -> Result<Vec<ObservationRecord>, MonitorError> {
+    let cells = store.breakdown_observations(indicator, region, period)?;
+    if cells.is_empty() {
+        return Err(MonitorError::NotFound(format!(
+            "no figures of {indicator} for {region} in {period}"
+        )));
+    }
+    Ok(cells)
 }
 
 #[cfg(test)]

@@ -124,7 +124,10 @@ fn a_real_table_comes_before_a_synthetic_one_and_nothing_loaded_is_none() {
         [Cell::Value(30.0), Cell::Suppressed, Cell::Suppressed]
     );
     assert_eq!(s.total.shares, [Some(75.0), None, None]);
-    assert_eq!(s.groups[0].rows[0].shares, [Some(100.0), Some(0.0), Some(0.0)]);
+    assert_eq!(
+        s.groups[0].rows[0].shares,
+        [Some(100.0), Some(0.0), Some(0.0)]
+    );
     let synthetic = person_stacking(&store, Some("synthetic_mds_"), None, None)
         .unwrap()
         .unwrap();

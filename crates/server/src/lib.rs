@@ -6,6 +6,7 @@
 //! `kwm_monitor` query and render; they never compute statistics themselves.
 
 mod api;
+mod api_persons;
 mod api_risk;
 mod api_time;
 mod error;
@@ -56,6 +57,8 @@ pub fn router(state: AppState) -> Router {
         .route("/changes", get(api_time::changes))
         .route("/warnings", get(api_time::warnings))
         .route("/observations", get(api::observations))
+        .route("/breakdowns", get(api_persons::breakdowns))
+        .route("/persons-stacking", get(api_persons::persons_stacking))
         .route("/loads", get(api::loads))
         .route("/openapi.json", get(openapi::handler))
         .fallback(api::not_found);
@@ -64,6 +67,7 @@ pub fn router(state: AppState) -> Router {
         .route("/regio/{code}", get(pages::profile::page))
         .route("/regio/{code}/themas", get(pages::themes::page))
         .route("/stapeling", get(pages::stacking::page))
+        .route("/stapeling-personen", get(pages::persons::page))
         .route("/groepen", get(pages::groups::overview))
         .route("/groepen/{id}", get(pages::groups::page))
         .route("/methode", get(pages::method::method))

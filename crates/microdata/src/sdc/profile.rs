@@ -270,21 +270,18 @@ mod tests {
         assert_eq!(c.magnitude.max_extreme_share, 0.30);
         // Both publish the stacking count top-coded at 3+ and nothing finer.
         for p in [&d, &c] {
-            assert_eq!(
-                (p.stacking.top, p.stacking.detail),
-                (3, StackDetail::Never)
-            );
+            assert_eq!((p.stacking.top, p.stacking.detail), (3, StackDetail::Never));
         }
-        assert_eq!(
-            d.stacking_description(),
-            "0, 1, 2, 3+ (no detail above it)"
-        );
+        assert_eq!(d.stacking_description(), "0, 1, 2, 3+ (no detail above it)");
     }
 
     #[test]
     fn stacking_top_and_detail_are_checked() {
         let p = Profile::parse("[stacking]\ndetail = \"gemeente_totals\"\n").unwrap();
-        assert_eq!((p.stacking.top, p.stacking.detail), (3, StackDetail::GemeenteTotals));
+        assert_eq!(
+            (p.stacking.top, p.stacking.detail),
+            (3, StackDetail::GemeenteTotals)
+        );
         assert!(Profile::parse("[stacking]\ntop = 0\n")
             .unwrap_err()
             .contains("stacking.top"));

@@ -5,6 +5,7 @@ pub mod dashboard;
 pub mod groups;
 pub mod info;
 pub mod method;
+pub mod persons;
 pub mod profile;
 pub mod risk_common;
 pub mod stacking;
@@ -30,6 +31,8 @@ pub enum Nav {
     Map,
     /// Stacking of risk characteristics.
     Stacking,
+    /// Stacking per person (person-level tables).
+    Persons,
     /// Groups of the report.
     Groups,
     /// Methodology of the risk model.
@@ -135,6 +138,11 @@ pub fn layout(ctx: &PageCtx, title: &str, active: Nav, body: Markup) -> Markup {
     let nav = [
         (Nav::Map, "/", ctx.t("Kaart", "Map")),
         (Nav::Stacking, "/stapeling", ctx.t("Stapeling", "Stacking")),
+        (
+            Nav::Persons,
+            "/stapeling-personen",
+            ctx.t("Per persoon", "Per person"),
+        ),
         (Nav::Groups, "/groepen", ctx.t("Groepen", "Groups")),
         (
             Nav::Warnings,

@@ -418,7 +418,10 @@ pub fn dump(store: &dyn Store) -> Vec<String> {
             for id in &with_totals {
                 line(
                     format!("breakdown_observations({id}, {c}, {period})"),
-                    format!("{:?}", store.breakdown_observations(id, &c, period).unwrap()),
+                    format!(
+                        "{:?}",
+                        store.breakdown_observations(id, &c, period).unwrap()
+                    ),
                 );
             }
         }
