@@ -4,11 +4,14 @@
 //!
 //! ```text
 //! region (Nederland ⊃ gemeente [⊃ wijk [⊃ buurt]])  ×  breakdowns (total ⊃ categories)
-//!   ×  one yes/no dimension per combination  ×  stacking count (total ⊃ 0, 1, 2, 3+ ⊃ 3 … 12)
+//!   ×  one yes/no dimension per combination  ×  stacking count (total ⊃ 0, 1, 2, 3+ [⊃ 3 … 12])
 //! ```
 //!
-//! Published are: persons by stacking count (every node of the count dimension, including
-//! `3+`), and per combination the persons having it. The yes/no × count interior is never
+//! The stacking count is top-coded as the profile's `[stacking]` says: by default `3+` is a
+//! leaf and 3 … 12 are not modelled at all; with detail they are, and are published only where
+//! the profile allows (else they are internal cells, unknown to the attacker).
+//! Published are: persons by stacking count (every published node of the count dimension,
+//! including `3+`), and per combination the persons having it. The yes/no × count interior is never
 //! published: it is what ties the combination counts to the stacking counts exactly (a person
 //! with all characteristics of a combination of three has at least three), so the attacker
 //! check sees those relations too. Cells that cannot be non-zero by construction are known
