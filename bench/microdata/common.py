@@ -10,3 +10,4 @@ CHARACTERISTICS = [
 AGE_CLASSES = [(0, "0-14"), (15, "15-24"), (25, "25-44"), (45, "45-64"), (65, "65+")]
 SES_CLASSES = [(3, "low"), (7, "middle"), (10, "high")]
 MIN_COUNT = 10  # primary suppression: counts 1..9 are written as empty values
+TOP = 3  # the default profile top-codes the stacking count: 0, 1, 2, 3plus

@@ -1,21 +1,31 @@
-"""The benchmark aggregation in DuckDB: persons by stacking count (0..12, 3plus, total) per
-gemeente × age class × SES class with all margins (GROUP BY CUBE over the leaf counts), counts
-1..9 suppressed (primary suppression only: DuckDB has no secondary suppression or attacker
-check), written as the same long CSV as `kwm microdata stack`.
+"""The benchmark aggregation in DuckDB: persons by stacking count per gemeente × age class ×
+SES class with all margins (GROUP BY CUBE over the leaf counts), counts 1..9 suppressed (primary
+suppression only: DuckDB has no secondary suppression or attacker check), written as the same
+long CSV as `kwm microdata stack`.
 
-Usage: duckdb_stack.py PERSONS.parquet OUT.csv"""
+The stacking count is top-coded like kwm's default profile (0, 1, 2, 3plus, total), or with
+`full` as kwm's `--stack-detail all` (0..12, 3plus, total).
+
+Usage: duckdb_stack.py PERSONS.parquet OUT.csv [top|full]"""
 import sys
 import time
 
 import duckdb
 
-from common import AGE_CLASSES, CHARACTERISTICS, MIN_COUNT, SES_CLASSES
+from common import AGE_CLASSES, CHARACTERISTICS, MIN_COUNT, SES_CLASSES, TOP
 
 started = time.perf_counter()
 src, out = sys.argv[1], sys.argv[2]
+full = len(sys.argv) > 3 and sys.argv[3] == "full"
 age = "CASE " + " ".join(f"WHEN age < {nxt} THEN '{lab}'" for (lb, lab), (nxt, _) in zip(AGE_CLASSES, AGE_CLASSES[1:])) + f" ELSE '{AGE_CLASSES[-1][1]}' END"
 ses = "CASE " + " ".join(f"WHEN income_decile <= {ub} THEN '{lab}'" for ub, lab in SES_CLASSES[:-1]) + f" ELSE '{SES_CLASSES[-1][1]}' END"
 k = " + ".join(f"{c}::INTEGER" for c in CHARACTERISTICS)
+if not full:
+    k = f"CASE WHEN ({k}) >= {TOP} THEN '{TOP}plus' ELSE CAST(({k}) AS VARCHAR) END"
+# Without top-coding, the 3plus node is added from the detailed leaves.
+PLUS = f"""UNION ALL
+    SELECT year, gm, age_class, ses_class, '{TOP}plus' AS k, sum(n) AS n
+    FROM leaf WHERE k >= {TOP} GROUP BY year, CUBE (gm, age_class, ses_class)"""
 con = duckdb.connect()
 con.execute(f"""
 CREATE TEMP TABLE leaf AS
@@ -28,9 +38,7 @@ COPY (
   WITH cube AS (
     SELECT year, gm, age_class, ses_class, CAST(k AS VARCHAR) AS k, sum(n) AS n
     FROM leaf GROUP BY year, CUBE (gm, age_class, ses_class, k)
-    UNION ALL
-    SELECT year, gm, age_class, ses_class, '3plus' AS k, sum(n) AS n
-    FROM leaf WHERE k >= 3 GROUP BY year, CUBE (gm, age_class, ses_class)
+    {PLUS if full else ""}
   ),
   published AS (
     SELECT *, CASE WHEN n > 0 AND n < {MIN_COUNT} THEN NULL ELSE n END AS value FROM cube

@@ -1,19 +1,22 @@
 """The benchmark aggregation in Polars: leaf counts by gemeente × age class × SES class ×
-stacking count with a lazy scan, then every margin (Polars has no CUBE) and the 3plus node from
-the leaf table, counts 1..9 suppressed (primary suppression only), written as the same long
-CSV as `kwm microdata stack`.
+stacking count with a lazy scan, then every margin (Polars has no CUBE), counts 1..9
+suppressed (primary suppression only), written as the same long CSV as `kwm microdata stack`.
 
-Usage: polars_stack.py PERSONS.parquet OUT.csv"""
+The stacking count is top-coded like kwm's default profile (0, 1, 2, 3plus, total), or with
+`full` as kwm's `--stack-detail all` (0..12, and the 3plus node from the leaf table).
+
+Usage: polars_stack.py PERSONS.parquet OUT.csv [top|full]"""
 import itertools
 import sys
 import time
 
 import polars as pl
 
-from common import AGE_CLASSES, CHARACTERISTICS, MIN_COUNT, SES_CLASSES
+from common import AGE_CLASSES, CHARACTERISTICS, MIN_COUNT, SES_CLASSES, TOP
 
 started = time.perf_counter()
 src, out = sys.argv[1], sys.argv[2]
+full = len(sys.argv) > 3 and sys.argv[3] == "full"
 age = pl.when(pl.col("age") < AGE_CLASSES[1][0]).then(pl.lit(AGE_CLASSES[0][1]))
 for (lb, lab), (nxt, _) in zip(AGE_CLASSES[1:], AGE_CLASSES[2:]):
     age = age.when(pl.col("age") < nxt).then(pl.lit(lab))
@@ -35,15 +38,25 @@ leaf = (
     .agg(pl.len().alias("n"))
     .collect()
 )
-leaf = leaf.with_columns(pl.col("k").cast(pl.Utf8))
-plus = (
-    leaf.filter(pl.col("k").cast(pl.Int32) >= 3)
-    .group_by(["year", "gm", "age_class", "ses_class"])
-    .agg(pl.col("n").sum())
-    .with_columns(pl.lit("3plus").alias("k"))
-    .select(leaf.columns)
-)
-base = pl.concat([leaf, plus])
+if full:
+    leaf = leaf.with_columns(pl.col("k").cast(pl.Utf8))
+    plus = (
+        leaf.filter(pl.col("k").cast(pl.Int32) >= TOP)
+        .group_by(["year", "gm", "age_class", "ses_class"])
+        .agg(pl.col("n").sum())
+        .with_columns(pl.lit(f"{TOP}plus").alias("k"))
+        .select(leaf.columns)
+    )
+    base = pl.concat([leaf, plus])
+else:
+    leaf = (
+        leaf.with_columns(
+            pl.when(pl.col("k") >= TOP).then(pl.lit(f"{TOP}plus")).otherwise(pl.col("k").cast(pl.Utf8)).alias("k")
+        )
+        .group_by(["year", "gm", "age_class", "ses_class", "k"])
+        .agg(pl.col("n").sum())
+    )
+    base = leaf
 keys = ["gm", "age_class", "ses_class", "k"]
 parts = []
 for r in range(len(keys) + 1):

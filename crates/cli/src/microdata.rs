@@ -10,7 +10,7 @@ use kwm_microdata::aggregate::parse_by;
 use kwm_microdata::generate::{GenerateOptions, Generator, DEFAULT_PERSONS};
 use kwm_microdata::output::{report, write_long_csv, Timings};
 use kwm_microdata::run::stack_file;
-use kwm_microdata::sdc::profile::Profile;
+use kwm_microdata::sdc::profile::{Profile, StackDetail};
 use kwm_microdata::stack::StackSpec;
 use kwm_microdata::{Combination, ErrorPolicy, ReadConfig};
 
@@ -62,6 +62,14 @@ struct StackArgs {
     /// Disclosure-control profile: `default`, `cbs-income` or a TOML file.
     #[arg(long, default_value = "default")]
     profile: String,
+    /// Top-coding of the stacking count: publish 0 … N−1 and N+ (overrides the profile's
+    /// `stacking.top`; the default profile has 3: 0, 1, 2, 3+).
+    #[arg(long, value_name = "N")]
+    stack_top: Option<u8>,
+    /// Where the detailed counts N … 12 are published as well: `never`, `gemeente_totals`
+    /// (Nederland and gemeenten without breakdown) or `all` (overrides `stacking.detail`).
+    #[arg(long, value_name = "WHERE")]
+    stack_detail: Option<String>,
     /// Reading configuration (column names, classes, characteristic thresholds), TOML.
     #[arg(long)]
     config: Option<PathBuf>,
@@ -136,7 +144,19 @@ fn load_profile(name: &str) -> anyhow::Result<Profile> {
 
 fn stack(a: StackArgs) -> anyhow::Result<()> {
     let started = Instant::now();
-    let profile = load_profile(&a.profile)?;
+    let mut profile = load_profile(&a.profile)?;
+    // Command-line top-coding goes through the profile's own validation, so it can be no
+    // looser than a profile file could be.
+    if a.stack_top.is_some() || a.stack_detail.is_some() {
+        let top = a.stack_top.unwrap_or(profile.stacking.top);
+        let detail = match &a.stack_detail {
+            Some(d) => StackDetail::parse(d).map_err(|e| anyhow::anyhow!("--stack-detail: {e}"))?,
+            None => profile.stacking.detail,
+        };
+        profile = profile
+            .with_stacking(top, detail)
+            .map_err(|e| anyhow::anyhow!("--stack-top: {e}"))?;
+    }
     let cfg = match &a.config {
         Some(p) => {
             let text = std::fs::read_to_string(p)

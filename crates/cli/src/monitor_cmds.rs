@@ -491,6 +491,9 @@ const DEMO_FILES: &[&str] = &[
     "kwb/kwb_2019_gemeente_bevolking_long.csv",
     "kwb_amsterdam/kwb_2017_amsterdam_gemeente_wijk_buurt.csv",
     "kwb_amsterdam/kwb_2019_amsterdam_gemeente_wijk_buurt.csv",
+    // SYNTHETIC person-level stacking (invented persons; see data/synthetic/README.md), so the
+    // page "Stapeling per persoon" has something to show. Its ids say synthetic_ everywhere.
+    "synthetic/persons_stacking_synthetic_2024.csv",
 ];
 
 /// The demo data directory: `--data`, else `./data`, else the repository's `data/`.

@@ -99,6 +99,11 @@ pub fn report(run: &StackRun, out: &Path, rows: usize, timings: &Timings) -> Str
     let _ = writeln!(s, "  - minimum frequency {} ({}), protection width {}, rounding base {}, percentages from denominator {}",
         p.frequency.min_count, if p.frequency.suppress { "suppress" } else { "rely on rounding, verified" },
         p.protection.min_width, p.rounding.base, p.percentages.min_denominator);
+    let _ = writeln!(
+        s,
+        "  - stacking count published as {}",
+        p.stacking_description()
+    );
     let _ = writeln!(s, "- output: `{}`, {} rows\n", out.display(), rows);
     for t in &run.tables {
         let m = &t.summary;

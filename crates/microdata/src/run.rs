@@ -80,7 +80,7 @@ pub fn stack_file(
     let mut build_time = Duration::ZERO;
     for year in years {
         let started = Instant::now();
-        let table = stacking_table(&counter, year, &spec, cfg)?;
+        let table = stacking_table(&counter, year, &spec, cfg, &profile.stacking)?;
         build_time += started.elapsed();
         let stacking = protect_stacking(table, year, &spec, &profile)?;
         if spec.measure.is_some() {

@@ -4,11 +4,14 @@
 //!
 //! ```text
 //! region (Nederland ⊃ gemeente [⊃ wijk [⊃ buurt]])  ×  breakdowns (total ⊃ categories)
-//!   ×  one yes/no dimension per combination  ×  stacking count (total ⊃ 0, 1, 2, 3+ ⊃ 3 … 12)
+//!   ×  one yes/no dimension per combination  ×  stacking count (total ⊃ 0, 1, 2, 3+ [⊃ 3 … 12])
 //! ```
 //!
-//! Published are: persons by stacking count (every node of the count dimension, including
-//! `3+`), and per combination the persons having it. The yes/no × count interior is never
+//! The stacking count is top-coded as the profile's `[stacking]` says: by default `3+` is a
+//! leaf and 3 … 12 are not modelled at all; with detail they are, and are published only where
+//! the profile allows (else they are internal cells, unknown to the attacker).
+//! Published are: persons by stacking count (every published node of the count dimension,
+//! including `3+`), and per combination the persons having it. The yes/no × count interior is never
 //! published: it is what ties the combination counts to the stacking counts exactly (a person
 //! with all characteristics of a combination of three has at least three), so the attacker
 //! check sees those relations too. Cells that cannot be non-zero by construction are known
@@ -25,7 +28,7 @@ use crate::config::ReadConfig;
 use crate::error::MicrodataError;
 use crate::sdc::attack::AttackReport;
 use crate::sdc::primary::{self, MagnitudeStats};
-use crate::sdc::profile::Profile;
+use crate::sdc::profile::{Profile, StackDetail, StackingRule};
 use crate::sdc::protect::{protect, ProtectOutcome};
 use crate::sdc::{PrimaryRule, Requirement, SdcTable, Status};
 use crate::table::{Dimension, Hierarchy, Shape};
@@ -62,17 +65,24 @@ impl StackSpec {
     }
 }
 
-/// The stacking-count dimension: total → 0, 1, 2, 3+ → 3 … 12. Returns it and the node of
-/// every count 0..=12.
-fn stack_dimension() -> (Hierarchy, [u32; 13]) {
+/// The stacking-count dimension, top-coded by the profile: total → 0 … top−1, `top+`, and below
+/// `top+` the counts top … 12 unless the detail is published nowhere (then `top+` is a leaf:
+/// a count that is never published need not be modelled, and the attacker learns nothing from
+/// cells that do not exist). Returns it and the node every count 0..=12 is counted in.
+fn stack_dimension(rule: &StackingRule) -> (Hierarchy, [u32; 13]) {
+    let top = rule.top as usize;
     let mut h = Hierarchy::new("persons");
     let mut node = [0u32; 13];
-    for (k, n) in node.iter_mut().enumerate().take(3) {
+    for (k, n) in node.iter_mut().enumerate().take(top) {
         *n = h.add_child(0, &k.to_string());
     }
-    let plus = h.add_child(0, "3plus");
-    for (k, n) in node.iter_mut().enumerate().skip(3) {
-        *n = h.add_child(plus, &k.to_string());
+    let plus = h.add_child(0, &format!("{top}plus"));
+    for (k, n) in node.iter_mut().enumerate().skip(top) {
+        *n = if rule.detail == StackDetail::Never {
+            plus
+        } else {
+            h.add_child(plus, &k.to_string())
+        };
     }
     (h, node)
 }
@@ -143,12 +153,14 @@ enum TableKind {
     },
 }
 
-/// Builds the unprotected stacking table of one year from the counter.
+/// Builds the unprotected stacking table of one year from the counter, with the stacking
+/// count top-coded as `rule` says.
 pub fn stacking_table(
     counter: &Counter,
     year: i32,
     spec: &StackSpec,
     cfg: &ReadConfig,
+    rule: &StackingRule,
 ) -> Result<SdcTable, MicrodataError> {
     let (region, leaf_of_block) = region_hierarchy(counter, year)?;
     let mut dims = vec![Dimension {
@@ -169,7 +181,7 @@ pub fn stacking_table(
             hierarchy: Hierarchy::flat("total", &["yes", "no"]),
         });
     }
-    let (stack, k_node) = stack_dimension();
+    let (stack, k_node) = stack_dimension(rule);
     dims.push(Dimension {
         name: "stack".into(),
         hierarchy: stack,
@@ -215,7 +227,7 @@ pub fn stacking_table(
     }
     shape.aggregate_up(&mut values, 0.0, |a, x| *a += x);
     let mut t = SdcTable::new(shape, values);
-    mark_unpublished(&mut t, spec);
+    mark_unpublished(&mut t, spec, rule);
     Ok(t)
 }
 
@@ -272,14 +284,19 @@ fn region_hierarchy(
     Ok((h, leaf))
 }
 
-/// Marks the never-published model cells and the structural zeros.
-fn mark_unpublished(t: &mut SdcTable, spec: &StackSpec) {
+/// Marks the never-published model cells: the combination interior, the structural zeros, and
+/// the detailed stacking counts where the profile does not publish them.
+fn mark_unpublished(t: &mut SdcTable, spec: &StackSpec, rule: &StackingRule) {
     let nb = spec.breakdowns.len();
     let m = spec.combinations.len();
     let stack_dim = 1 + nb + m;
     // The characteristic part of the table (combination dims × count) as a small table, to
     // decide per characteristic coordinate what is published and what is impossible.
-    let (stack, k_node) = stack_dimension();
+    let (stack, k_node) = stack_dimension(rule);
+    // Detailed counts (top … 12) sit two levels below the total.
+    let is_detail: Vec<bool> = (0..stack.len() as u32)
+        .map(|n| stack.depth(n) == 2)
+        .collect();
     let mut dims: Vec<Dimension> = (0..m)
         .map(|i| Dimension {
             name: format!("c{i}"),
@@ -319,19 +336,31 @@ fn mark_unpublished(t: &mut SdcTable, spec: &StackSpec) {
             }
         })
         .collect();
-    if m == 0 {
+    let restrict_detail = rule.detail == StackDetail::GemeenteTotals;
+    if m == 0 && !restrict_detail {
         return; // everything is published
     }
     let shape = &t.shape;
+    let mut co = Vec::with_capacity(m + 1);
     for cell in 0..t.values.len() {
-        let mut co = Vec::with_capacity(m + 1);
+        co.clear();
         for i in 0..m {
             co.push(shape.coord(cell, 1 + nb + i));
         }
-        co.push(shape.coord(cell, stack_dim));
-        let s = status_of[small.cell(&co)];
+        let k = shape.coord(cell, stack_dim);
+        co.push(k);
+        let mut s = status_of[small.cell(&co)];
         if s == Status::KnownZero {
             debug_assert_eq!(t.values[cell], 0.0);
+        }
+        // Detail only for Nederland (depth 0) and gemeenten (depth 1) without breakdown.
+        if restrict_detail
+            && s == Status::Published
+            && is_detail[k as usize]
+            && (shape.hierarchy(0).depth(shape.coord(cell, 0)) > 1
+                || (1..=nb).any(|j| shape.coord(cell, j) != 0))
+        {
+            s = Status::Unpublished;
         }
         t.status[cell] = s;
     }
@@ -361,12 +390,17 @@ pub fn protect_stacking(
         &outcome,
         started.elapsed(),
         |cell| {
-            // Finest level: leaf region and breakdowns, a leaf count, all combinations total.
+            // Finest level: leaf region and breakdowns, all combinations total, and a count
+            // that is a leaf of what is published there (`top+` where its detail is not).
             let s = &t.shape;
+            let sd = layout.stack_dim();
+            let h = s.hierarchy(sd);
+            let k = s.coord(cell, sd);
             (0..=spec.breakdowns.len()).all(|j| s.hierarchy(j).is_leaf(s.coord(cell, j)))
                 && (0..spec.combinations.len()).all(|i| s.coord(cell, layout.combo_dim(i)) == 0)
-                && s.hierarchy(layout.stack_dim())
-                    .is_leaf(s.coord(cell, layout.stack_dim()))
+                && (h.is_leaf(k)
+                    || (k != 0
+                        && t.status[s.with(cell, sd, h.children(k)[0])] == Status::Unpublished))
         },
     );
     refuse_unless_passed(&t, &summary)?;

@@ -8,7 +8,7 @@ use kwm_microdata::aggregate::parse_by;
 use kwm_microdata::generate::{GenerateOptions, Generator};
 use kwm_microdata::output::write_long_csv;
 use kwm_microdata::run::{stack_file, StackRun};
-use kwm_microdata::sdc::profile::Profile;
+use kwm_microdata::sdc::profile::{Profile, StackDetail};
 use kwm_microdata::stack::StackSpec;
 use kwm_microdata::{Combination, ErrorPolicy, MicrodataError, ReadConfig};
 
@@ -38,6 +38,11 @@ fn no_suppression() -> Profile {
     Profile::parse("name = \"test\"\n[frequency]\nmin_count = 1\n").unwrap()
 }
 
+/// The same, publishing every stacking count 0..12 everywhere.
+fn no_suppression_full_detail() -> Profile {
+    no_suppression().with_stacking(3, StackDetail::All).unwrap()
+}
+
 fn values(run: &StackRun) -> HashMap<(String, String, String), Option<f64>> {
     run.rows()
         .into_iter()
@@ -57,7 +62,7 @@ fn a_small_file_gives_the_hand_counted_table() {
         &data("persons_small.csv"),
         &ReadConfig::default(),
         spec("gemeente,ses_class", &["flex+sector"]),
-        no_suppression(),
+        no_suppression_full_detail(),
         ErrorPolicy::default(),
     )
     .unwrap();
@@ -88,6 +93,118 @@ fn a_small_file_gives_the_hand_counted_table() {
         .find(|r| r.region == "GM0003" && r.indicator == "mds_stack_4" && r.breakdown.is_empty())
         .unwrap();
     assert_eq!((row.value, row.n), (Some(1.0), Some(3.0)));
+}
+
+#[test]
+fn the_stacking_count_is_top_coded_as_the_profile_says() {
+    let run = |profile: Profile| {
+        let run = stack_file(
+            &data("persons_small.csv"),
+            &ReadConfig::default(),
+            spec("gemeente,ses_class", &["flex+sector"]),
+            profile,
+            ErrorPolicy::default(),
+        )
+        .unwrap();
+        assert!(run.tables[0].summary.attack.passed());
+        values(&run)
+    };
+    let indicators =
+        |v: &HashMap<(String, String, String), Option<f64>>, region: &str, bd: &str| {
+            let mut ids: Vec<String> = v
+                .keys()
+                .filter(|(r, _, b)| r == region && b == bd)
+                .map(|(_, i, _)| i.clone())
+                .collect();
+            ids.sort();
+            ids
+        };
+    // Default: 0, 1, 2, 3+ and nothing finer, anywhere.
+    let v = run(no_suppression());
+    let top_coded = [
+        "mds_combo_flex_sector",
+        "mds_persons",
+        "mds_stack_0",
+        "mds_stack_1",
+        "mds_stack_2",
+        "mds_stack_3plus",
+    ];
+    assert_eq!(indicators(&v, "NL01", ""), top_coded);
+    assert_eq!(indicators(&v, "GM0003", "ses_class=low"), top_coded);
+    // GM0003 has persons with 2, 4 and 2 characteristics.
+    let get = |v: &HashMap<_, _>, r: &str, i: &str, b: &str| {
+        v[&(r.to_string(), format!("mds_{i}"), b.to_string())]
+    };
+    assert_eq!(get(&v, "GM0003", "stack_3plus", ""), Some(1.0));
+    assert_eq!(get(&v, "NL01", "stack_3plus", ""), Some(2.0));
+    // Top 2: 0, 1, 2+.
+    let v = run(no_suppression()
+        .with_stacking(2, StackDetail::Never)
+        .unwrap());
+    assert_eq!(get(&v, "GM0003", "stack_2plus", ""), Some(3.0));
+    assert!(!v.contains_key(&("GM0003".into(), "mds_stack_2".into(), String::new())));
+    // Detail only for Nederland and gemeenten without breakdown.
+    let v = run(no_suppression()
+        .with_stacking(3, StackDetail::GemeenteTotals)
+        .unwrap());
+    assert_eq!(get(&v, "GM0003", "stack_4", ""), Some(1.0));
+    assert_eq!(get(&v, "NL01", "stack_12", ""), Some(0.0));
+    assert_eq!(indicators(&v, "GM0003", "ses_class=low"), top_coded);
+    assert_eq!(indicators(&v, "NL01", "ses_class=high").len(), 6);
+}
+
+#[test]
+fn top_coding_suppresses_less_and_every_table_passes_the_attacker_check() {
+    let g = Generator::new(GenerateOptions {
+        persons: 30_000,
+        seed: 11,
+        year: 2024,
+    });
+    let f = tmp("topcode.parquet");
+    g.write(&f).unwrap();
+    let run = |profile: Profile| {
+        stack_file(
+            &f,
+            &ReadConfig::default(),
+            spec("gemeente,age_class", &[]),
+            profile,
+            ErrorPolicy::default(),
+        )
+        .unwrap()
+    };
+    let suppressed = |r: &StackRun| r.rows().iter().filter(|r| r.value.is_none()).count();
+    let full = run(Profile::default()
+        .with_stacking(3, StackDetail::All)
+        .unwrap());
+    let totals = run(Profile::default()
+        .with_stacking(3, StackDetail::GemeenteTotals)
+        .unwrap());
+    let top = run(Profile::default());
+    for r in [&full, &totals, &top] {
+        let s = &r.tables[0].summary;
+        assert!(s.attack.passed());
+        assert_eq!(
+            s.attack.sensitive_checked,
+            s.primary.values().sum::<usize>()
+        );
+        // Nothing published lies in 1..9.
+        assert!(r
+            .rows()
+            .iter()
+            .all(|r| r.value.is_none_or(|v| v == 0.0 || v >= 10.0)));
+    }
+    let (a, b, c) = (suppressed(&full), suppressed(&totals), suppressed(&top));
+    assert!(
+        c < b && b < a,
+        "suppressed: top-coded {c}, gemeente totals {b}, full {a}"
+    );
+    // What the top-coded table publishes, the full table would have published the same.
+    let fv = values(&full);
+    for (k, v) in values(&top) {
+        if let (Some(x), Some(Some(y))) = (v, fv.get(&k)) {
+            assert_eq!(x, *y, "{k:?}");
+        }
+    }
 }
 
 #[test]

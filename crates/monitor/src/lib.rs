@@ -2,12 +2,12 @@
 //!
 //! Data flows one way: files → [`ingest`] → store → [`query`] (store + engine) → callers.
 //! [`risk`] computes the risk model (engine) and stores its results with a fingerprint of what
-//! they were computed from; its queries read those stored results.
-//! Over time: [`layouts`] derives the changes between stored region layouts (after every
-//! ingest), [`harmonise`] carries every series onto one layout, and [`series`] reads them
-//! back with trends and early warnings.
 //! they were computed from; its queries read those stored results, among them the composite's
 //! method comparison and rank intervals ([`composite`]) and spatial clusters ([`clusters`]).
+//! Over time: [`layouts`] derives the changes between stored region layouts (after every
+//! ingest), [`harmonise`] carries every series onto one layout, and [`series`] reads them
+//! back with trends and early warnings. [`persons`] reads person-level stacking tables
+//! (made and disclosure-checked by `kwm microdata stack`) per region and breakdown.
 //! This crate decides *what* to compute and fetch; the engine computes, the store persists,
 //! and neither the CLI nor the server computes statistics themselves.
 
@@ -18,6 +18,7 @@ mod error;
 pub mod harmonise;
 pub mod ingest;
 pub mod layouts;
+pub mod persons;
 pub mod query;
 pub mod risk;
 pub mod series;

@@ -7,6 +7,7 @@
 
 mod api;
 mod api_analysis;
+mod api_persons;
 mod api_risk;
 mod api_time;
 mod error;
@@ -61,6 +62,8 @@ pub fn router(state: AppState) -> Router {
         .route("/clusters", get(api_analysis::clusters))
         .route("/shrinkage", get(api_analysis::shrinkage))
         .route("/observations", get(api::observations))
+        .route("/breakdowns", get(api_persons::breakdowns))
+        .route("/persons-stacking", get(api_persons::persons_stacking))
         .route("/loads", get(api::loads))
         .route("/openapi.json", get(openapi::handler))
         .fallback(api::not_found);
@@ -71,6 +74,7 @@ pub fn router(state: AppState) -> Router {
         .route("/stapeling", get(pages::stacking::page))
         .route("/methodevergelijking", get(pages::analysis::methods_page))
         .route("/clusters", get(pages::analysis::clusters_page))
+        .route("/stapeling-personen", get(pages::persons::page))
         .route("/groepen", get(pages::groups::overview))
         .route("/groepen/{id}", get(pages::groups::page))
         .route("/methode", get(pages::method::method))

@@ -70,6 +70,8 @@ pub fn document() -> Value {
     merge(&mut doc["components"]["schemas"], time_schemas());
     merge(&mut doc["paths"], analysis_paths());
     merge(&mut doc["components"]["schemas"], analysis_schemas());
+    merge(&mut doc["paths"], persons_paths());
+    merge(&mut doc["components"]["schemas"], persons_schemas());
     doc
 }
 
@@ -110,6 +112,32 @@ fn analysis_paths() -> Value {
                     "precision_from": {"type": ["string", "null"], "enum": ["interval", "n", null]},
                     "parent": {"type": ["string", "null"]}, "parent_value": {"type": ["number", "null"]},
                     "shrunk": {"type": ["object", "null"]} }}} }}), true))
+        }}
+    })
+}
+
+fn persons_paths() -> Value {
+    json!({
+        "/api/persons-stacking": { "get": {
+            "operationId": "personsStacking",
+            "summary": "Person-level stacking of one region: persons by the number of risk characteristics they have (0, 1, 2, 3+ as published), in total and per breakdown cell (age class, SES class, crossed), from tables made and disclosure-checked by `kwm microdata stack`. Suppressed cells have no value and are never filled in; shares only from published figures. `synthetic` is true when the table comes from the synthetic generator (indicator ids `synthetic_mds_…`): not about real persons.",
+            "parameters": [
+                param("region", "query", false, "CBS region code (NL01, GM…); default Nederland.", json!({"type": "string"})),
+                period_param("Period; default the latest with figures."),
+                param("data", "query", false, "real (`mds_…`, the default when loaded) or synthetic (`synthetic_mds_…`).", json!({"type": "string", "enum": ["real", "synthetic"]})),
+                format_param()
+            ],
+            "responses": responses(ok("The distribution.", json!({"$ref": "#/components/schemas/PersonsStacking"}), true))
+        }},
+        "/api/breakdowns": { "get": {
+            "operationId": "breakdowns",
+            "summary": "Every stored cell of one indicator for one region and period: the total (breakdown \"\") and each breakdown cell such as `age_class=25-44;ses_class=low`, ordered by breakdown. Suppressed cells have status `suppressed` and no value.",
+            "parameters": [
+                param("indicator", "query", true, "Indicator id.", json!({"type": "string"})),
+                param("region", "query", true, "CBS region code.", json!({"type": "string"})),
+                param("period", "query", true, "Period (year).", json!({"type": "integer", "minimum": 1900, "maximum": 2100}))
+            ],
+            "responses": responses(ok("The cells.", json!({"type": "array", "items": {"$ref": "#/components/schemas/BreakdownCell"}}), false))
         }}
     })
 }
@@ -184,6 +212,44 @@ fn clusters_schema(label: &Value, nullable_number: &Value) -> Value {
                 "quadrant": {"type": ["string", "null"], "enum": ["HH", "LL", "HL", "LH", null]},
                 "significant": {"type": "boolean"},
                 "category": {"type": "string", "enum": ["high_high", "low_low", "high_low", "low_high", "hot_spot", "cold_spot", "not_significant", "island", "no_value", "no_boundary"]} } }} } }
+    })
+}
+
+fn persons_schemas() -> Value {
+    let cell = json!({"type": "object", "required": ["value", "status"], "properties": {
+        "value": {"type": ["number", "null"]},
+        "status": {"type": "string", "enum": ["ok", "suppressed", "missing"]}}});
+    json!({
+        "PersonsStacking": {"type": "object",
+            "required": ["synthetic", "note", "indicator_prefix", "region", "period", "classes", "rows"],
+            "properties": {
+                "synthetic": {"type": "boolean"},
+                "note": {"type": "string"},
+                "indicator_prefix": {"type": "string"},
+                "available_prefixes": {"type": "array", "items": {"type": "string"}},
+                "region": {"type": "string"},
+                "name": {"type": ["string", "null"]},
+                "period": {"type": "integer"},
+                "periods": {"type": "array", "items": {"type": "integer"}},
+                "classes": {"type": "array", "items": {"type": "object", "properties": {
+                    "indicator": {"type": "string"}, "label": {"type": "string"},
+                    "from": {"type": "integer"}, "open": {"type": "boolean"}}}},
+                "rows": {"type": "array", "items": {"type": "object", "properties": {
+                    "breakdown": {"type": "string"},
+                    "dimensions": {"type": "object", "additionalProperties": {"type": "string"}},
+                    "persons": cell,
+                    "counts": {"type": "array", "items": {"type": "object", "properties": {
+                        "class": {"type": "string"},
+                        "value": {"type": ["number", "null"]},
+                        "status": {"type": "string", "enum": ["ok", "suppressed", "missing"]},
+                        "share": {"type": ["number", "null"]}}}}}}},
+                "load_ids": {"type": "array", "items": {"type": "integer"}}}},
+        "BreakdownCell": {"type": "object", "required": ["breakdown", "value", "status", "load_id"], "properties": {
+            "breakdown": {"type": "string"},
+            "value": {"type": ["number", "null"]},
+            "n": {"type": ["number", "null"]},
+            "status": {"type": "string", "enum": ["ok", "suppressed", "missing"]},
+            "load_id": {"type": "integer"}}}
     })
 }
 

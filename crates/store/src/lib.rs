@@ -520,6 +520,24 @@ pub trait Store {
     /// All figures of one region in a period (total population only).
     fn region_observations(&self, code: &RegionCode, period: i32)
         -> Result<Vec<ObservationRecord>>;
+    /// Every figure of one indicator for one region and period, the total population (`""`)
+    /// and every breakdown cell (`age_class=25-44;ses_class=low`), ordered by breakdown
+    /// (bytewise, so the total comes first).
+    fn breakdown_observations(
+        &self,
+        indicator: &str,
+        region: &RegionCode,
+        period: i32,
+    ) -> Result<Vec<ObservationRecord>>;
+    /// One breakdown cell of an indicator for every region of a level in a period, by region
+    /// (`breakdown = ""` gives the same answer as [`Store::observations`]).
+    fn breakdown_cell_observations(
+        &self,
+        indicator: &str,
+        level: Level,
+        period: i32,
+        breakdown: &str,
+    ) -> Result<Vec<ObservationRecord>>;
     /// Boundaries of a level in a layout.
     fn boundaries(&self, level: Level, layout: i32) -> Result<Vec<BoundaryRecord>>;
     /// Codes of the regions with a boundary in a layout (without reading the shapes).

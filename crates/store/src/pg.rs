@@ -965,6 +965,31 @@ impl Store for PgStore {
         )
     }
 
+    fn breakdown_observations(
+        &self,
+        indicator: &str,
+        region: &RegionCode,
+        period: i32,
+    ) -> Result<Vec<ObservationRecord>> {
+        self.query_observations(
+            &format!("SELECT {OBSERVATION_COLUMNS} FROM observations WHERE indicator = $1 AND region = $2 AND period = $3 ORDER BY breakdown"),
+            &[&indicator, &region.as_str(), &period],
+        )
+    }
+
+    fn breakdown_cell_observations(
+        &self,
+        indicator: &str,
+        level: Level,
+        period: i32,
+        breakdown: &str,
+    ) -> Result<Vec<ObservationRecord>> {
+        self.query_observations(
+            &format!("SELECT {OBSERVATION_COLUMNS} FROM observations WHERE indicator = $1 AND level = $2 AND period = $3 AND breakdown = $4 ORDER BY region"),
+            &[&indicator, &level.as_str(), &period, &breakdown],
+        )
+    }
+
     fn boundaries(&self, level: Level, layout: i32) -> Result<Vec<BoundaryRecord>> {
         let context = "reading boundaries";
         self.rows(

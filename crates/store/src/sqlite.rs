@@ -778,6 +778,31 @@ impl Store for SqliteStore {
         )
     }
 
+    fn breakdown_observations(
+        &self,
+        indicator: &str,
+        region: &RegionCode,
+        period: i32,
+    ) -> Result<Vec<ObservationRecord>> {
+        self.query_observations(
+            &format!("SELECT {OBSERVATION_COLUMNS} FROM observations WHERE indicator = ?1 AND region = ?2 AND period = ?3 ORDER BY breakdown"),
+            params![indicator, region.as_str(), period],
+        )
+    }
+
+    fn breakdown_cell_observations(
+        &self,
+        indicator: &str,
+        level: Level,
+        period: i32,
+        breakdown: &str,
+    ) -> Result<Vec<ObservationRecord>> {
+        self.query_observations(
+            &format!("SELECT {OBSERVATION_COLUMNS} FROM observations WHERE indicator = ?1 AND level = ?2 AND period = ?3 AND breakdown = ?4 ORDER BY region"),
+            params![indicator, level.as_str(), period, breakdown],
+        )
+    }
+
     fn boundaries(&self, level: Level, layout: i32) -> Result<Vec<BoundaryRecord>> {
         let mut stmt = self
             .conn

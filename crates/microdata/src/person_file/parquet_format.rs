@@ -183,12 +183,29 @@ fn count_fast(
         return false;
     };
     scratch.blocks.clear();
+    // Files are usually sorted by region: a row with the same bytes and year as the row before
+    // gets its block without decoding, trimming and looking the code up again (that was a
+    // sixth of the reading time on the benchmark).
+    let mut previous: Option<(&[u8], i32, u32)> = None;
     for (i, r) in regions[..n].iter().enumerate() {
-        let (Some(y), Ok(code)) = (year(i), std::str::from_utf8(r.data())) else {
+        let Some(y) = year(i) else {
+            return false;
+        };
+        let raw = r.data();
+        if let Some((p, py, b)) = previous {
+            if py == y && p == raw {
+                scratch.blocks.push(b);
+                continue;
+            }
+        }
+        let Ok(code) = std::str::from_utf8(raw) else {
             return false;
         };
         match counter.block(y, code.trim()) {
-            Ok(b) => scratch.blocks.push(b),
+            Ok(b) => {
+                scratch.blocks.push(b);
+                previous = Some((raw, y, b));
+            }
             Err(_) => return false,
         }
     }

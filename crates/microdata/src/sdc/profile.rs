@@ -65,6 +65,52 @@ pub struct AttackerLimits {
     pub lp_max_cells: usize,
 }
 
+/// Where the detailed stacking counts `top … 12` are published besides the top-coded `top+`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StackDetail {
+    /// Nowhere: the published stacking dimension is `0 … top−1, top+`.
+    Never,
+    /// Only for Nederland and gemeenten without any breakdown (the large cells).
+    GemeenteTotals,
+    /// In every cell of the table.
+    All,
+}
+
+impl StackDetail {
+    /// The name used in profiles and on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StackDetail::Never => "never",
+            StackDetail::GemeenteTotals => "gemeente_totals",
+            StackDetail::All => "all",
+        }
+    }
+
+    /// Parses a name as used in profiles and on the command line.
+    pub fn parse(s: &str) -> Result<StackDetail, String> {
+        match s {
+            "never" => Ok(StackDetail::Never),
+            "gemeente_totals" => Ok(StackDetail::GemeenteTotals),
+            "all" => Ok(StackDetail::All),
+            _ => Err(format!(
+                "stacking detail must be never, gemeente_totals or all, found '{s}'"
+            )),
+        }
+    }
+}
+
+/// Top-coding of the stacking count: what the published stacking dimension is.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StackingRule {
+    /// Counts `0 … top−1` are published as they are, `top` and more together as `top+`
+    /// (`3`: 0, 1, 2, 3+). 1..=12.
+    pub top: u8,
+    /// Where the counts `top … 12` are published as well.
+    pub detail: StackDetail,
+}
+
 /// A complete disclosure-control profile.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -85,6 +131,8 @@ pub struct Profile {
     pub percentages: PercentageRule,
     /// Attacker limits.
     pub attacker: AttackerLimits,
+    /// Top-coding of the stacking count.
+    pub stacking: StackingRule,
 }
 
 /// The text of the built-in `default` profile.
@@ -150,10 +198,37 @@ impl Profile {
         if !self.frequency.suppress && self.rounding.base == 0 && self.frequency.min_count > 1 {
             return Err("frequency.suppress = false needs rounding.base > 0: otherwise small counts would be published as they are".into());
         }
+        if !(1..=12).contains(&self.stacking.top) {
+            return Err(format!(
+                "stacking.top must be 1..=12 (3: publish 0, 1, 2 and 3+), found {}",
+                self.stacking.top
+            ));
+        }
         if self.attacker.lp_max_cells < 16 {
             return Err("attacker.lp_max_cells must be at least 16".into());
         }
         Ok(())
+    }
+
+    /// The profile with another top-coding of the stacking count, validated like a file.
+    pub fn with_stacking(mut self, top: u8, detail: StackDetail) -> Result<Profile, String> {
+        self.stacking = StackingRule { top, detail };
+        self.validate()?;
+        Ok(self)
+    }
+
+    /// A one-line description of the published stacking dimension, for reports.
+    pub fn stacking_description(&self) -> String {
+        let t = self.stacking.top;
+        let lower: Vec<String> = (0..t).map(|k| k.to_string()).collect();
+        let detail = match self.stacking.detail {
+            StackDetail::Never => "no detail above it".to_string(),
+            StackDetail::GemeenteTotals => {
+                format!("{t} … 12 also for Nederland and gemeenten without breakdown")
+            }
+            StackDetail::All => format!("{t} … 12 also in every cell"),
+        };
+        format!("{}, {t}+ ({detail})", lower.join(", "))
     }
 
     /// Rounds a count for publication (half up to a multiple of the base).
@@ -193,6 +268,29 @@ mod tests {
         );
         assert!(!c.frequency.suppress);
         assert_eq!(c.magnitude.max_extreme_share, 0.30);
+        // Both publish the stacking count top-coded at 3+ and nothing finer.
+        for p in [&d, &c] {
+            assert_eq!((p.stacking.top, p.stacking.detail), (3, StackDetail::Never));
+        }
+        assert_eq!(d.stacking_description(), "0, 1, 2, 3+ (no detail above it)");
+    }
+
+    #[test]
+    fn stacking_top_and_detail_are_checked() {
+        let p = Profile::parse("[stacking]\ndetail = \"gemeente_totals\"\n").unwrap();
+        assert_eq!(
+            (p.stacking.top, p.stacking.detail),
+            (3, StackDetail::GemeenteTotals)
+        );
+        assert!(Profile::parse("[stacking]\ntop = 0\n")
+            .unwrap_err()
+            .contains("stacking.top"));
+        assert!(Profile::parse("[stacking]\ntop = 13\n")
+            .unwrap_err()
+            .contains("stacking.top"));
+        assert!(Profile::parse("[stacking]\ndetail = \"some\"\n").is_err());
+        assert_eq!(StackDetail::parse("all"), Ok(StackDetail::All));
+        assert!(StackDetail::parse("everything").is_err());
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod dashboard;
 pub mod groups;
 pub mod info;
 pub mod method;
+pub mod persons;
 pub mod profile;
 pub mod risk_common;
 pub mod stacking;
@@ -33,6 +34,8 @@ pub enum Nav {
     Stacking,
     /// Spatial clusters.
     Clusters,
+    /// Stacking per person (person-level tables).
+    Persons,
     /// Groups of the report.
     Groups,
     /// Methodology of the risk model.
@@ -139,6 +142,11 @@ pub fn layout(ctx: &PageCtx, title: &str, active: Nav, body: Markup) -> Markup {
         (Nav::Map, "/", ctx.t("Kaart", "Map")),
         (Nav::Stacking, "/stapeling", ctx.t("Stapeling", "Stacking")),
         (Nav::Clusters, "/clusters", ctx.t("Clusters", "Clusters")),
+        (
+            Nav::Persons,
+            "/stapeling-personen",
+            ctx.t("Per persoon", "Per person"),
+        ),
         (Nav::Groups, "/groepen", ctx.t("Groepen", "Groups")),
         (
             Nav::Warnings,

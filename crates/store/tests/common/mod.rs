@@ -278,6 +278,26 @@ pub fn fixture() -> Vec<Vec<LoadBatch>> {
             // A corrected 2023 value.
             observation("v_a1", "GM0363", 2023, 10.5),
             observation("v_a_b", "GM0014", 2024, 3.0),
+            // Breakdown cells, one suppressed; `Sex` sorts before `age` bytewise only.
+            Observation {
+                breakdown: "ses_class=low".into(),
+                ..observation("v_a1", "GM0363", 2024, 4.0)
+            },
+            Observation {
+                breakdown: "age_class=65+;ses_class=low".into(),
+                value: None,
+                status: ValueStatus::Suppressed,
+                n: Some(40.0),
+                ..observation("v_a1", "GM0363", 2024, 0.0)
+            },
+            Observation {
+                breakdown: "Sex=v".into(),
+                ..observation("v_a1", "GM0363", 2024, 1.0)
+            },
+            Observation {
+                breakdown: "ses_class=low".into(),
+                ..observation("v_a1", "GM0014", 2024, 6.0)
+            },
         ],
     );
 
@@ -369,10 +389,43 @@ pub fn dump(store: &dyn Store) -> Vec<String> {
                     format!("observations({id}, {level:?}, {period})"),
                     format!("{observations:?}"),
                 );
+                let breakdown = "ses_class=low";
+                line(
+                    format!("breakdown_cell_observations({id}, {level:?}, {period}, {breakdown})"),
+                    format!(
+                        "{:?}",
+                        store
+                            .breakdown_cell_observations(id, level, period, breakdown)
+                            .unwrap()
+                    ),
+                );
             }
         }
     }
     codes.insert("GM9999".into());
+    // Every breakdown cell of the indicators a region has totals for, on the first regions
+    // only: all of them would be a query per stored figure on the demo data.
+    for c in codes.iter().take(60) {
+        let c = code(c);
+        for period in store.region_periods(&c).unwrap() {
+            let mut with_totals: Vec<String> = store
+                .region_observations(&c, period)
+                .unwrap()
+                .into_iter()
+                .map(|o| o.indicator)
+                .collect();
+            with_totals.push("v_nope".into());
+            for id in &with_totals {
+                line(
+                    format!("breakdown_observations({id}, {c}, {period})"),
+                    format!(
+                        "{:?}",
+                        store.breakdown_observations(id, &c, period).unwrap()
+                    ),
+                );
+            }
+        }
+    }
     for c in &codes {
         let c = code(c);
         let periods = store.region_periods(&c).unwrap();
@@ -607,7 +660,7 @@ pub fn queries_answer_as_specified(h: &mut dyn Harness) {
             }],
             vec![LoadOutcome::Loaded {
                 load_id: 4,
-                inserted: 3,
+                inserted: 7,
                 replaced: 1
             }],
         ]
@@ -712,6 +765,63 @@ pub fn queries_answer_as_specified(h: &mut dyn Harness) {
             ("v_a_b", Some(2.0)),
             ("v_z", Some(10.0))
         ]
+    );
+
+    // Breakdowns: every cell of one region, total first, then bytewise; one cell across a
+    // level; totals-only queries do not see them.
+    assert_eq!(
+        store
+            .breakdown_observations("v_a1", &code("GM0363"), 2024)
+            .unwrap()
+            .iter()
+            .map(|o| (o.breakdown.as_str(), o.value, o.status, o.n))
+            .collect::<Vec<_>>(),
+        [
+            ("", Some(9.0), ValueStatus::Ok, None),
+            ("Sex=v", Some(1.0), ValueStatus::Ok, None),
+            (
+                "age_class=65+;ses_class=low",
+                None,
+                ValueStatus::Suppressed,
+                Some(40.0)
+            ),
+            ("ses_class=low", Some(4.0), ValueStatus::Ok, None),
+        ]
+    );
+    assert_eq!(
+        store
+            .breakdown_observations("v_a1", &code("GM0363"), 2023)
+            .unwrap()
+            .iter()
+            .map(|o| (o.breakdown.as_str(), o.value))
+            .collect::<Vec<_>>(),
+        [("", Some(10.5)), ("leeftijd=18-24", Some(20.0))]
+    );
+    assert!(store
+        .breakdown_observations("v_z", &code("GM0363"), 2024)
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        store
+            .breakdown_cell_observations("v_a1", Level::Gemeente, 2024, "ses_class=low")
+            .unwrap()
+            .iter()
+            .map(|o| (o.region.as_str(), o.value))
+            .collect::<Vec<_>>(),
+        [("GM0014", Some(6.0)), ("GM0363", Some(4.0))]
+    );
+    assert_eq!(
+        store
+            .breakdown_cell_observations("v_a1", Level::Gemeente, 2024, "")
+            .unwrap(),
+        store.observations("v_a1", Level::Gemeente, 2024).unwrap()
+    );
+    assert_eq!(
+        store
+            .observations("v_a1", Level::Gemeente, 2024)
+            .unwrap()
+            .len(),
+        2
     );
 
     // Regions and layouts: layout years from regions and boundaries alike.
