@@ -1,11 +1,13 @@
 //! Server-rendered pages: Dutch first, English on request; every map has a table beside it.
 
+pub mod agenda;
 pub mod changes;
 pub mod dashboard;
 pub mod groups;
 pub mod info;
 pub mod method;
 pub mod profile;
+pub mod radar;
 pub mod risk_common;
 pub mod stacking;
 pub mod themes;
@@ -38,6 +40,10 @@ pub enum Nav {
     Coverage,
     /// Early warning.
     Warnings,
+    /// The findability radar.
+    Radar,
+    /// The policy agenda.
+    Agenda,
     /// Indicators list.
     Indicators,
     /// Sources and loads.
@@ -141,6 +147,8 @@ pub fn layout(ctx: &PageCtx, title: &str, active: Nav, body: Markup) -> Markup {
             "/signalen",
             ctx.t("Signalen", "Early warning"),
         ),
+        (Nav::Radar, "/radar", ctx.t("Radar", "Radar")),
+        (Nav::Agenda, "/agenda", ctx.t("Agenda", "Agenda")),
         (
             Nav::Indicators,
             "/indicatoren",

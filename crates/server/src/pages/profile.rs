@@ -90,6 +90,9 @@ fn body(ctx: &PageCtx, p: &RegionProfile, name: &str) -> Markup {
         ul.region-links {
             li { a href=(format!("/regio/{}/trend", p.region.code)) { (ctx.t("Trends over de jaren", "Trends over the years")) } }
             li { a href=(format!("/regio/{}/wijzigingen", p.region.code)) { (ctx.t("Wat is er veranderd in de indeling?", "What changed in the region layout?")) } }
+            @if let Some(radar) = super::radar::region_href(&p.region.code, p.period) {
+                li { a href=(radar) { (ctx.t("Vindbaarheidsradar: is hier hulpvraag uit beeld?", "Findability radar: is need out of sight here?")) } }
+            }
         }
         @if p.periods.len() > 1 {
             form.controls method="get" action=(format!("/regio/{}", p.region.code)) {
