@@ -6,13 +6,17 @@
 //!
 //! 1. Areas take part when they have a use rate, every need indicator and at least the minimum
 //!    population (smaller areas have rates that move by chance).
-//! 2. The expected use is a linear regression of the use rate on the need indicators, fitted
-//!    across those areas (each area counts once). For every area the expectation comes from the
+//! 2. The expected use is a linear regression of the use rate on the need indicators (and on
+//!    control variables: figures that shape use without being need, such as the share of
+//!    pensioners, who receive a state pension instead of social assistance), fitted across those
+//!    areas (each area counts once). For every area the expectation comes from the
 //!    fit **without that area** ([`crate::regression`]), so low use does not lower its own
 //!    expectation, with a prediction interval at the given level.
 //! 3. *High need*: where the risk model has stacking results for the level and period, at least
-//!    `min_stacking` flagged risk characteristics; elsewhere the mean percentile of the area's
-//!    need indicators (direction-aligned) is at least `need_percentile`.
+//!    `min_stacking` flagged risk characteristics **and** a need score (the mean percentile of
+//!    the support's own need indicators, direction-aligned) of at least `min_need_score`, so
+//!    that stacking of characteristics this support does not answer (say, many students) does
+//!    not count; elsewhere a need score of at least `need_percentile`.
 //! 4. A **radar candidate** has high need and observed use below the lower bound of its
 //!    prediction interval. Its certainty is the one-sided p-value of the leave-one-out
 //!    (externally studentised) residual, with a Benjamini–Hochberg q-value over all areas of the
@@ -40,6 +44,9 @@ pub struct RadarArea {
     pub use_rate: Option<f64>,
     /// Need indicator values, aligned with [`RadarInput::need_directions`].
     pub need: Vec<Option<f64>>,
+    /// Control variable values (in the model, not in the need score); `RadarInput::controls` of
+    /// them.
+    pub controls: Vec<Option<f64>>,
     /// Residents.
     pub population: Option<f64>,
     /// Stacking count, when the risk model has results for the area.
@@ -53,6 +60,8 @@ pub struct RadarInput {
     pub areas: Vec<RadarArea>,
     /// Which way each need indicator means more need.
     pub need_directions: Vec<Direction>,
+    /// Number of control variables per area.
+    pub controls: usize,
     /// Whether the risk model has stacking results at this level and period (then high need
     /// is judged on the stacking count).
     pub stacking_available: bool,
@@ -62,8 +71,10 @@ pub struct RadarInput {
     pub min_regions: usize,
     /// Two-sided prediction interval level.
     pub interval: f64,
-    /// High need: stacking count at least this.
+    /// High need: stacking count at least this…
     pub min_stacking: usize,
+    /// …and a need score at least this (0–100).
+    pub min_need_score: f64,
     /// High need without stacking: mean need percentile at least this (0–100).
     pub need_percentile: f64,
 }
@@ -74,7 +85,7 @@ pub struct RadarInput {
 pub enum Exclusion {
     /// No use figure.
     NoUse,
-    /// A need figure is missing.
+    /// A need or control figure is missing.
     NoNeed,
     /// Population unknown or below the minimum.
     SmallPopulation,
@@ -121,7 +132,7 @@ pub struct RadarRow {
 pub struct RadarModel {
     /// Areas in the fit.
     pub n: usize,
-    /// Intercept, then one coefficient per need indicator.
+    /// Intercept, then one coefficient per need indicator, then per control variable.
     pub coefficients: Vec<f64>,
     /// Their standard errors.
     pub standard_errors: Vec<f64>,
@@ -190,7 +201,11 @@ pub fn radar(input: &RadarInput) -> RadarResult {
         .map(|a| {
             let excluded = if a.use_rate.is_none() {
                 Some(Exclusion::NoUse)
-            } else if a.need.len() != k || a.need.iter().any(Option::is_none) {
+            } else if a.need.len() != k
+                || a.need.iter().any(Option::is_none)
+                || a.controls.len() != input.controls
+                || a.controls.iter().any(Option::is_none)
+            {
                 Some(Exclusion::NoNeed)
             } else if a.population.is_none_or(|p| p < input.min_population) {
                 Some(Exclusion::SmallPopulation)
@@ -245,6 +260,7 @@ pub fn radar(input: &RadarInput) -> RadarResult {
             input.areas[i]
                 .stacking
                 .is_some_and(|s| s.flagged >= input.min_stacking)
+                && row.need_score.is_some_and(|s| s >= input.min_need_score)
         } else {
             row.need_score.is_some_and(|s| s >= input.need_percentile)
         };
@@ -263,9 +279,10 @@ pub fn radar(input: &RadarInput) -> RadarResult {
     let x: Vec<Vec<f64>> = used
         .iter()
         .map(|&i| {
-            input.areas[i]
-                .need
+            let a = &input.areas[i];
+            a.need
                 .iter()
+                .chain(&a.controls)
                 .map(|v| v.expect("used"))
                 .collect()
         })
@@ -365,6 +382,7 @@ mod tests {
                 RadarArea {
                     use_rate: (i != 31).then_some(use_rate),
                     need: vec![Some(m), Some(o)],
+                    controls: Vec::new(),
                     population: Some(if i == 30 {
                         400.0
                     } else {
@@ -382,11 +400,13 @@ mod tests {
         RadarInput {
             areas,
             need_directions: vec![Direction::HigherIsWorse, Direction::HigherIsWorse],
+            controls: 0,
             stacking_available,
             min_population: 1000.0,
             min_regions: 20,
             interval: 0.9,
             min_stacking: 1,
+            min_need_score: 50.0,
             need_percentile: 60.0,
         }
     }
@@ -432,6 +452,65 @@ mod tests {
             assert!(r.rows[i].gap.unwrap() < -25.0);
         }
         assert_eq!(r.need_rule, "stacking");
+    }
+
+    #[test]
+    fn stacking_alone_is_not_high_need_when_this_supports_need_is_low() {
+        // Area 3 (low need for this support, use clearly below expectation) gets a flagged
+        // characteristic the support does not answer — as a student area flagged on age would.
+        let mut input = hand_made(true);
+        input.areas[3].stacking = Some(Stacking {
+            flagged: 2,
+            with_data: 3,
+        });
+        let r = radar(&input);
+        assert!(r.rows[3].need_score.unwrap() < 50.0);
+        assert!(!r.rows[3].high_need && !r.rows[3].candidate);
+        // Without the floor it would have been a candidate.
+        input.min_need_score = 0.0;
+        let r = radar(&input);
+        assert!(r.rows[3].candidate);
+    }
+
+    #[test]
+    fn controls_enter_the_model_but_not_the_need_score() {
+        // Use = 10 + 2 m − 1.5 c: c (say, the share of pensioners for social assistance) lowers
+        // use without being need.
+        let wiggle = [0.3, -0.2, 0.1, -0.3, 0.2, -0.1, 0.0, 0.1, -0.1, 0.0];
+        let areas: Vec<RadarArea> = (0..30)
+            .map(|i| {
+                let m = 5.0 + (i * 7 % 20) as f64;
+                let c = 10.0 + (i * 3 % 11) as f64;
+                RadarArea {
+                    use_rate: Some(10.0 + 2.0 * m - 1.5 * c + wiggle[i % 10]),
+                    need: vec![Some(m)],
+                    controls: vec![Some(c)],
+                    population: Some(5000.0),
+                    stacking: None,
+                }
+            })
+            .collect();
+        let mut input = hand_made(false);
+        input.areas = areas;
+        input.need_directions = vec![Direction::HigherIsWorse];
+        input.controls = 1;
+        let r = radar(&input);
+        let m = r.model.unwrap();
+        assert_eq!(m.coefficients.len(), 3, "intercept, need, control");
+        assert!(
+            (m.coefficients[1] - 2.0).abs() < 0.05,
+            "{:?}",
+            m.coefficients
+        );
+        assert!(
+            (m.coefficients[2] + 1.5).abs() < 0.05,
+            "{:?}",
+            m.coefficients
+        );
+        assert!(r.rows.iter().all(|x| x.need_percentiles.len() == 1));
+        // A missing control leaves the area out, like a missing need figure.
+        input.areas[0].controls = vec![None];
+        assert_eq!(radar(&input).rows[0].excluded, Some(Exclusion::NoNeed));
     }
 
     #[test]

@@ -23,8 +23,10 @@ pub struct RadarParams {
     pub min_regions: usize,
     /// Two-sided prediction interval (0.90).
     pub interval: f64,
-    /// High need where the risk model has results: stacking count at least this.
+    /// High need where the risk model has results: stacking count at least this…
     pub min_stacking: usize,
+    /// …and a need score (mean percentile of the support's need indicators) at least this.
+    pub min_need_score: f64,
     /// High need where it has none: mean need percentile at least this (0–100).
     pub need_percentile: f64,
 }
@@ -36,6 +38,7 @@ impl Default for RadarParams {
             min_regions: 20,
             interval: 0.90,
             min_stacking: 1,
+            min_need_score: 50.0,
             need_percentile: 75.0,
         }
     }
@@ -91,8 +94,11 @@ pub struct Support {
     pub unit_nl: String,
     /// Unit of the rate, English.
     pub unit_en: String,
-    /// Need indicators the expected use is modelled on.
+    /// Need indicators the expected use is modelled on; they make up the need score.
     pub need: Vec<NeedTerm>,
+    /// Control variables: in the model, not in the need score (figures that shape use without
+    /// being need). Their direction is not used.
+    pub controls: Vec<NeedTerm>,
     /// Why these, in Dutch.
     pub note_nl: String,
     /// Why these, in English.
@@ -106,7 +112,7 @@ impl Support {
             UseMeasure::Rate { rate } => vec![rate],
             UseMeasure::Count { count, per, .. } => vec![count, per],
         };
-        for n in &self.need {
+        for n in self.need.iter().chain(&self.controls) {
             out.push(&n.indicator);
             out.extend(n.per.iter());
         }
@@ -148,6 +154,7 @@ struct RawParams {
     min_regions: Option<Spanned<i64>>,
     interval: Option<Spanned<f64>>,
     min_stacking: Option<Spanned<i64>>,
+    min_need_score: Option<Spanned<f64>>,
     need_percentile: Option<Spanned<f64>>,
 }
 
@@ -167,6 +174,8 @@ struct RawSupport {
     #[serde(default)]
     unit_en: String,
     need: Spanned<Vec<RawNeed>>,
+    #[serde(default)]
+    controls: Vec<RawNeed>,
     #[serde(default)]
     note_nl: String,
     #[serde(default)]
@@ -279,49 +288,11 @@ pub fn parse_radar(
         }
         let mut need = Vec::new();
         for n in raw_need {
-            let ind = known_indicator(&ctx, indicators, &n.indicator, "need.indicator")?;
-            let per = n.per.as_ref().map(|p| id_of(p, "need.per")).transpose()?;
-            // A share of residents is more need when higher; a published rate keeps its own
-            // direction, which must say which way is worse.
-            let direction = if per.is_some() {
-                Direction::HigherIsWorse
-            } else {
-                match ind.indicator.direction {
-                    Direction::Neutral => {
-                        return Err(ctx.err(
-                            n.indicator.span().start,
-                            "need.indicator",
-                            format!(
-                                "indicator '{}' has direction neutral: a need indicator must say which way is more need",
-                                ind.indicator.id
-                            ),
-                        ))
-                    }
-                    d => d,
-                }
-            };
-            let characteristic = match &n.characteristic {
-                None => None,
-                Some(c) => {
-                    if risk.factor(c.get_ref()).is_none() {
-                        return Err(ctx.err(
-                            c.span().start,
-                            "need.characteristic",
-                            format!(
-                                "unknown characteristic '{}' (not in characteristics.toml)",
-                                c.get_ref()
-                            ),
-                        ));
-                    }
-                    Some(c.get_ref().clone())
-                }
-            };
-            need.push(NeedTerm {
-                indicator: ind.indicator.id.clone(),
-                per,
-                characteristic,
-                direction,
-            });
+            need.push(parse_term(&ctx, indicators, risk, n, false)?);
+        }
+        let mut controls = Vec::new();
+        for n in s.controls {
+            controls.push(parse_term(&ctx, indicators, risk, n, true)?);
         }
         spec.supports.push(Support {
             id: s.id.into_inner(),
@@ -332,11 +303,77 @@ pub fn parse_radar(
             unit_en: or_nl(s.unit_en, &s.unit_nl),
             unit_nl: s.unit_nl,
             need,
+            controls,
             note_en: or_nl(s.note_en, &s.note_nl),
             note_nl: s.note_nl,
         });
     }
     Ok(spec)
+}
+
+/// One need term or control variable. A need term must say which way is more need; a control's
+/// direction is not used (`Neutral` when its indicator says so).
+fn parse_term(
+    ctx: &Ctx<'_>,
+    indicators: &[CatalogueIndicator],
+    risk: &RiskModel,
+    n: RawNeed,
+    control: bool,
+) -> Result<NeedTerm, CatalogueError> {
+    let field = |f: &str| {
+        if control {
+            format!("controls.{f}")
+        } else {
+            format!("need.{f}")
+        }
+    };
+    let ind = known_indicator(ctx, indicators, &n.indicator, &field("indicator"))?;
+    let per = n
+        .per
+        .as_ref()
+        .map(|p| known_indicator(ctx, indicators, p, &field("per")).map(|i| i.indicator.id.clone()))
+        .transpose()?;
+    // A share of residents is more need when higher; a published rate keeps its own
+    // direction, which must say which way is worse.
+    let direction = if per.is_some() {
+        Direction::HigherIsWorse
+    } else {
+        match ind.indicator.direction {
+            Direction::Neutral if !control => {
+                return Err(ctx.err(
+                    n.indicator.span().start,
+                    &field("indicator"),
+                    format!(
+                        "indicator '{}' has direction neutral: a need indicator must say which way is more need",
+                        ind.indicator.id
+                    ),
+                ))
+            }
+            d => d,
+        }
+    };
+    let characteristic = match &n.characteristic {
+        None => None,
+        Some(c) => {
+            if risk.factor(c.get_ref()).is_none() {
+                return Err(ctx.err(
+                    c.span().start,
+                    &field("characteristic"),
+                    format!(
+                        "unknown characteristic '{}' (not in characteristics.toml)",
+                        c.get_ref()
+                    ),
+                ));
+            }
+            Some(c.get_ref().clone())
+        }
+    };
+    Ok(NeedTerm {
+        indicator: ind.indicator.id.clone(),
+        per,
+        characteristic,
+        direction,
+    })
 }
 
 fn parse_params(ctx: &Ctx<'_>, p: RawParams) -> Result<RadarParams, CatalogueError> {
@@ -387,6 +424,16 @@ fn parse_params(ctx: &Ctx<'_>, p: RawParams) -> Result<RadarParams, CatalogueErr
             ));
         }
         out.min_stacking = *v.get_ref() as usize;
+    }
+    if let Some(v) = p.min_need_score {
+        if !(0.0..=100.0).contains(v.get_ref()) {
+            return Err(ctx.err(
+                v.span().start,
+                "radar.min_need_score",
+                format!("expected a percentile from 0 to 100, found {}", v.get_ref()),
+            ));
+        }
+        out.min_need_score = *v.get_ref();
     }
     if let Some(v) = p.need_percentile {
         if !(0.0..=100.0).contains(v.get_ref()) {

@@ -101,8 +101,10 @@ impl Effects {
             L::NoPeriodBefore => 1,
             L::NoPeriods => 0,
         };
+        // Reversed, so that among equals the first view (the recommendation's own order) wins.
         self.views
             .iter()
+            .rev()
             .max_by_key(|v| (rank(v), v.targets.len(), std::cmp::Reverse(v.level)))
     }
 }

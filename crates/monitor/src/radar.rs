@@ -66,6 +66,8 @@ pub struct RadarAreaView {
     pub population: Option<f64>,
     /// Need indicator values, aligned with the support's need terms.
     pub need: Vec<Option<f64>>,
+    /// Control values, aligned with the support's controls.
+    pub controls: Vec<Option<f64>>,
     /// Stacking count and characteristics with a score, when the risk model has results.
     pub stacking: Option<Stacking>,
     /// Ids of the flagged risk characteristics.
@@ -431,6 +433,11 @@ pub fn radar(
                 .iter()
                 .map(|t| need_value(&cols, t, c))
                 .collect(),
+            controls: support
+                .controls
+                .iter()
+                .map(|t| need_value(&cols, t, c))
+                .collect(),
             population: population.and_then(|p| p.get(c).copied()),
             stacking: stacking_by_code.get(c).map(|(s, _)| *s),
         })
@@ -440,11 +447,13 @@ pub fn radar(
     let result = engine::radar(&RadarInput {
         areas: areas.clone(),
         need_directions: support.need.iter().map(|t| t.direction).collect(),
+        controls: support.controls.len(),
         stacking_available,
         min_population: params.min_population,
         min_regions: params.min_regions,
         interval: params.interval,
         min_stacking: params.min_stacking,
+        min_need_score: params.min_need_score,
         need_percentile: params.need_percentile,
     });
     let mut gemeenten: BTreeSet<RegionCode> = BTreeSet::new();
@@ -462,6 +471,7 @@ pub fn radar(
             name: names.get(code).cloned().flatten(),
             population: area.population,
             need: area.need,
+            controls: area.controls,
             stacking: area.stacking,
             flagged: stacking_by_code
                 .get(code)

@@ -118,10 +118,16 @@ fn the_radar_on_amsterdam_wijken_follows_its_own_rules() {
                 continue;
             }
             let (obs, lower) = (a.row.observed.unwrap(), a.row.lower.unwrap());
-            // High need is exactly "at least one flagged risk characteristic".
+            // High need is exactly "at least one flagged risk characteristic and a need score
+            // (mean percentile of this support's need indicators) of at least 50".
+            let score = a.row.need_score.unwrap();
+            let percentiles: Vec<f64> = a.row.need_percentiles.iter().map(|p| p.unwrap()).collect();
+            assert!(
+                (score - percentiles.iter().sum::<f64>() / percentiles.len() as f64).abs() < 1e-9
+            );
             assert_eq!(
                 a.row.high_need,
-                a.stacking.is_some_and(|s| s.flagged >= 1),
+                a.stacking.is_some_and(|s| s.flagged >= 1) && score >= 50.0,
                 "{}",
                 a.code
             );

@@ -328,7 +328,8 @@ pub(crate) fn radar_rules(c: &Catalogue) -> Value {
         "model": format!("ordinary least squares of the use rate on the need indicators across those areas (each area counts once); no model with fewer than {} areas", p.min_regions),
         "expected": "for every area the prediction of the model fitted without that area (leave-one-out), so its own low use does not lower its expectation",
         "interval": format!("{:.0}% prediction interval of the leave-one-out fit (Student t, n − p − 1 degrees of freedom)", 100.0 * p.interval),
-        "high_need": format!("where the risk model has stacking results at the level and period: at least {} flagged risk characteristic(s); otherwise the mean percentile of the need indicators (higher = more need) is at least {}", p.min_stacking, p.need_percentile),
+        "need_score": "mean percentile (0–100, 100 = most need) of the support's need indicators among the areas of the fit; control variables are in the model but not in the need score",
+        "high_need": format!("where the risk model has stacking results at the level and period: at least {} flagged risk characteristic(s) and a need score of at least {}; otherwise a need score of at least {}", p.min_stacking, p.min_need_score, p.need_percentile),
         "candidate": "high need and observed use below the lower bound of the prediction interval",
         "certainty": "p_below: one-sided p-value of the externally studentised residual; q_below: Benjamini–Hochberg adjusted over all areas of the fit (many areas are looked at at once)",
         "persons": "areas only: the radar points outreach at areas, never at persons",
@@ -350,6 +351,11 @@ fn support_json(c: &Catalogue, s: &Support) -> Value {
             "per": n.per.as_ref().map(|p| p.to_string()),
             "characteristic": n.characteristic,
             "direction": n.direction.as_str(),
+        })).collect::<Vec<_>>(),
+        "controls": s.controls.iter().map(|n| json!({
+            "indicator": n.indicator.to_string(),
+            "label": indicator_label(c, n.indicator.as_str()),
+            "per": n.per.as_ref().map(|p| p.to_string()),
         })).collect::<Vec<_>>(),
         "note": label(&s.note_nl, &s.note_en),
     })
@@ -384,7 +390,7 @@ fn radar_json(c: &Catalogue, r: &Radar) -> Value {
                 "column_labels": m.labels,
                 "loaded_periods": m.loaded_periods,
             })).collect::<Vec<_>>());
-            v["how_to_load"] = json!("download the StatLine table of the period (TypedDataSet CSV, or CSV with labels) with the columns named, then: kwm ingest --db STORE FILE; restart kwm serve");
+            v["how_to_load"] = json!("download the StatLine table of the period (TypedDataSet CSV, or CSV with labels) with the columns named, then: kwm ingest --db STORE FILE; restart kwm serve. Not every edition publishes every column: without it in that year's table, the radar cannot compute that year");
         }
         RadarOutcome::NoModel(reason) => {
             v["status"] = json!("no_model");
@@ -393,10 +399,16 @@ fn radar_json(c: &Catalogue, r: &Radar) -> Value {
         RadarOutcome::Model(m) => {
             v["status"] = json!("model");
             let mut names = vec!["intercept".to_string()];
-            names.extend(r.support.need.iter().map(|n| match &n.per {
-                None => n.indicator.to_string(),
-                Some(per) => format!("100*{}/{}", n.indicator, per),
-            }));
+            names.extend(
+                r.support
+                    .need
+                    .iter()
+                    .chain(&r.support.controls)
+                    .map(|n| match &n.per {
+                        None => n.indicator.to_string(),
+                        Some(per) => format!("100*{}/{}", n.indicator, per),
+                    }),
+            );
             v["model"] = json!({
                 "n": m.n,
                 "r_squared": m.r_squared,
@@ -425,6 +437,9 @@ fn radar_json(c: &Catalogue, r: &Radar) -> Value {
             "q_below": a.row.q_below,
             "need": r.support.need.iter().zip(&a.need).zip(&a.row.need_percentiles).map(|((n, v), p)| json!({
                 "indicator": n.indicator.to_string(), "value": v, "percentile": p,
+            })).collect::<Vec<_>>(),
+            "controls": r.support.controls.iter().zip(&a.controls).map(|(n, v)| json!({
+                "indicator": n.indicator.to_string(), "value": v,
             })).collect::<Vec<_>>(),
             "need_score": a.row.need_score,
             "stacking": a.stacking.map(|s| json!({"flagged": s.flagged, "with_data": s.with_data, "characteristics": a.flagged})),

@@ -570,9 +570,15 @@ fn headline_cell(ctx: &PageCtx, c: &Catalogue, e: Option<&Effects>) -> Markup {
     let Some(v) = e.and_then(Effects::headline) else {
         return html! { span.status { (ctx.t("geen cijfer om te volgen", "no figure to follow")) } };
     };
+    let id = v.indicator.as_str();
+    let shown = v.result.effect.as_ref().or(v.result.pre_trend.as_ref());
     html! {
         (badge(ctx, v.result.label))
-        span.meta { (indicator_label(ctx, c, v.indicator.as_str())) ", " (level_label(ctx.lang, v.level)) " " (periods_text(&v.periods)) }
+        span.meta { (indicator_label(ctx, c, id)) ", " (level_label(ctx.lang, v.level)) " " (periods_text(&v.periods)) }
+        @if let Some(e) = shown {
+            @let d = decimals_of(c, id);
+            span.meta { (ctx.t("verschil ", "difference ")) (signed(ctx.lang, e.estimate, d)) " " (change_unit(ctx, c, id)) " (" (signed(ctx.lang, e.lower, d)) (ctx.t(" tot ", " to ")) (signed(ctx.lang, e.upper, d)) ")" }
+        }
     }
 }
 

@@ -283,11 +283,12 @@ fn method(ctx: &PageCtx, c: &Catalogue, r: &Radar) -> Markup {
             ol.steps {
                 li { (ctx.t("Per gebied het gebruik van ondersteuning als aantal per inwoners (of het gepubliceerde percentage), en de noodindicatoren die bij die ondersteuning horen. Gebieden met minder dan ", "Per area the use of support as a number per residents (or the published percentage), and the need indicators that go with that support. Areas with fewer than "))
                      (ctx.lang.number(p.min_population, 0)) (ctx.t(" inwoners doen niet mee: hun cijfers schommelen te veel door toeval.", " residents take no part: their figures move too much by chance.")) }
-                li { (ctx.t("Een lineaire regressie van het gebruik op de noodindicatoren, over alle gebieden van het niveau (elk gebied telt één keer), geeft per gebied het verwachte gebruik. Die verwachting komt uit de regressie zónder dat gebied, zodat een laag gebruik zijn eigen verwachting niet omlaag trekt.", "A linear regression of use on the need indicators, across all areas of the level (each area counts once), gives every area's expected use. That expectation comes from the regression without that area, so low use does not pull its own expectation down.")) }
+                li { (ctx.t("Een lineaire regressie van het gebruik op de noodindicatoren (en eventuele controlevariabelen, zoals het aandeel 65-plussers bij bijstand: zij hebben AOW), over alle gebieden van het niveau (elk gebied telt één keer), geeft per gebied het verwachte gebruik. Die verwachting komt uit de regressie zónder dat gebied, zodat een laag gebruik zijn eigen verwachting niet omlaag trekt.", "A linear regression of use on the need indicators (and any control variables, such as the share aged 65 and over for social assistance: they receive state pension), across all areas of the level (each area counts once), gives every area's expected use. That expectation comes from the regression without that area, so low use does not pull its own expectation down.")) }
                 li { (ctx.t("Rond de verwachting een ", "Around the expectation a ")) (pct) (ctx.t("-voorspellingsinterval: zo ver wijken gebieden met dezelfde nood gewoonlijk af. Ligt het gebruik eronder, dan is het duidelijk lager dan verwacht.", " prediction interval: this far do areas with the same need usually differ. If use lies below it, it is clearly lower than expected.")) }
                 li {
                     @if r.need_rule == "stacking" {
-                        (ctx.t("Hoge nood: minstens ", "High need: at least ")) (p.min_stacking) (ctx.t(" gemarkeerd risicokenmerk in het risicomodel (stapeling) voor dit niveau en jaar.", " flagged risk characteristic in the risk model (stacking) for this level and year."))
+                        (ctx.t("Hoge nood: minstens ", "High need: at least ")) (p.min_stacking) (ctx.t(" gemarkeerd risicokenmerk in het risicomodel (stapeling) voor dit niveau en jaar, én een noodscore (het gemiddelde percentiel van de noodindicatoren van deze ondersteuning) van minstens ", " flagged risk characteristic in the risk model (stacking) for this level and year, and a need score (the mean percentile of this support's need indicators) of at least "))
+                        (ctx.lang.number(p.min_need_score, 0)) (ctx.t(". Zo telt stapeling van kenmerken waar deze ondersteuning niet over gaat (bijvoorbeeld veel studenten) niet mee.", ". So stacking of characteristics this support does not address (for instance many students) does not count."))
                     } @else {
                         (ctx.t("Hoge nood: het risicomodel heeft hier geen stapeling, dus geldt het gemiddelde percentiel van de noodindicatoren; minstens ", "High need: the risk model has no stacking here, so the mean percentile of the need indicators counts; at least "))
                         (ctx.lang.number(p.need_percentile, 0)) "."
@@ -347,6 +348,7 @@ fn missing_section(
                 }
             }
             p { (ctx.t("Laden: download de StatLine-tabel van dat jaar (TypedDataSet-CSV of CSV met labels) met deze kolommen, en voer uit:", "To load: download the StatLine table of that year (TypedDataSet CSV or CSV with labels) with these columns, and run:")) }
+            p.meta { (ctx.t("Niet elke editie publiceert elke kolom: staat de kolom niet in de tabel van dat jaar, dan kan de radar dat jaar niet rekenen.", "Not every edition publishes every column: when the column is not in that year's table, the radar cannot compute that year.")) }
             @let table = missing.iter().flat_map(|m| m.tables.iter()).find(|(_, p)| *p == r.period).map_or_else(|| "TABEL".to_string(), |(t, _)| t.clone());
             pre { code { "kwm ingest --db STORE " (table) "_TypedDataSet.csv\nkwm compute --db STORE --level " (r.level.as_str()) " --period " (r.period) "\nkwm serve --db STORE" } }
             @if !available.is_empty() {
@@ -442,6 +444,7 @@ fn map_panel(
 }
 
 fn value(ctx: &PageCtx, v: Option<f64>, d: u8) -> String {
+    // Absent values show as a dash, never as 0.
     v.map_or_else(|| "–".to_string(), |x| ctx.lang.number(x, d))
 }
 
@@ -523,6 +526,7 @@ fn explanation(ctx: &PageCtx, c: &Catalogue, r: &Radar, a: &RadarAreaView) -> Ma
                     strong { (ctx.t("Hoge nood: ", "High need: ")) }
                     @match a.stacking {
                         Some(s) => {
+                            (ctx.t("noodscore ", "need score ")) (value(ctx, a.row.need_score, 0)) "; "
                             (s.flagged) " " (ctx.t("van", "of")) " " (s.with_data) " " (ctx.t("gemeten risicokenmerken gemarkeerd", "measured risk characteristics flagged"))
                             @if !a.flagged.is_empty() { " (" (a.flagged.iter().map(|f| factor_label(ctx, c, f)).collect::<Vec<_>>().join(", ")) ")" }
                             ". " a href=(format!("/regio/{}/themas?period={}", a.code, r.period)) { (ctx.t("Waarom gemarkeerd", "Why flagged")) }
@@ -537,6 +541,15 @@ fn explanation(ctx: &PageCtx, c: &Catalogue, r: &Radar, a: &RadarAreaView) -> Ma
                         (need_label(ctx, c, n)) " " (value(ctx, *v, 1)) (need_unit(c, n))
                         @if let Some(pc) = pc { " (" (ctx.t("percentiel ", "percentile ")) (ctx.lang.number(*pc, 0)) ")" }
                         @if let Some(f) = &n.characteristic { span.meta.inline { " — " (factor_label(ctx, c, f)) } }
+                    }
+                }
+                @if !r.support.controls.is_empty() {
+                    li {
+                        strong { (ctx.t("Meegewogen (controle): ", "Taken into account (control): ")) }
+                        @for (k, (n, v)) in r.support.controls.iter().zip(&a.controls).enumerate() {
+                            @if k > 0 { "; " }
+                            (need_label(ctx, c, n)) " " (value(ctx, *v, 1)) (need_unit(c, n))
+                        }
                     }
                 }
                 li {
@@ -588,11 +601,14 @@ fn model_section(ctx: &PageCtx, c: &Catalogue, r: &Radar) -> Markup {
                     } }
                     tbody {
                         tr { th scope="row" { (ctx.t("constante", "constant")) } td.num { (ctx.lang.number(m.coefficients[0], 2)) } td.num { (ctx.lang.number(m.standard_errors[0], 2)) } }
-                        @for (k, n) in r.support.need.iter().enumerate() {
+                        @for (k, n) in r.support.need.iter().chain(&r.support.controls).enumerate() {
                             tr {
-                                th scope="row" { (need_label(ctx, c, n)) }
-                                td.num { (ctx.lang.number(m.coefficients[k + 1], 3)) }
-                                td.num { (ctx.lang.number(m.standard_errors[k + 1], 3)) }
+                                th scope="row" {
+                                    (need_label(ctx, c, n))
+                                    @if k >= r.support.need.len() { span.meta.inline { " (" (ctx.t("controle", "control")) ")" } }
+                                }
+                                td.num { (value(ctx, m.coefficients.get(k + 1).copied(), 3)) }
+                                td.num { (value(ctx, m.standard_errors.get(k + 1).copied(), 3)) }
                             }
                         }
                     }
@@ -637,7 +653,7 @@ fn body(
             }
             RadarOutcome::Model(m) => {
                 ul.key-figures {
-                    li { span.big { (candidates.len()) } br; (ctx.t("radarkandidaten", "radar candidates")) @if let Some(g) = &r.gemeente { " " (ctx.t("in", "in")) " " (r.gemeenten.iter().find(|(x, _)| x == g).and_then(|(_, n)| n.clone()).unwrap_or_else(|| g.to_string())) } }
+                    li { span.big { (candidates.len()) } br; (if candidates.len() == 1 { ctx.t("radarkandidaat", "radar candidate") } else { ctx.t("radarkandidaten", "radar candidates") }) @if let Some(g) = &r.gemeente { " " (ctx.t("in", "in")) " " (r.gemeenten.iter().find(|(x, _)| x == g).and_then(|(_, n)| n.clone()).unwrap_or_else(|| g.to_string())) } }
                     li { span.big { (r.areas.iter().filter(|a| a.row.high_need && a.row.excluded.is_none()).count()) } br; (level_label(ctx.lang, r.level)) " " (ctx.t("met hoge nood (beoordeeld)", "with high need (assessed)")) }
                     li { span.big { (m.n) } br; (level_label(ctx.lang, r.level)) " " (ctx.t("in het model", "in the model")) }
                 }
