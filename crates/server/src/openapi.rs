@@ -116,7 +116,7 @@ fn risk_paths() -> Value {
                     "candidates": {"type": "array", "items": {"type": "object"}}}}), false))
             }},
             "/api/groups/{id}": { "get": {
-                "operationId": "group", "summary": "One group: description, sources, typical characteristics, running policies, directorates (never persons), data sources, and the areas where its characteristics are flagged.",
+                "operationId": "group", "summary": "One group: description, sources, typical characteristics, running policies, directorates (never persons), data sources, the recommendations of the policy agenda that address it, and the areas where its characteristics are flagged.",
                 "parameters": [
                     param("id", "path", true, "Group id, see /api/groups.", json!({"type": "string"})),
                     level_param(), period_param("Period of the stacking results; default the latest.")

@@ -310,6 +310,14 @@ async fn pages_render_link_and_switch_language() {
     let (_, _, html) = get("/groepen/langdurige_covid").await;
     assert!(html.contains("href=\"/agenda/erkenning_nieuwe_groepen\""));
     assert!(html.contains("href=\"/agenda/lessen_q_koorts\""));
+    let (_, g) = get_json("/api/groups/langdurige_covid").await;
+    let numbers: Vec<u64> = g["recommendations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["number"].as_u64().unwrap())
+        .collect();
+    assert!(numbers.contains(&8) && numbers.contains(&9), "{numbers:?}");
     let (_, _, html) = get("/regio/WK036380").await;
     assert!(html.contains("/radar?level=wijk"), "{}", &html[..200]);
 }
