@@ -2,6 +2,7 @@
 //! calls the library crates.
 
 mod monitor_cmds;
+mod radar_cmd;
 mod spatial;
 mod svi;
 mod time_cmds;
@@ -69,6 +70,9 @@ enum Command {
     /// Carry every series onto one region layout (default: the newest), storing a flag per
     /// value: published, exact, recomputed, weighted_mean or estimated.
     Harmonise(time_cmds::HarmoniseArgs),
+    /// Findability radar: areas with high need and clearly lower use of support (Wmo, youth
+    /// care, social assistance) than expected, and why. Areas only, never persons.
+    Radar(radar_cmd::RadarArgs),
     /// Person-level microdata: synthetic populations and disclosure-controlled stacking tables.
     Microdata(microdata::MicrodataArgs),
     /// Serve the API and dashboard from a store.
@@ -114,6 +118,7 @@ fn main() -> std::process::ExitCode {
         Command::Svi(args) => svi::run(&args),
         Command::Spatial(args) => spatial::run(*args),
         Command::Microdata(args) => microdata::run(args),
+        Command::Radar(args) => radar_cmd::run(&args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

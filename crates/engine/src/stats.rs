@@ -1,6 +1,7 @@
 //! Distribution functions the significance tests need, implemented here to keep the engine
-//! free of dependencies: the normal tail, the log-gamma function, and exact two-sided tests on
-//! the hypergeometric (Fisher) and binomial distributions.
+//! free of dependencies: the normal tail, the log-gamma function, exact two-sided tests on
+//! the hypergeometric (Fisher) and binomial distributions, and Student's t distribution (for the
+//! intervals of the effect view and the findability radar).
 
 use std::f64::consts::PI;
 
@@ -134,6 +135,119 @@ pub fn binomial_exact(k: u64, n: u64, p: f64) -> f64 {
     })
 }
 
+/// The regularised incomplete beta function `I_x(a, b)` for a, b > 0 and 0 ≤ x ≤ 1
+/// (continued fraction by Lentz's method, on the side where it converges fast).
+pub fn incomplete_beta(x: f64, a: f64, b: f64) -> f64 {
+    if x.is_nan() || a <= 0.0 || b <= 0.0 {
+        return f64::NAN;
+    }
+    if x <= 0.0 {
+        return 0.0;
+    }
+    if x >= 1.0 {
+        return 1.0;
+    }
+    let ln_front = ln_gamma(a + b) - ln_gamma(a) - ln_gamma(b) + a * x.ln() + b * (1.0 - x).ln();
+    // The fraction converges quickly for x < (a + 1) / (a + b + 2); otherwise use the symmetry
+    // I_x(a, b) = 1 − I_{1−x}(b, a).
+    if x < (a + 1.0) / (a + b + 2.0) {
+        ln_front.exp() * beta_fraction(x, a, b) / a
+    } else {
+        1.0 - ln_front.exp() * beta_fraction(1.0 - x, b, a) / b
+    }
+}
+
+fn beta_fraction(x: f64, a: f64, b: f64) -> f64 {
+    let tiny = 1e-300;
+    let (qab, qap, qam) = (a + b, a + 1.0, a - 1.0);
+    let mut c = 1.0;
+    let mut d = 1.0 - qab * x / qap;
+    d = if d.abs() < tiny { tiny } else { d };
+    d = 1.0 / d;
+    let mut h = d;
+    for m in 1..500 {
+        let m = m as f64;
+        let m2 = 2.0 * m;
+        let aa = m * (b - m) * x / ((qam + m2) * (a + m2));
+        d = 1.0 + aa * d;
+        d = if d.abs() < tiny { tiny } else { d };
+        c = 1.0 + aa / c;
+        c = if c.abs() < tiny { tiny } else { c };
+        d = 1.0 / d;
+        h *= d * c;
+        let aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2));
+        d = 1.0 + aa * d;
+        d = if d.abs() < tiny { tiny } else { d };
+        c = 1.0 + aa / c;
+        c = if c.abs() < tiny { tiny } else { c };
+        d = 1.0 / d;
+        let delta = d * c;
+        h *= delta;
+        if (delta - 1.0).abs() < 1e-15 {
+            break;
+        }
+    }
+    h
+}
+
+/// P(T ≤ t) for Student's t distribution with `df` degrees of freedom (df > 0, not
+/// necessarily whole: Welch's approximation gives fractional ones).
+///
+/// ```
+/// let p = kwm_engine::stats::student_t_cdf(2.228_138_852, 10.0);
+/// assert!((p - 0.975).abs() < 1e-9);
+/// ```
+pub fn student_t_cdf(t: f64, df: f64) -> f64 {
+    if t.is_nan() || df.is_nan() || df <= 0.0 {
+        return f64::NAN;
+    }
+    if t.is_infinite() {
+        return if t > 0.0 { 1.0 } else { 0.0 };
+    }
+    let tail = 0.5 * incomplete_beta(df / (df + t * t), df / 2.0, 0.5);
+    if t >= 0.0 {
+        1.0 - tail
+    } else {
+        tail
+    }
+}
+
+/// The quantile of Student's t distribution: the t with P(T ≤ t) = p, for 0 < p < 1.
+///
+/// ```
+/// let q = kwm_engine::stats::student_t_quantile(0.975, 10.0);
+/// assert!((q - 2.228_138_852).abs() < 1e-8);
+/// ```
+pub fn student_t_quantile(p: f64, df: f64) -> f64 {
+    if !(p > 0.0 && p < 1.0) || df.is_nan() || df <= 0.0 {
+        return f64::NAN;
+    }
+    if p < 0.5 {
+        return -student_t_quantile(1.0 - p, df);
+    }
+    // Bracket, then bisect: the CDF is monotone, so this always converges.
+    let (mut lo, mut hi) = (0.0_f64, 1.0_f64);
+    while student_t_cdf(hi, df) < p {
+        lo = hi;
+        hi *= 2.0;
+        if hi > 1e12 {
+            return f64::INFINITY;
+        }
+    }
+    for _ in 0..200 {
+        let mid = 0.5 * (lo + hi);
+        if student_t_cdf(mid, df) < p {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+        if hi - lo <= 1e-13 * hi.max(1.0) {
+            break;
+        }
+    }
+    0.5 * (lo + hi)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -162,5 +276,30 @@ mod tests {
         // 7 of 10 with p = ½: P(k ≤ 3) + P(k ≥ 7) = 352/1024 = 0.34375.
         assert!((binomial_exact(7, 10, 0.5) - 0.343_75).abs() < 1e-12);
         assert_eq!(fisher_exact(0, 5, 0, 5), 1.0);
+    }
+
+    #[test]
+    fn student_t_matches_published_tables() {
+        // Quantiles from standard tables (R: qt(p, df)).
+        for (p, df, q) in [
+            (0.975, 1.0, 12.706_204_736),
+            (0.975, 10.0, 2.228_138_852),
+            (0.95, 5.0, 2.015_048_373),
+            (0.995, 30.0, 2.749_995_654),
+            (0.975, 1e6, 1.959_966_361),
+        ] {
+            let got = student_t_quantile(p, df);
+            assert!(
+                (got - q).abs() < 1e-6 * q.max(1.0),
+                "qt({p}, {df}) = {got}, expected {q}"
+            );
+            assert!((student_t_cdf(q, df) - p).abs() < 1e-9);
+        }
+        assert!((student_t_quantile(0.025, 10.0) + 2.228_138_852).abs() < 1e-8);
+        assert_eq!(student_t_cdf(0.0, 7.0), 0.5);
+        assert!(student_t_quantile(1.0, 3.0).is_nan());
+        // I_x(a, b) against closed forms: I_x(1, 1) = x, I_x(a, 1) = x^a.
+        assert!((incomplete_beta(0.3, 1.0, 1.0) - 0.3).abs() < 1e-14);
+        assert!((incomplete_beta(0.6, 3.0, 1.0) - 0.216).abs() < 1e-13);
     }
 }

@@ -132,6 +132,12 @@ pub struct Catalogue {
     pub risk: crate::risk::RiskModel,
     /// The early-warning rule (`warnings.toml`; defaults without signals when absent).
     pub warning_rule: WarningRule,
+    /// Named lists of target areas (`region_sets.toml`).
+    pub region_sets: Vec<crate::agenda::RegionSet>,
+    /// The findability radar (`radar.toml`; empty when absent).
+    pub radar: crate::radar::RadarSpec,
+    /// The policy agenda (`agenda.toml`; empty when absent).
+    pub agenda: crate::agenda::Agenda,
 }
 
 #[derive(Deserialize)]
@@ -258,7 +264,9 @@ impl FileCtx<'_> {
 impl Catalogue {
     /// Parses and validates the catalogue files `catalogue.toml`, `sources.toml`,
     /// `indicators.toml` and the risk model's files (`characteristics.toml`, `themes.toml`,
-    /// `groups.toml`, `method.toml`, see [`crate::risk`]). Files with other names are ignored
+    /// `groups.toml`, `method.toml`, see [`crate::risk`]), the policy agenda and its region sets
+    /// (`agenda.toml`, `region_sets.toml`, see [`crate::agenda`]) and the findability radar
+    /// (`radar.toml`, see [`crate::radar`]). Files with other names are ignored
     /// here (later parts of the catalogue read their own files).
     pub fn parse(files: &[CatalogueFile]) -> Result<Catalogue, CatalogueError> {
         let find = |name: &str| files.iter().find(|f| f.name == name);
@@ -452,6 +460,22 @@ impl Catalogue {
             catalogue.warning_rule = rule;
         }
         catalogue.risk = crate::risk::RiskModel::parse(files, &catalogue.indicators)?;
+        // The agenda refers to region sets, indicators, characteristics and groups: parsed last.
+        if let Some(file) = find("region_sets.toml") {
+            catalogue.region_sets = crate::agenda::parse_region_sets(file)?;
+        }
+        if let Some(file) = find("radar.toml") {
+            catalogue.radar =
+                crate::radar::parse_radar(file, &catalogue.indicators, &catalogue.risk)?;
+        }
+        if let Some(file) = find("agenda.toml") {
+            catalogue.agenda = crate::agenda::parse_agenda(
+                file,
+                &catalogue.indicators,
+                &catalogue.risk,
+                &catalogue.region_sets,
+            )?;
+        }
         Ok(catalogue)
     }
 

@@ -4,11 +4,13 @@
 //! [`Level`], periods, indicators and observations, and the editable [`catalogue`].
 //! No I/O happens in this crate except reading catalogue text handed to it.
 
+pub mod agenda;
 pub mod catalogue;
 pub mod change;
 mod indicator;
 mod observation;
 mod period;
+pub mod radar;
 pub mod rd;
 mod region;
 pub mod risk;

@@ -549,12 +549,17 @@ impl RiskModel {
     }
 }
 
-struct Ctx<'a> {
-    file: &'a CatalogueFile,
+pub(crate) struct Ctx<'a> {
+    pub(crate) file: &'a CatalogueFile,
 }
 
 impl Ctx<'_> {
-    fn err(&self, offset: usize, field: &str, message: impl Into<String>) -> CatalogueError {
+    pub(crate) fn err(
+        &self,
+        offset: usize,
+        field: &str,
+        message: impl Into<String>,
+    ) -> CatalogueError {
         let (line, column) = line_col(&self.file.text, offset);
         CatalogueError {
             file: self.file.name.clone(),
@@ -565,7 +570,7 @@ impl Ctx<'_> {
         }
     }
 
-    fn parse<T: serde::de::DeserializeOwned>(&self) -> Result<T, CatalogueError> {
+    pub(crate) fn parse<T: serde::de::DeserializeOwned>(&self) -> Result<T, CatalogueError> {
         toml::from_str(&self.file.text).map_err(|e| {
             let offset = e.span().map_or(0, |s| s.start);
             let (line, column) = line_col(&self.file.text, offset);
@@ -581,7 +586,11 @@ impl Ctx<'_> {
 }
 
 /// Ids of factors, themes and groups: lower-case letters, digits and `_`, starting with a letter.
-fn check_id(ctx: &Ctx<'_>, id: &Spanned<String>, what: &str) -> Result<(), CatalogueError> {
+pub(crate) fn check_id(
+    ctx: &Ctx<'_>,
+    id: &Spanned<String>,
+    what: &str,
+) -> Result<(), CatalogueError> {
     let s = id.get_ref();
     let ok = !s.is_empty()
         && s.len() <= 64
@@ -1010,7 +1019,7 @@ struct RawTerm {
 /// three times is refused, 0.333333333 accepted).
 const WEIGHT_TOLERANCE: f64 = 1e-6;
 
-fn known_indicator<'a>(
+pub(crate) fn known_indicator<'a>(
     ctx: &Ctx<'_>,
     indicators: &'a [CatalogueIndicator],
     raw: &Spanned<String>,

@@ -40,6 +40,15 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         "warnings.toml",
         include_str!("../../../catalogue/warnings.toml"),
     ),
+    (
+        "region_sets.toml",
+        include_str!("../../../catalogue/region_sets.toml"),
+    ),
+    ("radar.toml", include_str!("../../../catalogue/radar.toml")),
+    (
+        "agenda.toml",
+        include_str!("../../../catalogue/agenda.toml"),
+    ),
 ];
 
 /// The built-in catalogue.
@@ -118,6 +127,22 @@ mod tests {
             c.risk.matrix_value("laag_vertrouwen", "gezin_ontwikkeling"),
             0
         );
+        // The report's agenda: 9 recommendations in 4 tasks, the follow-up's 5 overarching
+        // recommendations, its table rows for herstelopgaven 1, 2, 3 and 5; the NPLV's 20 areas.
+        assert_eq!(c.agenda.recommendations.len(), 9);
+        assert_eq!(c.agenda.tasks.len(), 4);
+        assert_eq!(c.agenda.conditions.len(), 5);
+        assert_eq!(c.agenda.overarching.len(), 5);
+        let opgaven: std::collections::BTreeSet<u32> = c
+            .agenda
+            .follow_up_rows
+            .iter()
+            .map(|r| r.herstelopgave)
+            .collect();
+        assert_eq!(opgaven.into_iter().collect::<Vec<_>>(), vec![1, 2, 3, 5]);
+        assert_eq!(c.region_sets.len(), 1);
+        assert_eq!(c.region_sets[0].areas.len(), 20);
+        assert_eq!(c.radar.supports.len(), 3);
     }
 
     #[test]

@@ -8,9 +8,14 @@
 //! ingest), [`harmonise`] carries every series onto one layout, and [`series`] reads them
 //! back with trends and early warnings. [`persons`] reads person-level stacking tables
 //! (made and disclosure-checked by `kwm microdata stack`) per region and breakdown.
+//! For the policy agenda and findability: [`agenda`] draws the effect view of a
+//! recommendation (target regions against comparable regions, before and after a programme's
+//! start) and [`radar`] finds areas with high need and clearly lower use of support than
+//! expected.
 //! This crate decides *what* to compute and fetch; the engine computes, the store persists,
 //! and neither the CLI nor the server computes statistics themselves.
 
+pub mod agenda;
 pub mod catalogue;
 pub mod clusters;
 pub mod composite;
@@ -20,6 +25,7 @@ pub mod ingest;
 pub mod layouts;
 pub mod persons;
 pub mod query;
+pub mod radar;
 pub mod risk;
 pub mod series;
 pub mod shrinkage;

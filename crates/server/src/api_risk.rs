@@ -240,6 +240,14 @@ pub async fn group(
         .iter()
         .map(|i| i.to_string())
         .collect::<Vec<_>>());
+    // The recommendations of the policy agenda that address the group (agenda.toml).
+    v["recommendations"] = json!(state
+        .catalogue()
+        .agenda
+        .for_group(&g.id)
+        .iter()
+        .map(|r| json!({"id": r.id, "number": r.number, "label": label(&r.label_nl, &r.label_en)}))
+        .collect::<Vec<_>>());
     v["candidates"] = json!(state
         .catalogue()
         .risk

@@ -6,6 +6,7 @@
 //! `kwm_monitor` query and render; they never compute statistics themselves.
 
 mod api;
+mod api_agenda;
 mod api_analysis;
 mod api_persons;
 mod api_risk;
@@ -55,6 +56,9 @@ pub fn router(state: AppState) -> Router {
         .route("/groups", get(api_risk::groups))
         .route("/groups/{id}", get(api_risk::group))
         .route("/coverage", get(api_risk::coverage))
+        .route("/agenda", get(api_agenda::agenda))
+        .route("/agenda/{id}", get(api_agenda::recommendation))
+        .route("/radar", get(api_agenda::radar))
         .route("/regions/{code}/series", get(api_time::region_series))
         .route("/changes", get(api_time::changes))
         .route("/warnings", get(api_time::warnings))
@@ -82,6 +86,9 @@ pub fn router(state: AppState) -> Router {
         .route("/regio/{code}/trend", get(pages::trend::page))
         .route("/regio/{code}/wijzigingen", get(pages::changes::page))
         .route("/signalen", get(pages::warnings::page))
+        .route("/radar", get(pages::radar::page))
+        .route("/agenda", get(pages::agenda::overview))
+        .route("/agenda/{id}", get(pages::agenda::page))
         .route("/indicatoren", get(pages::info::indicators))
         .route("/bronnen", get(pages::info::sources))
         .route("/over", get(pages::info::about))

@@ -72,6 +72,8 @@ pub fn document() -> Value {
     merge(&mut doc["components"]["schemas"], analysis_schemas());
     merge(&mut doc["paths"], persons_paths());
     merge(&mut doc["components"]["schemas"], persons_schemas());
+    merge(&mut doc["paths"], agenda_paths());
+    merge(&mut doc["components"]["schemas"], agenda_schemas());
     doc
 }
 
@@ -296,7 +298,7 @@ fn risk_paths() -> Value {
                     "candidates": {"type": "array", "items": {"type": "object"}}}}), false))
             }},
             "/api/groups/{id}": { "get": {
-                "operationId": "group", "summary": "One group: description, sources, typical characteristics, running policies, directorates (never persons), data sources, and the areas where its characteristics are flagged.",
+                "operationId": "group", "summary": "One group: description, sources, typical characteristics, running policies, directorates (never persons), data sources, the recommendations of the policy agenda that address it, and the areas where its characteristics are flagged.",
                 "parameters": [
                     param("id", "path", true, "Group id, see /api/groups.", json!({"type": "string"})),
                     level_param(), period_param("Period of the stacking results; default the latest.")
@@ -345,6 +347,119 @@ fn time_paths() -> Value {
                 "responses": responses(ok("Assessments.", json!({"$ref": "#/components/schemas/Warnings"}), false))
             }}
     })
+}
+
+fn agenda_paths() -> Value {
+    json!({
+            "/api/agenda": { "get": {
+                "operationId": "agenda", "summary": "The policy agenda of the report: 4 tasks, 9 recommendations (with programmes, parties, groups, linked indicators and characteristics, target region set and start), the running programmes and parties (organisations, never persons), the general agenda, the follow-up note's overarching recommendations and table, the region sets, and per recommendation the headline of its effect view.",
+                "responses": responses(ok("The agenda.", json!({"$ref": "#/components/schemas/Agenda"}), false))
+            }},
+            "/api/agenda/{id}": { "get": {
+                "operationId": "recommendation", "summary": "One recommendation with its sub-points, programmes, parties, follow-up rows and effect views: per linked indicator and level, target regions against comparable regions before and after the start (difference in differences with interval, pre-trend check and an honest label when data are too few).",
+                "parameters": [param("id", "path", true, "Recommendation id, see /api/agenda.", json!({"type": "string"}))],
+                "responses": responses(ok("The recommendation.", json!({"$ref": "#/components/schemas/Recommendation"}), false))
+            }},
+            "/api/radar": { "get": {
+                "operationId": "radar", "summary": "Findability radar: per area the use of a kind of support expected from its need (leave-one-out regression with prediction interval) against the observed use; areas with high need and clearly lower use are candidates ('need may be out of sight'). Where the figures are not loaded, status missing_data says which indicators, StatLine tables and columns are needed. Areas only, never persons.",
+                "parameters": [
+                    param("level", "query", false, "gemeente (default), wijk or buurt.", json!({"type": "string", "enum": ["land", "provincie", "ggd", "gemeente", "wijk", "buurt"], "default": "gemeente"})),
+                    period_param("Period; default the latest with the support's figures at the level."),
+                    param("support", "query", false, "Support id from the catalogue (radar.toml): wmo, jeugdzorg, bijstand; default the first with figures.", json!({"type": "string"})),
+                    param("gemeente", "query", false, "Show only the areas of this gemeente (the model is still fitted on the whole level).", json!({"type": "string", "pattern": "^GM\\d{4}$"}))
+                ],
+                "responses": responses(ok("The radar.", json!({"$ref": "#/components/schemas/Radar"}), false))
+            }}
+    })
+}
+
+fn agenda_schemas() -> Value {
+    // One json! per schema: all of them in one literal exceed the macro's recursion limit.
+    let nullable_number = json!({"type": ["number", "null"]});
+    let label = json!({"type": "object", "required": ["nl", "en"], "properties": {"nl": {"type": "string"}, "en": {"type": "string"}}});
+    let mut schemas = serde_json::Map::new();
+    schemas.insert(
+        "DidEstimate".into(),
+        json!({ "type": ["object", "null"], "description": "Difference in differences: mean change of the targets minus mean change of the comparisons, Welch t interval.", "properties": {
+                "before": {"type": "array", "items": {"type": "integer"}}, "after": {"type": "array", "items": {"type": "integer"}},
+                "targets": {"type": "integer"}, "comparisons": {"type": "integer"}, "outside_support": {"type": "integer"},
+                "target_change": {"type": "number"}, "comparison_change": {"type": "number"},
+                "estimate": {"type": "number"}, "se": {"type": "number"}, "df": {"type": "number"},
+                "lower": {"type": "number"}, "upper": {"type": "number"}, "p_value": {"type": "number"}, "confidence": {"type": "number"} } }),
+    );
+    schemas.insert(
+        "EffectView".into(),
+        json!({ "type": "object", "required": ["indicator", "level", "status", "periods", "means"], "properties": {
+                "indicator": {"type": "string"}, "label": label.clone(), "expect": {"type": "string", "enum": ["lower", "higher"]},
+                "level": {"type": "string"}, "region_set": {"type": "string"}, "start": {"type": "string"},
+                "periods": {"type": "array", "items": {"type": "integer"}},
+                "phases": {"type": "array", "items": {"type": "string", "enum": ["before", "during", "after"]}},
+                "derived": {"type": "boolean"},
+                "status": {"type": "string", "enum": ["no_periods", "no_period_before", "placebo_only", "too_few_regions", "indicative", "estimate", "pre_trend_diverges"]},
+                "targets_listed": {"type": "integer"},
+                "effect": {"$ref": "#/components/schemas/DidEstimate"}, "pre_trend": {"$ref": "#/components/schemas/DidEstimate"},
+                "means": {"type": "array", "items": {"type": "object", "properties": {
+                    "period": {"type": "integer"}, "phase": {"type": "string"}, "target_mean": nullable_number, "targets": {"type": "integer"},
+                    "comparison_mean": nullable_number, "comparisons": {"type": "integer"} } } },
+                "small_regions_left_out": {"type": "integer"}, "comparison_candidates": {"type": "integer"},
+                "targets": {"type": "array", "items": {"type": "object"}} } }),
+    );
+    schemas.insert(
+        "Agenda".into(),
+        json!({ "type": "object", "required": ["tasks", "recommendations", "programmes", "parties"], "properties": {
+                "catalogue": {"type": "string"}, "title": label.clone(), "source": label.clone(), "note": {"type": "string"},
+                "tasks": {"type": "array", "items": {"type": "object"}},
+                "conditions": {"type": "array", "items": {"type": "object"}},
+                "principles": {"type": "array", "items": label.clone()},
+                "recommendations": {"type": "array", "items": {"type": "object", "required": ["id", "number", "task", "label"], "properties": {
+                    "id": {"type": "string"}, "number": {"type": "integer"}, "task": {"type": "string"}, "label": label.clone(),
+                    "summary": label.clone(), "programmes": {"type": "array", "items": {"type": "string"}},
+                    "parties": {"type": "array", "items": {"type": "string"}}, "groups": {"type": "array", "items": {"type": "string"}},
+                    "characteristics": {"type": "array", "items": {"type": "string"}},
+                    "indicators": {"type": "array", "items": {"type": "object"}},
+                    "region_set": {"type": ["string", "null"]}, "start": {"type": ["string", "null"]}, "radar": {"type": "boolean"},
+                    "effect": {"type": ["object", "null"]} } } },
+                "programmes": {"type": "array", "items": {"type": "object"}},
+                "parties": {"type": "array", "items": {"type": "object"}},
+                "follow_up": {"type": "object"},
+                "region_sets": {"type": "array", "items": {"type": "object"}},
+                "effect_rules": {"type": "object"} } }),
+    );
+    schemas.insert(
+        "Recommendation".into(),
+        json!({ "type": "object", "required": ["id", "number", "label", "points", "effects"], "properties": {
+                "id": {"type": "string"}, "number": {"type": "integer"}, "task": {"type": ["object", "null"]}, "label": label.clone(),
+                "summary": label.clone(), "points": {"type": "array", "items": {"type": "object"}},
+                "programmes": {"type": "array", "items": {"type": "object"}}, "parties": {"type": "array", "items": {"type": "object"}},
+                "follow_up": {"type": "array", "items": {"type": "object"}},
+                "region_set": {"type": ["object", "null"]},
+                "effects": {"type": "array", "items": {"$ref": "#/components/schemas/EffectView"}},
+                "not_measured": {"type": "array", "items": {"type": "object"}},
+                "effect_rules": {"type": "object"} } }),
+    );
+    let radar_area = json!({"type": "object", "required": ["code", "candidate", "high_need"], "properties": {
+                    "code": {"type": "string"}, "name": {"type": ["string", "null"]}, "population": nullable_number,
+                    "observed": nullable_number, "expected": nullable_number, "lower": nullable_number, "upper": nullable_number,
+                    "gap": nullable_number, "relative_gap": nullable_number, "t": nullable_number,
+                    "p_below": nullable_number, "q_below": nullable_number,
+                    "need": {"type": "array", "items": {"type": "object"}}, "need_score": nullable_number,
+                    "stacking": {"type": ["object", "null"]}, "high_need": {"type": "boolean"}, "candidate": {"type": "boolean"},
+                    "excluded": {"type": ["string", "null"], "enum": ["no_use", "no_need", "small_population", "no_expectation", null]} } });
+    schemas.insert(
+        "Radar".into(),
+        json!({ "type": "object", "required": ["level", "period", "support", "status", "areas", "rules"], "properties": {
+                "level": {"type": "string"}, "period": {"type": "integer"}, "periods": {"type": "array", "items": {"type": "integer"}},
+                "layout": {"type": ["integer", "null"]}, "gemeente": {"type": ["string", "null"]},
+                "support": {"type": "object"}, "supports": {"type": "array", "items": {"type": "object"}},
+                "status": {"type": "string", "enum": ["model", "no_model", "missing_data"]},
+                "missing": {"type": "array", "items": {"type": "object"}}, "how_to_load": {"type": "string"},
+                "no_model": {"type": "object"}, "model": {"type": "object"},
+                "need_rule": {"type": "string", "enum": ["stacking", "need_percentile"]},
+                "stacking_run": {"oneOf": [{"$ref": "#/components/schemas/Run"}, {"type": "null"}]},
+                "rules": {"type": "object"}, "candidates": {"type": "integer"},
+                "areas": {"type": "array", "items": radar_area } } }),
+    );
+    Value::Object(schemas)
 }
 
 fn risk_schemas() -> Value {

@@ -221,6 +221,7 @@ fn group_body(ctx: &PageCtx, c: &Catalogue, g: &Group, areas: Option<&GroupAreas
             }
             p.meta { (ctx.t("Beleid zoals het rapport het in 2021 beschreef; (Nederlandstalige) namen van regelingen en programma's.", "Policies as the report described them in 2021; names of schemes and programmes in Dutch.")) }
         }
+        (super::agenda::group_recommendations(ctx, c, &g.id))
         section aria-labelledby="data-title" {
             h2 #data-title { (ctx.t("Bronnen en cijfers", "Sources and figures")) }
             @if g.data_sources.is_empty() { p.status { (ctx.t("Het rapport noemt geen databronnen voor deze groep.", "The report names no data sources for this group.")) } }

@@ -1,5 +1,6 @@
 //! Server-rendered pages: Dutch first, English on request; every map has a table beside it.
 
+pub mod agenda;
 pub mod analysis;
 pub mod changes;
 pub mod dashboard;
@@ -8,6 +9,7 @@ pub mod info;
 pub mod method;
 pub mod persons;
 pub mod profile;
+pub mod radar;
 pub mod risk_common;
 pub mod stacking;
 pub mod themes;
@@ -44,6 +46,10 @@ pub enum Nav {
     Coverage,
     /// Early warning.
     Warnings,
+    /// The findability radar.
+    Radar,
+    /// The policy agenda.
+    Agenda,
     /// Indicators list.
     Indicators,
     /// Sources and loads.
@@ -153,6 +159,8 @@ pub fn layout(ctx: &PageCtx, title: &str, active: Nav, body: Markup) -> Markup {
             "/signalen",
             ctx.t("Signalen", "Early warning"),
         ),
+        (Nav::Radar, "/radar", ctx.t("Radar", "Radar")),
+        (Nav::Agenda, "/agenda", ctx.t("Agenda", "Agenda")),
         (
             Nav::Indicators,
             "/indicatoren",

@@ -124,6 +124,9 @@ fn body(
         ul.region-links {
             li { a href=(format!("/regio/{}/trend", p.region.code)) { (ctx.t("Trends over de jaren", "Trends over the years")) } }
             li { a href=(format!("/regio/{}/wijzigingen", p.region.code)) { (ctx.t("Wat is er veranderd in de indeling?", "What changed in the region layout?")) } }
+            @if let Some(radar) = super::radar::region_href(&p.region.code, p.period) {
+                li { a href=(radar) { (ctx.t("Vindbaarheidsradar: is hier hulpvraag uit beeld?", "Findability radar: is need out of sight here?")) } }
+            }
         }
         @if let Some(r) = risk {
             @if let Some(rank) = r.composite_rank {

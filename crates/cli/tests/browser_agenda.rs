@@ -1,0 +1,87 @@
+//! The policy agenda and findability radar pages of `kwm demo` (which loads the demo data and
+//! computes the risk model), driven in Debian's Chromium by Playwright with axe-core
+//! (tests/browser/agenda.mjs): agenda overview, a recommendation with its effect view, the radar
+//! with map, table and explanations, the radar's missing-data answer, English. Screenshots land
+//! in target/screenshots as CI artefacts.
+//!
+//! Needs `node`, `/usr/bin/chromium` and `npm ci` in tests/browser (scripts/test does that); a
+//! missing piece fails the test with what to install, it never skips.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Instant;
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn agenda_and_radar_pages_in_chromium_with_axe() {
+    let browser_dir = repo().join("tests/browser");
+    assert!(
+        browser_dir.join("node_modules/playwright-core").exists() && browser_dir.join("node_modules/axe-core").exists(),
+        "tests/browser/node_modules missing: run `npm ci --prefix tests/browser` (scripts/test does)"
+    );
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    assert!(
+        Path::new(&chromium).exists(),
+        "{chromium} missing: `apt-get install chromium` (.ci/run does)"
+    );
+
+    let dir = std::env::temp_dir().join(format!("kwm-browser-agenda-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let started = Instant::now();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kwm"))
+        .args(["demo", "--addr", "127.0.0.1:0", "--db"])
+        .arg(dir.join("demo.sqlite"))
+        .current_dir(repo())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let server = Server(child);
+    let mut url = None;
+    for line in BufReader::new(stdout).lines() {
+        let line = line.unwrap();
+        println!("kwm demo: {line}");
+        if let Some(rest) = line.split("http://").nth(1) {
+            url = Some(format!("http://{}", rest.split('/').next().unwrap()));
+            break;
+        }
+    }
+    let url = url.expect("kwm demo did not print its address");
+    println!(
+        "kwm demo cold start to serving: {:.2} s",
+        started.elapsed().as_secs_f64()
+    );
+    let shots = repo().join("target/screenshots");
+    let status = Command::new("node")
+        .arg(browser_dir.join("agenda.mjs"))
+        .arg(&url)
+        .arg(&shots)
+        .env("CHROMIUM", &chromium)
+        .status()
+        .expect("node not found: install Node.js");
+    drop(server);
+    assert!(
+        status.success(),
+        "browser checks failed (screenshots in {})",
+        shots.display()
+    );
+    assert!(shots.join("radar.png").exists());
+}

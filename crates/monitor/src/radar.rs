@@ -1,0 +1,544 @@
+//! The findability radar as a use case: gather, for a level and period, every area's use of a
+//! kind of support (`radar.toml`), its need indicators, population and stacking count (from the
+//! stored risk-model run, when there is one), and let the engine ([`kwm_engine::radar`]) say
+//! which areas have high need and clearly lower use than expected.
+//!
+//! Where the figures a support needs are not loaded, the answer is [`RadarOutcome::MissingData`]:
+//! exactly which indicators, from which StatLine tables and columns, and in which periods they
+//! do exist — never an empty radar or invented figures. Areas only: the radar points outreach at
+//! areas, never at persons.
+
+use std::collections::{BTreeSet, HashMap};
+
+use kwm_engine::radar::{self as engine, RadarArea, RadarInput, RadarModel, Stacking};
+use kwm_model::catalogue::Catalogue;
+use kwm_model::radar::{NeedTerm, Support, UseMeasure};
+use kwm_model::{IndicatorId, Level, RegionCode};
+use kwm_store::{ObservationRecord, Store};
+
+use crate::layouts::POPULATION_INDICATOR;
+use crate::query::layout_for;
+use crate::risk::{self, RunInfo};
+use crate::MonitorError;
+
+/// What is asked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RadarQuery {
+    /// Level of the areas.
+    pub level: Level,
+    /// Period; default the latest with the support's figures at the level.
+    pub period: Option<i32>,
+    /// Support id (`radar.toml`); default the first with figures.
+    pub support: Option<String>,
+    /// Only show areas of this gemeente (the model is still fitted on the whole level).
+    pub gemeente: Option<RegionCode>,
+}
+
+/// An indicator the radar needs that is not loaded for the level and period.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MissingIndicator {
+    /// The indicator.
+    pub id: IndicatorId,
+    /// Dutch label.
+    pub label_nl: String,
+    /// English label.
+    pub label_en: String,
+    /// The source's title (`Kerncijfers wijken en buurten`), when the catalogue knows it.
+    pub source_title: Option<String>,
+    /// StatLine tables of that source, with their periods.
+    pub tables: Vec<(String, i32)>,
+    /// StatLine key stems of the column (`WmoClienten`).
+    pub keys: Vec<String>,
+    /// Column headers in "met labels" downloads.
+    pub labels: Vec<String>,
+    /// Periods at this level where it is loaded.
+    pub loaded_periods: Vec<i32>,
+}
+
+/// One area on the radar.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RadarAreaView {
+    /// Area.
+    pub code: RegionCode,
+    /// Name.
+    pub name: Option<String>,
+    /// Residents.
+    pub population: Option<f64>,
+    /// Need indicator values, aligned with the support's need terms.
+    pub need: Vec<Option<f64>>,
+    /// Control values, aligned with the support's controls.
+    pub controls: Vec<Option<f64>>,
+    /// Stacking count and characteristics with a score, when the risk model has results.
+    pub stacking: Option<Stacking>,
+    /// Ids of the flagged risk characteristics.
+    pub flagged: Vec<String>,
+    /// What the engine says.
+    pub row: engine::RadarRow,
+}
+
+/// What the radar found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RadarOutcome {
+    /// The support's figures are not loaded for this level and period.
+    MissingData(Vec<MissingIndicator>),
+    /// Figures are loaded, but no model could be fitted (too few areas, degenerate need).
+    NoModel(engine::NoModel),
+    /// The model.
+    Model(RadarModel),
+}
+
+/// Whether a support has its figures at a level, per period.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SupportAvailability {
+    /// Support id.
+    pub id: String,
+    /// Periods at the level with every figure the support needs.
+    pub periods: Vec<i32>,
+}
+
+/// The radar of one support at a level and period.
+#[derive(Debug, Clone)]
+pub struct Radar {
+    /// Level.
+    pub level: Level,
+    /// Period.
+    pub period: i32,
+    /// Layout the names follow.
+    pub layout: Option<i32>,
+    /// The support shown.
+    pub support: Support,
+    /// Every support with the periods it has figures for at this level.
+    pub availability: Vec<SupportAvailability>,
+    /// Periods at the level with any figures.
+    pub periods: Vec<i32>,
+    /// The stored risk-model run used for high need, when there is one.
+    pub stacking_run: Option<RunInfo>,
+    /// How high need was judged: `stacking` or `need_percentile`.
+    pub need_rule: &'static str,
+    /// The outcome.
+    pub outcome: RadarOutcome,
+    /// Areas (of the gemeente asked for, if any), candidates first (most certain first), then
+    /// by how far below expectation.
+    pub areas: Vec<RadarAreaView>,
+    /// Gemeenten with areas on the radar at this level (for a filter), with names.
+    pub gemeenten: Vec<(RegionCode, Option<String>)>,
+    /// The gemeente asked for.
+    pub gemeente: Option<RegionCode>,
+}
+
+impl Radar {
+    /// The radar candidates among the shown areas.
+    pub fn candidates(&self) -> impl Iterator<Item = &RadarAreaView> {
+        self.areas.iter().filter(|a| a.row.candidate)
+    }
+}
+
+/// Values of one indicator per region.
+type Column = HashMap<RegionCode, f64>;
+
+fn columns(observations: &[ObservationRecord]) -> HashMap<&str, Column> {
+    let mut out: HashMap<&str, Column> = HashMap::new();
+    for o in observations {
+        if let Some(v) = o.value {
+            out.entry(o.indicator.as_str())
+                .or_default()
+                .insert(o.region.clone(), v);
+        }
+    }
+    out
+}
+
+fn share(num: Option<f64>, den: Option<f64>, scale: f64) -> Option<f64> {
+    match (num, den) {
+        (Some(n), Some(d)) if d > 0.0 => Some(scale * n / d),
+        _ => None,
+    }
+}
+
+fn need_value(cols: &HashMap<&str, Column>, term: &NeedTerm, code: &RegionCode) -> Option<f64> {
+    let v = cols.get(term.indicator.as_str())?.get(code).copied();
+    match &term.per {
+        None => v,
+        Some(per) => share(v, cols.get(per.as_str())?.get(code).copied(), 100.0),
+    }
+}
+
+fn use_value(cols: &HashMap<&str, Column>, support: &Support, code: &RegionCode) -> Option<f64> {
+    match &support.measure {
+        UseMeasure::Rate { rate } => cols.get(rate.as_str())?.get(code).copied(),
+        UseMeasure::Count { count, per, scale } => share(
+            cols.get(count.as_str())?.get(code).copied(),
+            cols.get(per.as_str())?.get(code).copied(),
+            *scale,
+        ),
+    }
+}
+
+/// Periods at a level in which every indicator a support needs has figures.
+fn available_periods(
+    store: &dyn Store,
+    support: &Support,
+    level: Level,
+    periods: &[i32],
+) -> Result<Vec<i32>, MonitorError> {
+    let mut out = Vec::new();
+    for &p in periods {
+        let ids: BTreeSet<String> = store.indicator_ids_at(level, p)?.into_iter().collect();
+        if support
+            .required_indicators()
+            .iter()
+            .all(|i| ids.contains(i.as_str()))
+        {
+            out.push(p);
+        }
+    }
+    Ok(out)
+}
+
+/// Levels and periods where some support of the catalogue has every figure it needs, for at
+/// least as many areas as a model needs (so a default never lands on a radar without one), in
+/// level order (gemeente, wijk, buurt).
+pub fn available(
+    store: &dyn Store,
+    catalogue: &Catalogue,
+) -> Result<Vec<(Level, Vec<i32>)>, MonitorError> {
+    let mut out = Vec::new();
+    let min_regions = catalogue.radar.params.min_regions;
+    for level in [Level::Gemeente, Level::Wijk, Level::Buurt] {
+        let periods = store.periods(level)?;
+        let mut with: BTreeSet<i32> = BTreeSet::new();
+        for s in &catalogue.radar.supports {
+            let use_id = match &s.measure {
+                UseMeasure::Rate { rate } => rate,
+                UseMeasure::Count { count, .. } => count,
+            };
+            for p in available_periods(store, s, level, &periods)? {
+                let areas = store
+                    .observations(use_id.as_str(), level, p)?
+                    .iter()
+                    .filter(|o| o.value.is_some())
+                    .count();
+                if areas >= min_regions {
+                    with.insert(p);
+                }
+            }
+        }
+        if !with.is_empty() {
+            out.push((level, with.into_iter().collect()));
+        }
+    }
+    Ok(out)
+}
+
+fn missing(
+    store: &dyn Store,
+    catalogue: &Catalogue,
+    support: &Support,
+    level: Level,
+    period: i32,
+    periods: &[i32],
+) -> Result<Vec<MissingIndicator>, MonitorError> {
+    let here: BTreeSet<String> = store.indicator_ids_at(level, period)?.into_iter().collect();
+    let mut out = Vec::new();
+    for id in support.required_indicators() {
+        if here.contains(id.as_str()) {
+            continue;
+        }
+        let mut loaded_periods = Vec::new();
+        for &p in periods {
+            if store
+                .indicator_ids_at(level, p)?
+                .iter()
+                .any(|x| x == id.as_str())
+            {
+                loaded_periods.push(p);
+            }
+        }
+        let ci = catalogue.indicator(id);
+        let source = ci.and_then(|c| catalogue.source(&c.source_id));
+        out.push(MissingIndicator {
+            id: id.clone(),
+            label_nl: ci.map_or_else(|| id.to_string(), |c| c.indicator.label_nl.clone()),
+            label_en: ci.map_or_else(|| id.to_string(), |c| c.indicator.label_en.clone()),
+            source_title: source.map(|s| s.title_nl.clone()),
+            tables: source
+                .map(|s| {
+                    s.tables
+                        .iter()
+                        .map(|t| (t.table.clone(), t.period))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            keys: ci.map(|c| c.keys.clone()).unwrap_or_default(),
+            labels: ci.map(|c| c.labels.clone()).unwrap_or_default(),
+            loaded_periods,
+        });
+    }
+    Ok(out)
+}
+
+/// The radar for a level, period and support (see the module documentation).
+pub fn radar(
+    store: &dyn Store,
+    catalogue: &Catalogue,
+    query: &RadarQuery,
+) -> Result<Radar, MonitorError> {
+    let spec = &catalogue.radar;
+    if spec.supports.is_empty() {
+        return Err(MonitorError::NotFound(
+            "the catalogue describes no support for the radar (radar.toml is missing or empty)"
+                .into(),
+        ));
+    }
+    let level = query.level;
+    if !matches!(level, Level::Gemeente | Level::Wijk | Level::Buurt) {
+        return Err(MonitorError::BadRequest(format!(
+            "the radar compares gemeenten, wijken or buurten, not level {level}"
+        )));
+    }
+    if let Some(g) = &query.gemeente {
+        if g.level() != Level::Gemeente {
+            return Err(MonitorError::BadRequest(format!(
+                "gemeente must be a gemeente code like GM0363, found '{g}'"
+            )));
+        }
+    }
+    let periods = store.periods(level)?;
+    let mut availability = Vec::new();
+    for s in &spec.supports {
+        availability.push(SupportAvailability {
+            id: s.id.clone(),
+            periods: available_periods(store, s, level, &periods)?,
+        });
+    }
+    let support = match &query.support {
+        Some(id) => spec.support(id).cloned().ok_or_else(|| {
+            MonitorError::NotFound(format!(
+                "unknown support '{id}' (known: {})",
+                spec.supports
+                    .iter()
+                    .map(|s| s.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        })?,
+        None => availability
+            .iter()
+            .find(|a| match query.period {
+                Some(p) => a.periods.contains(&p),
+                None => !a.periods.is_empty(),
+            })
+            .and_then(|a| spec.support(&a.id))
+            .unwrap_or(&spec.supports[0])
+            .clone(),
+    };
+    let own_periods = availability
+        .iter()
+        .find(|a| a.id == support.id)
+        .map(|a| a.periods.clone())
+        .unwrap_or_default();
+    let period = match query.period {
+        Some(p) => p,
+        None => own_periods
+            .last()
+            .or(periods.last())
+            .copied()
+            .ok_or_else(|| {
+                MonitorError::NotFound(format!("no figures of level {level} are loaded"))
+            })?,
+    };
+    let layout = layout_for(store, level, period)?;
+    let names: HashMap<RegionCode, Option<String>> = match layout {
+        Some(l) => store
+            .regions(level, l)?
+            .into_iter()
+            .map(|r| (r.code, r.name))
+            .collect(),
+        None => HashMap::new(),
+    };
+    let gemeente_names: HashMap<RegionCode, Option<String>> =
+        match layout_for(store, Level::Gemeente, period)? {
+            Some(l) if level != Level::Gemeente => store
+                .regions(Level::Gemeente, l)?
+                .into_iter()
+                .map(|r| (r.code, r.name))
+                .collect(),
+            _ => HashMap::new(),
+        };
+
+    let mut base = Radar {
+        level,
+        period,
+        layout,
+        support: support.clone(),
+        availability,
+        periods: periods.clone(),
+        stacking_run: None,
+        need_rule: "stacking",
+        outcome: RadarOutcome::MissingData(Vec::new()),
+        areas: Vec::new(),
+        gemeenten: Vec::new(),
+        gemeente: query.gemeente.clone(),
+    };
+    if !own_periods.contains(&period) {
+        base.outcome = RadarOutcome::MissingData(missing(
+            store, catalogue, &support, level, period, &periods,
+        )?);
+        return Ok(base);
+    }
+
+    let observations = store.observations_at(level, period)?;
+    let cols = columns(&observations);
+    let stacking = match risk::stacking(store, catalogue, level, Some(period)) {
+        Ok(s) => Some(s),
+        Err(MonitorError::NotFound(_)) => None,
+        Err(e) => return Err(e),
+    };
+    let stacking_by_code: HashMap<RegionCode, (Stacking, Vec<String>)> = stacking
+        .as_ref()
+        .map(|s| {
+            s.rows
+                .iter()
+                .filter(|r| r.with_data > 0)
+                .map(|r| {
+                    (
+                        r.code.clone(),
+                        (
+                            Stacking {
+                                flagged: r.flagged,
+                                with_data: r.with_data,
+                            },
+                            r.flagged_ids.clone(),
+                        ),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    // Every region with a use or need figure takes part (the engine says why one is left out).
+    let mut codes: BTreeSet<RegionCode> = BTreeSet::new();
+    for id in support.required_indicators() {
+        if let Some(c) = cols.get(id.as_str()) {
+            codes.extend(c.keys().cloned());
+        }
+    }
+    let codes: Vec<RegionCode> = codes.into_iter().filter(|c| c.level() == level).collect();
+    let population = cols.get(POPULATION_INDICATOR);
+    let areas: Vec<RadarArea> = codes
+        .iter()
+        .map(|c| RadarArea {
+            use_rate: use_value(&cols, &support, c),
+            need: support
+                .need
+                .iter()
+                .map(|t| need_value(&cols, t, c))
+                .collect(),
+            controls: support
+                .controls
+                .iter()
+                .map(|t| need_value(&cols, t, c))
+                .collect(),
+            population: population.and_then(|p| p.get(c).copied()),
+            stacking: stacking_by_code.get(c).map(|(s, _)| *s),
+        })
+        .collect();
+    let stacking_available = !stacking_by_code.is_empty();
+    let params = &catalogue.radar.params;
+    let result = engine::radar(&RadarInput {
+        areas: areas.clone(),
+        need_directions: support.need.iter().map(|t| t.direction).collect(),
+        controls: support.controls.len(),
+        stacking_available,
+        min_population: params.min_population,
+        min_regions: params.min_regions,
+        interval: params.interval,
+        min_stacking: params.min_stacking,
+        min_need_score: params.min_need_score,
+        need_percentile: params.need_percentile,
+    });
+    let mut gemeenten: BTreeSet<RegionCode> = BTreeSet::new();
+    let mut views: Vec<RadarAreaView> = Vec::new();
+    for ((code, area), row) in codes.iter().zip(areas).zip(result.rows) {
+        if let Some(g) = code.gemeente().filter(|_| level != Level::Gemeente) {
+            gemeenten.insert(g);
+        }
+        if let Some(g) = &query.gemeente {
+            if code.gemeente().as_ref() != Some(g) {
+                continue;
+            }
+        }
+        views.push(RadarAreaView {
+            name: names.get(code).cloned().flatten(),
+            population: area.population,
+            need: area.need,
+            controls: area.controls,
+            stacking: area.stacking,
+            flagged: stacking_by_code
+                .get(code)
+                .map(|(_, ids)| ids.clone())
+                .unwrap_or_default(),
+            code: code.clone(),
+            row,
+        });
+    }
+    // Candidates first, most certain first; then everything else by how far below expectation
+    // (studentised), areas left out last.
+    views.sort_by(|a, b| {
+        b.row
+            .candidate
+            .cmp(&a.row.candidate)
+            .then_with(|| a.row.excluded.is_some().cmp(&b.row.excluded.is_some()))
+            .then_with(|| {
+                a.row
+                    .t
+                    .unwrap_or(f64::INFINITY)
+                    .total_cmp(&b.row.t.unwrap_or(f64::INFINITY))
+            })
+            .then_with(|| a.code.cmp(&b.code))
+    });
+    base.gemeenten = gemeenten
+        .into_iter()
+        .map(|g| {
+            let name = gemeente_names.get(&g).cloned().flatten();
+            (g, name)
+        })
+        .collect();
+    base.stacking_run = stacking.filter(|_| stacking_available).map(|s| s.run);
+    base.need_rule = result.need_rule;
+    base.outcome = match result.model {
+        Ok(m) => RadarOutcome::Model(m),
+        Err(e) => RadarOutcome::NoModel(e),
+    };
+    base.areas = views;
+    Ok(base)
+}
+
+/// The radar's verdict for one area, for links from a region profile: the supports for which
+/// the area is a radar candidate at its level in the latest period with figures.
+pub fn region_candidacy(
+    store: &dyn Store,
+    catalogue: &Catalogue,
+    code: &RegionCode,
+) -> Result<Vec<(String, i32)>, MonitorError> {
+    let level = code.level();
+    if !matches!(level, Level::Gemeente | Level::Wijk | Level::Buurt) {
+        return Ok(Vec::new());
+    }
+    let mut out = Vec::new();
+    for s in &catalogue.radar.supports {
+        let r = radar(
+            store,
+            catalogue,
+            &RadarQuery {
+                level,
+                period: None,
+                support: Some(s.id.clone()),
+                gemeente: code.gemeente().filter(|_| level != Level::Gemeente),
+            },
+        )?;
+        if r.areas.iter().any(|a| &a.code == code && a.row.candidate) {
+            out.push((s.id.clone(), r.period));
+        }
+    }
+    Ok(out)
+}

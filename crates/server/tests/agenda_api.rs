@@ -1,0 +1,323 @@
+//! The policy agenda's and the findability radar's endpoints and pages on the real Amsterdam
+//! KWB data (2017, 2019) with the risk model computed: the numbers each answer carries follow
+//! the rules the answer states, errors are JSON with 400/404, and the pages link groups to
+//! recommendations and region profiles to the radar.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use http_body_util::BodyExt;
+use kwm_ingest::ReadOptions;
+use kwm_model::catalogue::Catalogue;
+use kwm_server::{router, AppState};
+use kwm_store::SqliteStore;
+use serde_json::Value;
+use tower::ServiceExt;
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn catalogue() -> Catalogue {
+    kwm_monitor::catalogue::load_dir(&repo().join("catalogue")).unwrap()
+}
+
+fn store() -> &'static PathBuf {
+    static PATH: OnceLock<PathBuf> = OnceLock::new();
+    PATH.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("kwm-agenda-api-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("amsterdam.sqlite");
+        let _ = std::fs::remove_file(&path);
+        let files: Vec<PathBuf> = [
+            "codelists/gemeenten_2019.csv",
+            "boundaries/wijk_2017_amsterdam_cbs.geojson",
+            "kwb_amsterdam/kwb_2017_amsterdam_gemeente_wijk_buurt.csv",
+            "kwb_amsterdam/kwb_2019_amsterdam_gemeente_wijk_buurt.csv",
+        ]
+        .iter()
+        .map(|f| repo().join("data").join(f))
+        .collect();
+        let mut store = SqliteStore::open(&path).unwrap();
+        let c = catalogue();
+        kwm_monitor::ingest::ingest_files(
+            &mut store,
+            &c,
+            &files,
+            &ReadOptions::default(),
+            "2026-11-23T00:00:00Z",
+        )
+        .unwrap();
+        kwm_monitor::risk::compute_all(&mut store, &c, None, None, "2026-11-23T01:00:00Z", false)
+            .unwrap();
+        path
+    })
+}
+
+async fn get(uri: &str) -> (StatusCode, String, String) {
+    let app = router(AppState::new(store().clone(), catalogue(), "test".into()));
+    let response = app
+        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = response.status();
+    let ct = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    (status, ct, String::from_utf8(body.to_vec()).unwrap())
+}
+
+async fn get_json(uri: &str) -> (StatusCode, Value) {
+    let (status, ct, body) = get(uri).await;
+    assert!(ct.starts_with("application/json"), "{uri}: {ct}");
+    (status, serde_json::from_str(&body).unwrap())
+}
+
+#[tokio::test]
+async fn the_agenda_lists_tasks_recommendations_programmes_and_parties() {
+    let (status, a) = get_json("/api/agenda").await;
+    assert_eq!(status, StatusCode::OK);
+    let tasks = a["tasks"].as_array().unwrap();
+    let recs = a["recommendations"].as_array().unwrap();
+    assert_eq!((tasks.len(), recs.len()), (4, 9));
+    // Every recommendation is listed under exactly its task, and every id it names resolves.
+    let programmes: Vec<&str> = a["programmes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    let parties: Vec<&str> = a["parties"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    for r in recs {
+        let id = r["id"].as_str().unwrap();
+        let task = tasks.iter().find(|t| t["id"] == r["task"]).unwrap();
+        assert!(task["recommendations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|x| x == id));
+        for p in r["programmes"].as_array().unwrap() {
+            assert!(programmes.contains(&p.as_str().unwrap()), "{id}: {p}");
+        }
+        for p in r["parties"].as_array().unwrap() {
+            assert!(parties.contains(&p.as_str().unwrap()), "{id}: {p}");
+        }
+        assert!(r["label"]["nl"].is_string() && r["label"]["en"].is_string());
+    }
+    // A programme lists the recommendations that name it.
+    let kansrijke = a["programmes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == "kansrijke_start")
+        .unwrap();
+    for id in kansrijke["recommendations"].as_array().unwrap() {
+        let r = recs.iter().find(|r| &r["id"] == id).unwrap();
+        assert!(r["programmes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p == "kansrijke_start"));
+    }
+    // The headline of recommendation 4 on this data: the Amsterdam placebo check.
+    let r4 = recs.iter().find(|r| r["number"] == 4).unwrap();
+    assert_eq!(r4["effect"]["status"], "placebo_only");
+    assert_eq!(r4["effect"]["level"], "wijk");
+    assert!(r4["effect"]["estimate"].is_null());
+    assert!(r4["effect"]["pre_trend"].is_number());
+    assert_eq!(a["region_sets"][0]["areas"].as_array().unwrap().len(), 20);
+    assert!(a["effect_rules"]["labels"]["placebo_only"].is_string());
+    assert_eq!(a["follow_up"]["overarching"].as_array().unwrap().len(), 5);
+}
+
+#[tokio::test]
+async fn a_recommendation_carries_its_effect_views_and_they_add_up() {
+    let (status, r) = get_json("/api/agenda/bestaanszekerheid").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(r["number"], 4);
+    assert_eq!(r["points"].as_array().unwrap().len(), 5);
+    assert_eq!(r["task"]["number"], 2);
+    assert_eq!(r["follow_up"][0]["herstelopgave"], 1);
+    assert_eq!(r["region_set"]["id"], "nplv_focusgebieden");
+    let views = r["effects"].as_array().unwrap();
+    let wijk: Vec<&Value> = views.iter().filter(|v| v["level"] == "wijk").collect();
+    assert_eq!(
+        wijk.len(),
+        3,
+        "low income, social minimum, social assistance per 1,000"
+    );
+    for v in wijk {
+        assert_eq!(v["status"], "placebo_only", "{}", v["indicator"]);
+        assert!(v["effect"].is_null());
+        let pre = &v["pre_trend"];
+        let est = pre["estimate"].as_f64().unwrap();
+        let (tc, cc) = (
+            pre["target_change"].as_f64().unwrap(),
+            pre["comparison_change"].as_f64().unwrap(),
+        );
+        assert!((est - (tc - cc)).abs() < 1e-9);
+        assert!(pre["lower"].as_f64().unwrap() <= est && est <= pre["upper"].as_f64().unwrap());
+        assert_eq!(pre["before"], serde_json::json!([2017]));
+        assert_eq!(pre["after"], serde_json::json!([2019]));
+        // The chart's means are those of the regions in the estimate.
+        let means = v["means"].as_array().unwrap();
+        assert_eq!(means.len(), 2);
+        assert_eq!(means[0]["targets"], pre["targets"]);
+        assert_eq!(means[0]["comparisons"], pre["comparisons"]);
+        let t_change =
+            means[1]["target_mean"].as_f64().unwrap() - means[0]["target_mean"].as_f64().unwrap();
+        assert!((t_change - tc).abs() < 1e-9);
+    }
+    // The young-adult indicators are not loaded here: named as not measured.
+    let not = r["not_measured"].as_array().unwrap();
+    assert!(not
+        .iter()
+        .any(|n| n["indicator"] == "jv_moeite_met_rondkomen"));
+}
+
+#[tokio::test]
+async fn the_radar_answers_with_its_model_candidates_and_rules() {
+    let (status, r) = get_json("/api/radar?level=wijk&support=wmo").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(r["status"], "model");
+    assert_eq!(r["period"], 2019);
+    assert_eq!(r["need_rule"], "stacking");
+    assert!(r["rules"]["persons"]
+        .as_str()
+        .unwrap()
+        .contains("never at persons"));
+    let areas = r["areas"].as_array().unwrap();
+    let candidates: Vec<&Value> = areas.iter().filter(|a| a["candidate"] == true).collect();
+    assert_eq!(r["candidates"], candidates.len());
+    for a in &candidates {
+        assert_eq!(a["high_need"], true);
+        assert!(a["observed"].as_f64().unwrap() < a["lower"].as_f64().unwrap());
+        assert!(!a["stacking"]["characteristics"]
+            .as_array()
+            .unwrap()
+            .is_empty());
+    }
+    // Candidates come first.
+    if let Some(first_other) = areas.iter().position(|a| a["candidate"] == false) {
+        assert!(areas[first_other..].iter().all(|a| a["candidate"] == false));
+    }
+    assert_eq!(r["model"]["coefficients"].as_array().unwrap().len(), 3);
+    let n = r["model"]["n"].as_u64().unwrap() as usize;
+    assert_eq!(n, areas.iter().filter(|a| a["excluded"].is_null()).count());
+
+    // Filtered to a gemeente: only its areas.
+    let (_, r) = get_json("/api/radar?level=wijk&gemeente=GM0363&support=bijstand").await;
+    assert!(r["areas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|a| a["code"].as_str().unwrap().starts_with("WK0363")));
+
+    // Figures not loaded: which, from which StatLine table and column, and how to load.
+    let (status, r) = get_json("/api/radar?level=wijk&period=2017&support=wmo").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(r["status"], "missing_data");
+    let missing = r["missing"].as_array().unwrap();
+    let wmo = missing
+        .iter()
+        .find(|m| m["indicator"] == "kwb_wmo_clienten")
+        .unwrap();
+    assert_eq!(wmo["statline_keys"], serde_json::json!(["WmoClienten"]));
+    assert!(wmo["statline_tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|t| t["table"] == "83765NED" && t["period"] == 2017));
+    assert!(r["how_to_load"].as_str().unwrap().contains("kwm ingest"));
+    assert!(
+        r["areas"].as_array().unwrap().is_empty(),
+        "no invented figures"
+    );
+
+    // One gemeente with figures: no model, and it says why.
+    let (_, r) = get_json("/api/radar?level=gemeente&support=wmo&period=2019").await;
+    assert_eq!(r["status"], "no_model");
+    assert_eq!(r["no_model"]["reason"], "too_few_areas");
+}
+
+#[tokio::test]
+async fn mistakes_are_json_errors_with_the_right_status() {
+    for (uri, status) in [
+        ("/api/agenda/nope", StatusCode::NOT_FOUND),
+        ("/api/agenda?x=1", StatusCode::BAD_REQUEST),
+        (
+            "/api/agenda/bestaanszekerheid?level=wijk",
+            StatusCode::BAD_REQUEST,
+        ),
+        ("/api/radar?level=land", StatusCode::BAD_REQUEST),
+        ("/api/radar?level=wijk&support=nope", StatusCode::NOT_FOUND),
+        ("/api/radar?gemeente=WK036300", StatusCode::BAD_REQUEST),
+        ("/api/radar?gemeente=XX", StatusCode::BAD_REQUEST),
+        ("/api/radar?period=twee", StatusCode::BAD_REQUEST),
+        ("/api/radar?sort=x", StatusCode::BAD_REQUEST),
+    ] {
+        let (got, body) = get_json(uri).await;
+        assert_eq!(got, status, "{uri}: {body}");
+        assert_eq!(body["error"]["status"], status.as_u16(), "{uri}");
+        assert!(!body["error"]["message"].as_str().unwrap().is_empty());
+    }
+}
+
+#[tokio::test]
+async fn pages_render_link_and_switch_language() {
+    let (status, _, html) = get("/agenda").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("<h1>Beleidsagenda</h1>"));
+    for n in 1..=9 {
+        assert!(
+            html.contains(&format!(">{n}. ")),
+            "recommendation {n} listed"
+        );
+    }
+    assert!(html.contains("Placebotoets vóór de start"));
+    let (_, _, html) = get("/agenda?lang=en").await;
+    assert!(html.contains("<h1>Policy agenda</h1>"));
+
+    let (status, _, html) = get("/agenda/bestaanszekerheid").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Aanbeveling 4: Meer aandacht voor bestaanszekerheid"));
+    assert!(html.contains("svg") && html.contains("effect-table"));
+    assert!(html.contains("Dit is geen effect van het programma."));
+    let (status, _, _) = get("/agenda/nope").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let (status, _, html) = get("/radar").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("<h1>Vindbaarheidsradar</h1>"));
+    assert!(
+        html.contains("option value=\"wijk\" selected"),
+        "defaults to a level with a model"
+    );
+    let (_, _, html) = get("/radar?level=wijk&period=2017&support=wmo").await;
+    assert!(html.contains("Deze cijfers zijn niet geladen") && html.contains("WmoClienten"));
+
+    // Groups link to the recommendations that address them; profiles to the radar.
+    let (_, _, html) = get("/groepen/langdurige_covid").await;
+    assert!(html.contains("href=\"/agenda/erkenning_nieuwe_groepen\""));
+    assert!(html.contains("href=\"/agenda/lessen_q_koorts\""));
+    let (_, g) = get_json("/api/groups/langdurige_covid").await;
+    let numbers: Vec<u64> = g["recommendations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["number"].as_u64().unwrap())
+        .collect();
+    assert!(numbers.contains(&8) && numbers.contains(&9), "{numbers:?}");
+    let (_, _, html) = get("/regio/WK036380").await;
+    assert!(html.contains("/radar?level=wijk"), "{}", &html[..200]);
+}

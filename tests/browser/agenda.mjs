@@ -1,0 +1,190 @@
+// Browser test of the policy agenda (overview and a recommendation with its effect view) and the
+// findability radar (map, table, per-area explanation, missing data), in Debian's Chromium via
+// Playwright, with axe-core checking WCAG 2.1 A/AA on every page. Page figures are compared with
+// the API, never with constants.
+//
+//   node tests/browser/agenda.mjs http://127.0.0.1:8080 target/screenshots
+import { chromium } from "playwright-core";
+import { readFileSync, mkdirSync } from "node:fs";
+import { createRequire } from "node:module";
+import assert from "node:assert/strict";
+
+const base = process.argv[2];
+const shots = process.argv[3] ?? "target/screenshots";
+assert.ok(base, "usage: agenda.mjs BASE_URL [SCREENSHOT_DIR]");
+mkdirSync(shots, { recursive: true });
+const require = createRequire(import.meta.url);
+const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
+});
+const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+const errors = [];
+page.on("pageerror", (e) => errors.push(String(e)));
+page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+
+async function api(path) {
+  const r = await fetch(`${base}${path}`);
+  assert.equal(r.status, 200, path);
+  return r.json();
+}
+
+async function axe(name) {
+  await page.addScriptTag({ content: axeSource });
+  const result = await page.evaluate(async () =>
+    // eslint-disable-next-line no-undef
+    await axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } }));
+  const report = result.violations.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(" | ")}`);
+  assert.deepEqual(report, [], `axe violations on ${name}:\n${report.join("\n")}`);
+  console.log(`ok axe ${name}: 0 violations (${result.passes.length} rules passed)`);
+}
+
+async function step(name, fn) {
+  await fn();
+  console.log(`ok ${name}`);
+}
+
+const nl = (x, d) => x.toFixed(d).replace(".", ",").replace("-", "−");
+const agenda = await api("/api/agenda");
+
+// 1. The overview: task → recommendation → programmes and parties → indicators → effect.
+await step("the agenda overview lists every task and recommendation as the API does", async () => {
+  const response = await page.goto(`${base}/agenda`);
+  assert.equal(response.status(), 200);
+  assert.equal(await page.locator("h1").innerText(), "Beleidsagenda");
+  assert.equal(await page.locator("section.task").count(), agenda.tasks.length);
+  assert.equal(await page.locator("table.agenda tbody tr").count(), agenda.recommendations.length);
+  for (const r of agenda.recommendations) {
+    const row = page.locator(`tr[data-recommendation="${r.id}"]`);
+    assert.equal(await row.locator("th a").innerText(), `${r.number}. ${r.label.nl}`);
+    const badge = row.locator(".effect-label");
+    if (r.effect) assert.equal(await badge.count(), 1, r.id);
+  }
+  assert.equal(await page.locator("table.follow-up tbody tr").count(), agenda.follow_up.rows.length);
+  assert.equal(await page.locator("table.programmes tbody tr").count(), agenda.programmes.length);
+  assert.equal(await page.locator("table.areas tbody tr").count(), agenda.region_sets[0].areas.length);
+  await page.screenshot({ path: `${shots}/agenda.png`, fullPage: false });
+});
+await axe("agenda");
+
+// 2. Keyboard: Tab from the skip link to recommendation 4 and open it with Enter.
+const r4 = agenda.recommendations.find((r) => r.number === 4);
+await step("keyboard reaches a recommendation and opens it", async () => {
+  await page.keyboard.press("Tab");
+  assert.equal(await page.evaluate(() => document.activeElement.className), "skip-link");
+  let reached = false;
+  for (let i = 0; i < 80 && !reached; i++) {
+    await page.keyboard.press("Tab");
+    reached = await page.evaluate((href) => document.activeElement?.getAttribute("href") === href, `/agenda/${r4.id}`);
+  }
+  assert.ok(reached, "Tab never reached recommendation 4");
+  await Promise.all([page.waitForURL(new RegExp(`/agenda/${r4.id}$`)), page.keyboard.press("Enter")]);
+});
+
+// 3. The recommendation page: points, programmes, and the effect view with chart and table.
+const rec = await api(`/api/agenda/${r4.id}`);
+await step("the recommendation page shows its points, programmes and effect views", async () => {
+  assert.equal(await page.locator("h1").innerText(), `Aanbeveling ${rec.number}: ${rec.label.nl}`);
+  assert.equal(await page.locator("ol.points li").count(), rec.points.length);
+  assert.equal(await page.locator("ul.programme-list li").count(), rec.programmes.length);
+  const shown = rec.effects.filter((v) => ["estimate", "indicative", "pre_trend_diverges", "placebo_only"].includes(v.status));
+  assert.equal(await page.locator("article.effect-view").count(), shown.length);
+  const v = shown[0];
+  const art = page.locator(`article#${v.indicator}-${v.level}`);
+  if (v.status === "placebo_only") {
+    assert.match(await art.locator(".effect-label").innerText(), /Placebotoets/);
+    assert.match(await art.locator("p.note").innerText(), /Dit is geen effect van het programma/);
+    // The sentence carries the API's estimate and interval.
+    const text = await art.locator("p").nth(1).innerText();
+    assert.ok(text.includes(nl(v.pre_trend.estimate, 1)), `${text} vs ${v.pre_trend.estimate}`);
+    assert.ok(text.includes(nl(v.pre_trend.lower, 1)));
+  }
+  // The chart and its table hold the same means.
+  assert.equal(await art.locator("svg.effect-chart circle.m-targets").count(), v.means.filter((m) => m.target_mean !== null).length);
+  const cells = await art.locator("table.effect-table tbody tr td:nth-child(3)").allInnerTexts();
+  cells.forEach((c, i) => assert.ok(c.startsWith(nl(v.means[i].target_mean, 1)), `${c} vs ${v.means[i].target_mean}`));
+  assert.equal(await art.locator("svg.effect-chart").getAttribute("role"), "img");
+  await art.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: `${shots}/agenda-recommendation.png`, fullPage: false });
+  await page.screenshot({ path: `${shots}/agenda-recommendation-full.png`, fullPage: true });
+});
+await axe("recommendation");
+
+await step("a recommendation without target areas says there is no effect view", async () => {
+  await page.goto(`${base}/agenda/monitoring_anders`);
+  assert.match(await page.locator("section[aria-labelledby=effect-title]").innerText(), /geen doelgebieden gekoppeld/);
+});
+await axe("recommendation without effect view");
+
+// 4. The radar: map and table agree with the API; candidates first and explained.
+const radar = await api("/api/radar?level=wijk&support=wmo");
+await step("the radar map, table and explanations agree with the API", async () => {
+  await page.goto(`${base}/radar?level=wijk&support=wmo`);
+  assert.equal(await page.locator("h1").innerText(), "Vindbaarheidsradar");
+  const assessed = radar.areas.filter((a) => a.excluded === null);
+  assert.equal(await page.locator("table.radar tbody tr").count(), assessed.length);
+  const candidates = radar.areas.filter((a) => a.candidate);
+  const characteristics = (await api("/api/characteristics")).characteristics;
+  assert.equal(await page.locator("svg.map a.region.r-cand").count(), candidates.length);
+  assert.equal(await page.locator("article.candidate").count(), candidates.length);
+  assert.equal(await page.locator("table.radar tbody tr.candidate").count(), candidates.length);
+  for (const c of candidates) {
+    const art = page.locator(`article#waarom-${c.code}`);
+    const text = await art.innerText();
+    assert.ok(text.includes(nl(c.observed, 1)) && text.includes(nl(c.expected, 1)), text);
+    for (const f of c.stacking.characteristics) {
+      const label = characteristics.find((x) => x.id === f).label.nl;
+      assert.ok(text.includes(label), `${c.code}: ${label}`);
+    }
+  }
+  // The first table row is the most certain candidate (or, without candidates, the lowest).
+  if (candidates.length > 0) {
+    assert.equal(await page.locator("table.radar tbody tr").first().getAttribute("data-code"), candidates[0].code);
+  }
+  await page.screenshot({ path: `${shots}/radar.png`, fullPage: false });
+  await page.locator("section[aria-labelledby=why-title]").scrollIntoViewIfNeeded();
+  await page.screenshot({ path: `${shots}/radar-why.png`, fullPage: false });
+});
+await axe("radar");
+
+await step("keyboard reaches a radar candidate on the map and jumps to its explanation", async () => {
+  const c = radar.areas.find((a) => a.candidate);
+  if (!c) return;
+  await page.locator(`svg.map a.region[href="#waarom-${c.code}"]`).focus();
+  assert.ok(await page.locator("#map-tooltip").isVisible(), "tooltip shown on focus");
+  await page.keyboard.press("Enter");
+  await page.waitForURL(new RegExp(`#waarom-${c.code}$`));
+});
+
+await step("the radar names the figures it needs when they are not loaded", async () => {
+  const missing = await api("/api/radar?level=wijk&period=2017&support=wmo");
+  assert.equal(missing.status, "missing_data");
+  await page.goto(`${base}/radar?level=wijk&period=2017&support=wmo`);
+  const text = await page.locator("section.error-message").innerText();
+  for (const m of missing.missing) {
+    for (const k of m.statline_keys) assert.ok(text.includes(k), k);
+  }
+  assert.match(text, /kwm ingest --db STORE/);
+  await page.screenshot({ path: `${shots}/radar-missing.png`, fullPage: false });
+});
+await axe("radar missing data");
+
+await step("the radar works in English and filtered to a gemeente", async () => {
+  await page.goto(`${base}/radar?level=wijk&support=bijstand&gemeente=GM0363&lang=en`);
+  assert.equal(await page.locator("h1").innerText(), "Findability radar");
+  const rows = await page.locator("table.radar tbody tr").evaluateAll((trs) => trs.map((t) => t.dataset.code));
+  assert.ok(rows.length > 0 && rows.every((c) => c.startsWith("WK0363")));
+  await page.screenshot({ path: `${shots}/radar-en.png`, fullPage: false });
+});
+await axe("radar (en)");
+for (const path of ["/agenda", `/agenda/${r4.id}`, "/agenda/radar_lokaal"]) {
+  await page.goto(`${base}${path}`);
+  await axe(`${path} (en)`);
+}
+await page.goto(`${base}/agenda?lang=nl`);
+
+assert.deepEqual(errors, [], `browser errors: ${errors.join("\n")}`);
+await browser.close();
+console.log("all agenda and radar browser checks passed");
