@@ -119,6 +119,23 @@ for (const path of ["/indicatoren", "/bronnen", "/over", "/toegankelijkheid", "/
 }
 await page.screenshot({ path: `${shots}/density.png` });
 
+// A phone-sized screen: no page may scroll sideways (wide tables scroll inside their own box).
+await step("narrow screen (390 px): nothing scrolls sideways", async () => {
+  const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
+  const paths = ["/", "/regio/GM0363", "/stapeling", "/clusters", "/methodevergelijking", "/signalen",
+    "/radar?level=wijk", "/agenda", "/stapeling-personen", "/groepen", "/methode", "/dekking"];
+  const wide = [];
+  for (const path of paths) {
+    await phone.goto(`${base}${path}`);
+    const [scroll, client] = await phone.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
+    if (scroll > client) wide.push(`${path}: ${scroll} px wide in ${client} px`);
+  }
+  await phone.goto(`${base}/`);
+  await phone.screenshot({ path: `${shots}/dashboard-phone.png` });
+  await phone.close();
+  assert.deepEqual(wide, [], `pages wider than the screen:\n${wide.join("\n")}`);
+});
+
 assert.deepEqual(errors, [], `browser errors: ${errors.join("\n")}`);
 await browser.close();
 console.log("all browser checks passed");

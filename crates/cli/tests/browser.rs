@@ -1,6 +1,7 @@
-//! The README's first command, `kwm demo`, started for real, then driven in Debian's Chromium by
-//! Playwright with axe-core (tests/browser/dashboard.mjs, tests/browser/time.mjs). Screenshots
-//! land in target/screenshots as CI artefacts.
+//! The README's first command, `kwm demo`, started for real once, then every page driven in
+//! Debian's Chromium by Playwright with axe-core, one script per part of the product
+//! (tests/browser/*.mjs). Every script runs even when an earlier one fails; the test then names
+//! all that failed. Screenshots land in target/screenshots as CI artefacts.
 //!
 //! Needs `node`, `/usr/bin/chromium` and `npm ci` in tests/browser (scripts/test does that); a
 //! missing piece fails the test with what to install, it never skips.
@@ -9,6 +10,40 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Instant;
+
+/// Each script, what it checks, and a screenshot it must leave behind.
+const SCRIPTS: [(&str, &str, &str); 6] = [
+    (
+        "dashboard.mjs",
+        "map, table, keyboard route to the region profile",
+        "dashboard.png",
+    ),
+    (
+        "time.mjs",
+        "trend chart, what changed, early warnings",
+        "warnings.png",
+    ),
+    (
+        "risk.mjs",
+        "stacking map and distribution, theme profile, groups, methodology, coverage",
+        "stacking.png",
+    ),
+    (
+        "analysis.mjs",
+        "cluster map, method comparison, rank interval and cluster lines of region pages",
+        "clusters.png",
+    ),
+    (
+        "agenda.mjs",
+        "agenda overview, a recommendation's effect view, the radar and its missing-data answer",
+        "radar.png",
+    ),
+    (
+        "persons.mjs",
+        "stacking per person: charts against the API, suppressed cells, SYNTHETIC label",
+        "persons-nl.png",
+    ),
+];
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -27,7 +62,7 @@ impl Drop for Server {
 }
 
 #[test]
-fn demo_dashboard_in_chromium_with_axe() {
+fn demo_pages_in_chromium_with_axe() {
     let browser_dir = repo().join("tests/browser");
     assert!(
         browser_dir.join("node_modules/playwright-core").exists() && browser_dir.join("node_modules/axe-core").exists(),
@@ -68,8 +103,11 @@ fn demo_dashboard_in_chromium_with_axe() {
         started.elapsed().as_secs_f64()
     );
     let shots = repo().join("target/screenshots");
-    // The dashboard and profile, then the long-term pages (trends, changes, early warning).
-    for script in ["dashboard.mjs", "time.mjs"] {
+    let mut failed = Vec::new();
+    for (script, checks, screenshot) in SCRIPTS {
+        println!("== {script}: {checks}");
+        let started = Instant::now();
+        let _ = std::fs::remove_file(shots.join(screenshot));
         let status = Command::new("node")
             .arg(browser_dir.join(script))
             .arg(&url)
@@ -77,13 +115,19 @@ fn demo_dashboard_in_chromium_with_axe() {
             .env("CHROMIUM", &chromium)
             .status()
             .expect("node not found: install Node.js");
-        assert!(
-            status.success(),
-            "browser checks of {script} failed (screenshots in {})",
-            shots.display()
-        );
+        println!("   {script}: {:.1} s", started.elapsed().as_secs_f64());
+        if !status.success() {
+            failed.push(format!("{script} ({status})"));
+        } else if !shots.join(screenshot).exists() {
+            failed.push(format!("{script} left no {screenshot}"));
+        }
     }
     drop(server);
-    assert!(shots.join("dashboard.png").exists());
-    assert!(shots.join("warnings.png").exists());
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        failed.is_empty(),
+        "browser checks failed: {} (screenshots in {})",
+        failed.join(", "),
+        shots.display()
+    );
 }

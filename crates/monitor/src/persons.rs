@@ -20,6 +20,13 @@ pub const PREFIX_REAL: &str = "mds_";
 /// Indicator prefix of tables made from the synthetic generator (`kwm microdata generate`).
 pub const PREFIX_SYNTHETIC: &str = "synthetic_mds_";
 
+/// True for the indicators of person-level stacking tables (real or synthetic). They have their
+/// own page and API; area views (map, region profile) leave them out, so counts of persons by
+/// stacking, and above all synthetic ones, never stand among an area's published figures.
+pub fn is_person_level(indicator: &str) -> bool {
+    indicator.starts_with(PREFIX_REAL) || indicator.starts_with(PREFIX_SYNTHETIC)
+}
+
 /// One published figure, as the table shows it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Cell {

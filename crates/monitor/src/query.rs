@@ -317,8 +317,12 @@ pub struct RegionProfile {
     pub period: Option<i32>,
     /// Periods with figures for this region.
     pub periods: Vec<i32>,
-    /// One row per indicator that has figures at this level in this period.
+    /// One row per indicator that has figures at this level in this period (person-level
+    /// stacking tables excluded: see `person_stacking`).
     pub rows: Vec<ProfileRow>,
+    /// Person-level stacking tables at this level and period: `Some(true)` when only synthetic
+    /// ones, `Some(false)` when real ones; shown on their own page, never among the rows.
+    pub person_stacking: Option<bool>,
 }
 
 /// The profile of a region: all indicators with figures at its level in the period, with the
@@ -363,9 +367,17 @@ pub fn region_profile(
         layout: known.as_ref().map(|r| r.layout),
     };
     let mut rows = Vec::new();
+    let mut person_stacking = None;
     if let Some(period) = period {
         let level = code.level();
-        let ids = store.indicator_ids_at(level, period)?;
+        let mut ids = store.indicator_ids_at(level, period)?;
+        if ids.iter().any(|id| crate::persons::is_person_level(id)) {
+            let real = ids
+                .iter()
+                .any(|id| id.starts_with(crate::persons::PREFIX_REAL));
+            person_stacking = Some(!real);
+            ids.retain(|id| !crate::persons::is_person_level(id));
+        }
         let layout = layout_for(store, level, period)?;
         let regions = match layout {
             Some(l) => store.regions(level, l)?,
@@ -440,6 +452,7 @@ pub fn region_profile(
         period,
         periods,
         rows,
+        person_stacking,
     })
 }
 

@@ -378,6 +378,10 @@ fn profile_json(p: &RegionProfile) -> serde_json::Value {
             "percentile": r.row.percentile.map(|x| kwm_engine::rank::round_half_away(x, 1)),
             "national": national(&r.national),
         })).collect::<Vec<_>>(),
+        "person_stacking": p.person_stacking.map(|synthetic| serde_json::json!({
+            "synthetic": synthetic,
+            "href": format!("/api/persons-stacking?region={}&period={}", p.region.code, p.period.unwrap_or_default()),
+        })),
     })
 }
 

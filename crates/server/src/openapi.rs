@@ -568,7 +568,7 @@ fn base_document() -> Value {
                     "regions": {"type": "array", "items": {"$ref": "#/components/schemas/Region"}}}}), true))
             }},
             "/api/regions/{code}": { "get": {
-                "operationId": "regionProfile", "summary": "Region profile: every indicator at the region's level with value, national value, rank and percentile, or why it is absent.",
+                "operationId": "regionProfile", "summary": "Region profile: every indicator at the region's level with value, national value, rank and percentile, or why it is absent; person-level stacking tables only as a link (person_stacking).",
                 "parameters": [
                     param("code", "path", true, "CBS region code (GM0363, WK036300, BU03630000, NL01, PV27, GG3406).", json!({"type": "string", "pattern": "^(NL\\d{2}|PV\\d{2}|GG\\d{4}|GM\\d{4}|WK\\d{4}[0-9A-Z]{2}|BU\\d{4}[0-9A-Z]{4})$"})),
                     period_param("Period; default the latest with figures for the region.")
@@ -625,7 +625,8 @@ fn base_document() -> Value {
             "Profile": { "type": "object", "required": ["region", "periods", "indicators"], "properties": {
                 "region": {"type": "object"}, "period": {"type": ["integer", "null"]},
                 "periods": {"type": "array", "items": {"type": "integer"}},
-                "indicators": {"type": "array", "items": {"type": "object"}} } },
+                "indicators": {"type": "array", "items": {"type": "object"}, "description": "Area figures; person-level stacking tables are not among them."},
+                "person_stacking": {"type": ["object", "null"], "description": "Person-level stacking tables exist at this level and period (see /api/persons-stacking); synthetic is true when only synthetic ones.", "properties": {"synthetic": {"type": "boolean"}, "href": {"type": "string"}}} } },
             "Load": { "type": "object", "properties": {
                 "id": {"type": "integer"}, "file_name": {"type": "string"}, "checksum": {"type": "string"},
                 "format": {"type": "string"}, "dataset": {"type": "string"}, "publisher": {"type": "string"},

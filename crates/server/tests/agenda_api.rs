@@ -3,26 +3,16 @@
 //! the rules the answer states, errors are JSON with 400/404, and the pages link groups to
 //! recommendations and region profiles to the radar.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use http_body_util::BodyExt;
+use axum::http::StatusCode;
 use kwm_ingest::ReadOptions;
-use kwm_model::catalogue::Catalogue;
-use kwm_server::{router, AppState};
 use kwm_store::SqliteStore;
 use serde_json::Value;
-use tower::ServiceExt;
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn catalogue() -> Catalogue {
-    kwm_monitor::catalogue::load_dir(&repo().join("catalogue")).unwrap()
-}
+mod common;
+use common::{app, catalogue, get_from, get_json_from, repo};
 
 fn store() -> &'static PathBuf {
     static PATH: OnceLock<PathBuf> = OnceLock::new();
@@ -57,25 +47,11 @@ fn store() -> &'static PathBuf {
 }
 
 async fn get(uri: &str) -> (StatusCode, String, String) {
-    let app = router(AppState::new(store().clone(), catalogue(), "test".into()));
-    let response = app
-        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    let status = response.status();
-    let ct = response
-        .headers()
-        .get("content-type")
-        .map(|v| v.to_str().unwrap().to_string())
-        .unwrap_or_default();
-    let body = response.into_body().collect().await.unwrap().to_bytes();
-    (status, ct, String::from_utf8(body.to_vec()).unwrap())
+    get_from(app(store(), catalogue()), uri).await
 }
 
 async fn get_json(uri: &str) -> (StatusCode, Value) {
-    let (status, ct, body) = get(uri).await;
-    assert!(ct.starts_with("application/json"), "{uri}: {ct}");
-    (status, serde_json::from_str(&body).unwrap())
+    get_json_from(app(store(), catalogue()), uri).await
 }
 
 #[tokio::test]

@@ -4,18 +4,13 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use http_body_util::BodyExt;
+use axum::http::StatusCode;
 use kwm_ingest::ReadOptions;
-use kwm_server::{router, AppState};
 use kwm_store::SqliteStore;
 use serde_json::Value;
-use tower::ServiceExt;
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+mod common;
+use common::{app, catalogue, get_from, get_json_from, repo};
 
 /// One demo store per test binary.
 fn store_path() -> &'static PathBuf {
@@ -52,41 +47,12 @@ fn store_path() -> &'static PathBuf {
     })
 }
 
-fn app() -> axum::Router {
-    let catalogue = kwm_monitor::catalogue::load_dir(&repo().join("catalogue")).unwrap();
-    router(AppState::new(
-        store_path().clone(),
-        catalogue,
-        "test".into(),
-    ))
-}
-
 async fn get(uri: &str) -> (StatusCode, String, String) {
-    let response = app()
-        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    let status = response.status();
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .map(|v| v.to_str().unwrap().to_string())
-        .unwrap_or_default();
-    let body = response.into_body().collect().await.unwrap().to_bytes();
-    (
-        status,
-        content_type,
-        String::from_utf8(body.to_vec()).unwrap(),
-    )
+    get_from(app(store_path(), catalogue()), uri).await
 }
 
 async fn get_json(uri: &str) -> (StatusCode, Value) {
-    let (status, content_type, body) = get(uri).await;
-    assert!(
-        content_type.starts_with("application/json"),
-        "{uri}: {content_type}"
-    );
-    (status, serde_json::from_str(&body).unwrap())
+    get_json_from(app(store_path(), catalogue()), uri).await
 }
 
 #[tokio::test]

@@ -5,18 +5,13 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use http_body_util::BodyExt;
+use axum::http::StatusCode;
 use kwm_ingest::ReadOptions;
-use kwm_server::{router, AppState};
 use kwm_store::SqliteStore;
 use serde_json::Value;
-use tower::ServiceExt;
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+mod common;
+use common::{app, catalogue, get_from, repo};
 
 fn store(name: &str, files: &[&str]) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("kwm-persons-api-{}", std::process::id()));
@@ -50,30 +45,13 @@ fn synthetic_store() -> &'static PathBuf {
     })
 }
 
-async fn get(path: &Path, uri: &str) -> (StatusCode, String, String) {
-    let catalogue = kwm_monitor::catalogue::load_dir(&repo().join("catalogue")).unwrap();
-    let app = router(AppState::new(path.to_path_buf(), catalogue, "test".into()));
-    let response = app
-        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    let status = response.status();
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .map(|v| v.to_str().unwrap().to_string())
-        .unwrap_or_default();
-    let body = response.into_body().collect().await.unwrap().to_bytes();
-    (
-        status,
-        content_type,
-        String::from_utf8(body.to_vec()).unwrap(),
-    )
-}
-
 async fn json(uri: &str) -> (StatusCode, Value) {
     let (status, _, body) = get(synthetic_store(), uri).await;
     (status, serde_json::from_str(&body).unwrap())
+}
+
+async fn get(path: &Path, uri: &str) -> (StatusCode, String, String) {
+    get_from(app(path, catalogue()), uri).await
 }
 
 #[tokio::test]
@@ -204,4 +182,33 @@ async fn the_page_labels_synthetic_figures_and_never_fills_in_suppressed_cells()
     assert!(body.contains("kwm microdata stack"));
     let (status, _, _) = get(&empty, "/api/persons-stacking").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn area_views_leave_person_level_figures_out_and_link_to_them() {
+    // The region profile (API and page) lists no person-level figure among the area's figures,
+    // only a link, tagged synthetic.
+    let (status, p) = json("/api/regions/GM0096?period=2024").await;
+    assert_eq!(status, StatusCode::OK);
+    let ids: Vec<&str> = p["indicators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["indicator"]["id"].as_str().unwrap())
+        .collect();
+    assert!(ids.iter().all(|id| !id.contains("mds_")), "{ids:?}");
+    assert_eq!(p["person_stacking"]["synthetic"], true, "{p}");
+    let (status, _, page) = get(synthetic_store(), "/regio/GM0096?period=2024").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        !page.contains("synthetic_mds_"),
+        "a synthetic id on the profile"
+    );
+    assert!(page.contains("/stapeling-personen?region=GM0096&amp;period=2024"));
+    assert!(page.contains("synthetic-tag"));
+    // The map offers none, and refuses one asked for by name.
+    let (status, _, map) = get(synthetic_store(), "/").await;
+    assert!(!map.contains("synthetic_mds_"), "{status}");
+    let (status, _, _) = get(synthetic_store(), "/?indicator=synthetic_mds_persons").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
 }

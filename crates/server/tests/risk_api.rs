@@ -5,23 +5,14 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use http_body_util::BodyExt;
+use axum::http::StatusCode;
 use kwm_ingest::ReadOptions;
 use kwm_model::catalogue::Catalogue;
-use kwm_server::{router, AppState};
 use kwm_store::SqliteStore;
 use serde_json::Value;
-use tower::ServiceExt;
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn catalogue() -> Catalogue {
-    kwm_monitor::catalogue::load_dir(&repo().join("catalogue")).unwrap()
-}
+mod common;
+use common::{app, catalogue, get_from, get_json_from, repo};
 
 /// (store with figures only, store with figures and computed results), built once.
 fn stores() -> &'static (PathBuf, PathBuf) {
@@ -70,38 +61,21 @@ fn stores() -> &'static (PathBuf, PathBuf) {
     })
 }
 
-fn app_with(path: &Path, catalogue: Catalogue) -> axum::Router {
-    router(AppState::new(path.to_path_buf(), catalogue, "test".into()))
-}
-
-async fn get_from(app: axum::Router, uri: &str) -> (StatusCode, String, String) {
-    let response = app
-        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    let status = response.status();
-    let ct = response
-        .headers()
-        .get("content-type")
-        .map(|v| v.to_str().unwrap().to_string())
-        .unwrap_or_default();
-    let body = response.into_body().collect().await.unwrap().to_bytes();
-    (status, ct, String::from_utf8(body.to_vec()).unwrap())
-}
-
-async fn get(uri: &str) -> (StatusCode, String, String) {
-    get_from(app_with(&stores().1, catalogue()), uri).await
-}
-
-async fn get_json(uri: &str) -> (StatusCode, Value) {
-    let (status, ct, body) = get(uri).await;
-    assert!(ct.starts_with("application/json"), "{uri}: {ct}");
-    (status, serde_json::from_str(&body).unwrap())
-}
-
 fn round(x: f64, d: i32) -> f64 {
     let f = 10f64.powi(d);
     (x * f).round() / f
+}
+
+fn app_with(path: &Path, catalogue: Catalogue) -> axum::Router {
+    app(path, catalogue)
+}
+
+async fn get(uri: &str) -> (StatusCode, String, String) {
+    get_from(app(&stores().1, catalogue()), uri).await
+}
+
+async fn get_json(uri: &str) -> (StatusCode, Value) {
+    get_json_from(app(&stores().1, catalogue()), uri).await
 }
 
 #[tokio::test]

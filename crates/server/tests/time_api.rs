@@ -2,21 +2,16 @@
 //! as `kwm demo` does: series across municipal mergers, layout changes, early warnings, and
 //! their 400/404 answers.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use http_body_util::BodyExt;
+use axum::http::StatusCode;
 use kwm_ingest::ReadOptions;
-use kwm_server::{router, AppState};
 use kwm_store::SqliteStore;
 use serde_json::Value;
-use tower::ServiceExt;
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+mod common;
+use common::{app, catalogue, get_from, get_json_from, repo};
 
 fn store_path() -> &'static PathBuf {
     static PATH: OnceLock<PathBuf> = OnceLock::new();
@@ -61,33 +56,6 @@ fn store_path() -> &'static PathBuf {
     })
 }
 
-fn app() -> axum::Router {
-    let catalogue = kwm_monitor::catalogue::load_dir(&repo().join("catalogue")).unwrap();
-    router(AppState::new(
-        store_path().clone(),
-        catalogue,
-        "test".into(),
-    ))
-}
-
-async fn get(uri: &str) -> (StatusCode, String) {
-    let response = app()
-        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    let status = response.status();
-    let body = response.into_body().collect().await.unwrap().to_bytes();
-    (status, String::from_utf8(body.to_vec()).unwrap())
-}
-
-async fn get_json(uri: &str) -> (StatusCode, Value) {
-    let (status, body) = get(uri).await;
-    (
-        status,
-        serde_json::from_str(&body).unwrap_or_else(|e| panic!("{uri}: {e}: {body}")),
-    )
-}
-
 fn point(v: &Value, period: i64) -> &Value {
     v["points"]
         .as_array()
@@ -95,6 +63,15 @@ fn point(v: &Value, period: i64) -> &Value {
         .iter()
         .find(|p| p["period"] == period)
         .unwrap()
+}
+
+async fn get(uri: &str) -> (StatusCode, String) {
+    let (status, _, body) = get_from(app(store_path(), catalogue()), uri).await;
+    (status, body)
+}
+
+async fn get_json(uri: &str) -> (StatusCode, Value) {
+    get_json_from(app(store_path(), catalogue()), uri).await
 }
 
 #[tokio::test]

@@ -65,7 +65,14 @@ pub fn status_note(lang: Lang, status: ValueStatus) -> &'static str {
 }
 
 async fn build(state: &AppState, ctx: &PageCtx) -> Result<Markup, MonitorError> {
-    let indicators = state.query(|s| Ok(s.indicators()?)).await?;
+    // Person-level stacking tables have their own page (and synthetic ones must never be mapped
+    // as if they were an area's figures).
+    let indicators: Vec<IndicatorRecord> = state
+        .query(|s| Ok(s.indicators()?))
+        .await?
+        .into_iter()
+        .filter(|i| !kwm_monitor::persons::is_person_level(i.indicator.id.as_str()))
+        .collect();
     let level = match ctx.params.get("level").filter(|l| !l.is_empty()) {
         Some(l) => query::parse_level(l)?,
         None => Level::Gemeente,
@@ -93,6 +100,14 @@ async fn build(state: &AppState, ctx: &PageCtx) -> Result<Markup, MonitorError> 
                 .find(|i| i.levels.contains(&level))
                 .map(|i| i.indicator.id.to_string())
         });
+    if let Some(id) = chosen
+        .as_deref()
+        .filter(|id| kwm_monitor::persons::is_person_level(id))
+    {
+        return Err(MonitorError::BadRequest(format!(
+            "'{id}' is person-level stacking: see /stapeling-personen"
+        )));
+    }
     let Some(indicator_id) = chosen else {
         return Ok(layout(
             ctx,

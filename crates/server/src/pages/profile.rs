@@ -127,6 +127,12 @@ fn body(
             @if let Some(radar) = super::radar::region_href(&p.region.code, p.period) {
                 li { a href=(radar) { (ctx.t("Vindbaarheidsradar: is hier hulpvraag uit beeld?", "Findability radar: is need out of sight here?")) } }
             }
+            @if let (Some(synthetic), Some(period)) = (p.person_stacking, p.period) {
+                li {
+                    a href=(format!("/stapeling-personen?region={}&period={period}", p.region.code)) { (ctx.t("Stapeling per persoon", "Stacking per person")) }
+                    @if synthetic { " " span.synthetic-tag { (ctx.t("synthetisch", "synthetic")) } }
+                }
+            }
         }
         @if let Some(r) = risk {
             @if let Some(rank) = r.composite_rank {

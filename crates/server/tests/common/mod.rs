@@ -1,0 +1,61 @@
+//! Helpers shared by the server's integration tests: where the repository and its catalogue are,
+//! and one request through the router as a test sees it. Each test file builds its own store.
+
+// Each test file is its own crate and uses only some of these.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use http_body_util::BodyExt;
+use kwm_model::catalogue::Catalogue;
+use kwm_server::{router, AppState};
+use serde_json::Value;
+use tower::ServiceExt;
+
+/// The repository root.
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The catalogue the product ships.
+pub fn catalogue() -> Catalogue {
+    kwm_monitor::catalogue::load_dir(&repo().join("catalogue")).unwrap()
+}
+
+/// The server's router on the store at `path`.
+pub fn app(path: &Path, catalogue: Catalogue) -> axum::Router {
+    router(AppState::new(path.to_path_buf(), catalogue, "test".into()))
+}
+
+/// One GET through `app`: status, content type, body.
+pub async fn get_from(app: axum::Router, uri: &str) -> (StatusCode, String, String) {
+    let response = app
+        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = response.status();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    (
+        status,
+        content_type,
+        String::from_utf8(body.to_vec()).unwrap(),
+    )
+}
+
+/// One GET that must answer JSON: status and the parsed body.
+pub async fn get_json_from(app: axum::Router, uri: &str) -> (StatusCode, Value) {
+    let (status, content_type, body) = get_from(app, uri).await;
+    assert!(
+        content_type.starts_with("application/json"),
+        "{uri}: {content_type}"
+    );
+    let value = serde_json::from_str(&body).unwrap_or_else(|e| panic!("{uri}: {e}: {body}"));
+    (status, value)
+}
