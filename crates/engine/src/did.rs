@@ -431,9 +431,55 @@ mod tests {
         assert_eq!(e.after, vec![2023, 2024], "2022 (start year) is left out");
         let pre = r.pre_trend.unwrap();
         assert!(!pre.excludes_zero(), "{pre:?}");
-        // Chart means: targets 2 lower than comparisons' trend after the start.
+        // Chart means: the targets' mean level is 2 lower than the comparisons' after the start
+        // (the panel gives both groups the same mean level before it).
         let m2024 = r.means.iter().find(|m| m.period == 2024).unwrap();
         assert_eq!(m2024.targets, 10);
+        let m2019 = r.means.iter().find(|m| m.period == 2019).unwrap();
+        let gap = |m: &PeriodMeans| m.target_mean.unwrap() - m.comparison_mean.unwrap();
+        assert!(
+            (gap(m2024) - gap(m2019) + 2.0).abs() < 0.05,
+            "{m2019:?} {m2024:?}"
+        );
+    }
+
+    #[test]
+    fn matches_welchs_test_on_the_changes() {
+        // Three targets and five comparisons, one period before and one after. Reference:
+        // scipy 1.16 `stats.ttest_ind(t, c, equal_var=False)` on the changes
+        // t = [-1, 0.5, -2], c = [0.5, 0.2, 0.9, 0.1, 0.8], and its `confidence_interval(0.95)`.
+        let region = |target: bool, before: f64, after: f64| DidRegion {
+            target,
+            values: vec![Some(before), Some(after)],
+        };
+        let input = DidInput {
+            periods: vec![2019, 2024],
+            phases: vec![Phase::Before, Phase::After],
+            regions: vec![
+                region(true, 10.0, 9.0),
+                region(true, 12.0, 12.5),
+                region(true, 14.0, 12.0),
+                region(false, 10.0, 10.5),
+                region(false, 11.0, 11.2),
+                region(false, 12.0, 12.9),
+                region(false, 13.0, 13.1),
+                region(false, 14.0, 14.8),
+            ],
+            min_targets: 3,
+            min_comparisons: 5,
+            confidence: 0.95,
+        };
+        let e = did(&input).effect.expect("an estimate");
+        assert_eq!((e.targets, e.comparisons, e.outside_support), (3, 5, 0));
+        let close = |a: f64, b: f64| (a - b).abs() < 1e-9 * b.abs().max(1.0);
+        assert!(close(e.estimate, -1.3333333333333335), "{e:?}");
+        assert!(
+            close(e.df, 2.191502607877589),
+            "Welch–Satterthwaite df: {e:?}"
+        );
+        assert!(close(e.p_value, 0.20364162453732196), "{e:?}");
+        assert!(close(e.lower, -4.278814331498921), "{e:?}");
+        assert!(close(e.upper, 1.6121476648322544), "{e:?}");
     }
 
     #[test]

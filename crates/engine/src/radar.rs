@@ -293,10 +293,11 @@ pub fn radar(input: &RadarInput) -> RadarResult {
         .collect();
     let fit = match fit_linear(&x, &y, None, input.interval) {
         Ok(f) => f,
-        Err(e @ (RegressionError::Collinear { .. } | RegressionError::TooFew { .. })) => {
+        Err(RegressionError::TooFew { n, need, .. }) => {
             return RadarResult {
-                model: Err(NoModel::Degenerate {
-                    message: e.to_string(),
+                model: Err(NoModel::TooFewAreas {
+                    usable: n,
+                    needed: need,
                 }),
                 rows,
                 need_rule,

@@ -401,6 +401,10 @@ mod tests {
                 "{} vs {expected_se}",
                 o.se
             );
+            // The interval uses the refit's degrees of freedom, n − p − 1 = 11:
+            // t(0.975; 11) = 2.200985160082949 (scipy.stats.t.ppf).
+            let t = (o.upper - o.expected) / o.se;
+            assert!((t - 2.200985160082949).abs() < 1e-9, "t = {t}");
         }
     }
 
