@@ -703,8 +703,11 @@ impl ProtectedTable {
                             breakdown: breakdown.clone(),
                         });
                         if spec.percentages && cell != persons_cell {
-                            let denominator_ok = t.values[persons_cell]
-                                >= profile.percentages.min_denominator as f64;
+                            // Judged on the *published* number of persons: gating on the
+                            // true one would tell a reader on which side of the threshold a
+                            // rounded count lies.
+                            let denominator_ok = persons
+                                .is_some_and(|p| p >= profile.percentages.min_denominator as f64);
                             let pct = match (value, persons) {
                                 (Some(v), Some(p)) if p > 0.0 && denominator_ok => {
                                     Some((1000.0 * v / p).round() / 10.0)
@@ -724,11 +727,11 @@ impl ProtectedTable {
                 }
                 TableKind::Magnitude { measure, counts, n } => {
                     let cell = base;
-                    if n[cell] == 0 {
-                        continue;
-                    }
+                    // A row for every cell, with or without a value: whether a row exists must
+                    // not depend on the true count (a missing row would reveal a suppressed 0).
+                    // A published count above zero implies persons in the cell (n > 0).
                     let mean = match (t.status[cell], counts[cell]) {
-                        (Status::Published, Some(_)) => {
+                        (Status::Published, Some(c)) if c > 0.0 && n[cell] > 0 => {
                             Some((t.values[cell] / n[cell] as f64 * 100.0).round() / 100.0)
                         }
                         _ => None,

@@ -442,15 +442,36 @@ fn the_cbs_income_profile_rounds_counts_to_hundreds() {
     {
         assert!(r.value.is_none_or(|v| v % 100.0 == 0.0), "{r:?}");
     }
-    // Percentages only where the true denominator is at least 100.
+    // Percentages exactly where the count and the *published* denominator (at least 100) are
+    // published: never gated on the true denominator, which would narrow a rounded count.
     let t = run.tables[0].table();
     assert!(t.rounding_base == 100);
-    for r in rows
+    let counts: std::collections::HashMap<(&str, &str, &str), Option<f64>> = rows
         .iter()
-        .filter(|r| r.indicator.ends_with("_pct") && r.value.is_some())
-    {
-        assert!(r.n.unwrap() >= 100.0, "{r:?}");
+        .filter(|r| !r.indicator.ends_with("_pct"))
+        .map(|r| {
+            (
+                (
+                    r.region.as_str(),
+                    r.breakdown.as_str(),
+                    r.indicator.as_str(),
+                ),
+                r.value,
+            )
+        })
+        .collect();
+    let mut percentages = 0;
+    for r in rows.iter().filter(|r| r.indicator.ends_with("_pct")) {
+        let count = counts[&(
+            r.region.as_str(),
+            r.breakdown.as_str(),
+            r.indicator.trim_end_matches("_pct"),
+        )];
+        let expected = count.is_some() && r.n.is_some_and(|n| n >= 100.0);
+        assert_eq!(r.value.is_some(), expected, "{r:?} (count {count:?})");
+        percentages += usize::from(expected);
     }
+    assert!(percentages > 0);
     // Means only with at least 100 observations.
     for r in rows
         .iter()
@@ -458,5 +479,55 @@ fn the_cbs_income_profile_rounds_counts_to_hundreds() {
     {
         assert!(r.n.unwrap() >= 100.0, "{r:?}");
     }
-    assert!(run.tables.iter().all(|t| t.summary.attack.passed()));
+    // A mean row for every cell that has a persons row, published or not: a missing row would
+    // tell that the suppressed count is 0.
+    let persons: std::collections::BTreeSet<(&str, &str)> = rows
+        .iter()
+        .filter(|r| r.indicator.ends_with("persons"))
+        .map(|r| (r.region.as_str(), r.breakdown.as_str()))
+        .collect();
+    let means: std::collections::BTreeSet<(&str, &str)> = rows
+        .iter()
+        .filter(|r| r.indicator.contains("mean_income"))
+        .map(|r| (r.region.as_str(), r.breakdown.as_str()))
+        .collect();
+    assert_eq!(persons, means);
+}
+
+#[test]
+fn every_cell_has_a_mean_row_so_a_missing_row_reveals_no_zero() {
+    // Small gemeenten × age classes: some cells hold no persons at all, and secondary
+    // suppression likes zeros. Their mean rows must still be there (empty), like every other.
+    let g = Generator::new(GenerateOptions {
+        persons: 20_000,
+        seed: 3,
+        year: 2024,
+    });
+    let f = tmp("means.csv");
+    g.write(&f).unwrap();
+    let mut s = spec("gemeente,age_class", &[]);
+    s.measure = Some("income".into());
+    let run = stack_file(
+        &f,
+        &ReadConfig::default(),
+        s,
+        Profile::default(),
+        ErrorPolicy::default(),
+    )
+    .unwrap();
+    let rows = run.rows();
+    let cells = |what: &str| -> std::collections::BTreeSet<(String, String)> {
+        rows.iter()
+            .filter(|r| r.indicator.ends_with(what))
+            .map(|r| (r.region.clone(), r.breakdown.clone()))
+            .collect()
+    };
+    let persons = cells("_persons");
+    assert_eq!(persons, cells("_mean_income"));
+    // The case this guards: suppressed persons counts whose true value is 0.
+    let suppressed = rows
+        .iter()
+        .filter(|r| r.indicator.ends_with("_persons") && r.value.is_none())
+        .count();
+    assert!(suppressed > 0, "the test needs suppressed cells");
 }
