@@ -211,4 +211,10 @@ async fn area_views_leave_person_level_figures_out_and_link_to_them() {
     assert!(!map.contains("synthetic_mds_"), "{status}");
     let (status, _, _) = get(synthetic_store(), "/?indicator=synthetic_mds_persons").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
+    // The list of indicators sends them to their own page, tagged synthetic.
+    let (_, _, list) = get(synthetic_store(), "/indicatoren").await;
+    assert!(!list.contains("/?indicator=synthetic_mds_"), "a map link");
+    assert!(list.contains(
+        "<a href=\"/stapeling-personen\">synthetic_mds_persons</a> <span class=\"synthetic-tag\">"
+    ));
 }

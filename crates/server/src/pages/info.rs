@@ -40,7 +40,13 @@ pub async fn indicators(
                     @for r in &records {
                         tr {
                             th scope="row" {
-                                @if let Some(level) = r.levels.iter().find(|l| **l == kwm_model::Level::Gemeente).or(r.levels.first()) {
+                                @if kwm_monitor::persons::is_person_level(r.indicator.id.as_str()) {
+                                    // Person-level stacking has its own page, never the area map.
+                                    a href="/stapeling-personen" { (label(ctx.lang, r)) }
+                                    @if r.indicator.id.as_str().starts_with(kwm_monitor::persons::PREFIX_SYNTHETIC) {
+                                        " " span.synthetic-tag { (ctx.t("synthetisch", "synthetic")) }
+                                    }
+                                } @else if let Some(level) = r.levels.iter().find(|l| **l == kwm_model::Level::Gemeente).or(r.levels.first()) {
                                     a href=(format!("/?indicator={}&level={}", r.indicator.id, level)) { (label(ctx.lang, r)) }
                                 } @else {
                                     (label(ctx.lang, r))
