@@ -526,11 +526,7 @@ pub fn parse_region_sets(file: &CatalogueFile) -> Result<Vec<RegionSet>, Catalog
     for s in raw.region_set {
         check_id(&ctx, &s.id, "region set")?;
         if !seen.insert(s.id.get_ref().clone()) {
-            return Err(ctx.err(
-                s.id.span().start,
-                "id",
-                format!("duplicate region set id '{}'", s.id.get_ref()),
-            ));
+            return Err(ctx.duplicate(&s.id, "region set"));
         }
         let mut areas = Vec::new();
         let mut names = HashSet::new();
@@ -914,11 +910,7 @@ pub fn parse_agenda(
     for t in raw.task {
         check_id(&ctx, &t.id, "task")?;
         if agenda.task(t.id.get_ref()).is_some() {
-            return Err(ctx.err(
-                t.id.span().start,
-                "id",
-                format!("duplicate task id '{}'", t.id.get_ref()),
-            ));
+            return Err(ctx.duplicate(&t.id, "task"));
         }
         unique_number(
             &ctx,
@@ -956,23 +948,9 @@ pub fn parse_agenda(
     for p in raw.programme {
         check_id(&ctx, &p.id, "programme")?;
         if agenda.programme(p.id.get_ref()).is_some() {
-            return Err(ctx.err(
-                p.id.span().start,
-                "id",
-                format!("duplicate programme id '{}'", p.id.get_ref()),
-            ));
+            return Err(ctx.duplicate(&p.id, "programme"));
         }
-        if !PROGRAMME_SCOPES.contains(&p.scope.get_ref().as_str()) {
-            return Err(ctx.err(
-                p.scope.span().start,
-                "scope",
-                format!(
-                    "expected one of {}, found '{}'",
-                    PROGRAMME_SCOPES.join(", "),
-                    p.scope.get_ref()
-                ),
-            ));
-        }
+        ctx.one_of(&p.scope, "scope", &PROGRAMME_SCOPES)?;
         agenda.programmes.push(Programme {
             id: p.id.into_inner(),
             label_en: or_nl(p.label_en, &p.label_nl),
@@ -985,23 +963,9 @@ pub fn parse_agenda(
     for p in raw.party {
         check_id(&ctx, &p.id, "party")?;
         if agenda.party(p.id.get_ref()).is_some() {
-            return Err(ctx.err(
-                p.id.span().start,
-                "id",
-                format!("duplicate party id '{}'", p.id.get_ref()),
-            ));
+            return Err(ctx.duplicate(&p.id, "party"));
         }
-        if !PARTY_KINDS.contains(&p.kind.get_ref().as_str()) {
-            return Err(ctx.err(
-                p.kind.span().start,
-                "kind",
-                format!(
-                    "expected one of {}, found '{}'",
-                    PARTY_KINDS.join(", "),
-                    p.kind.get_ref()
-                ),
-            ));
-        }
+        ctx.one_of(&p.kind, "kind", &PARTY_KINDS)?;
         agenda.parties.push(Party {
             id: p.id.into_inner(),
             label_en: or_nl(p.label_en, &p.label_nl),
@@ -1025,11 +989,7 @@ pub fn parse_agenda(
     for r in raw.recommendation {
         check_id(&ctx, &r.id, "recommendation")?;
         if !ids.insert(r.id.get_ref().clone()) {
-            return Err(ctx.err(
-                r.id.span().start,
-                "id",
-                format!("duplicate recommendation id '{}'", r.id.get_ref()),
-            ));
+            return Err(ctx.duplicate(&r.id, "recommendation"));
         }
         unique_number(
             &ctx,

@@ -214,11 +214,7 @@ pub fn parse_radar(
     for s in raw.support {
         check_id(&ctx, &s.id, "support")?;
         if !seen.insert(s.id.get_ref().clone()) {
-            return Err(ctx.err(
-                s.id.span().start,
-                "id",
-                format!("duplicate support id '{}'", s.id.get_ref()),
-            ));
+            return Err(ctx.duplicate(&s.id, "support"));
         }
         let id_of = |raw: &Spanned<String>, field: &str| {
             known_indicator(&ctx, indicators, raw, field).map(|i| i.indicator.id.clone())

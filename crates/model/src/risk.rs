@@ -554,6 +554,36 @@ pub(crate) struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
+    /// The error for an id given twice: `duplicate {kind} id '{id}'` at the id.
+    pub(crate) fn duplicate(&self, id: &Spanned<String>, kind: &str) -> CatalogueError {
+        self.err(
+            id.span().start,
+            "id",
+            format!("duplicate {kind} id '{}'", id.get_ref()),
+        )
+    }
+
+    /// Checks that a value is one of `allowed`, else `expected one of …, found '…'` at it.
+    pub(crate) fn one_of(
+        &self,
+        value: &Spanned<String>,
+        field: &str,
+        allowed: &[&str],
+    ) -> Result<(), CatalogueError> {
+        if allowed.contains(&value.get_ref().as_str()) {
+            return Ok(());
+        }
+        Err(self.err(
+            value.span().start,
+            field,
+            format!(
+                "expected one of {}, found '{}'",
+                allowed.join(", "),
+                value.get_ref()
+            ),
+        ))
+    }
+
     pub(crate) fn err(
         &self,
         offset: usize,
@@ -1328,11 +1358,7 @@ fn parse_themes(
         let t = spanned.into_inner();
         check_id(ctx, &t.id, "theme")?;
         if !seen.insert(t.id.get_ref().clone()) {
-            return Err(ctx.err(
-                t.id.span().start,
-                "id",
-                format!("duplicate theme id '{}'", t.id.get_ref()),
-            ));
+            return Err(ctx.duplicate(&t.id, "theme"));
         }
         themes.push(Theme {
             id: t.id.into_inner(),
@@ -1515,24 +1541,10 @@ fn parse_groups(
         let g = spanned.into_inner();
         check_id(ctx, &g.id, "group")?;
         if !seen.insert(g.id.get_ref().clone()) {
-            return Err(ctx.err(
-                g.id.span().start,
-                "id",
-                format!("duplicate group id '{}'", g.id.get_ref()),
-            ));
+            return Err(ctx.duplicate(&g.id, "group"));
         }
         for s in &g.named_by {
-            if !GROUP_SOURCES.contains(&s.get_ref().as_str()) {
-                return Err(ctx.err(
-                    s.span().start,
-                    "named_by",
-                    format!(
-                        "expected one of {}, found '{}'",
-                        GROUP_SOURCES.join(", "),
-                        s.get_ref()
-                    ),
-                ));
-            }
+            ctx.one_of(s, "named_by", &GROUP_SOURCES)?;
         }
         if !["bestaand", "nieuw"].contains(&g.status.get_ref().as_str()) {
             return Err(ctx.err(
