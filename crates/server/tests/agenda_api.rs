@@ -7,42 +7,24 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use axum::http::StatusCode;
-use kwm_ingest::ReadOptions;
-use kwm_store::SqliteStore;
 use serde_json::Value;
 
 mod common;
-use common::{app, catalogue, get_from, get_json_from, repo};
+use common::{app, catalogue, computed_store, get_from, get_json_from};
 
 fn store() -> &'static PathBuf {
     static PATH: OnceLock<PathBuf> = OnceLock::new();
     PATH.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("kwm-agenda-api-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("amsterdam.sqlite");
-        let _ = std::fs::remove_file(&path);
-        let files: Vec<PathBuf> = [
-            "codelists/gemeenten_2019.csv",
-            "boundaries/wijk_2017_amsterdam_cbs.geojson",
-            "kwb_amsterdam/kwb_2017_amsterdam_gemeente_wijk_buurt.csv",
-            "kwb_amsterdam/kwb_2019_amsterdam_gemeente_wijk_buurt.csv",
-        ]
-        .iter()
-        .map(|f| repo().join("data").join(f))
-        .collect();
-        let mut store = SqliteStore::open(&path).unwrap();
-        let c = catalogue();
-        kwm_monitor::ingest::ingest_files(
-            &mut store,
-            &c,
-            &files,
-            &ReadOptions::default(),
-            "2026-11-23T00:00:00Z",
+        computed_store(
+            "agenda-api",
+            "amsterdam",
+            &[
+                "codelists/gemeenten_2019.csv",
+                "boundaries/wijk_2017_amsterdam_cbs.geojson",
+                "kwb_amsterdam/kwb_2017_amsterdam_gemeente_wijk_buurt.csv",
+                "kwb_amsterdam/kwb_2019_amsterdam_gemeente_wijk_buurt.csv",
+            ],
         )
-        .unwrap();
-        kwm_monitor::risk::compute_all(&mut store, &c, None, None, "2026-11-23T01:00:00Z", false)
-            .unwrap();
-        path
     })
 }
 

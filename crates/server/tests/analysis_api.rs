@@ -16,38 +16,22 @@ use serde_json::Value;
 use tower::ServiceExt;
 
 mod common;
-use common::{app, catalogue, get_from, get_json_from, repo};
+use common::{app, catalogue, computed_store, get_from, get_json_from};
 
 fn store() -> &'static PathBuf {
     static PATH: OnceLock<PathBuf> = OnceLock::new();
     PATH.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("kwm-analysis-api-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("computed.sqlite");
-        let _ = std::fs::remove_file(&path);
-        let files: Vec<PathBuf> = [
-            "codelists/gemeenten_2021_provincie.csv",
-            "boundaries/gemeente_2024_pdok_gegeneraliseerd.geojson",
-            "gezondheidsmonitor/50140NED_TypedDataSet_22092025_192544.csv",
-            "kwb/85984NED_DataProperties.json",
-            "kwb/kwb_2024_85984NED_gemeente_wijk_basis.csv",
-        ]
-        .iter()
-        .map(|f| repo().join("data").join(f))
-        .collect();
-        let mut s = SqliteStore::open(&path).unwrap();
-        let c = catalogue();
-        kwm_monitor::ingest::ingest_files(
-            &mut s,
-            &c,
-            &files,
-            &ReadOptions::default(),
-            "2026-11-23T00:00:00Z",
+        computed_store(
+            "analysis-api",
+            "computed",
+            &[
+                "codelists/gemeenten_2021_provincie.csv",
+                "boundaries/gemeente_2024_pdok_gegeneraliseerd.geojson",
+                "gezondheidsmonitor/50140NED_TypedDataSet_22092025_192544.csv",
+                "kwb/85984NED_DataProperties.json",
+                "kwb/kwb_2024_85984NED_gemeente_wijk_basis.csv",
+            ],
         )
-        .unwrap();
-        kwm_monitor::risk::compute_all(&mut s, &c, None, None, "2026-11-23T01:00:00Z", false)
-            .unwrap();
-        path
     })
 }
 

@@ -6,30 +6,13 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use axum::http::StatusCode;
-use kwm_ingest::ReadOptions;
-use kwm_store::SqliteStore;
 use serde_json::Value;
 
 mod common;
-use common::{app, catalogue, get_from, repo};
+use common::{app, catalogue, get_from, loaded_store};
 
 fn store(name: &str, files: &[&str]) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("kwm-persons-api-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(format!("{name}.sqlite"));
-    let _ = std::fs::remove_file(&path);
-    let catalogue = kwm_monitor::catalogue::load_dir(&repo().join("catalogue")).unwrap();
-    let files: Vec<PathBuf> = files.iter().map(|f| repo().join("data").join(f)).collect();
-    let mut store = SqliteStore::open(&path).unwrap();
-    kwm_monitor::ingest::ingest_files(
-        &mut store,
-        &catalogue,
-        &files,
-        &ReadOptions::default(),
-        "2026-11-23T00:00:00Z",
-    )
-    .unwrap();
-    path
+    loaded_store("persons-api", name, files)
 }
 
 fn synthetic_store() -> &'static PathBuf {

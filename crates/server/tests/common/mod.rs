@@ -59,3 +59,39 @@ pub async fn get_json_from(app: axum::Router, uri: &str) -> (StatusCode, Value) 
     let value = serde_json::from_str(&body).unwrap_or_else(|e| panic!("{uri}: {e}: {body}"));
     (status, value)
 }
+
+/// A fresh SQLite store in the temp directory (`kwm-{tag}-{pid}/{name}.sqlite`) holding `files`
+/// (paths under `data/`), loaded as `kwm ingest` does.
+pub fn loaded_store(tag: &str, name: &str, files: &[&str]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("kwm-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("{name}.sqlite"));
+    let _ = std::fs::remove_file(&path);
+    let files: Vec<PathBuf> = files.iter().map(|f| repo().join("data").join(f)).collect();
+    let mut store = kwm_store::SqliteStore::open(&path).unwrap();
+    kwm_monitor::ingest::ingest_files(
+        &mut store,
+        &catalogue(),
+        &files,
+        &kwm_ingest::ReadOptions::default(),
+        "2026-11-23T00:00:00Z",
+    )
+    .unwrap();
+    path
+}
+
+/// [`loaded_store`] with the risk model computed for every level and period, as `kwm compute`.
+pub fn computed_store(tag: &str, name: &str, files: &[&str]) -> PathBuf {
+    let path = loaded_store(tag, name, files);
+    let mut store = kwm_store::SqliteStore::open(&path).unwrap();
+    kwm_monitor::risk::compute_all(
+        &mut store,
+        &catalogue(),
+        None,
+        None,
+        "2026-11-23T01:00:00Z",
+        false,
+    )
+    .unwrap();
+    path
+}
