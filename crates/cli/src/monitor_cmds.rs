@@ -19,7 +19,7 @@ pub struct IngestArgs {
     #[arg(long, value_name = "FILE|URL")]
     db: StoreLocation,
     /// Input format; detected from name and content when not given.
-    #[arg(long, value_parser = ["statline", "statline-labels", "long", "regions", "changes", "geojson", "topojson"])]
+    #[arg(long, value_parser = ["statline", "statline-labels", "kwb-map", "long", "regions", "changes", "geojson", "topojson"])]
     format: Option<String>,
     /// Period for files that carry none (e.g. a StatLine table not in the catalogue).
     #[arg(long)]
@@ -491,6 +491,17 @@ const DEMO_FILES: &[&str] = &[
     "kwb/kwb_2019_gemeente_bevolking_long.csv",
     "kwb_amsterdam/kwb_2017_amsterdam_gemeente_wijk_buurt.csv",
     "kwb_amsterdam/kwb_2019_amsterdam_gemeente_wijk_buurt.csv",
+    // The whole country: adults (2012, 2016, 2020) and the elderly (2016, 2020) down to buurt
+    // (RIVM small-area estimates), KWB 2020 per gemeente, KWB 2024 ages for every level, and
+    // the 2022 wijk boundaries that the 2020 wijk figures are drawn on.
+    "boundaries/wijk_2022_pdok_gegeneraliseerd.geojson",
+    "kwb/kwb_2020_gemeente_wijkbuurtkaart.csv",
+    "kwb/kwb_2024_85984NED_alle_niveaus_leeftijd.csv",
+    "rivm/50090NED_2012_18plus.csv",
+    "rivm/50090NED_2016_18plus.csv",
+    "rivm/50090NED_2020_18plus.csv",
+    "rivm/50090NED_2016_65plus.csv",
+    "rivm/50090NED_2020_65plus.csv",
     // SYNTHETIC person-level stacking (invented persons; see data/synthetic/README.md), so the
     // page "Stapeling per persoon" has something to show. Its ids say synthetic_ everywhere.
     "synthetic/persons_stacking_synthetic_2024.csv",

@@ -18,6 +18,9 @@ pub enum Format {
     Changes,
     /// A StatLine download "met labels" (titles as headers), also as rewritten by R.
     StatlineLabels,
+    /// The attribute table of CBS's Wijk- en Buurtkaart (`GM_CODE`, `AANT_INW`, … with CBS's
+    /// negative sentinels for secret and not applicable).
+    KwbMap,
 }
 
 impl Format {
@@ -31,6 +34,7 @@ impl Format {
             Format::Topojson => "topojson",
             Format::Changes => "changes",
             Format::StatlineLabels => "statline-labels",
+            Format::KwbMap => "kwb-map",
         }
     }
 
@@ -44,6 +48,7 @@ impl Format {
             Format::Topojson,
             Format::Changes,
             Format::StatlineLabels,
+            Format::KwbMap,
         ]
         .into_iter()
         .find(|f| f.as_str() == s)

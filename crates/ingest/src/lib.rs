@@ -18,6 +18,7 @@ mod batch;
 mod boundaries;
 mod changes;
 mod error;
+mod kwb_map;
 mod long;
 mod regions;
 pub mod statline;
@@ -87,6 +88,9 @@ pub fn detect(name: &str, text: &str) -> Result<FileKind, IngestError> {
     if statline_labels::is_labels_header(first_line) {
         return Ok(FileKind::Load(Format::StatlineLabels));
     }
+    if kwb_map::is_kwb_map_header(first_line) {
+        return Ok(FileKind::Load(Format::KwbMap));
+    }
     if long::is_long_header(first_line) {
         return Ok(FileKind::Load(Format::Long));
     }
@@ -96,7 +100,7 @@ pub fn detect(name: &str, text: &str) -> Result<FileKind, IngestError> {
     if lower.ends_with(".csv") || lower.ends_with(".txt") {
         return Ok(FileKind::Load(Format::Statline));
     }
-    Err(IngestError::at(name, 1, 1, "could not tell the format from the name or content; give --format statline|statline-labels|long|regions|changes|geojson|topojson"))
+    Err(IngestError::at(name, 1, 1, "could not tell the format from the name or content; give --format statline|statline-labels|kwb-map|long|regions|changes|geojson|topojson"))
 }
 
 fn display_name(path: &Path) -> String {
@@ -208,6 +212,7 @@ pub fn read_path(
             }
         }
         Format::Long => long::read(&name, &stem, &text, catalogue, options)?,
+        Format::KwbMap => kwb_map::read(&name, &stem, &text, catalogue, options)?,
         Format::Regions => regions::read(&name, &stem, &text, options)?,
         Format::Geojson => boundaries::read_geojson(&name, &stem, &text, options)?,
         Format::Topojson => boundaries::read_topojson(&name, &stem, &text, options)?,

@@ -229,6 +229,8 @@ enum Role {
     Period,
     Margin,
     Breakdown(String),
+    /// The source's population dimension (`Leeftijd` in 50090NED): part of the indicator.
+    Population,
     RegionName,
     Topic(usize),
 }
@@ -466,6 +468,8 @@ pub(crate) fn read_json(input: StatlineInput<'_>) -> Result<LoadBatch, IngestErr
 struct TopicColumn {
     field: usize,
     key: String,
+    /// The population dimension's code whose rows hold this indicator, when the source has one.
+    population_code: Option<String>,
     indicator: Indicator,
     any_value: bool,
 }
@@ -489,6 +493,7 @@ fn process(
         .or_else(|| table_id_from_name(input.file_stem));
     let catalogue_entry = table.as_deref().and_then(|t| input.catalogue.table(t));
     let source: Option<&Source> = catalogue_entry.map(|(s, _)| s);
+    let population_dimension = source.and_then(|s| s.population_dimension.as_ref());
     let prefix = match (source, &table) {
         (Some(s), _) => s.id.clone(),
         (None, Some(t)) => format!("t{}", t.to_ascii_lowercase()),
@@ -510,6 +515,8 @@ fn process(
             Role::Period
         } else if h == "Marges" {
             Role::Margin
+        } else if population_dimension.is_some_and(|d| d.key == *h) {
+            Role::Population
         } else if let Some((stem, _)) = key_stem(h) {
             let text_topic = TEXT_STEMS.contains(&stem)
                 || meta
@@ -569,82 +576,141 @@ fn process(
             .unwrap_or(period)
     };
 
-    // Build one indicator per topic column.
+    // The populations the rows describe, when the source has a population dimension: every
+    // code must be one the catalogue knows, so that no figure loses whom it describes.
+    let population_field = roles.iter().position(|r| *r == Role::Population);
+    let mut population_codes: Vec<Option<String>> = Vec::new();
+    if let (Some(f), Some(dim)) = (population_field, population_dimension) {
+        for (pos, cells) in &rows {
+            let code = cells[f].trim();
+            if !dim.codes.contains_key(code) {
+                return Err(IngestError::at(
+                    file,
+                    pos.line,
+                    pos.column(f),
+                    format!(
+                        "expected a {} code the catalogue knows ({}), found '{code}'",
+                        dim.key,
+                        dim.codes
+                            .iter()
+                            .map(|(c, p)| format!("{c} = {p}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ));
+            }
+            if !population_codes.iter().any(|c| c.as_deref() == Some(code)) {
+                population_codes.push(Some(code.to_string()));
+            }
+        }
+    } else {
+        population_codes.push(None);
+    }
+
+    // Build one indicator per topic column (and population).
     let mut topics: Vec<TopicColumn> = Vec::new();
     let mut ids_seen: HashMap<IndicatorId, String> = HashMap::new();
-    for i in 0..header.len() {
-        if roles[i] != Role::Topic(usize::MAX) {
-            continue;
-        }
-        let key = header[i].clone();
-        let (stem, _) = key_stem(&key).expect("topic keys have a stem");
-        let topic_meta = meta.and_then(|m| m.topics.get(&key));
-        let curated = source.and_then(|s| input.catalogue.indicator_for_key(&s.id, stem));
-        let duplicated_stem = stems.get(stem).is_some_and(|v| v.len() > 1);
-        let indicator = match curated {
-            Some(c) if !duplicated_stem => c.indicator.clone(),
-            _ => {
-                let (qualified, label_suffix) = if duplicated_stem {
-                    match topic_meta.and_then(|t| t.groups.first()) {
-                        Some(group) => (format!("{group} {stem}"), format!(" ({group})")),
-                        None => (key.clone(), format!(" ({key})")),
-                    }
-                } else {
-                    (stem.to_string(), String::new())
-                };
-                let id = IndicatorId::from_key_stem(&prefix, &qualified)
-                    .map_err(|m| IngestError::at(file, 1, i + 1, m))?;
-                let label = topic_meta
-                    .map(|t| t.title.clone())
-                    .filter(|t| !t.is_empty())
-                    .unwrap_or_else(|| label_from_stem(stem))
-                    + &label_suffix;
-                let unit = topic_meta
-                    .map(|t| t.unit.clone())
-                    .or_else(|| source.map(|s| s.unit.clone()))
-                    .unwrap_or_default();
-                let decimals = topic_meta
-                    .map(|t| t.decimals)
-                    .or_else(|| source.map(|s| s.decimals))
-                    .unwrap_or(1);
-                // Counts and areas add up over regions; averages (kWh per dwelling, also
-                // "Absolute" in StatLine) do not, hence the unit list.
-                let additive = topic_meta.is_some_and(|t| {
-                    t.presentation == "Absolute"
-                        && matches!(t.unit.as_str(), "aantal" | "ha")
-                        && t.decimals == 0
-                });
-                Indicator {
-                    id,
-                    label_en: label.clone(),
-                    label_nl: label,
-                    unit,
-                    direction: Direction::Neutral,
-                    source: match (source, &table) {
-                        (Some(s), _) => format!("{} ({})", s.title_nl, s.publisher),
-                        (None, Some(t)) => format!("CBS StatLine {t}"),
-                        (None, None) => input.file_stem.to_string(),
-                    },
-                    decimals,
-                    description: String::new(),
-                    additive,
-                    curated: false,
-                }
+    for population_code in &population_codes {
+        let population = population_code.as_deref().and_then(|code| {
+            let id = population_dimension?.codes.get(code)?;
+            Some(
+                input
+                    .catalogue
+                    .population(id)
+                    .map_or((id.clone(), id.clone()), |p| {
+                        (p.short_nl.clone(), p.id.clone())
+                    }),
+            )
+        });
+        for i in 0..header.len() {
+            if roles[i] != Role::Topic(usize::MAX) {
+                continue;
             }
-        };
-        if let Some(other) = ids_seen.insert(indicator.id.clone(), key.clone()) {
-            return Err(IngestError::at(file, 1, i + 1, format!(
+            let key = header[i].clone();
+            let (stem, _) = key_stem(&key).expect("topic keys have a stem");
+            let topic_meta = meta.and_then(|m| m.topics.get(&key));
+            let curated = source.and_then(|s| {
+                input
+                    .catalogue
+                    .indicator_for_key_in(&s.id, stem, population_code.as_deref())
+            });
+            let duplicated_stem = stems.get(stem).is_some_and(|v| v.len() > 1);
+            let indicator = match curated {
+                Some(c) if !duplicated_stem => c.indicator.clone(),
+                _ => {
+                    let (qualified, label_suffix) = if duplicated_stem {
+                        match topic_meta.and_then(|t| t.groups.first()) {
+                            Some(group) => (format!("{group} {stem}"), format!(" ({group})")),
+                            None => (key.clone(), format!(" ({key})")),
+                        }
+                    } else {
+                        (stem.to_string(), String::new())
+                    };
+                    let id = IndicatorId::from_key_stem(&prefix, &qualified)
+                        .and_then(|id| match &population {
+                            Some((_, pop_id)) => IndicatorId::new(&format!("{id}_{pop_id}")),
+                            None => Ok(id),
+                        })
+                        .map_err(|m| IngestError::at(file, 1, i + 1, m))?;
+                    let label_suffix = match &population {
+                        Some((short, _)) => format!("{label_suffix} ({short})"),
+                        None => label_suffix,
+                    };
+                    let label = topic_meta
+                        .map(|t| t.title.clone())
+                        .filter(|t| !t.is_empty())
+                        .unwrap_or_else(|| label_from_stem(stem))
+                        + &label_suffix;
+                    let unit = topic_meta
+                        .map(|t| t.unit.clone())
+                        .or_else(|| source.map(|s| s.unit.clone()))
+                        .unwrap_or_default();
+                    let decimals = topic_meta
+                        .map(|t| t.decimals)
+                        .or_else(|| source.map(|s| s.decimals))
+                        .unwrap_or(1);
+                    // Counts and areas add up over regions; averages (kWh per dwelling, also
+                    // "Absolute" in StatLine) do not, hence the unit list.
+                    let additive = topic_meta.is_some_and(|t| {
+                        t.presentation == "Absolute"
+                            && matches!(t.unit.as_str(), "aantal" | "ha")
+                            && t.decimals == 0
+                    });
+                    Indicator {
+                        id,
+                        label_en: label.clone(),
+                        label_nl: label,
+                        unit,
+                        direction: Direction::Neutral,
+                        source: match (source, &table) {
+                            (Some(s), _) => format!("{} ({})", s.title_nl, s.publisher),
+                            (None, Some(t)) => format!("CBS StatLine {t}"),
+                            (None, None) => input.file_stem.to_string(),
+                        },
+                        decimals,
+                        description: String::new(),
+                        additive,
+                        curated: false,
+                    }
+                }
+            };
+            if let Some(other) = ids_seen.insert(indicator.id.clone(), key.clone()) {
+                return Err(IngestError::at(file, 1, i + 1, format!(
                 "expected each column to map to its own indicator, found '{key}' and '{other}' both mapping to '{}'",
                 indicator.id
             )));
+            }
+            topics.push(TopicColumn {
+                field: i,
+                key,
+                population_code: population_code.clone(),
+                indicator,
+                any_value: false,
+            });
         }
-        roles[i] = Role::Topic(topics.len());
-        topics.push(TopicColumn {
-            field: i,
-            key,
-            indicator,
-            any_value: false,
-        });
+    }
+    for t in &topics {
+        roles[t.field] = Role::Topic(0);
     }
     if topics.is_empty() {
         return Err(IngestError::at(
@@ -658,7 +724,7 @@ fn process(
     // Read rows.
     type Key = (RegionCode, i32, String);
     let mut builders: HashMap<(usize, Key), Builder> = HashMap::new();
-    let mut seen_rows: HashMap<(Key, MarginKind), usize> = HashMap::new();
+    let mut seen_rows: HashMap<(Key, MarginKind, Option<String>), usize> = HashMap::new();
     let mut order: Vec<Key> = Vec::new();
     let mut order_seen: HashSet<Key> = HashSet::new();
     let mut regions: BTreeMap<(RegionCode, i32), Option<String>> = BTreeMap::new();
@@ -723,7 +789,8 @@ fn process(
             }
         }
         let key: Key = (region.clone(), period, breakdown.join(";"));
-        if let Some(first) = seen_rows.insert((key.clone(), margin), pos.line) {
+        let population = population_field.map(|f| cells[f].trim().to_string());
+        if let Some(first) = seen_rows.insert((key.clone(), margin, population), pos.line) {
             return Err(IngestError::at(file, pos.line, pos.column(region_field), format!(
                 "expected one row per region, period and category, found a duplicate of line {first} (region {}, period {period})",
                 region
@@ -741,7 +808,11 @@ fn process(
         if entry.is_none() {
             *entry = name;
         }
-        for t in topics.iter_mut() {
+        let row_population = population_field.map(|f| cells[f].trim());
+        for (ti, t) in topics.iter_mut().enumerate() {
+            if t.population_code.as_deref() != row_population {
+                continue;
+            }
             let raw = &cells[t.field];
             let value = if is_suppressed(raw) {
                 None
@@ -750,8 +821,6 @@ fn process(
                     "expected a number, '.' or an empty cell (suppressed) in column '{}', found '{}'", t.key, raw.trim())))?)
             };
             t.any_value |= value.is_some();
-            let idx = roles[t.field].clone();
-            let Role::Topic(ti) = idx else { unreachable!() };
             let b = builders
                 .entry((ti, key.clone()))
                 .or_insert_with(|| Builder {

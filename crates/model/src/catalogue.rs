@@ -66,14 +66,43 @@ pub struct Source {
     pub licence: String,
     /// Where to find it.
     pub url: String,
-    /// The population the figures refer to (`16–25 jaar`), empty for all residents.
+    /// Id of the population the figures describe (`16_25`, see [`Population`]); empty when
+    /// the source does not say (then every indicator must).
     pub population: String,
+    /// A dimension of the source's tables that says which population a row describes
+    /// (`Leeftijd` in RIVM 50090NED: `20300` = 18 and over), when there is one.
+    pub population_dimension: Option<PopulationDimension>,
     /// Unit of indicators registered from this source without a catalogue entry (`%`).
     pub unit: String,
     /// Decimals shown for those indicators.
     pub decimals: u8,
     /// The tables, one per period.
     pub tables: Vec<SourceTable>,
+}
+
+/// A table dimension whose codes are populations: each row describes the population of its code.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PopulationDimension {
+    /// The column key (`Leeftijd`).
+    pub key: String,
+    /// Code in the file → population id (`20300` → `18plus`).
+    pub codes: BTreeMap<String, String>,
+}
+
+/// Whom a figure describes: all residents, adults (18+), the elderly (65+), young adults
+/// (16–25), households, … Every indicator names one, and every view says it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Population {
+    /// Stable id (`18plus`), also the suffix of indicator ids split by a population dimension.
+    pub id: String,
+    /// Dutch label (`volwassenen (18 jaar en ouder)`).
+    pub label_nl: String,
+    /// English label.
+    pub label_en: String,
+    /// Short Dutch form for table cells and map titles (`18+`).
+    pub short_nl: String,
+    /// Short English form.
+    pub short_en: String,
 }
 
 /// One published table of a source.
@@ -96,8 +125,11 @@ pub struct CatalogueIndicator {
     pub source_id: String,
     /// StatLine key stems (the key without its numeric suffix) that hold it.
     pub keys: Vec<String>,
-    /// The population it refers to.
+    /// Id of the population it describes (see [`Population`]).
     pub population: String,
+    /// For an indicator split by its source's population dimension: the code of that dimension
+    /// whose rows hold it (`20300`).
+    pub population_code: Option<String>,
     /// Column labels in StatLine "met labels" downloads (`Bevolking/Aantal inwoners (aantal)`),
     /// compared after keeping only letters and digits, so R-mangled headers
     /// (`Bevolking.Aantal.inwoners..aantal.`) match too.
@@ -124,6 +156,8 @@ pub struct Relation {
 pub struct Catalogue {
     /// Version string, recorded with every computed result.
     pub version: String,
+    /// Populations that figures describe (`populations.toml`).
+    pub populations: Vec<Population>,
     /// Data sources.
     pub sources: Vec<Source>,
     /// Described indicators.
@@ -151,6 +185,33 @@ struct RawMeta {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct RawPopulations {
+    #[serde(default)]
+    population: Vec<Spanned<RawPopulation>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPopulation {
+    id: String,
+    label_nl: String,
+    #[serde(default)]
+    label_en: String,
+    #[serde(default)]
+    short_nl: String,
+    #[serde(default)]
+    short_en: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPopulationDimension {
+    key: String,
+    codes: BTreeMap<String, String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RawSources {
     #[serde(default)]
     source: Vec<Spanned<RawSource>>,
@@ -169,6 +230,7 @@ struct RawSource {
     url: String,
     #[serde(default)]
     population: String,
+    population_dimension: Option<RawPopulationDimension>,
     #[serde(default)]
     unit: String,
     #[serde(default = "default_decimals")]
@@ -210,6 +272,9 @@ struct RawIndicator {
     additive: bool,
     #[serde(default)]
     population: String,
+    /// Populations of the source's population dimension to split this indicator into.
+    #[serde(default)]
+    populations: Vec<String>,
     #[serde(default)]
     description: String,
     #[serde(default)]
@@ -286,6 +351,69 @@ impl Catalogue {
             ..Default::default()
         };
 
+        if let Some(file) = find("populations.toml") {
+            let ctx = FileCtx { file };
+            let raw: RawPopulations = ctx.parse()?;
+            for spanned in raw.population {
+                let start = spanned.span().start;
+                let p = spanned.into_inner();
+                if !is_population_id(&p.id) {
+                    return Err(ctx.err(start, Some("id"), format!(
+                        "expected a population id of lower-case letters, digits and '_', found '{}'", p.id)));
+                }
+                if catalogue.populations.iter().any(|q| q.id == p.id) {
+                    return Err(ctx.err(
+                        start,
+                        Some("id"),
+                        format!("duplicate population id '{}'", p.id),
+                    ));
+                }
+                let label_en = if p.label_en.is_empty() {
+                    p.label_nl.clone()
+                } else {
+                    p.label_en
+                };
+                catalogue.populations.push(Population {
+                    short_nl: if p.short_nl.is_empty() {
+                        p.label_nl.clone()
+                    } else {
+                        p.short_nl
+                    },
+                    short_en: if p.short_en.is_empty() {
+                        label_en.clone()
+                    } else {
+                        p.short_en
+                    },
+                    id: p.id,
+                    label_nl: p.label_nl,
+                    label_en,
+                });
+            }
+        }
+        // With a populations file, every population named elsewhere must be one of it.
+        let check_population = |ctx: &FileCtx<'_>,
+                                offset: usize,
+                                field: &str,
+                                id: &str,
+                                populations: &[Population]| {
+            if populations.is_empty() || id.is_empty() || populations.iter().any(|p| p.id == id) {
+                Ok(())
+            } else {
+                Err(ctx.err(
+                    offset,
+                    Some(field),
+                    format!(
+                        "unknown population '{id}': expected one of {} (populations.toml)",
+                        populations
+                            .iter()
+                            .map(|p| p.id.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ))
+            }
+        };
+
         if let Some(file) = find("sources.toml") {
             let ctx = FileCtx { file };
             let raw: RawSources = ctx.parse()?;
@@ -326,7 +454,40 @@ impl Catalogue {
                         period: t.period,
                     });
                 }
+                check_population(
+                    &ctx,
+                    start,
+                    "population",
+                    &s.population,
+                    &catalogue.populations,
+                )?;
+                let population_dimension = match s.population_dimension {
+                    None => None,
+                    Some(d) => {
+                        if d.codes.is_empty() {
+                            return Err(ctx.err(
+                                start,
+                                Some("population_dimension.codes"),
+                                "expected at least one code = population pair",
+                            ));
+                        }
+                        for pop in d.codes.values() {
+                            check_population(
+                                &ctx,
+                                start,
+                                "population_dimension.codes",
+                                pop,
+                                &catalogue.populations,
+                            )?;
+                        }
+                        Some(PopulationDimension {
+                            key: d.key,
+                            codes: d.codes,
+                        })
+                    }
+                };
                 catalogue.sources.push(Source {
+                    population_dimension,
                     title_en: if s.title_en.is_empty() {
                         s.title_nl.clone()
                     } else {
@@ -401,33 +562,104 @@ impl Catalogue {
                         scale: r.scale.clone(),
                     });
                 }
-                catalogue.indicators.push(CatalogueIndicator {
+                let population = if r.population.is_empty() {
+                    source.population.clone()
+                } else {
+                    r.population.clone()
+                };
+                check_population(
+                    &ctx,
+                    table_start,
+                    "population",
+                    &population,
+                    &catalogue.populations,
+                )?;
+                let label_en = if r.label_en.is_empty() {
+                    r.label_nl.clone()
+                } else {
+                    r.label_en.clone()
+                };
+                let base = CatalogueIndicator {
                     indicator: Indicator {
-                        label_en: if r.label_en.is_empty() {
-                            r.label_nl.clone()
-                        } else {
-                            r.label_en
-                        },
-                        id,
-                        label_nl: r.label_nl,
-                        unit: r.unit,
+                        label_en,
+                        id: id.clone(),
+                        label_nl: r.label_nl.clone(),
+                        unit: r.unit.clone(),
                         direction,
                         source: format!("{} ({})", source.title_nl, source.publisher),
                         decimals: r.decimals,
-                        description: r.description,
+                        description: r.description.clone(),
                         additive: r.additive,
                         curated: true,
                     },
                     source_id: source.id.clone(),
-                    keys: r.keys,
-                    population: if r.population.is_empty() {
-                        source.population.clone()
-                    } else {
-                        r.population
-                    },
-                    labels: r.labels,
+                    keys: r.keys.clone(),
+                    population,
+                    population_code: None,
+                    labels: r.labels.clone(),
                     relation: None,
-                });
+                };
+                if r.populations.is_empty() {
+                    catalogue.indicators.push(base);
+                    continue;
+                }
+                // Split by the source's population dimension: one indicator per population,
+                // `{id}_{population}`, labelled with the population so no list can mix them up.
+                let Some(dim) = &source.population_dimension else {
+                    return Err(ctx.err(
+                        table_start,
+                        Some("populations"),
+                        format!(
+                            "source '{}' has no population_dimension to split '{id}' by",
+                            source.id
+                        ),
+                    ));
+                };
+                if pending
+                    .last()
+                    .is_some_and(|p| p.index == catalogue.indicators.len())
+                {
+                    return Err(ctx.err(
+                        table_start,
+                        Some("populations"),
+                        "an indicator split by population cannot have a numerator or denominator",
+                    ));
+                }
+                for pop in &r.populations {
+                    let Some((code, _)) = dim.codes.iter().find(|(_, p)| *p == pop) else {
+                        return Err(ctx.err(
+                            table_start,
+                            Some("populations"),
+                            format!(
+                                "population '{pop}' is not a code of source '{}''s dimension {}",
+                                source.id, dim.key
+                            ),
+                        ));
+                    };
+                    let split_id = IndicatorId::new(&format!("{id}_{pop}"))
+                        .map_err(|m| ctx.err(table_start, Some("populations"), m))?;
+                    if !seen.insert(split_id.clone()) {
+                        return Err(ctx.err(
+                            table_start,
+                            Some("populations"),
+                            format!("duplicate indicator id '{split_id}'"),
+                        ));
+                    }
+                    let (short_nl, short_en) = catalogue
+                        .populations
+                        .iter()
+                        .find(|p| &p.id == pop)
+                        .map_or((pop.clone(), pop.clone()), |p| {
+                            (p.short_nl.clone(), p.short_en.clone())
+                        });
+                    let mut split = base.clone();
+                    split.indicator.id = split_id;
+                    split.indicator.label_nl = format!("{} ({short_nl})", base.indicator.label_nl);
+                    split.indicator.label_en = format!("{} ({short_en})", base.indicator.label_en);
+                    split.population = pop.clone();
+                    split.population_code = Some(code.clone());
+                    catalogue.indicators.push(split);
+                }
             }
             for p in pending {
                 let relation = resolve_relation(&ctx, &catalogue, &p)?;
@@ -460,6 +692,40 @@ impl Catalogue {
             catalogue.warning_rule = rule;
         }
         catalogue.risk = crate::risk::RiskModel::parse(files, &catalogue.indicators)?;
+        if !catalogue.populations.is_empty() {
+            // Definitions name a population id; the labels come from populations.toml.
+            let file = find("characteristics.toml");
+            let factors = catalogue
+                .risk
+                .characteristics
+                .iter_mut()
+                .chain(catalogue.risk.protective.iter_mut());
+            for factor in factors {
+                for d in &mut factor.definitions {
+                    let Some(p) = catalogue.populations.iter().find(|p| p.id == d.population)
+                    else {
+                        let needle = format!("population = \"{}\"", d.population);
+                        return Err(CatalogueError {
+                            file: "characteristics.toml".into(),
+                            line: file.map_or(0, |f| {
+                                f.text.lines().position(|l| l.contains(&needle)).map_or(1, |i| i + 1)
+                            }),
+                            column: 1,
+                            field: Some("definition.population".into()),
+                            message: format!(
+                                "unknown population '{}' in a definition of '{}': expected one of {} (populations.toml)",
+                                d.population,
+                                factor.id,
+                                catalogue.populations.iter().map(|p| p.id.as_str()).collect::<Vec<_>>().join(", ")
+                            ),
+                        });
+                    };
+                    d.population_id = Some(p.id.clone());
+                    d.population = p.label_nl.clone();
+                    d.population_en = p.label_en.clone();
+                }
+            }
+        }
         // The agenda refers to region sets, indicators, characteristics and groups: parsed last.
         if let Some(file) = find("region_sets.toml") {
             catalogue.region_sets = crate::agenda::parse_region_sets(file)?;
@@ -507,11 +773,53 @@ impl Catalogue {
         self.sources.iter().find(|s| s.id == id)
     }
 
-    /// The catalogue indicator that a source's key stem maps to.
+    /// The catalogue indicator that a source's key stem maps to (for a source split by a
+    /// population dimension: the one that is not split, if any).
     pub fn indicator_for_key(&self, source_id: &str, stem: &str) -> Option<&CatalogueIndicator> {
-        self.indicators
+        self.indicator_for_key_in(source_id, stem, None)
+    }
+
+    /// The catalogue indicator that a source's key stem maps to in the rows of one code of the
+    /// source's population dimension (`Some("20300")`), or outside any (`None`).
+    pub fn indicator_for_key_in(
+        &self,
+        source_id: &str,
+        stem: &str,
+        population_code: Option<&str>,
+    ) -> Option<&CatalogueIndicator> {
+        self.indicators.iter().find(|i| {
+            i.source_id == source_id
+                && i.population_code.as_deref() == population_code
+                && i.keys.iter().any(|k| k == stem)
+        })
+    }
+
+    /// The population with this id.
+    pub fn population(&self, id: &str) -> Option<&Population> {
+        self.populations.iter().find(|p| p.id == id)
+    }
+
+    /// The population an indicator describes: the catalogue's word for a curated one; for one
+    /// registered from a file, its source's (from the id's prefix) or the population suffix
+    /// the ingest gave it (`…_18plus`).
+    pub fn population_of(&self, indicator: &str) -> Option<&Population> {
+        if let Some(i) = self
+            .indicators
             .iter()
-            .find(|i| i.source_id == source_id && i.keys.iter().any(|k| k == stem))
+            .find(|i| i.indicator.id.as_str() == indicator)
+        {
+            return self.population(&i.population);
+        }
+        if let Some(p) = self
+            .populations
+            .iter()
+            .find(|p| indicator.ends_with(&format!("_{}", p.id)))
+        {
+            return Some(p);
+        }
+        let prefix = indicator.split('_').next()?;
+        self.source(prefix)
+            .and_then(|s| self.population(&s.population))
     }
 
     /// The catalogue indicator with this id.
@@ -630,6 +938,13 @@ fn signal_line(text: &str, id: &str) -> usize {
     text.lines()
         .position(|l| l.contains(&format!("\"{id}\"")))
         .map_or(1, |i| i + 1)
+}
+
+fn is_population_id(id: &str) -> bool {
+    !id.is_empty()
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
 fn is_source_id(s: &str) -> bool {

@@ -13,6 +13,9 @@ pub enum ValueStatus {
     Suppressed,
     /// Not published for this region (no cell at all).
     Missing,
+    /// The figure does not apply to this region (CBS's "niet van toepassing", e.g. a rate for a
+    /// buurt without residents): never a number, never a gap to fill.
+    NotApplicable,
 }
 
 impl ValueStatus {
@@ -22,6 +25,7 @@ impl ValueStatus {
             ValueStatus::Ok => "ok",
             ValueStatus::Suppressed => "suppressed",
             ValueStatus::Missing => "missing",
+            ValueStatus::NotApplicable => "not_applicable",
         }
     }
 
@@ -31,6 +35,7 @@ impl ValueStatus {
             "ok" => Some(ValueStatus::Ok),
             "suppressed" => Some(ValueStatus::Suppressed),
             "missing" => Some(ValueStatus::Missing),
+            "not_applicable" => Some(ValueStatus::NotApplicable),
             _ => None,
         }
     }

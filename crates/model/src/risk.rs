@@ -77,6 +77,11 @@ impl Term {
 pub struct Definition {
     /// Levels this definition applies to.
     pub levels: Vec<Level>,
+    /// Periods (years) it applies to; empty for every period not claimed by another
+    /// definition at the same level.
+    pub periods: Vec<i32>,
+    /// The population's id in `populations.toml` (`18plus`), when the catalogue has one.
+    pub population_id: Option<String>,
     /// The population the figures describe (`jongvolwassenen 16–25 jaar`, `alle inwoners`).
     pub population: String,
     /// The same in English (the Dutch text when not given).
@@ -115,9 +120,24 @@ pub struct Factor {
 }
 
 impl Factor {
-    /// The definition that applies at a level, if any.
-    pub fn definition_at(&self, level: Level) -> Option<&Definition> {
-        self.definitions.iter().find(|d| d.levels.contains(&level))
+    /// The definition that applies at a level in a period, if any: the one that names the
+    /// period, else the one for every period.
+    pub fn definition_at(&self, level: Level, period: i32) -> Option<&Definition> {
+        let at_level = || {
+            self.definitions
+                .iter()
+                .filter(|d| d.levels.contains(&level))
+        };
+        at_level()
+            .find(|d| d.periods.contains(&period))
+            .or_else(|| at_level().find(|d| d.periods.is_empty()))
+    }
+
+    /// Every definition at a level (one per group of periods), in catalogue order.
+    pub fn definitions_at(&self, level: Level) -> impl Iterator<Item = &Definition> {
+        self.definitions
+            .iter()
+            .filter(move |d| d.levels.contains(&level))
     }
 }
 
@@ -1021,6 +1041,8 @@ struct RawFactor {
 #[serde(deny_unknown_fields)]
 struct RawDefinition {
     levels: Spanned<Vec<Spanned<String>>>,
+    #[serde(default)]
+    periods: Vec<i32>,
     population: Option<String>,
     #[serde(default)]
     population_en: String,
@@ -1170,10 +1192,17 @@ fn parse_definition(
     indicators: &[CatalogueIndicator],
     spanned: Spanned<RawDefinition>,
     factor_id: &str,
-    levels_seen: &mut HashSet<Level>,
+    levels_seen: &mut HashSet<(Level, Option<i32>)>,
 ) -> Result<Definition, CatalogueError> {
     let start = spanned.span().start;
     let raw = spanned.into_inner();
+    // A level may have one definition for every period and others for named periods; no
+    // period may be claimed twice.
+    let period_keys: Vec<Option<i32>> = if raw.periods.is_empty() {
+        vec![None]
+    } else {
+        raw.periods.iter().copied().map(Some).collect()
+    };
     let mut levels = Vec::new();
     for l in raw.levels.get_ref() {
         let level: Level = l
@@ -1187,12 +1216,15 @@ fn parse_definition(
                 "level 'land' has one region: there is nothing to rank it against",
             ));
         }
-        if !levels_seen.insert(level) {
-            return Err(ctx.err(
-                l.span().start,
-                "definition.levels",
-                format!("'{factor_id}' already has a definition for level {level}"),
-            ));
+        for key in &period_keys {
+            if !levels_seen.insert((level, *key)) {
+                let when = key.map(|p| format!(" in {p}")).unwrap_or_default();
+                return Err(ctx.err(
+                    l.span().start,
+                    "definition.levels",
+                    format!("'{factor_id}' already has a definition for level {level}{when}"),
+                ));
+            }
         }
         levels.push(level);
     }
@@ -1242,6 +1274,8 @@ fn parse_definition(
     }
     Ok(Definition {
         levels,
+        periods: raw.periods,
+        population_id: None,
         population_en: if raw.population_en.is_empty() {
             population.clone()
         } else {
@@ -1653,6 +1687,7 @@ mod tests {
                 curated: true,
             },
             source_id: "t".into(),
+            population_code: None,
             keys: vec![],
             population: String::new(),
             labels: vec![],
@@ -1733,13 +1768,13 @@ leeftijd = [3, 0]
         assert_eq!(m.characteristics.len(), 2);
         assert_eq!(m.protective.len(), 1);
         let buffer = m.factor("buffer").unwrap();
-        let def = buffer.definition_at(Level::Ggd).unwrap();
+        let def = buffer.definition_at(Level::Ggd, 2024).unwrap();
         assert_eq!(
             def.terms[1].direction,
             Direction::HigherIsBetter,
             "inherited"
         );
-        assert!(buffer.definition_at(Level::Wijk).is_none(), "a gap");
+        assert!(buffer.definition_at(Level::Wijk, 2024).is_none(), "a gap");
         let age = &m.factor("leeftijd").unwrap().definitions[0].terms[0];
         assert_eq!(age.per.as_ref().unwrap().as_str(), "d_total");
         assert_eq!(age.decimals, 1);

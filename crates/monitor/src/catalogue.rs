@@ -13,6 +13,10 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../../../catalogue/catalogue.toml"),
     ),
     (
+        "populations.toml",
+        include_str!("../../../catalogue/populations.toml"),
+    ),
+    (
         "sources.toml",
         include_str!("../../../catalogue/sources.toml"),
     ),

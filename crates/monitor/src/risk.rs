@@ -113,7 +113,7 @@ pub fn fingerprint(
             .map(|f| FactorUsed {
                 id: &f.id,
                 kind: f.kind,
-                definition: f.definition_at(level),
+                definition: f.definition_at(level, period),
             })
             .collect(),
         themes: model.themes.iter().map(|t| t.id.as_str()).collect(),
@@ -188,10 +188,10 @@ struct Gathered {
     columns: HashMap<String, Column>,
 }
 
-fn used_indicators(model: &RiskModel, level: Level) -> BTreeSet<String> {
+fn used_indicators(model: &RiskModel, level: Level, period: i32) -> BTreeSet<String> {
     model
         .factors()
-        .filter_map(|f| f.definition_at(level))
+        .filter_map(|f| f.definition_at(level, period))
         .flat_map(|d| d.terms.iter())
         .flat_map(|t| t.indicators())
         .map(|i| i.to_string())
@@ -214,7 +214,7 @@ fn gather(
         None => BTreeSet::new(),
     };
     let mut values: HashMap<String, HashMap<RegionCode, f64>> = HashMap::new();
-    for id in used_indicators(model, level) {
+    for id in used_indicators(model, level, period) {
         let observed: HashMap<RegionCode, f64> = store
             .observations(&id, level, period)?
             .into_iter()
@@ -248,6 +248,7 @@ fn gather(
 fn factor_input(
     f: &Factor,
     level: Level,
+    period: i32,
     columns: &HashMap<String, Column>,
     n: usize,
 ) -> FactorInput {
@@ -256,7 +257,7 @@ fn factor_input(
         id: f.id.clone(),
         kind: f.kind,
         terms: f
-            .definition_at(level)
+            .definition_at(level, period)
             .map(|d| {
                 d.terms
                     .iter()
@@ -327,7 +328,7 @@ pub fn compute(
         regions: n,
         factors: model
             .factors()
-            .map(|f| factor_input(f, level, &data.columns, n))
+            .map(|f| factor_input(f, level, period, &data.columns, n))
             .collect(),
         themes: model.themes.iter().map(|t| t.id.clone()).collect(),
         matrix: model.matrix.values.clone(),
@@ -512,17 +513,20 @@ pub fn computable_periods(
     level: Level,
 ) -> Result<Vec<i32>, MonitorError> {
     let model = &catalogue.risk;
-    let terms: Vec<Vec<String>> = model
+    if !model
         .factors()
-        .filter_map(|f| f.definition_at(level))
-        .flat_map(|d| d.terms.iter())
-        .map(|t| t.indicators().map(|i| i.to_string()).collect())
-        .collect();
-    if terms.is_empty() {
+        .any(|f| f.definitions_at(level).next().is_some())
+    {
         return Ok(Vec::new());
     }
     let mut periods = Vec::new();
     for p in store.periods(level)? {
+        let terms: Vec<Vec<String>> = model
+            .factors()
+            .filter_map(|f| f.definition_at(level, p))
+            .flat_map(|d| d.terms.iter())
+            .map(|t| t.indicators().map(|i| i.to_string()).collect())
+            .collect();
         let ids: BTreeSet<String> = store.indicator_ids_at(level, p)?.into_iter().collect();
         if terms.iter().any(|t| t.iter().all(|i| ids.contains(i))) {
             periods.push(p);
@@ -546,7 +550,11 @@ pub fn compute_all(
         Some(l) => vec![l],
         None => LEVELS
             .into_iter()
-            .filter(|l| model.factors().any(|f| f.definition_at(*l).is_some()))
+            .filter(|l| {
+                model
+                    .factors()
+                    .any(|f| f.definitions_at(*l).next().is_some())
+            })
             .collect(),
     };
     let mut outcomes = Vec::new();
@@ -1037,7 +1045,11 @@ pub fn coverage(
     for f in catalogue.risk.factors() {
         let mut cells = Vec::with_capacity(columns.len());
         for &(l, period) in &columns {
-            let Some(def) = f.definition_at(l) else {
+            let def = match period {
+                Some(p) => f.definition_at(l, p),
+                None => f.definitions_at(l).next(),
+            };
+            let Some(def) = def else {
                 cells.push(CoverageCell {
                     level: l,
                     period,

@@ -427,7 +427,7 @@ pub async fn region_themes(
         }).collect::<Vec<_>>(),
         "characteristics": r.factors.iter().map(|f| {
             let factor = c.risk.factor(&f.id);
-            let def = factor.and_then(|x| x.definition_at(level));
+            let def = factor.and_then(|x| x.definition_at(level, r.run.record.period));
             json!({
                 "id": f.id,
                 "kind": f.kind.as_str(),

@@ -61,6 +61,10 @@ pub fn status_note(lang: Lang, status: ValueStatus) -> &'static str {
             "Geen cijfer voor deze regio in deze bron",
             "No figure for this region in this source",
         ),
+        ValueStatus::NotApplicable => lang.t(
+            "Niet van toepassing voor deze regio",
+            "Not applicable to this region",
+        ),
     }
 }
 

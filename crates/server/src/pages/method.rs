@@ -30,19 +30,29 @@ fn matrix_word(ctx: &PageCtx, v: u8) -> &'static str {
 }
 
 fn term_text(ctx: &PageCtx, c: &Catalogue, f: &Factor, level: Level) -> Markup {
-    let Some(d) = f.definition_at(level) else {
-        return html! {};
-    };
+    let defs: Vec<_> = f.definitions_at(level).collect();
     html! {
-        ul.terms {
-            @for t in &d.terms {
-                li {
-                    (term_label(ctx, c, t))
-                    span.meta {
-                        (ctx.t("gewicht", "weight")) " " (ctx.lang.number(t.weight, 2)) " · "
-                        @match t.direction {
-                            Direction::HigherIsBetter => (ctx.t("lager is ongunstiger", "lower is less favourable")),
-                            _ => (ctx.t("hoger is ongunstiger", "higher is less favourable")),
+        @for d in &defs {
+            @if defs.len() > 1 || !d.periods.is_empty() {
+                p.meta {
+                    @if d.periods.is_empty() {
+                        (ctx.t("Andere jaren", "Other years"))
+                    } @else {
+                        (d.periods.iter().map(i32::to_string).collect::<Vec<_>>().join(", "))
+                    }
+                    " · " (ctx.t(&d.population, &d.population_en))
+                }
+            }
+            ul.terms {
+                @for t in &d.terms {
+                    li {
+                        (term_label(ctx, c, t))
+                        span.meta {
+                            (ctx.t("gewicht", "weight")) " " (ctx.lang.number(t.weight, 2)) " · "
+                            @match t.direction {
+                                Direction::HigherIsBetter => (ctx.t("lager is ongunstiger", "lower is less favourable")),
+                                _ => (ctx.t("hoger is ongunstiger", "higher is less favourable")),
+                            }
                         }
                     }
                 }
@@ -170,7 +180,7 @@ pub async fn method(
                                     span.meta { @if f.kind == FactorKind::Protective { (ctx.t("beschermende factor", "protective factor")) } @else { (ctx.t("risicokenmerk", "risk characteristic")) } }
                                 }
                                 td {
-                                    @if f.definition_at(Level::Gemeente).is_some() { (term_text(&ctx, c, f, Level::Gemeente)) }
+                                    @if f.definitions_at(Level::Gemeente).next().is_some() { (term_text(&ctx, c, f, Level::Gemeente)) }
                                     @else { span.gap { (ctx.t("gat op gemeenteniveau", "gap at municipal level")) } }
                                 }
                                 td {
@@ -178,6 +188,7 @@ pub async fn method(
                                         p.def {
                                             (ctx.t(&d.population, &d.population_en)) span.meta {
                                                 (d.levels.iter().map(|l| level_label(ctx.lang, *l)).collect::<Vec<_>>().join(", "))
+                                                @if !d.periods.is_empty() { " · " (d.periods.iter().map(i32::to_string).collect::<Vec<_>>().join(", ")) }
                                                 @if d.proxy { " · " strong { (ctx.t("benadering", "proxy")) } }
                                             }
                                         }

@@ -64,11 +64,12 @@ pub fn trace_label(
     c: &Catalogue,
     factor: &str,
     level: Level,
+    period: i32,
     indicator: &str,
 ) -> String {
     c.risk
         .factor(factor)
-        .and_then(|f| f.definition_at(level))
+        .and_then(|f| f.definition_at(level, period))
         .and_then(|d| d.terms.iter().find(|t| t.indicator.as_str() == indicator))
         .map_or_else(
             || indicator_label(ctx, c, indicator),
@@ -137,7 +138,13 @@ pub fn level_singular(ctx: &PageCtx, level: Level) -> &'static str {
 
 /// The distinct populations of the measured characteristics' definitions at a level, for "who
 /// these figures are about" notes.
-pub fn populations(ctx: &PageCtx, c: &Catalogue, level: Level, measured: &[String]) -> Vec<String> {
+pub fn populations(
+    ctx: &PageCtx,
+    c: &Catalogue,
+    level: Level,
+    period: i32,
+    measured: &[String],
+) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for f in c
         .risk
@@ -145,7 +152,7 @@ pub fn populations(ctx: &PageCtx, c: &Catalogue, level: Level, measured: &[Strin
         .iter()
         .filter(|f| measured.contains(&f.id))
     {
-        if let Some(d) = f.definition_at(level) {
+        if let Some(d) = f.definition_at(level, period) {
             let p = ctx.t(&d.population, &d.population_en).to_string();
             if !out.contains(&p) {
                 out.push(p);

@@ -98,7 +98,7 @@ async fn build(state: &AppState, ctx: &PageCtx) -> Result<Markup, MonitorError> 
     let measured: Vec<&(String, bool)> = s.characteristics.iter().filter(|(_, has)| *has).collect();
     let gaps: Vec<&(String, bool)> = s.characteristics.iter().filter(|(_, has)| !*has).collect();
     let measured_ids: Vec<String> = measured.iter().map(|(id, _)| id.clone()).collect();
-    let pops = populations(ctx, c, level, &measured_ids);
+    let pops = populations(ctx, c, level, s.period, &measured_ids);
     Ok(layout(
         ctx,
         &format!("{title} — {} {}", level_label(ctx.lang, level), s.period),

@@ -172,7 +172,7 @@ fn body(
             @if flagged.is_empty() {
                 p { (ctx.t("Geen kenmerk is hier gemarkeerd.", "No characteristic is flagged here.")) }
             }
-            @for f in &flagged { (factor_detail(ctx, c, f, level, m)) }
+            @for f in &flagged { (factor_detail(ctx, c, f, level, period, m)) }
         }
         (all_factors(ctx, c, r, FactorKind::Risk, m))
         (all_factors(ctx, c, r, FactorKind::Protective, m))
@@ -276,9 +276,13 @@ fn factor_detail(
     c: &Catalogue,
     f: &FactorView,
     level: Level,
+    period: i32,
     m: &MethodParams,
 ) -> Markup {
-    let def = c.risk.factor(&f.id).and_then(|x| x.definition_at(level));
+    let def = c
+        .risk
+        .factor(&f.id)
+        .and_then(|x| x.definition_at(level, period));
     let heading = factor_label(ctx, c, &f.id);
     html! {
         article.factor id=(format!("k-{}", f.id)) {
@@ -295,12 +299,12 @@ fn factor_detail(
                     @if !note.is_empty() { " · " (note) }
                 }
             }
-            (terms_table(ctx, c, f, level))
+            (terms_table(ctx, c, f, level, period))
         }
     }
 }
 
-fn terms_table(ctx: &PageCtx, c: &Catalogue, f: &FactorView, level: Level) -> Markup {
+fn terms_table(ctx: &PageCtx, c: &Catalogue, f: &FactorView, level: Level, period: i32) -> Markup {
     html! {
         div.table-scroll.full tabindex="0" role="region" aria-label=(format!("{}: {}", factor_label(ctx, c, &f.id), ctx.t("indicatoren", "indicators"))) {
             table.data.terms {
@@ -315,7 +319,7 @@ fn terms_table(ctx: &PageCtx, c: &Catalogue, f: &FactorView, level: Level) -> Ma
                     @for t in &f.terms {
                         tr {
                             th scope="row" {
-                                a href=(format!("/?indicator={}", t.indicator)) { (trace_label(ctx, c, &f.id, level, &t.indicator)) }
+                                a href=(format!("/?indicator={}", t.indicator)) { (trace_label(ctx, c, &f.id, level, period, &t.indicator)) }
                             }
                             td.num { (term_value_text(ctx, c, t)) }
                             td.num { @if let Some(rank) = t.rank { (rank) " / " (t.ranked) } }
@@ -345,6 +349,7 @@ fn all_factors(
     m: &MethodParams,
 ) -> Markup {
     let level = r.code.level();
+    let period = r.run.record.period;
     let (id, title, flag_word) = match kind {
         FactorKind::Risk => (
             "all-title",
@@ -395,7 +400,7 @@ fn all_factors(
                                     }
                                 }
                                 td {
-                                    @if let Some(d) = c.risk.factor(&f.id).and_then(|x| x.definition_at(level)) {
+                                    @if let Some(d) = c.risk.factor(&f.id).and_then(|x| x.definition_at(level, period)) {
                                         (d.terms.iter().map(|t| term_label(ctx, c, t)).collect::<Vec<_>>().join(", "))
                                         span.meta { (ctx.t(&d.population, &d.population_en)) @if d.proxy { " · " (ctx.t("benadering", "proxy")) } }
                                     }
