@@ -8,6 +8,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use kwm_model::catalogue::Catalogue;
 use kwm_model::Level;
 use kwm_monitor::query::{self, IndicatorTable, NationalValue, RegionProfile, TableRow};
 use kwm_store::{IndicatorRecord, LoadRecord, RegionRecord};
@@ -98,7 +99,7 @@ pub(crate) fn opt(v: Option<f64>) -> String {
 }
 
 /// Labels in both languages.
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 pub struct Label {
     pub(crate) nl: String,
     pub(crate) en: String,
@@ -118,12 +119,42 @@ pub struct IndicatorDto {
     description: String,
     periods: Vec<i32>,
     levels: Vec<&'static str>,
+    /// Whom the figures describe (all residents, 18+, 65+, 16–25, households, …); `null` when
+    /// neither the catalogue nor the file says.
+    population: Option<PopulationDto>,
 }
 
-impl From<&IndicatorRecord> for IndicatorDto {
-    fn from(r: &IndicatorRecord) -> Self {
+/// A population as the API shows it: id and labels.
+#[derive(Serialize, Clone)]
+pub struct PopulationDto {
+    id: String,
+    label: Label,
+    short: Label,
+}
+
+impl PopulationDto {
+    /// The population an indicator describes, from the catalogue.
+    pub fn of(c: &Catalogue, indicator: &str) -> Option<PopulationDto> {
+        c.population_of(indicator).map(|p| PopulationDto {
+            id: p.id.clone(),
+            label: Label {
+                nl: p.label_nl.clone(),
+                en: p.label_en.clone(),
+            },
+            short: Label {
+                nl: p.short_nl.clone(),
+                en: p.short_en.clone(),
+            },
+        })
+    }
+}
+
+impl IndicatorDto {
+    /// The wire form of a stored indicator, with its population from the catalogue.
+    pub fn new(r: &IndicatorRecord, c: &Catalogue) -> Self {
         let i = &r.indicator;
         IndicatorDto {
+            population: PopulationDto::of(c, i.id.as_str()),
             id: i.id.to_string(),
             label: Label {
                 nl: i.label_nl.clone(),
@@ -157,7 +188,8 @@ pub async fn indicators(
 ) -> Result<Response, ApiError> {
     let p = Checked::new(params, &["format"])?;
     let records = state.query(|store| Ok(store.indicators()?)).await?;
-    let dtos: Vec<IndicatorDto> = records.iter().map(IndicatorDto::from).collect();
+    let c = state.catalogue();
+    let dtos: Vec<IndicatorDto> = records.iter().map(|r| IndicatorDto::new(r, c)).collect();
     if p.csv()? {
         let rows = dtos
             .iter()
@@ -290,9 +322,9 @@ impl From<&TableRow> for ObservationDto {
     }
 }
 
-fn table_json(t: &IndicatorTable) -> serde_json::Value {
+fn table_json(t: &IndicatorTable, c: &Catalogue) -> serde_json::Value {
     serde_json::json!({
-        "indicator": IndicatorDto::from(&t.indicator),
+        "indicator": IndicatorDto::new(&t.indicator, c),
         "level": t.level.as_str(),
         "period": t.period,
         "layout": t.layout,
@@ -353,10 +385,10 @@ pub async fn observations(
             rows,
         ));
     }
-    Ok(Json(table_json(&table)).into_response())
+    Ok(Json(table_json(&table, state.catalogue())).into_response())
 }
 
-fn profile_json(p: &RegionProfile) -> serde_json::Value {
+fn profile_json(p: &RegionProfile, c: &Catalogue) -> serde_json::Value {
     serde_json::json!({
         "region": {
             "code": p.region.code.to_string(),
@@ -368,7 +400,7 @@ fn profile_json(p: &RegionProfile) -> serde_json::Value {
         "period": p.period,
         "periods": p.periods,
         "indicators": p.rows.iter().map(|r| serde_json::json!({
-            "indicator": IndicatorDto::from(&r.indicator),
+            "indicator": IndicatorDto::new(&r.indicator, c),
             "value": r.row.value,
             "lower": r.row.lower,
             "upper": r.row.upper,
@@ -397,7 +429,7 @@ pub async fn region(
     let profile = state
         .query(move |store| query::region_profile(store, &code, period))
         .await?;
-    Ok(Json(profile_json(&profile)).into_response())
+    Ok(Json(profile_json(&profile, state.catalogue())).into_response())
 }
 
 /// `GET /api/loads`: provenance of everything in the store.

@@ -6,6 +6,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use kwm_engine::trend::{Appearance, Change, Measure};
 use kwm_engine::warning::Assessment;
+use kwm_model::catalogue::Catalogue;
 use kwm_monitor::layouts::{self, ChangeView};
 use kwm_monitor::query;
 use kwm_monitor::series::{self, Series, Warnings};
@@ -48,12 +49,12 @@ fn measure_json(m: &Measure) -> Value {
     }
 }
 
-fn series_json(s: &Series) -> Value {
+fn series_json(s: &Series, c: &Catalogue) -> Value {
     let national_at = |p: i32| s.national.iter().find(|(q, _)| *q == p).map(|(_, v)| *v);
     let i = &s.indicator.indicator;
     json!({
         "region": { "code": s.code.as_str(), "name": s.name, "level": s.code.level().as_str() },
-        "indicator": IndicatorDto::from(&s.indicator),
+        "indicator": IndicatorDto::new(&s.indicator, c),
         "layout": s.layout,
         "layouts": s.layouts,
         "measure": measure_json(&s.measure),
@@ -94,7 +95,7 @@ pub async fn region_series(
     let s = state
         .query(move |store| series::series(store, &catalogue, &code, &indicator, layout))
         .await?;
-    Ok(Json(series_json(&s)).into_response())
+    Ok(Json(series_json(&s, state.catalogue())).into_response())
 }
 
 /// A change on the wire.
@@ -153,7 +154,7 @@ fn assessment_json(a: &Assessment, decimals: u8, unit: &str) -> Value {
     })
 }
 
-fn warnings_json(w: &Warnings) -> Value {
+fn warnings_json(w: &Warnings, c: &Catalogue) -> Value {
     let meta = |id: &str| {
         w.signals
             .iter()
@@ -173,7 +174,7 @@ fn warnings_json(w: &Warnings) -> Value {
             "signals": r.signals.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
             "description": "flagged when the signal worsened since the previous period, significantly (alpha), beyond past_variation_k × the standard deviation of the region's own earlier yearly changes (when assessable), and more than the national change plus national_margin",
         },
-        "signals": w.signals.iter().map(IndicatorDto::from).collect::<Vec<_>>(),
+        "signals": w.signals.iter().map(|i| IndicatorDto::new(i, c)).collect::<Vec<_>>(),
         "not_comparable": w.not_comparable,
         "new_signals": w.new_signals,
         "new_indicators": w.new_indicators.iter().map(|i| i.indicator.id.as_str()).collect::<Vec<_>>(),
@@ -202,5 +203,5 @@ pub async fn warnings(State(state): State<AppState>, params: Params) -> Result<R
     let w = state
         .query(move |store| series::warnings(store, &catalogue, level, period))
         .await?;
-    Ok(Json(warnings_json(&w)).into_response())
+    Ok(Json(warnings_json(&w, state.catalogue())).into_response())
 }
