@@ -234,17 +234,22 @@ pub fn layout(ctx: &PageCtx, title: &str, active: Nav, body: Markup) -> Markup {
 
 /// The search form (`GET /zoeken?q=`): in the header of every page and at the top of the
 /// results. `id` keeps the input's id unique when both are on one page. Works without
-/// JavaScript; app.js only adds suggestions.
+/// JavaScript; app.js only adds suggestions. In the header the label is read out but not shown
+/// (app.css), so a placeholder says what the box is for.
 pub fn search_form(ctx: &PageCtx, id: &str, value: &str) -> Markup {
     let label = ctx.t(
         "Zoek gemeente, wijk of buurt",
         "Find a municipality, district or neighbourhood",
     );
+    let hint = ctx.t(
+        "Gemeente, wijk of buurt",
+        "Municipality, district, neighbourhood",
+    );
     html! {
         form.search-form role="search" method="get" action="/zoeken" {
             label for=(id) { (label) }
             span.search-row {
-                input #(id) type="search" name="q" value=(value) autocomplete="off" spellcheck="false" maxlength=(kwm_monitor::query::SEARCH_MAX_QUERY) data-suggest="" ;
+                input #(id) type="search" name="q" value=(value) placeholder=(hint) autocomplete="off" spellcheck="false" maxlength=(kwm_monitor::query::SEARCH_MAX_QUERY) data-suggest="" ;
                 button.button.primary type="submit" { (ctx.t("Zoek", "Search")) }
             }
         }
