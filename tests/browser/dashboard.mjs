@@ -1,4 +1,4 @@
-// Browser test of the dashboard and region profile, in Debian's Chromium via Playwright,
+// Browser test of the dashboard, region profile and search, in Debian's Chromium via Playwright,
 // with axe-core checking WCAG 2.1 A/AA on every page visited.
 //
 //   node tests/browser/dashboard.mjs http://127.0.0.1:8080 target/screenshots
@@ -113,6 +113,51 @@ await step("English version", async () => {
 });
 await axe("dashboard (en)");
 
+// 4. Find an area from any page and move between areas: the header's search box, the results
+// page, a wijk's profile that links up to its gemeente, and the gemeente's list of wijken.
+await step("typing in the search box suggests areas (progressive enhancement)", async () => {
+  await page.goto(`${base}/?lang=nl`);
+  await page.locator("#site-search").pressSequentially("feijen", { delay: 30 });
+  await page.waitForFunction(() => document.querySelectorAll("#site-search-suggestions option").length > 0);
+  const labels = await page.locator("#site-search-suggestions option").evaluateAll((os) => os.map((o) => `${o.value} | ${o.label}`));
+  assert.ok(labels.includes("Feijenoord | wijk · Rotterdam · WK059910"), labels.join("\n"));
+});
+
+await step("search box on / finds Feijenoord and leads to its profile", async () => {
+  await page.goto(`${base}/?lang=nl`);
+  const box = page.getByRole("search").getByLabel("Zoek gemeente, wijk of buurt");
+  await box.fill("feijenoord");
+  await Promise.all([page.waitForURL(/\/zoeken\?q=feijenoord/), box.press("Enter")]);
+  assert.equal(await page.locator("h1").innerText(), "Zoeken");
+  const results = page.locator("ol.search-results li");
+  assert.ok((await results.count()) >= 1, "at least one result");
+  // The first result is the Rotterdam wijk, as the API says.
+  const api = await (await page.request.get(`${base}/api/search?q=feijenoord`)).json();
+  assert.equal(api[0].gemeente_name, "Rotterdam");
+  const first = results.first();
+  assert.match(await first.innerText(), /Feijenoord.*wijk in Rotterdam/s);
+  await page.screenshot({ path: `${shots}/search.png` });
+  await Promise.all([page.waitForURL(new RegExp(`/regio/${api[0].code}$`)), first.getByRole("link").click()]);
+  assert.equal(await page.locator("h1").innerText(), "Feijenoord");
+  const up = page.locator("nav.breadcrumb a", { hasText: "Rotterdam" });
+  assert.equal(await up.getAttribute("href"), `/regio/${api[0].gemeente_code}`);
+});
+await axe("profile of a wijk");
+
+await step("a gemeente's profile lists its wijken, each a link", async () => {
+  await page.goto(`${base}/regio/GM0599`);
+  const api = await (await page.request.get(`${base}/api/regions/GM0599`)).json();
+  const links = page.locator("#deelgebieden ul.subarea-list a");
+  assert.equal(await links.count(), api.children.length);
+  await Promise.all([page.waitForURL(/\/regio\/WK059910$/), links.filter({ hasText: /^Feijenoord$/ }).click()]);
+});
+
+await step("search results page", async () => {
+  await page.goto(`${base}/zoeken?q=centrum`);
+  assert.ok((await page.locator("ol.search-results li").count()) > 5, "many areas called Centrum");
+});
+await axe("/zoeken");
+
 for (const path of ["/indicatoren", "/bronnen", "/over", "/toegankelijkheid", "/?indicator=kwb_bevolkingsdichtheid&level=gemeente&period=2024"]) {
   await page.goto(`${base}${path}?lang=nl`.replace("?lang=nl", path.includes("?") ? "&lang=nl" : "?lang=nl"));
   await axe(path);
@@ -122,7 +167,7 @@ await page.screenshot({ path: `${shots}/density.png` });
 // A phone-sized screen: no page may scroll sideways (wide tables scroll inside their own box).
 await step("narrow screen (390 px): nothing scrolls sideways", async () => {
   const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
-  const paths = ["/", "/regio/GM0363", "/stapeling", "/clusters", "/methodevergelijking", "/signalen",
+  const paths = ["/", "/regio/GM0363", "/zoeken?q=centrum", "/stapeling", "/clusters", "/methodevergelijking", "/signalen",
     "/radar?level=wijk", "/agenda", "/stapeling-personen", "/groepen", "/methode", "/dekking"];
   const wide = [];
   for (const path of paths) {

@@ -104,7 +104,7 @@ await step("keyboard: region chosen and shown without a mouse", async () => {
   await page.keyboard.press("End"); // last option
   const chosen = await page.locator("#region").inputValue();
   assert.notEqual(chosen, "NL01");
-  await page.locator("button[type=submit]").focus();
+  await page.locator("main button[type=submit]").focus();
   await Promise.all([page.waitForURL(new RegExp(`region=${chosen}`)), page.keyboard.press("Enter")]);
   const api2 = await api(`/api/persons-stacking?region=${chosen}`);
   const name = await page.locator("#region option:checked").innerText();

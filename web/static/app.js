@@ -1,5 +1,6 @@
 // Kwetsbaarheidsmonitor — progressive enhancement only: every page works without this file.
-// Adds a tooltip to map regions (on hover and on keyboard focus) and links map and table rows.
+// Adds a tooltip to map regions (on hover and on keyboard focus) and links map and table rows,
+// and suggestions (a native datalist) to the search boxes.
 (function () {
   "use strict";
   var figure = document.querySelector(".map-figure");
@@ -55,5 +56,48 @@
 
   document.addEventListener("keydown", function (e) {
     if (e.key === "Escape") tooltip.hidden = true;
+  });
+})();
+
+// Search suggestions: a native <datalist> fed by /api/search, so the browser's own, accessible
+// list shows them and the form still submits to /zoeken as without JavaScript.
+(function () {
+  "use strict";
+  var MIN = 2, MAX = 100, DELAY = 150;
+  // The API's level ids are the Dutch words; English pages name them in English.
+  var LEVELS = document.documentElement.lang === "en"
+    ? { provincie: "province", ggd: "GGD region", gemeente: "municipality", wijk: "district", buurt: "neighbourhood" }
+    : { ggd: "GGD-regio" };
+  document.querySelectorAll("input[data-suggest]").forEach(function (input) {
+    var list = document.createElement("datalist");
+    list.id = input.id + "-suggestions";
+    input.after(list);
+    input.setAttribute("list", list.id);
+    var timer = null, controller = null;
+    input.addEventListener("input", function () {
+      clearTimeout(timer);
+      var text = input.value.trim();
+      // Only what the API accepts: a 400 would show up as a console error.
+      if (text.length < MIN || text.length > MAX || !/[\p{L}\p{N}]/u.test(text)) {
+        list.replaceChildren();
+        return;
+      }
+      timer = setTimeout(function () {
+        if (controller) controller.abort();
+        controller = new AbortController();
+        fetch("/api/search?limit=8&q=" + encodeURIComponent(text), { signal: controller.signal })
+          .then(function (r) { return r.ok ? r.json() : []; })
+          .then(function (hits) {
+            list.replaceChildren.apply(list, hits.map(function (h) {
+              var option = document.createElement("option");
+              option.value = h.name || h.code;
+              var where = h.gemeente_name && h.gemeente_code !== h.code ? " · " + h.gemeente_name : "";
+              option.label = (LEVELS[h.level] || h.level) + where + " · " + h.code;
+              return option;
+            }));
+          })
+          .catch(function () { /* aborted or offline: the form still works */ });
+      }, DELAY);
+    });
   });
 })();

@@ -15,7 +15,7 @@ use std::time::Instant;
 const SCRIPTS: [(&str, &str, &str); 6] = [
     (
         "dashboard.mjs",
-        "map, table, keyboard route to the region profile",
+        "map, table, keyboard route to the region profile, search, links between areas",
         "dashboard.png",
     ),
     (

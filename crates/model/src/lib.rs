@@ -14,6 +14,7 @@ pub mod radar;
 pub mod rd;
 mod region;
 pub mod risk;
+pub mod search;
 pub mod svi;
 pub mod warning;
 

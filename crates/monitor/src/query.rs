@@ -323,6 +323,8 @@ pub struct RegionProfile {
     /// Person-level stacking tables at this level and period: `Some(true)` when only synthetic
     /// ones, `Some(false)` when real ones; shown on their own page, never among the rows.
     pub person_stacking: Option<bool>,
+    /// The areas the region lies in and the areas in it, to move between them.
+    pub links: RegionLinks,
 }
 
 /// The profile of a region: all indicators with figures at its level in the period, with the
@@ -447,12 +449,14 @@ pub fn region_profile(
                 &b.indicator.indicator.label_nl,
             ))
     });
+    let links = region_links(store, code, region.layout)?;
     Ok(RegionProfile {
         region,
         period,
         periods,
         rows,
         person_stacking,
+        links,
     })
 }
 
@@ -508,4 +512,232 @@ pub fn map_shapes(
     layout: i32,
 ) -> Result<Vec<BoundaryRecord>, MonitorError> {
     Ok(store.boundaries(level, layout)?)
+}
+
+/// Longest query [`search`] accepts, in characters: longer than any region name.
+pub const SEARCH_MAX_QUERY: usize = 100;
+/// Results [`search`] returns when the caller names no limit.
+pub const SEARCH_DEFAULT_LIMIT: usize = 20;
+/// Most results [`search`] returns.
+pub const SEARCH_MAX_LIMIT: usize = 200;
+
+/// Levels [`search`] looks in: every level with names people look up (not the country).
+const SEARCH_LEVELS: [Level; 5] = [
+    Level::Provincie,
+    Level::Ggd,
+    Level::Gemeente,
+    Level::Wijk,
+    Level::Buurt,
+];
+
+/// One region found by [`search`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchHit {
+    /// Code.
+    pub code: RegionCode,
+    /// Name, from the newest layout that names the region.
+    pub name: Option<String>,
+    /// The layout the name comes from (the newest that has the region, when none names it).
+    pub layout: i32,
+    /// The gemeente the region lies in, from its code (itself for a gemeente; none for a
+    /// province or GGD region), with the gemeente's own name.
+    pub gemeente: Option<(RegionCode, Option<String>)>,
+    /// How the query matched.
+    pub kind: kwm_model::search::MatchKind,
+}
+
+/// Every region of a level across all stored layouts, once per code: the record of the newest
+/// layout that names it, else of the newest layout that has it. Sorted by code.
+fn regions_all_layouts(store: &dyn Store, level: Level) -> Result<Vec<RegionRecord>, MonitorError> {
+    let mut best: HashMap<RegionCode, RegionRecord> = HashMap::new();
+    // Newest first, so the first record seen is kept unless it lacks a name.
+    for layout in store.layouts(level)?.into_iter().rev() {
+        for r in store.regions(level, layout)? {
+            match best.get(&r.code) {
+                Some(kept) if kept.name.is_some() || r.name.is_none() => {}
+                _ => {
+                    best.insert(r.code.clone(), r);
+                }
+            }
+        }
+    }
+    let mut all: Vec<RegionRecord> = best.into_values().collect();
+    all.sort_by(|a, b| a.code.cmp(&b.code));
+    Ok(all)
+}
+
+/// Regions whose name or code matches `text`, ignoring case, diacritics, hyphens and
+/// apostrophes (see [`kwm_model::search`]): exact matches first, then those starting with the
+/// text, then those containing it; within each larger areas first (provincie, GGD region,
+/// gemeente, wijk, buurt), then by name. Regions of every stored layout count, once per code.
+/// At most `limit` hits (default [`SEARCH_DEFAULT_LIMIT`], at most [`SEARCH_MAX_LIMIT`]).
+pub fn search(
+    store: &dyn Store,
+    text: &str,
+    limit: Option<usize>,
+) -> Result<Vec<SearchHit>, MonitorError> {
+    if text.chars().count() > SEARCH_MAX_QUERY {
+        return Err(MonitorError::BadRequest(format!(
+            "search text is longer than {SEARCH_MAX_QUERY} characters"
+        )));
+    }
+    let query = kwm_model::search::Query::new(text).ok_or_else(|| {
+        MonitorError::BadRequest("search text needs at least one letter or digit".into())
+    })?;
+    let limit = limit.unwrap_or(SEARCH_DEFAULT_LIMIT);
+    if !(1..=SEARCH_MAX_LIMIT).contains(&limit) {
+        return Err(MonitorError::BadRequest(format!(
+            "limit must be between 1 and {SEARCH_MAX_LIMIT}, found {limit}"
+        )));
+    }
+    let gemeenten = regions_all_layouts(store, Level::Gemeente)?;
+    let gemeente_names: HashMap<&RegionCode, Option<&String>> = gemeenten
+        .iter()
+        .map(|r| (&r.code, r.name.as_ref()))
+        .collect();
+    let mut hits: Vec<(String, SearchHit)> = Vec::new();
+    for level in SEARCH_LEVELS {
+        let fetched;
+        let records: &[RegionRecord] = if level == Level::Gemeente {
+            &gemeenten
+        } else {
+            fetched = regions_all_layouts(store, level)?;
+            &fetched
+        };
+        for r in records {
+            let folded = r.name.as_deref().map(kwm_model::search::fold);
+            let Some(kind) = query.matches(folded.as_deref(), r.code.as_str()) else {
+                continue;
+            };
+            let gemeente = r.code.gemeente().map(|g| {
+                let name = gemeente_names.get(&g).copied().flatten().cloned();
+                (g, name)
+            });
+            hits.push((
+                folded.unwrap_or_default(),
+                SearchHit {
+                    code: r.code.clone(),
+                    name: r.name.clone(),
+                    layout: r.layout,
+                    gemeente,
+                    kind,
+                },
+            ));
+        }
+    }
+    hits.sort_by(|(a_name, a), (b_name, b)| {
+        kwm_model::search::rank_key(a.kind, a.code.level(), a_name, a.code.as_str()).cmp(
+            &kwm_model::search::rank_key(b.kind, b.code.level(), b_name, b.code.as_str()),
+        )
+    });
+    hits.truncate(limit);
+    Ok(hits.into_iter().map(|(_, hit)| hit).collect())
+}
+
+/// A region with its name, as a link target.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RegionLink {
+    /// Code.
+    pub code: RegionCode,
+    /// Name, when known.
+    pub name: Option<String>,
+}
+
+/// Where to go from a region: up to the areas it lies in, down to the areas in it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RegionLinks {
+    /// The areas the region lies in, largest first: a buurt's gemeente and wijk, a wijk's
+    /// gemeente (from the code), else the stored parent (a gemeente's province).
+    pub parents: Vec<RegionLink>,
+    /// The wijken of a gemeente or the buurten of a wijk, by code: the regions of the level
+    /// below whose code-derived parent is this region, in the newest layout that has any
+    /// (named from the newest layout that names them, when that layout does not).
+    pub children: Vec<RegionLink>,
+    /// The layout the children come from.
+    pub children_layout: Option<i32>,
+}
+
+/// A region's name in the layout nearest to `near`, else in the newest layout that names it.
+fn name_of(
+    store: &dyn Store,
+    code: &RegionCode,
+    near: i32,
+) -> Result<Option<String>, MonitorError> {
+    if let Some(name) = store.region(code, near)?.and_then(|r| r.name) {
+        return Ok(Some(name));
+    }
+    for layout in store.layouts(code.level())?.into_iter().rev() {
+        if let Some(r) = store.region(code, layout)? {
+            if r.layout == layout && r.name.is_some() {
+                return Ok(r.name);
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// The parents and children of a region (see [`RegionLinks`]). `layout` is the layout the
+/// region itself is shown in: parent names come from the nearest layout to it.
+pub fn region_links(
+    store: &dyn Store,
+    code: &RegionCode,
+    layout: Option<i32>,
+) -> Result<RegionLinks, MonitorError> {
+    let near = layout.unwrap_or(9999);
+    let mut up: Vec<RegionCode> = Vec::new();
+    let mut next = code.parent();
+    while let Some(p) = next {
+        next = p.parent();
+        up.push(p);
+    }
+    if up.is_empty() {
+        if let Some(p) = store.region(code, near)?.and_then(|r| r.parent) {
+            up.push(p);
+        }
+    }
+    let mut parents = Vec::with_capacity(up.len());
+    for p in up.into_iter().rev() {
+        let name = name_of(store, &p, near)?;
+        parents.push(RegionLink { code: p, name });
+    }
+    let child_level = match code.level() {
+        Level::Gemeente => Some(Level::Wijk),
+        Level::Wijk => Some(Level::Buurt),
+        _ => None,
+    };
+    let mut children = Vec::new();
+    let mut children_layout = None;
+    if let Some(level) = child_level {
+        for l in store.layouts(level)?.into_iter().rev() {
+            children = store
+                .regions(level, l)?
+                .into_iter()
+                .filter(|r| r.code.parent().as_ref() == Some(code))
+                .map(|r| RegionLink {
+                    code: r.code,
+                    name: r.name,
+                })
+                .collect();
+            if !children.is_empty() {
+                children_layout = Some(l);
+                break;
+            }
+        }
+        // A layout loaded from figures alone (a StatLine table without names) has codes only;
+        // the name then comes from the newest layout that has one.
+        if children.iter().any(|c| c.name.is_none()) {
+            let named: HashMap<RegionCode, String> = regions_all_layouts(store, level)?
+                .into_iter()
+                .filter_map(|r| Some((r.code, r.name?)))
+                .collect();
+            for c in children.iter_mut().filter(|c| c.name.is_none()) {
+                c.name = named.get(&c.code).cloned();
+            }
+        }
+    }
+    Ok(RegionLinks {
+        parents,
+        children,
+        children_layout,
+    })
 }

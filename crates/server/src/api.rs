@@ -410,6 +410,17 @@ fn profile_json(p: &RegionProfile, c: &Catalogue) -> serde_json::Value {
             "percentile": r.row.percentile.map(|x| kwm_engine::rank::round_half_away(x, 1)),
             "national": national(&r.national),
         })).collect::<Vec<_>>(),
+        "parents": p.links.parents.iter().map(|l| serde_json::json!({
+            "code": l.code.to_string(),
+            "name": l.name,
+            "level": l.code.level().as_str(),
+        })).collect::<Vec<_>>(),
+        "children": p.links.children.iter().map(|l| serde_json::json!({
+            "code": l.code.to_string(),
+            "name": l.name,
+        })).collect::<Vec<_>>(),
+        "children_level": p.links.children.first().map(|l| l.code.level().as_str()),
+        "children_layout": p.links.children_layout,
         "person_stacking": p.person_stacking.map(|synthetic| serde_json::json!({
             "synthetic": synthetic,
             "href": format!("/api/persons-stacking?region={}&period={}", p.region.code, p.period.unwrap_or_default()),
@@ -430,6 +441,48 @@ pub async fn region(
         .query(move |store| query::region_profile(store, &code, period))
         .await?;
     Ok(Json(profile_json(&profile, state.catalogue())).into_response())
+}
+
+/// A search hit on the wire.
+#[derive(Serialize)]
+struct SearchHitDto {
+    code: String,
+    name: Option<String>,
+    level: &'static str,
+    gemeente_code: Option<String>,
+    gemeente_name: Option<String>,
+    layout: i32,
+    r#match: &'static str,
+}
+
+/// `GET /api/search?q=&limit=`: regions by name or code, best matches first.
+pub async fn search(State(state): State<AppState>, params: Params) -> Result<Response, ApiError> {
+    let p = Checked::new(params, &["q", "limit"])?;
+    let text = p.required("q")?.to_string();
+    let limit = p
+        .get("limit")
+        .map(|raw| {
+            raw.parse::<usize>().map_err(|_| {
+                ApiError::bad_request(format!("limit must be a whole number, found '{raw}'"))
+            })
+        })
+        .transpose()?;
+    let hits = state
+        .query(move |store| query::search(store, &text, limit))
+        .await?;
+    let dtos: Vec<SearchHitDto> = hits
+        .into_iter()
+        .map(|h| SearchHitDto {
+            level: h.code.level().as_str(),
+            code: h.code.to_string(),
+            name: h.name,
+            gemeente_code: h.gemeente.as_ref().map(|(g, _)| g.to_string()),
+            gemeente_name: h.gemeente.and_then(|(_, n)| n),
+            layout: h.layout,
+            r#match: h.kind.as_str(),
+        })
+        .collect();
+    Ok(Json(dtos).into_response())
 }
 
 /// `GET /api/loads`: provenance of everything in the store.

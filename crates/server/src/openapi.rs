@@ -74,7 +74,52 @@ pub fn document() -> Value {
     merge(&mut doc["components"]["schemas"], persons_schemas());
     merge(&mut doc["paths"], agenda_paths());
     merge(&mut doc["components"]["schemas"], agenda_schemas());
+    merge(&mut doc["paths"], search_paths());
+    merge(&mut doc["components"]["schemas"], search_schemas());
+    // The profile's links up and down, here rather than in the base literal (recursion limit).
+    merge(
+        &mut doc["components"]["schemas"]["Profile"]["properties"],
+        profile_link_properties(),
+    );
     doc
+}
+
+fn search_paths() -> Value {
+    json!({
+        "/api/search": { "get": {
+            "operationId": "search",
+            "summary": "Regions (provinces, GGD regions, gemeenten, wijken, buurten) by name or code, ignoring case, diacritics, hyphens and apostrophes (\"sudwest fryslan\" finds Súdwest-Fryslân, \"s gravenhage\" 's-Gravenhage). Codes match whole or from their start (gm0599, WK0599). Order: exact matches, then names or codes starting with the text, then names containing it; within each provinces, GGD regions, gemeenten, wijken, buurten; then by name. Regions of every stored layout count once per code, with the name of the newest layout that names them; a wijk's or buurt's gemeente follows from its code, so namesakes (many wijken are called Centrum) can be told apart.",
+            "parameters": [
+                param("q", "query", true, "Text to look for: a name or part of one, or a code; at least one letter or digit, at most 100 characters.", json!({"type": "string", "minLength": 1, "maxLength": 100})),
+                param("limit", "query", false, "Most results to return (default 20).", json!({"type": "integer", "minimum": 1, "maximum": 200, "default": 20}))
+            ],
+            "responses": responses(ok("Matches, best first.", json!({"type": "array", "items": {"$ref": "#/components/schemas/SearchHit"}}), false))
+        }}
+    })
+}
+
+fn search_schemas() -> Value {
+    json!({
+        "SearchHit": { "type": "object", "required": ["code", "name", "level", "gemeente_code", "gemeente_name", "layout", "match"], "properties": {
+            "code": {"type": "string"},
+            "name": {"type": ["string", "null"], "description": "From the newest layout that names the region."},
+            "level": {"type": "string", "enum": ["provincie", "ggd", "gemeente", "wijk", "buurt"]},
+            "gemeente_code": {"type": ["string", "null"], "description": "The gemeente the region lies in, from its code (itself for a gemeente; null for a province or GGD region)."},
+            "gemeente_name": {"type": ["string", "null"], "description": "That gemeente's name, from its newest named layout."},
+            "layout": {"type": "integer", "description": "Layout year the name comes from."},
+            "match": {"type": "string", "enum": ["exact", "prefix", "substring"]} } }
+    })
+}
+
+fn profile_link_properties() -> Value {
+    json!({
+        "parents": {"type": "array", "description": "The areas the region lies in, largest first: a buurt's gemeente and wijk, a wijk's gemeente (both from the code), else the stored parent (a gemeente's province).",
+            "items": {"type": "object", "required": ["code", "name", "level"], "properties": {"code": {"type": "string"}, "name": {"type": ["string", "null"]}, "level": {"type": "string"}}}},
+        "children": {"type": "array", "description": "A gemeente's wijken or a wijk's buurten: regions of the level below whose code-derived parent is this region, in the newest layout that has any (children_layout), by code.",
+            "items": {"type": "object", "required": ["code", "name"], "properties": {"code": {"type": "string"}, "name": {"type": ["string", "null"]}}}},
+        "children_level": {"type": ["string", "null"], "enum": ["wijk", "buurt", null]},
+        "children_layout": {"type": ["integer", "null"], "description": "Layout year the children come from."}
+    })
 }
 
 fn analysis_paths() -> Value {

@@ -11,6 +11,7 @@ pub mod persons;
 pub mod profile;
 pub mod radar;
 pub mod risk_common;
+pub mod search;
 pub mod stacking;
 pub mod themes;
 pub mod trend;
@@ -208,6 +209,7 @@ pub fn layout(ctx: &PageCtx, title: &str, active: Nav, body: Markup) -> Markup {
                                 }
                             }
                         }
+                        (search_form(ctx, "site-search", ""))
                         a.lang-switch href=(ctx.url_with(&[("lang", Some(switch_lang))])) hreflang=(switch_hreflang) lang=(switch_hreflang) { (switch_label) }
                     }
                 }
@@ -225,6 +227,30 @@ pub fn layout(ctx: &PageCtx, title: &str, active: Nav, body: Markup) -> Markup {
                         }
                     }
                 }
+            }
+        }
+    }
+}
+
+/// The search form (`GET /zoeken?q=`): in the header of every page and at the top of the
+/// results. `id` keeps the input's id unique when both are on one page. Works without
+/// JavaScript; app.js only adds suggestions. In the header the label is read out but not shown
+/// (app.css), so a placeholder says what the box is for.
+pub fn search_form(ctx: &PageCtx, id: &str, value: &str) -> Markup {
+    let label = ctx.t(
+        "Zoek gemeente, wijk of buurt",
+        "Find a municipality, district or neighbourhood",
+    );
+    let hint = ctx.t(
+        "Gemeente, wijk of buurt",
+        "Municipality, district, neighbourhood",
+    );
+    html! {
+        form.search-form role="search" method="get" action="/zoeken" {
+            label for=(id) { (label) }
+            span.search-row {
+                input #(id) type="search" name="q" value=(value) placeholder=(hint) autocomplete="off" spellcheck="false" maxlength=(kwm_monitor::query::SEARCH_MAX_QUERY) data-suggest="" ;
+                button.button.primary type="submit" { (ctx.t("Zoek", "Search")) }
             }
         }
     }

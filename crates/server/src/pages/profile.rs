@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use kwm_model::catalogue::Catalogue;
 use kwm_monitor::clusters::{self, Membership};
-use kwm_monitor::query::{self, ProfileRow, RegionProfile};
+use kwm_monitor::query::{self, ProfileRow, RegionLink, RegionProfile};
 use kwm_monitor::risk::{self, RegionRisk};
 use kwm_monitor::MonitorError;
 use maud::{html, Markup};
@@ -101,8 +101,8 @@ fn body(
         nav.breadcrumb aria-label=(ctx.t("Kruimelpad", "Breadcrumb")) {
             ol {
                 li { a href="/" { (ctx.t("Kaart", "Map")) } }
-                @if let Some((parent, parent_name)) = &p.region.parent {
-                    li { a href=(format!("/regio/{parent}")) { (parent_name.clone().unwrap_or_else(|| parent.to_string())) } }
+                @for parent in &p.links.parents {
+                    li { a href=(format!("/regio/{}", parent.code)) { (link_name(parent)) } }
                 }
                 li aria-current="page" { (name) }
             }
@@ -111,8 +111,13 @@ fn body(
         p.lead {
             (p.region.code.as_str()) " · " (level_name(ctx, level))
             @if let Some(l) = p.region.layout { " · " (ctx.t("indeling", "layout")) " " (l) }
-            @if let Some((parent, parent_name)) = &p.region.parent {
-                " · " (ctx.t("ligt in", "lies in")) " " a href=(format!("/regio/{parent}")) { (parent_name.clone().unwrap_or_else(|| parent.to_string())) }
+            @if !p.links.parents.is_empty() {
+                " · " (ctx.t("ligt in", "lies in")) " "
+                // Smallest area first: "ligt in Feijenoord, Rotterdam".
+                @for (i, parent) in p.links.parents.iter().rev().enumerate() {
+                    @if i > 0 { ", " }
+                    a href=(format!("/regio/{}", parent.code)) { (link_name(parent)) }
+                }
             }
         }
         @if level != kwm_model::Level::Land {
@@ -122,6 +127,9 @@ fn body(
             }
         }
         ul.region-links {
+            @if let Some(child) = p.links.children.first() {
+                li { a href="#deelgebieden" { (children_heading(ctx, child.code.level(), name)) " (" (p.links.children.len()) ")" } }
+            }
             li { a href=(format!("/regio/{}/trend", p.region.code)) { (ctx.t("Trends over de jaren", "Trends over the years")) } }
             li { a href=(format!("/regio/{}/wijzigingen", p.region.code)) { (ctx.t("Wat is er veranderd in de indeling?", "What changed in the region layout?")) } }
             @if let Some(radar) = super::radar::region_href(&p.region.code, p.period) {
@@ -194,10 +202,41 @@ fn body(
                 }
             }
         }
+        @if let Some(first) = p.links.children.first() {
+            section.subareas #deelgebieden aria-labelledby="deelgebieden-kop" {
+                h2 #deelgebieden-kop { (children_heading(ctx, first.code.level(), name)) }
+                p.meta {
+                    (p.links.children.len()) " " (level_label(ctx.lang, first.code.level()))
+                    @if let Some(l) = p.links.children_layout { ", " (ctx.t("indeling", "layout")) " " (l) }
+                    "."
+                }
+                ul.subarea-list {
+                    @for child in &p.links.children {
+                        li { a href=(format!("/regio/{}", child.code)) { (link_name(child)) } " " span.meta { (child.code.as_str()) } }
+                    }
+                }
+            }
+        }
     }
 }
 
-fn level_name(ctx: &PageCtx, level: kwm_model::Level) -> &'static str {
+/// A linked region's name, or its code when no layout names it.
+fn link_name(link: &RegionLink) -> String {
+    link.name.clone().unwrap_or_else(|| link.code.to_string())
+}
+
+/// "Wijken in Rotterdam", "Buurten in Feijenoord".
+fn children_heading(ctx: &PageCtx, level: kwm_model::Level, name: &str) -> String {
+    let what = match level {
+        kwm_model::Level::Wijk => ctx.t("Wijken", "Districts"),
+        kwm_model::Level::Buurt => ctx.t("Buurten", "Neighbourhoods"),
+        _ => ctx.t("Deelgebieden", "Areas"),
+    };
+    format!("{what} {} {name}", ctx.t("in", "in"))
+}
+
+/// A level's name in the singular ("wijk", "district").
+pub(crate) fn level_name(ctx: &PageCtx, level: kwm_model::Level) -> &'static str {
     use kwm_model::Level::*;
     match level {
         Land => ctx.t("land", "country"),
