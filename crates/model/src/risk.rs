@@ -203,6 +203,9 @@ pub struct Group {
     pub data_sources: Vec<String>,
     /// Indicators in the monitor that describe the group's situation at area level.
     pub indicators: Vec<IndicatorId>,
+    /// The population that fits the group (`65plus` for isolated elderly people): its area
+    /// views use figures about that population where the catalogue has them, and say which.
+    pub population: Option<String>,
 }
 
 /// A group proposed before the report's final list (e.g. at the sponsor meeting).
@@ -1547,6 +1550,7 @@ struct RawGroup {
     data_sources: Vec<String>,
     #[serde(default)]
     indicators: Vec<Spanned<String>>,
+    population: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -1637,6 +1641,7 @@ fn parse_groups(
             directorates: g.directorates,
             data_sources: g.data_sources,
             indicators: ids,
+            population: g.population,
         });
     }
     let mut candidates = Vec::new();

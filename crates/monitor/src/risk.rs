@@ -1146,6 +1146,38 @@ pub struct GroupAreas {
     pub gaps: Vec<String>,
     /// Regions with at least one of the group's characteristics flagged, most first.
     pub areas: Vec<GroupArea>,
+    /// Populations (ids) that the measured characteristics describe in the run used.
+    pub populations: Vec<String>,
+}
+
+/// The period whose results fit a group best at a level: the one where most of the group's
+/// characteristics are defined for the group's population (for the elderly, whose
+/// characteristics no run describes, adults 18+ count as the nearest); ties go to the latest.
+/// `None` (the default run) when the group names no population.
+pub fn group_period(
+    store: &dyn Store,
+    catalogue: &Catalogue,
+    group: &kwm_model::risk::Group,
+    level: Level,
+) -> Result<Option<i32>, MonitorError> {
+    let Some(wanted) = group.population.as_deref() else {
+        return Ok(None);
+    };
+    let fits = |p: &str| p == wanted || (wanted == "65plus" && p == "18plus");
+    let mut best: Option<(usize, i32)> = None;
+    for run in store.risk_runs()?.iter().filter(|r| r.level == level) {
+        let score = group
+            .characteristics
+            .iter()
+            .filter_map(|c| catalogue.risk.factor(c))
+            .filter_map(|f| f.definition_at(level, run.period))
+            .filter(|d| d.population_id.as_deref().is_some_and(fits))
+            .count();
+        if score > 0 && best.is_none_or(|(s, p)| (score, run.period) > (s, p)) {
+            best = Some((score, run.period));
+        }
+    }
+    Ok(best.map(|(_, p)| p))
 }
 
 /// Regions of a level where the characteristics the catalogue lists for a group are flagged.
@@ -1160,7 +1192,26 @@ pub fn group_areas(
         .risk
         .group(group_id)
         .ok_or_else(|| MonitorError::NotFound(format!("unknown group '{group_id}'")))?;
+    let period = match period {
+        Some(p) => Some(p),
+        None => group_period(store, catalogue, group, level)?,
+    };
     let s = stacking(store, catalogue, level, period)?;
+    let population = s
+        .run
+        .summary
+        .characteristics_with_data
+        .iter()
+        .filter(|c| group.characteristics.contains(c))
+        .filter_map(|c| catalogue.risk.factor(c))
+        .filter_map(|f| f.definition_at(level, s.run.record.period))
+        .filter_map(|d| d.population_id.clone())
+        .fold(Vec::<String>::new(), |mut all, p| {
+            if !all.contains(&p) {
+                all.push(p);
+            }
+            all
+        });
     let measured: Vec<String> = group
         .characteristics
         .iter()
@@ -1205,5 +1256,6 @@ pub fn group_areas(
         measured,
         gaps,
         areas: areas.into_iter().map(|(a, _)| a).collect(),
+        populations: population,
     })
 }

@@ -230,8 +230,8 @@ fn group_body(ctx: &PageCtx, c: &Catalogue, g: &Group, areas: Option<&GroupAreas
                 p { (ctx.t("Indicatoren in deze monitor die de situatie per gebied beschrijven:", "Indicators in this monitor that describe the situation per area:")) }
                 ul {
                     @for i in &g.indicators {
-                        @let pop = c.indicators.iter().find(|x| &x.indicator.id == i).map(|x| x.population.clone()).unwrap_or_default();
-                        li { a href=(format!("/?indicator={i}")) { (indicator_label(ctx, c, i.as_str())) } @if !pop.is_empty() { span.meta { (pop) } } }
+                        li { a href=(format!("/?indicator={i}")) { (indicator_label(ctx, c, i.as_str())) }
+                            @if let Some(p) = c.population_of(i.as_str()) { " " span.meta { (ctx.t(&p.label_nl, &p.label_en)) } } }
                     }
                 }
             }
@@ -245,6 +245,15 @@ fn group_body(ctx: &PageCtx, c: &Catalogue, g: &Group, areas: Option<&GroupAreas
                 Some(a) if a.measured.is_empty() => p { (ctx.t("Geen van de kenmerken van deze groep is op gemeenteniveau gemeten.", "None of this group's characteristics is measured at municipal level.")) }
                 Some(a) => {
                     (run_note(ctx, &a.run))
+                    p {
+                        strong { (ctx.t("Over wie", "About whom")) ": " }
+                        (a.populations.iter().filter_map(|p| c.population(p)).map(|p| ctx.t(&p.label_nl, &p.label_en).to_string()).collect::<Vec<_>>().join(", "))
+                        @if let Some(wanted) = g.population.as_deref().and_then(|p| c.population(p)) {
+                            @if !a.populations.iter().any(|p| p == &wanted.id) {
+                                " — " (ctx.t("de kenmerken zijn niet apart gemeten voor ", "the characteristics are not measured separately for ")) (ctx.t(&wanted.label_nl, &wanted.label_en)) (ctx.t("; de indicatoren hierboven wel, waar genoemd.", "; the indicators above are, where stated."))
+                            }
+                        }
+                    }
                     p { (ctx.t("Gemeten", "Measured")) ": " (a.measured.iter().map(|id| factor_label(ctx, c, id)).collect::<Vec<_>>().join(", ")) ". "
                         (a.areas.len()) " " (ctx.t("gemeenten hebben er minstens één gemarkeerd.", "municipalities have at least one flagged.")) }
                     div.table-scroll.full tabindex="0" role="region" aria-labelledby="areas-title" {
