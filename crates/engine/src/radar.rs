@@ -668,7 +668,10 @@ mod tests {
                 row.lower.unwrap(),
                 row.upper.unwrap(),
             );
-            assert!(e > 0.0 && lo >= 0.0 && lo <= e && e <= hi, "area {i}: {row:?}");
+            assert!(
+                e > 0.0 && lo >= 0.0 && lo <= e && e <= hi,
+                "area {i}: {row:?}"
+            );
         }
         // Zero use is allowed: then the fit is on log(rate + c), c half the smallest positive
         // rate, and still nothing is expected below zero.
@@ -714,8 +717,12 @@ mod tests {
         // area on log(use + c), its 90% prediction interval for a new observation
         // (obs_ci_lower/upper), back with exp(·) − c. An independent computation: explicit
         // refits, not the hat-matrix shortcut the engine uses.
-        let m = [3.1, 4.5, 5.0, 6.2, 7.7, 8.1, 9.4, 10.0, 11.3, 12.8, 13.5, 15.2];
-        let c = [22.0, 18.0, 25.0, 15.0, 20.0, 17.0, 24.0, 12.0, 19.0, 16.0, 21.0, 14.0];
+        let m = [
+            3.1, 4.5, 5.0, 6.2, 7.7, 8.1, 9.4, 10.0, 11.3, 12.8, 13.5, 15.2,
+        ];
+        let c = [
+            22.0, 18.0, 25.0, 15.0, 20.0, 17.0, 24.0, 12.0, 19.0, 16.0, 21.0, 14.0,
+        ];
         let mut y = [
             14.2, 17.9, 16.5, 24.1, 25.0, 30.2, 27.8, 41.0, 38.5, 52.3, 49.9, 70.4,
         ];
@@ -732,17 +739,47 @@ mod tests {
         assert!(close(model.coefficients[1], 0.11748579184698832));
         assert!(close(model.coefficients[2], -0.025374752929274158));
         assert!(close(model.r_squared, 0.9978833156445527));
-        check(&r, 0, 14.039435580751434, 13.23222847777103, 14.895884828257728);
-        check(&r, 5, 28.603994249856267, 27.506720491529183, 29.745039482179457);
-        check(&r, 11, 72.13984879377594, 67.92438237724566, 76.61693197422763);
+        check(
+            &r,
+            0,
+            14.039435580751434,
+            13.23222847777103,
+            14.895884828257728,
+        );
+        check(
+            &r,
+            5,
+            28.603994249856267,
+            27.506720491529183,
+            29.745039482179457,
+        );
+        check(
+            &r,
+            11,
+            72.13984879377594,
+            67.92438237724566,
+            76.61693197422763,
+        );
         // With a zero: c = 14.2 / 2 = 7.1.
         y[2] = 0.0;
         let r = radar(&simple(&y, &m, &c));
         let model = r.model.as_ref().unwrap();
         assert!(close(model.log_offset, 7.1));
         assert!(close(model.coefficients[0], 3.665653244331452));
-        check(&r, 2, 15.81767225669593, 14.37904568321594, 17.3526553652123);
-        check(&r, 7, 55.467052885488954, 22.23211234741406, 126.35905880933561);
+        check(
+            &r,
+            2,
+            15.81767225669593,
+            14.37904568321594,
+            17.3526553652123,
+        );
+        check(
+            &r,
+            7,
+            55.467052885488954,
+            22.23211234741406,
+            126.35905880933561,
+        );
     }
 
     #[test]

@@ -357,7 +357,10 @@ pub fn parse_radar(
                 return Err(ctx.err(
                     a.level.span().start,
                     "at.level",
-                    format!("support '{}' already has a need list for level {level}", s.id.get_ref()),
+                    format!(
+                        "support '{}' already has a need list for level {level}",
+                        s.id.get_ref()
+                    ),
                 ));
             }
             if !levels.is_empty() && !levels.contains(&level) {
@@ -400,11 +403,7 @@ pub fn parse_radar(
 }
 
 /// A level of the radar: gemeente, wijk or buurt (the levels it compares).
-fn radar_level(
-    ctx: &Ctx<'_>,
-    raw: &Spanned<String>,
-    field: &str,
-) -> Result<Level, CatalogueError> {
+fn radar_level(ctx: &Ctx<'_>, raw: &Spanned<String>, field: &str) -> Result<Level, CatalogueError> {
     let level: Level = raw
         .get_ref()
         .parse()

@@ -569,9 +569,10 @@ pub fn radar(
                 .required_indicators()
                 .into_iter()
                 .filter(|id| {
-                    !cols
-                        .get(id.as_str())
-                        .is_some_and(|c| c.keys().any(|code| code.level() == level && in_gemeente(code)))
+                    !cols.get(id.as_str()).is_some_and(|c| {
+                        c.keys()
+                            .any(|code| code.level() == level && in_gemeente(code))
+                    })
                 })
                 .collect();
             base.gemeente_without_figures = Some(GemeenteWithoutFigures {
@@ -620,7 +621,10 @@ fn figures_elsewhere(
     let mut out = Vec::new();
     for level in [Level::Gemeente, Level::Wijk, Level::Buurt] {
         let periods = store.periods(level)?;
-        for p in available_periods(store, support, level, &periods)?.into_iter().rev() {
+        for p in available_periods(store, support, level, &periods)?
+            .into_iter()
+            .rev()
+        {
             if (level, p) == skip {
                 continue;
             }
@@ -664,7 +668,10 @@ pub fn region_target(
                 UseMeasure::Rate { rate } => rate,
                 UseMeasure::Count { count, .. } => count,
             };
-            for p in available_periods(store, s, level, &periods)?.into_iter().rev() {
+            for p in available_periods(store, s, level, &periods)?
+                .into_iter()
+                .rev()
+            {
                 if best.is_some_and(|b| b >= p) {
                     break;
                 }

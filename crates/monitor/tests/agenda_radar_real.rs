@@ -323,7 +323,10 @@ fn a_gemeente_without_figures_says_so_instead_of_zero_candidates() {
         },
     )
     .unwrap();
-    assert!(matches!(r.outcome, RadarOutcome::Model(_)), "the level has a model");
+    assert!(
+        matches!(r.outcome, RadarOutcome::Model(_)),
+        "the level has a model"
+    );
     assert!(r.areas.is_empty());
     let g = r.gemeente_without_figures.as_ref().expect("says so");
     assert_eq!(g.code.as_str(), "GM0599");
@@ -339,7 +342,10 @@ fn a_gemeente_without_figures_says_so_instead_of_zero_candidates() {
         .map(|i| i.as_str())
         .collect();
     assert_eq!(needed, required);
-    assert!(g.elsewhere.is_empty(), "no Rotterdam figures at any level here");
+    assert!(
+        g.elsewhere.is_empty(),
+        "no Rotterdam figures at any level here"
+    );
     // Amsterdam has figures: no such note.
     let r = kwm_monitor::radar::radar(
         &store,
@@ -481,8 +487,15 @@ fn national() -> &'static PathBuf {
         let c = catalogue();
         kwm_monitor::ingest::ingest_files(&mut store, &c, &files, &ReadOptions::default(), "t")
             .unwrap();
-        kwm_monitor::risk::compute_all(&mut store, &c, Some(Level::Gemeente), Some(2020), "t", false)
-            .unwrap();
+        kwm_monitor::risk::compute_all(
+            &mut store,
+            &c,
+            Some(Level::Gemeente),
+            Some(2020),
+            "t",
+            false,
+        )
+        .unwrap();
         path
     })
 }
@@ -530,12 +543,21 @@ fn the_gemeente_radar_on_kwb_2020_never_expects_negative_use() {
             .count();
         assert_eq!(m.n, expected_n, "{support}");
         assert!((340..=355).contains(&m.n), "{support}: n = {}", m.n);
-        assert!(m.r_squared > 0.3 && m.r_squared < 1.0, "{support}: {}", m.r_squared);
+        assert!(
+            m.r_squared > 0.3 && m.r_squared < 1.0,
+            "{support}: {}",
+            m.r_squared
+        );
         let mut candidates = Vec::new();
         for a in r.areas.iter().filter(|a| a.row.excluded.is_none()) {
             let (obs, exp) = (a.row.observed.unwrap(), a.row.expected.unwrap());
             let (lo, hi) = (a.row.lower.unwrap(), a.row.upper.unwrap());
-            assert!(exp >= 0.0 && lo >= 0.0 && lo <= exp && exp <= hi, "{}: {:?}", a.code, a.row);
+            assert!(
+                exp >= 0.0 && lo >= 0.0 && lo <= exp && exp <= hi,
+                "{}: {:?}",
+                a.code,
+                a.row
+            );
             // The difference: observed − expected, and as a share of the expectation, one sign.
             let (gap, rel) = (a.row.gap.unwrap(), a.row.relative_gap.unwrap());
             assert!((gap - (obs - exp)).abs() < 1e-9);
@@ -590,7 +612,10 @@ fn the_focus_areas_pre_trend_check_runs_on_rivm_wijken() {
         assert_eq!(v.result.label, EffectLabel::PlaceboOnly, "{rec}");
         assert!(v.result.effect.is_none());
         let pre = v.result.pre_trend.as_ref().unwrap();
-        assert_eq!((pre.before.clone(), pre.after.clone()), (vec![2012, 2016], vec![2020]));
+        assert_eq!(
+            (pre.before.clone(), pre.after.clone()),
+            (vec![2012, 2016], vec![2020])
+        );
         assert!(pre.targets >= 10, "{rec}: {} target wijken", pre.targets);
         // Focus areas that could not be matched at wijk level are named: those without wijk
         // codes, and any whose codes are not among the figures' wijken.

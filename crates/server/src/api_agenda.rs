@@ -327,9 +327,10 @@ pub(crate) fn radar_rules(c: &Catalogue) -> Value {
     let p = &c.radar.params;
     json!({
         "areas": format!("areas of one level and period with a use figure, every need figure and at least {} residents", p.min_population),
-        "model": format!("ordinary least squares of the use rate on the need indicators across those areas (each area counts once); no model with fewer than {} areas", p.min_regions),
-        "expected": "for every area the prediction of the model fitted without that area (leave-one-out), so its own low use does not lower its expectation",
-        "interval": format!("{:.0}% prediction interval of the leave-one-out fit (Student t, n − p − 1 degrees of freedom)", 100.0 * p.interval),
+        "model": format!("log-linear: ordinary least squares of log(use rate) — log(use rate + c) when some area has zero use, c half the smallest positive rate (model.log_offset) — on the need indicators and controls across those areas (each area counts once); coefficients are on the log scale (exp(b) = factor per unit); no model with fewer than {} areas", p.min_regions),
+        "expected": "for every area the prediction of the model fitted without that area (leave-one-out), so its own low use does not lower its expectation; transformed back as exp(prediction) − c, so it is the median predicted use and never negative",
+        "interval": format!("{:.0}% prediction interval of the leave-one-out fit on the log scale (Student t, n − p − 1 degrees of freedom), transformed back the same way (never below 0; wider above than below)", 100.0 * p.interval),
+        "difference": "gap = observed − expected, in the unit of the use rate (negative: less use than expected); relative_gap = gap / expected (a fraction, same sign); gap_pct = 100 × relative_gap",
         "need_score": "mean percentile (0–100, 100 = most need) of the support's need indicators among the areas of the fit; control variables are in the model but not in the need score",
         "high_need": format!("where the risk model has stacking results at the level and period: at least {} flagged risk characteristic(s) and a need score of at least {}; otherwise a need score of at least {}", p.min_stacking, p.min_need_score, p.need_percentile),
         "candidate": "high need and observed use below the lower bound of the prediction interval",
