@@ -94,7 +94,7 @@ await step("the recommendation page shows its points, programmes and effect view
   const v = shown[0];
   const art = page.locator(`article#${v.indicator}-${v.level}`);
   if (v.status === "placebo_only") {
-    assert.match(await art.locator(".effect-label").innerText(), /Placebotoets/);
+    assert.match(await art.locator(".effect-label").innerText(), /Controle van de trend vooraf/);
     assert.match(await art.locator("p.note").innerText(), /Dit is geen effect van het programma/);
     // The sentence carries the API's estimate and interval.
     const text = await art.locator("p").nth(1).innerText();
@@ -139,6 +139,13 @@ await step("the radar map, table and explanations agree with the API", async () 
       assert.ok(text.includes(label), `${c.code}: ${label}`);
     }
   }
+  // "Verschil" is observed − expected with the API's sign, in the table as in the API.
+  for (const a of assessed.slice(0, 5)) {
+    const cell = await page.locator(`table.radar tbody tr[data-code="${a.code}"] td.difference`).innerText();
+    assert.equal(cell.trim().startsWith("−"), a.gap < 0, `${a.code}: ${cell} vs gap ${a.gap}`);
+    assert.ok(a.expected >= 0, `${a.code}: expected ${a.expected}`);
+  }
+  assert.match(await page.locator("#methode-radar").innerText(), /Verschil = gebruik − verwacht gebruik/);
   // The first table row is the most certain candidate (or, without candidates, the lowest).
   if (candidates.length > 0) {
     assert.equal(await page.locator("table.radar tbody tr").first().getAttribute("data-code"), candidates[0].code);
@@ -179,6 +186,14 @@ await step("the radar works in English and filtered to a gemeente", async () => 
   await page.screenshot({ path: `${shots}/radar-en.png`, fullPage: false });
 });
 await axe("radar (en)");
+
+await step("a gemeente without figures at the level says so, not '0 candidates'", async () => {
+  const r = await api("/api/radar?level=wijk&support=wmo&gemeente=GM0599");
+  assert.equal(r.status, "no_figures_for_gemeente");
+  await page.goto(`${base}/radar?level=wijk&support=wmo&gemeente=GM0599`);
+  const text = await page.locator("section.no-figures").innerText();
+  assert.match(text, /Geen cijfers voor Rotterdam op dit niveau/);
+});
 for (const path of ["/agenda", `/agenda/${r4.id}`, "/agenda/radar_lokaal"]) {
   await page.goto(`${base}${path}`);
   await axe(`${path} (en)`);

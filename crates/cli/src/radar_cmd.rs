@@ -96,7 +96,12 @@ pub fn run(args: &RadarArgs) -> anyhow::Result<()> {
             return Ok(());
         }
         RadarOutcome::Model(m) => println!(
-            "model: {} areas, R² {:.2}, residual sd {:.1}, {:.0}% prediction intervals; high need by {}",
+            "model: log(use{}) on need and controls, {} areas, R² {:.2} and residual sd {:.3} on the log scale, {:.0}% prediction intervals; high need by {}",
+            if m.log_offset > 0.0 {
+                format!(" + {:.2}", m.log_offset)
+            } else {
+                String::new()
+            },
             m.n,
             m.r_squared,
             m.residual_sd,
@@ -104,13 +109,29 @@ pub fn run(args: &RadarArgs) -> anyhow::Result<()> {
             r.need_rule
         ),
     }
+    if let Some(g) = &r.gemeente_without_figures {
+        println!(
+            "no figures for {} ({}) at level {} in {}: nothing to assess there (not zero candidates)",
+            g.name.clone().unwrap_or_else(|| g.code.to_string()),
+            g.code,
+            r.level,
+            r.period
+        );
+        for m in &g.missing {
+            println!("  needed: {} ({}), columns {:?}", m.label_en, m.id, m.keys);
+        }
+        for (l, p) in &g.elsewhere {
+            println!("  figures exist at: --level {l} --period {p}");
+        }
+        return Ok(());
+    }
     let candidates = r.candidates().count();
     println!(
         "{candidates} radar candidate(s) — need may be out of sight there (areas, never persons)"
     );
     for a in r.areas.iter().filter(|a| args.all || a.row.candidate) {
         println!(
-            "{}{} {}: use {} expected {} [{}–{}], p {} q {}, need score {}, flagged [{}]",
+            "{}{} {}: use {} expected {} [{}–{}], difference {}, p {} q {}, need score {}, flagged [{}]",
             if a.row.candidate { "* " } else { "  " },
             a.code,
             a.name.clone().unwrap_or_default(),
@@ -118,6 +139,11 @@ pub fn run(args: &RadarArgs) -> anyhow::Result<()> {
             num(a.row.expected, 1),
             num(a.row.lower, 1),
             num(a.row.upper, 1),
+            match (a.row.gap, a.row.relative_gap) {
+                (Some(g), Some(rel)) => format!("{g:+.1} ({:+.0}%)", 100.0 * rel),
+                (Some(g), None) => format!("{g:+.1}"),
+                _ => "–".to_string(),
+            },
             num(a.row.p_below, 3),
             num(a.row.q_below, 2),
             num(a.row.need_score, 0),

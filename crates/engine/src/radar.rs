@@ -6,12 +6,24 @@
 //!
 //! 1. Areas take part when they have a use rate, every need indicator and at least the minimum
 //!    population (smaller areas have rates that move by chance).
-//! 2. The expected use is a linear regression of the use rate on the need indicators (and on
-//!    control variables: figures that shape use without being need, such as the share of
-//!    pensioners, who receive a state pension instead of social assistance), fitted across those
-//!    areas (each area counts once). For every area the expectation comes from the
-//!    fit **without that area** ([`crate::regression`]), so low use does not lower its own
-//!    expectation, with a prediction interval at the given level.
+//! 2. The expected use comes from a linear regression of the **logarithm** of the use rate on the
+//!    need indicators (and on control variables: figures that shape use without being need, such
+//!    as the share of pensioners, who receive a state pension instead of social assistance),
+//!    fitted across those areas (each area counts once). A rate cannot be negative, and use
+//!    grows with need by a factor rather than by a fixed amount; on the log scale the model
+//!    respects both, where a straight line on the rate itself predicted negative use for areas
+//!    of low need (−12.2 per 1,000 for the Zuidas in Amsterdam). When some area has zero use the
+//!    fit is on `log(rate + c)` with `c` half the smallest positive rate ([`log_offset`]). For
+//!    every area the expectation comes from the fit **without that area**
+//!    ([`crate::regression`]), so low use does not lower its own expectation, with a prediction
+//!    interval at the given level; expectation and bounds are transformed back with
+//!    `exp(·) − c` (and never below 0), so the expectation is the *median* of the predicted use,
+//!    always ≥ 0, and the interval is asymmetric (wider above than below).
+//!
+//! The **difference** (verschil) of an area is defined once: `gap = observed − expected`, in the
+//! rate's unit (negative = use below expectation), and `relative_gap = gap / expected` (a
+//! fraction; × 100 for a percentage of the expectation). Expectations are positive, so both have
+//! the same sign.
 //! 3. *High need*: where the risk model has stacking results for the level and period, at least
 //!    `min_stacking` flagged risk characteristics **and** a need score (the mean percentile of
 //!    the support's own need indicators, direction-aligned) of at least `min_need_score`, so
@@ -106,9 +118,9 @@ pub struct RadarRow {
     pub lower: Option<f64>,
     /// Prediction interval.
     pub upper: Option<f64>,
-    /// Observed minus expected.
+    /// The difference: observed − expected, in the rate's unit (negative = below expectation).
     pub gap: Option<f64>,
-    /// Gap as a share of the expectation.
+    /// `gap / expected` (a fraction, same sign as `gap`); `None` when the expectation is 0.
     pub relative_gap: Option<f64>,
     /// Externally studentised residual.
     pub t: Option<f64>,
@@ -132,14 +144,17 @@ pub struct RadarRow {
 pub struct RadarModel {
     /// Areas in the fit.
     pub n: usize,
-    /// Intercept, then one coefficient per need indicator, then per control variable.
+    /// Intercept, then one coefficient per need indicator, then per control variable, on the
+    /// log scale: one unit more of a figure multiplies the expected use by `exp(b)`.
     pub coefficients: Vec<f64>,
     /// Their standard errors.
     pub standard_errors: Vec<f64>,
-    /// Residual standard deviation.
+    /// Residual standard deviation on the log scale.
     pub residual_sd: f64,
-    /// Share of the variance between areas the need indicators explain.
+    /// Share of the variance of log use between areas that the model explains.
     pub r_squared: f64,
+    /// `c` in `log(rate + c)`: 0 when every area in the fit has some use.
+    pub log_offset: f64,
     /// Prediction interval level.
     pub interval: f64,
 }
@@ -171,6 +186,29 @@ pub struct RadarResult {
     pub rows: Vec<RadarRow>,
     /// How high need was judged: `stacking` or `need_percentile`.
     pub need_rule: &'static str,
+}
+
+/// `c` in `log(rate + c)`: 0 when every rate is positive, else half the smallest positive rate
+/// (the usual started log; it keeps a zero finite without moving the other areas much);
+/// `None` when a rate is negative or every rate is zero (no log scale to fit on).
+pub fn log_offset(rates: &[f64]) -> Option<f64> {
+    if rates.iter().any(|&r| r.is_nan() || r < 0.0) {
+        return None;
+    }
+    if rates.iter().all(|&r| r > 0.0) {
+        return Some(0.0);
+    }
+    rates
+        .iter()
+        .copied()
+        .filter(|&r| r > 0.0)
+        .min_by(f64::total_cmp)
+        .map(|m| m / 2.0)
+}
+
+/// From the log scale back to the rate: `exp(v) − c`, never below 0 (a rate cannot be).
+fn back(v: f64, offset: f64) -> f64 {
+    (v.exp() - offset).max(0.0)
 }
 
 /// Benjamini–Hochberg adjusted p-values (step-up), in input order.
@@ -291,7 +329,18 @@ pub fn radar(input: &RadarInput) -> RadarResult {
         .iter()
         .map(|&i| input.areas[i].use_rate.expect("used"))
         .collect();
-    let fit = match fit_linear(&x, &y, None, input.interval) {
+    let Some(offset) = log_offset(&y) else {
+        return RadarResult {
+            model: Err(NoModel::Degenerate {
+                message: "the use rates are all zero or some are negative: no log scale to fit on"
+                    .into(),
+            }),
+            rows,
+            need_rule,
+        };
+    };
+    let log_y: Vec<f64> = y.iter().map(|v| (v + offset).ln()).collect();
+    let fit = match fit_linear(&x, &log_y, None, input.interval) {
         Ok(f) => f,
         Err(RegressionError::TooFew { n, need, .. }) => {
             return RadarResult {
@@ -329,16 +378,18 @@ pub fn radar(input: &RadarInput) -> RadarResult {
             continue;
         }
         let observed = y[pos];
-        row.expected = Some(o.expected);
-        row.lower = Some(o.lower);
-        row.upper = Some(o.upper);
-        row.gap = Some(observed - o.expected);
-        row.relative_gap =
-            (o.expected.abs() > f64::EPSILON).then(|| (observed - o.expected) / o.expected);
+        let (expected, lower) = (back(o.expected, offset), back(o.lower, offset));
+        row.expected = Some(expected);
+        row.lower = Some(lower);
+        row.upper = Some(back(o.upper, offset));
+        row.gap = Some(observed - expected);
+        row.relative_gap = (expected > 0.0).then(|| (observed - expected) / expected);
         row.t = Some(o.t);
         row.p_below = Some(o.p_below);
         row.q_below = Some(qs[pos]);
-        row.candidate = row.high_need && o.p_below < one_sided && observed < o.lower;
+        // exp(·) − c is increasing, so "below the bound" reads the same on either scale; a bound
+        // clamped to 0 has no use below it.
+        row.candidate = row.high_need && o.p_below < one_sided && observed < lower;
     }
     RadarResult {
         model: Ok(RadarModel {
@@ -348,6 +399,7 @@ pub fn radar(input: &RadarInput) -> RadarResult {
             residual_sd: fit.residual_sd,
             r_squared: fit.r_squared,
             interval: input.interval,
+            log_offset: offset,
         }),
         rows,
         need_rule,
@@ -361,23 +413,24 @@ mod tests {
     /// A documented hand-made dataset where the candidates are known.
     ///
     /// 40 areas of 2,000–9,000 residents. Need: share at the social minimum `m` (5–24%) and
-    /// share aged 65+ `o` (8–27%). True use per 1,000: `20 + 3 m + 2 o` plus a small,
-    /// zero-mean wiggle. Then:
-    /// - areas 5 and 17 have high need (m ≥ 20) and use 35 below the truth → candidates;
-    /// - area 3 has low need and use 35 below → clearly low, but not high need → no candidate;
-    /// - area 14 has high need and use 35 *above* → no candidate;
+    /// share aged 65+ `o` (8–27%). True use per 1,000: `exp(2.5 + 0.06 m + 0.03 o)` (21–115:
+    /// use grows by a factor with need) times `1 + w`, `w` a small zero-mean wiggle (±4%).
+    /// Then:
+    /// - areas 5 and 17 have high need (m ≥ 20) and use 40% below the truth → candidates;
+    /// - area 3 has low need and use 40% below → clearly low, but not high need → no candidate;
+    /// - area 14 has high need and use 60% *above* → no candidate;
     /// - area 30 has 400 residents → left out;
     /// - area 31 has no use figure → left out.
     fn hand_made(stacking_available: bool) -> RadarInput {
-        let wiggle = [1.5, -1.0, 0.5, -2.0, 1.0, 0.0, -0.5, 2.0, -1.5, 0.0];
+        let wiggle = [0.03, -0.02, 0.01, -0.04, 0.02, 0.0, -0.01, 0.04, -0.03, 0.0];
         let areas = (0..40)
             .map(|i| {
                 let m = 5.0 + (i * 7 % 20) as f64;
                 let o = 8.0 + (i * 11 % 20) as f64;
-                let mut use_rate = 20.0 + 3.0 * m + 2.0 * o + wiggle[i % 10];
+                let mut use_rate = truth(m, o) * (1.0 + wiggle[i % 10]);
                 match i {
-                    5 | 17 | 3 => use_rate -= 35.0,
-                    14 => use_rate += 35.0,
+                    5 | 17 | 3 => use_rate *= 0.6,
+                    14 => use_rate *= 1.6,
                     _ => {}
                 }
                 RadarArea {
@@ -412,6 +465,11 @@ mod tests {
         }
     }
 
+    /// The true use of the hand-made dataset.
+    fn truth(m: f64, o: f64) -> f64 {
+        (2.5 + 0.06 * m + 0.03 * o).exp()
+    }
+
     fn candidates(r: &RadarResult) -> Vec<usize> {
         r.rows
             .iter()
@@ -440,17 +498,29 @@ mod tests {
         assert!(r.rows[3].observed.unwrap() < r.rows[3].lower.unwrap());
         assert!(!r.rows[3].high_need && !r.rows[3].candidate);
         assert!(r.rows[14].high_need && !r.rows[14].candidate);
+        // The model is on the log scale: its coefficients are the true factors.
+        assert!(
+            (model.coefficients[1] - 0.06).abs() < 0.005,
+            "{:?}",
+            model.coefficients
+        );
+        assert!((model.coefficients[2] - 0.03).abs() < 0.005);
+        assert_eq!(model.log_offset, 0.0, "every area has some use");
         // The leave-one-out expectation of a candidate is close to its true use.
-        let truth = |i: usize| {
+        let truth_of = |i: usize| {
             let a = &input.areas[i];
-            20.0 + 3.0 * a.need[0].unwrap() + 2.0 * a.need[1].unwrap()
+            truth(a.need[0].unwrap(), a.need[1].unwrap())
         };
         for i in [5, 17] {
             let e = r.rows[i].expected.unwrap();
-            assert!((e - truth(i)).abs() < 4.0, "area {i}: {e} vs {}", truth(i));
+            assert!(
+                (e / truth_of(i) - 1.0).abs() < 0.04,
+                "area {i}: {e} vs {}",
+                truth_of(i)
+            );
             assert!(r.rows[i].p_below.unwrap() < 0.01, "{:?}", r.rows[i]);
             assert!(r.rows[i].q_below.unwrap() < 0.05);
-            assert!(r.rows[i].gap.unwrap() < -25.0);
+            assert!(r.rows[i].relative_gap.unwrap() < -0.3);
         }
         assert_eq!(r.need_rule, "stacking");
     }
@@ -475,15 +545,15 @@ mod tests {
 
     #[test]
     fn controls_enter_the_model_but_not_the_need_score() {
-        // Use = 10 + 2 m − 1.5 c: c (say, the share of pensioners for social assistance) lowers
-        // use without being need.
-        let wiggle = [0.3, -0.2, 0.1, -0.3, 0.2, -0.1, 0.0, 0.1, -0.1, 0.0];
+        // Use = exp(3 + 0.08 m − 0.05 c): c (say, the share of pensioners for social assistance)
+        // lowers use without being need.
+        let wiggle = [0.01, -0.02, 0.01, -0.01, 0.02, -0.01, 0.0, 0.01, -0.01, 0.0];
         let areas: Vec<RadarArea> = (0..30)
             .map(|i| {
                 let m = 5.0 + (i * 7 % 20) as f64;
                 let c = 10.0 + (i * 3 % 11) as f64;
                 RadarArea {
-                    use_rate: Some(10.0 + 2.0 * m - 1.5 * c + wiggle[i % 10]),
+                    use_rate: Some((3.0 + 0.08 * m - 0.05 * c).exp() * (1.0 + wiggle[i % 10])),
                     need: vec![Some(m)],
                     controls: vec![Some(c)],
                     population: Some(5000.0),
@@ -499,12 +569,12 @@ mod tests {
         let m = r.model.unwrap();
         assert_eq!(m.coefficients.len(), 3, "intercept, need, control");
         assert!(
-            (m.coefficients[1] - 2.0).abs() < 0.05,
+            (m.coefficients[1] - 0.08).abs() < 0.005,
             "{:?}",
             m.coefficients
         );
         assert!(
-            (m.coefficients[2] + 1.5).abs() < 0.05,
+            (m.coefficients[2] + 0.05).abs() < 0.005,
             "{:?}",
             m.coefficients
         );
@@ -546,6 +616,170 @@ mod tests {
         );
         assert!(r.rows.iter().all(|x| !x.candidate));
         assert_eq!(r.rows.len(), 40);
+    }
+
+    /// An input of `rates` with one need indicator `m` and one control `c`, every area in.
+    fn simple(rates: &[f64], m: &[f64], c: &[f64]) -> RadarInput {
+        let mut input = hand_made(false);
+        input.areas = rates
+            .iter()
+            .enumerate()
+            .map(|(i, &r)| RadarArea {
+                use_rate: Some(r),
+                need: vec![Some(m[i])],
+                controls: if c.is_empty() {
+                    Vec::new()
+                } else {
+                    vec![Some(c[i])]
+                },
+                population: Some(5000.0),
+                stacking: None,
+            })
+            .collect();
+        input.need_directions = vec![Direction::HigherIsWorse];
+        input.controls = usize::from(!c.is_empty());
+        input.min_regions = 8;
+        input
+    }
+
+    #[test]
+    fn expectations_are_never_negative_where_a_straight_line_would_be() {
+        // Use grows by a factor with need (exp(0.15 m), 1.2 to 90 per 1,000). A straight line
+        // through it predicts negative use for the areas of least need, as it did for the
+        // Zuidas; the log-scale model never does.
+        let m: Vec<f64> = (1..=30).map(f64::from).collect();
+        let rates: Vec<f64> = m
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (0.15 * m).exp() * (1.0 + [0.02, -0.02, 0.0][i % 3]))
+            .collect();
+        let rows: Vec<Vec<f64>> = m.iter().map(|&x| vec![x]).collect();
+        let line = crate::regression::fit_linear(&rows, &rates, None, 0.9).unwrap();
+        assert!(
+            line.observations[0].expected < 0.0,
+            "the straight line goes negative: {}",
+            line.observations[0].expected
+        );
+        let r = radar(&simple(&rates, &m, &[]));
+        assert!(r.model.is_ok());
+        for (i, row) in r.rows.iter().enumerate() {
+            let (e, lo, hi) = (
+                row.expected.unwrap(),
+                row.lower.unwrap(),
+                row.upper.unwrap(),
+            );
+            assert!(
+                e > 0.0 && lo >= 0.0 && lo <= e && e <= hi,
+                "area {i}: {row:?}"
+            );
+        }
+        // Zero use is allowed: then the fit is on log(rate + c), c half the smallest positive
+        // rate, and still nothing is expected below zero.
+        let mut with_zero = rates.clone();
+        with_zero[0] = 0.0;
+        let r = radar(&simple(&with_zero, &m, &[]));
+        let model = r.model.as_ref().unwrap();
+        assert!((model.log_offset - rates[1] / 2.0).abs() < 1e-12);
+        assert!(r
+            .rows
+            .iter()
+            .all(|x| x.expected.unwrap() >= 0.0 && x.lower.unwrap() >= 0.0));
+        // Negative rates do not exist: no model, and it says why.
+        with_zero[3] = -1.0;
+        assert!(matches!(
+            radar(&simple(&with_zero, &m, &[])).model,
+            Err(NoModel::Degenerate { .. })
+        ));
+    }
+
+    #[test]
+    fn the_difference_has_one_sign_everywhere() {
+        let r = radar(&hand_made(true));
+        for (i, row) in r.rows.iter().enumerate() {
+            let (Some(obs), Some(exp)) = (row.observed, row.expected) else {
+                continue;
+            };
+            let gap = row.gap.unwrap();
+            let rel = row.relative_gap.unwrap();
+            assert!((gap - (obs - exp)).abs() < 1e-12, "area {i}");
+            assert!((rel - gap / exp).abs() < 1e-12, "area {i}");
+            assert_eq!(gap < 0.0, rel < 0.0, "area {i}: {gap} and {rel}");
+            assert_eq!(gap < 0.0, obs < exp, "area {i}");
+        }
+        // The planted areas: below expectation is negative, above is positive.
+        assert!(r.rows[5].gap.unwrap() < 0.0 && r.rows[5].relative_gap.unwrap() < 0.0);
+        assert!(r.rows[14].gap.unwrap() > 0.0 && r.rows[14].relative_gap.unwrap() > 0.0);
+    }
+
+    #[test]
+    fn matches_statsmodels_leave_one_out_on_the_log_scale() {
+        // Reference: scripts/reference/radar_log_loo.py — statsmodels OLS refitted without each
+        // area on log(use + c), its 90% prediction interval for a new observation
+        // (obs_ci_lower/upper), back with exp(·) − c. An independent computation: explicit
+        // refits, not the hat-matrix shortcut the engine uses.
+        let m = [
+            3.1, 4.5, 5.0, 6.2, 7.7, 8.1, 9.4, 10.0, 11.3, 12.8, 13.5, 15.2,
+        ];
+        let c = [
+            22.0, 18.0, 25.0, 15.0, 20.0, 17.0, 24.0, 12.0, 19.0, 16.0, 21.0, 14.0,
+        ];
+        let mut y = [
+            14.2, 17.9, 16.5, 24.1, 25.0, 30.2, 27.8, 41.0, 38.5, 52.3, 49.9, 70.4,
+        ];
+        let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * b.abs().max(1.0);
+        let check = |r: &RadarResult, i: usize, e: f64, lo: f64, hi: f64| {
+            let row = &r.rows[i];
+            assert!(close(row.expected.unwrap(), e), "area {i}: {row:?} vs {e}");
+            assert!(close(row.lower.unwrap(), lo), "area {i}: {row:?} vs {lo}");
+            assert!(close(row.upper.unwrap(), hi), "area {i}: {row:?} vs {hi}");
+        };
+        let r = radar(&simple(&y, &m, &c));
+        let model = r.model.as_ref().unwrap();
+        assert!(close(model.coefficients[0], 2.8393247456469073));
+        assert!(close(model.coefficients[1], 0.11748579184698832));
+        assert!(close(model.coefficients[2], -0.025374752929274158));
+        assert!(close(model.r_squared, 0.9978833156445527));
+        check(
+            &r,
+            0,
+            14.039435580751434,
+            13.23222847777103,
+            14.895884828257728,
+        );
+        check(
+            &r,
+            5,
+            28.603994249856267,
+            27.506720491529183,
+            29.745039482179457,
+        );
+        check(
+            &r,
+            11,
+            72.13984879377594,
+            67.92438237724566,
+            76.61693197422763,
+        );
+        // With a zero: c = 14.2 / 2 = 7.1.
+        y[2] = 0.0;
+        let r = radar(&simple(&y, &m, &c));
+        let model = r.model.as_ref().unwrap();
+        assert!(close(model.log_offset, 7.1));
+        assert!(close(model.coefficients[0], 3.665653244331452));
+        check(
+            &r,
+            2,
+            15.81767225669593,
+            14.37904568321594,
+            17.3526553652123,
+        );
+        check(
+            &r,
+            7,
+            55.467052885488954,
+            22.23211234741406,
+            126.35905880933561,
+        );
     }
 
     #[test]

@@ -2,8 +2,12 @@
 //! by which indicators, which need indicators set the expected use, and the radar's parameters.
 //!
 //! Errors name the file, the line and the field: an unknown indicator or characteristic, a
-//! support measured both as a rate and as a count, a need list that is empty, parameters out of
-//! range.
+//! support measured both as a rate and as a count, a need list that is empty, an unknown or
+//! repeated level, parameters out of range.
+//!
+//! A support may restrict itself to some levels (`levels`) and may model need differently at a
+//! level (`[[support.at]]`): sources differ per level (the KWB map per gemeente publishes the
+//! share aged 65+, the wijk tables its count), so one need list cannot serve every level.
 
 use std::collections::HashSet;
 
@@ -12,7 +16,7 @@ use toml::Spanned;
 
 use crate::catalogue::{CatalogueError, CatalogueFile, CatalogueIndicator};
 use crate::risk::{check_id, known_indicator, Ctx, RiskModel};
-use crate::{Direction, IndicatorId};
+use crate::{Direction, IndicatorId, Level};
 
 /// Parameters of the radar.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -103,9 +107,48 @@ pub struct Support {
     pub note_nl: String,
     /// Why these, in English.
     pub note_en: String,
+    /// Levels the support is computed at; empty = every level with its figures.
+    pub levels: Vec<Level>,
+    /// Need lists for particular levels, replacing `need` and `controls` there.
+    pub by_level: Vec<LevelTerms>,
+}
+
+/// The need indicators and controls of a support at one level (`[[support.at]]`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LevelTerms {
+    /// The level.
+    pub level: Level,
+    /// Need indicators at this level.
+    pub need: Vec<NeedTerm>,
+    /// Control variables at this level.
+    pub controls: Vec<NeedTerm>,
+    /// Why these at this level, Dutch (empty: the support's note only).
+    pub note_nl: String,
+    /// Why these at this level, English.
+    pub note_en: String,
 }
 
 impl Support {
+    /// Whether the support is computed at a level.
+    pub fn applies_at(&self, level: Level) -> bool {
+        self.levels.is_empty() || self.levels.contains(&level)
+    }
+
+    /// The support as it is modelled at a level: its need list and controls replaced by the
+    /// level's own (`[[support.at]]`) where it has them, the level's note appended.
+    pub fn at_level(&self, level: Level) -> Support {
+        let mut out = self.clone();
+        if let Some(t) = self.by_level.iter().find(|t| t.level == level) {
+            out.need = t.need.clone();
+            out.controls = t.controls.clone();
+            if !t.note_nl.is_empty() {
+                out.note_nl = format!("{} {}", self.note_nl, t.note_nl);
+                out.note_en = format!("{} {}", self.note_en, t.note_en);
+            }
+        }
+        out
+    }
+
     /// Every indicator the support needs loaded: its use figures and its need figures.
     pub fn required_indicators(&self) -> Vec<&IndicatorId> {
         let mut out: Vec<&IndicatorId> = match &self.measure {
@@ -173,6 +216,23 @@ struct RawSupport {
     unit_nl: String,
     #[serde(default)]
     unit_en: String,
+    need: Spanned<Vec<RawNeed>>,
+    #[serde(default)]
+    controls: Vec<RawNeed>,
+    #[serde(default)]
+    note_nl: String,
+    #[serde(default)]
+    note_en: String,
+    #[serde(default)]
+    levels: Vec<Spanned<String>>,
+    #[serde(default)]
+    at: Vec<RawAt>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAt {
+    level: Spanned<String>,
     need: Spanned<Vec<RawNeed>>,
     #[serde(default)]
     controls: Vec<RawNeed>,
@@ -273,22 +333,55 @@ pub fn parse_radar(
                 ))
             }
         };
-        let need_span = s.need.span().start;
-        let raw_need = s.need.into_inner();
-        if raw_need.is_empty() {
-            return Err(ctx.err(
-                need_span,
-                "need",
-                "expected at least one need indicator: the expected use is modelled on them",
-            ));
-        }
-        let mut need = Vec::new();
-        for n in raw_need {
-            need.push(parse_term(&ctx, indicators, risk, n, false)?);
-        }
+        let need = parse_need(&ctx, indicators, risk, s.need, "need")?;
         let mut controls = Vec::new();
         for n in s.controls {
-            controls.push(parse_term(&ctx, indicators, risk, n, true)?);
+            controls.push(parse_term(&ctx, indicators, risk, n, true, "")?);
+        }
+        let mut levels = Vec::new();
+        for l in &s.levels {
+            let level = radar_level(&ctx, l, "levels")?;
+            if levels.contains(&level) {
+                return Err(ctx.err(
+                    l.span().start,
+                    "levels",
+                    format!("level {level} is listed twice"),
+                ));
+            }
+            levels.push(level);
+        }
+        let mut by_level: Vec<LevelTerms> = Vec::new();
+        for a in s.at {
+            let level = radar_level(&ctx, &a.level, "at.level")?;
+            if by_level.iter().any(|t| t.level == level) {
+                return Err(ctx.err(
+                    a.level.span().start,
+                    "at.level",
+                    format!(
+                        "support '{}' already has a need list for level {level}",
+                        s.id.get_ref()
+                    ),
+                ));
+            }
+            if !levels.is_empty() && !levels.contains(&level) {
+                return Err(ctx.err(
+                    a.level.span().start,
+                    "at.level",
+                    format!("level {level} is not among the support's levels"),
+                ));
+            }
+            let need = parse_need(&ctx, indicators, risk, a.need, "at.need")?;
+            let mut controls = Vec::new();
+            for n in a.controls {
+                controls.push(parse_term(&ctx, indicators, risk, n, true, "at.")?);
+            }
+            by_level.push(LevelTerms {
+                level,
+                need,
+                controls,
+                note_en: or_nl(a.note_en, &a.note_nl),
+                note_nl: a.note_nl,
+            });
         }
         spec.supports.push(Support {
             id: s.id.into_inner(),
@@ -302,9 +395,50 @@ pub fn parse_radar(
             controls,
             note_en: or_nl(s.note_en, &s.note_nl),
             note_nl: s.note_nl,
+            levels,
+            by_level,
         });
     }
     Ok(spec)
+}
+
+/// A level of the radar: gemeente, wijk or buurt (the levels it compares).
+fn radar_level(ctx: &Ctx<'_>, raw: &Spanned<String>, field: &str) -> Result<Level, CatalogueError> {
+    let level: Level = raw
+        .get_ref()
+        .parse()
+        .map_err(|m: String| ctx.err(raw.span().start, field, m))?;
+    if !matches!(level, Level::Gemeente | Level::Wijk | Level::Buurt) {
+        return Err(ctx.err(
+            raw.span().start,
+            field,
+            format!("the radar compares gemeenten, wijken or buurten, not level {level}"),
+        ));
+    }
+    Ok(level)
+}
+
+/// A need list: at least one term, each with a direction.
+fn parse_need(
+    ctx: &Ctx<'_>,
+    indicators: &[CatalogueIndicator],
+    risk: &RiskModel,
+    raw: Spanned<Vec<RawNeed>>,
+    field: &str,
+) -> Result<Vec<NeedTerm>, CatalogueError> {
+    let span = raw.span().start;
+    let raw = raw.into_inner();
+    if raw.is_empty() {
+        return Err(ctx.err(
+            span,
+            field,
+            "expected at least one need indicator: the expected use is modelled on them",
+        ));
+    }
+    let prefix = field.strip_suffix("need").unwrap_or("");
+    raw.into_iter()
+        .map(|n| parse_term(ctx, indicators, risk, n, false, prefix))
+        .collect()
 }
 
 /// One need term or control variable. A need term must say which way is more need; a control's
@@ -315,12 +449,13 @@ fn parse_term(
     risk: &RiskModel,
     n: RawNeed,
     control: bool,
+    prefix: &str,
 ) -> Result<NeedTerm, CatalogueError> {
     let field = |f: &str| {
         if control {
-            format!("controls.{f}")
+            format!("{prefix}controls.{f}")
         } else {
-            format!("need.{f}")
+            format!("{prefix}need.{f}")
         }
     };
     let ind = known_indicator(ctx, indicators, &n.indicator, &field("indicator"))?;

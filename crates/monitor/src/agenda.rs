@@ -59,6 +59,13 @@ pub struct EffectView {
     pub targets_listed: usize,
     /// Target regions with figures in some period.
     pub targets: Vec<EffectRegion>,
+    /// Codes the region set lists at this level that have figures here (any layout may be
+    /// listed; codes of other layouts that do not occur in the figures are not counted).
+    pub targets_matched: usize,
+    /// Areas of the set none of whose codes at this level has figures here — by name, never
+    /// dropped silently (at wijk level: areas without known wijk codes, or whose codes belong
+    /// to a layout the figures are not on).
+    pub unmatched_areas: Vec<String>,
     /// Candidate comparison regions (before the engine's common-support rule).
     pub comparisons: Vec<EffectRegion>,
     /// Regions left out for having fewer residents than the minimum (or no known population).
@@ -213,21 +220,37 @@ fn effect_view(
         return Ok(None);
     }
     let periods: Vec<i32> = values.keys().copied().collect();
+    // Residents: the latest among the periods compared, else the latest stored at the level (the
+    // RIVM wijk figures of 2012–2020 come without residents; the KWB of another year has them).
     let population = values_at(
         store,
         catalogue,
         &IndicatorId::new(POPULATION_INDICATOR).expect("valid id"),
         level,
-        &periods,
+        &all_periods,
     )?
     .0;
     let latest_population = |code: &RegionCode| -> Option<f64> {
         periods
             .iter()
             .rev()
+            .chain(all_periods.iter().rev())
             .find_map(|p| population.get(p).and_then(|m| m.get(code)).copied())
     };
     let codes: BTreeSet<&RegionCode> = values.values().flat_map(|m| m.keys()).collect();
+    let targets_matched = listed.iter().filter(|c| codes.contains(c)).count();
+    let unmatched_areas: Vec<String> = set
+        .areas
+        .iter()
+        .filter(|a| {
+            let own: Vec<&RegionCode> = match level {
+                Level::Gemeente => vec![&a.gemeente],
+                _ => a.wijken.iter().collect(),
+            };
+            !own.iter().any(|c| codes.contains(c))
+        })
+        .map(|a| a.name.clone())
+        .collect();
     let target_gemeenten: BTreeSet<RegionCode> = codes
         .iter()
         .filter(|c| listed.contains(**c))
@@ -311,6 +334,8 @@ fn effect_view(
         phases,
         targets_listed: listed.len(),
         targets,
+        targets_matched,
+        unmatched_areas,
         comparisons,
         small,
         derived,

@@ -146,7 +146,8 @@ mod tests {
         assert_eq!(opgaven.into_iter().collect::<Vec<_>>(), vec![1, 2, 3, 5]);
         assert_eq!(c.region_sets.len(), 1);
         assert_eq!(c.region_sets[0].areas.len(), 20);
-        assert_eq!(c.radar.supports.len(), 3);
+        // Wmo, youth care, social assistance, and disability benefit (per gemeente only).
+        assert_eq!(c.radar.supports.len(), 4);
     }
 
     #[test]

@@ -87,6 +87,22 @@ pub enum RadarOutcome {
     Model(RadarModel),
 }
 
+/// A gemeente asked for whose areas have no figures of the support at the level and period:
+/// what is missing for it, and where the radar does have its figures.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GemeenteWithoutFigures {
+    /// The gemeente.
+    pub code: RegionCode,
+    /// Its name, when a stored layout knows it.
+    pub name: Option<String>,
+    /// The support's indicators that none of its areas has at this level and period (with the
+    /// StatLine tables and columns to load).
+    pub missing: Vec<MissingIndicator>,
+    /// Levels and periods where the support has a model and this gemeente (or its areas) has a
+    /// use figure — where the radar can show it.
+    pub elsewhere: Vec<(Level, i32)>,
+}
+
 /// Whether a support has its figures at a level, per period.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SupportAvailability {
@@ -124,6 +140,8 @@ pub struct Radar {
     pub gemeenten: Vec<(RegionCode, Option<String>)>,
     /// The gemeente asked for.
     pub gemeente: Option<RegionCode>,
+    /// The gemeente asked for has no figures of the support here (rather than "0 candidates").
+    pub gemeente_without_figures: Option<GemeenteWithoutFigures>,
 }
 
 impl Radar {
@@ -182,6 +200,10 @@ fn available_periods(
     periods: &[i32],
 ) -> Result<Vec<i32>, MonitorError> {
     let mut out = Vec::new();
+    if !support.applies_at(level) {
+        return Ok(out);
+    }
+    let support = support.at_level(level);
     for &p in periods {
         let ids: BTreeSet<String> = store.indicator_ids_at(level, p)?.into_iter().collect();
         if support
@@ -239,11 +261,25 @@ fn missing(
     periods: &[i32],
 ) -> Result<Vec<MissingIndicator>, MonitorError> {
     let here: BTreeSet<String> = store.indicator_ids_at(level, period)?.into_iter().collect();
+    let ids: Vec<&IndicatorId> = support
+        .required_indicators()
+        .into_iter()
+        .filter(|id| !here.contains(id.as_str()))
+        .collect();
+    describe_missing(store, catalogue, &ids, level, periods)
+}
+
+/// What the catalogue says about indicators that are not loaded: labels, source, StatLine
+/// tables and columns, and the periods at the level where they are.
+fn describe_missing(
+    store: &dyn Store,
+    catalogue: &Catalogue,
+    ids: &[&IndicatorId],
+    level: Level,
+    periods: &[i32],
+) -> Result<Vec<MissingIndicator>, MonitorError> {
     let mut out = Vec::new();
-    for id in support.required_indicators() {
-        if here.contains(id.as_str()) {
-            continue;
-        }
+    for &id in ids {
         let mut loaded_periods = Vec::new();
         for &p in periods {
             if store
@@ -311,7 +347,7 @@ pub fn radar(
             periods: available_periods(store, s, level, &periods)?,
         });
     }
-    let support = match &query.support {
+    let chosen = match &query.support {
         Some(id) => spec.support(id).cloned().ok_or_else(|| {
             MonitorError::NotFound(format!(
                 "unknown support '{id}' (known: {})",
@@ -332,6 +368,20 @@ pub fn radar(
             .unwrap_or(&spec.supports[0])
             .clone(),
     };
+    if !chosen.applies_at(level) {
+        return Err(MonitorError::BadRequest(format!(
+            "support '{}' is computed only at level {} (radar.toml: levels)",
+            chosen.id,
+            chosen
+                .levels
+                .iter()
+                .map(|l| l.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
+    // The need list and controls of this level (radar.toml [[support.at]]).
+    let support = chosen.at_level(level);
     let own_periods = availability
         .iter()
         .find(|a| a.id == support.id)
@@ -379,6 +429,7 @@ pub fn radar(
         areas: Vec::new(),
         gemeenten: Vec::new(),
         gemeente: query.gemeente.clone(),
+        gemeente_without_figures: None,
     };
     if !own_periods.contains(&period) {
         base.outcome = RadarOutcome::MissingData(missing(
@@ -509,8 +560,137 @@ pub fn radar(
         Ok(m) => RadarOutcome::Model(m),
         Err(e) => RadarOutcome::NoModel(e),
     };
+    // A gemeente whose areas have no use figure here: say so, with what would be needed and
+    // where the radar does have its figures — never "0 candidates" as if it had looked.
+    if let Some(g) = &query.gemeente {
+        if !views.iter().any(|v| v.row.observed.is_some()) {
+            let in_gemeente = |code: &RegionCode| code.gemeente().as_ref() == Some(g);
+            let lacking: Vec<&IndicatorId> = support
+                .required_indicators()
+                .into_iter()
+                .filter(|id| {
+                    !cols.get(id.as_str()).is_some_and(|c| {
+                        c.keys()
+                            .any(|code| code.level() == level && in_gemeente(code))
+                    })
+                })
+                .collect();
+            base.gemeente_without_figures = Some(GemeenteWithoutFigures {
+                code: g.clone(),
+                name: gemeente_name(store, g)?,
+                missing: describe_missing(store, catalogue, &lacking, level, &periods)?,
+                elsewhere: figures_elsewhere(store, &chosen, g, (level, period))?,
+            });
+        }
+    }
     base.areas = views;
     Ok(base)
+}
+
+/// A gemeente's name from the newest stored gemeente layout that knows it.
+fn gemeente_name(store: &dyn Store, code: &RegionCode) -> Result<Option<String>, MonitorError> {
+    let mut layouts = store.layouts(Level::Gemeente)?;
+    layouts.sort_unstable();
+    for l in layouts.into_iter().rev() {
+        if let Some(r) = store
+            .regions(Level::Gemeente, l)?
+            .into_iter()
+            .find(|r| &r.code == code)
+        {
+            if r.name.is_some() {
+                return Ok(r.name);
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// Levels and periods (newest first per level, gemeente → wijk → buurt) where a support has
+/// every figure it needs and the gemeente — itself at gemeente level, its areas below — has a
+/// use figure; `skip` is the level and period already shown.
+fn figures_elsewhere(
+    store: &dyn Store,
+    support: &Support,
+    gemeente: &RegionCode,
+    skip: (Level, i32),
+) -> Result<Vec<(Level, i32)>, MonitorError> {
+    let use_id = match &support.measure {
+        UseMeasure::Rate { rate } => rate,
+        UseMeasure::Count { count, .. } => count,
+    };
+    let mut out = Vec::new();
+    for level in [Level::Gemeente, Level::Wijk, Level::Buurt] {
+        let periods = store.periods(level)?;
+        for p in available_periods(store, support, level, &periods)?
+            .into_iter()
+            .rev()
+        {
+            if (level, p) == skip {
+                continue;
+            }
+            let has = store
+                .observations(use_id.as_str(), level, p)?
+                .iter()
+                .any(|o| o.value.is_some() && o.region.gemeente().as_ref() == Some(gemeente));
+            if has {
+                out.push((level, p));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Where a region profile's radar link should go: the region's own level when some support
+/// has figures for the region there, else its gemeente's level when the gemeente has them —
+/// so the link never lands on a radar without figures for the place. `None` when neither has.
+/// Returns the level, the period and the gemeente filter (below gemeente level).
+pub fn region_target(
+    store: &dyn Store,
+    catalogue: &Catalogue,
+    code: &RegionCode,
+) -> Result<Option<(Level, i32, Option<RegionCode>)>, MonitorError> {
+    let own = code.level();
+    if !matches!(own, Level::Gemeente | Level::Wijk | Level::Buurt) {
+        return Ok(None);
+    }
+    let Some(gemeente) = code.gemeente() else {
+        return Ok(None);
+    };
+    let mut levels = vec![(own, code.clone())];
+    if own != Level::Gemeente {
+        levels.push((Level::Gemeente, gemeente.clone()));
+    }
+    for (level, region) in levels {
+        let periods = store.periods(level)?;
+        let mut best: Option<i32> = None;
+        for s in &catalogue.radar.supports {
+            let use_id = match &s.measure {
+                UseMeasure::Rate { rate } => rate,
+                UseMeasure::Count { count, .. } => count,
+            };
+            for p in available_periods(store, s, level, &periods)?
+                .into_iter()
+                .rev()
+            {
+                if best.is_some_and(|b| b >= p) {
+                    break;
+                }
+                if store
+                    .observations(use_id.as_str(), level, p)?
+                    .iter()
+                    .any(|o| o.region == region && o.value.is_some())
+                {
+                    best = Some(p);
+                    break;
+                }
+            }
+        }
+        if let Some(p) = best {
+            let filter = (level != Level::Gemeente).then(|| gemeente.clone());
+            return Ok(Some((level, p, filter)));
+        }
+    }
+    Ok(None)
 }
 
 /// The radar's verdict for one area, for links from a region profile: the supports for which
@@ -525,7 +705,12 @@ pub fn region_candidacy(
         return Ok(Vec::new());
     }
     let mut out = Vec::new();
-    for s in &catalogue.radar.supports {
+    for s in catalogue
+        .radar
+        .supports
+        .iter()
+        .filter(|s| s.applies_at(level))
+    {
         let r = radar(
             store,
             catalogue,

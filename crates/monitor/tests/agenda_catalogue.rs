@@ -281,6 +281,27 @@ fn mistakes_in_the_agenda_name_file_line_and_field() {
         ),
         (
             "radar.toml",
+            "{ level = \"gemeente\", need = [",
+            "{ level = \"land\", need = [",
+            "at.level",
+            "gemeenten, wijken or buurten",
+        ),
+        (
+            "radar.toml",
+            "levels = [\"gemeente\"]",
+            "levels = [\"gemeente\", \"gemeente\"]",
+            "levels",
+            "listed twice",
+        ),
+        (
+            "radar.toml",
+            "{ indicator = \"vo_moeite_met_rondkomen_18plus\", characteristic",
+            "{ indicator = \"vo_moeite_met_rondkomen_18pls\", characteristic",
+            "at.need.indicator",
+            "unknown indicator",
+        ),
+        (
+            "radar.toml",
             "interval = 0.90",
             "interval = 1.5",
             "radar.interval",

@@ -229,10 +229,17 @@ fn an_expectation_is_the_fit_without_the_area() {
         rows.push(vec![minimum[&a.code], 100.0 * old[&a.code] / p]);
         y.push(1000.0 * clients[&a.code] / p);
     }
-    let fit = kwm_engine::regression::fit_linear(&rows, &y, None, 0.9).unwrap();
+    // The model is on the log scale (every wijk in the fit has some Wmo use, so no offset).
+    let RadarOutcome::Model(m) = &r.outcome else {
+        panic!("{:?}", r.outcome)
+    };
+    assert_eq!(m.log_offset, 0.0);
+    let log_y: Vec<f64> = y.iter().map(|v| v.ln()).collect();
+    let fit = kwm_engine::regression::fit_linear(&rows, &log_y, None, 0.9).unwrap();
     let p = pop[&lowest.code];
     let x = [minimum[&lowest.code], 100.0 * old[&lowest.code] / p];
-    let prediction = fit.coefficients[0] + fit.coefficients[1] * x[0] + fit.coefficients[2] * x[1];
+    let prediction =
+        (fit.coefficients[0] + fit.coefficients[1] * x[0] + fit.coefficients[2] * x[1]).exp();
     assert!(
         (prediction - lowest.row.expected.unwrap()).abs() < 1e-6,
         "{prediction} vs {:?}",
@@ -294,6 +301,64 @@ fn the_radar_filters_by_gemeente_and_says_what_it_cannot_do() {
         ]
     );
     assert!(kwm_monitor::radar::radar(&store, &c, &q(Level::Land, None, "wmo", None)).is_err());
+    // A support computed only per gemeente is refused at wijk level, with the reason.
+    let e = kwm_monitor::radar::radar(&store, &c, &q(Level::Wijk, None, "ao", None)).unwrap_err();
+    assert!(e.to_string().contains("only at level gemeente"), "{e}");
+}
+
+#[test]
+fn a_gemeente_without_figures_says_so_instead_of_zero_candidates() {
+    // Rotterdam has no wijk figures in the Amsterdam store: the radar must not answer
+    // "0 candidates in GM0599" as if it had looked.
+    let store = SqliteStore::open(amsterdam()).unwrap();
+    let c = catalogue();
+    let r = kwm_monitor::radar::radar(
+        &store,
+        &c,
+        &RadarQuery {
+            level: Level::Wijk,
+            period: Some(2019),
+            support: Some("wmo".into()),
+            gemeente: Some(RegionCode::parse("GM0599").unwrap()),
+        },
+    )
+    .unwrap();
+    assert!(
+        matches!(r.outcome, RadarOutcome::Model(_)),
+        "the level has a model"
+    );
+    assert!(r.areas.is_empty());
+    let g = r.gemeente_without_figures.as_ref().expect("says so");
+    assert_eq!(g.code.as_str(), "GM0599");
+    assert_eq!(g.name.as_deref(), Some("Rotterdam"));
+    // What would be needed: every figure of the support, per wijk of Rotterdam.
+    let needed: BTreeSet<&str> = g.missing.iter().map(|m| m.id.as_str()).collect();
+    let required: BTreeSet<&str> = c
+        .radar
+        .support("wmo")
+        .unwrap()
+        .required_indicators()
+        .iter()
+        .map(|i| i.as_str())
+        .collect();
+    assert_eq!(needed, required);
+    assert!(
+        g.elsewhere.is_empty(),
+        "no Rotterdam figures at any level here"
+    );
+    // Amsterdam has figures: no such note.
+    let r = kwm_monitor::radar::radar(
+        &store,
+        &c,
+        &RadarQuery {
+            level: Level::Wijk,
+            period: Some(2019),
+            support: Some("wmo".into()),
+            gemeente: Some(RegionCode::parse("GM0363").unwrap()),
+        },
+    )
+    .unwrap();
+    assert!(r.gemeente_without_figures.is_none());
 }
 
 #[test]
@@ -393,6 +458,198 @@ fn the_effect_view_on_amsterdam_is_a_placebo_check_and_adds_up() {
     let e = kwm_monitor::agenda::effects(&store, &c, q).unwrap();
     assert!(e.views.is_empty());
     assert_eq!(e.not_measured.len(), 1);
+}
+
+/// The national files: KWB 2020 per gemeente, RIVM adults 2012/2016/2020 down to buurt, KWB 2024
+/// residents at every level (the RIVM files have none) and Amsterdam's KWB 2019, the 2021
+/// gemeente code list; the risk
+/// model computed at gemeente level for 2020 only (wijk level takes minutes in a debug build,
+/// and neither test below needs it).
+fn national() -> &'static PathBuf {
+    static PATH: OnceLock<PathBuf> = OnceLock::new();
+    PATH.get_or_init(|| {
+        let path = tmp("national.sqlite");
+        let files: Vec<PathBuf> = [
+            "codelists/gemeenten_2021_provincie.csv",
+            "kwb/kwb_2020_gemeente_wijkbuurtkaart.csv",
+            "kwb/kwb_2024_85984NED_alle_niveaus_leeftijd.csv",
+            // Amsterdam re-coded its wijken in 2022: the 2024 residents do not reach the 2020
+            // codes there; KWB 2019 (the same codes as 2020) does, as in `kwm demo`.
+            "kwb_amsterdam/kwb_2019_amsterdam_gemeente_wijk_buurt.csv",
+            "rivm/50090NED_2012_18plus.csv",
+            "rivm/50090NED_2016_18plus.csv",
+            "rivm/50090NED_2020_18plus.csv",
+        ]
+        .iter()
+        .map(|f| repo().join("data").join(f))
+        .collect();
+        let mut store = SqliteStore::open(&path).unwrap();
+        let c = catalogue();
+        kwm_monitor::ingest::ingest_files(&mut store, &c, &files, &ReadOptions::default(), "t")
+            .unwrap();
+        kwm_monitor::risk::compute_all(
+            &mut store,
+            &c,
+            Some(Level::Gemeente),
+            Some(2020),
+            "t",
+            false,
+        )
+        .unwrap();
+        path
+    })
+}
+
+#[test]
+fn the_gemeente_radar_on_kwb_2020_never_expects_negative_use() {
+    let store = SqliteStore::open(national()).unwrap();
+    let c = catalogue();
+    let population = column(&store, "kwb_aantal_inwoners", Level::Gemeente, 2020);
+    for support in ["bijstand", "ao"] {
+        let r = kwm_monitor::radar::radar(
+            &store,
+            &c,
+            &RadarQuery {
+                level: Level::Gemeente,
+                period: Some(2020),
+                support: Some(support.into()),
+                gemeente: None,
+            },
+        )
+        .unwrap();
+        let RadarOutcome::Model(m) = &r.outcome else {
+            panic!("{support}: {:?}", r.outcome)
+        };
+        assert_eq!(r.need_rule, "stacking", "{support}: the 2020 gemeente run");
+        // The gemeente need list of radar.toml ([[support.at]]) is the one used.
+        assert!(
+            r.support
+                .need
+                .iter()
+                .any(|n| n.indicator.as_str() == "vo_moeite_met_rondkomen_18plus")
+                || support == "ao",
+            "{support}"
+        );
+        // n, counted independently: every figure present, ≥ 1,000 residents.
+        let cols: Vec<HashMap<RegionCode, f64>> = r
+            .support
+            .required_indicators()
+            .iter()
+            .map(|id| column(&store, id.as_str(), Level::Gemeente, 2020))
+            .collect();
+        let expected_n = population
+            .iter()
+            .filter(|(code, pop)| **pop >= 1000.0 && cols.iter().all(|col| col.contains_key(*code)))
+            .count();
+        assert_eq!(m.n, expected_n, "{support}");
+        assert!((340..=355).contains(&m.n), "{support}: n = {}", m.n);
+        assert!(
+            m.r_squared > 0.3 && m.r_squared < 1.0,
+            "{support}: {}",
+            m.r_squared
+        );
+        let mut candidates = Vec::new();
+        for a in r.areas.iter().filter(|a| a.row.excluded.is_none()) {
+            let (obs, exp) = (a.row.observed.unwrap(), a.row.expected.unwrap());
+            let (lo, hi) = (a.row.lower.unwrap(), a.row.upper.unwrap());
+            assert!(
+                exp >= 0.0 && lo >= 0.0 && lo <= exp && exp <= hi,
+                "{}: {:?}",
+                a.code,
+                a.row
+            );
+            // The difference: observed − expected, and as a share of the expectation, one sign.
+            let (gap, rel) = (a.row.gap.unwrap(), a.row.relative_gap.unwrap());
+            assert!((gap - (obs - exp)).abs() < 1e-9);
+            assert_eq!(gap < 0.0, rel < 0.0, "{}", a.code);
+            assert_eq!(a.row.candidate, a.row.high_need && obs < lo, "{}", a.code);
+            if a.row.candidate {
+                candidates.push(format!(
+                    "{} {} (obs {obs:.1}, exp {exp:.1} [{lo:.1}–{hi:.1}], q {:.2})",
+                    a.code,
+                    a.name.clone().unwrap_or_default(),
+                    a.row.q_below.unwrap()
+                ));
+            }
+        }
+        println!(
+            "{support}: n = {}, R² (log) = {:.3}, {} candidates: {candidates:?}",
+            m.n,
+            m.r_squared,
+            candidates.len()
+        );
+    }
+    // A Rotterdam wijk's radar link goes to the gemeente level, where the figures are.
+    let wijk = RegionCode::parse("WK059910").unwrap();
+    assert_eq!(
+        kwm_monitor::radar::region_target(&store, &c, &wijk).unwrap(),
+        Some((Level::Gemeente, 2020, None))
+    );
+}
+
+#[test]
+fn the_focus_areas_pre_trend_check_runs_on_rivm_wijken() {
+    let store = SqliteStore::open(national()).unwrap();
+    let c = catalogue();
+    let set = c
+        .region_sets
+        .iter()
+        .find(|s| s.id == "nplv_focusgebieden")
+        .unwrap();
+    for (rec, indicator) in [
+        ("bestaanszekerheid", "vo_moeite_met_rondkomen_18plus"),
+        ("radar_lokaal", "vo_eenzaam_18plus"),
+    ] {
+        let r = c.agenda.recommendation(rec).unwrap();
+        let e = kwm_monitor::agenda::effects(&store, &c, r).unwrap();
+        let v = e
+            .views
+            .iter()
+            .find(|v| v.indicator.as_str() == indicator && v.level == Level::Wijk)
+            .unwrap_or_else(|| panic!("{rec}: no wijk view of {indicator}"));
+        assert_eq!(v.periods, vec![2012, 2016, 2020]);
+        // Every year lies before the NPLV's start (2022-07): a pre-trend check, never an effect.
+        assert_eq!(v.result.label, EffectLabel::PlaceboOnly, "{rec}");
+        assert!(v.result.effect.is_none());
+        let pre = v.result.pre_trend.as_ref().unwrap();
+        assert_eq!(
+            (pre.before.clone(), pre.after.clone()),
+            (vec![2012, 2016], vec![2020])
+        );
+        assert!(pre.targets >= 10, "{rec}: {} target wijken", pre.targets);
+        // Focus areas that could not be matched at wijk level are named: those without wijk
+        // codes, and any whose codes are not among the figures' wijken.
+        let codes: BTreeSet<RegionCode> = v
+            .targets
+            .iter()
+            .chain(&v.comparisons)
+            .map(|t| t.code.clone())
+            .collect();
+        for a in &set.areas {
+            let unmatched = v.unmatched_areas.contains(&a.name);
+            if a.wijken.is_empty() {
+                assert!(unmatched, "{} has no wijk codes", a.name);
+            }
+            if !unmatched {
+                assert!(
+                    a.wijken.iter().any(|w| codes.contains(w)) || v.small > 0,
+                    "{}",
+                    a.name
+                );
+            }
+        }
+        println!(
+            "{rec} {indicator}: pre-trend {:.2} [{:.2}, {:.2}] ({} targets, {} comparisons, {} outside support); {} codes matched; unmatched: {:?}",
+            pre.estimate,
+            pre.lower,
+            pre.upper,
+            pre.targets,
+            pre.comparisons,
+            pre.outside_support,
+            v.targets_matched,
+            v.unmatched_areas
+        );
+    }
 }
 
 /// A hand-made dataset where the radar candidates are known, loaded as a long CSV.

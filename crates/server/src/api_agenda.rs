@@ -109,6 +109,8 @@ fn view_json(c: &Catalogue, v: &EffectView) -> Value {
         "derived": v.derived,
         "status": v.result.label.as_str(),
         "targets_listed": v.targets_listed,
+        "targets_matched": v.targets_matched,
+        "unmatched_areas": v.unmatched_areas,
         "effect": v.result.effect.as_ref().map(estimate_json),
         "pre_trend": v.result.pre_trend.as_ref().map(estimate_json),
         "means": v.result.means.iter().map(means_json).collect::<Vec<_>>(),
@@ -325,9 +327,10 @@ pub(crate) fn radar_rules(c: &Catalogue) -> Value {
     let p = &c.radar.params;
     json!({
         "areas": format!("areas of one level and period with a use figure, every need figure and at least {} residents", p.min_population),
-        "model": format!("ordinary least squares of the use rate on the need indicators across those areas (each area counts once); no model with fewer than {} areas", p.min_regions),
-        "expected": "for every area the prediction of the model fitted without that area (leave-one-out), so its own low use does not lower its expectation",
-        "interval": format!("{:.0}% prediction interval of the leave-one-out fit (Student t, n − p − 1 degrees of freedom)", 100.0 * p.interval),
+        "model": format!("log-linear: ordinary least squares of log(use rate) — log(use rate + c) when some area has zero use, c half the smallest positive rate (model.log_offset) — on the need indicators and controls across those areas (each area counts once); coefficients are on the log scale (exp(b) = factor per unit); no model with fewer than {} areas", p.min_regions),
+        "expected": "for every area the prediction of the model fitted without that area (leave-one-out), so its own low use does not lower its expectation; transformed back as exp(prediction) − c, so it is the median predicted use and never negative",
+        "interval": format!("{:.0}% prediction interval of the leave-one-out fit on the log scale (Student t, n − p − 1 degrees of freedom), transformed back the same way (never below 0; wider above than below)", 100.0 * p.interval),
+        "difference": "gap = observed − expected, in the unit of the use rate (negative: less use than expected); relative_gap = gap / expected (a fraction, same sign); gap_pct = 100 × relative_gap",
         "need_score": "mean percentile (0–100, 100 = most need) of the support's need indicators among the areas of the fit; control variables are in the model but not in the need score",
         "high_need": format!("where the risk model has stacking results at the level and period: at least {} flagged risk characteristic(s) and a need score of at least {}; otherwise a need score of at least {}", p.min_stacking, p.min_need_score, p.need_percentile),
         "candidate": "high need and observed use below the lower bound of the prediction interval",
@@ -358,6 +361,7 @@ fn support_json(c: &Catalogue, s: &Support) -> Value {
             "per": n.per.as_ref().map(|p| p.to_string()),
         })).collect::<Vec<_>>(),
         "note": label(&s.note_nl, &s.note_en),
+        "levels": s.levels.iter().map(|l| l.as_str()).collect::<Vec<_>>(),
     })
 }
 
@@ -410,6 +414,8 @@ fn radar_json(c: &Catalogue, r: &Radar) -> Value {
                     }),
             );
             v["model"] = json!({
+                "scale": "log",
+                "log_offset": m.log_offset,
                 "n": m.n,
                 "r_squared": m.r_squared,
                 "residual_sd": m.residual_sd,
@@ -417,6 +423,46 @@ fn radar_json(c: &Catalogue, r: &Radar) -> Value {
                 "coefficients": names.iter().zip(&m.coefficients).zip(&m.standard_errors).map(|((n, b), se)| json!({"term": n, "estimate": b, "se": se})).collect::<Vec<_>>(),
             });
         }
+    }
+    if let Some(g) = &r.gemeente_without_figures {
+        let name = g.name.clone().unwrap_or_else(|| g.code.to_string());
+        v["status"] = json!("no_figures_for_gemeente");
+        v["message"] = json!(format!(
+            "no figures for {name} ({}) at level {} in {} for support '{}': nothing to assess there (not the same as zero candidates){}",
+            g.code,
+            r.level,
+            r.period,
+            r.support.id,
+            if g.elsewhere.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; the radar has its figures at {}",
+                    g.elsewhere
+                        .iter()
+                        .map(|(l, p)| format!("{l} {p}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            }
+        ));
+        v["gemeente_without_figures"] = json!({
+            "code": g.code.to_string(),
+            "name": g.name,
+            "missing": g.missing.iter().map(|m| json!({
+                "indicator": m.id.to_string(),
+                "label": label(&m.label_nl, &m.label_en),
+                "source": m.source_title,
+                "statline_keys": m.keys,
+                "column_labels": m.labels,
+                "loaded_periods": m.loaded_periods,
+            })).collect::<Vec<_>>(),
+            "elsewhere": g.elsewhere.iter().map(|(l, p)| json!({
+                "level": l.as_str(),
+                "period": p,
+                "href": format!("/api/radar?level={}&period={}&support={}{}", l.as_str(), p, r.support.id, if *l == kwm_model::Level::Gemeente { String::new() } else { format!("&gemeente={}", g.code) }),
+            })).collect::<Vec<_>>(),
+        });
     }
     v["candidates"] = json!(r.candidates().count());
     v["areas"] = json!(r
@@ -432,6 +478,7 @@ fn radar_json(c: &Catalogue, r: &Radar) -> Value {
             "upper": a.row.upper,
             "gap": a.row.gap,
             "relative_gap": a.row.relative_gap,
+            "gap_pct": a.row.relative_gap.map(|r| 100.0 * r),
             "t": a.row.t,
             "p_below": a.row.p_below,
             "q_below": a.row.q_below,

@@ -406,11 +406,11 @@ fn agenda_paths() -> Value {
                 "responses": responses(ok("The recommendation.", json!({"$ref": "#/components/schemas/Recommendation"}), false))
             }},
             "/api/radar": { "get": {
-                "operationId": "radar", "summary": "Findability radar: per area the use of a kind of support expected from its need (leave-one-out regression with prediction interval) against the observed use; areas with high need and clearly lower use are candidates ('need may be out of sight'). Where the figures are not loaded, status missing_data says which indicators, StatLine tables and columns are needed. Areas only, never persons.",
+                "operationId": "radar", "summary": "Findability radar: per area the use of a kind of support expected from its need (leave-one-out log-linear regression with prediction interval, never negative) against the observed use (gap = observed − expected); areas with high need and clearly lower use are candidates ('need may be out of sight'). Where the figures are not loaded, status missing_data says which indicators, StatLine tables and columns are needed. Areas only, never persons.",
                 "parameters": [
                     param("level", "query", false, "gemeente (default), wijk or buurt.", json!({"type": "string", "enum": ["land", "provincie", "ggd", "gemeente", "wijk", "buurt"], "default": "gemeente"})),
                     period_param("Period; default the latest with the support's figures at the level."),
-                    param("support", "query", false, "Support id from the catalogue (radar.toml): wmo, jeugdzorg, bijstand; default the first with figures.", json!({"type": "string"})),
+                    param("support", "query", false, "Support id from the catalogue (radar.toml): wmo, jeugdzorg, bijstand, ao (gemeente only); default the first with figures.", json!({"type": "string"})),
                     param("gemeente", "query", false, "Show only the areas of this gemeente (the model is still fitted on the whole level).", json!({"type": "string", "pattern": "^GM\\d{4}$"}))
                 ],
                 "responses": responses(ok("The radar.", json!({"$ref": "#/components/schemas/Radar"}), false))
@@ -485,7 +485,7 @@ fn agenda_schemas() -> Value {
     let radar_area = json!({"type": "object", "required": ["code", "candidate", "high_need"], "properties": {
                     "code": {"type": "string"}, "name": {"type": ["string", "null"]}, "population": nullable_number,
                     "observed": nullable_number, "expected": nullable_number, "lower": nullable_number, "upper": nullable_number,
-                    "gap": nullable_number, "relative_gap": nullable_number, "t": nullable_number,
+                    "gap": nullable_number, "relative_gap": nullable_number, "gap_pct": nullable_number, "t": nullable_number,
                     "p_below": nullable_number, "q_below": nullable_number,
                     "need": {"type": "array", "items": {"type": "object"}}, "need_score": nullable_number,
                     "stacking": {"type": ["object", "null"]}, "high_need": {"type": "boolean"}, "candidate": {"type": "boolean"},
@@ -496,7 +496,8 @@ fn agenda_schemas() -> Value {
                 "level": {"type": "string"}, "period": {"type": "integer"}, "periods": {"type": "array", "items": {"type": "integer"}},
                 "layout": {"type": ["integer", "null"]}, "gemeente": {"type": ["string", "null"]},
                 "support": {"type": "object"}, "supports": {"type": "array", "items": {"type": "object"}},
-                "status": {"type": "string", "enum": ["model", "no_model", "missing_data"]},
+                "status": {"type": "string", "enum": ["model", "no_model", "missing_data", "no_figures_for_gemeente"]},
+                "message": {"type": "string"}, "gemeente_without_figures": {"type": "object"},
                 "missing": {"type": "array", "items": {"type": "object"}}, "how_to_load": {"type": "string"},
                 "no_model": {"type": "object"}, "model": {"type": "object"},
                 "need_rule": {"type": "string", "enum": ["stacking", "need_percentile"]},

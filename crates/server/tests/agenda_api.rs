@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use serde_json::Value;
 
 mod common;
-use common::{app, catalogue, computed_store, get_from, get_json_from};
+use common::{app, catalogue, computed_store, get_from, get_json_from, loaded_store};
 
 fn store() -> &'static PathBuf {
     static PATH: OnceLock<PathBuf> = OnceLock::new();
@@ -25,6 +25,39 @@ fn store() -> &'static PathBuf {
                 "kwb_amsterdam/kwb_2019_amsterdam_gemeente_wijk_buurt.csv",
             ],
         )
+    })
+}
+
+/// The national files (KWB 2020 per gemeente, RIVM adults 2012/2016/2020, KWB 2024 and Amsterdam
+/// 2019 residents), the risk model computed at gemeente level for 2020 only (wijk level takes
+/// minutes in a debug build and is not needed here).
+fn national() -> &'static PathBuf {
+    static PATH: OnceLock<PathBuf> = OnceLock::new();
+    PATH.get_or_init(|| {
+        let path = loaded_store(
+            "agenda-api",
+            "national",
+            &[
+                "codelists/gemeenten_2021_provincie.csv",
+                "kwb/kwb_2020_gemeente_wijkbuurtkaart.csv",
+                "kwb/kwb_2024_85984NED_alle_niveaus_leeftijd.csv",
+                "kwb_amsterdam/kwb_2019_amsterdam_gemeente_wijk_buurt.csv",
+                "rivm/50090NED_2012_18plus.csv",
+                "rivm/50090NED_2016_18plus.csv",
+                "rivm/50090NED_2020_18plus.csv",
+            ],
+        );
+        let mut store = kwm_store::SqliteStore::open(&path).unwrap();
+        kwm_monitor::risk::compute_all(
+            &mut store,
+            &catalogue(),
+            Some(kwm_model::Level::Gemeente),
+            Some(2020),
+            "2026-11-23T01:00:00Z",
+            false,
+        )
+        .unwrap();
+        path
     })
 }
 
@@ -242,7 +275,7 @@ async fn pages_render_link_and_switch_language() {
             "recommendation {n} listed"
         );
     }
-    assert!(html.contains("Placebotoets vóór de start"));
+    assert!(html.contains("Controle van de trend vooraf (placebotoets vóór de start)"));
     let (_, _, html) = get("/agenda?lang=en").await;
     assert!(html.contains("<h1>Policy agenda</h1>"));
 
@@ -278,4 +311,116 @@ async fn pages_render_link_and_switch_language() {
     assert!(numbers.contains(&8) && numbers.contains(&9), "{numbers:?}");
     let (_, _, html) = get("/regio/WK036380").await;
     assert!(html.contains("/radar?level=wijk"), "{}", &html[..200]);
+}
+
+#[tokio::test]
+async fn the_gemeente_radar_on_kwb_2020_states_its_model_and_one_sign_of_verschil() {
+    let app = || app(national(), catalogue());
+    for support in ["bijstand", "ao"] {
+        let (status, r) = get_json_from(
+            app(),
+            &format!("/api/radar?level=gemeente&support={support}&period=2020"),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{r}");
+        assert_eq!(r["status"], "model", "{support}");
+        assert_eq!(r["model"]["scale"], "log");
+        assert!(r["rules"]["model"]
+            .as_str()
+            .unwrap()
+            .contains("log(use rate)"));
+        assert!(r["rules"]["difference"]
+            .as_str()
+            .unwrap()
+            .starts_with("gap = observed − expected"));
+        let n = r["model"]["n"].as_u64().unwrap();
+        assert!((340..=355).contains(&n), "{support}: n = {n}");
+        let areas = r["areas"].as_array().unwrap();
+        let assessed: Vec<&Value> = areas.iter().filter(|a| a["excluded"].is_null()).collect();
+        assert_eq!(assessed.len() as u64, n);
+        for a in assessed {
+            let f = |k: &str| a[k].as_f64().unwrap();
+            assert!(f("expected") >= 0.0 && f("lower") >= 0.0, "{a}");
+            assert!((f("gap") - (f("observed") - f("expected"))).abs() < 1e-9);
+            assert!((f("gap_pct") - 100.0 * f("gap") / f("expected")).abs() < 1e-6);
+            assert_eq!(f("gap") < 0.0, f("gap_pct") < 0.0, "{a}");
+        }
+    }
+    // A support computed per gemeente only is refused at wijk level, with the reason.
+    let (status, e) = get_json_from(app(), "/api/radar?level=wijk&support=ao").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(e.to_string().contains("only at level gemeente"), "{e}");
+    // A Rotterdam wijk's profile links to the radar where Rotterdam has figures: per gemeente.
+    let (status, _, html) = get_from(app(), "/regio/WK059910").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("href=\"/radar?level=gemeente&amp;period=2020\""),
+        "radar link"
+    );
+    // The page states the model and the definition of verschil.
+    let (_, _, html) = get_from(app(), "/radar?level=gemeente&support=bijstand&period=2020").await;
+    assert!(html.contains("log(gebruik)"));
+    assert!(html.contains("Verschil = gebruik − verwacht gebruik"));
+}
+
+#[tokio::test]
+async fn a_gemeente_without_figures_gets_a_clear_message() {
+    // Rotterdam has no wijk figures in the Amsterdam store.
+    let (status, r) =
+        get_json("/api/radar?level=wijk&period=2019&support=wmo&gemeente=GM0599").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(r["status"], "no_figures_for_gemeente");
+    assert!(
+        r["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("no figures for Rotterdam (GM0599) at level wijk"),
+        "{}",
+        r["message"]
+    );
+    assert!(r["gemeente_without_figures"]["missing"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|m| m["indicator"] == "kwb_wmo_clienten"));
+    assert_eq!(r["candidates"], 0);
+    let (_, _, html) = get("/radar?level=wijk&period=2019&support=wmo&gemeente=GM0599").await;
+    assert!(html.contains("Geen cijfers voor Rotterdam op dit niveau"));
+    assert!(
+        !html.contains("radarkandidaten in"),
+        "no '0 candidates in …'"
+    );
+}
+
+#[tokio::test]
+async fn the_focus_areas_pre_trend_check_is_labelled_as_such() {
+    let (status, r) = get_json_from(
+        app(national(), catalogue()),
+        "/api/agenda/bestaanszekerheid",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let v = r["effects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["indicator"] == "vo_moeite_met_rondkomen_18plus" && v["level"] == "wijk")
+        .expect("a wijk view of difficulty making ends meet");
+    assert_eq!(v["status"], "placebo_only");
+    assert!(v["effect"].is_null());
+    assert!(v["pre_trend"]["targets"].as_u64().unwrap() >= 10);
+    let unmatched: Vec<&str> = v["unmatched_areas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    assert!(unmatched.contains(&"Leeuwarden-Oost"), "{unmatched:?}");
+    assert!(r["effect_rules"]["labels"]["placebo_only"]
+        .as_str()
+        .unwrap()
+        .contains("pre-trend"));
+    let (_, _, html) = get_from(app(national(), catalogue()), "/agenda/bestaanszekerheid").await;
+    assert!(html.contains("Controle van de trend vooraf"));
+    assert!(html.contains("Leeuwarden-Oost"));
 }

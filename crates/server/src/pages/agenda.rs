@@ -38,8 +38,8 @@ pub fn label_text(ctx: &PageCtx, l: EffectLabel) -> &'static str {
             "No figures from before the start",
         ),
         EffectLabel::PlaceboOnly => ctx.t(
-            "Placebotoets vóór de start — geen effect van het programma",
-            "Placebo check before the start — not an effect of the programme",
+            "Controle van de trend vooraf (placebotoets vóór de start) — geen effect van het programma",
+            "Pre-trend check (placebo check before the start) — not an effect of the programme",
         ),
         EffectLabel::TooFewRegions => ctx.t(
             "Te weinig gebieden om iets te zeggen",
@@ -427,6 +427,12 @@ fn view_section(ctx: &PageCtx, c: &Catalogue, v: &EffectView, k: usize) -> Marku
                     (ctx.t("Doelgebieden: ", "Target areas: ")) (set_label) " (" (v.targets.len()) " " (level_label(ctx.lang, v.level)) " " (ctx.t("met cijfers", "with figures")) "). "
                     (ctx.t("Start: ", "Start: ")) (v.start) "."
                     @if v.derived { " " (ctx.t("Berekend uit de aantallen (teller en noemer).", "Computed from the counts (numerator and denominator).")) }
+                }
+            }
+            @if !v.unmatched_areas.is_empty() {
+                p.meta.unmatched {
+                    (ctx.t("Niet te volgen op dit niveau (geen code van dit niveau bekend, of alleen codes van een indeling waarin deze cijfers niet staan): ", "Not traceable at this level (no code of this level known, or only codes of a layout these figures are not on): "))
+                    (v.unmatched_areas.join(", ")) "."
                 }
             }
             @match v.result.label {

@@ -41,7 +41,7 @@ async fn build(state: &AppState, ctx: &PageCtx, raw_code: &str) -> Result<Markup
         .map(|p| query::parse_period(p))
         .transpose()?;
     let catalogue = state.catalogue().clone();
-    let (profile, memberships, risk) = {
+    let (profile, memberships, risk, radar_target) = {
         let code = code.clone();
         state
             .query(move |s| {
@@ -53,7 +53,10 @@ async fn build(state: &AppState, ctx: &PageCtx, raw_code: &str) -> Result<Markup
                     Some(y) => risk::region_risk(s, &catalogue, &code, Some(y)).ok(),
                     None => None,
                 };
-                Ok((p, m, r))
+                // The radar link goes to a level with figures for this place (the region's own,
+                // else its gemeente's), or is left out.
+                let t = kwm_monitor::radar::region_target(s, &catalogue, &code)?;
+                Ok((p, m, r, t))
             })
             .await?
     };
@@ -73,6 +76,7 @@ async fn build(state: &AppState, ctx: &PageCtx, raw_code: &str) -> Result<Markup
             &memberships,
             risk.as_ref(),
             &name,
+            radar_target.map(|(l, y, g)| super::radar::target_href(l, y, g.as_ref())),
         ),
     ))
 }
@@ -84,6 +88,7 @@ fn body(
     memberships: &(Option<i32>, Vec<Membership>),
     risk: Option<&RegionRisk>,
     name: &str,
+    radar_href: Option<String>,
 ) -> Markup {
     let level = p.region.code.level();
     let mut groups: BTreeMap<(bool, &str), Vec<&ProfileRow>> = BTreeMap::new();
@@ -132,7 +137,7 @@ fn body(
             }
             li { a href=(format!("/regio/{}/trend", p.region.code)) { (ctx.t("Trends over de jaren", "Trends over the years")) } }
             li { a href=(format!("/regio/{}/wijzigingen", p.region.code)) { (ctx.t("Wat is er veranderd in de indeling?", "What changed in the region layout?")) } }
-            @if let Some(radar) = super::radar::region_href(&p.region.code, p.period) {
+            @if let Some(radar) = radar_href {
                 li { a href=(radar) { (ctx.t("Vindbaarheidsradar: is hier hulpvraag uit beeld?", "Findability radar: is need out of sight here?")) } }
             }
             @if let (Some(synthetic), Some(period)) = (p.person_stacking, p.period) {

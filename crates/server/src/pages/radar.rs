@@ -13,7 +13,9 @@ use kwm_model::catalogue::Catalogue;
 use kwm_model::radar::{NeedTerm, UseMeasure};
 use kwm_model::Level;
 use kwm_monitor::query;
-use kwm_monitor::radar::{self, MissingIndicator, Radar, RadarAreaView, RadarOutcome, RadarQuery};
+use kwm_monitor::radar::{
+    self, GemeenteWithoutFigures, MissingIndicator, Radar, RadarAreaView, RadarOutcome, RadarQuery,
+};
 use kwm_monitor::MonitorError;
 use maud::{html, Markup, PreEscaped};
 
@@ -91,21 +93,14 @@ async fn build(state: &AppState, ctx: &PageCtx) -> Result<Markup, MonitorError> 
     ))
 }
 
-/// The radar link of a region profile: the radar of the region's level, filtered to its
-/// gemeente, at the region's row. `None` for levels the radar does not cover.
-pub fn region_href(code: &kwm_model::RegionCode, period: Option<i32>) -> Option<String> {
-    let level = code.level();
-    if !matches!(level, Level::Gemeente | Level::Wijk | Level::Buurt) {
-        return None;
-    }
-    let mut href = format!("/radar?level={}", level.as_str());
-    if let Some(p) = period {
-        href.push_str(&format!("&period={p}"));
-    }
-    if let Some(g) = code.gemeente().filter(|_| level != Level::Gemeente) {
+/// The radar link of a region profile, to the level and period
+/// [`radar::region_target`] found figures at (filtered to the gemeente below gemeente level).
+pub fn target_href(level: Level, period: i32, gemeente: Option<&kwm_model::RegionCode>) -> String {
+    let mut href = format!("/radar?level={}&period={period}", level.as_str());
+    if let Some(g) = gemeente {
         href.push_str(&format!("&gemeente={g}"));
     }
-    Some(href)
+    href
 }
 
 fn support_label(ctx: &PageCtx, c: &Catalogue, id: &str) -> String {
@@ -283,8 +278,9 @@ fn method(ctx: &PageCtx, c: &Catalogue, r: &Radar) -> Markup {
             ol.steps {
                 li { (ctx.t("Per gebied het gebruik van ondersteuning als aantal per inwoners (of het gepubliceerde percentage), en de noodindicatoren die bij die ondersteuning horen. Gebieden met minder dan ", "Per area the use of support as a number per residents (or the published percentage), and the need indicators that go with that support. Areas with fewer than "))
                      (ctx.lang.number(p.min_population, 0)) (ctx.t(" inwoners doen niet mee: hun cijfers schommelen te veel door toeval.", " residents take no part: their figures move too much by chance.")) }
-                li { (ctx.t("Een lineaire regressie van het gebruik op de noodindicatoren (en eventuele controlevariabelen, zoals het aandeel 65-plussers bij bijstand: zij hebben AOW), over alle gebieden van het niveau (elk gebied telt één keer), geeft per gebied het verwachte gebruik. Die verwachting komt uit de regressie zónder dat gebied, zodat een laag gebruik zijn eigen verwachting niet omlaag trekt.", "A linear regression of use on the need indicators (and any control variables, such as the share aged 65 and over for social assistance: they receive state pension), across all areas of the level (each area counts once), gives every area's expected use. That expectation comes from the regression without that area, so low use does not pull its own expectation down.")) }
-                li { (ctx.t("Rond de verwachting een ", "Around the expectation a ")) (pct) (ctx.t("-voorspellingsinterval: zo ver wijken gebieden met dezelfde nood gewoonlijk af. Ligt het gebruik eronder, dan is het duidelijk lager dan verwacht.", " prediction interval: this far do areas with the same need usually differ. If use lies below it, it is clearly lower than expected.")) }
+                li { (ctx.t("Een regressie van de logaritme van het gebruik op de noodindicatoren (en eventuele controlevariabelen, zoals het aandeel 65-plussers bij bijstand: zij hebben AOW), over alle gebieden van het niveau (elk gebied telt één keer), geeft per gebied het verwachte gebruik: log(gebruik) = constante + Σ coëfficiënt × indicator. Op die schaal groeit het gebruik met een factor bij meer nood en kan de verwachting nooit onder nul komen (een rechte lijn op het gebruik zelf voorspelde negatief gebruik bij weinig nood). Is het gebruik ergens 0, dan wordt log(gebruik + c) gebruikt, met c de helft van het kleinste positieve gebruik. Die verwachting komt uit de regressie zónder dat gebied, zodat een laag gebruik zijn eigen verwachting niet omlaag trekt.", "A regression of the logarithm of use on the need indicators (and any control variables, such as the share aged 65 and over for social assistance: they receive state pension), across all areas of the level (each area counts once), gives every area's expected use: log(use) = constant + Σ coefficient × indicator. On that scale use grows by a factor with more need and the expectation can never fall below zero (a straight line on use itself predicted negative use where need was low). Where some area's use is 0, log(use + c) is used, c half the smallest positive use. That expectation comes from the regression without that area, so low use does not pull its own expectation down.")) }
+                li { (ctx.t("Rond de verwachting een ", "Around the expectation a ")) (pct) (ctx.t("-voorspellingsinterval, berekend op de logschaal en teruggerekend (daarom boven de verwachting breder dan eronder; de verwachting is het midden, de mediaan, van wat gebieden met dezelfde nood gebruiken): zo ver wijken gebieden met dezelfde nood gewoonlijk af. Ligt het gebruik eronder, dan is het duidelijk lager dan verwacht.", " prediction interval, computed on the log scale and transformed back (hence wider above the expectation than below; the expectation is the middle, the median, of what areas with the same need use): this far do areas with the same need usually differ. If use lies below it, it is clearly lower than expected.")) }
+                li { (difference_definition(ctx)) }
                 li {
                     @if r.need_rule == "stacking" {
                         (ctx.t("Hoge nood: minstens ", "High need: at least ")) (p.min_stacking) (ctx.t(" gemarkeerd risicokenmerk in het risicomodel (stapeling) voor dit niveau en jaar, én een noodscore (het gemiddelde percentiel van de noodindicatoren van deze ondersteuning) van minstens ", " flagged risk characteristic in the risk model (stacking) for this level and year, and a need score (the mean percentile of this support's need indicators) of at least "))
@@ -443,6 +439,35 @@ fn map_panel(
     }
 }
 
+/// A number with its sign always shown (+3,2 / −3,2): the difference reads the same in the
+/// table, the explanation and the API (observed − expected).
+fn signed(ctx: &PageCtx, v: f64, d: u8) -> String {
+    let s = ctx.lang.number(v, d);
+    if v > 0.0 && !s.starts_with('-') {
+        format!("+{s}")
+    } else {
+        s.replace('-', "−")
+    }
+}
+
+/// The difference of an area as shown everywhere: observed − expected in the rate's unit, and
+/// as a percentage of the expectation, both signed.
+fn difference(ctx: &PageCtx, a: &RadarAreaView) -> Option<String> {
+    let g = a.row.gap?;
+    Some(match a.row.relative_gap {
+        Some(rel) => format!("{} ({}%)", signed(ctx, g, 1), signed(ctx, 100.0 * rel, 0)),
+        None => signed(ctx, g, 1),
+    })
+}
+
+/// The definition of "verschil", stated once on the page.
+fn difference_definition(ctx: &PageCtx) -> &'static str {
+    ctx.t(
+        "Verschil = gebruik − verwacht gebruik, in de eenheid van het gebruik, en tussen haakjes als percentage van het verwachte gebruik. Negatief: minder gebruik dan verwacht; positief: meer.",
+        "Difference = use − expected use, in the unit of use, and in brackets as a percentage of the expected use. Negative: less use than expected; positive: more.",
+    )
+}
+
 fn value(ctx: &PageCtx, v: Option<f64>, d: u8) -> String {
     // Absent values show as a dash, never as 0.
     v.map_or_else(|| "–".to_string(), |x| ctx.lang.number(x, d))
@@ -462,6 +487,7 @@ fn table_panel(ctx: &PageCtx, c: &Catalogue, r: &Radar) -> Markup {
             p.subtitle {
                 (ctx.t("Gebruik in ", "Use in ")) (ctx.t(&r.support.unit_nl, &r.support.unit_en)) ". "
                 (ctx.t("Kandidaten eerst (meest zeker bovenaan), daarna naar hoe ver het gebruik onder de verwachting ligt. ", "Candidates first (most certain at the top), then by how far use lies below expectation. "))
+                (difference_definition(ctx)) " "
                 a href=(format!("/api/radar?level={}&period={}&support={}{}", r.level, r.period, r.support.id, r.gemeente.as_ref().map(|g| format!("&gemeente={g}")).unwrap_or_default())) { (ctx.t("Als JSON", "As JSON")) }
             }
             div.table-scroll tabindex="0" role="region" aria-labelledby="radar-table-title" {
@@ -487,8 +513,8 @@ fn table_panel(ctx: &PageCtx, c: &Catalogue, r: &Radar) -> Markup {
                                 }
                                 td.num { (value(ctx, a.row.observed, 1)) }
                                 td.num { (value(ctx, a.row.expected, 1)) span.interval { (value(ctx, a.row.lower, 1)) "–" (value(ctx, a.row.upper, 1)) } }
-                                td.num {
-                                    @if let Some(rel) = a.row.relative_gap { (format!("{}%", ctx.lang.number(100.0 * rel, 0)).replace('-', "−")) }
+                                td.num.difference {
+                                    @if let Some(d) = difference(ctx, a) { (d) }
                                 }
                                 td {
                                     @if a.row.high_need { strong { (ctx.t("hoog", "high")) } } @else { (ctx.t("niet hoog", "not high")) }
@@ -556,8 +582,8 @@ fn explanation(ctx: &PageCtx, c: &Catalogue, r: &Radar, a: &RadarAreaView) -> Ma
                     strong { (support_label(ctx, c, &r.support.id)) ": " }
                     (value(ctx, a.row.observed, 1)) " " (unit) "; "
                     (ctx.t("verwacht ", "expected ")) (value(ctx, a.row.expected, 1)) " (" (pct) (ctx.t("-interval ", " interval ")) (value(ctx, a.row.lower, 1)) "–" (value(ctx, a.row.upper, 1)) "): "
-                    @if let (Some(g), Some(rel)) = (a.row.gap, a.row.relative_gap) {
-                        strong { (ctx.lang.number(-g, 1)) " " (ctx.t("lager", "lower")) } " (" (ctx.lang.number(-100.0 * rel, 0)) "% " (ctx.t("minder", "less")) ")."
+                    @if let Some(d) = difference(ctx, a) {
+                        (ctx.t("verschil ", "difference ")) strong { (d) } "."
                     }
                 }
                 li {
@@ -583,10 +609,15 @@ fn model_section(ctx: &PageCtx, c: &Catalogue, r: &Radar) -> Markup {
         section aria-labelledby="model-title" {
             h2 #model-title { (ctx.t("Het model achter de verwachting", "The model behind the expectation")) }
             p {
-                (ctx.t("Gebruik = constante + Σ coëfficiënt × noodindicator, geschat op ", "Use = constant + Σ coefficient × need indicator, estimated on ")) (m.n) " " (level_label(ctx.lang, r.level))
-                (ctx.t(". De noodindicatoren verklaren ", ". The need indicators explain ")) (ctx.lang.number(100.0 * m.r_squared, 0)) "%"
-                (ctx.t(" van de verschillen tussen gebieden; de rest (standaardafwijking ", " of the differences between areas; the rest (standard deviation ")) (ctx.lang.number(m.residual_sd, 1))
-                (ctx.t(") bepaalt de breedte van de intervallen.", ") sets the width of the intervals."))
+                @if m.log_offset > 0.0 {
+                    "log(" (ctx.t("gebruik", "use")) " + " (ctx.lang.number(m.log_offset, 2)) ")"
+                } @else {
+                    "log(" (ctx.t("gebruik", "use")) ")"
+                }
+                (ctx.t(" = constante + Σ coëfficiënt × indicator, geschat op ", " = constant + Σ coefficient × indicator, estimated on ")) (m.n) " " (level_label(ctx.lang, r.level))
+                (ctx.t(" (kleinste kwadraten, elk gebied telt één keer). De indicatoren verklaren ", " (least squares, each area counts once). The indicators explain ")) (ctx.lang.number(100.0 * m.r_squared, 0)) "%"
+                (ctx.t(" van de verschillen in log(gebruik) tussen gebieden; de rest (standaardafwijking ", " of the differences in log(use) between areas; the rest (standard deviation ")) (ctx.lang.number(m.residual_sd, 3))
+                (ctx.t(" op de logschaal) bepaalt de breedte van de intervallen. Eén eenheid meer van een indicator vermenigvuldigt het verwachte gebruik met de factor in de tabel. Verwachting en interval worden teruggerekend (exp); de verwachting is daardoor nooit negatief.", " on the log scale) sets the width of the intervals. One unit more of an indicator multiplies the expected use by the factor in the table. Expectation and interval are transformed back (exp); the expectation is therefore never negative."))
                 @if let (Some(cn), Some(pr)) = (count, per) {
                     " " (ctx.t("Gebruik: ", "Use: ")) (indicator_label(ctx, c, cn.as_str())) " / " (indicator_label(ctx, c, pr.as_str()).to_lowercase()) " × " (ctx.lang.number(scale, 0)) "."
                 }
@@ -598,9 +629,10 @@ fn model_section(ctx: &PageCtx, c: &Catalogue, r: &Radar) -> Markup {
                         th scope="col" { (ctx.t("Term", "Term")) }
                         th scope="col" { (ctx.t("Coëfficiënt", "Coefficient")) }
                         th scope="col" { (ctx.t("Standaardfout", "Standard error")) }
+                        th scope="col" { (ctx.t("Factor per eenheid", "Factor per unit")) }
                     } }
                     tbody {
-                        tr { th scope="row" { (ctx.t("constante", "constant")) } td.num { (ctx.lang.number(m.coefficients[0], 2)) } td.num { (ctx.lang.number(m.standard_errors[0], 2)) } }
+                        tr { th scope="row" { (ctx.t("constante", "constant")) } td.num { (ctx.lang.number(m.coefficients[0], 2)) } td.num { (ctx.lang.number(m.standard_errors[0], 2)) } td.num { "–" } }
                         @for (k, n) in r.support.need.iter().chain(&r.support.controls).enumerate() {
                             tr {
                                 th scope="row" {
@@ -609,9 +641,59 @@ fn model_section(ctx: &PageCtx, c: &Catalogue, r: &Radar) -> Markup {
                                 }
                                 td.num { (value(ctx, m.coefficients.get(k + 1).copied(), 3)) }
                                 td.num { (value(ctx, m.standard_errors.get(k + 1).copied(), 3)) }
+                                td.num { (value(ctx, m.coefficients.get(k + 1).map(|b| b.exp()), 3)) }
                             }
                         }
                     }
+                }
+            }
+        }
+    }
+}
+
+/// A gemeente asked for whose areas have no figures here: say so, what would be needed, and
+/// where the radar does have its figures.
+fn gemeente_without_figures(
+    ctx: &PageCtx,
+    c: &Catalogue,
+    r: &Radar,
+    g: &GemeenteWithoutFigures,
+) -> Markup {
+    let name = g.name.clone().unwrap_or_else(|| g.code.to_string());
+    html! {
+        section.error-message.no-figures {
+            h2 {
+                (ctx.t("Geen cijfers voor ", "No figures for ")) (name)
+                (ctx.t(" op dit niveau", " at this level"))
+            }
+            p {
+                (support_label(ctx, c, &r.support.id)) ": "
+                (ctx.t("voor de ", "the ")) (level_label(ctx.lang, r.level)) (ctx.t(" van ", " of ")) (name) " (" (g.code.as_str()) ") "
+                (ctx.t("zijn in ", "have no figures in ")) (r.period)
+                (ctx.t(" geen cijfers geladen. Het model is geschat op de gebieden van andere gemeenten; voor deze gemeente valt niets te beoordelen — dat is iets anders dan nul kandidaten.", " loaded. The model is fitted on the areas of other gemeenten; for this gemeente there is nothing to assess — which is not the same as zero candidates."))
+            }
+            @if !g.missing.is_empty() {
+                p { (ctx.t("Nodig (per ", "Needed (per ")) (level_label(ctx.lang, r.level)) (ctx.t(" van deze gemeente):", " of this gemeente):")) }
+                ul {
+                    @for m in &g.missing {
+                        li {
+                            (ctx.t(&m.label_nl, &m.label_en)) " (" code { (m.id.as_str()) } ")"
+                            @if let Some(src) = &m.source_title { " — " (src) }
+                            @if !m.keys.is_empty() { span.meta.inline { " · " (ctx.t("kolom ", "column ")) (m.keys.join(" / ")) } }
+                        }
+                    }
+                }
+            }
+            @if !g.elsewhere.is_empty() {
+                p {
+                    (ctx.t("Wel cijfers voor ", "Figures for ")) (name) (ctx.t(": ", " do exist: "))
+                    @for (k, (level, period)) in g.elsewhere.iter().enumerate() {
+                        @if k > 0 { ", " }
+                        a href=(format!("/radar?level={}&period={}&support={}{}", level.as_str(), period, r.support.id, if *level == Level::Gemeente { String::new() } else { format!("&gemeente={}", g.code) })) {
+                            (level_label(ctx.lang, *level)) " " (period)
+                        }
+                    }
+                    "."
                 }
             }
         }
@@ -650,6 +732,9 @@ fn body(
                     }
                 }
                 @if !r.areas.is_empty() { (table_panel(ctx, c, r)) }
+            }
+            RadarOutcome::Model(_) if r.gemeente_without_figures.is_some() => {
+                (gemeente_without_figures(ctx, c, r, r.gemeente_without_figures.as_ref().expect("matched")))
             }
             RadarOutcome::Model(m) => {
                 ul.key-figures {
