@@ -261,9 +261,12 @@ fn table_for(
     let percentiles = percent_rank_inc(&shown);
     let present: Vec<f64> = shown.iter().flatten().copied().collect();
     let classes = quantile_classes(&present, MAP_CLASSES);
+    // A figure loaded for a handful of regions (one gemeente's own file) ranks nothing: "rank
+    // 1, percentile 0" among one region would read as a national position.
+    let rankable = present.len() >= crate::risk::MIN_RANKED_REGIONS;
     for (i, row) in rows.iter_mut().enumerate() {
-        row.rank = ranks[i];
-        row.percentile = percentiles[i].map(|p| p * 100.0);
+        row.rank = ranks[i].filter(|_| rankable);
+        row.percentile = percentiles[i].filter(|_| rankable).map(|p| p * 100.0);
         row.class = match (&classes, row.shown) {
             (Some(c), Some(v)) => Some(c.class_of(v)),
             _ => None,
@@ -329,7 +332,8 @@ pub struct RegionProfile {
 
 /// The profile of a region: all indicators with figures at its level in the period, with the
 /// region's value, the national value, its rank and percentile, or why the value is absent.
-/// `period` defaults to the latest period with figures for the region.
+/// `period` defaults to the period of the level's default stacking results when the region has
+/// figures then, else to its latest period with figures.
 pub fn region_profile(
     store: &dyn Store,
     code: &RegionCode,
@@ -352,7 +356,13 @@ pub fn region_profile(
             )));
         }
     }
-    let period = period.or(periods.last().copied());
+    // Without a period: the one the level's default stacking results describe (the period
+    // measuring the most characteristics), when the region has figures then; else its latest.
+    let default = crate::risk::pick_run(store, code.level(), None)
+        .ok()
+        .map(|r| r.period)
+        .filter(|p| periods.contains(p));
+    let period = period.or(default).or(periods.last().copied());
     let parent = match known.as_ref().and_then(|r| r.parent.clone()) {
         Some(p) => {
             let name = store

@@ -640,9 +640,15 @@ pub(crate) fn pick_run(
         .collect::<Vec<_>>()
         .join(", ");
     match period {
+        // Without a period: the one that measures the most characteristics (the national
+        // adults' figures of 2020 rather than a later year with the young adults' survey
+        // only), the latest among equals.
         None => Ok(runs
             .into_iter()
-            .max_by_key(|r| r.period)
+            .max_by_key(|r| {
+                let measured = parse_summary(r).map_or(0, |s| s.characteristics_with_data.len());
+                (measured, r.period)
+            })
             .expect("not empty")),
         Some(p) => runs.into_iter().find(|r| r.period == p).ok_or_else(|| {
             MonitorError::NotFound(format!(
@@ -989,6 +995,8 @@ pub struct CoverageCell {
     pub status: CoverageStatus,
     /// The definition's population (Dutch, English).
     pub population: Option<(String, String)>,
+    /// The definition's population id (`18plus`), when the catalogue has populations.
+    pub population_id: Option<String>,
     /// The definition is a proxy.
     pub proxy: bool,
     /// The definition's indicators and their regions with a figure.
@@ -1055,6 +1063,7 @@ pub fn coverage(
                     period,
                     status: CoverageStatus::NoDefinition,
                     population: None,
+                    population_id: None,
                     proxy: false,
                     indicators: Vec::new(),
                 });
@@ -1094,7 +1103,13 @@ pub fn coverage(
                 };
                 indicators.push(CoverageIndicator { id, regions: n });
             }
-            let has = |id: &str| indicators.iter().any(|i| i.id == id && i.regions > 0);
+            // The same rule as the computation: a figure for a handful of regions (one
+            // gemeente's own file) measures nothing at the level.
+            let has = |id: &str| {
+                indicators
+                    .iter()
+                    .any(|i| i.id == id && i.regions >= MIN_RANKED_REGIONS)
+            };
             let measured = def
                 .terms
                 .iter()
@@ -1108,6 +1123,7 @@ pub fn coverage(
                     CoverageStatus::NoData
                 },
                 population: Some((def.population.clone(), def.population_en.clone())),
+                population_id: def.population_id.clone(),
                 proxy: def.proxy,
                 indicators,
             });

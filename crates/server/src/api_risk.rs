@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use kwm_engine::stacking::{TermTrace, ThemeDriver};
 use kwm_model::catalogue::Catalogue;
-use kwm_model::risk::{CandidateGroup, Definition, Factor, Group, MethodParams};
+use kwm_model::risk::{CandidateGroup, Definition, Factor, FactorKind, Group, MethodParams};
 use kwm_monitor::query;
 use kwm_monitor::risk::{self, CoverageStatus, RankInterval, RunInfo};
 use serde::Serialize;
@@ -456,17 +456,44 @@ pub async fn coverage(State(state): State<AppState>, params: Params) -> Result<R
     let cov = state
         .query(move |s| risk::coverage(s, &catalogue, level))
         .await?;
+    let c = state.catalogue();
+    // Per column: how many risk characteristics are measured, in all and per population, so
+    // that nobody reads "9 measured" without knowing about whom.
+    let summary: Vec<Value> = cov
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(i, (l, p))| {
+            let measured: Vec<&risk::CoverageCell> = cov
+                .rows
+                .iter()
+                .filter(|r| r.kind == FactorKind::Risk)
+                .map(|r| &r.cells[i])
+                .filter(|cell| cell.status == CoverageStatus::Measured)
+                .collect();
+            let mut by_population: BTreeMap<String, usize> = BTreeMap::new();
+            for cell in &measured {
+                *by_population
+                    .entry(cell.population_id.clone().unwrap_or_default())
+                    .or_default() += 1;
+            }
+            json!({"level": l.as_str(), "period": p, "characteristics_measured": measured.len(), "by_population": by_population})
+        })
+        .collect();
     Ok(Json(json!({
         "columns": cov.columns.iter().map(|(l, p)| json!({"level": l.as_str(), "period": p})).collect::<Vec<_>>(),
+        "summary": summary,
         "factors": cov.rows.iter().map(|r| json!({
             "id": r.factor,
             "kind": r.kind.as_str(),
+            "gap_note": c.risk.factor(&r.factor).map(|f| label(&f.gap_note_nl, &f.gap_note_en)),
             "cells": r.cells.iter().map(|c| json!({
                 "level": c.level.as_str(),
                 "period": c.period,
                 "status": c.status,
                 "gap": c.status != CoverageStatus::Measured,
                 "population": c.population.as_ref().map(|(nl, en)| label(nl, en)),
+                "population_id": c.population_id,
                 "proxy": c.proxy,
                 "indicators": c.indicators,
             })).collect::<Vec<_>>(),

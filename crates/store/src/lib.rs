@@ -491,7 +491,9 @@ pub trait Store {
     fn indicators(&self) -> Result<Vec<IndicatorRecord>>;
     /// One indicator.
     fn indicator(&self, id: &str) -> Result<Option<IndicatorRecord>>;
-    /// Regions of a level in a layout year.
+    /// Regions of a level in a layout year. A region that has no name in this layout takes the
+    /// name its code has in the nearest layout that names it (as [`Store::region`] does): a
+    /// file of figures often carries codes only (RIVM's wijken and buurten).
     fn regions(&self, level: Level, layout: i32) -> Result<Vec<RegionRecord>>;
     /// A region in the layout nearest to the given year (same year, else the latest earlier,
     /// else the earliest later).

@@ -849,7 +849,7 @@ impl Store for PgStore {
     fn regions(&self, level: Level, layout: i32) -> Result<Vec<RegionRecord>> {
         let context = "reading regions";
         self.rows(
-            "SELECT code, name, parent, layout FROM regions WHERE level = $1 AND layout = $2 ORDER BY code",
+            "SELECT code, COALESCE(name, (SELECT r2.name FROM regions r2 WHERE r2.code = regions.code AND r2.name IS NOT NULL ORDER BY (r2.layout > $2), abs(r2.layout - $2) LIMIT 1)), parent, layout FROM regions WHERE level = $1 AND layout = $2 ORDER BY code",
             &[&level.as_str(), &layout],
             context,
         )?

@@ -635,7 +635,7 @@ impl Store for SqliteStore {
     fn regions(&self, level: Level, layout: i32) -> Result<Vec<RegionRecord>> {
         let mut stmt = self
             .conn
-            .prepare_cached("SELECT code, name, parent, layout FROM regions WHERE level = ?1 AND layout = ?2 ORDER BY code")
+            .prepare_cached("SELECT code, COALESCE(name, (SELECT r2.name FROM regions r2 WHERE r2.code = regions.code AND r2.name IS NOT NULL ORDER BY (r2.layout > ?2), abs(r2.layout - ?2) LIMIT 1)), parent, layout FROM regions WHERE level = ?1 AND layout = ?2 ORDER BY code")
             .map_err(db("preparing regions query"))?;
         let rows = stmt
             .query_map(params![level.as_str(), layout], |r| {

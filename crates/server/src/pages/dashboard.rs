@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
+use kwm_model::catalogue::Catalogue;
 use kwm_model::{Level, ValueStatus};
 use kwm_monitor::query::{self, IndicatorTable, TableRow};
 use kwm_monitor::MonitorError;
@@ -19,7 +20,9 @@ use crate::map::MapShapes;
 use crate::state::AppState;
 
 /// Indicator shown when none is chosen: the report's first example of a small financial buffer.
-const DEFAULT_INDICATOR: &str = "jv_moeite_met_rondkomen";
+/// The first screen: national, about adults (RIVM's small-area estimates); the young adults'
+/// figure where the adults' is not loaded.
+const DEFAULT_INDICATORS: [&str; 2] = ["vo_moeite_met_rondkomen_18plus", "jv_moeite_met_rondkomen"];
 
 /// `GET /`
 pub async fn page(
@@ -93,10 +96,12 @@ async fn build(state: &AppState, ctx: &PageCtx) -> Result<Markup, MonitorError> 
         .filter(|i| !i.is_empty())
         .cloned()
         .or_else(|| {
-            indicators
-                .iter()
-                .find(|i| i.indicator.id.as_str() == DEFAULT_INDICATOR && i.levels.contains(&level))
-                .map(|i| i.indicator.id.to_string())
+            DEFAULT_INDICATORS.iter().find_map(|d| {
+                indicators
+                    .iter()
+                    .find(|i| i.indicator.id.as_str() == *d && i.levels.contains(&level))
+                    .map(|i| i.indicator.id.to_string())
+            })
         })
         .or_else(|| {
             indicators
@@ -161,7 +166,7 @@ async fn build(state: &AppState, ctx: &PageCtx) -> Result<Markup, MonitorError> 
             h1 { (ctx.t("Kwetsbaarheid in kaart", "Vulnerability mapped")) }
             (controls(ctx, &indicators, &table))
             div.dashboard {
-                (map_panel(ctx, &table, shapes.as_deref(), map_layout))
+                (map_panel(ctx, state.catalogue(), &table, shapes.as_deref(), map_layout))
                 (table_panel(ctx, &table))
             }
         },
@@ -257,6 +262,7 @@ fn region_href(code: &str, period: i32) -> String {
 
 fn map_panel(
     ctx: &PageCtx,
+    c: &Catalogue,
     table: &IndicatorTable,
     shapes: Option<&MapShapes>,
     map_layout: Option<i32>,
@@ -279,6 +285,17 @@ fn map_panel(
     html! {
         section.map-panel aria-labelledby="map-title" {
             h2 #map-title { (label(ctx.lang, &table.indicator)) ", " (level_label(ctx.lang, table.level)) " " (table.period) }
+            p.population {
+                strong { (ctx.t("Over wie", "About whom")) ": " }
+                @match c.population_of(i.id.as_str()) {
+                    Some(p) => (ctx.t(&p.label_nl, &p.label_en)),
+                    None => (ctx.t("niet vastgelegd in de catalogus", "not recorded in the catalogue")),
+                }
+                " · " (table.ranked) " " (ctx.t("van", "of")) " " (table.rows.len()) " " (level_label(ctx.lang, table.level).to_lowercase()) " " (ctx.t("met een cijfer", "with a figure"))
+                @if table.ranked < 10 {
+                    " — " strong { (ctx.t("geen landelijk beeld: dit cijfer is maar voor een paar gebieden geladen, daarom geen rangorde of percentiel", "no national picture: this figure is loaded for a few areas only, so no ranks or percentiles")) }
+                }
+            }
             p.subtitle {
                 (i.source.clone())
                 @if let Some(n) = &table.national {

@@ -185,8 +185,7 @@ fn body(
                     (ctx.t("het percentiel zegt welk deel van de regio's een lagere waarde heeft.", "the percentile says which share of regions has a lower value."))
                 }
                 @for ((uncurated, source), rows) in &groups {
-                    section.profile-group {
-                        h2 { (source) @if *uncurated { " — " (ctx.t("overige kolommen", "other columns")) } }
+                    @let table = html! {
                         div.table-scroll tabindex="0" role="region" aria-label=(format!("{source}: {}", ctx.t("tabel", "table"))) {
                             table.data.profile {
                                 thead {
@@ -199,9 +198,23 @@ fn body(
                                     }
                                 }
                                 tbody {
-                                    @for r in rows { (profile_row(ctx, r, period, level)) }
+                                    @for r in rows { (profile_row(ctx, c, r, period, level)) }
                                 }
                             }
+                        }
+                    };
+                    @if *uncurated {
+                        // Columns the catalogue does not describe keep their publisher's raw
+                        // labels: folded away, so they never read as the monitor's own figures.
+                        details.profile-group {
+                            summary { h2 { (source) " — " (ctx.t("overige kolommen", "other columns")) " (" (rows.len()) ")" } }
+                            p.meta { (ctx.t("Kolommen die de catalogus niet beschrijft: labels zoals de bron ze geeft, zonder richting of populatie.", "Columns the catalogue does not describe: labels as the source gives them, without direction or population.")) }
+                            (table)
+                        }
+                    } @else {
+                        section.profile-group {
+                            h2 { (source) }
+                            (table)
                         }
                     }
                 }
@@ -253,7 +266,13 @@ pub(crate) fn level_name(ctx: &PageCtx, level: kwm_model::Level) -> &'static str
     }
 }
 
-fn profile_row(ctx: &PageCtx, r: &ProfileRow, period: i32, level: kwm_model::Level) -> Markup {
+fn profile_row(
+    ctx: &PageCtx,
+    c: &Catalogue,
+    r: &ProfileRow,
+    period: i32,
+    level: kwm_model::Level,
+) -> Markup {
     let i = &r.indicator.indicator;
     let link = format!(
         "/?indicator={}&level={}&period={period}",
@@ -265,6 +284,7 @@ fn profile_row(ctx: &PageCtx, r: &ProfileRow, period: i32, level: kwm_model::Lev
             th scope="row" {
                 a href=(link) { (label(ctx.lang, &r.indicator)) }
                 span.meta {
+                    @if let Some(p) = c.population_of(i.id.as_str()) { (ctx.t(&p.short_nl, &p.short_en)) " · " }
                     (direction_label(ctx.lang, i.direction)) " · "
                     a href=(format!("/regio/{}/trend?indicator={}", r.row.code, i.id)) { (ctx.t("trend", "trend")) span.visually-hidden { " " (label(ctx.lang, &r.indicator)) } }
                 }
