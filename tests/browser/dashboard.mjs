@@ -40,14 +40,18 @@ async function step(name, fn) {
   console.log(`ok ${name}`);
 }
 
-// 1. The dashboard: 342 gemeente shapes, a legend, the table beside it.
-await step("dashboard loads with 342 region shapes", async () => {
+// 1. The dashboard: national and about adults (RIVM 2020, 355 gemeenten of the 2020 layout,
+// drawn on the nearest boundary layout that covers them, 2022: 345 shapes), a legend, the
+// table beside it, and a line that says whom the figure describes.
+await step("dashboard: national map about adults, saying so", async () => {
   const response = await page.goto(`${base}/`);
   assert.equal(response.status(), 200);
-  assert.equal(await page.locator("svg.map a.region").count(), 342);
-  assert.equal(await page.locator("svg.map a.region path").count(), 342);
+  assert.match(await page.locator("#map-title").innerText(), /\(18\+\), gemeenten 2020/);
+  assert.match(await page.locator(".map-panel p.population").innerText(), /Over wie: volwassenen \(18 jaar en ouder\) · 355 van 355 gemeenten/);
+  assert.equal(await page.locator("svg.map a.region").count(), 345);
+  assert.equal(await page.locator("svg.map a.region path").count(), 345);
   assert.ok((await page.locator(".legend li").count()) >= 3, "legend classes");
-  assert.equal(await page.locator("table.data tbody tr").count(), 342);
+  assert.equal(await page.locator("table.data tbody tr").count(), 355);
   await page.screenshot({ path: `${shots}/dashboard.png`, fullPage: false });
 });
 await axe("dashboard");
@@ -150,6 +154,33 @@ await step("a gemeente's profile lists its wijken, each a link", async () => {
   const links = page.locator("#deelgebieden ul.subarea-list a");
   assert.equal(await links.count(), api.children.length);
   await Promise.all([page.waitForURL(/\/regio\/WK059910$/), links.filter({ hasText: /^Feijenoord$/ }).click()]);
+});
+
+// The Rotterdam researcher's path: search → the gemeente → its wijken on the map → a wijk's
+// profile → its risk characteristics and themes, every step saying whom the figures describe.
+await step("Rotterdam: search, gemeente, its wijken map, a wijk, its themes", async () => {
+  await page.goto(`${base}/`);
+  const box = page.locator("header form[role=search] input[name=q]");
+  await box.fill("rotterdam");
+  await Promise.all([page.waitForURL(/\/zoeken\?q=rotterdam/), box.press("Enter")]);
+  await Promise.all([page.waitForURL(/\/regio\/GM0599$/), page.locator("ol.search-results a[href='/regio/GM0599']").first().click()]);
+  assert.equal(await page.locator("h1").innerText(), "Rotterdam");
+  // The profile opens on the year with the adults' figures, and its rows say for whom.
+  assert.equal(await page.locator("select#period").inputValue(), "2020");
+  assert.ok((await page.locator("table.profile span.meta", { hasText: "18+" }).count()) >= 10);
+  await Promise.all([page.waitForURL(/level=wijk&gemeente=GM0599/), page.locator("#deelgebieden a", { hasText: "op de kaart" }).click()]);
+  assert.match(await page.locator("p.within").innerText(), /wijken van Rotterdam/);
+  const shapes = await page.locator("svg.map a.region").count();
+  assert.ok(shapes >= 15 && shapes <= 30, `Rotterdam has about 20 wijken on the map, found ${shapes}`);
+  await page.screenshot({ path: `${shots}/rotterdam_wijken.png`, fullPage: false });
+  await axe("map of Rotterdam's wijken");
+  await Promise.all([page.waitForURL(/\/regio\/WK059910/), page.locator("table.data a", { hasText: /^Feijenoord$/ }).click()]);
+  assert.equal(await page.locator("h1").innerText(), "Feijenoord");
+  await Promise.all([page.waitForURL(/\/regio\/WK059910\/themas/), page.locator("a", { hasText: "Risicokenmerken en thema's van deze regio" }).click()]);
+  assert.match(await page.locator("h1").innerText(), /Feijenoord/);
+  assert.match(await page.locator("p.population").innerText(), /volwassenen \(18 jaar en ouder\)/);
+  await page.screenshot({ path: `${shots}/feijenoord_themas.png`, fullPage: true });
+  await axe("themes of a Rotterdam wijk");
 });
 
 await step("search results page", async () => {

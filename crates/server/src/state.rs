@@ -64,6 +64,24 @@ impl AppState {
             .map_err(|e| MonitorError::Io(format!("query task failed: {e}")))?
     }
 
+    /// The map of one gemeente's wijken or buurten, fitted to them (built per request: a few
+    /// dozen shapes).
+    pub async fn map_within(
+        &self,
+        level: Level,
+        layout: i32,
+        gemeente: kwm_model::RegionCode,
+    ) -> Result<Arc<MapShapes>, MonitorError> {
+        self.query(move |store| {
+            let shapes: Vec<_> = kwm_monitor::query::map_shapes(store, level, layout)?
+                .into_iter()
+                .filter(|b| b.code.gemeente().as_ref() == Some(&gemeente))
+                .collect();
+            Ok(Arc::new(MapShapes::build(&shapes)))
+        })
+        .await
+    }
+
     /// Projected map shapes for a level and layout, computed once.
     pub async fn map(&self, level: Level, layout: i32) -> Result<Arc<MapShapes>, MonitorError> {
         if let Some(m) = self

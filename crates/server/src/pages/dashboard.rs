@@ -8,6 +8,7 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use kwm_model::catalogue::Catalogue;
+use kwm_model::RegionCode;
 use kwm_model::{Level, ValueStatus};
 use kwm_monitor::query::{self, IndicatorTable, TableRow};
 use kwm_monitor::MonitorError;
@@ -134,11 +135,32 @@ async fn build(state: &AppState, ctx: &PageCtx) -> Result<Markup, MonitorError> 
         .iter()
         .find(|i| i.indicator.id.as_str() == indicator_id);
     let period = period.filter(|p| record.is_none_or(|r| r.periods.contains(p)));
-    let table = {
+    let mut table = {
         let id = indicator_id.clone();
         state
             .query(move |s| query::indicator_table(s, &id, level, period))
             .await?
+    };
+    // One gemeente's wijken or buurten: the national table cut to them (ranks, percentiles
+    // and map classes stay national, and the page says so), on a map fitted to them.
+    let within = match ctx.params.get("gemeente").filter(|g| !g.is_empty()) {
+        Some(g) => {
+            let code = query::parse_region(g)?;
+            if code.level() != Level::Gemeente || !matches!(level, Level::Wijk | Level::Buurt) {
+                return Err(MonitorError::BadRequest(format!(
+                    "gemeente={g}: expected a gemeente code (GM…) with level wijk or buurt"
+                )));
+            }
+            let name = {
+                let c = code.clone();
+                state
+                    .query(move |s| Ok(s.region(&c, 9999)?.and_then(|r| r.name)))
+                    .await?
+            };
+            table.rows.retain(|r| r.code.gemeente().as_ref() == Some(&code));
+            Some((code, name))
+        }
+        None => None,
     };
     let map_layout = match table.layout {
         Some(l) => {
@@ -148,9 +170,10 @@ async fn build(state: &AppState, ctx: &PageCtx) -> Result<Markup, MonitorError> 
         }
         None => None,
     };
-    let shapes = match map_layout {
-        Some(l) => Some(state.map(level, l).await?),
-        None => None,
+    let shapes = match (map_layout, &within) {
+        (Some(l), None) => Some(state.map(level, l).await?),
+        (Some(l), Some((gm, _))) => Some(state.map_within(level, l, gm.clone()).await?),
+        (None, _) => None,
     };
     let title = format!(
         "{} — {} {}",
@@ -164,7 +187,17 @@ async fn build(state: &AppState, ctx: &PageCtx) -> Result<Markup, MonitorError> 
         Nav::Map,
         html! {
             h1 { (ctx.t("Kwetsbaarheid in kaart", "Vulnerability mapped")) }
-            (controls(ctx, &indicators, &table))
+            (controls(ctx, &indicators, &table, within.as_ref().map(|(c, _)| c)))
+            @if let Some((gm, name)) = &within {
+                p.within {
+                    strong {
+                        (level_label(ctx.lang, level)) " " (ctx.t("van", "of")) " "
+                        a href=(format!("/regio/{gm}")) { (name.clone().unwrap_or_else(|| gm.to_string())) }
+                    }
+                    " — " (ctx.t("rangen, percentielen en kleurklassen zijn die van heel Nederland. ", "ranks, percentiles and colour classes are those of the whole country. "))
+                    a href=(ctx.url_with(&[("gemeente", None)])) { (ctx.t("Toon heel Nederland", "Show the whole country")) }
+                }
+            }
             div.dashboard {
                 (map_panel(ctx, state.catalogue(), &table, shapes.as_deref(), map_layout))
                 (table_panel(ctx, &table))
@@ -173,7 +206,12 @@ async fn build(state: &AppState, ctx: &PageCtx) -> Result<Markup, MonitorError> 
     ))
 }
 
-fn controls(ctx: &PageCtx, indicators: &[IndicatorRecord], table: &IndicatorTable) -> Markup {
+fn controls(
+    ctx: &PageCtx,
+    indicators: &[IndicatorRecord],
+    table: &IndicatorTable,
+    within: Option<&RegionCode>,
+) -> Markup {
     let mut by_source: BTreeMap<(bool, &str), Vec<&IndicatorRecord>> = BTreeMap::new();
     for i in indicators.iter().filter(|i| !i.periods.is_empty()) {
         by_source
@@ -184,6 +222,7 @@ fn controls(ctx: &PageCtx, indicators: &[IndicatorRecord], table: &IndicatorTabl
     let current = table.indicator.indicator.id.as_str();
     html! {
         form.controls method="get" action="/" {
+            @if let Some(gm) = within { input type="hidden" name="gemeente" value=(gm.as_str()); }
             div.field {
                 label for="indicator" { (ctx.t("Indicator", "Indicator")) }
                 select #indicator name="indicator" {
@@ -275,13 +314,17 @@ fn map_panel(
             .and_then(|r| r.name.clone())
             .unwrap_or_else(|| code.to_string())
     };
-    let off_map = shapes.map_or(table.rows.len(), |s| {
-        table
-            .rows
-            .iter()
-            .filter(|r| !s.paths.iter().any(|(c, _)| c == &r.code))
-            .count()
-    });
+    // Regions of the table that the map's layout does not draw (codes changed between the
+    // figures' layout and the boundaries'): named, never dropped silently.
+    let off_map_rows: Vec<&TableRow> = match shapes {
+        Some(s) => {
+            let drawn: std::collections::HashSet<&kwm_model::RegionCode> =
+                s.paths.iter().map(|(c, _)| c).collect();
+            table.rows.iter().filter(|r| !drawn.contains(&r.code)).collect()
+        }
+        None => table.rows.iter().collect(),
+    };
+    let off_map = off_map_rows.len();
     html! {
         section.map-panel aria-labelledby="map-title" {
             h2 #map-title { (label(ctx.lang, &table.indicator)) ", " (level_label(ctx.lang, table.level)) " " (table.period) }
@@ -291,7 +334,7 @@ fn map_panel(
                     Some(p) => (ctx.t(&p.label_nl, &p.label_en)),
                     None => (ctx.t("niet vastgelegd in de catalogus", "not recorded in the catalogue")),
                 }
-                " · " (table.ranked) " " (ctx.t("van", "of")) " " (table.rows.len()) " " (level_label(ctx.lang, table.level).to_lowercase()) " " (ctx.t("met een cijfer", "with a figure"))
+                " · " (table.rows.iter().filter(|r| r.shown.is_some()).count()) " " (ctx.t("van", "of")) " " (table.rows.len()) " " (level_label(ctx.lang, table.level).to_lowercase()) " " (ctx.t("met een cijfer", "with a figure"))
                 @if table.ranked < 10 {
                     " — " strong { (ctx.t("geen landelijk beeld: dit cijfer is maar voor een paar gebieden geladen, daarom geen rangorde of percentiel", "no national picture: this figure is loaded for a few areas only, so no ranks or percentiles")) }
                 }
@@ -328,9 +371,24 @@ fn map_panel(
                     }
                     @if map_layout != table.layout || off_map > 0 {
                         p.note {
-                            (ctx.t("Kaart in de gemeentelijke indeling van ", "Map in the region layout of ")) (map_layout.map(|l| l.to_string()).unwrap_or_default()) ". "
+                            (ctx.t("Kaart in de indeling van ", "Map in the region layout of ")) (map_layout.map(|l| l.to_string()).unwrap_or_default())
+                            @if table.layout.is_some() && map_layout != table.layout {
+                                (ctx.t("; de cijfers volgen de indeling van ", "; the figures follow the layout of ")) (table.layout.map(|l| l.to_string()).unwrap_or_default())
+                                (ctx.t(" en staan op de kaart waar de code gelijk is", " and are drawn where the code is the same"))
+                            }
+                            ". "
                             @if off_map > 0 {
                                 (off_map) " " (ctx.t("regio's uit de tabel staan niet op de kaart (andere indeling).", "regions in the table are not on the map (different layout)."))
+                            }
+                        }
+                        @if off_map > 0 {
+                            details.off-map {
+                                summary { (ctx.t("Welke regio's niet op de kaart staan", "Which regions are not on the map")) " (" (off_map) ")" }
+                                ul.subarea-list {
+                                    @for r in &off_map_rows {
+                                        li { a href=(region_href(r.code.as_str(), table.period)) { (r.name.clone().unwrap_or_else(|| r.code.to_string())) } " " span.meta { (r.code.as_str()) } }
+                                    }
+                                }
                             }
                         }
                     }
@@ -404,7 +462,9 @@ fn table_panel(ctx: &PageCtx, table: &IndicatorTable) -> Markup {
         section.table-panel aria-labelledby="table-title" {
             h2 #table-title { (ctx.t("Tabel", "Table")) }
             p.subtitle {
-                (table.ranked) " " (level_label(ctx.lang, table.level)) " " (ctx.t("met een cijfer", "with a figure"))
+                @let shown = table.rows.iter().filter(|r| r.shown.is_some()).count();
+                (shown) " " (level_label(ctx.lang, table.level)) " " (ctx.t("met een cijfer", "with a figure"))
+                @if shown != table.ranked { " (" (ctx.t("rang onder alle ", "ranked among all ")) (table.ranked) " " (ctx.t("in Nederland", "in the Netherlands")) ")" }
                 ". " (ctx.t("Rang 1 = meest ongunstig", "Rank 1 = least favourable"))
                 @if i.direction == kwm_model::Direction::Neutral { " (" (ctx.t("hier: hoogste waarde", "here: highest value")) ")" }
                 ". "

@@ -226,7 +226,12 @@ fn body(
                 p.meta {
                     (p.links.children.len()) " " (level_label(ctx.lang, first.code.level()))
                     @if let Some(l) = p.links.children_layout { ", " (ctx.t("indeling", "layout")) " " (l) }
-                    "."
+                    ". "
+                    @if let Some(gm) = p.region.code.gemeente().filter(|_| p.region.code.level() == kwm_model::Level::Gemeente) {
+                        a href=(format!("/?level={}&gemeente={gm}", first.code.level().as_str())) {
+                            (children_heading(ctx, first.code.level(), name)) " " (ctx.t("op de kaart", "on the map"))
+                        }
+                    }
                 }
                 ul.subarea-list {
                     @for child in &p.links.children {

@@ -20,7 +20,7 @@ use maud::{html, Markup};
 use super::analysis::{self, interval_text};
 use super::risk_common::{
     factor_label, level_singular, percentile_text, run_note, term_label, theme_label,
-    threshold_text, threshold_words, trace_label,
+    populations, threshold_text, threshold_words, trace_label,
 };
 use super::{error_page, layout, level_label, respond, Nav, PageCtx};
 use crate::labels;
@@ -120,6 +120,12 @@ fn body(
             }
         }
         (run_note(ctx, &r.run))
+        @let measured: Vec<String> = r.run.summary.characteristics_with_data.clone();
+        p.population {
+            strong { (ctx.t("Over wie", "About whom")) ": " }
+            (populations(ctx, c, level, period, &measured).join("; "))
+            ". " (ctx.t("Elk kenmerk hieronder noemt zijn eigen populatie.", "Each characteristic below names its own population."))
+        }
         section.summary aria-labelledby="summary-title" {
             h2 #summary-title { (ctx.t("Samenvatting", "Summary")) }
             @if r.with_data == 0 {
