@@ -78,6 +78,11 @@ pub struct Source {
     pub decimals: u8,
     /// The tables, one per period.
     pub tables: Vec<SourceTable>,
+    /// What a reader must know about every figure of this source (Dutch), e.g. that wijk and
+    /// buurt values are model estimates without margins; empty when nothing.
+    pub caveat_nl: String,
+    /// The same in English.
+    pub caveat_en: String,
 }
 
 /// A table dimension whose codes are populations: each row describes the population of its code.
@@ -237,6 +242,10 @@ struct RawSource {
     decimals: u8,
     #[serde(default)]
     tables: Vec<RawTable>,
+    #[serde(default)]
+    caveat_nl: String,
+    #[serde(default)]
+    caveat_en: String,
 }
 
 #[derive(Deserialize)]
@@ -488,6 +497,12 @@ impl Catalogue {
                 };
                 catalogue.sources.push(Source {
                     population_dimension,
+                    caveat_en: if s.caveat_en.is_empty() {
+                        s.caveat_nl.clone()
+                    } else {
+                        s.caveat_en
+                    },
+                    caveat_nl: s.caveat_nl,
                     title_en: if s.title_en.is_empty() {
                         s.title_nl.clone()
                     } else {
@@ -792,6 +807,15 @@ impl Catalogue {
                 && i.population_code.as_deref() == population_code
                 && i.keys.iter().any(|k| k == stem)
         })
+    }
+
+    /// The source a curated indicator is read from.
+    pub fn source_of(&self, indicator: &str) -> Option<&Source> {
+        let i = self
+            .indicators
+            .iter()
+            .find(|i| i.indicator.id.as_str() == indicator)?;
+        self.source(&i.source_id)
     }
 
     /// The population with this id.

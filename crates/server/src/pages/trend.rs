@@ -14,6 +14,7 @@ use kwm_monitor::query;
 use kwm_monitor::series::{self, Series, SeriesPoint};
 use kwm_monitor::MonitorError;
 use kwm_store::IndicatorRecord;
+use kwm_model::catalogue::Catalogue;
 use maud::{html, Markup, PreEscaped};
 
 use super::dashboard::{label, value_text};
@@ -76,11 +77,17 @@ async fn build(state: &AppState, ctx: &PageCtx, raw_code: &str) -> Result<Markup
         ctx,
         &title,
         Nav::None,
-        body(ctx, &series, &indicators, &name),
+        body(ctx, state.catalogue(), &series, &indicators, &name),
     ))
 }
 
-fn body(ctx: &PageCtx, s: &Series, indicators: &[IndicatorRecord], name: &str) -> Markup {
+fn body(
+    ctx: &PageCtx,
+    c: &Catalogue,
+    s: &Series,
+    indicators: &[IndicatorRecord],
+    name: &str,
+) -> Markup {
     let i = &s.indicator.indicator;
     let code = s.code.as_str();
     let options: Vec<&IndicatorRecord> = indicators
@@ -128,6 +135,9 @@ fn body(ctx: &PageCtx, s: &Series, indicators: &[IndicatorRecord], name: &str) -
         }
         section aria-labelledby="summary-title" {
             h2 #summary-title { (ctx.t("Samenvatting", "Summary")) }
+            @if let Some(src) = c.source_of(i.id.as_str()).filter(|s| !s.caveat_nl.is_empty()) {
+                p.note { strong { (ctx.t("Let op", "Note")) ": " } (ctx.t(&src.caveat_nl, &src.caveat_en)) }
+            }
             ul.trend-summary {
                 @if let Some(p) = last {
                     li { (ctx.t("Laatste waarde", "Latest value")) " (" (p.period) "): " strong { (value_text(ctx.lang, p.value, i.decimals, &i.unit)) } }
