@@ -62,7 +62,11 @@ fn rivm_adults_are_split_by_population_down_to_buurt() {
     // 1 Land + 355 gemeenten + 3,177 wijken + 13,808 buurten, all on the 2020 layout.
     let count = |l: Level| b.regions.iter().filter(|r| r.code.level() == l).count();
     assert_eq!(
-        (count(Level::Gemeente), count(Level::Wijk), count(Level::Buurt)),
+        (
+            count(Level::Gemeente),
+            count(Level::Wijk),
+            count(Level::Buurt)
+        ),
         (355, 3_177, 13_808)
     );
     assert!(b.regions.iter().all(|r| r.layout == 2020));
@@ -74,15 +78,22 @@ fn rivm_adults_are_split_by_population_down_to_buurt() {
     }
     let c = catalogue();
     assert_eq!(
-        c.population_of("vo_moeite_met_rondkomen_18plus").map(|p| p.id.as_str()),
+        c.population_of("vo_moeite_met_rondkomen_18plus")
+            .map(|p| p.id.as_str()),
         Some("18plus")
     );
     // Published: NL 18+ 2020 financial difficulty 13.9 %, lonely 47.0 %, severely lonely 11.2 %;
     // Amsterdam 24.3 % and 53.2 %.
-    assert_eq!(value(&b, "vo_moeite_met_rondkomen_18plus", "NL01"), Some(13.9));
+    assert_eq!(
+        value(&b, "vo_moeite_met_rondkomen_18plus", "NL01"),
+        Some(13.9)
+    );
     assert_eq!(value(&b, "vo_eenzaam_18plus", "NL01"), Some(47.0));
     assert_eq!(value(&b, "vo_ernstig_eenzaam_18plus", "NL01"), Some(11.2));
-    assert_eq!(value(&b, "vo_moeite_met_rondkomen_18plus", "GM0363"), Some(24.3));
+    assert_eq!(
+        value(&b, "vo_moeite_met_rondkomen_18plus", "GM0363"),
+        Some(24.3)
+    );
     assert_eq!(value(&b, "vo_eenzaam_18plus", "GM0363"), Some(53.2));
     // A wijk of Rotterdam (Feijenoord) and a buurt have figures too.
     assert!(value(&b, "vo_moeite_met_rondkomen_18plus", "WK059910").is_some());
@@ -96,8 +107,14 @@ fn rivm_series_2012_and_2016_are_on_the_2020_layout() {
     assert!(b2012.regions.iter().all(|r| r.layout == 2020));
     assert!(b2012.observations.iter().all(|o| o.period.0 == 2012));
     // Published NL 18+: 24.0 (2012), 19.2 (2016).
-    assert_eq!(value(&b2012, "vo_moeite_met_rondkomen_18plus", "NL01"), Some(24.0));
-    assert_eq!(value(&b2016, "vo_moeite_met_rondkomen_18plus", "NL01"), Some(19.2));
+    assert_eq!(
+        value(&b2012, "vo_moeite_met_rondkomen_18plus", "NL01"),
+        Some(24.0)
+    );
+    assert_eq!(
+        value(&b2016, "vo_moeite_met_rondkomen_18plus", "NL01"),
+        Some(19.2)
+    );
     // Questions the 2012 wave did not ask are said, not loaded as gaps of zeros.
     assert!(
         b2012.notes.iter().any(|n| n.contains("SociaalEenzaam_31")),
@@ -184,14 +201,27 @@ fn cbs_sentinels_become_statuses_never_numbers() {
             .map(|o| (o.value, o.status))
             .unwrap()
     };
-    assert_eq!(status("kwb_bijstand", "GM0003"), (None, ValueStatus::Suppressed));
+    assert_eq!(
+        status("kwb_bijstand", "GM0003"),
+        (None, ValueStatus::Suppressed)
+    );
     assert_eq!(
         status("kwb_eenpersoonshuishoudens_pct", "GM0010"),
         (None, ValueStatus::NotApplicable)
     );
-    assert_eq!(status("kwb_bijstand", "GM0014"), (None, ValueStatus::Suppressed));
-    assert_eq!(status("kwb_bijstand", "GM0010"), (Some(970.0), ValueStatus::Ok));
-    assert!(b.notes.iter().any(|n| n.contains("not applicable")), "{:?}", b.notes);
+    assert_eq!(
+        status("kwb_bijstand", "GM0014"),
+        (None, ValueStatus::Suppressed)
+    );
+    assert_eq!(
+        status("kwb_bijstand", "GM0010"),
+        (Some(970.0), ValueStatus::Ok)
+    );
+    assert!(
+        b.notes.iter().any(|n| n.contains("not applicable")),
+        "{:?}",
+        b.notes
+    );
 }
 
 #[test]

@@ -258,7 +258,13 @@ fn table_for(
 
     let shown: Vec<Option<f64>> = rows.iter().map(|r| r.shown).collect();
     let ranks = ranks_unfavourable_first(&shown, indicator.indicator.direction);
-    let percentiles = percent_rank_inc(&shown);
+    // One meaning everywhere (as on the theme pages): the percentile counts from favourable
+    // to unfavourable, so 100 is the least favourable; for a neutral indicator, the highest.
+    let aligned: Vec<Option<f64>> = match indicator.indicator.direction {
+        kwm_model::Direction::HigherIsBetter => shown.iter().map(|v| v.map(|x| -x)).collect(),
+        _ => shown.clone(),
+    };
+    let percentiles = percent_rank_inc(&aligned);
     let present: Vec<f64> = shown.iter().flatten().copied().collect();
     let classes = quantile_classes(&present, MAP_CLASSES);
     // A figure loaded for a handful of regions (one gemeente's own file) ranks nothing: "rank

@@ -264,6 +264,8 @@ pub async fn group(
             "run": run_json(state.catalogue(), &a.run),
             "measured": a.measured,
             "gaps": a.gaps,
+            "populations": a.populations,
+            "group_population": g.population,
             "regions": a.areas.iter().map(|x| json!({"code": x.code.to_string(), "name": x.name, "flagged": x.flagged})).collect::<Vec<_>>(),
         }),
         Err(message) => json!({ "note": message, "level": level.as_str(), "regions": [] }),

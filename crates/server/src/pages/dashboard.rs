@@ -134,6 +134,7 @@ async fn build(state: &AppState, ctx: &PageCtx) -> Result<Markup, MonitorError> 
     let record = indicators
         .iter()
         .find(|i| i.indicator.id.as_str() == indicator_id);
+    let requested = period;
     let period = period.filter(|p| record.is_none_or(|r| r.periods.contains(p)));
     let mut table = {
         let id = indicator_id.clone();
@@ -157,7 +158,9 @@ async fn build(state: &AppState, ctx: &PageCtx) -> Result<Markup, MonitorError> 
                     .query(move |s| Ok(s.region(&c, 9999)?.and_then(|r| r.name)))
                     .await?
             };
-            table.rows.retain(|r| r.code.gemeente().as_ref() == Some(&code));
+            table
+                .rows
+                .retain(|r| r.code.gemeente().as_ref() == Some(&code));
             Some((code, name))
         }
         None => None,
@@ -188,6 +191,12 @@ async fn build(state: &AppState, ctx: &PageCtx) -> Result<Markup, MonitorError> 
         html! {
             h1 { (ctx.t("Kwetsbaarheid in kaart", "Vulnerability mapped")) }
             (controls(ctx, &indicators, &table, within.as_ref().map(|(c, _)| c)))
+            @if let Some(y) = requested.filter(|y| *y != table.period) {
+                p.note role="status" {
+                    (ctx.t("Voor dit cijfer is er niets in ", "This figure has nothing for ")) (y)
+                    (ctx.t("; getoond wordt ", "; shown is ")) (table.period) "."
+                }
+            }
             @if let Some((gm, name)) = &within {
                 p.within {
                     strong {
@@ -213,7 +222,11 @@ fn controls(
     within: Option<&RegionCode>,
 ) -> Markup {
     let mut by_source: BTreeMap<(bool, &str), Vec<&IndicatorRecord>> = BTreeMap::new();
-    for i in indicators.iter().filter(|i| !i.periods.is_empty()) {
+    // Only what has figures at the chosen level: choosing one never lands on an empty map.
+    for i in indicators
+        .iter()
+        .filter(|i| !i.periods.is_empty() && i.levels.contains(&table.level))
+    {
         by_source
             .entry((!i.indicator.curated, i.indicator.source.as_str()))
             .or_default()
@@ -320,7 +333,11 @@ fn map_panel(
         Some(s) => {
             let drawn: std::collections::HashSet<&kwm_model::RegionCode> =
                 s.paths.iter().map(|(c, _)| c).collect();
-            table.rows.iter().filter(|r| !drawn.contains(&r.code)).collect()
+            table
+                .rows
+                .iter()
+                .filter(|r| !drawn.contains(&r.code))
+                .collect()
         }
         None => table.rows.iter().collect(),
     };

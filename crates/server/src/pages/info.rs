@@ -125,9 +125,15 @@ pub async fn sources(
                             td {
                                 (l.observations) " " (ctx.t("cijfers", "figures")) ", " (l.regions) " " (ctx.t("regio's", "regions"))
                                 @if l.boundaries > 0 { ", " (l.boundaries) " " (ctx.t("grenzen", "boundaries")) }
-                                @for n in &l.notes { span.meta { (n) } }
+                                @if !l.notes.is_empty() {
+                                    // The ingest's notes are written in English for the log.
+                                    details.load-notes {
+                                        summary { (ctx.t("Meldingen bij het laden", "Notes from loading")) " (" (l.notes.len()) ")" @if ctx.lang == crate::i18n::Lang::Nl { " — " span lang="en" { "in English" } } }
+                                        ul lang="en" { @for n in &l.notes { li.meta { (n) } } }
+                                    }
+                                }
                             }
-                            td { (l.loaded_at.clone()) }
+                            td { time datetime=(l.loaded_at.clone()) { (minute_utc(&l.loaded_at)) } }
                         }
                     }
                 }
@@ -155,8 +161,8 @@ pub async fn about(headers: HeaderMap, Query(params): Query<HashMap<String, Stri
         ul {
             li { strong { (ctx.t("Rang", "Rank")) } ": " (ctx.t("1 is de meest ongunstige regio van het niveau (bij indicatoren zonder richting: de hoogste waarde). Gelijke waarden delen de laagste rang.",
                                                                   "1 is the least favourable region of the level (for indicators without a direction: the highest value). Equal values share the lowest rank.")) }
-            li { strong { (ctx.t("Percentiel", "Percentile")) } ": " (ctx.t("het aandeel regio's met een lagere waarde, (r − 1)/(n − 1) met r de laagste rang bij gelijke waarden — dezelfde regel als de Social Vulnerability Index van het Amerikaanse CDC.",
-                                                                              "the share of regions with a lower value, (r − 1)/(n − 1) with r the lowest rank among ties — the same rule as the US CDC Social Vulnerability Index.")) }
+            li { strong { (ctx.t("Percentiel", "Percentile")) } ": " (ctx.t("het aandeel regio's dat er gunstiger voor staat, (r − 1)/(n − 1) met r de laagste rang bij gelijke waarden — dezelfde regel als de Social Vulnerability Index van het Amerikaanse CDC. 100 is dus altijd het meest ongunstig, op elke pagina; bij een indicator zonder richting telt de hoogste waarde als 100.",
+                                                                              "the share of regions that are better off, (r − 1)/(n − 1) with r the lowest rank among ties — the same rule as the US CDC Social Vulnerability Index. So 100 is always the least favourable, on every page; for an indicator without a direction the highest value counts as 100.")) }
             li { strong { (ctx.t("Afronding", "Rounding")) } ": " (ctx.t("rang, percentiel en kaartklasse worden berekend op de getoonde (afgeronde) waarde, zodat twee regio's die hetzelfde cijfer tonen nooit verschillend worden ingedeeld.",
                                                                              "rank, percentile and map class are computed on the displayed (rounded) value, so two regions showing the same figure are never classified differently.")) }
             li { strong { (ctx.t("Kaartklassen", "Map classes")) } ": " (ctx.t("kwantielen: vijf klassen met ongeveer evenveel regio's; donkerder is ongunstiger.",
@@ -216,4 +222,14 @@ pub async fn accessibility(
             body,
         ),
     )
+}
+
+/// An RFC 3339 time as people read it: `2026-12-07 15:27 UTC` (seconds and their fractions are
+/// noise on a page).
+fn minute_utc(rfc3339: &str) -> String {
+    match (rfc3339.get(..10), rfc3339.get(11..16)) {
+        (Some(day), Some(minute)) if rfc3339.ends_with('Z') => format!("{day} {minute} UTC"),
+        (Some(day), Some(minute)) => format!("{day} {minute}"),
+        _ => rfc3339.to_string(),
+    }
 }

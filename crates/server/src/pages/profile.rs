@@ -182,7 +182,7 @@ fn body(
                     (ctx.t("indicatoren hebben een cijfer voor", "indicators have a figure for")) " " (period) ". "
                     (ctx.t("Rang 1 is de meest ongunstige van alle ", "Rank 1 is the least favourable of all "))
                     (level_label(ctx.lang, level)) "; "
-                    (ctx.t("het percentiel zegt welk deel van de regio's een lagere waarde heeft.", "the percentile says which share of regions has a lower value."))
+                    (ctx.t("het percentiel zegt welk deel van de regio's er gunstiger voor staat (100 = meest ongunstig, zoals op de themapagina's; bij een neutrale indicator: welk deel een lagere waarde heeft).", "the percentile says which share of regions is better off (100 = least favourable, as on the theme pages; for a neutral indicator: which share has a lower value)."))
                 }
                 @for ((uncurated, source), rows) in &groups {
                     @let table = html! {

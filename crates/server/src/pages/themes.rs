@@ -19,8 +19,8 @@ use maud::{html, Markup};
 
 use super::analysis::{self, interval_text};
 use super::risk_common::{
-    factor_label, level_singular, percentile_text, run_note, term_label, theme_label,
-    populations, threshold_text, threshold_words, trace_label,
+    factor_label, level_singular, percentile_text, populations, run_note, term_label, theme_label,
+    threshold_text, threshold_words, trace_label,
 };
 use super::{error_page, layout, level_label, respond, Nav, PageCtx};
 use crate::labels;

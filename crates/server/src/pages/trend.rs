@@ -10,11 +10,11 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use kwm_engine::harmonise::Method;
+use kwm_model::catalogue::Catalogue;
 use kwm_monitor::query;
 use kwm_monitor::series::{self, Series, SeriesPoint};
 use kwm_monitor::MonitorError;
 use kwm_store::IndicatorRecord;
-use kwm_model::catalogue::Catalogue;
 use maud::{html, Markup, PreEscaped};
 
 use super::dashboard::{label, value_text};
