@@ -147,3 +147,29 @@ impl SimilarRule {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<SimilarRule, CatalogueError> {
+        let file = CatalogueFile {
+            name: "similar.toml".into(),
+            text: text.into(),
+        };
+        SimilarRule::parse(&file, &[])
+    }
+
+    #[test]
+    fn errors_name_file_line_and_field() {
+        let e = parse("k = 10\n\n[[variable]]\nindicator = \"kwb_onbekend\"\n").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "similar.toml:4:13: field 'indicator': 'kwb_onbekend' is not an indicator of indicators.toml"
+        );
+        let e = parse("k = 10\n").unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("variable"));
+        let e = parse("k = 10\nextra = 1\n").unwrap_err();
+        assert_eq!((e.file.as_str(), e.line), ("similar.toml", 2));
+    }
+}

@@ -1090,6 +1090,9 @@ fn sparkline(s: &mut Scene, series: &[(i32, f64)], (x, y, w, h): (f64, f64, f64,
     });
 }
 
+/// Closed rings of points, one region's outline.
+type Rings = Vec<Vec<(f64, f64)>>;
+
 /// The locator map alone, as a drawing of `w` × `h` points (for the HTML page and the map's
 /// SVG download).
 pub fn locator_scene(view: &View<'_>, shapes: &MapShapes, w: f64, h: f64) -> Scene {
@@ -1116,7 +1119,7 @@ fn draw_locator(
     (x, y, w, h): (f64, f64, f64, f64),
 ) {
     let loc = &view.data.locator;
-    let drawn: Vec<(&RegionCode, Vec<Vec<(f64, f64)>>)> = shapes
+    let drawn: Vec<(&RegionCode, Rings)> = shapes
         .paths
         .iter()
         .filter(|(c, _)| loc.context.contains(c))
@@ -1236,9 +1239,9 @@ pub fn render_file(
     let map = match data.locator.map_layout {
         Some(l) => {
             let key = (data.locator.level(code), l);
-            if !shapes.contains_key(&key) {
+            if let std::collections::hash_map::Entry::Vacant(slot) = shapes.entry(key) {
                 let built = MapShapes::build(&kwm_monitor::query::map_shapes(store, key.0, l)?);
-                shapes.insert(key, std::sync::Arc::new(built));
+                slot.insert(std::sync::Arc::new(built));
             }
             shapes.get(&key).cloned()
         }
