@@ -813,8 +813,8 @@ pub fn scene(view: &View<'_>, shapes: Option<&MapShapes>, address: &str, made_on
                 Anchor::Start,
                 fit(&t.label, 8.0, false, lw - 4.0),
             );
-            s.rect(rx + lw, y - 7.0, bw, 8.0, LIGHT);
             if let Some(e) = t.exposure {
+                s.rect(rx + lw, y - 7.0, bw, 8.0, LIGHT);
                 s.rect(
                     rx + lw,
                     y - 7.0,

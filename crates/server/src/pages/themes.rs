@@ -19,7 +19,7 @@ use maud::{html, Markup};
 
 use super::analysis::{self, interval_text};
 use super::risk_common::{
-    factor_label, level_singular, percentile_text, run_note, term_label, theme_label,
+    factor_label, level_singular, percentile_text, populations, run_note, term_label, theme_label,
     threshold_text, threshold_words, trace_label,
 };
 use super::{error_page, layout, level_label, respond, Nav, PageCtx};
@@ -122,6 +122,12 @@ fn body(
         (run_note(ctx, &r.run))
         section.summary aria-labelledby="summary-title" {
             h2 #summary-title { (ctx.t("Samenvatting", "Summary")) }
+            @let measured: Vec<String> = r.factors.iter().filter(|f| f.kind == FactorKind::Risk && f.score.is_some()).map(|f| f.id.clone()).collect();
+            @let pops = populations(ctx, c, level, period, &measured);
+            @if !pops.is_empty() {
+                // The characteristics' figures describe different populations; say which.
+                p.populations { strong { (ctx.t("Over wie deze cijfers gaan: ", "Whom these figures describe: ")) } (pops.join("; ")) "." }
+            }
             @if r.with_data == 0 {
                 p { (ctx.t("Voor deze regio zijn geen cijfers over risicokenmerken geladen; er is niets te stapelen.", "No figures on risk characteristics are loaded for this region; there is nothing to stack.")) }
             } @else {
