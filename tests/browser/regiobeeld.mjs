@@ -125,6 +125,8 @@ console.log("ok profile: regiobeeld link and similar areas as in the API");
 const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
 phone.on("pageerror", (e) => errors.push(String(e)));
 await phone.goto(`${base}/regio/GM0599/regiobeeld`);
+const [scroll, client] = await phone.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
+assert.ok(scroll <= client, `regiobeeld is ${scroll} px wide on a ${client} px phone`);
 const header = await phone.locator(".page-header").boundingBox();
 assert.ok(header.height <= 160, `phone header is ${header.height}px high`);
 const button = phone.locator(".menu-toggle");
@@ -148,7 +150,6 @@ assert.equal(await button.getAttribute("aria-expanded"), "true", "Space opens");
 await phone.keyboard.press("Enter");
 assert.equal(await button.getAttribute("aria-expanded"), "false", "Enter closes");
 await phone.screenshot({ path: `${shots}/regiobeeld-phone.png` });
-page.context().pages(); // keep the desktop page for axe below
 await phone.close();
 console.log(`ok phone: header ${Math.round(header.height)} of 844 px; menu opens and closes by keyboard`);
 

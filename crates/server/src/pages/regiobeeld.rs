@@ -373,128 +373,130 @@ fn body(ctx: &PageCtx, view: &View<'_>, shapes: Option<&MapShapes>, address: &st
     let themes = view.themes();
     let base = format!("/regio/{code}/regiobeeld");
     html! {
-        nav.breadcrumb.rb-screen aria-label=(ctx.t("Kruimelpad", "Breadcrumb")) {
-            ol {
-                li { a href="/" { (ctx.t("Kaart", "Map")) } }
-                li { a href=(format!("/regio/{code}")) { (d.name) } }
-                li aria-current="page" { (ctx.t("Regiobeeld", "Regional picture")) }
-            }
-        }
-        article.regiobeeld {
-            header.rb-head {
-                h1 { (view.title()) }
-                p.lead { (view.subtitle()) }
-                p.rb-screen.rb-files {
-                    (ctx.t("Deze pagina past op één A4 (afdrukken) en is ook te downloaden als ", "This page fits on one A4 (print) and can also be downloaded as "))
-                    a href=(format!("{base}.pdf?{lang_q}")) download="" { "PDF" } ", "
-                    a href=(format!("{base}.svg?{lang_q}")) download="" { "SVG" } ". "
-                    a href=(format!("/regio/{code}")) { (ctx.t("Alle indicatoren van ", "All indicators of ")) (d.name) }
+            nav.breadcrumb.rb-screen aria-label=(ctx.t("Kruimelpad", "Breadcrumb")) {
+                ol {
+                    li { a href="/" { (ctx.t("Kaart", "Map")) } }
+                    li { a href=(format!("/regio/{code}")) { (d.name) } }
+                    li aria-current="page" { (ctx.t("Regiobeeld", "Regional picture")) }
                 }
             }
-            div.rb-top {
-                figure.rb-map {
-                    @if let Some(s) = shapes {
-                        (PreEscaped(locator_scene(view, s, 200.0, 190.0).to_svg_with_id("rb-map-title")))
-                    }
-                    figcaption {
-                        (view.locator_caption())
-                        @if shapes.is_some() { (downloads(&[(format!("{base}.svg?part=map&{lang_q}"), ctx.t("kaart als SVG", "map as SVG").to_string())])) }
+            article.regiobeeld {
+                header.rb-head {
+                    h1 { (view.title()) }
+                    p.lead { (view.subtitle()) }
+                    p.rb-screen.rb-files {
+                        (ctx.t("Deze pagina past op één A4 (afdrukken) en is ook te downloaden als ", "This page fits on one A4 (print) and can also be downloaded as "))
+                        a href=(format!("{base}.pdf?{lang_q}")) download="" { "PDF" } ", "
+                        a href=(format!("{base}.svg?{lang_q}")) download="" { "SVG" } ". "
+                        a href=(format!("/regio/{code}")) { (ctx.t("Alle indicatoren van ", "All indicators of ")) (d.name) }
                     }
                 }
-                section.rb-stacking aria-labelledby="rb-stacking-title" {
-                    h2 #rb-stacking-title { (view.stacking_title()) }
-                    @match view.stacking() {
-                        Some((big, rest)) => {
-                            p { span.rb-big { (big) } " " (rest) }
-                            @let flagged = view.flagged();
-                            @if !flagged.is_empty() {
-                                ul.rb-flagged { @for f in &flagged { li { (f) } } }
-                            }
-                            @if let Some(rank) = view.rank() { p.rb-rank { (rank) } }
-                            p.rb-screen.meta { a href=(format!("/regio/{code}/themas")) { (ctx.t("Waarom: kenmerken, indicatoren en gewichten", "Why: characteristics, indicators and weights")) } }
+                div.rb-top {
+                    figure.rb-map {
+                        @if let Some(s) = shapes {
+                            (PreEscaped(locator_scene(view, s, 200.0, 190.0).to_svg_with_id("rb-map-title")))
                         }
-                        None => p { (ctx.t("Geen berekende risicoresultaten voor dit niveau.", "No computed risk results for this level.")) }
+                        figcaption {
+                            (view.locator_caption())
+                            @if shapes.is_some() { (downloads(&[(format!("{base}.svg?part=map&{lang_q}"), ctx.t("kaart als SVG", "map as SVG").to_string())])) }
+                        }
                     }
-                }
-                @if !themes.is_empty() {
-                    section.rb-themes aria-labelledby="rb-themes-title" {
-                        h2 #rb-themes-title { (ctx.t("Blootstelling per thema", "Exposure per theme")) }
-                        table.data.rb-table {
-                            caption.visually-hidden { (ctx.t("Blootstelling per thema, 0–100, en rang", "Exposure per theme, 0–100, and rank")) }
-                            thead { tr {
-                                th scope="col" { (ctx.t("Thema", "Theme")) }
-                                th scope="col" { (ctx.t("Blootstelling (0–100)", "Exposure (0–100)")) }
-                                th scope="col" { (ctx.t("Rang", "Rank")) }
-                            } }
-                            tbody {
-                                @for t in &themes {
-                                    tr {
-                                        th scope="row" { (t.label) }
-                                        td.percentile {
-                                            @if let Some(e) = t.exposure {
-                                                span.bar aria-hidden="true" { span.bar-fill.warm style=(format!("width:{e:.0}%")) {} }
+                    section.rb-stacking aria-labelledby="rb-stacking-title" {
+                        h2 #rb-stacking-title { (view.stacking_title()) }
+                        @match view.stacking() {
+                            Some((big, rest)) => {
+                                p { span.rb-big { (big) } " " (rest) }
+                                @let flagged = view.flagged();
+                                @if !flagged.is_empty() {
+                                    ul.rb-flagged { @for f in &flagged { li { (f) } } }
+                                }
+                                @if let Some(rank) = view.rank() { p.rb-rank { (rank) } }
+                                p.rb-screen.meta { a href=(format!("/regio/{code}/themas")) { (ctx.t("Waarom: kenmerken, indicatoren en gewichten", "Why: characteristics, indicators and weights")) } }
+                            }
+                            None => p { (ctx.t("Geen berekende risicoresultaten voor dit niveau.", "No computed risk results for this level.")) }
+                        }
+                    }
+                    @if !themes.is_empty() {
+                        section.rb-themes aria-labelledby="rb-themes-title" {
+                            h2 #rb-themes-title { (ctx.t("Blootstelling per thema", "Exposure per theme")) }
+                            div.rb-scroll tabindex="0" role="region" aria-labelledby="rb-themes-title" {
+    table.data.rb-table {
+                                caption.visually-hidden { (ctx.t("Blootstelling per thema, 0–100, en rang", "Exposure per theme, 0–100, and rank")) }
+                                thead { tr {
+                                    th scope="col" { (ctx.t("Thema", "Theme")) }
+                                    th scope="col" { (ctx.t("Blootstelling (0–100)", "Exposure (0–100)")) }
+                                    th scope="col" { (ctx.t("Rang", "Rank")) }
+                                } }
+                                tbody {
+                                    @for t in &themes {
+                                        tr {
+                                            th scope="row" { (t.label) }
+                                            td.percentile {
+                                                @if let Some(e) = t.exposure {
+                                                    span.bar aria-hidden="true" { span.bar-fill.warm style=(format!("width:{e:.0}%")) {} }
+                                                }
+                                                span.num { (t.exposure_text) }
                                             }
-                                            span.num { (t.exposure_text) }
+                                            td.num { (t.rank) }
                                         }
-                                        td.num { (t.rank) }
                                     }
                                 }
                             }
+    }
+                            (downloads(&[(format!("{base}.csv?table=themes&{lang_q}"), ctx.t("tabel als CSV", "table as CSV").to_string())]))
                         }
-                        (downloads(&[(format!("{base}.csv?table=themes&{lang_q}"), ctx.t("tabel als CSV", "table as CSV").to_string())]))
                     }
                 }
-            }
-            section.rb-key aria-labelledby="rb-key-title" {
-                h2 #rb-key-title { (ctx.t("Kerncijfers", "Key figures")) }
-                div.rb-scroll tabindex="0" role="region" aria-labelledby="rb-key-title" {
-                    table.data.rb-table {
-                        caption.visually-hidden { (ctx.t("Kerncijfers met de populatie waarover ze gaan, Nederland, het gebied waarin de regio ligt, de vergelijkbare gebieden en de reeks", "Key figures with the population they describe, the Netherlands, the area the region lies in, the similar areas and the series")) }
-                        thead { tr {
-                            th scope="col" { (ctx.t("Indicator en populatie", "Indicator and population")) }
-                            th scope="col" { (d.name) }
-                            th scope="col" { (ctx.t("Nederland", "Netherlands")) }
-                            th scope="col" { (parent_name) }
-                            th scope="col" { (ctx.t("Vergelijkbare gebieden", "Similar areas")) }
-                            th scope="col" { (ctx.t("Reeks", "Series")) }
-                        } }
-                        tbody { @for r in &rows { (key_row(ctx, r)) } }
+                section.rb-key aria-labelledby="rb-key-title" {
+                    h2 #rb-key-title { (ctx.t("Kerncijfers", "Key figures")) }
+                    div.rb-scroll tabindex="0" role="region" aria-labelledby="rb-key-title" {
+                        table.data.rb-table {
+                            caption.visually-hidden { (ctx.t("Kerncijfers met de populatie waarover ze gaan, Nederland, het gebied waarin de regio ligt, de vergelijkbare gebieden en de reeks", "Key figures with the population they describe, the Netherlands, the area the region lies in, the similar areas and the series")) }
+                            thead { tr {
+                                th scope="col" { (ctx.t("Indicator en populatie", "Indicator and population")) }
+                                th scope="col" { (d.name) }
+                                th scope="col" { (ctx.t("Nederland", "Netherlands")) }
+                                th scope="col" { (parent_name) }
+                                th scope="col" { (ctx.t("Vergelijkbare gebieden", "Similar areas")) }
+                                th scope="col" { (ctx.t("Reeks", "Series")) }
+                            } }
+                            tbody { @for r in &rows { (key_row(ctx, r)) } }
+                        }
                     }
+                    (downloads(&[(format!("{base}.csv?table=key_figures&{lang_q}"), ctx.t("tabel en reeksen als CSV", "table and series as CSV").to_string())]))
                 }
-                (downloads(&[(format!("{base}.csv?table=key_figures&{lang_q}"), ctx.t("tabel en reeksen als CSV", "table and series as CSV").to_string())]))
-            }
-            div.rb-bottom {
-                section.rb-similar aria-labelledby="rb-similar-title" {
-                    h2 #rb-similar-title { (ctx.t("Vergelijkbare gebieden", "Similar areas")) }
-                    @match d.similar.as_ref().filter(|s| !s.areas.is_empty()) {
-                        Some(s) => {
-                            ul.rb-inline {
-                                @for a in &s.areas {
-                                    li { a href=(format!("/regio/{}/regiobeeld", a.code)) { (a.name.clone().unwrap_or_else(|| a.code.to_string())) } }
+                div.rb-bottom {
+                    section.rb-similar aria-labelledby="rb-similar-title" {
+                        h2 #rb-similar-title { (ctx.t("Vergelijkbare gebieden", "Similar areas")) }
+                        @match d.similar.as_ref().filter(|s| !s.areas.is_empty()) {
+                            Some(s) => {
+                                ul.rb-inline {
+                                    @for a in &s.areas {
+                                        li { a href=(format!("/regio/{}/regiobeeld", a.code)) { (a.name.clone().unwrap_or_else(|| a.code.to_string())) } }
+                                    }
                                 }
                             }
+                            None => p { (view.similar()) }
                         }
-                        None => p { (view.similar()) }
+                        p.meta { (view.similar_rule()) " " span.rb-screen { (ctx.t("Regel: ", "Rule: ")) code { "catalogue/similar.toml" } } }
+                        (downloads(&[(format!("{base}.csv?table=similar&{lang_q}"), ctx.t("lijst als CSV", "list as CSV").to_string())]))
                     }
-                    p.meta { (view.similar_rule()) " " span.rb-screen { (ctx.t("Regel: ", "Rule: ")) code { "catalogue/similar.toml" } } }
-                    (downloads(&[(format!("{base}.csv?table=similar&{lang_q}"), ctx.t("lijst als CSV", "list as CSV").to_string())]))
+                    section.rb-gaps aria-labelledby="rb-gaps-title" {
+                        h2 #rb-gaps-title { (ctx.t("Wat ontbreekt", "What is missing")) }
+                        ul { @for g in view.gaps() { li { (g) } } }
+                    }
                 }
-                section.rb-gaps aria-labelledby="rb-gaps-title" {
-                    h2 #rb-gaps-title { (ctx.t("Wat ontbreekt", "What is missing")) }
-                    ul { @for g in view.gaps() { li { (g) } } }
+                footer.rb-foot {
+                    p { (ctx.t("Bronnen: ", "Sources: ")) (view.sources().join("; ")) }
+                    p {
+                        (ctx.t("Gemaakt op ", "Made on ")) (today())
+                        @if let Some(run) = view.run_text() { " · " (run) }
+                        " · " (ctx.t("cijfers over gebieden, nooit over personen", "figures about areas, never about persons"))
+                    }
+                    p.rb-address { (ctx.t("Adres: ", "Address: ")) a href=(address) { (address) } }
                 }
-            }
-            footer.rb-foot {
-                p { (ctx.t("Bronnen: ", "Sources: ")) (view.sources().join("; ")) }
-                p {
-                    (ctx.t("Gemaakt op ", "Made on ")) (today())
-                    @if let Some(run) = view.run_text() { " · " (run) }
-                    " · " (ctx.t("cijfers over gebieden, nooit over personen", "figures about areas, never about persons"))
-                }
-                p.rb-address { (ctx.t("Adres: ", "Address: ")) a href=(address) { (address) } }
             }
         }
-    }
 }
 
 /// The page as one file that needs no server: styles inlined, links to the server's other pages
