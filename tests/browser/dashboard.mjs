@@ -179,7 +179,7 @@ await step("Rotterdam: search, gemeente, its wijken map, a wijk, its themes", as
   assert.equal(await page.locator("h1").innerText(), "Feijenoord");
   await Promise.all([page.waitForURL(/\/regio\/WK059910\/themas/), page.locator("a", { hasText: "Risicokenmerken en thema's van deze regio" }).click()]);
   assert.match(await page.locator("h1").innerText(), /Feijenoord/);
-  assert.match(await page.locator("p.population").innerText(), /volwassenen \(18 jaar en ouder\)/);
+  assert.match(await page.locator("p.populations").innerText(), /volwassenen \(18 jaar en ouder\)/);
   await page.screenshot({ path: `${shots}/feijenoord_themas.png`, fullPage: true });
   await axe("themes of a Rotterdam wijk");
 });

@@ -1,4 +1,30 @@
 // Kwetsbaarheidsmonitor — progressive enhancement only: every page works without this file.
+
+// The phone menu: on narrow screens the main navigation folds behind a button (app.css); the
+// button says whether it is open (aria-expanded), Escape closes it and returns focus to it.
+// Without this script the button stays hidden and the navigation is always open.
+(function () {
+  "use strict";
+  var button = document.querySelector(".menu-toggle");
+  var list = document.getElementById("main-nav-list");
+  if (!button || !list) return;
+  document.documentElement.classList.add("js-menu");
+  button.hidden = false;
+  function set(open) {
+    button.setAttribute("aria-expanded", open ? "true" : "false");
+    list.classList.toggle("open", open);
+  }
+  button.addEventListener("click", function () {
+    set(button.getAttribute("aria-expanded") !== "true");
+  });
+  document.addEventListener("keydown", function (e) {
+    if (e.key === "Escape" && button.getAttribute("aria-expanded") === "true") {
+      set(false);
+      button.focus();
+    }
+  });
+})();
+
 // Adds a tooltip to map regions (on hover and on keyboard focus) and links map and table rows,
 // and suggestions (a native datalist) to the search boxes.
 (function () {

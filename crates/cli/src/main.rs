@@ -3,6 +3,7 @@
 
 mod monitor_cmds;
 mod radar_cmd;
+mod regiobeeld_cmd;
 mod spatial;
 mod svi;
 mod time_cmds;
@@ -73,6 +74,9 @@ enum Command {
     /// Findability radar: areas with high need and clearly lower use of support (Wmo, youth
     /// care, social assistance) than expected, and why. Areas only, never persons.
     Radar(radar_cmd::RadarArgs),
+    /// The regional picture (regiobeeld) of a gemeente, wijk or buurt on one A4 page, as PDF,
+    /// SVG or HTML; `--all gemeente --out DIR` makes one per region.
+    Regiobeeld(regiobeeld_cmd::RegiobeeldArgs),
     /// Person-level microdata: synthetic populations and disclosure-controlled stacking tables.
     Microdata(microdata::MicrodataArgs),
     /// Serve the API and dashboard from a store.
@@ -119,6 +123,7 @@ fn main() -> std::process::ExitCode {
         Command::Spatial(args) => spatial::run(*args),
         Command::Microdata(args) => microdata::run(args),
         Command::Radar(args) => radar_cmd::run(&args),
+        Command::Regiobeeld(args) => regiobeeld_cmd::run(&args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -3,8 +3,9 @@
 //! (tests/browser/*.mjs). Every script runs even when an earlier one fails; the test then names
 //! all that failed. Screenshots land in target/screenshots as CI artefacts.
 //!
-//! Needs `node`, `/usr/bin/chromium` and `npm ci` in tests/browser (scripts/test does that); a
-//! missing piece fails the test with what to install, it never skips.
+//! Needs `node`, `/usr/bin/chromium`, `pdfinfo`/`pdftoppm` (poppler-utils) and `npm ci` in
+//! tests/browser (.ci/run and scripts/test do that); a missing piece fails the test with what
+//! to install, it never skips.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -12,7 +13,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Instant;
 
 /// Each script, what it checks, and a screenshot it must leave behind.
-const SCRIPTS: [(&str, &str, &str); 6] = [
+const SCRIPTS: [(&str, &str, &str); 7] = [
     (
         "dashboard.mjs",
         "map, table, keyboard route to the region profile, search, links between areas",
@@ -42,6 +43,11 @@ const SCRIPTS: [(&str, &str, &str); 6] = [
         "persons.mjs",
         "stacking per person: charts against the API, suppressed cells, SYNTHETIC label",
         "persons-nl.png",
+    ),
+    (
+        "regiobeeld.mjs",
+        "regiobeeld of a gemeente, wijk and buurt printed to one A4 page, key figures against the API, phone menu by keyboard",
+        "regiobeeld.png",
     ),
 ];
 

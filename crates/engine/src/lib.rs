@@ -19,6 +19,7 @@ pub mod harmonise;
 pub mod radar;
 pub mod rank;
 pub mod regression;
+pub mod similar;
 pub mod spatial;
 pub mod stacking;
 pub mod stats;

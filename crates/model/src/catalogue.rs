@@ -177,6 +177,8 @@ pub struct Catalogue {
     pub radar: crate::radar::RadarSpec,
     /// The policy agenda (`agenda.toml`; empty when absent).
     pub agenda: crate::agenda::Agenda,
+    /// Which areas count as similar to a region (`similar.toml`; no variables when absent).
+    pub similar: crate::similar::SimilarRule,
 }
 
 #[derive(Deserialize)]
@@ -740,6 +742,9 @@ impl Catalogue {
                     d.population_en = p.label_en.clone();
                 }
             }
+        }
+        if let Some(file) = find("similar.toml") {
+            catalogue.similar = crate::similar::SimilarRule::parse(file, &catalogue.indicators)?;
         }
         // The agenda refers to region sets, indicators, characteristics and groups: parsed last.
         if let Some(file) = find("region_sets.toml") {

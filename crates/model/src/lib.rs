@@ -15,6 +15,7 @@ pub mod rd;
 mod region;
 pub mod risk;
 pub mod search;
+pub mod similar;
 pub mod svi;
 pub mod warning;
 

@@ -50,6 +50,10 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     ),
     ("radar.toml", include_str!("../../../catalogue/radar.toml")),
     (
+        "similar.toml",
+        include_str!("../../../catalogue/similar.toml"),
+    ),
+    (
         "agenda.toml",
         include_str!("../../../catalogue/agenda.toml"),
     ),

@@ -26,8 +26,10 @@ pub mod layouts;
 pub mod persons;
 pub mod query;
 pub mod radar;
+pub mod regiobeeld;
 pub mod risk;
 pub mod series;
 pub mod shrinkage;
+pub mod similar;
 
 pub use error::MonitorError;

@@ -123,6 +123,37 @@ fn harmonised_targets(store: &dyn Store) -> Result<Vec<i32>, MonitorError> {
         .collect())
 }
 
+/// Just the values of a region's series of several indicators, for sparklines: on the newest
+/// harmonised layout that has the region, without trend tests or warnings (a page showing many
+/// small series needs only the points; [`series`] gives the assessed one).
+pub fn region_points(
+    store: &dyn Store,
+    code: &RegionCode,
+    indicators: &[String],
+) -> Result<HashMap<String, Vec<(i32, f64)>>, MonitorError> {
+    let mut targets = harmonised_targets(store)?;
+    targets.sort_unstable();
+    targets.dedup();
+    let level = code.level();
+    let mut out = HashMap::new();
+    for id in indicators {
+        for &t in targets.iter().rev() {
+            let mut points: Vec<(i32, f64)> = store
+                .harmonised(t, id, level)?
+                .iter()
+                .filter(|r| &r.region == code)
+                .map(|r| (r.period, r.value))
+                .collect();
+            if !points.is_empty() {
+                points.sort_by_key(|p| p.0);
+                out.insert(id.clone(), points);
+                break;
+            }
+        }
+    }
+    Ok(out)
+}
+
 fn national_series(
     store: &dyn Store,
     target: i32,

@@ -443,6 +443,60 @@ pub async fn region(
     Ok(Json(profile_json(&profile, state.catalogue())).into_response())
 }
 
+/// `GET /api/regions/{code}/similar?period=&format=`: the similar areas under the catalogue's
+/// rule, with the rule itself so the answer explains itself.
+pub async fn similar(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    params: Params,
+) -> Result<Response, ApiError> {
+    let p = Checked::new(params, &["period", "format"])?;
+    let code = query::parse_region(&code)?;
+    let (period, csv) = (p.period()?, p.csv()?);
+    let catalogue = state.catalogue().clone();
+    let s = state
+        .query(move |store| kwm_monitor::similar::similar(store, &catalogue, &code, period))
+        .await?;
+    if csv {
+        let rows = s
+            .areas
+            .iter()
+            .map(|a| {
+                vec![
+                    a.code.to_string(),
+                    a.name.clone().unwrap_or_default(),
+                    format!("{:.4}", a.distance),
+                ]
+            })
+            .collect();
+        return Ok(csv_response(
+            &format!("similar_{}_{}.csv", s.code, s.period),
+            &["code", "name", "distance"],
+            rows,
+        ));
+    }
+    Ok(Json(serde_json::json!({
+        "region": s.code.to_string(),
+        "level": s.code.level().as_str(),
+        "period": s.period,
+        "rule": {
+            "k": s.rule.k,
+            "same_level": true,
+            "method": "k nearest regions of the same level by Euclidean distance on z-scores (population standard deviation over the regions with every variable), each multiplied by its weight; log = natural logarithm before standardising",
+            "source": "catalogue/similar.toml",
+            "variables": s.rule.variables.iter().zip(&s.periods).map(|(v, (_, at))| serde_json::json!({
+                "indicator": v.indicator.to_string(), "weight": v.weight, "log": v.log, "period": at,
+            })).collect::<Vec<_>>(),
+        },
+        "compared": s.compared,
+        "missing": s.missing,
+        "similar": s.areas.iter().map(|a| serde_json::json!({
+            "code": a.code.to_string(), "name": a.name, "distance": a.distance,
+        })).collect::<Vec<_>>(),
+    }))
+    .into_response())
+}
+
 /// A search hit on the wire.
 #[derive(Serialize)]
 struct SearchHitDto {

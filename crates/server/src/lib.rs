@@ -18,6 +18,8 @@ pub mod labels;
 pub mod map;
 pub mod openapi;
 mod pages;
+pub mod picture;
+pub mod regiobeeld;
 mod state;
 
 use axum::http::header;
@@ -49,6 +51,7 @@ pub fn router(state: AppState) -> Router {
         .route("/indicators", get(api::indicators))
         .route("/regions", get(api::regions))
         .route("/regions/{code}", get(api::region))
+        .route("/regions/{code}/similar", get(api::similar))
         .route("/search", get(api::search))
         .route("/regions/{code}/themes", get(api_risk::region_themes))
         .route("/stacking", get(api_risk::stacking))
@@ -77,6 +80,10 @@ pub fn router(state: AppState) -> Router {
         .route("/regio/{code}", get(pages::profile::page))
         .route("/zoeken", get(pages::search::page))
         .route("/regio/{code}/themas", get(pages::themes::page))
+        .route("/regio/{code}/regiobeeld", get(pages::regiobeeld::page))
+        .route("/regio/{code}/regiobeeld.svg", get(pages::regiobeeld::svg))
+        .route("/regio/{code}/regiobeeld.pdf", get(pages::regiobeeld::pdf))
+        .route("/regio/{code}/regiobeeld.csv", get(pages::regiobeeld::csv))
         .route("/stapeling", get(pages::stacking::page))
         .route("/methodevergelijking", get(pages::analysis::methods_page))
         .route("/clusters", get(pages::analysis::clusters_page))

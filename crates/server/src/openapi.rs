@@ -94,12 +94,33 @@ fn search_paths() -> Value {
                 param("limit", "query", false, "Most results to return (default 20).", json!({"type": "integer", "minimum": 1, "maximum": 200, "default": 20}))
             ],
             "responses": responses(ok("Matches, best first.", json!({"type": "array", "items": {"$ref": "#/components/schemas/SearchHit"}}), false))
+        }},
+        "/api/regions/{code}/similar": { "get": {
+            "operationId": "similarAreas",
+            "summary": "The areas similar to a region under the catalogue's rule (catalogue/similar.toml): the k nearest regions of the same level by Euclidean distance on standardised (z-score), weighted context variables — by default urbanity, population size (log) and the share of low-income households, k = 10. Regions lacking a variable are left out; a region lacking one gets none, and `missing` names what it lacks. The regiobeeld (/regio/{code}/regiobeeld) compares key figures with these areas' range.",
+            "parameters": [
+                param("code", "path", true, "CBS region code.", json!({"type": "string"})),
+                period_param("Period; default the latest with figures for the region. Each variable comes from the latest period up to it in which the level has figures of it."),
+                format_param()
+            ],
+            "responses": responses(ok("Similar areas, nearest first.", json!({"$ref": "#/components/schemas/SimilarAreas"}), true))
         }}
     })
 }
 
 fn search_schemas() -> Value {
     json!({
+        "SimilarAreas": { "type": "object", "required": ["region", "level", "period", "rule", "compared", "missing", "similar"], "properties": {
+            "region": {"type": "string"}, "level": {"type": "string"}, "period": {"type": "integer"},
+            "rule": {"type": "object", "required": ["k", "variables"], "properties": {
+                "k": {"type": "integer"}, "same_level": {"type": "boolean"}, "method": {"type": "string"}, "source": {"type": "string"},
+                "variables": {"type": "array", "items": {"type": "object", "required": ["indicator", "weight", "log"], "properties": {
+                    "indicator": {"type": "string"}, "weight": {"type": "number"}, "log": {"type": "boolean"},
+                    "period": {"type": ["integer", "null"], "description": "The latest period up to the asked one with figures of this variable at the level (null: none)."}}}}}},
+            "compared": {"type": "integer", "description": "Regions of the level with every variable."},
+            "missing": {"type": "array", "items": {"type": "string"}, "description": "Variables the region has no figure for."},
+            "similar": {"type": "array", "items": {"type": "object", "required": ["code", "name", "distance"], "properties": {
+                "code": {"type": "string"}, "name": {"type": ["string", "null"]}, "distance": {"type": "number", "description": "In standardised units."}}}}}},
         "SearchHit": { "type": "object", "required": ["code", "name", "level", "gemeente_code", "gemeente_name", "layout", "match"], "properties": {
             "code": {"type": "string"},
             "name": {"type": ["string", "null"], "description": "From the newest layout that names the region."},

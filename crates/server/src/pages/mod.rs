@@ -10,6 +10,7 @@ pub mod method;
 pub mod persons;
 pub mod profile;
 pub mod radar;
+pub mod regiobeeld;
 pub mod risk_common;
 pub mod search;
 pub mod stacking;
@@ -197,7 +198,13 @@ pub fn layout(ctx: &PageCtx, title: &str, active: Nav, body: Markup) -> Markup {
                             span.brand-text { "Kwetsbaarheidsmonitor" }
                         }
                         nav.main-nav aria-label=(ctx.t("Hoofdmenu", "Main menu")) {
-                            ul {
+                            // Shown by app.js on narrow screens only; without JavaScript the
+                            // list is always open.
+                            button.menu-toggle type="button" aria-expanded="false" aria-controls="main-nav-list" hidden {
+                                span.menu-icon aria-hidden="true" {}
+                                (ctx.t("Menu", "Menu"))
+                            }
+                            ul #main-nav-list {
                                 @for (item, href, label) in nav {
                                     li {
                                         @if item == active {

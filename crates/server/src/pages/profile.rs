@@ -41,7 +41,7 @@ async fn build(state: &AppState, ctx: &PageCtx, raw_code: &str) -> Result<Markup
         .map(|p| query::parse_period(p))
         .transpose()?;
     let catalogue = state.catalogue().clone();
-    let (profile, memberships, risk, radar_target) = {
+    let (profile, memberships, risk, radar_target, similar) = {
         let code = code.clone();
         state
             .query(move |s| {
@@ -56,7 +56,18 @@ async fn build(state: &AppState, ctx: &PageCtx, raw_code: &str) -> Result<Markup
                 // The radar link goes to a level with figures for this place (the region's own,
                 // else its gemeente's), or is left out.
                 let t = kwm_monitor::radar::region_target(s, &catalogue, &code)?;
-                Ok((p, m, r, t))
+                // Similar areas need figures of the rule's variables; a profile without them
+                // says so rather than failing.
+                let similar = match p.period {
+                    Some(y) => Some(kwm_monitor::similar::similar(
+                        s,
+                        &catalogue,
+                        &code,
+                        Some(y),
+                    )?),
+                    None => None,
+                };
+                Ok((p, m, r, t, similar))
             })
             .await?
     };
@@ -75,6 +86,7 @@ async fn build(state: &AppState, ctx: &PageCtx, raw_code: &str) -> Result<Markup
             &profile,
             &memberships,
             risk.as_ref(),
+            similar.as_ref(),
             &name,
             radar_target.map(|(l, y, g)| super::radar::target_href(l, y, g.as_ref())),
         ),
@@ -87,6 +99,7 @@ fn body(
     p: &RegionProfile,
     memberships: &(Option<i32>, Vec<Membership>),
     risk: Option<&RegionRisk>,
+    similar: Option<&kwm_monitor::similar::SimilarAreas>,
     name: &str,
     radar_href: Option<String>,
 ) -> Markup {
@@ -131,6 +144,12 @@ fn body(
                 " — " (ctx.t("welke kenmerken hier samenkomen, en waarom", "which characteristics stack here, and why"))
             }
         }
+        @if matches!(level, kwm_model::Level::Gemeente | kwm_model::Level::Wijk | kwm_model::Level::Buurt) {
+            p.regiobeeld-link {
+                a href=(format!("/regio/{}/regiobeeld", p.region.code)) { (ctx.t("Regiobeeld: deze regio op één A4", "Regional picture: this region on one A4 page")) }
+                " — " (ctx.t("kaart, stapeling, thema's, kerncijfers en wat ontbreekt; ook als PDF en SVG", "map, stacking, themes, key figures and what is missing; also as PDF and SVG"))
+            }
+        }
         ul.region-links {
             @if let Some(child) = p.links.children.first() {
                 li { a href="#deelgebieden" { (children_heading(ctx, child.code.level(), name)) " (" (p.links.children.len()) ")" } }
@@ -158,6 +177,20 @@ fn body(
                         a href=(format!("/methodevergelijking?level={}&period={}", level.as_str(), r.run.record.period)) { (ctx.t("methodevergelijking", "method comparison")) }
                     }
                 }
+            }
+        }
+        @if let Some(s) = similar.filter(|s| !s.rule.variables.is_empty() && level != kwm_model::Level::Land) {
+            p.similar-line {
+                (ctx.t("Vergelijkbare gebieden: ", "Similar areas: "))
+                @if s.areas.is_empty() {
+                    (ctx.t("geen — voor deze regio ontbreekt ", "none — this region lacks ")) (s.missing.join(", "))
+                }
+                @for (i, a) in s.areas.iter().enumerate() {
+                    @if i > 0 { ", " }
+                    a href=(format!("/regio/{}", a.code)) { (a.name.clone().unwrap_or_else(|| a.code.to_string())) }
+                }
+                " "
+                span.meta { "(" (s.rule.k) " " (ctx.t("dichtstbijzijnde op stedelijkheid, inwonertal en inkomen; regel in catalogue/similar.toml", "nearest on urbanity, population size and income; rule in catalogue/similar.toml")) ")" }
             }
         }
         @if let (Some(period), false) = (memberships.0, memberships.1.is_empty()) {

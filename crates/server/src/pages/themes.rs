@@ -120,14 +120,14 @@ fn body(
             }
         }
         (run_note(ctx, &r.run))
-        @let measured: Vec<String> = r.run.summary.characteristics_with_data.clone();
-        p.population {
-            strong { (ctx.t("Over wie", "About whom")) ": " }
-            (populations(ctx, c, level, period, &measured).join("; "))
-            ". " (ctx.t("Elk kenmerk hieronder noemt zijn eigen populatie.", "Each characteristic below names its own population."))
-        }
         section.summary aria-labelledby="summary-title" {
             h2 #summary-title { (ctx.t("Samenvatting", "Summary")) }
+            @let measured: Vec<String> = r.factors.iter().filter(|f| f.kind == FactorKind::Risk && f.score.is_some()).map(|f| f.id.clone()).collect();
+            @let pops = populations(ctx, c, level, period, &measured);
+            @if !pops.is_empty() {
+                // The characteristics' figures describe different populations; say which.
+                p.populations { strong { (ctx.t("Over wie deze cijfers gaan: ", "Whom these figures describe: ")) } (pops.join("; ")) "." }
+            }
             @if r.with_data == 0 {
                 p { (ctx.t("Voor deze regio zijn geen cijfers over risicokenmerken geladen; er is niets te stapelen.", "No figures on risk characteristics are loaded for this region; there is nothing to stack.")) }
             } @else {

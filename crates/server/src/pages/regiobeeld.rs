@@ -1,0 +1,530 @@
+//! The regiobeeld page (`/regio/{code}/regiobeeld`): one region on one printed A4 page and
+//! readable on a phone, plus the same picture made by the server as SVG and PDF, and its tables
+//! as CSV. The texts come from [`crate::regiobeeld::View`], so page, SVG and PDF agree.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use kwm_monitor::regiobeeld::{self, Regiobeeld};
+use kwm_monitor::{query, MonitorError};
+use maud::{html, Markup, PreEscaped};
+
+use super::{error_page, layout, respond, Nav, PageCtx};
+use crate::api::csv_response;
+use crate::map::MapShapes;
+use crate::regiobeeld::{locator_scene, scene, today, KeyRow, View};
+use crate::state::AppState;
+
+/// Reads the figures and the map shapes the locator needs.
+async fn gather(
+    state: &AppState,
+    raw: &str,
+    params: &HashMap<String, String>,
+) -> Result<(Regiobeeld, Option<Arc<MapShapes>>), MonitorError> {
+    let code = query::parse_region(raw)?;
+    let period = params
+        .get("period")
+        .filter(|p| !p.is_empty())
+        .map(|p| query::parse_period(p))
+        .transpose()?;
+    let catalogue = state.catalogue().clone();
+    let data = state
+        .query(move |s| regiobeeld::regiobeeld(s, &catalogue, &code, period))
+        .await?;
+    let shapes = match data.locator.map_layout {
+        Some(l) => Some(state.map(data.locator.level(&data.code), l).await?),
+        None => None,
+    };
+    Ok((data, shapes))
+}
+
+/// The address printed on the picture: this server's page for the region.
+fn address(headers: &HeaderMap, code: &str) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    format!("http://{host}/regio/{code}/regiobeeld")
+}
+
+/// `GET /regio/{code}/regiobeeld?period=`
+pub async fn page(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    let ctx = PageCtx::new(&format!("/regio/{code}/regiobeeld"), params, &headers);
+    match gather(&state, &code, &ctx.params).await {
+        Ok((data, shapes)) => {
+            let view = View {
+                data: &data,
+                catalogue: state.catalogue(),
+                lang: ctx.lang,
+            };
+            let body = body(&ctx, &view, shapes.as_deref(), &address(&headers, &code));
+            respond(
+                &ctx,
+                StatusCode::OK,
+                layout(&ctx, &view.title(), Nav::None, body),
+            )
+        }
+        Err(e) => error_page(&ctx, &e),
+    }
+}
+
+/// `GET /regio/{code}/regiobeeld.svg?lang=&period=&part=map`: the A4 picture, or only its map.
+pub async fn svg(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    file(&state, &code, &headers, params, Format::Svg).await
+}
+
+/// `GET /regio/{code}/regiobeeld.pdf?lang=&period=`: the A4 picture as a one-page PDF.
+pub async fn pdf(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    file(&state, &code, &headers, params, Format::Pdf).await
+}
+
+/// `GET /regio/{code}/regiobeeld.csv?table=key_figures|themes|similar&lang=`
+pub async fn csv(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    file(&state, &code, &headers, params, Format::Csv).await
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Format {
+    Svg,
+    Pdf,
+    Csv,
+}
+
+async fn file(
+    state: &AppState,
+    code: &str,
+    headers: &HeaderMap,
+    params: HashMap<String, String>,
+    format: Format,
+) -> Response {
+    let ctx = PageCtx::new(&format!("/regio/{code}/regiobeeld"), params, headers);
+    let (data, shapes) = match gather(state, code, &ctx.params).await {
+        Ok(x) => x,
+        Err(e) => return error_page(&ctx, &e),
+    };
+    let view = View {
+        data: &data,
+        catalogue: state.catalogue(),
+        lang: ctx.lang,
+    };
+    let name = format!("regiobeeld_{}_{}", data.code, ctx.lang.code());
+    match format {
+        Format::Svg => {
+            let svg = match (
+                ctx.params.get("part").map(String::as_str),
+                shapes.as_deref(),
+            ) {
+                (Some("map"), Some(s)) => locator_scene(&view, s, 340.0, 320.0).to_svg(),
+                (Some("map"), None) => {
+                    return error_page(
+                        &ctx,
+                        &MonitorError::NotFound("no boundaries are loaded for this level".into()),
+                    )
+                }
+                (None, _) => {
+                    scene(&view, shapes.as_deref(), &address(headers, code), &today()).to_svg()
+                }
+                (Some(other), _) => {
+                    return error_page(
+                        &ctx,
+                        &MonitorError::BadRequest(format!("unknown part '{other}': expected map")),
+                    )
+                }
+            };
+            download("image/svg+xml", &format!("{name}.svg"), svg.into_bytes())
+        }
+        Format::Pdf => download(
+            "application/pdf",
+            &format!("{name}.pdf"),
+            scene(&view, shapes.as_deref(), &address(headers, code), &today()).to_pdf(),
+        ),
+        Format::Csv => match ctx.params.get("table").map(String::as_str) {
+            Some("key_figures") | None => key_figures_csv(&view, &name),
+            Some("themes") => themes_csv(&view, &name),
+            Some("similar") => similar_csv(&data, &name),
+            Some(other) => error_page(
+                &ctx,
+                &MonitorError::BadRequest(format!(
+                    "unknown table '{other}': expected key_figures, themes or similar"
+                )),
+            ),
+        },
+    }
+}
+
+fn download(content_type: &'static str, filename: &str, body: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("inline; filename=\"{filename}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+fn key_figures_csv(view: &View<'_>, name: &str) -> Response {
+    let rows = view
+        .data
+        .key_figures
+        .iter()
+        .zip(view.key_rows())
+        .map(|(k, r)| {
+            let v = |x: Option<f64>| x.map(|x| x.to_string()).unwrap_or_default();
+            vec![
+                k.id.clone(),
+                r.label.clone(),
+                r.population.clone().unwrap_or_default(),
+                v(k.row.as_ref().and_then(|r| r.value)),
+                k.row
+                    .as_ref()
+                    .map_or("not_published_at_level", |r| r.status.as_str())
+                    .to_string(),
+                v(k.national.as_ref().map(|n| n.value)),
+                k.parent
+                    .as_ref()
+                    .map(|(p, _)| p.code.to_string())
+                    .unwrap_or_default(),
+                v(k.parent.as_ref().and_then(|(_, x)| *x)),
+                v(k.similar_range.map(|r| r.0)),
+                v(k.similar_range.map(|r| r.1)),
+                k.series
+                    .iter()
+                    .map(|(p, x)| format!("{p}:{x}"))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ]
+        })
+        .collect();
+    csv_response(
+        &format!("{name}_key_figures.csv"),
+        &[
+            "indicator",
+            "label",
+            "population",
+            "value",
+            "status",
+            "national",
+            "parent",
+            "parent_value",
+            "similar_min",
+            "similar_max",
+            "series",
+        ],
+        rows,
+    )
+}
+
+fn themes_csv(view: &View<'_>, name: &str) -> Response {
+    let rows = match &view.data.risk {
+        Some(r) => r
+            .themes
+            .iter()
+            .zip(view.themes())
+            .map(|(t, row)| {
+                vec![
+                    t.id.clone(),
+                    row.label,
+                    t.exposure.map(|e| e.to_string()).unwrap_or_default(),
+                    t.rank.map(|k| k.to_string()).unwrap_or_default(),
+                    t.ranked.to_string(),
+                    t.coverage.to_string(),
+                ]
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    csv_response(
+        &format!("{name}_themes.csv"),
+        &[
+            "theme",
+            "label",
+            "exposure",
+            "rank",
+            "ranked",
+            "measured_share",
+        ],
+        rows,
+    )
+}
+
+fn similar_csv(data: &Regiobeeld, name: &str) -> Response {
+    let rows = data
+        .similar
+        .iter()
+        .flat_map(|s| s.areas.iter())
+        .map(|a| {
+            vec![
+                a.code.to_string(),
+                a.name.clone().unwrap_or_default(),
+                format!("{:.4}", a.distance),
+            ]
+        })
+        .collect();
+    csv_response(
+        &format!("{name}_similar.csv"),
+        &["code", "name", "distance"],
+        rows,
+    )
+}
+
+/// A sparkline as inline SVG; the numbers are in the cell's text beside it.
+fn sparkline(series: &[(i32, f64)]) -> Markup {
+    if series.len() < 2 {
+        return html! {};
+    }
+    let (w, h) = (80.0, 18.0);
+    let (p0, p1) = (series[0].0 as f64, series[series.len() - 1].0 as f64);
+    let lo = series.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
+    let hi = series.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
+    let span = if hi > lo { hi - lo } else { 1.0 };
+    let pts: Vec<(f64, f64)> = series
+        .iter()
+        .map(|(p, v)| {
+            (
+                2.0 + if p1 > p0 {
+                    (*p as f64 - p0) / (p1 - p0) * (w - 4.0)
+                } else {
+                    0.0
+                },
+                2.0 + (h - 4.0) - (v - lo) / span * (h - 4.0),
+            )
+        })
+        .collect();
+    let points = pts
+        .iter()
+        .map(|(x, y)| format!("{x:.1},{y:.1}"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let (lx, ly) = pts[pts.len() - 1];
+    html! {
+        svg.sparkline viewBox=(format!("0 0 {w} {h}")) width=(w) height=(h) aria-hidden="true" focusable="false" {
+            polyline points=(points) {}
+            circle cx=(format!("{lx:.1}")) cy=(format!("{ly:.1}")) r="2" {}
+        }
+    }
+}
+
+fn downloads(links: &[(String, String)]) -> Markup {
+    html! {
+        p.rb-downloads {
+            @for (i, (href, label)) in links.iter().enumerate() {
+                @if i > 0 { " · " }
+                a href=(href) download="" { (label) }
+            }
+        }
+    }
+}
+
+fn key_row(ctx: &PageCtx, r: &KeyRow) -> Markup {
+    html! {
+        tr data-indicator=(r.id) data-period=[r.period] {
+            th scope="row" {
+                (r.label)
+                span.rb-pop { @if let Some(p) = &r.population { (p) } @else { (ctx.t("populatie onbekend", "population unknown")) } }
+            }
+            td.num {
+                // The reason is in "Wat ontbreekt"; the cell stays short so the page fits A4.
+                @if r.has_value { strong.rb-value { (r.value) } } @else { span.gap title=(r.value) { (ctx.t("geen cijfer", "no figure")) } }
+            }
+            td.num { (r.national) }
+            td.num { (r.parent) }
+            td.num { (r.similar) }
+            td.rb-trend { (sparkline(&r.series)) span.rb-series { (r.series_text) } }
+        }
+    }
+}
+
+fn body(ctx: &PageCtx, view: &View<'_>, shapes: Option<&MapShapes>, address: &str) -> Markup {
+    let d = view.data;
+    let code = d.code.as_str();
+    let lang_q = format!("lang={}", ctx.lang.code());
+    let rows = view.key_rows();
+    let parent_name = rows
+        .iter()
+        .find_map(|r| r.parent_name.clone())
+        .unwrap_or_else(|| ctx.t("ligt in", "lies in").to_string());
+    let themes = view.themes();
+    let base = format!("/regio/{code}/regiobeeld");
+    html! {
+            nav.breadcrumb.rb-screen aria-label=(ctx.t("Kruimelpad", "Breadcrumb")) {
+                ol {
+                    li { a href="/" { (ctx.t("Kaart", "Map")) } }
+                    li { a href=(format!("/regio/{code}")) { (d.name) } }
+                    li aria-current="page" { (ctx.t("Regiobeeld", "Regional picture")) }
+                }
+            }
+            article.regiobeeld {
+                header.rb-head {
+                    h1 { (view.title()) }
+                    p.lead { (view.subtitle()) }
+                    p.rb-screen.rb-files {
+                        (ctx.t("Deze pagina past op één A4 (afdrukken) en is ook te downloaden als ", "This page fits on one A4 (print) and can also be downloaded as "))
+                        a href=(format!("{base}.pdf?{lang_q}")) download="" { "PDF" } ", "
+                        a href=(format!("{base}.svg?{lang_q}")) download="" { "SVG" } ". "
+                        a href=(format!("/regio/{code}")) { (ctx.t("Alle indicatoren van ", "All indicators of ")) (d.name) }
+                    }
+                }
+                div.rb-top {
+                    figure.rb-map {
+                        @if let Some(s) = shapes {
+                            (PreEscaped(locator_scene(view, s, 200.0, 190.0).to_svg_with_id("rb-map-title")))
+                        }
+                        figcaption {
+                            (view.locator_caption())
+                            @if shapes.is_some() { (downloads(&[(format!("{base}.svg?part=map&{lang_q}"), ctx.t("kaart als SVG", "map as SVG").to_string())])) }
+                        }
+                    }
+                    section.rb-stacking aria-labelledby="rb-stacking-title" {
+                        h2 #rb-stacking-title { (view.stacking_title()) }
+                        @match view.stacking() {
+                            Some((big, rest)) => {
+                                p { span.rb-big { (big) } " " (rest) }
+                                @let flagged = view.flagged();
+                                @if !flagged.is_empty() {
+                                    ul.rb-flagged { @for f in &flagged { li { (f) } } }
+                                }
+                                @if let Some(rank) = view.rank() { p.rb-rank { (rank) } }
+                                p.rb-screen.meta { a href=(format!("/regio/{code}/themas")) { (ctx.t("Waarom: kenmerken, indicatoren en gewichten", "Why: characteristics, indicators and weights")) } }
+                            }
+                            None => p { (ctx.t("Geen berekende risicoresultaten voor dit niveau.", "No computed risk results for this level.")) }
+                        }
+                    }
+                    @if !themes.is_empty() {
+                        section.rb-themes aria-labelledby="rb-themes-title" {
+                            h2 #rb-themes-title { (ctx.t("Blootstelling per thema", "Exposure per theme")) }
+                            div.rb-scroll tabindex="0" role="region" aria-labelledby="rb-themes-title" {
+    table.data.rb-table {
+                                caption.visually-hidden { (ctx.t("Blootstelling per thema, 0–100, en rang", "Exposure per theme, 0–100, and rank")) }
+                                thead { tr {
+                                    th scope="col" { (ctx.t("Thema", "Theme")) }
+                                    th scope="col" { (ctx.t("Blootstelling (0–100)", "Exposure (0–100)")) }
+                                    th scope="col" { (ctx.t("Rang", "Rank")) }
+                                } }
+                                tbody {
+                                    @for t in &themes {
+                                        tr {
+                                            th scope="row" { (t.label) }
+                                            td.percentile {
+                                                @if let Some(e) = t.exposure {
+                                                    span.bar aria-hidden="true" { span.bar-fill.warm style=(format!("width:{e:.0}%")) {} }
+                                                }
+                                                span.num { (t.exposure_text) }
+                                            }
+                                            td.num { (t.rank) }
+                                        }
+                                    }
+                                }
+                            }
+    }
+                            (downloads(&[(format!("{base}.csv?table=themes&{lang_q}"), ctx.t("tabel als CSV", "table as CSV").to_string())]))
+                        }
+                    }
+                }
+                section.rb-key aria-labelledby="rb-key-title" {
+                    h2 #rb-key-title { (ctx.t("Kerncijfers", "Key figures")) }
+                    div.rb-scroll tabindex="0" role="region" aria-labelledby="rb-key-title" {
+                        table.data.rb-table {
+                            caption.visually-hidden { (ctx.t("Kerncijfers met de populatie waarover ze gaan, Nederland, het gebied waarin de regio ligt, de vergelijkbare gebieden en de reeks", "Key figures with the population they describe, the Netherlands, the area the region lies in, the similar areas and the series")) }
+                            thead { tr {
+                                th scope="col" { (ctx.t("Indicator en populatie", "Indicator and population")) }
+                                th scope="col" { (d.name) }
+                                th scope="col" { (ctx.t("Nederland", "Netherlands")) }
+                                th scope="col" { (parent_name) }
+                                th scope="col" { (ctx.t("Vergelijkbare gebieden", "Similar areas")) }
+                                th scope="col" { (ctx.t("Reeks", "Series")) }
+                            } }
+                            tbody { @for r in &rows { (key_row(ctx, r)) } }
+                        }
+                    }
+                    (downloads(&[(format!("{base}.csv?table=key_figures&{lang_q}"), ctx.t("tabel en reeksen als CSV", "table and series as CSV").to_string())]))
+                }
+                div.rb-bottom {
+                    section.rb-similar aria-labelledby="rb-similar-title" {
+                        h2 #rb-similar-title { (ctx.t("Vergelijkbare gebieden", "Similar areas")) }
+                        @match d.similar.as_ref().filter(|s| !s.areas.is_empty()) {
+                            Some(s) => {
+                                ul.rb-inline {
+                                    @for a in &s.areas {
+                                        li { a href=(format!("/regio/{}/regiobeeld", a.code)) { (a.name.clone().unwrap_or_else(|| a.code.to_string())) } }
+                                    }
+                                }
+                            }
+                            None => p { (view.similar()) }
+                        }
+                        p.meta { (view.similar_rule()) " " span.rb-screen { (ctx.t("Regel: ", "Rule: ")) code { "catalogue/similar.toml" } } }
+                        (downloads(&[(format!("{base}.csv?table=similar&{lang_q}"), ctx.t("lijst als CSV", "list as CSV").to_string())]))
+                    }
+                    section.rb-gaps aria-labelledby="rb-gaps-title" {
+                        h2 #rb-gaps-title { (ctx.t("Wat ontbreekt", "What is missing")) }
+                        ul { @for g in view.gaps() { li { (g) } } }
+                    }
+                }
+                footer.rb-foot {
+                    p { (ctx.t("Bronnen: ", "Sources: ")) (view.sources().join("; ")) }
+                    p {
+                        (ctx.t("Gemaakt op ", "Made on ")) (today())
+                        @if let Some(run) = view.run_text() { " · " (run) }
+                        " · " (ctx.t("cijfers over gebieden, nooit over personen", "figures about areas, never about persons"))
+                    }
+                    p.rb-address { (ctx.t("Adres: ", "Address: ")) a href=(address) { (address) } }
+                }
+            }
+        }
+}
+
+/// The page as one file that needs no server: styles inlined, links to the server's other pages
+/// kept as they are (they work when the file sits next to a running monitor).
+pub(crate) fn standalone_html(
+    view: &View<'_>,
+    shapes: Option<&MapShapes>,
+    address: &str,
+) -> String {
+    let ctx = PageCtx {
+        lang: view.lang,
+        params: HashMap::new(),
+        path: format!("/regio/{}/regiobeeld", view.data.code),
+    };
+    let css = format!("{}\n{}", crate::NLDS_TOKENS_CSS, crate::APP_CSS);
+    html! {
+        (maud::DOCTYPE)
+        html lang=(view.lang.code()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (view.title()) " — Kwetsbaarheidsmonitor" }
+                style { (PreEscaped(css)) }
+            }
+            body {
+                main #main.container { (body(&ctx, view, shapes, address)) }
+            }
+        }
+    }
+    .into_string()
+}

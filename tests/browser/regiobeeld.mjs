@@ -1,0 +1,158 @@
+// Browser test of the regiobeeld (regional picture) in Debian's Chromium via Playwright, with
+// axe-core checking WCAG 2.1 A/AA: for a gemeente (GM0599), one of its wijken and one buurt
+// the page is printed to PDF by Chromium and must be exactly one A4 page (pdfinfo), is rendered
+// to a PNG under target/regiobeeld for a person to look at (pdftoppm), and its key figures
+// equal the API's. Then the phone menu: it opens and closes by keyboard, and says so.
+//
+//   node tests/browser/regiobeeld.mjs http://127.0.0.1:8080 target/screenshots
+import { chromium } from "playwright-core";
+import { readFileSync, mkdirSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import assert from "node:assert/strict";
+
+const base = process.argv[2];
+const shots = process.argv[3] ?? "target/screenshots";
+assert.ok(base, "usage: regiobeeld.mjs BASE_URL [SCREENSHOT_DIR]");
+mkdirSync(shots, { recursive: true });
+const prints = join(dirname(shots), "regiobeeld");
+mkdirSync(prints, { recursive: true });
+const require = createRequire(import.meta.url);
+const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
+});
+const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+const errors = [];
+page.on("pageerror", (e) => errors.push(String(e)));
+page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+
+async function api(path) {
+  const r = await fetch(`${base}${path}`);
+  assert.equal(r.status, 200, path);
+  return r.json();
+}
+
+async function axe(name) {
+  await page.addScriptTag({ content: axeSource });
+  const result = await page.evaluate(async () =>
+    // eslint-disable-next-line no-undef
+    await axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } }));
+  const report = result.violations.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(" | ")}`);
+  assert.deepEqual(report, [], `axe violations on ${name}:\n${report.join("\n")}`);
+  console.log(`ok axe ${name}: 0 violations (${result.passes.length} rules passed)`);
+}
+
+// Dutch number formatting as the server does it.
+function nl(x, d) {
+  const [int, frac] = Math.abs(x).toFixed(d).split(".");
+  const grouped = int.length > 4 ? int.replace(/\B(?=(\d{3})+(?!\d))/g, ".") : int;
+  return (x < 0 && Number(x.toFixed(d)) !== 0 ? "−" : "") + (frac ? `${grouped},${frac}` : grouped);
+}
+function shown(value, indicator) {
+  const n = nl(value, indicator.decimals);
+  if (indicator.unit === "%") return `${n}%`;
+  if (indicator.unit === "" || indicator.unit === "aantal") return n;
+  return `${n} ${indicator.unit}`;
+}
+
+const gm = await api("/api/regions/GM0599");
+const wijk = gm.children[0].code;
+const wk = await api(`/api/regions/${wijk}`);
+assert.ok(wk.children.length > 0, `${wijk} has buurten`);
+const buurt = wk.children[0].code;
+
+for (const code of ["GM0599", wijk, buurt]) {
+  const profile = await api(`/api/regions/${code}`);
+  const response = await page.goto(`${base}/regio/${code}/regiobeeld`);
+  assert.equal(response.status(), 200, code);
+  const title = await page.locator("h1").innerText();
+  assert.ok(title.startsWith("Regiobeeld"), title);
+  // Key figures from the picture's period equal the API's, and every row names its population.
+  const rows = page.locator(".rb-key tbody tr");
+  const n = await rows.count();
+  assert.ok(n >= 5, `${code}: ${n} key figures`);
+  let compared = 0;
+  for (let i = 0; i < n; i++) {
+    const row = rows.nth(i);
+    const id = await row.getAttribute("data-indicator");
+    const population = await row.locator(".rb-pop").innerText();
+    assert.ok(population.length > 0, `${code} ${id}: population named`);
+    if (Number(await row.getAttribute("data-period")) !== profile.period) continue;
+    const fromApi = profile.indicators.find((r) => r.indicator.id === id);
+    if (!fromApi || fromApi.value === null) continue;
+    assert.equal(await row.locator(".rb-value").innerText(), shown(fromApi.value, fromApi.indicator), `${code} ${id}`);
+    assert.equal(population, fromApi.indicator.population.label.nl, `${code} ${id} population`);
+    compared++;
+  }
+  assert.ok(compared > 0, `${code}: at least one key figure compared with the API`);
+  // The birth slots are named gaps with their source, never figures.
+  const gaps = await page.locator(".rb-gaps").innerText();
+  assert.ok(gaps.includes("Vroeggeboorte") && gaps.includes("Perined"), `${code}: birth slot named`);
+  // Downloads: every table as CSV, the map as SVG, the page as PDF and SVG.
+  for (const href of await page.locator(".regiobeeld a[download]").evaluateAll((as) => as.map((a) => a.getAttribute("href")))) {
+    const r = await fetch(`${base}${href}`);
+    assert.equal(r.status, 200, href);
+    const type = r.headers.get("content-type");
+    assert.ok(/csv|svg|pdf/.test(type), `${href}: ${type}`);
+  }
+  await axe(`regiobeeld ${code}`);
+  // Printed by Chromium on A4: exactly one page.
+  const pdfPath = join(prints, `${code}-chromium.pdf`);
+  await page.pdf({ path: pdfPath, format: "A4", printBackground: true, preferCSSPageSize: true });
+  const info = execFileSync("pdfinfo", [pdfPath], { encoding: "utf8" });
+  const pages = Number(/Pages:\s+(\d+)/.exec(info)[1]);
+  assert.equal(pages, 1, `${code}: printed regiobeeld has ${pages} pages`);
+  assert.ok(/\(A4\)/.test(info), `${code}: A4 page: ${info}`);
+  execFileSync("pdftoppm", ["-png", "-r", "90", "-singlefile", pdfPath, join(prints, `${code}-chromium`)]);
+  console.log(`ok ${code}: one A4 page; key figures equal the API (${compared}); PNG in ${prints}/${code}-chromium.png`);
+}
+await page.goto(`${base}/regio/GM0599/regiobeeld`);
+await page.screenshot({ path: `${shots}/regiobeeld.png`, fullPage: true });
+
+// The profile links to its regiobeeld and names its similar areas.
+await page.goto(`${base}/regio/GM0599`);
+assert.equal(await page.locator('a[href="/regio/GM0599/regiobeeld"]').count(), 1);
+const similar = await api("/api/regions/GM0599/similar");
+assert.equal(similar.similar.length, similar.rule.k);
+for (const a of similar.similar) assert.equal(await page.locator(`.similar-line a[href="/regio/${a.code}"]`).count(), 1, a.code);
+console.log("ok profile: regiobeeld link and similar areas as in the API");
+
+// Phone: the navigation folds behind a menu button that works by keyboard.
+const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+phone.on("pageerror", (e) => errors.push(String(e)));
+await phone.goto(`${base}/regio/GM0599/regiobeeld`);
+const [scroll, client] = await phone.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
+assert.ok(scroll <= client, `regiobeeld is ${scroll} px wide on a ${client} px phone`);
+const header = await phone.locator(".page-header").boundingBox();
+assert.ok(header.height <= 160, `phone header is ${header.height}px high`);
+const button = phone.locator(".menu-toggle");
+assert.ok(await button.isVisible(), "menu button shown on a phone");
+assert.equal(await button.getAttribute("aria-expanded"), "false");
+assert.ok(!(await phone.locator("#main-nav-list").isVisible()), "navigation folded");
+// Reach the button with Tab, as a keyboard user would.
+let guard = 0;
+while (!(await button.evaluate((b) => b === document.activeElement)) && guard++ < 10) await phone.keyboard.press("Tab");
+assert.ok(await button.evaluate((b) => b === document.activeElement), "menu button reachable by Tab");
+await phone.keyboard.press("Enter");
+assert.equal(await button.getAttribute("aria-expanded"), "true");
+assert.ok(await phone.locator("#main-nav-list").isVisible(), "Enter opens the menu");
+await phone.keyboard.press("Tab");
+assert.ok(await phone.evaluate(() => document.activeElement.closest("#main-nav-list") !== null), "Tab moves into the open menu");
+await phone.keyboard.press("Escape");
+assert.equal(await button.getAttribute("aria-expanded"), "false");
+assert.ok(await button.evaluate((b) => b === document.activeElement), "Escape returns focus to the button");
+await phone.keyboard.press("Space");
+assert.equal(await button.getAttribute("aria-expanded"), "true", "Space opens");
+await phone.keyboard.press("Enter");
+assert.equal(await button.getAttribute("aria-expanded"), "false", "Enter closes");
+await phone.screenshot({ path: `${shots}/regiobeeld-phone.png` });
+await phone.close();
+console.log(`ok phone: header ${Math.round(header.height)} of 844 px; menu opens and closes by keyboard`);
+
+assert.deepEqual(errors, [], `console errors:\n${errors.join("\n")}`);
+await browser.close();
+console.log("regiobeeld.mjs: all checks passed");
