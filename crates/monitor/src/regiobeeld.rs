@@ -189,10 +189,38 @@ fn locator(
     })
 }
 
-/// The indicator ids shown as key figures: the population size (context), then the signals the
-/// early-warning rule watches, which the catalogue names as the key indicators.
-pub fn key_figure_ids(catalogue: &Catalogue) -> Vec<String> {
+/// At most this many key figures (with the population size), so the picture stays one page.
+pub const KEY_FIGURES_MAX: usize = 7;
+
+/// The indicator ids shown as key figures: the population size (context), then the main
+/// indicator of every risk characteristic defined at this level and period (so the picture shows
+/// what its stacking is made of, for the population the definition names), then the signals the
+/// early-warning rule watches.
+pub fn key_figure_ids(catalogue: &Catalogue, level: Level, period: Option<i32>) -> Vec<String> {
     let mut ids = vec!["kwb_aantal_inwoners".to_string()];
+    if let Some(p) = period {
+        for f in &catalogue.risk.characteristics {
+            // A term with `per` is a share the monitor derives; its numerator alone (a count)
+            // would read as the characteristic's figure, so only published indicators count.
+            let main = f.definition_at(level, p).and_then(|d| {
+                d.terms
+                    .iter()
+                    .find(|t| t.per.is_none() && t.plus.is_empty())
+            });
+            if let Some(t) = main {
+                if !ids.iter().any(|i| i == t.indicator.as_str()) {
+                    ids.push(t.indicator.to_string());
+                }
+            }
+        }
+    }
+    // One A4 page holds about seven rows beside the rest: the first characteristics in catalogue
+    // order; the stacking section names every flagged one. The early-warning signals fill in
+    // where the risk model defines nothing (a level or year without definitions).
+    ids.truncate(KEY_FIGURES_MAX);
+    if ids.len() > 1 {
+        return ids;
+    }
     for s in &catalogue.warning_rule.signals {
         if !ids.iter().any(|i| i == s.as_str()) {
             ids.push(s.to_string());
@@ -221,7 +249,13 @@ pub fn regiobeeld(
     if known.is_none() && periods.is_empty() {
         return Err(MonitorError::NotFound(format!("unknown region '{code}'")));
     }
-    let period = period.or(periods.last().copied());
+    // Without a period: the one of the level's default stacking results (the period measuring
+    // the most characteristics), as the profile, when the region has figures then.
+    let default = risk::pick_run(store, level, None)
+        .ok()
+        .map(|r| r.period)
+        .filter(|p| periods.contains(p));
+    let period = period.or(default).or(periods.last().copied());
     let links = query::region_links(store, code, known.as_ref().map(|r| r.layout))?;
     let name = known
         .as_ref()
@@ -240,7 +274,7 @@ pub fn regiobeeld(
         None => None,
     };
     let parent = links.parents.last().cloned();
-    let ids = key_figure_ids(catalogue);
+    let ids = key_figure_ids(catalogue, level, period);
     // Which indicators each period has at this level, newest first, read once.
     let mut ids_by_period: Vec<(i32, Vec<String>)> = Vec::new();
     if let Some(p) = period {

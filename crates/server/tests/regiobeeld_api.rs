@@ -76,7 +76,9 @@ fn tool(name: &str, args: &[&str]) -> String {
 async fn key_figures() -> Vec<(String, String, String)> {
     let (status, profile) = get_json_from(app(store(), catalogue()), "/api/regions/GM0599").await;
     assert_eq!(status, StatusCode::OK);
-    let ids = kwm_monitor::regiobeeld::key_figure_ids(&catalogue());
+    let period = profile["period"].as_i64().map(|p| p as i32);
+    let ids =
+        kwm_monitor::regiobeeld::key_figure_ids(&catalogue(), kwm_model::Level::Gemeente, period);
     let out: Vec<(String, String, String)> = profile["indicators"]
         .as_array()
         .unwrap()
