@@ -30,6 +30,11 @@ pub struct IngestArgs {
     /// StatLine table id when the file name does not contain it.
     #[arg(long)]
     table: Option<String>,
+    /// Also load the numeric StatLine-keyed properties of boundary features
+    /// (`AantalInwoners_5`, …) as figures of the boundaries' layout year; `--table` names
+    /// the StatLine table they come from.
+    #[arg(long)]
+    boundary_figures: bool,
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
@@ -133,6 +138,7 @@ pub fn ingest(args: &IngestArgs) -> anyhow::Result<()> {
         period: args.period,
         layout: args.layout,
         table: args.table.clone(),
+        boundary_figures: args.boundary_figures,
     };
     let report = run_ingest(&args.db, &args.files, &options, &args.catalogue)?;
     if args.json {

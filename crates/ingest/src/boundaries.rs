@@ -8,14 +8,16 @@
 use std::collections::{BTreeMap, HashMap};
 
 use geo::{Coord, LineString, MultiPolygon, Polygon};
+use kwm_model::catalogue::Catalogue;
 use kwm_model::rd;
-use kwm_model::RegionCode;
+use kwm_model::{Direction, Indicator, IndicatorId, Observation, Period, RegionCode, ValueStatus};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use crate::batch::{Boundary, Dataset, LoadBatch, RegionRecord};
 use crate::error::{line_col, IngestError};
+use crate::statline::{key_stem, label_from_stem};
 use crate::ReadOptions;
 
 const CODE_KEYS: &[&str] = &[
@@ -90,8 +92,11 @@ struct Collector<'a> {
     file: &'a str,
     file_stem: &'a str,
     options: &'a ReadOptions,
+    catalogue: &'a Catalogue,
     crs: Option<Crs>,
     features: Vec<Feature>,
+    /// With `--boundary-figures`: (property key, region, layout, value) in file order.
+    figures: Vec<(String, RegionCode, i32, Option<f64>)>,
 }
 
 impl Collector<'_> {
@@ -201,6 +206,22 @@ impl Collector<'_> {
             let exterior = ls.remove(0);
             out.push(Polygon::new(exterior, ls));
         }
+        if self.options.boundary_figures {
+            for (key, value) in props {
+                if key_stem(key).is_none() {
+                    continue;
+                }
+                let v = match value {
+                    Value::Null => None,
+                    Value::Number(n) => n.as_f64().filter(|v| v.is_finite()),
+                    other => {
+                        return Err(IngestError::at(file, line, column, format!(
+                            "expected a number or null in property '{key}' of {code} (--boundary-figures), found {other}")));
+                    }
+                };
+                self.figures.push((key.clone(), code.clone(), layout, v));
+            }
+        }
         self.features.push(Feature {
             line,
             column,
@@ -248,6 +269,13 @@ impl Collector<'_> {
         if self.crs == Some(Crs::RdNew) {
             notes.push("coordinates were RD New (EPSG:28992); converted to WGS84".to_string());
         }
+        let (indicators, observations) = figures(
+            self.file,
+            self.catalogue,
+            self.options,
+            self.figures,
+            &mut notes,
+        )?;
         Ok(LoadBatch {
             dataset: Dataset {
                 id: self.file_stem.to_string(),
@@ -257,10 +285,85 @@ impl Collector<'_> {
             rows: boundaries.len(),
             boundaries,
             regions: regions.into_values().collect(),
+            indicators,
+            observations,
             notes,
             ..Default::default()
         })
     }
+}
+
+/// Figures from boundary properties (`--boundary-figures`): one indicator per StatLine key,
+/// curated through the catalogue when the table (`--table`) or source `kwb` knows its stem,
+/// else registered as `t<table>_…`/`x_…` with direction neutral; the period is the layout year.
+fn figures(
+    file: &str,
+    catalogue: &Catalogue,
+    options: &ReadOptions,
+    raw: Vec<(String, RegionCode, i32, Option<f64>)>,
+    notes: &mut Vec<String>,
+) -> Result<(Vec<Indicator>, Vec<Observation>), IngestError> {
+    if raw.is_empty() {
+        if options.boundary_figures {
+            notes.push("--boundary-figures: no numeric StatLine-keyed properties found".into());
+        }
+        return Ok((Vec::new(), Vec::new()));
+    }
+    let source = options
+        .table
+        .as_deref()
+        .and_then(|t| catalogue.table(t))
+        .map(|(s, _)| s.id.clone())
+        .unwrap_or_else(|| "kwb".to_string());
+    let prefix = match &options.table {
+        Some(t) if catalogue.table(t).is_none() => format!("t{}", t.to_ascii_lowercase()),
+        _ => source.clone(),
+    };
+    let mut indicators: BTreeMap<String, Indicator> = BTreeMap::new();
+    let mut observations = Vec::with_capacity(raw.len());
+    for (key, code, layout, value) in raw {
+        let (stem, _) = key_stem(&key).expect("only keyed properties are collected");
+        if !indicators.contains_key(&key) {
+            let indicator = match catalogue.indicator_for_key(&source, stem) {
+                Some(c) => c.indicator.clone(),
+                None => Indicator {
+                    id: IndicatorId::from_key_stem(&prefix, stem)
+                        .map_err(|m| IngestError::at(file, 1, 1, m))?,
+                    label_nl: label_from_stem(stem),
+                    label_en: label_from_stem(stem),
+                    unit: String::new(),
+                    direction: Direction::Neutral,
+                    source: file.to_string(),
+                    decimals: 1,
+                    description: String::new(),
+                    additive: false,
+                    curated: false,
+                },
+            };
+            indicators.insert(key.clone(), indicator);
+        }
+        observations.push(Observation {
+            indicator: indicators[&key].id.clone(),
+            region: code,
+            period: Period(layout),
+            breakdown: String::new(),
+            status: if value.is_some() {
+                ValueStatus::Ok
+            } else {
+                ValueStatus::Suppressed
+            },
+            value,
+            lower: None,
+            upper: None,
+            n: None,
+        });
+    }
+    notes.push(format!(
+        "--boundary-figures: {} figure(s) of {} propert(ies) loaded as figures of the layout year",
+        observations.len(),
+        indicators.len()
+    ));
+    Ok((indicators.into_values().collect(), observations))
 }
 
 /// Line and column of JSON values in `text`. Features come in file order, so each lookup
@@ -358,6 +461,7 @@ pub(crate) fn read_geojson(
     file_stem: &str,
     text: &str,
     options: &ReadOptions,
+    catalogue: &Catalogue,
 ) -> Result<LoadBatch, IngestError> {
     #[derive(Deserialize)]
     struct Collection<'a> {
@@ -394,8 +498,10 @@ pub(crate) fn read_geojson(
         file,
         file_stem,
         options,
+        catalogue,
         crs,
         features: Vec::new(),
+        figures: Vec::new(),
     };
     let mut positions = Positions::new(text);
     for raw in fc.features {
@@ -426,6 +532,7 @@ pub(crate) fn read_topojson(
     file_stem: &str,
     text: &str,
     options: &ReadOptions,
+    catalogue: &Catalogue,
 ) -> Result<LoadBatch, IngestError> {
     #[derive(Deserialize)]
     struct Transform {
@@ -516,8 +623,10 @@ pub(crate) fn read_topojson(
         file,
         file_stem,
         options,
+        catalogue,
         crs: Some(Crs::Wgs84),
         features: Vec::new(),
+        figures: Vec::new(),
     };
     let mut positions = Positions::new(text);
     for (name, object) in &topo.objects {
@@ -620,7 +729,7 @@ mod tests {
             layout: Some(2024),
             ..Default::default()
         };
-        let b = read_topojson("t.topojson", "t", text, &opts).unwrap();
+        let b = read_topojson("t.topojson", "t", text, &opts, &Catalogue::default()).unwrap();
         assert_eq!(b.boundaries.len(), 2);
         let ring: Vec<(f64, f64)> = b.boundaries[0].geometry.0[0]
             .exterior()
@@ -665,7 +774,7 @@ mod tests {
             layout: Some(2024),
             ..Default::default()
         };
-        let b = read_geojson("a.geojson", "a", text, &opts).unwrap();
+        let b = read_geojson("a.geojson", "a", text, &opts, &Catalogue::default()).unwrap();
         let c = b.boundaries[0].geometry.0[0].exterior().0[0];
         assert!(
             (c.x - 4.888).abs() < 0.01 && (c.y - 52.37).abs() < 0.01,
@@ -681,7 +790,7 @@ mod tests {
             layout: Some(2024),
             ..Default::default()
         };
-        let err = read_geojson("a.geojson", "a", text, &opts).unwrap_err();
+        let err = read_geojson("a.geojson", "a", text, &opts, &Catalogue::default()).unwrap_err();
         assert_eq!((err.line, err.column), (2, 3));
         assert!(err.message.contains("found Point"), "{err}");
     }

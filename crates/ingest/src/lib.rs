@@ -47,6 +47,9 @@ pub struct ReadOptions {
     pub layout: Option<i32>,
     /// StatLine table id, when the file name does not contain it.
     pub table: Option<String>,
+    /// Load numeric StatLine-keyed properties of boundary features as figures (opt-in: most
+    /// boundary files carry copies of figures that have their own, better-described table).
+    pub boundary_figures: bool,
 }
 
 /// SHA-256 of bytes as lower-case hex.
@@ -214,8 +217,8 @@ pub fn read_path(
         Format::Long => long::read(&name, &stem, &text, catalogue, options)?,
         Format::KwbMap => kwb_map::read(&name, &stem, &text, catalogue, options)?,
         Format::Regions => regions::read(&name, &stem, &text, options)?,
-        Format::Geojson => boundaries::read_geojson(&name, &stem, &text, options)?,
-        Format::Topojson => boundaries::read_topojson(&name, &stem, &text, options)?,
+        Format::Geojson => boundaries::read_geojson(&name, &stem, &text, options, catalogue)?,
+        Format::Topojson => boundaries::read_topojson(&name, &stem, &text, options, catalogue)?,
         Format::Changes => changes::read(&name, &stem, &text, options)?,
         Format::StatlineLabels => statline_labels::read(&name, &stem, &text, catalogue, options)?,
     };

@@ -249,3 +249,47 @@ fn broken_kwb_map_files_are_located_errors() {
     assert_eq!(err.line, 3, "{err}");
     assert!(err.message.contains("duplicate of line 2"), "{err}");
 }
+
+#[test]
+fn boundary_properties_become_figures_only_when_asked() {
+    // The first feature of the shared 2022 wijk boundaries (CBS/PDOK geometry, 85318NED values),
+    // its ring reduced to a square.
+    let text = r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"statcode":"WK001400","statnaam":"Centrum","AantalInwoners_5":23065,"k_40PersonenMetLaagsteInkomen_73":60.3,"Nettoarbeidsparticipatie_67":null},"geometry":{"type":"Polygon","coordinates":[[[6.56,53.21],[6.58,53.21],[6.58,53.22],[6.56,53.22],[6.56,53.21]]]}}]}"#;
+    let dir = std::env::temp_dir().join(format!("kwm-boundary-figures-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("wijk_2022_test.geojson");
+    std::fs::write(&path, text).unwrap();
+    let plain = read_path(&path, &catalogue(), &ReadOptions::default(), None).unwrap();
+    assert!(
+        plain.observations.is_empty(),
+        "figures only with --boundary-figures"
+    );
+    let options = ReadOptions {
+        boundary_figures: true,
+        table: Some("85318NED".into()),
+        ..Default::default()
+    };
+    let b = read_path(&path, &catalogue(), &options, None).unwrap();
+    assert_eq!(b.boundaries.len(), 1);
+    assert_eq!(b.observations.len(), 3);
+    // A key the catalogue knows reaches its curated indicator; the period is the layout year.
+    let inhabitants = b
+        .observations
+        .iter()
+        .find(|o| o.indicator.as_str() == "kwb_aantal_inwoners")
+        .unwrap();
+    assert_eq!(
+        (inhabitants.value, inhabitants.period.0),
+        (Some(23065.0), 2022)
+    );
+    let missing = b.observations.iter().find(|o| o.value.is_none()).unwrap();
+    assert_eq!(missing.status, ValueStatus::Suppressed);
+    // A text value where a figure is expected is a located error.
+    std::fs::write(&path, text.replace("60.3", "\"veel\"")).unwrap();
+    let err = read_path(&path, &catalogue(), &options, None).unwrap_err();
+    assert!(
+        err.message.contains("k_40PersonenMetLaagsteInkomen_73"),
+        "{err}"
+    );
+    assert_eq!(err.line, 1);
+}
