@@ -93,6 +93,7 @@ async fn build(state: &AppState, ctx: &PageCtx, raw_code: &str) -> Result<Markup
     ))
 }
 
+#[allow(clippy::too_many_arguments)]
 fn body(
     ctx: &PageCtx,
     c: &Catalogue,
