@@ -276,10 +276,24 @@ pub fn regiobeeld(
     let parent = links.parents.last().cloned();
     let ids = key_figure_ids(catalogue, level, period);
     // Which indicators each period has at this level, newest first, read once.
+    // The picture's year first, then earlier years (newest first), then later ones (oldest
+    // first): a context figure such as the population comes from the nearest year that has it,
+    // and the row says which year.
     let mut ids_by_period: Vec<(i32, Vec<String>)> = Vec::new();
     if let Some(p) = period {
-        for q in store.periods(level)?.into_iter().rev().filter(|&q| q <= p) {
-            ids_by_period.push((q, store.indicator_ids_at(level, q)?));
+        let all = store.periods(level)?;
+        let earlier = all.iter().rev().filter(|&&q| q <= p);
+        let later = all.iter().filter(|&&q| q > p);
+        for &q in earlier.chain(later) {
+            // What this region has a value for in that year (not merely the level: one
+            // gemeente's own file of another year would otherwise win).
+            let here: Vec<String> = store
+                .region_observations(code, q)?
+                .into_iter()
+                .filter(|o| o.value.is_some())
+                .map(|o| o.indicator)
+                .collect();
+            ids_by_period.push((q, here));
         }
     }
     let mut points = series::region_points(store, code, &ids)?;
