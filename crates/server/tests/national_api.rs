@@ -34,6 +34,15 @@ fn store() -> PathBuf {
                 ],
             );
             let mut store = kwm_store::SqliteStore::open(&path).unwrap();
+            // Series need the figures carried onto a layout, as `kwm demo` does.
+            kwm_monitor::layouts::derive_changes(&mut store).unwrap();
+            kwm_monitor::harmonise::harmonise(
+                &mut store,
+                &catalogue(),
+                2022,
+                "2026-12-07T00:00:00Z",
+            )
+            .unwrap();
             for level in [Level::Gemeente, Level::Wijk] {
                 kwm_monitor::risk::compute_all(
                     &mut store,
