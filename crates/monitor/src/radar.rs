@@ -252,6 +252,32 @@ pub fn available(
     Ok(out)
 }
 
+/// The first support of the catalogue whose use is published for at least as many areas as a
+/// model needs at this level and period: what the radar page opens on.
+pub fn default_support(
+    store: &dyn Store,
+    catalogue: &Catalogue,
+    level: Level,
+    period: i32,
+) -> Result<Option<String>, MonitorError> {
+    let min_regions = catalogue.radar.params.min_regions;
+    for s in &catalogue.radar.supports {
+        let use_id = match &s.measure {
+            UseMeasure::Rate { rate } => rate,
+            UseMeasure::Count { count, .. } => count,
+        };
+        let areas = store
+            .observations(use_id.as_str(), level, period)?
+            .iter()
+            .filter(|o| o.value.is_some())
+            .count();
+        if areas >= min_regions {
+            return Ok(Some(s.id.clone()));
+        }
+    }
+    Ok(None)
+}
+
 fn missing(
     store: &dyn Store,
     catalogue: &Catalogue,

@@ -51,12 +51,30 @@ async fn build(state: &AppState, ctx: &PageCtx) -> Result<Markup, MonitorError> 
             .map(|(l, _)| *l)
             .unwrap_or(Level::Gemeente),
     };
+    // Without a period or support asked for: the latest period with a model at this level,
+    // and the first support published widely enough there (the gemeente radar opens on
+    // bijstand 2020, not on a support one gemeente's own file has).
+    let period = match param("period") {
+        Some(p) => Some(query::parse_period(p)?),
+        None => available
+            .iter()
+            .find(|(l, _)| *l == level)
+            .and_then(|(_, ps)| ps.last().copied()),
+    };
+    let support = match (param("support"), period) {
+        (Some(s), _) => Some(s.clone()),
+        (None, Some(p)) => {
+            let catalogue = state.catalogue().clone();
+            state
+                .query(move |s| radar::default_support(s, &catalogue, level, p))
+                .await?
+        }
+        (None, None) => None,
+    };
     let q = RadarQuery {
         level,
-        period: param("period")
-            .map(|p| query::parse_period(p))
-            .transpose()?,
-        support: param("support").cloned(),
+        period,
+        support,
         gemeente: param("gemeente")
             .map(|g| query::parse_region(g))
             .transpose()?,
