@@ -619,6 +619,11 @@ pub fn result_periods(store: &dyn Store, level: Level) -> Result<Vec<i32>, Monit
         .collect())
 }
 
+/// The risk characteristics a stored run measured (empty when its summary is unreadable).
+pub fn measured_characteristics(run: &RiskRunRecord) -> Vec<String> {
+    parse_summary(run).map_or_else(|_| Vec::new(), |s| s.characteristics_with_data)
+}
+
 pub(crate) fn pick_run(
     store: &dyn Store,
     level: Level,

@@ -125,9 +125,18 @@ async fn build(state: &AppState, ctx: &PageCtx) -> Result<Markup, MonitorError> 
                     }
                 }
                 div.field {
-                    label for="period" { (ctx.t("Jaar", "Year")) }
+                    // Each year's characteristics describe their own populations (adults 18+
+                    // for 2012–2020, young adults for 2024 …): choosing the year is choosing
+                    // whom the stacking is about, so every option says it.
+                    label for="period" { (ctx.t("Jaar en populatie", "Year and population")) }
                     select #period name="period" {
-                        @for p in &s.periods { option value=(p) selected[*p == s.period] { (p) } }
+                        @for p in &s.periods {
+                            @let measured_then: Vec<String> = runs.iter().find(|r| r.level == level && r.period == *p).map(risk::measured_characteristics).unwrap_or_default();
+                            @let pops = populations(ctx, c, level, *p, &measured_then);
+                            option value=(p) selected[*p == s.period] {
+                                (p) @if !pops.is_empty() { " — " (pops.join(", ")) }
+                            }
+                        }
                     }
                 }
                 button.button.primary type="submit" { (ctx.t("Toon", "Show")) }
