@@ -362,13 +362,7 @@ pub fn region_profile(
             )));
         }
     }
-    // Without a period: the one the level's default stacking results describe (the period
-    // measuring the most characteristics), when the region has figures then; else its latest.
-    let default = crate::risk::pick_run(store, code.level(), None)
-        .ok()
-        .map(|r| r.period)
-        .filter(|p| periods.contains(p));
-    let period = period.or(default).or(periods.last().copied());
+    let period = period.or(default_region_period(store, code, &periods));
     let parent = match known.as_ref().and_then(|r| r.parent.clone()) {
         Some(p) => {
             let name = store
@@ -474,6 +468,17 @@ pub fn region_profile(
         person_stacking,
         links,
     })
+}
+
+/// The period a region's views open on without one asked for: the period of its level's
+/// default stacking results (the one measuring the most characteristics), when the region has
+/// figures then; else its latest period with figures. `periods`: the region's periods.
+pub fn default_region_period(store: &dyn Store, code: &RegionCode, periods: &[i32]) -> Option<i32> {
+    crate::risk::pick_run(store, code.level(), None)
+        .ok()
+        .map(|r| r.period)
+        .filter(|p| periods.contains(p))
+        .or(periods.last().copied())
 }
 
 /// Regions of a level in the layout for a period (default: the latest layout).

@@ -230,17 +230,8 @@ pub fn available(
         let periods = store.periods(level)?;
         let mut with: BTreeSet<i32> = BTreeSet::new();
         for s in &catalogue.radar.supports {
-            let use_id = match &s.measure {
-                UseMeasure::Rate { rate } => rate,
-                UseMeasure::Count { count, .. } => count,
-            };
             for p in available_periods(store, s, level, &periods)? {
-                let areas = store
-                    .observations(use_id.as_str(), level, p)?
-                    .iter()
-                    .filter(|o| o.value.is_some())
-                    .count();
-                if areas >= min_regions {
+                if use_published_areas(store, s, level, p)? >= min_regions {
                     with.insert(p);
                 }
             }
@@ -262,20 +253,29 @@ pub fn default_support(
 ) -> Result<Option<String>, MonitorError> {
     let min_regions = catalogue.radar.params.min_regions;
     for s in &catalogue.radar.supports {
-        let use_id = match &s.measure {
-            UseMeasure::Rate { rate } => rate,
-            UseMeasure::Count { count, .. } => count,
-        };
-        let areas = store
-            .observations(use_id.as_str(), level, period)?
-            .iter()
-            .filter(|o| o.value.is_some())
-            .count();
-        if areas >= min_regions {
+        if use_published_areas(store, s, level, period)? >= min_regions {
             return Ok(Some(s.id.clone()));
         }
     }
     Ok(None)
+}
+
+/// How many areas of a level have a published figure of a support's use in a period.
+fn use_published_areas(
+    store: &dyn Store,
+    support: &Support,
+    level: Level,
+    period: i32,
+) -> Result<usize, MonitorError> {
+    let use_id = match &support.measure {
+        UseMeasure::Rate { rate } => rate,
+        UseMeasure::Count { count, .. } => count,
+    };
+    Ok(store
+        .observations(use_id.as_str(), level, period)?
+        .iter()
+        .filter(|o| o.value.is_some())
+        .count())
 }
 
 fn missing(

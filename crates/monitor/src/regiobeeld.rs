@@ -249,13 +249,7 @@ pub fn regiobeeld(
     if known.is_none() && periods.is_empty() {
         return Err(MonitorError::NotFound(format!("unknown region '{code}'")));
     }
-    // Without a period: the one of the level's default stacking results (the period measuring
-    // the most characteristics), as the profile, when the region has figures then.
-    let default = risk::pick_run(store, level, None)
-        .ok()
-        .map(|r| r.period)
-        .filter(|p| periods.contains(p));
-    let period = period.or(default).or(periods.last().copied());
+    let period = period.or(query::default_region_period(store, code, &periods));
     let links = query::region_links(store, code, known.as_ref().map(|r| r.layout))?;
     let name = known
         .as_ref()
