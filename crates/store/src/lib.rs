@@ -17,6 +17,7 @@
 //! - the store computes nothing: ranks and statistics are the engine's; risk-model results are
 //!   stored as computed, with the fingerprint of what they were computed from.
 
+mod figures;
 mod location;
 #[cfg(feature = "postgres")]
 mod pg;

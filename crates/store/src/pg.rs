@@ -20,12 +20,11 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use kwm_ingest::{Boundary, LoadBatch, RegionRecord as IngestRegion};
-use kwm_model::{
-    Direction, Indicator, IndicatorId, Level, Observation, RegionChange, RegionCode, ValueStatus,
-};
+use kwm_model::{Direction, Indicator, IndicatorId, Level, Observation, RegionChange, RegionCode};
 use postgres::types::{FromSql, ToSql};
 use postgres::{Client, NoTls, Row, Statement, Transaction};
 
+use crate::figures::{self, dollar, Dialect, Migration};
 use crate::{
     BoundaryRecord, ChangeRecord, HarmonisationRecord, HarmonisedRecord, IndicatorRecord,
     LayoutDerivation, LayoutSummary, LoadOutcome, LoadRecord, ObservationRecord, RegionRecord,
@@ -35,8 +34,9 @@ use crate::{
 
 /// Schema migrations, applied in order. Never edit a released one: add a new one, and add the
 /// same change to `sqlite.rs` as migration of the same number.
-const MIGRATIONS: &[&str] = &[
-    r#"
+const MIGRATIONS: &[Migration] = &[
+    Migration::Sql(
+        r#"
 CREATE TABLE loads (
     id           BIGINT PRIMARY KEY,
     file_name    TEXT COLLATE "C" NOT NULL,
@@ -100,7 +100,9 @@ CREATE INDEX observations_by_region ON observations (region, period);
 CREATE INDEX observations_coverage ON observations (indicator, status, level, period);
 CREATE INDEX observations_by_level_period ON observations (level, period, breakdown, indicator, region);
 "#,
-    r#"
+    ),
+    Migration::Sql(
+        r#"
 -- 2: results of the risk model (stacking), one run per level and period. Factor and theme rows
 -- carry `ord`, their position within the region, where SQLite relies on rowid order.
 CREATE TABLE risk_runs (
@@ -154,8 +156,10 @@ CREATE TABLE risk_theme_exposure (
     PRIMARY KEY (run_id, region, theme)
 );
 "#,
-    crate::pg_time::MIGRATION_TIME,
-    r#"
+    ),
+    Migration::Sql(crate::pg_time::MIGRATION_TIME),
+    Migration::Sql(
+        r#"
 -- 4: the composite's rank interval (Monte Carlo over method choices), its ranks under the
 -- compared methods, and spatial clusters (LISA, G_i*) of the stored results. Method-rank rows
 -- carry `ord` (their position within the region) where SQLite relies on rowid order.
@@ -186,6 +190,8 @@ CREATE TABLE risk_clusters (
 );
 CREATE INDEX risk_clusters_by_region ON risk_clusters (run_id, region);
 "#,
+    ),
+    Migration::CompactFigures,
 ];
 
 // Both backends must migrate to the same version.
@@ -319,8 +325,8 @@ impl PgStore {
             });
         }
         if version < supported {
-            for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-                tx.batch_execute(sql)
+            for (i, migration) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+                tx.batch_execute(&migration.sql(Dialect::Postgres))
                     .map_err(pg(&format!("applying migration {}", i + 1)))?;
             }
             tx.execute("DELETE FROM kwm_schema", &[])
@@ -513,8 +519,13 @@ struct LoadStatements {
     indicator: Statement,
     regions: Statement,
     boundaries: Statement,
-    existing_observations: Statement,
-    observations: Statement,
+    figures: Statement,
+    add_series: Statement,
+    series_id: Statement,
+    add_region: Statement,
+    region_id: Statement,
+    count: Statement,
+    recount: Statement,
 }
 
 impl LoadStatements {
@@ -536,19 +547,18 @@ impl LoadStatements {
                  SELECT k.*, $5::bigint FROM UNNEST($1::text[], $2::int4[], $3::text[], $4::text[]) AS k
                  ON CONFLICT (code, layout) DO UPDATE SET geometry = excluded.geometry, load_id = excluded.load_id",
             )?,
-            existing_observations: prepare(
-                "SELECT count(*) FROM observations o
-                 JOIN UNNEST($1::text[], $2::text[], $3::int4[], $4::text[]) AS k(indicator, region, period, breakdown)
-                   ON o.indicator = k.indicator AND o.region = k.region AND o.period = k.period AND o.breakdown = k.breakdown",
-            )?,
-            observations: prepare(
-                "INSERT INTO observations (indicator, region, level, period, breakdown, value, lower, upper, n, status, load_id)
-                 SELECT k.*, $11::bigint FROM UNNEST($1::text[], $2::text[], $3::text[], $4::int4[], $5::text[],
-                   $6::float8[], $7::float8[], $8::float8[], $9::float8[], $10::text[]) AS k
-                 ON CONFLICT (indicator, region, period, breakdown) DO UPDATE SET value = excluded.value,
-                   lower = excluded.lower, upper = excluded.upper, n = excluded.n, status = excluded.status,
-                   load_id = excluded.load_id, level = excluded.level",
-            )?,
+            figures: prepare(&format!(
+                "INSERT INTO figures (series, period, region, value, lower, upper, n, status, load_id)
+                 SELECT k.*, $9::bigint FROM UNNEST($1::int4[], $2::int4[], $3::int4[], $4::float8[],
+                   $5::float8[], $6::float8[], $7::float8[], $8::int2[]) AS k {}",
+                figures::ON_CONFLICT
+            ))?,
+            add_series: prepare(&dollar(figures::ADD_SERIES))?,
+            series_id: prepare(&dollar(figures::SERIES_ID))?,
+            add_region: prepare(&dollar(figures::ADD_REGION))?,
+            region_id: prepare(&dollar(figures::REGION_ID))?,
+            count: prepare(&dollar(figures::COUNT))?,
+            recount: prepare(&dollar(figures::RECOUNT))?,
         })
     }
 }
@@ -597,7 +607,8 @@ fn store_boundaries(
     Ok(())
 }
 
-/// Stores observations; returns how many keys were new.
+/// Stores a file's figures under their integer keys (adding new series and regions), then
+/// recounts the series and periods it wrote to; returns how many keys were new.
 fn store_observations(
     tx: &mut Transaction<'_>,
     s: &LoadStatements,
@@ -613,34 +624,64 @@ fn store_observations(
             o.breakdown.as_str(),
         )
     });
-    let mut inserted = 0;
+    let mut series: HashMap<(&str, Level, &str), i32> = HashMap::new();
+    let mut regions: HashMap<&str, i32> = HashMap::new();
+    for o in &kept {
+        let level = o.region.level();
+        let key = (o.indicator.as_str(), level, o.breakdown.as_str());
+        if let Entry::Vacant(e) = series.entry(key) {
+            let p: [&(dyn ToSql + Sync); 3] = [&key.0, &level.as_str(), &key.2];
+            tx.execute(&s.add_series, &p).map_err(pg(context))?;
+            e.insert(get(
+                &tx.query_one(&s.series_id, &p).map_err(pg(context))?,
+                0,
+                context,
+            )?);
+        }
+        if let Entry::Vacant(e) = regions.entry(o.region.as_str()) {
+            tx.execute(&s.add_region, &[&o.region.as_str(), &level.as_str()])
+                .map_err(pg(context))?;
+            let row = tx
+                .query_one(&s.region_id, &[&o.region.as_str()])
+                .map_err(pg(context))?;
+            e.insert(get(&row, 0, context)?);
+        }
+    }
+    let series_of =
+        |o: &Observation| series[&(o.indicator.as_str(), o.region.level(), o.breakdown.as_str())];
+    let mut touched: Vec<(i32, i32)> = kept
+        .iter()
+        .map(|o| (series_of(o), o.period.year()))
+        .collect();
+    touched.sort_unstable();
+    touched.dedup();
+    let mut before = 0i64;
+    for (series, period) in &touched {
+        before += get::<i64>(
+            &tx.query_one(&s.count, &[series, period])
+                .map_err(pg(context))?,
+            0,
+            context,
+        )?;
+    }
     for chunk in kept.chunks(CHUNK) {
-        let indicators: Vec<&str> = chunk.iter().map(|o| o.indicator.as_str()).collect();
-        let regions: Vec<&str> = chunk.iter().map(|o| o.region.as_str()).collect();
-        let levels: Vec<&str> = chunk.iter().map(|o| o.region.level().as_str()).collect();
+        let series_ids: Vec<i32> = chunk.iter().map(|o| series_of(o)).collect();
         let periods: Vec<i32> = chunk.iter().map(|o| o.period.year()).collect();
-        let breakdowns: Vec<&str> = chunk.iter().map(|o| o.breakdown.as_str()).collect();
+        let region_ids: Vec<i32> = chunk.iter().map(|o| regions[o.region.as_str()]).collect();
         let values: Vec<Option<f64>> = chunk.iter().map(|o| o.value).collect();
         let lowers: Vec<Option<f64>> = chunk.iter().map(|o| o.lower).collect();
         let uppers: Vec<Option<f64>> = chunk.iter().map(|o| o.upper).collect();
         let ns: Vec<Option<f64>> = chunk.iter().map(|o| o.n).collect();
-        let statuses: Vec<&str> = chunk.iter().map(|o| o.status.as_str()).collect();
-        // Keys are unique after merging, so new keys = chunk size - keys already stored.
-        let existing: i64 = tx
-            .query_one(
-                &s.existing_observations,
-                &[&indicators, &regions, &periods, &breakdowns],
-            )
-            .and_then(|r| r.try_get(0))
-            .map_err(pg(context))?;
+        let statuses: Vec<i16> = chunk
+            .iter()
+            .map(|o| figures::status_code(o.status))
+            .collect();
         tx.execute(
-            &s.observations,
+            &s.figures,
             &[
-                &indicators,
-                &regions,
-                &levels,
+                &series_ids,
                 &periods,
-                &breakdowns,
+                &region_ids,
                 &values,
                 &lowers,
                 &uppers,
@@ -650,27 +691,37 @@ fn store_observations(
             ],
         )
         .map_err(pg(context))?;
-        inserted += chunk.len() - existing as usize;
     }
-    Ok(inserted)
+    let mut after = 0i64;
+    for (series, period) in &touched {
+        tx.execute(&s.recount, &[series, period])
+            .map_err(pg(context))?;
+        after += get::<i64>(
+            &tx.query_one(&s.count, &[series, period])
+                .map_err(pg(context))?,
+            0,
+            context,
+        )?;
+    }
+    Ok((after - before) as usize)
 }
 
 impl PgStore {
     fn indicator_coverage(&self, id: &str) -> Result<(Vec<i32>, Vec<Level>)> {
-        let periods = self.column::<i32>(
-            "SELECT DISTINCT period FROM observations WHERE indicator = $1 AND status = 'ok' ORDER BY period",
-            &[&id],
-            "reading periods",
-        )?;
-        let mut levels = self
-            .column::<String>(
-                "SELECT DISTINCT level FROM observations WHERE indicator = $1 AND status = 'ok'",
-                &[&id],
-                "reading levels",
-            )?
-            .iter()
-            .map(|l| parse_level(l))
-            .collect::<Result<Vec<_>>>()?;
+        let context = "reading coverage";
+        let mut periods = Vec::new();
+        let mut levels = Vec::new();
+        for r in self.rows(&dollar(figures::COVERAGE_OF), &[&id], context)? {
+            let level = parse_level(&get::<String>(&r, 0, context)?)?;
+            let period: i32 = get(&r, 1, context)?;
+            if !levels.contains(&level) {
+                levels.push(level);
+            }
+            if !periods.contains(&period) {
+                periods.push(period);
+            }
+        }
+        periods.sort();
         levels.sort();
         Ok((periods, levels))
     }
@@ -684,7 +735,6 @@ impl PgStore {
         self.rows(sql, params, context)?
             .iter()
             .map(|r| {
-                let status: String = get(r, 8, context)?;
                 Ok(ObservationRecord {
                     indicator: get(r, 0, context)?,
                     region: parse_code(get(r, 1, context)?)?,
@@ -694,17 +744,13 @@ impl PgStore {
                     lower: get(r, 5, context)?,
                     upper: get(r, 6, context)?,
                     n: get(r, 7, context)?,
-                    status: ValueStatus::parse(&status)
-                        .ok_or_else(|| StoreError::Corrupt(format!("status '{status}'")))?,
+                    status: figures::status_from_code(i64::from(get::<i16>(r, 8, context)?))?,
                     load_id: get(r, 9, context)?,
                 })
             })
             .collect()
     }
 }
-
-const OBSERVATION_COLUMNS: &str =
-    "indicator, region, period, breakdown, value, lower, upper, n, status, load_id";
 
 impl Store for PgStore {
     fn apply_loads(&mut self, batches: &[LoadBatch], loaded_at: &str) -> Result<Vec<LoadOutcome>> {
@@ -812,10 +858,25 @@ impl Store for PgStore {
             &[],
             context,
         )?;
+        // Coverage of all indicators in one query over the per-series counts.
+        let mut coverage: HashMap<String, (Vec<i32>, Vec<Level>)> = HashMap::new();
+        for r in self.rows(&dollar(figures::COVERAGE), &[], context)? {
+            let entry = coverage.entry(get(&r, 0, context)?).or_default();
+            let level = parse_level(&get::<String>(&r, 1, context)?)?;
+            let period: i32 = get(&r, 2, context)?;
+            if !entry.0.contains(&period) {
+                entry.0.push(period);
+            }
+            if !entry.1.contains(&level) {
+                entry.1.push(level);
+            }
+        }
         rows.iter()
             .map(|r| {
                 let (indicator, id) = row_to_indicator(r, context)?;
-                let (periods, levels) = self.indicator_coverage(&id)?;
+                let (mut periods, mut levels) = coverage.remove(&id).unwrap_or_default();
+                periods.sort();
+                levels.sort();
                 Ok(IndicatorRecord {
                     indicator,
                     periods,
@@ -913,7 +974,7 @@ impl Store for PgStore {
 
     fn periods(&self, level: Level) -> Result<Vec<i32>> {
         self.column(
-            "SELECT DISTINCT period FROM observations WHERE level = $1 ORDER BY period",
+            &dollar(figures::PERIODS_AT_LEVEL),
             &[&level.as_str()],
             "reading periods",
         )
@@ -926,21 +987,18 @@ impl Store for PgStore {
         period: i32,
     ) -> Result<Vec<ObservationRecord>> {
         self.query_observations(
-            &format!("SELECT {OBSERVATION_COLUMNS} FROM observations WHERE indicator = $1 AND level = $2 AND period = $3 AND breakdown = '' ORDER BY region"),
+            &dollar(figures::OF_INDICATOR),
             &[&indicator, &level.as_str(), &period],
         )
     }
 
     fn observations_at(&self, level: Level, period: i32) -> Result<Vec<ObservationRecord>> {
-        self.query_observations(
-            &format!("SELECT {OBSERVATION_COLUMNS} FROM observations WHERE level = $1 AND period = $2 AND breakdown = '' ORDER BY indicator, region"),
-            &[&level.as_str(), &period],
-        )
+        self.query_observations(&dollar(figures::AT_LEVEL), &[&level.as_str(), &period])
     }
 
     fn indicator_ids_at(&self, level: Level, period: i32) -> Result<Vec<String>> {
         self.column(
-            "SELECT DISTINCT indicator FROM observations WHERE level = $1 AND period = $2 AND breakdown = '' ORDER BY indicator",
+            &dollar(figures::INDICATORS_AT),
             &[&level.as_str(), &period],
             "reading indicator ids",
         )
@@ -948,7 +1006,7 @@ impl Store for PgStore {
 
     fn region_periods(&self, code: &RegionCode) -> Result<Vec<i32>> {
         self.column(
-            "SELECT DISTINCT period FROM observations WHERE region = $1 ORDER BY period",
+            &dollar(figures::REGION_PERIODS),
             &[&code.as_str()],
             "reading region periods",
         )
@@ -959,10 +1017,7 @@ impl Store for PgStore {
         code: &RegionCode,
         period: i32,
     ) -> Result<Vec<ObservationRecord>> {
-        self.query_observations(
-            &format!("SELECT {OBSERVATION_COLUMNS} FROM observations WHERE region = $1 AND period = $2 AND breakdown = '' ORDER BY indicator"),
-            &[&code.as_str(), &period],
-        )
+        self.query_observations(&dollar(figures::OF_REGION), &[&code.as_str(), &period])
     }
 
     fn breakdown_observations(
@@ -972,7 +1027,7 @@ impl Store for PgStore {
         period: i32,
     ) -> Result<Vec<ObservationRecord>> {
         self.query_observations(
-            &format!("SELECT {OBSERVATION_COLUMNS} FROM observations WHERE indicator = $1 AND region = $2 AND period = $3 ORDER BY breakdown"),
+            &dollar(figures::BREAKDOWNS),
             &[&indicator, &region.as_str(), &period],
         )
     }
@@ -985,7 +1040,7 @@ impl Store for PgStore {
         breakdown: &str,
     ) -> Result<Vec<ObservationRecord>> {
         self.query_observations(
-            &format!("SELECT {OBSERVATION_COLUMNS} FROM observations WHERE indicator = $1 AND level = $2 AND period = $3 AND breakdown = $4 ORDER BY region"),
+            &dollar(figures::CELL),
             &[&indicator, &level.as_str(), &period, &breakdown],
         )
     }

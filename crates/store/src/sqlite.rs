@@ -1,9 +1,10 @@
 use std::path::Path;
 
 use kwm_ingest::LoadBatch;
-use kwm_model::{Direction, Indicator, IndicatorId, Level, RegionCode, ValueStatus};
+use kwm_model::{Direction, Indicator, IndicatorId, Level, RegionCode};
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 
+use crate::figures::{self, Dialect, Migration};
 use crate::{
     BoundaryRecord, ChangeRecord, HarmonisationRecord, HarmonisedRecord, IndicatorRecord,
     LayoutDerivation, LayoutSummary, LoadOutcome, LoadRecord, ObservationRecord, RegionRecord,
@@ -13,8 +14,9 @@ use crate::{
 use kwm_model::RegionChange;
 
 /// Schema migrations, applied in order. Never edit a released one: add a new one.
-pub(crate) const MIGRATIONS: &[&str] = &[
-    r#"
+pub(crate) const MIGRATIONS: &[Migration] = &[
+    Migration::Sql(
+        r#"
 CREATE TABLE loads (
     id           INTEGER PRIMARY KEY,
     file_name    TEXT NOT NULL,
@@ -78,7 +80,9 @@ CREATE INDEX observations_by_region ON observations (region, period);
 CREATE INDEX observations_coverage ON observations (indicator, status, level, period);
 CREATE INDEX observations_by_level_period ON observations (level, period, breakdown, indicator, region);
 "#,
-    r#"
+    ),
+    Migration::Sql(
+        r#"
 -- 2: results of the risk model (stacking), one run per level and period.
 CREATE TABLE risk_runs (
     id                INTEGER PRIMARY KEY,
@@ -129,8 +133,10 @@ CREATE TABLE risk_theme_exposure (
     PRIMARY KEY (run_id, region, theme)
 );
 "#,
-    crate::sqlite_time::MIGRATION_TIME,
-    r#"
+    ),
+    Migration::Sql(crate::sqlite_time::MIGRATION_TIME),
+    Migration::Sql(
+        r#"
 -- 4: the composite's rank interval (Monte Carlo over method choices), its ranks under the
 -- compared methods, and spatial clusters (LISA, G_i*) of the stored results.
 ALTER TABLE risk_regions ADD COLUMN rank_median REAL;
@@ -159,7 +165,12 @@ CREATE TABLE risk_clusters (
 );
 CREATE INDEX risk_clusters_by_region ON risk_clusters (run_id, region);
 "#,
+    ),
+    Migration::CompactFigures,
 ];
+
+/// The schema version whose migration moved figures into the compact layout.
+const COMPACT_FIGURES_VERSION: i64 = 5;
 
 /// The embedded SQLite store: one file, no server.
 pub struct SqliteStore {
@@ -212,8 +223,13 @@ impl SqliteStore {
     }
 
     fn init(conn: Connection) -> Result<SqliteStore> {
-        conn.execute_batch("PRAGMA foreign_keys = ON;")
-            .map_err(db("enabling foreign keys"))?;
+        // WAL: readers read a snapshot and never wait for a load, a load never waits for
+        // readers; NORMAL sync is durable against crashes of the program (a power cut may
+        // lose the last commit, never half of one).
+        conn.execute_batch(
+            "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;",
+        )
+        .map_err(db("setting up the connection"))?;
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(db("setting busy timeout"))?;
         let mut store = SqliteStore { conn };
@@ -227,13 +243,20 @@ impl SqliteStore {
         }
         if version < supported {
             let tx = store.conn.transaction().map_err(db("starting migration"))?;
-            for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-                tx.execute_batch(sql)
+            for (i, migration) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+                tx.execute_batch(&migration.sql(Dialect::Sqlite))
                     .map_err(db(&format!("applying migration {}", i + 1)))?;
             }
             tx.pragma_update(None, "user_version", supported)
                 .map_err(db("recording schema version"))?;
             tx.commit().map_err(db("committing migrations"))?;
+            if version > 0 && version < COMPACT_FIGURES_VERSION {
+                // The figures moved to a table a fifth of the size: give the space back.
+                store
+                    .conn
+                    .execute_batch("VACUUM")
+                    .map_err(db("compacting the migrated store"))?;
+            }
         }
         Ok(store)
     }
@@ -311,27 +334,26 @@ pub(crate) fn parse_level(s: &str) -> Result<Level> {
 
 impl SqliteStore {
     fn indicator_coverage(&self, id: &str) -> Result<(Vec<i32>, Vec<Level>)> {
-        let mut periods_stmt = self
+        let mut stmt = self
             .conn
-            .prepare_cached("SELECT DISTINCT period FROM observations WHERE indicator = ?1 AND status = 'ok' ORDER BY period")
-            .map_err(db("preparing periods query"))?;
-        let periods = periods_stmt
-            .query_map([id], |r| r.get(0))
-            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<i32>>>())
-            .map_err(db("reading periods"))?;
-        let mut levels_stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT DISTINCT level FROM observations WHERE indicator = ?1 AND status = 'ok'",
-            )
-            .map_err(db("preparing levels query"))?;
-        let mut levels = levels_stmt
-            .query_map([id], |r| r.get::<_, String>(0))
-            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<String>>>())
-            .map_err(db("reading levels"))?
-            .iter()
-            .map(|l| parse_level(l))
-            .collect::<Result<Vec<_>>>()?;
+            .prepare_cached(figures::COVERAGE_OF)
+            .map_err(db("preparing coverage query"))?;
+        let pairs = stmt
+            .query_map([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i32>(1)?)))
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+            .map_err(db("reading coverage"))?;
+        let mut periods = Vec::new();
+        let mut levels = Vec::new();
+        for (level, period) in pairs {
+            let level = parse_level(&level)?;
+            if !levels.contains(&level) {
+                levels.push(level);
+            }
+            if !periods.contains(&period) {
+                periods.push(period);
+            }
+        }
+        periods.sort();
         levels.sort();
         Ok((periods, levels))
     }
@@ -356,7 +378,7 @@ impl SqliteStore {
                     r.get::<_, Option<f64>>(5)?,
                     r.get::<_, Option<f64>>(6)?,
                     r.get::<_, Option<f64>>(7)?,
-                    r.get::<_, String>(8)?,
+                    r.get::<_, i64>(8)?,
                     r.get::<_, i64>(9)?,
                 ))
             })
@@ -385,8 +407,7 @@ impl SqliteStore {
                         lower,
                         upper,
                         n,
-                        status: ValueStatus::parse(&status)
-                            .ok_or_else(|| StoreError::Corrupt(format!("status '{status}'")))?,
+                        status: figures::status_from_code(status)?,
                         load_id,
                     })
                 },
@@ -395,8 +416,94 @@ impl SqliteStore {
     }
 }
 
-const OBSERVATION_COLUMNS: &str =
-    "indicator, region, period, breakdown, value, lower, upper, n, status, load_id";
+/// Stores a file's figures under their integer keys (adding new series and regions), then
+/// recounts the series and periods it wrote to. Returns how many keys were new.
+fn store_figures(
+    tx: &rusqlite::Transaction<'_>,
+    observations: &[kwm_model::Observation],
+    load_id: i64,
+    context: &str,
+) -> Result<usize> {
+    use std::collections::HashMap;
+    let mut series: HashMap<(&str, Level, &str), i64> = HashMap::new();
+    let mut regions: HashMap<&str, i64> = HashMap::new();
+    let mut touched: Vec<(i64, i32)> = Vec::new();
+    let mut add_series = tx
+        .prepare_cached(figures::ADD_SERIES)
+        .map_err(db(context))?;
+    let mut series_id = tx.prepare_cached(figures::SERIES_ID).map_err(db(context))?;
+    let mut add_region = tx
+        .prepare_cached(figures::ADD_REGION)
+        .map_err(db(context))?;
+    let mut region_id = tx.prepare_cached(figures::REGION_ID).map_err(db(context))?;
+    let mut insert = tx
+        .prepare_cached(&format!(
+            "INSERT INTO figures (series, period, region, value, lower, upper, n, status, load_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) {}",
+            figures::ON_CONFLICT
+        ))
+        .map_err(db(context))?;
+    for o in observations {
+        let level = o.region.level();
+        let key = (o.indicator.as_str(), level, o.breakdown.as_str());
+        let s = match series.get(&key) {
+            Some(&id) => id,
+            None => {
+                let p = params![key.0, level.as_str(), key.2];
+                add_series.execute(p).map_err(db(context))?;
+                let id: i64 = series_id.query_row(p, |r| r.get(0)).map_err(db(context))?;
+                series.insert(key, id);
+                id
+            }
+        };
+        let r = match regions.get(o.region.as_str()) {
+            Some(&id) => id,
+            None => {
+                add_region
+                    .execute(params![o.region.as_str(), level.as_str()])
+                    .map_err(db(context))?;
+                let id: i64 = region_id
+                    .query_row([o.region.as_str()], |r| r.get(0))
+                    .map_err(db(context))?;
+                regions.insert(o.region.as_str(), id);
+                id
+            }
+        };
+        let period = o.period.year();
+        if touched.last() != Some(&(s, period)) {
+            touched.push((s, period));
+        }
+        insert
+            .execute(params![
+                s,
+                period,
+                r,
+                o.value,
+                o.lower,
+                o.upper,
+                o.n,
+                figures::status_code(o.status),
+                load_id
+            ])
+            .map_err(db(context))?;
+    }
+    touched.sort_unstable();
+    touched.dedup();
+    let mut count = tx.prepare_cached(figures::COUNT).map_err(db(context))?;
+    let mut recount = tx.prepare_cached(figures::RECOUNT).map_err(db(context))?;
+    let (mut before, mut after) = (0i64, 0i64);
+    for (s, period) in touched {
+        // The count before this file is the stored one; the recount after it includes it.
+        before += count
+            .query_row(params![s, period], |r| r.get::<_, i64>(0))
+            .map_err(db(context))?;
+        recount.execute(params![s, period]).map_err(db(context))?;
+        after += count
+            .query_row(params![s, period], |r| r.get::<_, i64>(0))
+            .map_err(db(context))?;
+    }
+    Ok((after - before) as usize)
+}
 
 impl Store for SqliteStore {
     fn apply_loads(&mut self, batches: &[LoadBatch], loaded_at: &str) -> Result<Vec<LoadOutcome>> {
@@ -481,40 +588,7 @@ impl Store for SqliteStore {
                 }
             }
             crate::sqlite_time::insert_official_changes(&tx, load_id, &batch.changes, &context)?;
-            let before: i64 = tx
-                .query_row("SELECT COUNT(*) FROM observations", [], |r| r.get(0))
-                .map_err(db(&context))?;
-            {
-                let mut stmt = tx
-                    .prepare_cached(
-                        "INSERT INTO observations (indicator, region, level, period, breakdown, value, lower, upper, n, status, load_id)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
-                         ON CONFLICT(indicator, region, period, breakdown) DO UPDATE SET value = excluded.value,
-                           lower = excluded.lower, upper = excluded.upper, n = excluded.n, status = excluded.status,
-                           load_id = excluded.load_id, level = excluded.level",
-                    )
-                    .map_err(db(&context))?;
-                for o in &batch.observations {
-                    stmt.execute(params![
-                        o.indicator.as_str(),
-                        o.region.as_str(),
-                        o.region.level().as_str(),
-                        o.period.year(),
-                        o.breakdown,
-                        o.value,
-                        o.lower,
-                        o.upper,
-                        o.n,
-                        o.status.as_str(),
-                        load_id
-                    ])
-                    .map_err(db(&context))?;
-                }
-            }
-            let after: i64 = tx
-                .query_row("SELECT COUNT(*) FROM observations", [], |r| r.get(0))
-                .map_err(db(&context))?;
-            let inserted = (after - before) as usize;
+            let inserted = store_figures(&tx, &batch.observations, load_id, &context)?;
             outcomes.push(LoadOutcome::Loaded {
                 load_id,
                 inserted,
@@ -570,9 +644,7 @@ impl Store for SqliteStore {
             std::collections::HashMap::new();
         let mut cov = self
             .conn
-            .prepare_cached(
-                "SELECT DISTINCT indicator, level, period FROM observations WHERE status = 'ok'",
-            )
+            .prepare_cached(figures::COVERAGE)
             .map_err(db("preparing coverage query"))?;
         let triples = cov
             .query_map([], |r| {
@@ -717,9 +789,7 @@ impl Store for SqliteStore {
     fn periods(&self, level: Level) -> Result<Vec<i32>> {
         let mut stmt = self
             .conn
-            .prepare_cached(
-                "SELECT DISTINCT period FROM observations WHERE level = ?1 ORDER BY period",
-            )
+            .prepare_cached(figures::PERIODS_AT_LEVEL)
             .map_err(db("preparing periods query"))?;
         stmt.query_map([level.as_str()], |r| r.get(0))
             .and_then(|rows| rows.collect::<rusqlite::Result<Vec<i32>>>())
@@ -733,7 +803,7 @@ impl Store for SqliteStore {
         period: i32,
     ) -> Result<Vec<ObservationRecord>> {
         self.query_observations(
-            &format!("SELECT {OBSERVATION_COLUMNS} FROM observations WHERE indicator = ?1 AND level = ?2 AND period = ?3 AND breakdown = '' ORDER BY region"),
+            figures::OF_INDICATOR,
             params![indicator, level.as_str(), period],
         )
     }
@@ -741,7 +811,7 @@ impl Store for SqliteStore {
     fn indicator_ids_at(&self, level: Level, period: i32) -> Result<Vec<String>> {
         let mut stmt = self
             .conn
-            .prepare_cached("SELECT DISTINCT indicator FROM observations WHERE level = ?1 AND period = ?2 AND breakdown = '' ORDER BY indicator")
+            .prepare_cached(figures::INDICATORS_AT)
             .map_err(db("preparing indicator ids query"))?;
         stmt.query_map(params![level.as_str(), period], |r| r.get(0))
             .and_then(|rows| rows.collect::<rusqlite::Result<Vec<String>>>())
@@ -751,9 +821,7 @@ impl Store for SqliteStore {
     fn region_periods(&self, code: &RegionCode) -> Result<Vec<i32>> {
         let mut stmt = self
             .conn
-            .prepare_cached(
-                "SELECT DISTINCT period FROM observations WHERE region = ?1 ORDER BY period",
-            )
+            .prepare_cached(figures::REGION_PERIODS)
             .map_err(db("preparing region periods query"))?;
         stmt.query_map([code.as_str()], |r| r.get(0))
             .and_then(|rows| rows.collect::<rusqlite::Result<Vec<i32>>>())
@@ -761,10 +829,7 @@ impl Store for SqliteStore {
     }
 
     fn observations_at(&self, level: Level, period: i32) -> Result<Vec<ObservationRecord>> {
-        self.query_observations(
-            &format!("SELECT {OBSERVATION_COLUMNS} FROM observations WHERE level = ?1 AND period = ?2 AND breakdown = '' ORDER BY indicator, region"),
-            params![level.as_str(), period],
-        )
+        self.query_observations(figures::AT_LEVEL, params![level.as_str(), period])
     }
 
     fn region_observations(
@@ -772,10 +837,7 @@ impl Store for SqliteStore {
         code: &RegionCode,
         period: i32,
     ) -> Result<Vec<ObservationRecord>> {
-        self.query_observations(
-            &format!("SELECT {OBSERVATION_COLUMNS} FROM observations WHERE region = ?1 AND period = ?2 AND breakdown = '' ORDER BY indicator"),
-            params![code.as_str(), period],
-        )
+        self.query_observations(figures::OF_REGION, params![code.as_str(), period])
     }
 
     fn breakdown_observations(
@@ -785,7 +847,7 @@ impl Store for SqliteStore {
         period: i32,
     ) -> Result<Vec<ObservationRecord>> {
         self.query_observations(
-            &format!("SELECT {OBSERVATION_COLUMNS} FROM observations WHERE indicator = ?1 AND region = ?2 AND period = ?3 ORDER BY breakdown"),
+            figures::BREAKDOWNS,
             params![indicator, region.as_str(), period],
         )
     }
@@ -798,7 +860,7 @@ impl Store for SqliteStore {
         breakdown: &str,
     ) -> Result<Vec<ObservationRecord>> {
         self.query_observations(
-            &format!("SELECT {OBSERVATION_COLUMNS} FROM observations WHERE indicator = ?1 AND level = ?2 AND period = ?3 AND breakdown = ?4 ORDER BY region"),
+            figures::CELL,
             params![indicator, level.as_str(), period, breakdown],
         )
     }

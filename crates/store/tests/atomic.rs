@@ -77,7 +77,11 @@ fn a_failing_load_leaves_the_file_byte_for_byte_unchanged() {
     store
         .apply_loads(std::slice::from_ref(&first), "2026-01-01T00:00:00Z")
         .unwrap();
+    // Closed, so the write-ahead log is checkpointed into the file and removed: the file alone
+    // is the store.
+    drop(store);
     let before = file_bytes(&path);
+    let mut store = SqliteStore::open(&path).unwrap();
 
     // The second batch is fine; the third refers to an indicator nobody registered, which the
     // database refuses half-way through writing. Neither may remain.
@@ -98,6 +102,7 @@ fn a_failing_load_leaves_the_file_byte_for_byte_unchanged() {
         "store file changed by a failed load"
     );
     assert!(!dir.join("store.sqlite-journal").exists());
+    assert!(!dir.join("store.sqlite-wal").exists());
 
     let store = SqliteStore::open(&path).unwrap();
     assert_eq!(store.loads().unwrap().len(), 1);

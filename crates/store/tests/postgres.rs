@@ -112,7 +112,10 @@ impl Harness for PgHarness {
             "indicators",
             "regions",
             "boundaries",
-            "observations",
+            "figure_series",
+            "figure_regions",
+            "figures",
+            "figure_coverage",
         ] {
             let mut rows: Vec<String> = client
                 .query(

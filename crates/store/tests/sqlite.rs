@@ -20,10 +20,15 @@ impl Harness for SqliteHarness {
     }
 
     fn physical(&mut self) -> Vec<u8> {
-        // A leftover rollback journal would mean a transaction was not finished.
+        // A leftover rollback journal would mean a transaction was not finished. In WAL mode
+        // committed pages sit in the write-ahead log until a checkpoint: both are the store.
         let journal = self.path.with_extension("sqlite-journal");
         assert!(!journal.exists(), "{} left behind", journal.display());
-        std::fs::read(&self.path).unwrap()
+        let mut bytes = std::fs::read(&self.path).unwrap();
+        if let Ok(wal) = std::fs::read(self.path.with_extension("sqlite-wal")) {
+            bytes.extend(wal);
+        }
+        bytes
     }
 
     fn reopen(&mut self) -> Result<(), StoreError> {

@@ -1,0 +1,279 @@
+//! Figures (observations) in the compact layout, with their SQL written once for both backends.
+//!
+//! A figure is keyed on three small integers: its *series* (`figure_series`: indicator, level
+//! and breakdown cell), its period and its *region* (`figure_regions`: code and level). The
+//! `figures` table holds those keys, the value, its bounds and count, a status code and the load
+//! it came from — on SQLite `WITHOUT ROWID`, so the primary key (series, period, region) *is* the
+//! table and the hot read "one indicator at one level in one period" is one range scan. One
+//! secondary index, (region, period), serves the region profile. `figure_coverage` counts the
+//! figures (and the `ok` ones) per series and period, kept up to date by every load in the same
+//! transaction, so "which indicators have figures where" never scans the figures.
+//!
+//! The SQL below uses SQLite's `?N` placeholders; PostgreSQL gets the same text with `$N`
+//! through [`dollar`]. Types are written so both dialects infer the same (`CAST` where a
+//! placeholder stands alone in a select list).
+
+use kwm_model::ValueStatus;
+
+use crate::{Result, StoreError};
+
+/// The stored code of a status. Never renumber: stores keep these numbers.
+pub(crate) fn status_code(status: ValueStatus) -> i16 {
+    match status {
+        ValueStatus::Ok => 0,
+        ValueStatus::Suppressed => 1,
+        ValueStatus::Missing => 2,
+        ValueStatus::NotApplicable => 3,
+    }
+}
+
+/// The status a stored code stands for.
+pub(crate) fn status_from_code(code: i64) -> Result<ValueStatus> {
+    Ok(match code {
+        0 => ValueStatus::Ok,
+        1 => ValueStatus::Suppressed,
+        2 => ValueStatus::Missing,
+        3 => ValueStatus::NotApplicable,
+        other => return Err(StoreError::Corrupt(format!("status code {other}"))),
+    })
+}
+
+/// The columns every figure query returns (as `figure_query!` spells them; a test checks), in the order the backends' row readers expect.
+#[cfg(test)]
+const COLUMNS: &str =
+    "s.indicator, r.code, f.period, s.breakdown, f.value, f.lower, f.upper, f.n, f.status, f.load_id";
+
+/// Figures joined with their keys.
+#[cfg(test)]
+const FROM: &str =
+    "figures f JOIN figure_series s ON s.id = f.series JOIN figure_regions r ON r.id = f.region";
+
+macro_rules! figure_query {
+    ($where:literal) => {
+        concat!(
+            "SELECT s.indicator, r.code, f.period, s.breakdown, f.value, f.lower, f.upper, f.n, f.status, f.load_id ",
+            "FROM figures f JOIN figure_series s ON s.id = f.series JOIN figure_regions r ON r.id = f.region ",
+            $where
+        )
+    };
+}
+
+/// One indicator at a level in a period, total population, by region code.
+pub(crate) const OF_INDICATOR: &str = figure_query!(
+    "WHERE s.indicator = ?1 AND s.level = ?2 AND s.breakdown = '' AND f.period = ?3 ORDER BY r.code"
+);
+/// Every indicator at a level in a period, total population, by indicator then region.
+pub(crate) const AT_LEVEL: &str = figure_query!(
+    "WHERE s.level = ?1 AND s.breakdown = '' AND f.period = ?2 ORDER BY s.indicator, r.code"
+);
+/// One region in a period, total population, by indicator.
+pub(crate) const OF_REGION: &str =
+    figure_query!("WHERE r.code = ?1 AND f.period = ?2 AND s.breakdown = '' ORDER BY s.indicator");
+/// One indicator for one region in a period, every breakdown cell, by cell.
+pub(crate) const BREAKDOWNS: &str =
+    figure_query!("WHERE s.indicator = ?1 AND r.code = ?2 AND f.period = ?3 ORDER BY s.breakdown");
+/// One breakdown cell of an indicator at a level in a period, by region code.
+pub(crate) const CELL: &str = figure_query!(
+    "WHERE s.indicator = ?1 AND s.level = ?2 AND f.period = ?3 AND s.breakdown = ?4 ORDER BY r.code"
+);
+
+/// Periods with figures at a level.
+pub(crate) const PERIODS_AT_LEVEL: &str = "SELECT DISTINCT c.period FROM figure_coverage c \
+     JOIN figure_series s ON s.id = c.series WHERE s.level = ?1 ORDER BY c.period";
+/// Indicators with a figure (any status) for the total population at a level in a period.
+pub(crate) const INDICATORS_AT: &str = "SELECT DISTINCT s.indicator FROM figure_coverage c \
+     JOIN figure_series s ON s.id = c.series \
+     WHERE s.level = ?1 AND c.period = ?2 AND s.breakdown = '' ORDER BY s.indicator";
+/// Periods in which a region has figures.
+pub(crate) const REGION_PERIODS: &str = "SELECT DISTINCT f.period FROM figure_regions r \
+     JOIN figures f ON f.region = r.id WHERE r.code = ?1 ORDER BY f.period";
+/// Where every indicator has `ok` figures: (indicator, level, period).
+pub(crate) const COVERAGE: &str = "SELECT DISTINCT s.indicator, s.level, c.period \
+     FROM figure_coverage c JOIN figure_series s ON s.id = c.series WHERE c.ok > 0";
+/// Where one indicator has `ok` figures: (level, period).
+pub(crate) const COVERAGE_OF: &str = "SELECT DISTINCT s.level, c.period \
+     FROM figure_coverage c JOIN figure_series s ON s.id = c.series \
+     WHERE s.indicator = ?1 AND c.ok > 0";
+
+/// Adds a series key if new.
+pub(crate) const ADD_SERIES: &str = "INSERT INTO figure_series (indicator, level, breakdown) \
+     VALUES (?1, ?2, ?3) ON CONFLICT (indicator, level, breakdown) DO NOTHING";
+/// The id of a series key.
+pub(crate) const SERIES_ID: &str =
+    "SELECT id FROM figure_series WHERE indicator = ?1 AND level = ?2 AND breakdown = ?3";
+/// Adds a region key if new.
+pub(crate) const ADD_REGION: &str =
+    "INSERT INTO figure_regions (code, level) VALUES (?1, ?2) ON CONFLICT (code) DO NOTHING";
+/// The id of a region key.
+pub(crate) const REGION_ID: &str = "SELECT id FROM figure_regions WHERE code = ?1";
+/// Figures stored for a series and period (0 when none).
+pub(crate) const COUNT: &str =
+    "SELECT COALESCE(SUM(figures), 0) FROM figure_coverage WHERE series = ?1 AND period = ?2";
+/// Recounts a series and period after a load wrote to it.
+pub(crate) const RECOUNT: &str = "INSERT INTO figure_coverage (series, period, figures, ok) \
+     SELECT CAST(?1 AS INTEGER), CAST(?2 AS INTEGER), count(*), count(*) FILTER (WHERE status = 0) \
+     FROM figures WHERE series = ?1 AND period = ?2 \
+     ON CONFLICT (series, period) DO UPDATE SET figures = excluded.figures, ok = excluded.ok";
+/// What an upsert of a figure sets when the key is stored already.
+pub(crate) const ON_CONFLICT: &str = "ON CONFLICT (series, period, region) DO UPDATE SET \
+     value = excluded.value, lower = excluded.lower, upper = excluded.upper, n = excluded.n, \
+     status = excluded.status, load_id = excluded.load_id";
+
+/// The migration that moves the figures of schema 4 (`observations`, TEXT keys) into the
+/// compact layout. `{id}`, `{text}`, `{real}`, `{status}` and `{without_rowid}` are the
+/// dialect's words, filled in by [`compact_migration`].
+const COMPACT_MIGRATION: &str = r#"
+-- 5: figures keyed on small integers (series, period, region) instead of five TEXT columns;
+-- one secondary index instead of four; counts per series and period kept by every load.
+CREATE TABLE figure_series (
+    id        {id},
+    indicator {text} NOT NULL REFERENCES indicators(id),
+    level     {text} NOT NULL,
+    breakdown {text} NOT NULL,
+    UNIQUE (indicator, level, breakdown)
+);
+CREATE TABLE figure_regions (
+    id    {id},
+    code  {text} NOT NULL UNIQUE,
+    level {text} NOT NULL
+);
+CREATE TABLE figures (
+    series  INTEGER NOT NULL,
+    period  INTEGER NOT NULL,
+    region  INTEGER NOT NULL,
+    value   {real},
+    lower   {real},
+    upper   {real},
+    n       {real},
+    status  {status} NOT NULL,
+    load_id BIGINT NOT NULL,
+    PRIMARY KEY (series, period, region)
+){without_rowid};
+CREATE INDEX figures_by_region ON figures (region, period);
+CREATE TABLE figure_coverage (
+    series  INTEGER NOT NULL,
+    period  INTEGER NOT NULL,
+    figures INTEGER NOT NULL,
+    ok      INTEGER NOT NULL,
+    PRIMARY KEY (series, period)
+){without_rowid};
+INSERT INTO figure_series (indicator, level, breakdown)
+    SELECT DISTINCT indicator, level, breakdown FROM observations ORDER BY indicator, level, breakdown;
+INSERT INTO figure_regions (code, level)
+    SELECT DISTINCT region, level FROM observations ORDER BY region;
+INSERT INTO figures (series, period, region, value, lower, upper, n, status, load_id)
+    SELECT s.id, o.period, r.id, o.value, o.lower, o.upper, o.n,
+           CASE o.status WHEN 'ok' THEN 0 WHEN 'suppressed' THEN 1 WHEN 'missing' THEN 2
+                         WHEN 'not_applicable' THEN 3 END,
+           o.load_id
+    FROM observations o
+    JOIN figure_series s ON s.indicator = o.indicator AND s.level = o.level AND s.breakdown = o.breakdown
+    JOIN figure_regions r ON r.code = o.region;
+INSERT INTO figure_coverage (series, period, figures, ok)
+    SELECT series, period, count(*), count(*) FILTER (WHERE status = 0) FROM figures GROUP BY series, period;
+DROP TABLE observations;
+"#;
+
+/// SQL dialect of a backend, for the few words that differ.
+#[derive(Clone, Copy)]
+pub(crate) enum Dialect {
+    /// SQLite.
+    Sqlite,
+    /// PostgreSQL.
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
+    Postgres,
+}
+
+/// Migration 5 in a dialect.
+pub(crate) fn compact_migration(dialect: Dialect) -> String {
+    let (id, text, real, status, without_rowid) = match dialect {
+        Dialect::Sqlite => (
+            "INTEGER PRIMARY KEY",
+            "TEXT",
+            "REAL",
+            "INTEGER",
+            " WITHOUT ROWID",
+        ),
+        Dialect::Postgres => (
+            "INTEGER GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY",
+            "TEXT COLLATE \"C\"",
+            "DOUBLE PRECISION",
+            "SMALLINT",
+            "",
+        ),
+    };
+    COMPACT_MIGRATION
+        .replace("{id}", id)
+        .replace("{text}", text)
+        .replace("{real}", real)
+        .replace("{status}", status)
+        .replace("{without_rowid}", without_rowid)
+}
+
+/// One schema migration: SQL that is the backend's own, or one written once for both.
+pub(crate) enum Migration {
+    /// The backend's own SQL.
+    Sql(&'static str),
+    /// [`compact_migration`] in the backend's dialect.
+    CompactFigures,
+}
+
+impl Migration {
+    /// The SQL to run.
+    pub(crate) fn sql(&self, dialect: Dialect) -> std::borrow::Cow<'static, str> {
+        match self {
+            Migration::Sql(sql) => (*sql).into(),
+            Migration::CompactFigures => compact_migration(dialect).into(),
+        }
+    }
+}
+
+/// The same SQL with PostgreSQL's `$N` placeholders for SQLite's `?N`.
+#[cfg_attr(not(feature = "postgres"), allow(dead_code))]
+pub(crate) fn dollar(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut chars = sql.chars().peekable();
+    let mut quoted = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => {
+                quoted = !quoted;
+                out.push(c);
+            }
+            '?' if !quoted && chars.peek().is_some_and(char::is_ascii_digit) => out.push('$'),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_status_round_trips_through_its_code() {
+        for s in [
+            ValueStatus::Ok,
+            ValueStatus::Suppressed,
+            ValueStatus::Missing,
+            ValueStatus::NotApplicable,
+        ] {
+            assert_eq!(status_from_code(i64::from(status_code(s))).unwrap(), s);
+        }
+        assert!(status_from_code(9).is_err());
+    }
+
+    #[test]
+    fn placeholders_become_dollars_outside_quotes() {
+        assert_eq!(
+            dollar("SELECT '?1' WHERE a = ?1 AND b = ?12"),
+            "SELECT '?1' WHERE a = $1 AND b = $12"
+        );
+    }
+
+    #[test]
+    fn the_queries_use_the_shared_columns() {
+        assert!(OF_INDICATOR.contains(COLUMNS) && OF_INDICATOR.contains(FROM));
+    }
+}
