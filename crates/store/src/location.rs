@@ -124,19 +124,21 @@ fn redact_password(url: &str) -> String {
     out
 }
 
-/// Hands out a store per server request. SQLite: a fresh read-only connection each time (cheap
-/// to open, and a request never sees another's state). PostgreSQL: a connection from a small
-/// pool, because opening one costs a server process; pools of many `kwm serve` processes share
-/// the database, and loads never block them. Cloning is cheap and shares the pool.
+/// Hands out a store per server request, from a small pool of connections per backend, each
+/// read one snapshot: SQLite (WAL mode) reads in one transaction, PostgreSQL in one `REPEATABLE
+/// READ READ ONLY` transaction, so a request never sees half of a load or of a stored run, and
+/// never waits for a writer. The pool bounds how many requests read at once (and with that
+/// the memory they hold); a connection keeps its prepared statements between requests.
+/// Cloning is cheap and shares the pool.
 #[derive(Clone)]
 pub struct Readers {
     inner: Arc<ReadersInner>,
 }
 
 enum ReadersInner {
-    Sqlite(PathBuf),
+    Sqlite(pool::Pool<SqliteStore>),
     #[cfg(feature = "postgres")]
-    Postgres(pool::PgPool),
+    Postgres(pool::Pool<crate::PgStore>),
     #[cfg(not(feature = "postgres"))]
     Unsupported,
 }
@@ -146,10 +148,13 @@ impl Readers {
     /// start before its database is reachable and report the error per request.
     pub fn new(location: &StoreLocation) -> Readers {
         let inner = match location {
-            StoreLocation::Sqlite(path) => ReadersInner::Sqlite(path.clone()),
+            StoreLocation::Sqlite(path) => ReadersInner::Sqlite(pool::Pool::new(
+                path.to_string_lossy().into_owned(),
+                pool::SQLITE_CONNECTIONS,
+            )),
             #[cfg(feature = "postgres")]
             StoreLocation::Postgres(url) => {
-                ReadersInner::Postgres(pool::PgPool::new(url.clone(), pool::MAX_CONNECTIONS))
+                ReadersInner::Postgres(pool::Pool::new(url.clone(), pool::PG_CONNECTIONS))
             }
             #[cfg(not(feature = "postgres"))]
             StoreLocation::Postgres(_) => ReadersInner::Unsupported,
@@ -159,14 +164,11 @@ impl Readers {
         }
     }
 
-    /// Runs `f` with a store for reading. Blocks (on I/O, and for PostgreSQL until a pooled
+    /// Runs `f` with a store for reading, in one snapshot. Blocks (on I/O, and until a pooled
     /// connection is free): call it from a blocking thread in async code.
     pub fn read<R>(&self, f: impl FnOnce(&dyn Store) -> R) -> Result<R> {
         match &*self.inner {
-            ReadersInner::Sqlite(path) => {
-                let store = SqliteStore::open_read_only(path)?;
-                Ok(f(&store))
-            }
+            ReadersInner::Sqlite(pool) => pool.read(f),
             #[cfg(feature = "postgres")]
             ReadersInner::Postgres(pool) => pool.read(f),
             #[cfg(not(feature = "postgres"))]
@@ -175,46 +177,86 @@ impl Readers {
     }
 }
 
-#[cfg(feature = "postgres")]
+/// A connection a reader pool can hold.
+pub(crate) trait Pooled: Store + Sized {
+    /// Opens a connection for reading to a file path or URL.
+    fn open_reader(target: &str) -> Result<Self>;
+    /// Whether it can be handed out again after sitting idle this long.
+    fn is_usable(&mut self, idle: std::time::Duration) -> bool;
+    /// Starts a read-only snapshot: everything read until [`Pooled::end_snapshot`] sees one
+    /// state of the store.
+    fn begin_snapshot(&self) -> Result<()>;
+    /// Ends the snapshot.
+    fn end_snapshot(&self) -> Result<()>;
+}
+
+impl Pooled for SqliteStore {
+    fn open_reader(target: &str) -> Result<Self> {
+        SqliteStore::open_read_only(Path::new(target))
+    }
+    fn is_usable(&mut self, _idle: std::time::Duration) -> bool {
+        // A file connection does not go stale; a schema change by a writer makes SQLite
+        // prepare its statements again by itself.
+        self.conn.is_autocommit()
+    }
+    fn begin_snapshot(&self) -> Result<()> {
+        self.conn
+            .execute_batch("BEGIN")
+            .map_err(crate::sqlite::db("starting a read snapshot"))
+    }
+    fn end_snapshot(&self) -> Result<()> {
+        self.conn
+            .execute_batch("COMMIT")
+            .map_err(crate::sqlite::db("ending a read snapshot"))
+    }
+}
+
 mod pool {
     use std::sync::{Condvar, Mutex, MutexGuard};
     use std::time::{Duration, Instant};
 
-    use crate::{PgStore, Result, Store, StoreError};
+    use super::Pooled;
+    use crate::{Result, Store, StoreError};
 
-    /// Connections one `kwm serve` process keeps at most. Several processes share a server
-    /// whose default `max_connections` is 100, and a request holds a connection only for its
-    /// queries, so a few per process serve many requests.
-    pub(super) const MAX_CONNECTIONS: usize = 8;
+    /// PostgreSQL connections one `kwm serve` process keeps at most. Several processes share a
+    /// server whose default `max_connections` is 100, and a request holds a connection only
+    /// for its queries, so a few per process serve many requests.
+    #[cfg(feature = "postgres")]
+    pub(super) const PG_CONNECTIONS: usize = 8;
+
+    /// SQLite connections one process keeps at most: reads are CPU-bound in this process, so
+    /// more than a few only add memory.
+    pub(super) const SQLITE_CONNECTIONS: usize = 4;
 
     /// How long a request waits for a free connection before it fails.
     const WAIT: Duration = Duration::from_secs(30);
 
-    pub(super) struct PgPool {
-        url: String,
+    pub(super) struct Pool<S> {
+        target: String,
         max: usize,
-        state: Mutex<State>,
+        state: Mutex<State<S>>,
         returned: Condvar,
     }
 
-    struct State {
+    struct State<S> {
         /// Connections not in use, with when they were last used.
-        idle: Vec<(PgStore, Instant)>,
+        idle: Vec<(S, Instant)>,
         /// Connections open, idle or in use.
         open: usize,
     }
 
     /// A connection in use; back to the pool (or closed, if it broke or its user panicked)
     /// when dropped.
-    struct Lease<'a> {
-        pool: &'a PgPool,
-        store: Option<PgStore>,
+    struct Lease<'a, S: Pooled> {
+        pool: &'a Pool<S>,
+        store: Option<S>,
+        broken: bool,
     }
 
-    impl Drop for Lease<'_> {
+    impl<S: Pooled> Drop for Lease<'_, S> {
         fn drop(&mut self) {
             let reusable = match self.store.take() {
-                Some(mut store) if !std::thread::panicking() => {
+                Some(mut store) if !std::thread::panicking() && !self.broken => {
                     store.is_usable(Duration::ZERO).then_some(store)
                 }
                 _ => None,
@@ -229,10 +271,10 @@ mod pool {
         }
     }
 
-    impl PgPool {
-        pub(super) fn new(url: String, max: usize) -> PgPool {
-            PgPool {
-                url,
+    impl<S: Pooled> Pool<S> {
+        pub(super) fn new(target: String, max: usize) -> Pool<S> {
+            Pool {
+                target,
                 max,
                 state: Mutex::new(State {
                     idle: Vec::new(),
@@ -242,20 +284,29 @@ mod pool {
             }
         }
 
-        fn lock(&self) -> MutexGuard<'_, State> {
+        fn lock(&self) -> MutexGuard<'_, State<S>> {
             // A panic while holding this lock cannot leave the counts half-updated (each
             // update is one statement), so a poisoned lock is still consistent.
             self.state.lock().unwrap_or_else(|e| e.into_inner())
         }
 
         pub(super) fn read<R>(&self, f: impl FnOnce(&dyn Store) -> R) -> Result<R> {
-            let lease = self.checkout()?;
-            let result = f(lease.store.as_ref().expect("leased store"));
+            let mut lease = self.checkout()?;
+            let store = lease.store.as_ref().expect("leased store");
+            if let Err(e) = store.begin_snapshot() {
+                lease.broken = true;
+                return Err(e);
+            }
+            let result = f(store);
+            if let Err(e) = store.end_snapshot() {
+                lease.broken = true;
+                return Err(e);
+            }
             drop(lease);
             Ok(result)
         }
 
-        fn checkout(&self) -> Result<Lease<'_>> {
+        fn checkout(&self) -> Result<Lease<'_, S>> {
             let deadline = Instant::now() + WAIT;
             loop {
                 // Take an idle connection or a free slot, waiting while there is neither.
@@ -271,7 +322,7 @@ mod pool {
                     let now = Instant::now();
                     if now >= deadline {
                         return Err(StoreError::Unavailable(format!(
-                            "all {} PostgreSQL connections of this process stayed busy for {} s",
+                            "all {} store connections of this process stayed busy for {} s",
                             self.max,
                             WAIT.as_secs()
                         )));
@@ -290,15 +341,17 @@ mod pool {
                             return Ok(Lease {
                                 pool: self,
                                 store: Some(store),
+                                broken: false,
                             });
                         }
                         self.lock().open -= 1;
                     }
                     None => {
-                        return match PgStore::connect_reader(&self.url) {
+                        return match S::open_reader(&self.target) {
                             Ok(store) => Ok(Lease {
                                 pool: self,
                                 store: Some(store),
+                                broken: false,
                             }),
                             Err(e) => {
                                 self.lock().open -= 1;

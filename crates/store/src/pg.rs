@@ -345,16 +345,6 @@ impl PgStore {
         self.client.get_mut()
     }
 
-    /// Whether a pooled connection can be handed out again: not closed, and, when it sat idle
-    /// long enough for a server restart or a network drop to have happened, answering.
-    pub(crate) fn is_usable(&mut self, idle: Duration) -> bool {
-        let client = self.client.get_mut();
-        if client.is_closed() {
-            return false;
-        }
-        idle < Duration::from_secs(10) || client.is_valid(Duration::from_secs(2)).is_ok()
-    }
-
     /// Runs a read query through this connection's statement cache.
     pub(crate) fn rows(
         &self,
@@ -749,6 +739,37 @@ impl PgStore {
                 })
             })
             .collect()
+    }
+}
+
+impl crate::location::Pooled for PgStore {
+    fn open_reader(target: &str) -> Result<Self> {
+        PgStore::connect_reader(target)
+    }
+
+    /// Not closed, and, when it sat idle long enough for a server restart or a network drop to
+    /// have happened, answering.
+    fn is_usable(&mut self, idle: Duration) -> bool {
+        let client = self.client.get_mut();
+        if client.is_closed() {
+            return false;
+        }
+        idle < Duration::from_secs(10) || client.is_valid(Duration::from_secs(2)).is_ok()
+    }
+
+    fn begin_snapshot(&self) -> Result<()> {
+        // One snapshot for all statements of the read, and a guarantee it writes nothing.
+        self.client
+            .borrow_mut()
+            .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            .map_err(pg("starting a read snapshot"))
+    }
+
+    fn end_snapshot(&self) -> Result<()> {
+        self.client
+            .borrow_mut()
+            .batch_execute("COMMIT")
+            .map_err(pg("ending a read snapshot"))
     }
 }
 

@@ -410,3 +410,11 @@ fn database_names_in_urls_are_replaced() {
         "postgresql:///x?host=/run"
     );
 }
+
+/// Snapshot reads: a reader never sees a run half replaced (`REPEATABLE READ READ ONLY`).
+#[test]
+fn readers_never_see_a_partial_run() {
+    let db = Database::create("snapshot");
+    let location = StoreLocation::parse(&db.url);
+    common::readers_never_see_a_partial_run(location.open().unwrap(), location.readers());
+}

@@ -21,14 +21,17 @@ impl Harness for SqliteHarness {
 
     fn physical(&mut self) -> Vec<u8> {
         // A leftover rollback journal would mean a transaction was not finished. In WAL mode
-        // committed pages sit in the write-ahead log until a checkpoint: both are the store.
+        // committed pages sit in the write-ahead log until a checkpoint: checkpointed first,
+        // the file alone is the store.
         let journal = self.path.with_extension("sqlite-journal");
         assert!(!journal.exists(), "{} left behind", journal.display());
-        let mut bytes = std::fs::read(&self.path).unwrap();
-        if let Ok(wal) = std::fs::read(self.path.with_extension("sqlite-wal")) {
-            bytes.extend(wal);
-        }
-        bytes
+        let conn = rusqlite::Connection::open(&self.path).unwrap();
+        let busy: i64 = conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(busy, 0, "checkpoint blocked: a transaction is still open");
+        drop(conn);
+        std::fs::read(&self.path).unwrap()
     }
 
     fn reopen(&mut self) -> Result<(), StoreError> {
@@ -79,4 +82,15 @@ fn readers_and_locations_answer_like_the_writer() {
         &answers,
         "through StoreLocation::open",
     );
+}
+
+/// Snapshot reads: a reader never sees a run half replaced (WAL mode, one read transaction).
+#[test]
+fn readers_never_see_a_partial_run() {
+    let dir = std::env::temp_dir().join(format!("kwm-conformance-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("snapshot.sqlite");
+    let _ = std::fs::remove_file(&path);
+    let location = StoreLocation::Sqlite(path);
+    common::readers_never_see_a_partial_run(location.open().unwrap(), location.readers());
 }

@@ -1164,3 +1164,93 @@ pub fn a_risk_run_round_trips_and_a_new_run_replaces_it(h: &mut dyn Harness) {
     assert_eq!(back.regions[0].flagged, 0);
     assert!(store.risk_run(Level::Ggd, 2024, None).unwrap().is_none());
 }
+
+/// A stored run whose every region carries `generation` as its stacking count, so a reader can
+/// tell two runs apart region by region.
+fn generation_run(generation: i64, regions: usize) -> kwm_store::RiskRun {
+    use kwm_store::{RiskRegionRecord, RiskRun, RiskRunRecord};
+    RiskRun {
+        run: RiskRunRecord {
+            id: 0,
+            level: Level::Gemeente,
+            period: 2024,
+            layout: Some(2024),
+            catalogue_version: "t".into(),
+            fingerprint: format!("{generation}/{regions}"),
+            parameters: "{}".into(),
+            summary: "{}".into(),
+            computed_at: "2026-12-07T00:00:00Z".into(),
+        },
+        regions: (0..regions)
+            .map(|i| RiskRegionRecord {
+                region: code(&format!("GM{:04}", i + 1)),
+                flagged: generation,
+                with_data: 1,
+                weak_protective: 0,
+                protective_with_data: 0,
+                composite: None,
+                composite_rank: None,
+                composite_percentile: None,
+                rank_median: None,
+                rank_lower: None,
+                rank_upper: None,
+                method_ranks: Vec::new(),
+                factors: Vec::new(),
+                themes: Vec::new(),
+            })
+            .collect(),
+        clusters: Vec::new(),
+    }
+}
+
+/// While a writer replaces the stored run again and again (a large one, then a small one),
+/// readers through `Readers` only ever see a whole run: its region rows are those of the run
+/// record they read with, never none and never a mix.
+pub fn readers_never_see_a_partial_run(
+    mut writer: Box<dyn Store + Send>,
+    readers: kwm_store::Readers,
+) {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    writer.save_risk_run(&generation_run(0, 400)).unwrap();
+    let done = Arc::new(AtomicBool::new(false));
+    let mut handles = Vec::new();
+    for _ in 0..2 {
+        let (readers, done) = (readers.clone(), done.clone());
+        handles.push(std::thread::spawn(move || {
+            let mut seen = 0;
+            while !done.load(Ordering::Relaxed) || seen == 0 {
+                let run = readers
+                    .read(|s| s.risk_run(Level::Gemeente, 2024, None))
+                    .unwrap()
+                    .unwrap()
+                    .expect("a run is stored");
+                let (generation, regions) = run.run.fingerprint.split_once('/').unwrap();
+                let generation: i64 = generation.parse().unwrap();
+                assert_eq!(
+                    run.regions.len(),
+                    regions.parse::<usize>().unwrap(),
+                    "run {} read with another run's regions",
+                    run.run.fingerprint
+                );
+                assert!(
+                    run.regions.iter().all(|r| r.flagged == generation),
+                    "run {} read with regions of two runs",
+                    run.run.fingerprint
+                );
+                seen += 1;
+            }
+            seen
+        }));
+    }
+    for generation in 1..=80 {
+        let regions = if generation % 2 == 0 { 400 } else { 7 };
+        writer
+            .save_risk_run(&generation_run(generation, regions))
+            .unwrap();
+    }
+    done.store(true, Ordering::Relaxed);
+    for h in handles {
+        assert!(h.join().unwrap() > 0);
+    }
+}
