@@ -44,37 +44,58 @@ const COLUMNS: &str =
     "s.indicator, r.code, f.period, s.breakdown, f.value, f.lower, f.upper, f.n, f.status, f.load_id";
 
 /// Figures joined with their keys.
-#[cfg(test)]
-const FROM: &str =
-    "figures f JOIN figure_series s ON s.id = f.series JOIN figure_regions r ON r.id = f.region";
 
+// The join order is spelled out with CROSS JOIN (SQLite keeps the written order for it;
+// PostgreSQL plans it as an inner join): left to right from the most selective key, so the
+// planner never scans all figures through the region index for a query about one series.
 macro_rules! figure_query {
-    ($where:literal) => {
+    ($from:literal, $where:literal) => {
         concat!(
-            "SELECT s.indicator, r.code, f.period, s.breakdown, f.value, f.lower, f.upper, f.n, f.status, f.load_id ",
-            "FROM figures f JOIN figure_series s ON s.id = f.series JOIN figure_regions r ON r.id = f.region ",
+            "SELECT s.indicator, r.code, f.period, s.breakdown, f.value, f.lower, f.upper, f.n, f.status, f.load_id FROM ",
+            $from,
+            " WHERE f.series = s.id AND f.region = r.id AND ",
+            $where
+        )
+    };
+}
+
+/// Series first: the figures of a series and period are one range of the primary key.
+macro_rules! by_series {
+    ($where:literal) => {
+        figure_query!(
+            "figure_series s CROSS JOIN figures f CROSS JOIN figure_regions r",
+            $where
+        )
+    };
+}
+
+/// Region first: the figures of a region and period are one range of `figures_by_region`.
+macro_rules! by_region {
+    ($where:literal) => {
+        figure_query!(
+            "figure_regions r CROSS JOIN figures f CROSS JOIN figure_series s",
             $where
         )
     };
 }
 
 /// One indicator at a level in a period, total population, by region code.
-pub(crate) const OF_INDICATOR: &str = figure_query!(
-    "WHERE s.indicator = ?1 AND s.level = ?2 AND s.breakdown = '' AND f.period = ?3 ORDER BY r.code"
+pub(crate) const OF_INDICATOR: &str = by_series!(
+    "s.indicator = ?1 AND s.level = ?2 AND s.breakdown = '' AND f.period = ?3 ORDER BY r.code"
 );
 /// Every indicator at a level in a period, total population, by indicator then region.
-pub(crate) const AT_LEVEL: &str = figure_query!(
-    "WHERE s.level = ?1 AND s.breakdown = '' AND f.period = ?2 ORDER BY s.indicator, r.code"
+pub(crate) const AT_LEVEL: &str = by_series!(
+    "s.level = ?1 AND s.breakdown = '' AND f.period = ?2 ORDER BY s.indicator, r.code"
 );
 /// One region in a period, total population, by indicator.
 pub(crate) const OF_REGION: &str =
-    figure_query!("WHERE r.code = ?1 AND f.period = ?2 AND s.breakdown = '' ORDER BY s.indicator");
+    by_region!("r.code = ?1 AND f.period = ?2 AND s.breakdown = '' ORDER BY s.indicator");
 /// One indicator for one region in a period, every breakdown cell, by cell.
 pub(crate) const BREAKDOWNS: &str =
-    figure_query!("WHERE s.indicator = ?1 AND r.code = ?2 AND f.period = ?3 ORDER BY s.breakdown");
+    by_region!("s.indicator = ?1 AND r.code = ?2 AND f.period = ?3 ORDER BY s.breakdown");
 /// One breakdown cell of an indicator at a level in a period, by region code.
-pub(crate) const CELL: &str = figure_query!(
-    "WHERE s.indicator = ?1 AND s.level = ?2 AND f.period = ?3 AND s.breakdown = ?4 ORDER BY r.code"
+pub(crate) const CELL: &str = by_series!(
+    "s.indicator = ?1 AND s.level = ?2 AND f.period = ?3 AND s.breakdown = ?4 ORDER BY r.code"
 );
 
 /// Periods with figures at a level.
@@ -110,10 +131,38 @@ pub(crate) const REGION_ID: &str = "SELECT id FROM figure_regions WHERE code = ?
 pub(crate) const COUNT: &str =
     "SELECT COALESCE(SUM(figures), 0) FROM figure_coverage WHERE series = ?1 AND period = ?2";
 /// Recounts a series and period after a load wrote to it.
-pub(crate) const RECOUNT: &str = "INSERT INTO figure_coverage (series, period, figures, ok) \
-     SELECT CAST(?1 AS INTEGER), CAST(?2 AS INTEGER), count(*), count(*) FILTER (WHERE status = 0) \
-     FROM figures WHERE series = ?1 AND period = ?2 \
-     ON CONFLICT (series, period) DO UPDATE SET figures = excluded.figures, ok = excluded.ok";
+pub(crate) const RECOUNT: &str =
+    "INSERT INTO figure_coverage (series, period, figures, ok, last_load) \
+     SELECT CAST(?1 AS INTEGER), CAST(?2 AS INTEGER), count(*), count(*) FILTER (WHERE status = 0), \
+       max(load_id) FROM figures WHERE series = ?1 AND period = ?2 \
+     ON CONFLICT (series, period) DO UPDATE SET figures = excluded.figures, ok = excluded.ok, \
+       last_load = excluded.last_load";
+
+/// Every total-population series and period with figures, with what its stored ranks were
+/// computed from (NULL: none stored).
+pub(crate) const RANK_STATES: &str = "SELECT s.indicator, s.level, c.period, c.figures, \
+     c.last_load, st.basis FROM figure_series s CROSS JOIN figure_coverage c \
+     LEFT JOIN figure_stats st ON st.series = c.series AND st.period = c.period \
+     WHERE c.series = s.id AND s.breakdown = '' ORDER BY s.indicator, s.level, c.period";
+/// Replaces the stats of a series and period (after its ranks were deleted).
+pub(crate) const SAVE_STATS: &str = "INSERT INTO figure_stats (series, period, basis, ranked) \
+     VALUES (?1, ?2, ?3, ?4) ON CONFLICT (series, period) DO UPDATE SET basis = excluded.basis, \
+     ranked = excluded.ranked";
+/// Deletes the ranks of a series and period.
+pub(crate) const DELETE_RANKS: &str = "DELETE FROM figure_ranks WHERE series = ?1 AND period = ?2";
+/// Stores one figure's rank.
+pub(crate) const SAVE_RANK: &str = "INSERT INTO figure_ranks \
+     (series, period, region, rank, percentile, class) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+/// One region's ranks in a period for every total-population series of its level with
+/// figures then, with what they were computed from and what the figures are now.
+pub(crate) const REGION_RANKS: &str = "SELECT s.indicator, c.figures, c.last_load, st.basis, \
+     st.ranked, k.rank, k.percentile, k.class \
+     FROM figure_series s CROSS JOIN figure_coverage c \
+     LEFT JOIN figure_stats st ON st.series = c.series AND st.period = c.period \
+     LEFT JOIN figure_ranks k ON k.series = c.series AND k.period = c.period \
+       AND k.region = (SELECT id FROM figure_regions WHERE code = ?3) \
+     WHERE c.series = s.id AND s.level = ?1 AND c.period = ?2 AND s.breakdown = '' \
+     ORDER BY s.indicator";
 /// What an upsert of a figure sets when the key is stored already.
 pub(crate) const ON_CONFLICT: &str = "ON CONFLICT (series, period, region) DO UPDATE SET \
      value = excluded.value, lower = excluded.lower, upper = excluded.upper, n = excluded.n, \
@@ -151,11 +200,32 @@ CREATE TABLE figures (
 ){without_rowid};
 CREATE INDEX figures_by_region ON figures (region, period);
 CREATE TABLE figure_coverage (
+    series    INTEGER NOT NULL,
+    period    INTEGER NOT NULL,
+    figures   INTEGER NOT NULL,
+    ok        INTEGER NOT NULL,
+    last_load BIGINT NOT NULL,
+    PRIMARY KEY (series, period)
+){without_rowid};
+-- Ranks, percentiles and map classes of the total-population figures of a series and period,
+-- computed by the monitor (the engine's rank rules) when figures or the indicator's direction
+-- or decimals change; `basis` names what they were computed from, so a reader can tell
+-- stale ones and compute those itself.
+CREATE TABLE figure_stats (
     series  INTEGER NOT NULL,
     period  INTEGER NOT NULL,
-    figures INTEGER NOT NULL,
-    ok      INTEGER NOT NULL,
+    basis   {text} NOT NULL,
+    ranked  INTEGER NOT NULL,
     PRIMARY KEY (series, period)
+){without_rowid};
+CREATE TABLE figure_ranks (
+    series     INTEGER NOT NULL,
+    period     INTEGER NOT NULL,
+    region     INTEGER NOT NULL,
+    rank       INTEGER,
+    percentile {real},
+    class      {status},
+    PRIMARY KEY (series, period, region)
 ){without_rowid};
 INSERT INTO figure_series (indicator, level, breakdown)
     SELECT DISTINCT indicator, level, breakdown FROM observations ORDER BY indicator, level, breakdown;
@@ -169,8 +239,9 @@ INSERT INTO figures (series, period, region, value, lower, upper, n, status, loa
     FROM observations o
     JOIN figure_series s ON s.indicator = o.indicator AND s.level = o.level AND s.breakdown = o.breakdown
     JOIN figure_regions r ON r.code = o.region;
-INSERT INTO figure_coverage (series, period, figures, ok)
-    SELECT series, period, count(*), count(*) FILTER (WHERE status = 0) FROM figures GROUP BY series, period;
+INSERT INTO figure_coverage (series, period, figures, ok, last_load)
+    SELECT series, period, count(*), count(*) FILTER (WHERE status = 0), max(load_id)
+    FROM figures GROUP BY series, period;
 DROP TABLE observations;
 "#;
 
@@ -274,6 +345,8 @@ mod tests {
 
     #[test]
     fn the_queries_use_the_shared_columns() {
-        assert!(OF_INDICATOR.contains(COLUMNS) && OF_INDICATOR.contains(FROM));
+        for sql in [OF_INDICATOR, AT_LEVEL, OF_REGION, BREAKDOWNS, CELL] {
+            assert!(sql.starts_with(&format!("SELECT {COLUMNS} FROM ")), "{sql}");
+        }
     }
 }

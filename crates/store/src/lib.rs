@@ -204,6 +204,78 @@ pub struct ObservationRecord {
     pub load_id: i64,
 }
 
+/// Where the stored ranks of one indicator's total-population figures at a level in a period
+/// stand: what the figures are now (count and newest load) and what the stored ranks were
+/// computed from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RankState {
+    /// Indicator id.
+    pub indicator: String,
+    /// Level.
+    pub level: Level,
+    /// Period.
+    pub period: i32,
+    /// Figures stored.
+    pub figures: i64,
+    /// The newest load among them.
+    pub last_load: i64,
+    /// What the stored ranks were computed from; `None` when none are stored.
+    pub basis: Option<String>,
+}
+
+/// Ranks computed by the monitor for one indicator's total-population figures at a level in a
+/// period, to store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FigureRanks {
+    /// Indicator id.
+    pub indicator: String,
+    /// Level.
+    pub level: Level,
+    /// Period.
+    pub period: i32,
+    /// What they were computed from (the monitor's words; compared, never parsed, here).
+    pub basis: String,
+    /// Regions with a value.
+    pub ranked: i64,
+    /// One per figure.
+    pub rows: Vec<FigureRank>,
+}
+
+/// One figure's rank.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FigureRank {
+    /// Region.
+    pub region: RegionCode,
+    /// Rank, 1 = least favourable.
+    pub rank: Option<i64>,
+    /// Percentile (0–100).
+    pub percentile: Option<f64>,
+    /// Map class (0-based).
+    pub class: Option<i64>,
+}
+
+/// One region's stored rank of one indicator in a period, with what it was computed from and
+/// where the figures stand now (a [`RankState`] for that region).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RegionRank {
+    /// Indicator id.
+    pub indicator: String,
+    /// Figures of the indicator at the region's level in the period.
+    pub figures: i64,
+    /// The newest load among them.
+    pub last_load: i64,
+    /// What the stored ranks were computed from; `None` when none are stored.
+    pub basis: Option<String>,
+    /// Regions with a value, when stored.
+    pub ranked: Option<i64>,
+    /// The region's rank.
+    pub rank: Option<i64>,
+    /// Its percentile.
+    pub percentile: Option<f64>,
+    /// Its map class.
+    pub class: Option<i64>,
+}
+
 /// A stored boundary (WGS84).
 #[derive(Debug, Clone, PartialEq)]
 pub struct BoundaryRecord {
@@ -541,6 +613,14 @@ pub trait Store {
         period: i32,
         breakdown: &str,
     ) -> Result<Vec<ObservationRecord>>;
+    /// Where the stored ranks of every indicator, level and period stand.
+    fn rank_states(&self) -> Result<Vec<RankState>>;
+    /// Replaces the stored ranks of the given indicators, levels and periods, in one
+    /// transaction.
+    fn save_figure_ranks(&mut self, ranks: &[FigureRanks]) -> Result<()>;
+    /// A region's stored ranks in a period, one per indicator with figures at its level then,
+    /// by indicator.
+    fn region_ranks(&self, code: &RegionCode, period: i32) -> Result<Vec<RegionRank>>;
     /// Boundaries of a level in a layout.
     fn boundaries(&self, level: Level, layout: i32) -> Result<Vec<BoundaryRecord>>;
     /// Codes of the regions with a boundary in a layout (without reading the shapes).

@@ -25,6 +25,7 @@ use postgres::types::{FromSql, ToSql};
 use postgres::{Client, NoTls, Row, Statement, Transaction};
 
 use crate::figures::{self, dollar, Dialect, Migration};
+use crate::{FigureRanks, RankState, RegionRank};
 use crate::{
     BoundaryRecord, ChangeRecord, HarmonisationRecord, HarmonisedRecord, IndicatorRecord,
     LayoutDerivation, LayoutSummary, LoadOutcome, LoadRecord, ObservationRecord, RegionRecord,
@@ -1064,6 +1065,91 @@ impl Store for PgStore {
             &dollar(figures::CELL),
             &[&indicator, &level.as_str(), &period, &breakdown],
         )
+    }
+
+    fn rank_states(&self) -> Result<Vec<RankState>> {
+        let context = "reading rank states";
+        self.rows(&dollar(figures::RANK_STATES), &[], context)?
+            .iter()
+            .map(|r| {
+                Ok(RankState {
+                    indicator: get(r, 0, context)?,
+                    level: parse_level(&get::<String>(r, 1, context)?)?,
+                    period: get(r, 2, context)?,
+                    figures: i64::from(get::<i32>(r, 3, context)?),
+                    last_load: get(r, 4, context)?,
+                    basis: get(r, 5, context)?,
+                })
+            })
+            .collect()
+    }
+
+    fn save_figure_ranks(&mut self, ranks: &[FigureRanks]) -> Result<()> {
+        let context = "storing ranks";
+        let client = self.client.get_mut();
+        let mut tx = client.transaction().map_err(pg(context))?;
+        lock_writers(&mut tx)?;
+        let series_id = tx.prepare(&dollar(figures::SERIES_ID)).map_err(pg(context))?;
+        let delete = tx.prepare(&dollar(figures::DELETE_RANKS)).map_err(pg(context))?;
+        let stats = tx.prepare(&dollar(figures::SAVE_STATS)).map_err(pg(context))?;
+        let insert = tx
+            .prepare(
+                "INSERT INTO figure_ranks (series, period, region, rank, percentile, class)
+                 SELECT $1::int4, $2::int4, r.id, k.rank, k.percentile, k.class
+                 FROM UNNEST($3::text[], $4::int8[], $5::float8[], $6::int2[])
+                   AS k(code, rank, percentile, class)
+                 JOIN figure_regions r ON r.code = k.code",
+            )
+            .map_err(pg(context))?;
+        for r in ranks {
+            let series: i32 = get(
+                &tx.query_one(&series_id, &[&r.indicator, &r.level.as_str(), &""])
+                    .map_err(pg(&format!("{context}: series of {}", r.indicator)))?,
+                0,
+                context,
+            )?;
+            tx.execute(&delete, &[&series, &r.period]).map_err(pg(context))?;
+            tx.execute(&stats, &[&series, &r.period, &r.basis, &(r.ranked as i32)])
+                .map_err(pg(context))?;
+            for chunk in r.rows.chunks(CHUNK) {
+                let codes: Vec<&str> = chunk.iter().map(|x| x.region.as_str()).collect();
+                let rank: Vec<Option<i64>> = chunk.iter().map(|x| x.rank).collect();
+                let percentile: Vec<Option<f64>> = chunk.iter().map(|x| x.percentile).collect();
+                let class: Vec<Option<i16>> = chunk
+                    .iter()
+                    .map(|x| x.class.map(|c| c as i16))
+                    .collect();
+                tx.execute(
+                    &insert,
+                    &[&series, &r.period, &codes, &rank, &percentile, &class],
+                )
+                .map_err(pg(context))?;
+            }
+        }
+        tx.commit().map_err(pg(context))
+    }
+
+    fn region_ranks(&self, code: &RegionCode, period: i32) -> Result<Vec<RegionRank>> {
+        let context = "reading region ranks";
+        self.rows(
+            &dollar(figures::REGION_RANKS),
+            &[&code.level().as_str(), &period, &code.as_str()],
+            context,
+        )?
+        .iter()
+        .map(|r| {
+            Ok(RegionRank {
+                indicator: get(r, 0, context)?,
+                figures: i64::from(get::<i32>(r, 1, context)?),
+                last_load: get(r, 2, context)?,
+                basis: get(r, 3, context)?,
+                ranked: get::<Option<i32>>(r, 4, context)?.map(i64::from),
+                rank: get::<Option<i32>>(r, 5, context)?.map(i64::from),
+                percentile: get(r, 6, context)?,
+                class: get::<Option<i16>>(r, 7, context)?.map(i64::from),
+            })
+        })
+        .collect()
     }
 
     fn boundaries(&self, level: Level, layout: i32) -> Result<Vec<BoundaryRecord>> {

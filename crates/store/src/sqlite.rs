@@ -6,6 +6,9 @@ use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 
 use crate::figures::{self, Dialect, Migration};
 use crate::{
+    FigureRanks, RankState, RegionRank,
+};
+use crate::{
     BoundaryRecord, ChangeRecord, HarmonisationRecord, HarmonisedRecord, IndicatorRecord,
     LayoutDerivation, LayoutSummary, LoadOutcome, LoadRecord, ObservationRecord, RegionRecord,
     Result, RiskClusterRecord, RiskFactorRecord, RiskMethodRankRecord, RiskRegionRecord, RiskRun,
@@ -863,6 +866,107 @@ impl Store for SqliteStore {
             figures::CELL,
             params![indicator, level.as_str(), period, breakdown],
         )
+    }
+
+    fn rank_states(&self) -> Result<Vec<RankState>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(figures::RANK_STATES)
+            .map_err(db("preparing rank states query"))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i32>(2)?,
+                    r.get::<_, i64>(3)?,
+                    r.get::<_, i64>(4)?,
+                    r.get::<_, Option<String>>(5)?,
+                ))
+            })
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+            .map_err(db("reading rank states"))?;
+        rows.into_iter()
+            .map(|(indicator, level, period, figures, last_load, basis)| {
+                Ok(RankState {
+                    indicator,
+                    level: parse_level(&level)?,
+                    period,
+                    figures,
+                    last_load,
+                    basis,
+                })
+            })
+            .collect()
+    }
+
+    fn save_figure_ranks(&mut self, ranks: &[FigureRanks]) -> Result<()> {
+        let context = "storing ranks";
+        let tx = self.conn.transaction().map_err(db(context))?;
+        {
+            let mut series_id = tx.prepare_cached(figures::SERIES_ID).map_err(db(context))?;
+            let mut region_id = tx.prepare_cached(figures::REGION_ID).map_err(db(context))?;
+            let mut delete = tx.prepare_cached(figures::DELETE_RANKS).map_err(db(context))?;
+            let mut stats = tx.prepare_cached(figures::SAVE_STATS).map_err(db(context))?;
+            let mut rank = tx.prepare_cached(figures::SAVE_RANK).map_err(db(context))?;
+            let mut regions: std::collections::HashMap<String, i64> =
+                std::collections::HashMap::new();
+            for r in ranks {
+                let series: i64 = series_id
+                    .query_row(params![r.indicator, r.level.as_str(), ""], |row| row.get(0))
+                    .map_err(db(&format!("{context}: series of {}", r.indicator)))?;
+                delete.execute(params![series, r.period]).map_err(db(context))?;
+                stats
+                    .execute(params![series, r.period, r.basis, r.ranked])
+                    .map_err(db(context))?;
+                for row in &r.rows {
+                    let region = match regions.get(row.region.as_str()) {
+                        Some(&id) => id,
+                        None => {
+                            let id: i64 = region_id
+                                .query_row([row.region.as_str()], |x| x.get(0))
+                                .map_err(db(&format!("{context}: region {}", row.region)))?;
+                            regions.insert(row.region.as_str().to_string(), id);
+                            id
+                        }
+                    };
+                    rank.execute(params![
+                        series,
+                        r.period,
+                        region,
+                        row.rank,
+                        row.percentile,
+                        row.class
+                    ])
+                    .map_err(db(context))?;
+                }
+            }
+        }
+        tx.commit().map_err(db(context))
+    }
+
+    fn region_ranks(&self, code: &RegionCode, period: i32) -> Result<Vec<RegionRank>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(figures::REGION_RANKS)
+            .map_err(db("preparing region ranks query"))?;
+        stmt.query_map(
+            params![code.level().as_str(), period, code.as_str()],
+            |r| {
+                Ok(RegionRank {
+                    indicator: r.get(0)?,
+                    figures: r.get(1)?,
+                    last_load: r.get(2)?,
+                    basis: r.get(3)?,
+                    ranked: r.get(4)?,
+                    rank: r.get(5)?,
+                    percentile: r.get(6)?,
+                    class: r.get(7)?,
+                })
+            },
+        )
+        .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+        .map_err(db("reading region ranks"))
     }
 
     fn boundaries(&self, level: Level, layout: i32) -> Result<Vec<BoundaryRecord>> {

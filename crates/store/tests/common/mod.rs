@@ -66,6 +66,10 @@ macro_rules! conformance_suite {
             common::a_risk_run_round_trips_and_a_new_run_replaces_it(&mut *$harness("risk"));
         }
         #[test]
+        fn ranks_round_trip_and_show_when_stale() {
+            common::ranks_round_trip_and_show_when_stale(&mut *$harness("ranks"));
+        }
+        #[test]
         fn data_survives_reopening_and_a_newer_schema_is_refused() {
             common::data_survives_reopening_and_a_newer_schema_is_refused(&mut *$harness("schema"));
         }
@@ -1253,4 +1257,95 @@ pub fn readers_never_see_a_partial_run(
     for h in handles {
         assert!(h.join().unwrap() > 0);
     }
+}
+
+/// Stored ranks: saved as given, read back per region with what they were computed from; a
+/// later load of the same figures shows in the state (newer load), so stale ranks are known.
+pub fn ranks_round_trip_and_show_when_stale(h: &mut dyn Harness) {
+    use kwm_store::{FigureRank, FigureRanks};
+    load_fixture(h.store());
+    let before = h.store().rank_states().unwrap();
+    let a1 = before
+        .iter()
+        .find(|s| s.indicator == "v_a1" && s.level == Level::Gemeente && s.period == 2023)
+        .expect("a state for every total series and period")
+        .clone();
+    assert_eq!((a1.figures, a1.basis.clone()), (2, None));
+    assert!(
+        before.iter().all(|s| s.basis.is_none()),
+        "nothing stored yet"
+    );
+    h.store()
+        .save_figure_ranks(&[FigureRanks {
+            indicator: "v_a1".into(),
+            level: Level::Gemeente,
+            period: 2023,
+            basis: "b1".into(),
+            ranked: 2,
+            rows: vec![
+                FigureRank {
+                    region: code("GM0014"),
+                    rank: Some(1),
+                    percentile: Some(100.0),
+                    class: Some(4),
+                },
+                FigureRank {
+                    region: code("GM0363"),
+                    rank: Some(2),
+                    percentile: Some(0.0),
+                    class: Some(0),
+                },
+            ],
+        }])
+        .unwrap();
+    let ranks = h.store().region_ranks(&code("GM0363"), 2023).unwrap();
+    let mine = ranks.iter().find(|r| r.indicator == "v_a1").unwrap();
+    assert_eq!(
+        (mine.basis.as_deref(), mine.ranked, mine.rank, mine.percentile, mine.class),
+        (Some("b1"), Some(2), Some(2), Some(0.0), Some(0))
+    );
+    assert_eq!((mine.figures, mine.last_load), (a1.figures, a1.last_load));
+    // Indicators without stored ranks are listed too, with the figures' state.
+    let other = ranks.iter().find(|r| r.indicator == "v_a_b").unwrap();
+    assert_eq!((other.basis.as_ref(), other.rank), (None, None));
+    // Ranks of a region without a figure in the series: none, but the series' count is there.
+    let ameland = h.store().region_ranks(&code("GM0060"), 2023).unwrap();
+    let a1_ameland = ameland.iter().find(|r| r.indicator == "v_a1").unwrap();
+    assert_eq!((a1_ameland.ranked, a1_ameland.rank), (Some(2), None));
+
+    // A new load of one figure: its series shows a newer load, the stored basis stays.
+    let newer = batch(
+        "newer",
+        vec![indicator("v_a1", "Zeta")],
+        vec![observation("v_a1", "GM0014", 2023, 13.0)],
+    );
+    h.store()
+        .apply_loads(&[newer], "2026-02-01T00:00:00Z")
+        .unwrap();
+    let after = h.store().rank_states().unwrap();
+    let a1_after = after
+        .iter()
+        .find(|s| s.indicator == "v_a1" && s.level == Level::Gemeente && s.period == 2023)
+        .unwrap();
+    assert!(a1_after.last_load > a1.last_load);
+    assert_eq!(a1_after.basis.as_deref(), Some("b1"));
+    // Saving again replaces, never adds.
+    h.store()
+        .save_figure_ranks(&[FigureRanks {
+            indicator: "v_a1".into(),
+            level: Level::Gemeente,
+            period: 2023,
+            basis: "b2".into(),
+            ranked: 1,
+            rows: vec![FigureRank {
+                region: code("GM0014"),
+                rank: Some(1),
+                percentile: None,
+                class: None,
+            }],
+        }])
+        .unwrap();
+    let ranks = h.store().region_ranks(&code("GM0363"), 2023).unwrap();
+    let mine = ranks.iter().find(|r| r.indicator == "v_a1").unwrap();
+    assert_eq!((mine.basis.as_deref(), mine.rank), (Some("b2"), None));
 }
