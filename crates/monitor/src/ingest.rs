@@ -88,10 +88,35 @@ pub fn ingest_files(
     loaded_at: &str,
 ) -> Result<IngestReport, MonitorError> {
     let batches = kwm_ingest::read_inputs(paths, catalogue, options)?;
-    let outcomes = store.apply_loads(&batches, loaded_at)?;
-    sync_catalogue(store, catalogue)?;
-    let parents_derived = derive_parents(store)?;
-    let layouts = crate::layouts::derive_changes(store)?;
+    // The files and everything derived from them (catalogue metadata, ranks, parents, layout
+    // changes) are one write: a process killed half-way leaves the store as it was.
+    let mut derived = None;
+    let mut failure = None;
+    store
+        .write_all(&mut |store| {
+            let result = (|| -> Result<_, MonitorError> {
+                let outcomes = store.apply_loads(&batches, loaded_at)?;
+                sync_catalogue(store, catalogue)?;
+                let parents_derived = derive_parents(store)?;
+                let layouts = crate::layouts::derive_changes(store)?;
+                Ok((outcomes, parents_derived, layouts))
+            })();
+            match result {
+                Ok(done) => {
+                    derived = Some(done);
+                    Ok(())
+                }
+                Err(MonitorError::Store(e)) => Err(e),
+                Err(other) => {
+                    failure = Some(other);
+                    Err(kwm_store::StoreError::Unavailable(
+                        "load abandoned: a derivation failed".into(),
+                    ))
+                }
+            }
+        })
+        .map_err(|e| failure.take().unwrap_or(MonitorError::Store(e)))?;
+    let (outcomes, parents_derived, layouts) = derived.expect("set when the write succeeded");
     Ok(IngestReport {
         layouts,
         files: batches
@@ -104,7 +129,8 @@ pub fn ingest_files(
 }
 
 /// Writes the catalogue's indicator metadata into the store, so labels, units and directions
-/// follow the catalogue even for data loaded before it was edited.
+/// follow the catalogue even for data loaded before it was edited, and brings the stored ranks
+/// up to date ([`crate::query::refresh_ranks`]).
 pub fn sync_catalogue(store: &mut dyn Store, catalogue: &Catalogue) -> Result<(), MonitorError> {
     let indicators: Vec<_> = catalogue
         .indicators
@@ -112,6 +138,9 @@ pub fn sync_catalogue(store: &mut dyn Store, catalogue: &Catalogue) -> Result<()
         .map(|c| c.indicator.clone())
         .collect();
     store.sync_indicators(&indicators)?;
+    // Directions and decimals may have changed, and loads may have added figures: ranks
+    // follow both.
+    crate::query::refresh_ranks(store)?;
     Ok(())
 }
 

@@ -210,6 +210,121 @@ pub fn indicator_table(
     Ok(table)
 }
 
+/// Ranks, percentiles and map classes of values as shown (rounded), one per value; `None`
+/// where the value is absent. The one rule for every table, profile and stored rank.
+struct RankedValues {
+    ranks: Vec<Option<usize>>,
+    percentiles: Vec<Option<f64>>,
+    class: Vec<Option<usize>>,
+    classes: Option<Classes>,
+    /// Values present.
+    present: usize,
+}
+
+fn rank_shown(shown: &[Option<f64>], direction: kwm_model::Direction) -> RankedValues {
+    let ranks = ranks_unfavourable_first(shown, direction);
+    // One meaning everywhere (as on the theme pages): the percentile counts from favourable
+    // to unfavourable, so 100 is the least favourable; for a neutral indicator, the highest.
+    let aligned: Vec<Option<f64>> = match direction {
+        kwm_model::Direction::HigherIsBetter => shown.iter().map(|v| v.map(|x| -x)).collect(),
+        _ => shown.to_vec(),
+    };
+    let percentiles = percent_rank_inc(&aligned);
+    let present: Vec<f64> = shown.iter().flatten().copied().collect();
+    let classes = quantile_classes(&present, MAP_CLASSES);
+    // A figure loaded for a handful of regions (one gemeente's own file) ranks nothing: "rank
+    // 1, percentile 0" among one region would read as a national position.
+    let rankable = present.len() >= crate::risk::MIN_RANKED_REGIONS;
+    RankedValues {
+        ranks: ranks.iter().map(|r| r.filter(|_| rankable)).collect(),
+        percentiles: percentiles
+            .iter()
+            .map(|p| p.filter(|_| rankable).map(|p| p * 100.0))
+            .collect(),
+        class: shown
+            .iter()
+            .map(|v| match (&classes, v) {
+                (Some(c), Some(v)) => Some(c.class_of(*v)),
+                _ => None,
+            })
+            .collect(),
+        classes,
+        present: present.len(),
+    }
+}
+
+/// What stored ranks of an indicator's figures are computed from: the rank rule's version, the
+/// indicator's direction and decimals, and the figures' count and newest load (every write of
+/// a figure comes with a new load). Equal bases mean equal ranks.
+fn rank_basis(indicator: &kwm_model::Indicator, figures: i64, last_load: i64) -> String {
+    format!(
+        "v1 {} {} {figures} {last_load}",
+        indicator.direction.as_str(),
+        indicator.decimals
+    )
+}
+
+/// Computes and stores the ranks, percentiles and map classes of every indicator, level and
+/// period whose stored ones are missing or stale (figures loaded, direction or decimals
+/// changed since). Returns how many were computed. Pages read them with a few indexed reads
+/// instead of ranking every region of a level per request.
+pub fn refresh_ranks(store: &mut dyn Store) -> Result<usize, MonitorError> {
+    let indicators: HashMap<String, kwm_model::Indicator> = store
+        .indicators()?
+        .into_iter()
+        .map(|r| (r.indicator.id.to_string(), r.indicator))
+        .collect();
+    let stale: Vec<(kwm_store::RankState, String)> = store
+        .rank_states()?
+        .into_iter()
+        .filter_map(|state| {
+            let indicator = indicators.get(&state.indicator)?;
+            let basis = rank_basis(indicator, state.figures, state.last_load);
+            (state.basis.as_deref() != Some(basis.as_str())).then_some((state, basis))
+        })
+        .collect();
+    let mut batch: Vec<kwm_store::FigureRanks> = Vec::new();
+    let mut batch_rows = 0;
+    for (state, basis) in &stale {
+        let indicator = &indicators[&state.indicator];
+        let figures = store.observations(&state.indicator, state.level, state.period)?;
+        let decimals = u32::from(indicator.decimals);
+        let shown: Vec<Option<f64>> = figures
+            .iter()
+            .map(|o| o.value.map(|v| round_half_away(v, decimals)))
+            .collect();
+        let ranked = rank_shown(&shown, indicator.direction);
+        batch_rows += figures.len();
+        batch.push(kwm_store::FigureRanks {
+            indicator: state.indicator.clone(),
+            level: state.level,
+            period: state.period,
+            basis: basis.clone(),
+            ranked: ranked.present as i64,
+            rows: figures
+                .iter()
+                .enumerate()
+                .map(|(i, o)| kwm_store::FigureRank {
+                    region: o.region.clone(),
+                    rank: ranked.ranks[i].map(|r| r as i64),
+                    percentile: ranked.percentiles[i],
+                    class: ranked.class[i].map(|c| c as i64),
+                })
+                .collect(),
+        });
+        // Stored a few hundred thousand at a time: memory stays bounded on a national store.
+        if batch_rows > 200_000 {
+            store.save_figure_ranks(&batch)?;
+            batch.clear();
+            batch_rows = 0;
+        }
+    }
+    if !batch.is_empty() {
+        store.save_figure_ranks(&batch)?;
+    }
+    Ok(stale.len())
+}
+
 /// Builds an indicator table for a known layout and its regions (shared by the single-table
 /// query and the region profile, which needs one table per indicator).
 #[allow(clippy::too_many_arguments)]
@@ -257,30 +372,16 @@ fn table_for(
     rows.sort_by(|a, b| a.code.cmp(&b.code));
 
     let shown: Vec<Option<f64>> = rows.iter().map(|r| r.shown).collect();
-    let ranks = ranks_unfavourable_first(&shown, indicator.indicator.direction);
-    // One meaning everywhere (as on the theme pages): the percentile counts from favourable
-    // to unfavourable, so 100 is the least favourable; for a neutral indicator, the highest.
-    let aligned: Vec<Option<f64>> = match indicator.indicator.direction {
-        kwm_model::Direction::HigherIsBetter => shown.iter().map(|v| v.map(|x| -x)).collect(),
-        _ => shown.clone(),
-    };
-    let percentiles = percent_rank_inc(&aligned);
-    let present: Vec<f64> = shown.iter().flatten().copied().collect();
-    let classes = quantile_classes(&present, MAP_CLASSES);
-    // A figure loaded for a handful of regions (one gemeente's own file) ranks nothing: "rank
-    // 1, percentile 0" among one region would read as a national position.
-    let rankable = present.len() >= crate::risk::MIN_RANKED_REGIONS;
+    let ranked = rank_shown(&shown, indicator.indicator.direction);
     for (i, row) in rows.iter_mut().enumerate() {
-        row.rank = ranks[i].filter(|_| rankable);
-        row.percentile = percentiles[i].filter(|_| rankable).map(|p| p * 100.0);
-        row.class = match (&classes, row.shown) {
-            (Some(c), Some(v)) => Some(c.class_of(v)),
-            _ => None,
-        };
+        row.rank = ranked.ranks[i];
+        row.percentile = ranked.percentiles[i];
+        row.class = ranked.class[i];
     }
+    let classes = ranked.classes;
     let national = national_value(&indicator, level, land, &rows);
     Ok(IndicatorTable {
-        ranked: present.len(),
+        ranked: ranked.present,
         indicator,
         level,
         period,
@@ -390,35 +491,83 @@ pub fn region_profile(
             person_stacking = Some(!real);
             ids.retain(|id| !crate::persons::is_person_level(id));
         }
-        let layout = layout_for(store, level, period)?;
-        let regions = match layout {
-            Some(l) => store.regions(level, l)?,
-            None => Vec::new(),
-        };
-        let all = store.observations_at(level, period)?;
-        let by_indicator = group_by_indicator(&all);
+        let own = store.region_observations(code, period)?;
+        let own: HashMap<&str, &ObservationRecord> =
+            own.iter().map(|o| (o.indicator.as_str(), o)).collect();
+        let stored: HashMap<String, kwm_store::RegionRank> = store
+            .region_ranks(code, period)?
+            .into_iter()
+            .map(|r| (r.indicator.clone(), r))
+            .collect();
         let land_all = if level == Level::Land {
             Vec::new()
         } else {
             store.observations_at(Level::Land, period)?
         };
         let land_by_indicator = group_by_indicator(&land_all);
+        // Ranking every region of the level is only needed where the stored ranks are stale
+        // (or a national total must be summed from the gemeenten): read lazily.
+        let mut layout_regions: Option<(Option<i32>, Vec<RegionRecord>)> = None;
         for record in store
             .indicators()?
             .into_iter()
             .filter(|r| ids.iter().any(|id| id == r.indicator.id.as_str()))
         {
             let id = record.indicator.id.to_string();
-            let observations = by_indicator.get(id.as_str()).copied().unwrap_or(&[]);
             let land = land_by_indicator.get(id.as_str()).copied().unwrap_or(&[]);
+            let fresh = stored.get(&id).filter(|r| {
+                r.basis.as_deref()
+                    == Some(rank_basis(&record.indicator, r.figures, r.last_load).as_str())
+            });
+            let summed_nationally = record.indicator.additive
+                && level == Level::Gemeente
+                && land.iter().all(|o| o.value.is_none());
+            if let (Some(fresh), false) = (fresh, summed_nationally) {
+                let o = own.get(id.as_str()).copied();
+                let decimals = u32::from(record.indicator.decimals);
+                let row = TableRow {
+                    code: code.clone(),
+                    name: region.name.clone(),
+                    value: o.and_then(|o| o.value),
+                    shown: o
+                        .and_then(|o| o.value)
+                        .map(|v| round_half_away(v, decimals)),
+                    lower: o.and_then(|o| o.lower),
+                    upper: o.and_then(|o| o.upper),
+                    status: o.map_or(ValueStatus::Missing, |o| o.status),
+                    rank: fresh.rank.map(|r| r as usize),
+                    percentile: fresh.percentile,
+                    class: fresh.class.map(|c| c as usize),
+                };
+                let national = national_value(&record, level, land, &[]);
+                rows.push(ProfileRow {
+                    indicator: record,
+                    row,
+                    ranked: fresh.ranked.unwrap_or(0) as usize,
+                    national,
+                });
+                continue;
+            }
+            let (layout, regions) = match &layout_regions {
+                Some(lr) => lr,
+                None => {
+                    let layout = layout_for(store, level, period)?;
+                    let regions = match layout {
+                        Some(l) => store.regions(level, l)?,
+                        None => Vec::new(),
+                    };
+                    layout_regions.insert((layout, regions))
+                }
+            };
+            let observations = store.observations(&id, level, period)?;
             let table = table_for(
                 store,
                 record,
                 level,
                 period,
-                layout,
-                &regions,
-                observations,
+                *layout,
+                regions,
+                &observations,
                 land,
             )?;
             let row = table

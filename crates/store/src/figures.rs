@@ -84,9 +84,8 @@ pub(crate) const OF_INDICATOR: &str = by_series!(
     "s.indicator = ?1 AND s.level = ?2 AND s.breakdown = '' AND f.period = ?3 ORDER BY r.code"
 );
 /// Every indicator at a level in a period, total population, by indicator then region.
-pub(crate) const AT_LEVEL: &str = by_series!(
-    "s.level = ?1 AND s.breakdown = '' AND f.period = ?2 ORDER BY s.indicator, r.code"
-);
+pub(crate) const AT_LEVEL: &str =
+    by_series!("s.level = ?1 AND s.breakdown = '' AND f.period = ?2 ORDER BY s.indicator, r.code");
 /// One region in a period, total population, by indicator.
 pub(crate) const OF_REGION: &str =
     by_region!("r.code = ?1 AND f.period = ?2 AND s.breakdown = '' ORDER BY s.indicator");

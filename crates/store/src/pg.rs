@@ -25,13 +25,13 @@ use postgres::types::{FromSql, ToSql};
 use postgres::{Client, NoTls, Row, Statement, Transaction};
 
 use crate::figures::{self, dollar, Dialect, Migration};
-use crate::{FigureRanks, RankState, RegionRank};
 use crate::{
     BoundaryRecord, ChangeRecord, HarmonisationRecord, HarmonisedRecord, IndicatorRecord,
     LayoutDerivation, LayoutSummary, LoadOutcome, LoadRecord, ObservationRecord, RegionRecord,
     Result, RiskClusterRecord, RiskFactorRecord, RiskMethodRankRecord, RiskRegionRecord, RiskRun,
     RiskRunRecord, RiskThemeRecord, Store, StoreError,
 };
+use crate::{FigureRanks, RankState, RegionRank};
 
 /// Schema migrations, applied in order. Never edit a released one: add a new one, and add the
 /// same change to `sqlite.rs` as migration of the same number.
@@ -775,6 +775,12 @@ impl crate::location::Pooled for PgStore {
 }
 
 impl Store for PgStore {
+    fn write_all(&mut self, work: &mut dyn FnMut(&mut dyn Store) -> Result<()>) -> Result<()> {
+        // Known gap: the write methods open their own transactions on the client, so here each
+        // is committed on its own. Readers still never see half of any one of them.
+        work(self)
+    }
+
     fn apply_loads(&mut self, batches: &[LoadBatch], loaded_at: &str) -> Result<Vec<LoadOutcome>> {
         let client = self.client.get_mut();
         let mut tx = client
@@ -1089,9 +1095,15 @@ impl Store for PgStore {
         let client = self.client.get_mut();
         let mut tx = client.transaction().map_err(pg(context))?;
         lock_writers(&mut tx)?;
-        let series_id = tx.prepare(&dollar(figures::SERIES_ID)).map_err(pg(context))?;
-        let delete = tx.prepare(&dollar(figures::DELETE_RANKS)).map_err(pg(context))?;
-        let stats = tx.prepare(&dollar(figures::SAVE_STATS)).map_err(pg(context))?;
+        let series_id = tx
+            .prepare(&dollar(figures::SERIES_ID))
+            .map_err(pg(context))?;
+        let delete = tx
+            .prepare(&dollar(figures::DELETE_RANKS))
+            .map_err(pg(context))?;
+        let stats = tx
+            .prepare(&dollar(figures::SAVE_STATS))
+            .map_err(pg(context))?;
         let insert = tx
             .prepare(
                 "INSERT INTO figure_ranks (series, period, region, rank, percentile, class)
@@ -1108,17 +1120,16 @@ impl Store for PgStore {
                 0,
                 context,
             )?;
-            tx.execute(&delete, &[&series, &r.period]).map_err(pg(context))?;
+            tx.execute(&delete, &[&series, &r.period])
+                .map_err(pg(context))?;
             tx.execute(&stats, &[&series, &r.period, &r.basis, &(r.ranked as i32)])
                 .map_err(pg(context))?;
             for chunk in r.rows.chunks(CHUNK) {
                 let codes: Vec<&str> = chunk.iter().map(|x| x.region.as_str()).collect();
                 let rank: Vec<Option<i64>> = chunk.iter().map(|x| x.rank).collect();
                 let percentile: Vec<Option<f64>> = chunk.iter().map(|x| x.percentile).collect();
-                let class: Vec<Option<i16>> = chunk
-                    .iter()
-                    .map(|x| x.class.map(|c| c as i16))
-                    .collect();
+                let class: Vec<Option<i16>> =
+                    chunk.iter().map(|x| x.class.map(|c| c as i16)).collect();
                 tx.execute(
                     &insert,
                     &[&series, &r.period, &codes, &rank, &percentile, &class],

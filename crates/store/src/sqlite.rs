@@ -6,14 +6,12 @@ use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 
 use crate::figures::{self, Dialect, Migration};
 use crate::{
-    FigureRanks, RankState, RegionRank,
-};
-use crate::{
     BoundaryRecord, ChangeRecord, HarmonisationRecord, HarmonisedRecord, IndicatorRecord,
     LayoutDerivation, LayoutSummary, LoadOutcome, LoadRecord, ObservationRecord, RegionRecord,
     Result, RiskClusterRecord, RiskFactorRecord, RiskMethodRankRecord, RiskRegionRecord, RiskRun,
     RiskRunRecord, RiskThemeRecord, Store, StoreError,
 };
+use crate::{FigureRanks, RankState, RegionRank};
 use kwm_model::RegionChange;
 
 /// Schema migrations, applied in order. Never edit a released one: add a new one.
@@ -172,6 +170,64 @@ CREATE INDEX risk_clusters_by_region ON risk_clusters (run_id, region);
     Migration::CompactFigures,
 ];
 
+/// A write: a transaction of its own (`BEGIN IMMEDIATE`: the write lock is taken at once, so a
+/// second writer waits its turn instead of failing half-way), or a savepoint inside the
+/// transaction of [`Store::write_all`], so that a load and what is derived from it commit
+/// together. Rolled back when dropped without [`Write::commit`].
+pub(crate) struct Write<'a> {
+    conn: &'a Connection,
+    outer: bool,
+    done: bool,
+}
+
+impl<'a> Write<'a> {
+    pub(crate) fn begin(conn: &'a mut Connection) -> rusqlite::Result<Write<'a>> {
+        let outer = conn.is_autocommit();
+        conn.execute_batch(if outer {
+            "BEGIN IMMEDIATE"
+        } else {
+            "SAVEPOINT kwm_write"
+        })?;
+        Ok(Write {
+            conn,
+            outer,
+            done: false,
+        })
+    }
+
+    pub(crate) fn commit(mut self) -> rusqlite::Result<()> {
+        self.done = true;
+        self.conn.execute_batch(if self.outer {
+            "COMMIT"
+        } else {
+            "RELEASE kwm_write"
+        })
+    }
+}
+
+impl Drop for Write<'_> {
+    fn drop(&mut self) {
+        if !self.done {
+            // Errors here mean the connection is gone; the transaction is then gone too.
+            let _ = self.conn.execute_batch(if self.outer {
+                "ROLLBACK"
+            } else {
+                "ROLLBACK TO kwm_write; RELEASE kwm_write"
+            });
+        }
+    }
+}
+
+impl std::ops::Deref for Write<'_> {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        self.conn
+    }
+}
+
+/// How long a writer waits for another writer's transaction (a national load takes minutes).
+const WRITER_WAIT: std::time::Duration = std::time::Duration::from_secs(30 * 60);
+
 /// The schema version whose migration moved figures into the compact layout.
 const COMPACT_FIGURES_VERSION: i64 = 5;
 
@@ -226,6 +282,8 @@ impl SqliteStore {
     }
 
     fn init(conn: Connection) -> Result<SqliteStore> {
+        conn.busy_timeout(WRITER_WAIT)
+            .map_err(db("setting busy timeout"))?;
         // WAL: readers read a snapshot and never wait for a load, a load never waits for
         // readers; NORMAL sync is durable against crashes of the program (a power cut may
         // lose the last commit, never half of one).
@@ -233,8 +291,6 @@ impl SqliteStore {
             "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;",
         )
         .map_err(db("setting up the connection"))?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))
-            .map_err(db("setting busy timeout"))?;
         let mut store = SqliteStore { conn };
         let version = store.schema_version()?;
         let supported = MIGRATIONS.len() as i64;
@@ -245,7 +301,10 @@ impl SqliteStore {
             });
         }
         if version < supported {
-            let tx = store.conn.transaction().map_err(db("starting migration"))?;
+            let tx = store
+                .conn
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                .map_err(db("starting migration"))?;
             for (i, migration) in MIGRATIONS.iter().enumerate().skip(version as usize) {
                 tx.execute_batch(&migration.sql(Dialect::Sqlite))
                     .map_err(db(&format!("applying migration {}", i + 1)))?;
@@ -277,7 +336,7 @@ fn geometry_from_text(text: &str) -> Result<geo::MultiPolygon<f64>> {
         .map_err(|e| StoreError::Corrupt(format!("boundary geometry: {e}")))
 }
 
-fn upsert_indicator(tx: &rusqlite::Transaction<'_>, i: &Indicator) -> Result<()> {
+fn upsert_indicator(tx: &Connection, i: &Indicator) -> Result<()> {
     // Catalogue (curated) metadata is never overwritten by metadata a file carried, and rows
     // that would not change are not touched, so a no-op sync leaves the file byte-identical.
     tx.execute(
@@ -422,7 +481,7 @@ impl SqliteStore {
 /// Stores a file's figures under their integer keys (adding new series and regions), then
 /// recounts the series and periods it wrote to. Returns how many keys were new.
 fn store_figures(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &Connection,
     observations: &[kwm_model::Observation],
     load_id: i64,
     context: &str,
@@ -509,11 +568,22 @@ fn store_figures(
 }
 
 impl Store for SqliteStore {
+    fn write_all(&mut self, work: &mut dyn FnMut(&mut dyn Store) -> Result<()>) -> Result<()> {
+        self.conn
+            .execute_batch("BEGIN IMMEDIATE")
+            .map_err(db("starting a write"))?;
+        // The store's own writes inside become savepoints of this transaction (see `Write`).
+        match work(self) {
+            Ok(()) => self.conn.execute_batch("COMMIT").map_err(db("committing")),
+            Err(e) => {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                Err(e)
+            }
+        }
+    }
+
     fn apply_loads(&mut self, batches: &[LoadBatch], loaded_at: &str) -> Result<Vec<LoadOutcome>> {
-        let tx = self
-            .conn
-            .transaction()
-            .map_err(db("starting load transaction"))?;
+        let tx = Write::begin(&mut self.conn).map_err(db("starting load transaction"))?;
         let mut outcomes = Vec::with_capacity(batches.len());
         for batch in batches {
             let earlier: Option<(i64, String)> = tx
@@ -603,10 +673,7 @@ impl Store for SqliteStore {
     }
 
     fn sync_indicators(&mut self, indicators: &[Indicator]) -> Result<()> {
-        let tx = self
-            .conn
-            .transaction()
-            .map_err(db("starting catalogue sync"))?;
+        let tx = Write::begin(&mut self.conn).map_err(db("starting catalogue sync"))?;
         for i in indicators {
             upsert_indicator(&tx, i)?;
         }
@@ -614,10 +681,7 @@ impl Store for SqliteStore {
     }
 
     fn set_missing_parents(&mut self, parents: &[(RegionCode, i32, RegionCode)]) -> Result<usize> {
-        let tx = self
-            .conn
-            .transaction()
-            .map_err(db("starting parent update"))?;
+        let tx = Write::begin(&mut self.conn).map_err(db("starting parent update"))?;
         let mut n = 0;
         {
             let mut stmt = tx
@@ -902,12 +966,16 @@ impl Store for SqliteStore {
 
     fn save_figure_ranks(&mut self, ranks: &[FigureRanks]) -> Result<()> {
         let context = "storing ranks";
-        let tx = self.conn.transaction().map_err(db(context))?;
+        let tx = Write::begin(&mut self.conn).map_err(db(context))?;
         {
             let mut series_id = tx.prepare_cached(figures::SERIES_ID).map_err(db(context))?;
             let mut region_id = tx.prepare_cached(figures::REGION_ID).map_err(db(context))?;
-            let mut delete = tx.prepare_cached(figures::DELETE_RANKS).map_err(db(context))?;
-            let mut stats = tx.prepare_cached(figures::SAVE_STATS).map_err(db(context))?;
+            let mut delete = tx
+                .prepare_cached(figures::DELETE_RANKS)
+                .map_err(db(context))?;
+            let mut stats = tx
+                .prepare_cached(figures::SAVE_STATS)
+                .map_err(db(context))?;
             let mut rank = tx.prepare_cached(figures::SAVE_RANK).map_err(db(context))?;
             let mut regions: std::collections::HashMap<String, i64> =
                 std::collections::HashMap::new();
@@ -915,7 +983,9 @@ impl Store for SqliteStore {
                 let series: i64 = series_id
                     .query_row(params![r.indicator, r.level.as_str(), ""], |row| row.get(0))
                     .map_err(db(&format!("{context}: series of {}", r.indicator)))?;
-                delete.execute(params![series, r.period]).map_err(db(context))?;
+                delete
+                    .execute(params![series, r.period])
+                    .map_err(db(context))?;
                 stats
                     .execute(params![series, r.period, r.basis, r.ranked])
                     .map_err(db(context))?;
@@ -950,21 +1020,18 @@ impl Store for SqliteStore {
             .conn
             .prepare_cached(figures::REGION_RANKS)
             .map_err(db("preparing region ranks query"))?;
-        stmt.query_map(
-            params![code.level().as_str(), period, code.as_str()],
-            |r| {
-                Ok(RegionRank {
-                    indicator: r.get(0)?,
-                    figures: r.get(1)?,
-                    last_load: r.get(2)?,
-                    basis: r.get(3)?,
-                    ranked: r.get(4)?,
-                    rank: r.get(5)?,
-                    percentile: r.get(6)?,
-                    class: r.get(7)?,
-                })
-            },
-        )
+        stmt.query_map(params![code.level().as_str(), period, code.as_str()], |r| {
+            Ok(RegionRank {
+                indicator: r.get(0)?,
+                figures: r.get(1)?,
+                last_load: r.get(2)?,
+                basis: r.get(3)?,
+                ranked: r.get(4)?,
+                rank: r.get(5)?,
+                percentile: r.get(6)?,
+                class: r.get(7)?,
+            })
+        })
         .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
         .map_err(db("reading region ranks"))
     }
@@ -1022,7 +1089,7 @@ impl Store for SqliteStore {
     fn save_risk_run(&mut self, run: &RiskRun) -> Result<i64> {
         let r = &run.run;
         let context = format!("storing risk results for {} {}", r.level, r.period);
-        let tx = self.conn.transaction().map_err(db(&context))?;
+        let tx = Write::begin(&mut self.conn).map_err(db(&context))?;
         tx.execute(
             "DELETE FROM risk_runs WHERE level = ?1 AND period = ?2",
             params![r.level.as_str(), r.period],

@@ -2,7 +2,7 @@
 //! change tables, derived by the monitor), and figures harmonised onto a target layout.
 
 use kwm_model::{ChangeKind, Level, RegionChange, RegionCode};
-use rusqlite::{params, Transaction};
+use rusqlite::params;
 
 use crate::sqlite::{db, parse_code, parse_level, SqliteStore};
 use crate::{
@@ -83,7 +83,7 @@ fn codes_from_text(text: &str) -> Result<Vec<RegionCode>> {
 }
 
 fn insert_change(
-    tx: &Transaction<'_>,
+    tx: &rusqlite::Connection,
     origin: ChangeOrigin,
     from_layout: i32,
     c: &RegionChange,
@@ -123,7 +123,7 @@ fn insert_change(
 /// Stores the changes of a change table as part of its load. A later table's row for the same
 /// link replaces the earlier one.
 pub(crate) fn insert_official_changes(
-    tx: &Transaction<'_>,
+    tx: &rusqlite::Connection,
     load_id: i64,
     changes: &[RegionChange],
     context: &str,
@@ -299,7 +299,7 @@ impl SqliteStore {
         derivations: &[(LayoutDerivation, Vec<RegionChange>)],
     ) -> Result<()> {
         let context = format!("storing derived changes of level {level}");
-        let tx = self.conn.transaction().map_err(db(&context))?;
+        let tx = crate::sqlite::Write::begin(&mut self.conn).map_err(db(&context))?;
         tx.execute(
             "DELETE FROM region_changes WHERE origin = 'derived' AND level = ?1",
             [level.as_str()],
@@ -398,7 +398,7 @@ impl SqliteStore {
             "storing figures harmonised onto layout {}",
             run.target_layout
         );
-        let tx = self.conn.transaction().map_err(db(&context))?;
+        let tx = crate::sqlite::Write::begin(&mut self.conn).map_err(db(&context))?;
         tx.execute(
             "DELETE FROM harmonised WHERE target_layout = ?1",
             [run.target_layout],

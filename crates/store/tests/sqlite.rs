@@ -94,3 +94,81 @@ fn readers_never_see_a_partial_run() {
     let location = StoreLocation::Sqlite(path);
     common::readers_never_see_a_partial_run(location.open().unwrap(), location.readers());
 }
+
+/// A second writer started while a load runs waits its turn (`BEGIN IMMEDIATE` and a long
+/// busy timeout) instead of failing with "database is locked".
+#[test]
+fn a_second_writer_waits_for_a_running_load() {
+    let dir = std::env::temp_dir().join(format!("kwm-conformance-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("writers.sqlite");
+    let _ = std::fs::remove_file(&path);
+    SqliteStore::open(&path).unwrap();
+    let big: Vec<kwm_model::Observation> = (0..150_000)
+        .map(|i| {
+            common::observation(
+                "x_big",
+                &format!("BU{:08}", i % 15_000),
+                2000 + i / 15_000,
+                1.0,
+            )
+        })
+        .collect();
+    let first = common::batch("first", vec![common::indicator("x_big", "t")], big);
+    let second = common::batch(
+        "second",
+        vec![common::indicator("x_small", "t")],
+        vec![common::observation("x_small", "GM0363", 2024, 1.0)],
+    );
+    let p1 = path.clone();
+    let a = std::thread::spawn(move || {
+        SqliteStore::open(&p1)
+            .unwrap()
+            .apply_loads(&[first], "t1")
+            .map(|o| o.len())
+    });
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    let b = SqliteStore::open(&path)
+        .unwrap()
+        .apply_loads(&[second], "t2")
+        .map(|o| o.len());
+    assert_eq!(b.unwrap(), 1, "the second writer waited and loaded");
+    assert_eq!(a.join().unwrap().unwrap(), 1);
+    assert_eq!(SqliteStore::open(&path).unwrap().loads().unwrap().len(), 2);
+}
+
+/// A load and what is derived from it are one write: when a derivation fails after the load,
+/// neither remains; when all succeed, both do.
+#[test]
+fn write_all_commits_a_load_and_its_derivations_together() {
+    let mut store = SqliteStore::open_in_memory().unwrap();
+    let load = || {
+        common::batch(
+            "derived",
+            vec![common::indicator("x_d", "t")],
+            vec![common::observation("x_d", "GM0363", 2024, 1.0)],
+        )
+    };
+    let err = store
+        .write_all(&mut |s| {
+            s.apply_loads(&[load()], "t")?;
+            s.sync_indicators(&[common::indicator("x_d", "catalogue")])?;
+            Err(StoreError::Unavailable("a derivation failed".into()))
+        })
+        .unwrap_err();
+    assert!(err.to_string().contains("derivation failed"));
+    assert!(store.loads().unwrap().is_empty());
+    assert!(store.indicator("x_d").unwrap().is_none());
+    store
+        .write_all(&mut |s| {
+            s.apply_loads(&[load()], "t")?;
+            s.sync_indicators(&[common::indicator("x_d", "catalogue")])?;
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(store.loads().unwrap().len(), 1);
+    assert_eq!(
+        store.indicator("x_d").unwrap().unwrap().indicator.source,
+        "catalogue"
+    );
+}

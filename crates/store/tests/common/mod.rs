@@ -1301,7 +1301,13 @@ pub fn ranks_round_trip_and_show_when_stale(h: &mut dyn Harness) {
     let ranks = h.store().region_ranks(&code("GM0363"), 2023).unwrap();
     let mine = ranks.iter().find(|r| r.indicator == "v_a1").unwrap();
     assert_eq!(
-        (mine.basis.as_deref(), mine.ranked, mine.rank, mine.percentile, mine.class),
+        (
+            mine.basis.as_deref(),
+            mine.ranked,
+            mine.rank,
+            mine.percentile,
+            mine.class
+        ),
         (Some("b1"), Some(2), Some(2), Some(0.0), Some(0))
     );
     assert_eq!((mine.figures, mine.last_load), (a1.figures, a1.last_load));
