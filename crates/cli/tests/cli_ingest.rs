@@ -140,3 +140,72 @@ fn a_bad_catalogue_is_reported_with_file_line_and_field() {
         "{stderr}"
     );
 }
+
+/// `kwm ingest` killed at any moment (SIGKILL, as the OOM killer or a power-off would) leaves
+/// either nothing or everything: the files, their ranks and the layout changes derived from
+/// them are one write. Killed at several moments of a load of the boundary and figure files.
+#[test]
+fn an_ingest_killed_at_any_moment_leaves_all_or_nothing() {
+    let files = [
+        "codelists/gemeenten_2019.csv",
+        "codelists/gemeenten_2021_provincie.csv",
+        "changes/gemeentelijke_indelingswijzigingen_2019_2024.csv",
+        "boundaries/gemeente_2022_cartomap_wgs84.topojson",
+        "boundaries/gemeente_2023_cartomap_wgs84.topojson",
+        "kwb/kwb_2024_85984NED_alle_niveaus_leeftijd.csv",
+    ];
+    let dir = temp_dir("killed");
+    // How long a whole ingest takes here, so the kills fall inside it.
+    let db = dir.join("whole.sqlite");
+    let started = std::time::Instant::now();
+    let out = kwm()
+        .args(["ingest", "--db"])
+        .arg(&db)
+        .args(files.iter().map(|f| data(f)))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let whole = started.elapsed();
+    let complete = state(&db);
+    assert_eq!(complete.0, files.len() as i64);
+    assert!(complete.1 > 0 && complete.2 > 0, "derived: {complete:?}");
+    let mut outcomes = Vec::new();
+    for (i, fraction) in [0.3, 0.5, 0.7, 0.85, 0.95].into_iter().enumerate() {
+        let db = dir.join(format!("killed{i}.sqlite"));
+        let mut child = kwm()
+            .args(["ingest", "--db"])
+            .arg(&db)
+            .args(files.iter().map(|f| data(f)))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(whole.mul_f64(fraction));
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let got = state(&db);
+        assert!(
+            got == (0, 0, 0) || got == complete,
+            "killed at {fraction} of the load: loads, ranks, layout derivations = {got:?}, \
+             expected none or {complete:?}"
+        );
+        outcomes.push(got == complete);
+    }
+    println!("kills after the commit: {outcomes:?}");
+}
+
+/// (loads, stored rank series, layout derivations) of a store file; zeros when the file has
+/// no tables yet.
+fn state(db: &Path) -> (i64, i64, i64) {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let count = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap_or(0);
+    (
+        count("SELECT count(*) FROM loads"),
+        count("SELECT count(*) FROM figure_stats"),
+        count("SELECT count(*) FROM layout_derivations"),
+    )
+}

@@ -244,6 +244,91 @@ INSERT INTO figure_coverage (series, period, figures, ok, last_load)
 DROP TABLE observations;
 "#;
 
+/// Migration 6: figures harmonised onto a target layout, keyed like figures (series of the
+/// total population, period, region as integers) instead of TEXT; `sources` is NULL for the
+/// commonest case, a figure published in the target layout itself (`[[region, 1.0]]`).
+const COMPACT_HARMONISED: &str = r#"
+-- 6: harmonised figures under the figures' integer keys; sources NULL when the figure is the
+-- region's own, published in the target layout.
+INSERT INTO figure_series (indicator, level, breakdown)
+    SELECT DISTINCT indicator, level, '' FROM harmonised WHERE true
+    ON CONFLICT (indicator, level, breakdown) DO NOTHING;
+INSERT INTO figure_regions (code, level)
+    SELECT DISTINCT region, level FROM harmonised WHERE true
+    ON CONFLICT (code) DO NOTHING;
+CREATE TABLE harmonised_figures (
+    target_layout INTEGER NOT NULL,
+    series        INTEGER NOT NULL,
+    period        INTEGER NOT NULL,
+    region        INTEGER NOT NULL,
+    source_layout INTEGER NOT NULL,
+    value         {real} NOT NULL,
+    lower         {real},
+    upper         {real},
+    n             {real},
+    method        {text} NOT NULL,
+    weighted_by   {text},
+    sources       {text},
+    PRIMARY KEY (target_layout, series, period, region)
+){without_rowid};
+CREATE INDEX harmonised_figures_by_region ON harmonised_figures (target_layout, region);
+INSERT INTO harmonised_figures
+    SELECT h.target_layout, s.id, h.period, r.id, h.source_layout, h.value, h.lower, h.upper, h.n,
+           h.method, h.weighted_by,
+           CASE WHEN h.sources = '[["' || h.region || '",1.0]]' THEN NULL ELSE h.sources END
+    FROM harmonised h
+    JOIN figure_series s ON s.indicator = h.indicator AND s.level = h.level AND s.breakdown = ''
+    JOIN figure_regions r ON r.code = h.region;
+DROP TABLE harmonised;
+"#;
+
+/// Replaces nothing: a target layout's harmonised figures are deleted first.
+pub(crate) const HARMONISED_DELETE: &str =
+    "DELETE FROM harmonised_figures WHERE target_layout = ?1";
+/// One indicator's harmonised figures at a level on a target layout, by region then period.
+pub(crate) const HARMONISED_OF: &str = "SELECT r.code, h.period, h.source_layout, h.value, \
+     h.lower, h.upper, h.n, h.method, h.weighted_by, h.sources \
+     FROM figure_series s CROSS JOIN harmonised_figures h CROSS JOIN figure_regions r \
+     WHERE h.series = s.id AND h.region = r.id AND h.target_layout = ?1 AND s.indicator = ?2 \
+       AND s.level = ?3 AND s.breakdown = '' ORDER BY r.code, h.period";
+/// Indicators with harmonised figures for a region on a target layout.
+pub(crate) const HARMONISED_INDICATORS: &str = "SELECT DISTINCT s.indicator \
+     FROM figure_regions r CROSS JOIN harmonised_figures h CROSS JOIN figure_series s \
+     WHERE h.region = r.id AND h.series = s.id AND r.code = ?2 AND h.target_layout = ?1 \
+     ORDER BY s.indicator";
+
+/// The stored form of a harmonised figure's sources: NULL when it is the region's own figure.
+pub(crate) fn sources_text(
+    region: &kwm_model::RegionCode,
+    sources: &[(kwm_model::RegionCode, f64)],
+) -> Option<String> {
+    if sources.len() == 1 && &sources[0].0 == region && sources[0].1 == 1.0 {
+        return None;
+    }
+    let pairs: Vec<(&str, f64)> = sources.iter().map(|(c, w)| (c.as_str(), *w)).collect();
+    Some(serde_json::to_string(&pairs).expect("pairs serialise"))
+}
+
+/// The sources a stored text stands for (see [`sources_text`]).
+pub(crate) fn sources_from_text(
+    region: &kwm_model::RegionCode,
+    text: Option<String>,
+) -> Result<Vec<(kwm_model::RegionCode, f64)>> {
+    let Some(text) = text else {
+        return Ok(vec![(region.clone(), 1.0)]);
+    };
+    let pairs: Vec<(String, f64)> = serde_json::from_str(&text)
+        .map_err(|e| StoreError::Corrupt(format!("harmonised sources: {e}")))?;
+    pairs
+        .into_iter()
+        .map(|(c, w)| {
+            kwm_model::RegionCode::parse(&c)
+                .map(|c| (c, w))
+                .map_err(|e| StoreError::Corrupt(e.to_string()))
+        })
+        .collect()
+}
+
 /// SQL dialect of a backend, for the few words that differ.
 #[derive(Clone, Copy)]
 pub(crate) enum Dialect {
@@ -256,6 +341,10 @@ pub(crate) enum Dialect {
 
 /// Migration 5 in a dialect.
 pub(crate) fn compact_migration(dialect: Dialect) -> String {
+    in_dialect(COMPACT_MIGRATION, dialect)
+}
+
+fn in_dialect(sql: &str, dialect: Dialect) -> String {
     let (id, text, real, status, without_rowid) = match dialect {
         Dialect::Sqlite => (
             "INTEGER PRIMARY KEY",
@@ -272,8 +361,7 @@ pub(crate) fn compact_migration(dialect: Dialect) -> String {
             "",
         ),
     };
-    COMPACT_MIGRATION
-        .replace("{id}", id)
+    sql.replace("{id}", id)
         .replace("{text}", text)
         .replace("{real}", real)
         .replace("{status}", status)
@@ -286,6 +374,8 @@ pub(crate) enum Migration {
     Sql(&'static str),
     /// [`compact_migration`] in the backend's dialect.
     CompactFigures,
+    /// Harmonised figures under the figures' keys, in the backend's dialect.
+    CompactHarmonised,
 }
 
 impl Migration {
@@ -294,6 +384,7 @@ impl Migration {
         match self {
             Migration::Sql(sql) => (*sql).into(),
             Migration::CompactFigures => compact_migration(dialect).into(),
+            Migration::CompactHarmonised => in_dialect(COMPACT_HARMONISED, dialect).into(),
         }
     }
 }

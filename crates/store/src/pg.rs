@@ -193,6 +193,7 @@ CREATE INDEX risk_clusters_by_region ON risk_clusters (run_id, region);
 "#,
     ),
     Migration::CompactFigures,
+    Migration::CompactHarmonised,
 ];
 
 // Both backends must migrate to the same version.
@@ -511,10 +512,6 @@ struct LoadStatements {
     regions: Statement,
     boundaries: Statement,
     figures: Statement,
-    add_series: Statement,
-    series_id: Statement,
-    add_region: Statement,
-    region_id: Statement,
     count: Statement,
     recount: Statement,
 }
@@ -544,10 +541,6 @@ impl LoadStatements {
                    $5::float8[], $6::float8[], $7::float8[], $8::int2[]) AS k {}",
                 figures::ON_CONFLICT
             ))?,
-            add_series: prepare(&dollar(figures::ADD_SERIES))?,
-            series_id: prepare(&dollar(figures::SERIES_ID))?,
-            add_region: prepare(&dollar(figures::ADD_REGION))?,
-            region_id: prepare(&dollar(figures::REGION_ID))?,
             count: prepare(&dollar(figures::COUNT))?,
             recount: prepare(&dollar(figures::RECOUNT))?,
         })
@@ -598,6 +591,66 @@ fn store_boundaries(
     Ok(())
 }
 
+/// The integer keys of series and regions, added when new, remembered for one write.
+#[derive(Default)]
+pub(crate) struct Keys {
+    series: HashMap<(String, Level, String), i32>,
+    regions: HashMap<String, i32>,
+}
+
+impl Keys {
+    /// The id of a series, added if new.
+    pub(crate) fn series(
+        &mut self,
+        tx: &mut Transaction<'_>,
+        indicator: &str,
+        level: Level,
+        breakdown: &str,
+        context: &str,
+    ) -> Result<i32> {
+        let key = (indicator.to_string(), level, breakdown.to_string());
+        if let Some(&id) = self.series.get(&key) {
+            return Ok(id);
+        }
+        let p: [&(dyn ToSql + Sync); 3] = [&indicator, &level.as_str(), &breakdown];
+        tx.execute(&dollar(figures::ADD_SERIES), &p)
+            .map_err(pg(context))?;
+        let id = get(
+            &tx.query_one(&dollar(figures::SERIES_ID), &p)
+                .map_err(pg(context))?,
+            0,
+            context,
+        )?;
+        self.series.insert(key, id);
+        Ok(id)
+    }
+
+    /// The id of a region, added if new.
+    pub(crate) fn region(
+        &mut self,
+        tx: &mut Transaction<'_>,
+        code: &RegionCode,
+        context: &str,
+    ) -> Result<i32> {
+        if let Some(&id) = self.regions.get(code.as_str()) {
+            return Ok(id);
+        }
+        tx.execute(
+            &dollar(figures::ADD_REGION),
+            &[&code.as_str(), &code.level().as_str()],
+        )
+        .map_err(pg(context))?;
+        let id = get(
+            &tx.query_one(&dollar(figures::REGION_ID), &[&code.as_str()])
+                .map_err(pg(context))?,
+            0,
+            context,
+        )?;
+        self.regions.insert(code.as_str().to_string(), id);
+        Ok(id)
+    }
+}
+
 /// Stores a file's figures under their integer keys (adding new series and regions), then
 /// recounts the series and periods it wrote to; returns how many keys were new.
 fn store_observations(
@@ -615,34 +668,23 @@ fn store_observations(
             o.breakdown.as_str(),
         )
     });
-    let mut series: HashMap<(&str, Level, &str), i32> = HashMap::new();
-    let mut regions: HashMap<&str, i32> = HashMap::new();
+    let mut keys = Keys::default();
+    let mut ids: Vec<(i32, i32)> = Vec::with_capacity(kept.len());
     for o in &kept {
-        let level = o.region.level();
-        let key = (o.indicator.as_str(), level, o.breakdown.as_str());
-        if let Entry::Vacant(e) = series.entry(key) {
-            let p: [&(dyn ToSql + Sync); 3] = [&key.0, &level.as_str(), &key.2];
-            tx.execute(&s.add_series, &p).map_err(pg(context))?;
-            e.insert(get(
-                &tx.query_one(&s.series_id, &p).map_err(pg(context))?,
-                0,
-                context,
-            )?);
-        }
-        if let Entry::Vacant(e) = regions.entry(o.region.as_str()) {
-            tx.execute(&s.add_region, &[&o.region.as_str(), &level.as_str()])
-                .map_err(pg(context))?;
-            let row = tx
-                .query_one(&s.region_id, &[&o.region.as_str()])
-                .map_err(pg(context))?;
-            e.insert(get(&row, 0, context)?);
-        }
+        let series = keys.series(
+            tx,
+            o.indicator.as_str(),
+            o.region.level(),
+            &o.breakdown,
+            context,
+        )?;
+        let region = keys.region(tx, &o.region, context)?;
+        ids.push((series, region));
     }
-    let series_of =
-        |o: &Observation| series[&(o.indicator.as_str(), o.region.level(), o.breakdown.as_str())];
     let mut touched: Vec<(i32, i32)> = kept
         .iter()
-        .map(|o| (series_of(o), o.period.year()))
+        .zip(&ids)
+        .map(|(o, (series, _))| (*series, o.period.year()))
         .collect();
     touched.sort_unstable();
     touched.dedup();
@@ -655,10 +697,10 @@ fn store_observations(
             context,
         )?;
     }
-    for chunk in kept.chunks(CHUNK) {
-        let series_ids: Vec<i32> = chunk.iter().map(|o| series_of(o)).collect();
+    for (chunk, chunk_ids) in kept.chunks(CHUNK).zip(ids.chunks(CHUNK)) {
+        let series_ids: Vec<i32> = chunk_ids.iter().map(|(s, _)| *s).collect();
         let periods: Vec<i32> = chunk.iter().map(|o| o.period.year()).collect();
-        let region_ids: Vec<i32> = chunk.iter().map(|o| regions[o.region.as_str()]).collect();
+        let region_ids: Vec<i32> = chunk_ids.iter().map(|(_, r)| *r).collect();
         let values: Vec<Option<f64>> = chunk.iter().map(|o| o.value).collect();
         let lowers: Vec<Option<f64>> = chunk.iter().map(|o| o.lower).collect();
         let uppers: Vec<Option<f64>> = chunk.iter().map(|o| o.upper).collect();

@@ -4,7 +4,8 @@
 use kwm_model::{ChangeKind, Level, RegionChange, RegionCode};
 use postgres::Transaction;
 
-use crate::pg::{get, lock_writers, parse_code, parse_level, pg, PgStore};
+use crate::figures::{self, dollar};
+use crate::pg::{get, lock_writers, parse_code, parse_level, pg, Keys, PgStore};
 use crate::{
     ChangeOrigin, ChangeRecord, HarmonisationRecord, HarmonisedRecord, LayoutDerivation,
     LayoutSummary, Result, StoreError,
@@ -325,11 +326,8 @@ impl PgStore {
         let client = self.client_mut();
         let mut tx = client.transaction().map_err(pg(&context))?;
         lock_writers(&mut tx)?;
-        tx.execute(
-            "DELETE FROM harmonised WHERE target_layout = $1",
-            &[&run.target_layout],
-        )
-        .map_err(pg(&context))?;
+        tx.execute(&dollar(figures::HARMONISED_DELETE), &[&run.target_layout])
+            .map_err(pg(&context))?;
         tx.execute(
             "INSERT INTO harmonisations (target_layout, signature, created_at, rows, notes) VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (target_layout) DO UPDATE SET signature = excluded.signature, created_at = excluded.created_at,
@@ -337,19 +335,24 @@ impl PgStore {
             &[&run.target_layout, &run.signature, &run.created_at, &(rows.len() as i64), &json(&run.notes)],
         )
         .map_err(pg(&context))?;
+        let mut keys = Keys::default();
+        let mut ids = Vec::with_capacity(rows.len());
+        for h in rows {
+            let series = keys.series(&mut tx, &h.indicator, h.region.level(), "", &context)?;
+            ids.push((series, keys.region(&mut tx, &h.region, &context)?));
+        }
         // One UNNEST statement per chunk instead of a round trip per figure.
         let statement = tx
             .prepare(
-                "INSERT INTO harmonised (target_layout, indicator, region, level, period, source_layout, value, lower, upper, n, method, weighted_by, sources)
-                 SELECT $1, * FROM UNNEST($2::TEXT[], $3::TEXT[], $4::TEXT[], $5::INTEGER[], $6::INTEGER[], $7::DOUBLE PRECISION[],
-                                          $8::DOUBLE PRECISION[], $9::DOUBLE PRECISION[], $10::DOUBLE PRECISION[], $11::TEXT[], $12::TEXT[], $13::TEXT[])",
+                "INSERT INTO harmonised_figures (target_layout, series, period, region, source_layout, value, lower, upper, n, method, weighted_by, sources)
+                 SELECT $1, * FROM UNNEST($2::INTEGER[], $3::INTEGER[], $4::INTEGER[], $5::INTEGER[], $6::DOUBLE PRECISION[],
+                                          $7::DOUBLE PRECISION[], $8::DOUBLE PRECISION[], $9::DOUBLE PRECISION[], $10::TEXT[], $11::TEXT[], $12::TEXT[])",
             )
             .map_err(pg(&context))?;
-        for chunk in rows.chunks(5_000) {
-            let indicator: Vec<&str> = chunk.iter().map(|h| h.indicator.as_str()).collect();
-            let region: Vec<&str> = chunk.iter().map(|h| h.region.as_str()).collect();
-            let level: Vec<&str> = chunk.iter().map(|h| h.region.level().as_str()).collect();
+        for (chunk, chunk_ids) in rows.chunks(5_000).zip(ids.chunks(5_000)) {
+            let series: Vec<i32> = chunk_ids.iter().map(|(s, _)| *s).collect();
             let period: Vec<i32> = chunk.iter().map(|h| h.period).collect();
+            let region: Vec<i32> = chunk_ids.iter().map(|(_, r)| *r).collect();
             let source_layout: Vec<i32> = chunk.iter().map(|h| h.source_layout).collect();
             let value: Vec<f64> = chunk.iter().map(|h| h.value).collect();
             let lower: Vec<Option<f64>> = chunk.iter().map(|h| h.lower).collect();
@@ -358,25 +361,17 @@ impl PgStore {
             let method: Vec<&str> = chunk.iter().map(|h| h.method.as_str()).collect();
             let weighted_by: Vec<Option<&str>> =
                 chunk.iter().map(|h| h.weighted_by.as_deref()).collect();
-            let sources: Vec<String> = chunk
+            let sources: Vec<Option<String>> = chunk
                 .iter()
-                .map(|h| {
-                    json(
-                        &h.sources
-                            .iter()
-                            .map(|(c, w)| (c.as_str(), *w))
-                            .collect::<Vec<_>>(),
-                    )
-                })
+                .map(|h| figures::sources_text(&h.region, &h.sources))
                 .collect();
             tx.execute(
                 &statement,
                 &[
                     &run.target_layout,
-                    &indicator,
-                    &region,
-                    &level,
+                    &series,
                     &period,
+                    &region,
                     &source_layout,
                     &value,
                     &lower,
@@ -400,19 +395,18 @@ impl PgStore {
     ) -> Result<Vec<HarmonisedRecord>> {
         let context = "reading harmonised figures";
         self.rows(
-            "SELECT region, period, source_layout, value, lower, upper, n, method, weighted_by, sources FROM harmonised
-             WHERE target_layout = $1 AND indicator = $2 AND level = $3 ORDER BY region, period",
+            &dollar(figures::HARMONISED_OF),
             &[&target, &indicator, &level.as_str()],
             context,
         )?
         .iter()
         .map(|r| {
-            let sources: Vec<(String, f64)> = serde_json::from_str(&get::<String>(r, 9, context)?)
-                .map_err(|e| StoreError::Corrupt(format!("harmonised sources: {e}")))?;
+            let region = parse_code(get(r, 0, context)?)?;
+            let sources = figures::sources_from_text(&region, get(r, 9, context)?)?;
             Ok(HarmonisedRecord {
                 target_layout: target,
                 indicator: indicator.to_string(),
-                region: parse_code(get(r, 0, context)?)?,
+                region,
                 period: get(r, 1, context)?,
                 source_layout: get(r, 2, context)?,
                 value: get(r, 3, context)?,
@@ -421,10 +415,7 @@ impl PgStore {
                 n: get(r, 6, context)?,
                 method: get(r, 7, context)?,
                 weighted_by: get(r, 8, context)?,
-                sources: sources
-                    .into_iter()
-                    .map(|(c, w)| Ok((parse_code(c)?, w)))
-                    .collect::<Result<_>>()?,
+                sources,
             })
         })
         .collect()
@@ -436,7 +427,7 @@ impl PgStore {
         region: &RegionCode,
     ) -> Result<Vec<String>> {
         self.column(
-            "SELECT DISTINCT indicator FROM harmonised WHERE target_layout = $1 AND region = $2 ORDER BY indicator",
+            &dollar(figures::HARMONISED_INDICATORS),
             &[&target, &region.as_str()],
             "reading harmonised indicators",
         )

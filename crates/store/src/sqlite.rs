@@ -168,6 +168,7 @@ CREATE INDEX risk_clusters_by_region ON risk_clusters (run_id, region);
 "#,
     ),
     Migration::CompactFigures,
+    Migration::CompactHarmonised,
 ];
 
 /// A write: a transaction of its own (`BEGIN IMMEDIATE`: the write lock is taken at once, so a
@@ -478,6 +479,64 @@ impl SqliteStore {
     }
 }
 
+/// The integer keys of series and regions, added when new, remembered for one write.
+#[derive(Default)]
+pub(crate) struct Keys {
+    series: std::collections::HashMap<(String, Level, String), i64>,
+    regions: std::collections::HashMap<String, i64>,
+}
+
+impl Keys {
+    /// The id of a series, added if new.
+    pub(crate) fn series(
+        &mut self,
+        tx: &Connection,
+        indicator: &str,
+        level: Level,
+        breakdown: &str,
+        context: &str,
+    ) -> Result<i64> {
+        if let Some(&id) = self
+            .series
+            .get(&(indicator.to_string(), level, breakdown.to_string()))
+        {
+            return Ok(id);
+        }
+        let p = params![indicator, level.as_str(), breakdown];
+        tx.prepare_cached(figures::ADD_SERIES)
+            .and_then(|mut s| s.execute(p))
+            .map_err(db(context))?;
+        let id: i64 = tx
+            .prepare_cached(figures::SERIES_ID)
+            .and_then(|mut s| s.query_row(p, |r| r.get(0)))
+            .map_err(db(context))?;
+        self.series
+            .insert((indicator.to_string(), level, breakdown.to_string()), id);
+        Ok(id)
+    }
+
+    /// The id of a region, added if new.
+    pub(crate) fn region(
+        &mut self,
+        tx: &Connection,
+        code: &RegionCode,
+        context: &str,
+    ) -> Result<i64> {
+        if let Some(&id) = self.regions.get(code.as_str()) {
+            return Ok(id);
+        }
+        tx.prepare_cached(figures::ADD_REGION)
+            .and_then(|mut s| s.execute(params![code.as_str(), code.level().as_str()]))
+            .map_err(db(context))?;
+        let id: i64 = tx
+            .prepare_cached(figures::REGION_ID)
+            .and_then(|mut s| s.query_row([code.as_str()], |r| r.get(0)))
+            .map_err(db(context))?;
+        self.regions.insert(code.as_str().to_string(), id);
+        Ok(id)
+    }
+}
+
 /// Stores a file's figures under their integer keys (adding new series and regions), then
 /// recounts the series and periods it wrote to. Returns how many keys were new.
 fn store_figures(
@@ -486,18 +545,8 @@ fn store_figures(
     load_id: i64,
     context: &str,
 ) -> Result<usize> {
-    use std::collections::HashMap;
-    let mut series: HashMap<(&str, Level, &str), i64> = HashMap::new();
-    let mut regions: HashMap<&str, i64> = HashMap::new();
+    let mut keys = Keys::default();
     let mut touched: Vec<(i64, i32)> = Vec::new();
-    let mut add_series = tx
-        .prepare_cached(figures::ADD_SERIES)
-        .map_err(db(context))?;
-    let mut series_id = tx.prepare_cached(figures::SERIES_ID).map_err(db(context))?;
-    let mut add_region = tx
-        .prepare_cached(figures::ADD_REGION)
-        .map_err(db(context))?;
-    let mut region_id = tx.prepare_cached(figures::REGION_ID).map_err(db(context))?;
     let mut insert = tx
         .prepare_cached(&format!(
             "INSERT INTO figures (series, period, region, value, lower, upper, n, status, load_id)
@@ -506,31 +555,14 @@ fn store_figures(
         ))
         .map_err(db(context))?;
     for o in observations {
-        let level = o.region.level();
-        let key = (o.indicator.as_str(), level, o.breakdown.as_str());
-        let s = match series.get(&key) {
-            Some(&id) => id,
-            None => {
-                let p = params![key.0, level.as_str(), key.2];
-                add_series.execute(p).map_err(db(context))?;
-                let id: i64 = series_id.query_row(p, |r| r.get(0)).map_err(db(context))?;
-                series.insert(key, id);
-                id
-            }
-        };
-        let r = match regions.get(o.region.as_str()) {
-            Some(&id) => id,
-            None => {
-                add_region
-                    .execute(params![o.region.as_str(), level.as_str()])
-                    .map_err(db(context))?;
-                let id: i64 = region_id
-                    .query_row([o.region.as_str()], |r| r.get(0))
-                    .map_err(db(context))?;
-                regions.insert(o.region.as_str(), id);
-                id
-            }
-        };
+        let s = keys.series(
+            tx,
+            o.indicator.as_str(),
+            o.region.level(),
+            &o.breakdown,
+            context,
+        )?;
+        let r = keys.region(tx, &o.region, context)?;
         let period = o.period.year();
         if touched.last() != Some(&(s, period)) {
             touched.push((s, period));

@@ -4,7 +4,8 @@
 use kwm_model::{ChangeKind, Level, RegionChange, RegionCode};
 use rusqlite::params;
 
-use crate::sqlite::{db, parse_code, parse_level, SqliteStore};
+use crate::figures;
+use crate::sqlite::{db, parse_code, parse_level, Keys, SqliteStore};
 use crate::{
     ChangeOrigin, ChangeRecord, HarmonisationRecord, HarmonisedRecord, LayoutDerivation,
     LayoutSummary, Result, StoreError,
@@ -399,11 +400,8 @@ impl SqliteStore {
             run.target_layout
         );
         let tx = crate::sqlite::Write::begin(&mut self.conn).map_err(db(&context))?;
-        tx.execute(
-            "DELETE FROM harmonised WHERE target_layout = ?1",
-            [run.target_layout],
-        )
-        .map_err(db(&context))?;
+        tx.execute(figures::HARMONISED_DELETE, [run.target_layout])
+            .map_err(db(&context))?;
         tx.execute(
             "INSERT INTO harmonisations (target_layout, signature, created_at, rows, notes) VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT (target_layout) DO UPDATE SET signature = excluded.signature, created_at = excluded.created_at,
@@ -412,21 +410,21 @@ impl SqliteStore {
         )
         .map_err(db(&context))?;
         {
+            let mut keys = Keys::default();
             let mut stmt = tx
                 .prepare_cached(
-                    "INSERT INTO harmonised (target_layout, indicator, region, level, period, source_layout, value, lower, upper, n, method, weighted_by, sources)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                    "INSERT INTO harmonised_figures (target_layout, series, period, region, source_layout, value, lower, upper, n, method, weighted_by, sources)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
                 )
                 .map_err(db(&context))?;
             for h in rows {
-                let sources: Vec<(&str, f64)> =
-                    h.sources.iter().map(|(c, w)| (c.as_str(), *w)).collect();
+                let series = keys.series(&tx, &h.indicator, h.region.level(), "", &context)?;
+                let region = keys.region(&tx, &h.region, &context)?;
                 stmt.execute(params![
                     h.target_layout,
-                    h.indicator,
-                    h.region.as_str(),
-                    h.region.level().as_str(),
+                    series,
                     h.period,
+                    region,
                     h.source_layout,
                     h.value,
                     h.lower,
@@ -434,7 +432,7 @@ impl SqliteStore {
                     h.n,
                     h.method,
                     h.weighted_by,
-                    json(&sources),
+                    figures::sources_text(&h.region, &h.sources),
                 ])
                 .map_err(db(&context))?;
             }
@@ -450,10 +448,7 @@ impl SqliteStore {
     ) -> Result<Vec<HarmonisedRecord>> {
         let mut stmt = self
             .conn
-            .prepare_cached(
-                "SELECT region, period, source_layout, value, lower, upper, n, method, weighted_by, sources FROM harmonised
-                 WHERE target_layout = ?1 AND indicator = ?2 AND level = ?3 ORDER BY region, period",
-            )
+            .prepare_cached(figures::HARMONISED_OF)
             .map_err(db("preparing harmonised query"))?;
         type Row = (
             String,
@@ -465,7 +460,7 @@ impl SqliteStore {
             Option<f64>,
             String,
             Option<String>,
-            String,
+            Option<String>,
         );
         let rows: Vec<Row> = stmt
             .query_map(params![target, indicator, level.as_str()], |r| {
@@ -498,12 +493,12 @@ impl SqliteStore {
                     weighted_by,
                     sources,
                 )| {
-                    let sources: Vec<(String, f64)> = serde_json::from_str(&sources)
-                        .map_err(|e| StoreError::Corrupt(format!("harmonised sources: {e}")))?;
+                    let region = parse_code(region)?;
+                    let sources = figures::sources_from_text(&region, sources)?;
                     Ok(HarmonisedRecord {
                         target_layout: target,
                         indicator: indicator.to_string(),
-                        region: parse_code(region)?,
+                        region,
                         period,
                         source_layout,
                         value,
@@ -512,10 +507,7 @@ impl SqliteStore {
                         n,
                         method,
                         weighted_by,
-                        sources: sources
-                            .into_iter()
-                            .map(|(c, w)| Ok((parse_code(c)?, w)))
-                            .collect::<Result<_>>()?,
+                        sources,
                     })
                 },
             )
@@ -529,9 +521,7 @@ impl SqliteStore {
     ) -> Result<Vec<String>> {
         let mut stmt = self
             .conn
-            .prepare_cached(
-                "SELECT DISTINCT indicator FROM harmonised WHERE target_layout = ?1 AND region = ?2 ORDER BY indicator",
-            )
+            .prepare_cached(figures::HARMONISED_INDICATORS)
             .map_err(db("preparing harmonised indicators query"))?;
         stmt.query_map(params![target, region.as_str()], |r| r.get(0))
             .and_then(|rows| rows.collect::<rusqlite::Result<Vec<String>>>())

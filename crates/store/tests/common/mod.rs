@@ -66,6 +66,10 @@ macro_rules! conformance_suite {
             common::a_risk_run_round_trips_and_a_new_run_replaces_it(&mut *$harness("risk"));
         }
         #[test]
+        fn harmonised_figures_round_trip() {
+            common::harmonised_figures_round_trip(&mut *$harness("harmonised"));
+        }
+        #[test]
         fn ranks_round_trip_and_show_when_stale() {
             common::ranks_round_trip_and_show_when_stale(&mut *$harness("ranks"));
         }
@@ -1354,4 +1358,75 @@ pub fn ranks_round_trip_and_show_when_stale(h: &mut dyn Harness) {
     let ranks = h.store().region_ranks(&code("GM0363"), 2023).unwrap();
     let mine = ranks.iter().find(|r| r.indicator == "v_a1").unwrap();
     assert_eq!((mine.basis.as_deref(), mine.rank), (Some("b2"), None));
+}
+
+/// Harmonised figures round-trip: a region's own figure (stored without sources) and one
+/// weighted from two old regions; replacing a target layout's figures replaces them all.
+pub fn harmonised_figures_round_trip(h: &mut dyn Harness) {
+    use kwm_store::{HarmonisationRecord, HarmonisedRecord};
+    load_fixture(h.store());
+    let run = HarmonisationRecord {
+        target_layout: 2024,
+        signature: "s1".into(),
+        created_at: "2026-12-07T00:00:00Z".into(),
+        rows: 2,
+        notes: vec!["n".into()],
+    };
+    let own = HarmonisedRecord {
+        target_layout: 2024,
+        indicator: "v_a1".into(),
+        region: code("GM0363"),
+        period: 2023,
+        source_layout: 2024,
+        value: 10.0,
+        lower: None,
+        upper: None,
+        n: None,
+        method: "published".into(),
+        weighted_by: None,
+        sources: vec![(code("GM0363"), 1.0)],
+    };
+    let weighted = HarmonisedRecord {
+        region: code("GM1979"),
+        value: 7.5,
+        lower: Some(7.0),
+        upper: Some(8.0),
+        n: Some(100.0),
+        method: "weighted_mean".into(),
+        weighted_by: Some("population".into()),
+        sources: vec![(code("GM0010"), 0.5), (code("GM0024"), 0.5)],
+        ..own.clone()
+    };
+    h.store()
+        .replace_harmonised(&run, &[weighted.clone(), own.clone()])
+        .unwrap();
+    let got = h.store().harmonised(2024, "v_a1", Level::Gemeente).unwrap();
+    assert_eq!(got, vec![own.clone(), weighted.clone()]);
+    assert_eq!(
+        h.store()
+            .harmonised_indicator_ids(2024, &code("GM1979"))
+            .unwrap(),
+        vec!["v_a1".to_string()]
+    );
+    // The figures' own coverage is untouched: harmonising adds no figure.
+    assert!(h
+        .store()
+        .rank_states()
+        .unwrap()
+        .iter()
+        .all(|s| s.indicator != "v_a1" || s.level != Level::Gemeente || s.figures == 2));
+    h.store()
+        .replace_harmonised(
+            &HarmonisationRecord {
+                signature: "s2".into(),
+                rows: 1,
+                ..run
+            },
+            &[own.clone()],
+        )
+        .unwrap();
+    assert_eq!(
+        h.store().harmonised(2024, "v_a1", Level::Gemeente).unwrap(),
+        vec![own]
+    );
 }
