@@ -88,7 +88,19 @@ pub fn ingest_files(
     loaded_at: &str,
 ) -> Result<IngestReport, MonitorError> {
     let batches = kwm_ingest::read_inputs(paths, catalogue, options)?;
-    let outcomes = store.apply_loads(&batches, loaded_at)?;
+    ingest_batches(store, catalogue, &batches, loaded_at)
+}
+
+/// Stores batches already read (by `kwm_ingest::read_memory`, e.g. tables downloaded by
+/// `kwm fetch`) exactly as [`ingest_files`] stores files: one transaction for all of them, then
+/// the catalogue sync and the derived parents and layout changes.
+pub fn ingest_batches(
+    store: &mut dyn Store,
+    catalogue: &Catalogue,
+    batches: &[LoadBatch],
+    loaded_at: &str,
+) -> Result<IngestReport, MonitorError> {
+    let outcomes = store.apply_loads(batches, loaded_at)?;
     sync_catalogue(store, catalogue)?;
     let parents_derived = derive_parents(store)?;
     let layouts = crate::layouts::derive_changes(store)?;
