@@ -1118,6 +1118,28 @@ direction = "higher_is_worse"
     }
 
     #[test]
+    fn services_are_read_and_a_source_naming_an_unknown_one_is_refused() {
+        let with_service = format!(
+            "[[service]]\nid = \"cbs\"\nodata_v3 = \"https://opendata.cbs.nl/ODataApi/odata/\"\n{}",
+            SOURCES.replace("licence =", "service = \"cbs\"\nlicence =")
+        );
+        let c = Catalogue::parse(&files(&with_service, "")).unwrap();
+        assert_eq!(
+            c.services[0].odata_v3,
+            "https://opendata.cbs.nl/ODataApi/odata"
+        );
+        assert_eq!(c.services[0].row_limit, 10_000);
+        assert_eq!(c.sources[0].service, "cbs");
+        let err = Catalogue::parse(&files(
+            &SOURCES.replace("licence =", "service = \"cbss\"\nlicence ="),
+            "",
+        ))
+        .unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("service"));
+        assert!(err.message.contains("unknown service 'cbss'"), "{err}");
+    }
+
+    #[test]
     fn a_missing_direction_names_file_line_and_field() {
         let err = Catalogue::parse(&files(
             SOURCES,
