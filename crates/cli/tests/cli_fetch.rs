@@ -120,6 +120,7 @@ fn fetch_catalogue_fills_the_same_store_as_ingesting_the_files() {
     let dir = temp_dir("same");
     let (fetched, ingested) = (dir.join("fetched.sqlite"), dir.join("ingested.sqlite"));
     let stdout = ok(&fetch_catalogue(&replay, &fetched, &dir.join("cache"), &[]));
+    eprintln!("{stdout}");
     assert!(
         stdout.contains("85318NED (kwb): 32 rows, 4 page(s), 4 downloaded"),
         "{stdout}"

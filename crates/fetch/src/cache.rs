@@ -43,6 +43,10 @@ pub struct Manifest {
     pub modified: String,
     /// Table title (`TableInfos`).
     pub title: String,
+    /// The `$filter` the pages were requested with (`--regions`); pages of another filter
+    /// are another download.
+    #[serde(default)]
+    pub filter: Option<String>,
     /// `DataProperties`.
     pub data_properties: Option<CachedFile>,
     /// The region dimension (`WijkenEnBuurten`, `RegioS`): codes and names.

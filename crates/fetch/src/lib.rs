@@ -232,6 +232,19 @@ impl Fetcher {
         }
     }
 
+    /// The levels asked for, as recorded in the cache (`None`: all rows).
+    fn levels_key(&self) -> Option<String> {
+        let mut codes: Vec<&str> = self
+            .config
+            .levels
+            .iter()
+            .filter_map(|l| level_prefix(*l))
+            .collect();
+        codes.sort_unstable();
+        codes.dedup();
+        (!codes.is_empty()).then(|| codes.join(","))
+    }
+
     /// The `$filter` for the requested levels, on the table's region column.
     fn filter(&self, geo_key: Option<&str>) -> Option<String> {
         let geo = geo_key?;
@@ -255,7 +268,12 @@ impl Fetcher {
         progress: &dyn Progress,
     ) -> Result<Downloaded, FetchError> {
         let cache = TableCache::new(&self.config.cache_dir, &req.table);
-        let cached = cache.load();
+        // The filter names the region column, known only from DataProperties; the levels
+        // asked for identify it as well, and are known now.
+        let levels_key = self.levels_key();
+        let cached = cache
+            .load()
+            .filter(|m| m.filter.as_deref() == levels_key.as_deref());
         let mut manifest = if self.config.offline {
             match cached {
                 Some(m) if m.complete => m,
@@ -282,6 +300,7 @@ impl Fetcher {
                         root: req.root.clone(),
                         modified,
                         title,
+                        filter: levels_key.clone(),
                         ..Manifest::default()
                     }
                 }
@@ -436,7 +455,10 @@ impl Fetcher {
     /// count (`TypedDataSet/$count`), or reads them from the cache with `--offline`.
     pub fn dry_run(&self, req: &TableRequest) -> Result<DryRun, FetchError> {
         let cache = TableCache::new(&self.config.cache_dir, &req.table);
-        let cached = cache.load();
+        let levels_key = self.levels_key();
+        let cached = cache
+            .load()
+            .filter(|m| m.filter.as_deref() == levels_key.as_deref());
         let (modified, rows, cached_complete) = if self.config.offline {
             match cached {
                 Some(m) if m.complete => {
@@ -630,7 +652,8 @@ pub struct FetchReport {
     pub requests: u64,
 }
 
-/// The characteristics a batch gives figures for, as `id@level`.
+/// The characteristics a batch gives figures for (at least one term of their definition at
+/// that level and period), as `id@level`.
 fn fills(catalogue: &Catalogue, batch: &LoadBatch) -> BTreeSet<String> {
     let mut have: BTreeMap<(Level, i32), BTreeSet<&str>> = BTreeMap::new();
     for o in &batch.observations {
@@ -646,10 +669,12 @@ fn fills(catalogue: &Catalogue, batch: &LoadBatch) -> BTreeSet<String> {
             let Some(def) = factor.definition_at(*level, *period) else {
                 continue;
             };
+            // A term's figure is its indicator (plus any added to it); a denominator alone
+            // (residents, households) fills nothing.
             if def
                 .terms
                 .iter()
-                .flat_map(|t| t.indicators())
+                .flat_map(|t| std::iter::once(&t.indicator).chain(&t.plus))
                 .any(|i| ids.contains(i.as_str()))
             {
                 out.insert(format!("{}@{}", factor.id, level.as_str()));
@@ -729,4 +754,39 @@ pub fn fetch_and_ingest(
         gaps,
         requests: fetcher.requests_sent(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kwm_model::{IndicatorId, Observation, Period, RegionCode, ValueStatus};
+
+    fn obs(indicator: &str, region: &str, period: i32) -> Observation {
+        Observation {
+            indicator: IndicatorId::new(indicator).unwrap(),
+            region: RegionCode::parse(region).unwrap(),
+            period: Period::parse(&period.to_string()).unwrap(),
+            breakdown: String::new(),
+            value: Some(10.0),
+            lower: None,
+            upper: None,
+            n: None,
+            status: ValueStatus::Ok,
+        }
+    }
+
+    #[test]
+    fn a_table_fills_a_characteristic_by_its_figures_not_by_a_denominator() {
+        let (catalogue, _) = kwm_monitor::catalogue::resolve(None).unwrap();
+        let mut batch = LoadBatch {
+            observations: vec![obs("kwb_laag_inkomen", "WK036300", 2019)],
+            ..LoadBatch::default()
+        };
+        let f = fills(&catalogue, &batch);
+        assert!(f.contains("kleine_financiele_buffer@wijk"), "{f:?}");
+        assert!(!f.iter().any(|x| x.ends_with("@gemeente")), "{f:?}");
+        // Residents alone are the denominator of many definitions and fill none of them.
+        batch.observations = vec![obs("kwb_aantal_inwoners", "WK036300", 2019)];
+        assert!(fills(&catalogue, &batch).is_empty());
+    }
 }

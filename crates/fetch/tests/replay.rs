@@ -188,3 +188,42 @@ fn offline_reads_only_the_cache() {
     config2.offline = true;
     assert!(Fetcher::new(config2).download(&req, &Quiet).is_err());
 }
+
+#[test]
+fn regions_filter_on_the_region_column_and_are_cached_apart() {
+    let replay = Replay::start();
+    let cache = cache_dir("regions");
+    let mut config = config(&replay, &cache, 0);
+    config.levels = vec![kwm_model::Level::Gemeente];
+    let req = request(&config, "85984NED");
+    // What the service answers to the filter: the gemeente rows of the recorded pages.
+    let mut rows = Vec::new();
+    for skip in ["", "&$skip=10", "&$skip=20", "&$skip=30"] {
+        let page: serde_json::Value =
+            serde_json::from_str(&replay.body(&format!("/85984NED/TypedDataSet?$top=10{skip}")))
+                .unwrap();
+        rows.extend(
+            page["value"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|r| r["WijkenEnBuurten"].as_str().unwrap().starts_with("GM"))
+                .cloned(),
+        );
+    }
+    let filtered =
+        "/85984NED/TypedDataSet?$top=10&$filter=substringof%28%27GM%27,WijkenEnBuurten%29";
+    replay.fault(
+        filtered,
+        Fault::Body(serde_json::json!({ "value": rows }).to_string()),
+        1,
+    );
+    let d = Fetcher::new(config.clone()).download(&req, &Quiet).unwrap();
+    assert_eq!(d.rows, 2);
+    assert_eq!(replay.hits(filtered), 1);
+    // All rows are another download, not the cached gemeente rows.
+    config.levels.clear();
+    let all = Fetcher::new(config).download(&req, &Quiet).unwrap();
+    assert!(!all.unchanged);
+    assert_eq!(all.rows, 34);
+}
