@@ -35,6 +35,14 @@ pub struct FetchArgs {
     /// Only rows of these levels: `gemeente,wijk,buurt` (also `land`, `provincie`, `ggd`).
     #[arg(long, value_delimiter = ',', value_name = "LEVEL,…")]
     regions: Vec<Level>,
+    /// Also fetch region boundaries of these levels (`gemeente,wijk,buurt`) for the layout
+    /// year of every table fetched (PDOK, generalised, WGS84; `[[boundaries]]` in sources.toml).
+    #[arg(long, value_delimiter = ',', value_name = "LEVEL,…")]
+    boundaries: Vec<Level>,
+    /// Boundary request template with `{level}` and `{year}`, replacing the catalogue's.
+    /// Default: the environment variable KWM_FETCH_BOUNDARY_URL, else the catalogue's.
+    #[arg(long, value_name = "URL")]
+    boundary_url: Option<String>,
     /// Print the requests and the expected size; download no data and store nothing.
     #[arg(long)]
     dry_run: bool,
@@ -156,6 +164,19 @@ pub fn run(args: &FetchArgs) -> anyhow::Result<()> {
     if requests.is_empty() {
         bail!("no table to fetch: the catalogue names none for these periods and sources");
     }
+    let mut years: Vec<i32> = requests.iter().filter_map(|r| r.layout).collect();
+    years.sort_unstable();
+    years.dedup();
+    let template = args
+        .boundary_url
+        .clone()
+        .or_else(|| std::env::var(kwm_fetch::BOUNDARY_URL_ENV).ok())
+        .filter(|s| !s.is_empty());
+    let boundaries =
+        kwm_fetch::plan_boundaries(&catalogue, &args.boundaries, &years, template.as_deref())?;
+    if !args.boundaries.is_empty() && boundaries.is_empty() {
+        bail!("--boundaries: none of the tables has a layout year in the catalogue");
+    }
     let fetcher = Fetcher::new(config);
 
     if args.dry_run {
@@ -189,6 +210,14 @@ pub fn run(args: &FetchArgs) -> anyhow::Result<()> {
             rows += p.rows.unwrap_or(0);
             bytes += p.bytes_estimate.unwrap_or(0);
         }
+        for b in &boundaries {
+            println!(
+                "boundaries {} {}: GET {} (and the pages its `next` links name)",
+                b.level.as_str(),
+                b.year,
+                b.url
+            );
+        }
         println!(
             "dry run: {} table(s), {rows} rows, ~{} of data; nothing downloaded or stored",
             plans.len(),
@@ -207,6 +236,7 @@ pub fn run(args: &FetchArgs) -> anyhow::Result<()> {
         &catalogue,
         &fetcher,
         &requests,
+        &boundaries,
         &bars,
         &crate::monitor_cmds::now_rfc3339(),
     )
@@ -245,6 +275,24 @@ pub fn run(args: &FetchArgs) -> anyhow::Result<()> {
         for n in &t.ingest.notes {
             println!("  note: {n}");
         }
+    }
+    for b in &report.boundaries {
+        let stored = match b.ingest.as_ref().map(|i| &i.outcome) {
+            None => "none published; nothing stored".to_string(),
+            Some(LoadOutcome::Loaded { load_id, .. }) => format!("stored as load {load_id}"),
+            Some(LoadOutcome::AlreadyLoaded { load_id, .. }) => {
+                format!("already stored (load {load_id}); nothing changed")
+            }
+        };
+        println!(
+            "boundaries {} {}: {} features, {} page(s), {} downloaded — {stored}",
+            b.request.level.as_str(),
+            b.request.year,
+            b.features,
+            b.pages,
+            b.pages_downloaded
+        );
+        println!("  from {}", b.request.url);
     }
     if args.catalogue.is_some() {
         if report.gaps.is_empty() {

@@ -297,3 +297,54 @@ fn a_bad_response_names_table_and_url_and_stores_nothing() {
     );
     assert_eq!(std::fs::read(&db).unwrap(), before, "the store changed");
 }
+
+#[test]
+fn boundaries_from_the_features_service_are_stored_like_the_boundary_file() {
+    let replay = Replay::start();
+    let dir = temp_dir("boundaries");
+    let (fetched, ingested) = (dir.join("fetched.sqlite"), dir.join("ingested.sqlite"));
+    let template = format!(
+        "{}/collections/{{level}}_gegeneraliseerd/items?f=json&limit=1&jaarcode={{year}}",
+        replay.base
+    );
+    let out = kwm()
+        .args([
+            "fetch",
+            "85984NED",
+            "--boundaries",
+            "gemeente",
+            "--row-limit",
+            "10",
+        ])
+        .args(["--base-url", &replay.base, "--boundary-url", &template])
+        .arg("--db")
+        .arg(&fetched)
+        .arg("--cache")
+        .arg(dir.join("cache"))
+        .output()
+        .unwrap();
+    let stdout = ok(&out);
+    assert!(
+        stdout.contains(
+            "boundaries gemeente 2024: 2 features, 2 page(s), 2 downloaded — stored as load"
+        ),
+        "{stdout}"
+    );
+    let files = fixtures().join("files");
+    ok(&kwm()
+        .args(["ingest", "--db"])
+        .arg(&ingested)
+        .arg(files.join("85984NED_TypedDataSet.csv"))
+        .arg(files.join("gemeente_2024_pdok_extract.geojson"))
+        .output()
+        .unwrap());
+    let shapes = |db: &Path| {
+        let store = kwm_store::SqliteStore::open(db).unwrap();
+        kwm_monitor::query::map_shapes(&store, Level::Gemeente, 2024).unwrap()
+    };
+    let (a, b) = (shapes(&fetched), shapes(&ingested));
+    assert_eq!(a.len(), 2);
+    assert_eq!(a, b);
+    let ids = vec!["kwb_aantal_inwoners".to_string()];
+    assert_eq!(figures(&fetched, &ids), figures(&ingested, &ids));
+}

@@ -10,6 +10,7 @@
 //! Order of work, so that a failure changes nothing: every table is downloaded (or taken from the
 //! cache) and read first; only then is each stored, one transaction per table.
 
+mod boundaries;
 mod cache;
 mod error;
 pub mod http;
@@ -24,12 +25,15 @@ use kwm_model::Level;
 use kwm_store::Store;
 use serde::Serialize;
 
+pub use boundaries::{plan_boundaries, read_boundaries, BoundaryRequest, DownloadedBoundaries};
 pub use cache::{CachedFile, CachedPage, Manifest, TableCache};
 pub use error::FetchError;
 pub use http::{Http, HttpConfig};
 
 /// Environment variable that replaces every service root, like `--base-url`.
 pub const BASE_URL_ENV: &str = "KWM_FETCH_BASE_URL";
+/// Environment variable that replaces the boundary request template, like `--boundary-url`.
+pub const BOUNDARY_URL_ENV: &str = "KWM_FETCH_BOUNDARY_URL";
 
 /// How to fetch.
 #[derive(Debug, Clone)]
@@ -48,6 +52,20 @@ pub struct FetchConfig {
     pub http: HttpConfig,
 }
 
+impl FetchConfig {
+    /// Defaults for everything but the cache directory.
+    pub fn new(cache_dir: PathBuf) -> FetchConfig {
+        FetchConfig {
+            cache_dir,
+            base_url: None,
+            offline: false,
+            levels: Vec::new(),
+            row_limit: None,
+            http: HttpConfig::default(),
+        }
+    }
+}
+
 /// One table to fetch, resolved against the catalogue.
 #[derive(Debug, Clone, Serialize)]
 pub struct TableRequest {
@@ -57,6 +75,8 @@ pub struct TableRequest {
     pub source: Option<String>,
     /// Period the catalogue gives it.
     pub period: Option<i32>,
+    /// Region layout year the catalogue gives it (the year of its boundaries).
+    pub layout: Option<i32>,
     /// OData v3 root it is fetched from.
     pub root: String,
     /// Rows per request.
@@ -114,6 +134,7 @@ pub fn plan_tables(
         out.push(TableRequest {
             source: entry.map(|(s, _)| s.id.clone()),
             period: entry.map(|(_, t)| t.period),
+            layout: entry.map(|(_, t)| t.layout),
             table,
             root,
             row_limit,
@@ -156,6 +177,7 @@ pub fn plan_catalogue(
                 table: t.table.clone(),
                 source: Some(source.id.clone()),
                 period: Some(t.period),
+                layout: Some(t.layout),
                 root: root.clone(),
                 row_limit,
             });
@@ -206,8 +228,8 @@ pub struct Downloaded {
 
 /// Downloads tables into the cache and reads them back.
 pub struct Fetcher {
-    http: Http,
-    config: FetchConfig,
+    pub(crate) http: Http,
+    pub(crate) config: FetchConfig,
 }
 
 impl Fetcher {
@@ -640,11 +662,28 @@ pub struct TableReport {
     pub fills: Vec<String>,
 }
 
+/// What one level's boundaries of one year brought.
+#[derive(Debug, Clone, Serialize)]
+pub struct BoundaryReport {
+    /// Level, year and first request.
+    pub request: BoundaryRequest,
+    /// Features received.
+    pub features: usize,
+    /// Pages in all.
+    pub pages: usize,
+    /// Pages downloaded in this run.
+    pub pages_downloaded: usize,
+    /// The ingest's report; `None` when the service had no boundaries for it.
+    pub ingest: Option<kwm_monitor::ingest::FileReport>,
+}
+
 /// The result of `kwm fetch`.
 #[derive(Debug, Clone, Serialize)]
 pub struct FetchReport {
     /// Per table, in order.
     pub tables: Vec<TableReport>,
+    /// Per level and year of boundaries, in order.
+    pub boundaries: Vec<BoundaryReport>,
     /// Risk characteristics that none of the fetched tables fills at any of the levels they
     /// cover (the data gaps that remain after this fetch).
     pub gaps: Vec<String>,
@@ -692,6 +731,7 @@ pub fn fetch_and_ingest(
     catalogue: &Catalogue,
     fetcher: &Fetcher,
     requests: &[TableRequest],
+    boundaries: &[BoundaryRequest],
     progress: &dyn Progress,
     loaded_at: &str,
 ) -> Result<FetchReport, FetchError> {
@@ -699,9 +739,40 @@ pub fn fetch_and_ingest(
     for req in requests {
         downloaded.push(fetcher.download(req, progress)?);
     }
+    let mut shapes = Vec::new();
+    for req in boundaries {
+        shapes.push(fetcher.download_boundaries(req, progress)?);
+    }
     let mut batches = Vec::new();
     for d in &downloaded {
         batches.push(read(catalogue, d)?);
+    }
+    let mut shape_batches = Vec::new();
+    for d in &shapes {
+        shape_batches.push(read_boundaries(catalogue, d)?);
+    }
+    // Boundaries first: a table's regions then find their shapes' layout already stored.
+    let mut boundary_reports = Vec::new();
+    for (d, batch) in shapes.iter().zip(shape_batches) {
+        let ingest = match batch {
+            Some(b) => Some(
+                kwm_monitor::ingest::ingest_batches(store, catalogue, &[b], loaded_at)
+                    .map_err(|e| FetchError::Store {
+                        table: d.request.name(),
+                        source: e,
+                    })?
+                    .files
+                    .remove(0),
+            ),
+            None => None,
+        };
+        boundary_reports.push(BoundaryReport {
+            request: d.request.clone(),
+            features: d.features,
+            pages: d.pages,
+            pages_downloaded: d.pages_downloaded,
+            ingest,
+        });
     }
     let mut tables = Vec::new();
     let mut filled: BTreeSet<String> = BTreeSet::new();
@@ -751,6 +822,7 @@ pub fn fetch_and_ingest(
         .collect();
     Ok(FetchReport {
         tables,
+        boundaries: boundary_reports,
         gaps,
         requests: fetcher.requests_sent(),
     })

@@ -101,6 +101,17 @@ pub struct Service {
     pub row_limit: usize,
 }
 
+/// Where region boundaries are fetched from (`[[boundaries]]` in `sources.toml`): an OGC API
+/// Features `items` request with `{level}` (`gemeente`, `wijk`, `buurt`) and `{year}` (layout
+/// year) to fill in, answering GeoJSON in WGS84 (PDOK's CBS gebiedsindelingen, generalised).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BoundaryService {
+    /// Short id (`pdok`).
+    pub id: String,
+    /// The request template.
+    pub items: String,
+}
+
 /// A table dimension whose codes are populations: each row describes the population of its code.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PopulationDimension {
@@ -183,6 +194,8 @@ pub struct Catalogue {
     pub sources: Vec<Source>,
     /// Services tables are fetched from (`[[service]]` in `sources.toml`).
     pub services: Vec<Service>,
+    /// Where boundaries are fetched from (`[[boundaries]]` in `sources.toml`).
+    pub boundary_services: Vec<BoundaryService>,
     /// Described indicators.
     pub indicators: Vec<CatalogueIndicator>,
     /// The risk model: characteristics, protective factors, themes, matrix, groups, method.
@@ -242,6 +255,15 @@ struct RawSources {
     source: Vec<Spanned<RawSource>>,
     #[serde(default)]
     service: Vec<Spanned<RawService>>,
+    #[serde(default)]
+    boundaries: Vec<Spanned<RawBoundaryService>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBoundaryService {
+    id: String,
+    items: String,
 }
 
 #[derive(Deserialize)]
@@ -497,6 +519,26 @@ impl Catalogue {
                     id: s.id,
                     odata_v3: s.odata_v3.trim_end_matches('/').to_string(),
                     row_limit: s.row_limit,
+                });
+            }
+            for spanned in raw.boundaries {
+                let start = spanned.span().start;
+                let b = spanned.into_inner();
+                if !(b.items.starts_with("http://") || b.items.starts_with("https://"))
+                    || !b.items.contains("{year}")
+                {
+                    return Err(ctx.err(
+                        start,
+                        Some("items"),
+                        format!(
+                            "expected an http(s) URL with {{year}} (and {{level}}) to fill in, found '{}'",
+                            b.items
+                        ),
+                    ));
+                }
+                catalogue.boundary_services.push(BoundaryService {
+                    id: b.id,
+                    items: b.items,
                 });
             }
             let mut seen_ids = HashSet::new();
