@@ -348,3 +348,48 @@ fn boundaries_from_the_features_service_are_stored_like_the_boundary_file() {
     let ids = vec!["kwb_aantal_inwoners".to_string()];
     assert_eq!(figures(&fetched, &ids), figures(&ingested, &ids));
 }
+
+#[test]
+fn a_fetched_load_records_url_modified_date_and_checksum() {
+    let replay = Replay::start();
+    let dir = temp_dir("provenance");
+    let out = kwm()
+        .args(["fetch", "85984NED", "--json", "--row-limit", "10"])
+        .args(["--base-url", &replay.base])
+        .arg("--db")
+        .arg(dir.join("s.sqlite"))
+        .arg("--cache")
+        .arg(dir.join("cache"))
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_str(&ok(&out)).unwrap();
+    let table = &report["tables"][0];
+    assert_eq!(
+        table["ingest"]["file_name"],
+        format!(
+            "{}/85984NED/TypedDataSet?$top=10 (Modified 2025-03-27T02:00:00)",
+            replay.base
+        )
+    );
+    assert_eq!(table["ingest"]["dataset"], "85984NED");
+    assert_eq!(table["rows"], 34);
+    // The checksum recorded is that of the rows as assembled, the same on every fetch of this
+    // version: a second store gets the same one (and a re-fetch is "already stored").
+    let again = kwm()
+        .args(["fetch", "85984NED", "--json", "--row-limit", "10"])
+        .args(["--base-url", &replay.base])
+        .arg("--db")
+        .arg(dir.join("s.sqlite"))
+        .arg("--cache")
+        .arg(dir.join("cache"))
+        .output()
+        .unwrap();
+    let again: serde_json::Value = serde_json::from_str(&ok(&again)).unwrap();
+    assert!(
+        again["tables"][0]["ingest"]["outcome"]
+            .to_string()
+            .contains("already"),
+        "{}",
+        again["tables"][0]["ingest"]["outcome"]
+    );
+}
