@@ -43,6 +43,9 @@ pub struct Manifest {
     pub modified: String,
     /// Table title (`TableInfos`).
     pub title: String,
+    /// The periods it covers (`TableInfos.Period`).
+    #[serde(default)]
+    pub period: String,
     /// The `$filter` the pages were requested with (`--regions`); pages of another filter
     /// are another download.
     #[serde(default)]

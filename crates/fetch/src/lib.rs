@@ -209,6 +209,8 @@ pub struct Downloaded {
     pub modified: String,
     /// Table title.
     pub title: String,
+    /// `TableInfos.Period` (`2024`).
+    pub period: String,
     /// The `TypedDataSet` request of the first page.
     pub data_url: String,
     /// The rows of all pages as one OData JSON document.
@@ -309,19 +311,20 @@ impl Fetcher {
         } else {
             let infos_url = format!("{}/TableInfos", req.url());
             let body = self.http.get(&req.table, &infos_url)?;
-            let (modified, title) =
+            let info =
                 odata::parse_table_infos(&body).map_err(|m| self.wire(req, &infos_url, m))?;
             match cached {
                 // Same table, same version: resume (or reuse, when complete).
-                Some(m) if m.modified == modified && m.root == req.root => m,
+                Some(m) if m.modified == info.modified && m.root == req.root => m,
                 _ => {
                     cache.clear()?;
                     cache.write("TableInfos.json", &infos_url, &body)?;
                     Manifest {
                         table: req.table.clone(),
                         root: req.root.clone(),
-                        modified,
-                        title,
+                        modified: info.modified,
+                        title: info.title,
+                        period: info.period,
                         filter: levels_key.clone(),
                         ..Manifest::default()
                     }
@@ -463,6 +466,7 @@ impl Fetcher {
             request: req.clone(),
             modified: manifest.modified.clone(),
             title: manifest.title.clone(),
+            period: manifest.period.clone(),
             data_url: first_url,
             data,
             metadata,
@@ -497,8 +501,9 @@ impl Fetcher {
         } else {
             let infos_url = format!("{}/TableInfos", req.url());
             let body = self.http.get(&req.table, &infos_url)?;
-            let (modified, _) =
-                odata::parse_table_infos(&body).map_err(|m| self.wire(req, &infos_url, m))?;
+            let modified = odata::parse_table_infos(&body)
+                .map_err(|m| self.wire(req, &infos_url, m))?
+                .modified;
             let count_url = format!("{}/TypedDataSet/$count", req.url());
             let body = self.http.get(&req.table, &count_url)?;
             let rows = String::from_utf8_lossy(&body)
@@ -613,8 +618,16 @@ pub fn origin(d: &Downloaded) -> String {
 
 /// Reads a downloaded table with the StatLine reader `kwm ingest` uses for files.
 pub fn read(catalogue: &Catalogue, d: &Downloaded) -> Result<LoadBatch, FetchError> {
+    // A table the catalogue does not list has its period from the catalogue nowhere; a
+    // single-year table says it in TableInfos (what `--period` gives a file of it). A table
+    // with a Perioden column ignores this.
+    let period = match d.request.period {
+        Some(_) => None,
+        None => d.period.trim().parse::<i32>().ok(),
+    };
     let options = ReadOptions {
         table: Some(d.request.table.clone()),
+        period,
         ..ReadOptions::default()
     };
     let name = format!("{}_TypedDataSet.json", d.request.table);

@@ -41,14 +41,27 @@ pub fn parse_page(body: &[u8]) -> Result<Page<'_>, String> {
     })
 }
 
-/// `Modified` and `Title` of `TableInfos`.
-pub fn parse_table_infos(body: &[u8]) -> Result<(String, String), String> {
+/// What `TableInfos` says about a table.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TableInfo {
+    /// When the table was last changed (`2025-03-27T02:00:00`).
+    pub modified: String,
+    /// Title.
+    pub title: String,
+    /// The periods it covers, as CBS writes them (`2024`, `2019-2023`).
+    pub period: String,
+}
+
+/// `Modified`, `Title` and `Period` of `TableInfos`.
+pub fn parse_table_infos(body: &[u8]) -> Result<TableInfo, String> {
     #[derive(Deserialize)]
     #[serde(rename_all = "PascalCase")]
     struct Info {
         modified: String,
         #[serde(default)]
         title: String,
+        #[serde(default)]
+        period: String,
     }
     let page = parse_page(body)?;
     let first = page
@@ -57,7 +70,11 @@ pub fn parse_table_infos(body: &[u8]) -> Result<(String, String), String> {
         .ok_or("expected one TableInfos entry, found none")?;
     let info: Info = serde_json::from_str(first.get())
         .map_err(|e| format!("expected TableInfos with Modified: {e}"))?;
-    Ok((info.modified, info.title))
+    Ok(TableInfo {
+        modified: info.modified,
+        title: info.title,
+        period: info.period,
+    })
 }
 
 /// Puts the rows of all pages back together as one OData JSON document, the form

@@ -227,3 +227,33 @@ fn regions_filter_on_the_region_column_and_are_cached_apart() {
     assert!(!all.unchanged);
     assert_eq!(all.rows, 34);
 }
+
+#[test]
+fn a_table_the_catalogue_does_not_list_takes_its_period_from_table_infos() {
+    let replay = Replay::start();
+    let cache = cache_dir("uncatalogued");
+    let config = config(&replay, &cache, 0);
+    let empty = kwm_model::catalogue::Catalogue::default();
+    let req = kwm_fetch::plan_tables(&empty, &["85984ned".to_string()], &config)
+        .unwrap()
+        .remove(0);
+    assert_eq!(
+        (req.table.as_str(), req.source.as_deref()),
+        ("85984NED", None)
+    );
+    let d = Fetcher::new(config).download(&req, &Quiet).unwrap();
+    let batch = kwm_fetch::read(&empty, &d).unwrap();
+    assert!(batch.observations.iter().all(|o| o.period.year() == 2024));
+    assert!(
+        batch
+            .indicators
+            .iter()
+            .any(|i| i.id.as_str() == "t85984ned_aantal_inwoners"),
+        "{:?}",
+        batch
+            .indicators
+            .iter()
+            .map(|i| i.id.as_str())
+            .collect::<Vec<_>>()
+    );
+}
