@@ -529,17 +529,13 @@ impl Fetcher {
             None => None,
         }
         .and_then(|body| {
-            let page = odata::parse_page(&body).ok()?;
-            Some(
-                page.rows
-                    .iter()
-                    .filter(|r| {
-                        r.get().contains("\"Type\":\"Topic\"")
-                            || r.get().contains("\"Type\": \"Topic\"")
-                    })
-                    .count()
-                    + 2,
+            let meta = kwm_ingest::statline::parse_data_properties(
+                &req.table,
+                &String::from_utf8_lossy(&body),
             )
+            .ok()?;
+            // Topics, dimensions (the region among them) and the row's ID.
+            Some(meta.topics.len() + meta.geo_keys.len() + meta.dimension_keys.len() + 1)
         });
         // A TypedDataSet row in JSON: the key and a value per column, ~25 bytes each (measured
         // on KWB 2024 pages), plus the row's braces and ID.
