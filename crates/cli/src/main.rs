@@ -1,6 +1,7 @@
 //! `kwm`, the Kwetsbaarheidsmonitor command line: a thin layer that parses arguments and
 //! calls the library crates.
 
+mod fetch_cmd;
 mod monitor_cmds;
 mod radar_cmd;
 mod regiobeeld_cmd;
@@ -58,6 +59,9 @@ enum Command {
     },
     /// Load files into a store: all or nothing, recorded with provenance.
     Ingest(monitor_cmds::IngestArgs),
+    /// Fetch StatLine tables from the CBS open-data service (or a mirror) and load them like
+    /// files: cached, resumable, retried; `--catalogue` fetches every table the catalogue names.
+    Fetch(Box<fetch_cmd::FetchArgs>),
     /// Compute the risk model (stacking, themes, composite) and store the results; does nothing
     /// when the stored results already match the catalogue, its parameters and the data.
     Compute(monitor_cmds::ComputeArgs),
@@ -111,6 +115,7 @@ fn main() -> std::process::ExitCode {
         } => monitor_cmds::demo(&addr, &db, data.as_deref(), &catalogue),
         Command::Init { db } => monitor_cmds::init(&db),
         Command::Ingest(args) => monitor_cmds::ingest(&args),
+        Command::Fetch(args) => fetch_cmd::run(&args),
         Command::Compute(args) => monitor_cmds::compute(&args),
         Command::Layouts(args) => time_cmds::layouts(&args),
         Command::Harmonise(args) => time_cmds::harmonise_cmd(&args),

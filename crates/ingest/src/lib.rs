@@ -177,8 +177,66 @@ pub fn read_path(
 ) -> Result<LoadBatch, IngestError> {
     let name = display_name(path);
     let bytes = read_bytes(path)?;
-    let text = error::decode_utf8(&name, &bytes)?;
     let stem = file_stem(path);
+    let table = options
+        .table
+        .clone()
+        .or_else(|| statline::table_id_from_name(&stem));
+    // Sidecars describe StatLine data only; other formats never look for them.
+    let is_statline = match options.format {
+        Some(f) => f == Format::Statline,
+        None => std::str::from_utf8(&bytes)
+            .is_ok_and(|text| matches!(detect(&name, text), Ok(FileKind::Load(Format::Statline)))),
+    };
+    let sidecar = match (metadata, &table) {
+        (None, Some(t)) if is_statline => sidecar_metadata(path, t)?,
+        _ => None,
+    };
+    let mut batch = read_bytes_as(
+        &name,
+        &stem,
+        &bytes,
+        catalogue,
+        options,
+        metadata.or(sidecar.as_ref()),
+    )?;
+    batch.file_name = path
+        .file_name()
+        .map(|s| s.to_string_lossy().to_string())
+        .unwrap_or(name);
+    Ok(batch)
+}
+
+/// Reads a document held in memory (e.g. downloaded by `kwm fetch`) exactly as [`read_path`]
+/// reads a file: `name` is what errors name and what the format and table id are judged from
+/// (`85984NED_TypedDataSet.json`); `origin` is recorded as the load's file name (a URL with the
+/// table's modification date). No sidecar files are looked for: pass StatLine metadata in
+/// `metadata`.
+pub fn read_memory(
+    name: &str,
+    origin: &str,
+    bytes: &[u8],
+    catalogue: &Catalogue,
+    options: &ReadOptions,
+    metadata: Option<&Metadata>,
+) -> Result<LoadBatch, IngestError> {
+    let stem = file_stem(Path::new(name));
+    let mut batch = read_bytes_as(name, &stem, bytes, catalogue, options, metadata)?;
+    batch.file_name = origin.to_string();
+    Ok(batch)
+}
+
+fn read_bytes_as(
+    name: &str,
+    stem: &str,
+    bytes: &[u8],
+    catalogue: &Catalogue,
+    options: &ReadOptions,
+    metadata: Option<&Metadata>,
+) -> Result<LoadBatch, IngestError> {
+    let name = name.to_string();
+    let stem = stem.to_string();
+    let text = error::decode_utf8(&name, bytes)?;
     let format = match options.format {
         Some(f) => f,
         None => match detect(&name, &text)? {
@@ -191,22 +249,13 @@ pub fn read_path(
     let is_json = text.trim_start().starts_with(['{', '[']);
     let mut batch = match format {
         Format::Statline => {
-            let table = options
-                .table
-                .clone()
-                .or_else(|| statline::table_id_from_name(&stem));
-            let sidecar = match (metadata, &table) {
-                (Some(_), _) => None,
-                (None, Some(t)) => sidecar_metadata(path, t)?,
-                (None, None) => None,
-            };
             let input = statline::StatlineInput {
                 file: &name,
                 file_stem: &stem,
                 text: &text,
                 catalogue,
                 options,
-                metadata: metadata.or(sidecar.as_ref()),
+                metadata,
             };
             if is_json {
                 statline::read_json(input)?
@@ -222,11 +271,8 @@ pub fn read_path(
         Format::Changes => changes::read(&name, &stem, &text, options)?,
         Format::StatlineLabels => statline_labels::read(&name, &stem, &text, catalogue, options)?,
     };
-    batch.file_name = path
-        .file_name()
-        .map(|s| s.to_string_lossy().to_string())
-        .unwrap_or(name);
-    batch.checksum = checksum(&bytes);
+    batch.file_name = name;
+    batch.checksum = checksum(bytes);
     batch.format = Some(format);
     Ok(batch)
 }

@@ -78,11 +78,38 @@ pub struct Source {
     pub decimals: u8,
     /// The tables, one per period.
     pub tables: Vec<SourceTable>,
+    /// Id of the [`Service`] its tables are fetched from (`kwm fetch`); empty when the source
+    /// is not fetched (then the catalogue's first service is tried).
+    pub service: String,
     /// What a reader must know about every figure of this source (Dutch), e.g. that wijk and
     /// buurt values are model estimates without margins; empty when nothing.
     pub caveat_nl: String,
     /// The same in English.
     pub caveat_en: String,
+}
+
+/// A statistics service that publishes tables (`[[service]]` in `sources.toml`), read by
+/// `kwm fetch`. Configuration, not code: a mirror or proxy is another root here.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Service {
+    /// Short id sources refer to (`cbs`, `dataderden`).
+    pub id: String,
+    /// OData v3 service root, to which the table id is appended
+    /// (`https://opendata.cbs.nl/ODataApi/odata`).
+    pub odata_v3: String,
+    /// Rows the service returns per request at most (CBS: 10,000); larger tables come in pages.
+    pub row_limit: usize,
+}
+
+/// Where region boundaries are fetched from (`[[boundaries]]` in `sources.toml`): an OGC API
+/// Features `items` request with `{level}` (`gemeente`, `wijk`, `buurt`) and `{year}` (layout
+/// year) to fill in, answering GeoJSON in WGS84 (PDOK's CBS gebiedsindelingen, generalised).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BoundaryService {
+    /// Short id (`pdok`).
+    pub id: String,
+    /// The request template.
+    pub items: String,
 }
 
 /// A table dimension whose codes are populations: each row describes the population of its code.
@@ -165,6 +192,10 @@ pub struct Catalogue {
     pub populations: Vec<Population>,
     /// Data sources.
     pub sources: Vec<Source>,
+    /// Services tables are fetched from (`[[service]]` in `sources.toml`).
+    pub services: Vec<Service>,
+    /// Where boundaries are fetched from (`[[boundaries]]` in `sources.toml`).
+    pub boundary_services: Vec<BoundaryService>,
     /// Described indicators.
     pub indicators: Vec<CatalogueIndicator>,
     /// The risk model: characteristics, protective factors, themes, matrix, groups, method.
@@ -222,6 +253,30 @@ struct RawPopulationDimension {
 struct RawSources {
     #[serde(default)]
     source: Vec<Spanned<RawSource>>,
+    #[serde(default)]
+    service: Vec<Spanned<RawService>>,
+    #[serde(default)]
+    boundaries: Vec<Spanned<RawBoundaryService>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBoundaryService {
+    id: String,
+    items: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawService {
+    id: String,
+    odata_v3: String,
+    #[serde(default = "default_row_limit")]
+    row_limit: usize,
+}
+
+fn default_row_limit() -> usize {
+    10_000
 }
 
 #[derive(Deserialize)]
@@ -248,6 +303,8 @@ struct RawSource {
     caveat_nl: String,
     #[serde(default)]
     caveat_en: String,
+    #[serde(default)]
+    service: String,
 }
 
 #[derive(Deserialize)]
@@ -428,6 +485,62 @@ impl Catalogue {
         if let Some(file) = find("sources.toml") {
             let ctx = FileCtx { file };
             let raw: RawSources = ctx.parse()?;
+            for spanned in raw.service {
+                let start = spanned.span().start;
+                let s = spanned.into_inner();
+                if !is_source_id(&s.id) {
+                    return Err(ctx.err(
+                        start,
+                        Some("id"),
+                        format!(
+                            "expected a service id of lower-case letters and digits, found '{}'",
+                            s.id
+                        ),
+                    ));
+                }
+                if catalogue.services.iter().any(|x| x.id == s.id) {
+                    return Err(ctx.err(
+                        start,
+                        Some("id"),
+                        format!("duplicate service id '{}'", s.id),
+                    ));
+                }
+                if !(s.odata_v3.starts_with("http://") || s.odata_v3.starts_with("https://")) {
+                    return Err(ctx.err(
+                        start,
+                        Some("odata_v3"),
+                        format!("expected an http(s) URL, found '{}'", s.odata_v3),
+                    ));
+                }
+                if s.row_limit == 0 {
+                    return Err(ctx.err(start, Some("row_limit"), "expected at least 1 row"));
+                }
+                catalogue.services.push(Service {
+                    id: s.id,
+                    odata_v3: s.odata_v3.trim_end_matches('/').to_string(),
+                    row_limit: s.row_limit,
+                });
+            }
+            for spanned in raw.boundaries {
+                let start = spanned.span().start;
+                let b = spanned.into_inner();
+                if !(b.items.starts_with("http://") || b.items.starts_with("https://"))
+                    || !b.items.contains("{year}")
+                {
+                    return Err(ctx.err(
+                        start,
+                        Some("items"),
+                        format!(
+                            "expected an http(s) URL with {{year}} (and {{level}}) to fill in, found '{}'",
+                            b.items
+                        ),
+                    ));
+                }
+                catalogue.boundary_services.push(BoundaryService {
+                    id: b.id,
+                    items: b.items,
+                });
+            }
             let mut seen_ids = HashSet::new();
             let mut seen_tables = HashMap::new();
             for spanned in raw.source {
@@ -448,6 +561,16 @@ impl Catalogue {
                         start,
                         Some("id"),
                         format!("duplicate source id '{}'", s.id),
+                    ));
+                }
+                if !s.service.is_empty() && !catalogue.services.iter().any(|x| x.id == s.service) {
+                    return Err(ctx.err(
+                        start,
+                        Some("service"),
+                        format!(
+                            "unknown service '{}' (not a [[service]] in sources.toml)",
+                            s.service
+                        ),
                     ));
                 }
                 let mut tables = Vec::new();
@@ -519,6 +642,7 @@ impl Catalogue {
                     unit: s.unit,
                     decimals: s.decimals,
                     tables,
+                    service: s.service,
                 });
             }
         }
@@ -1033,6 +1157,28 @@ direction = "higher_is_worse"
         let i = c.indicator_for_key("jv", "MoeiteMetRondkomen").unwrap();
         assert_eq!(i.indicator.direction, Direction::HigherIsWorse);
         assert_eq!(i.indicator.label_en, "Moeite met rondkomen");
+    }
+
+    #[test]
+    fn services_are_read_and_a_source_naming_an_unknown_one_is_refused() {
+        let with_service = format!(
+            "[[service]]\nid = \"cbs\"\nodata_v3 = \"https://opendata.cbs.nl/ODataApi/odata/\"\n{}",
+            SOURCES.replace("licence =", "service = \"cbs\"\nlicence =")
+        );
+        let c = Catalogue::parse(&files(&with_service, "")).unwrap();
+        assert_eq!(
+            c.services[0].odata_v3,
+            "https://opendata.cbs.nl/ODataApi/odata"
+        );
+        assert_eq!(c.services[0].row_limit, 10_000);
+        assert_eq!(c.sources[0].service, "cbs");
+        let err = Catalogue::parse(&files(
+            &SOURCES.replace("licence =", "service = \"cbss\"\nlicence ="),
+            "",
+        ))
+        .unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("service"));
+        assert!(err.message.contains("unknown service 'cbss'"), "{err}");
     }
 
     #[test]

@@ -88,14 +88,26 @@ pub fn ingest_files(
     loaded_at: &str,
 ) -> Result<IngestReport, MonitorError> {
     let batches = kwm_ingest::read_inputs(paths, catalogue, options)?;
-    // The files and everything derived from them (catalogue metadata, ranks, parents, layout
-    // changes) are one write: a process killed half-way leaves the store as it was.
+    ingest_batches(store, catalogue, &batches, loaded_at)
+}
+
+/// Stores batches already read (by `kwm_ingest::read_memory`, e.g. tables downloaded by
+/// `kwm fetch`) exactly as [`ingest_files`] stores files: one write for all of them and what is
+/// derived from them (catalogue sync and ranks, parents, layout changes).
+pub fn ingest_batches(
+    store: &mut dyn Store,
+    catalogue: &Catalogue,
+    batches: &[LoadBatch],
+    loaded_at: &str,
+) -> Result<IngestReport, MonitorError> {
+    // The files and everything derived from them are one write: a process killed half-way
+    // leaves the store as it was.
     let mut derived = None;
     let mut failure = None;
     store
         .write_all(&mut |store| {
             let result = (|| -> Result<_, MonitorError> {
-                let outcomes = store.apply_loads(&batches, loaded_at)?;
+                let outcomes = store.apply_loads(batches, loaded_at)?;
                 sync_catalogue(store, catalogue)?;
                 let parents_derived = derive_parents(store)?;
                 let layouts = crate::layouts::derive_changes(store)?;
