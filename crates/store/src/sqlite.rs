@@ -1560,3 +1560,90 @@ fn risk_run_record(row: RiskRunRow) -> Result<RiskRunRecord> {
         computed_at,
     })
 }
+
+#[cfg(test)]
+mod plans {
+    //! The query plans of the hot reads: each reads a range of a key, none scans the figures.
+
+    use super::*;
+
+    fn plan(store: &SqliteStore, sql: &str, params: impl rusqlite::Params) -> Vec<String> {
+        let mut stmt = store
+            .conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .unwrap();
+        stmt.query_map(params, |r| r.get::<_, String>(3))
+            .unwrap()
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .unwrap()
+    }
+
+    #[test]
+    fn hot_reads_search_keys_and_never_scan_the_figures() {
+        let store = SqliteStore::open_in_memory().unwrap();
+        let cases: Vec<(&str, Vec<String>)> = vec![
+            (
+                "OF_INDICATOR",
+                plan(&store, figures::OF_INDICATOR, params!["x", "buurt", 2020]),
+            ),
+            (
+                "AT_LEVEL",
+                plan(&store, figures::AT_LEVEL, params!["buurt", 2020]),
+            ),
+            (
+                "OF_REGION",
+                plan(&store, figures::OF_REGION, params!["GM0363", 2020]),
+            ),
+            (
+                "BREAKDOWNS",
+                plan(&store, figures::BREAKDOWNS, params!["x", "GM0363", 2020]),
+            ),
+            (
+                "CELL",
+                plan(&store, figures::CELL, params!["x", "buurt", 2020, "a=b"]),
+            ),
+            (
+                "REGION_PERIODS",
+                plan(&store, figures::REGION_PERIODS, params!["GM0363"]),
+            ),
+            (
+                "REGION_RANKS",
+                plan(
+                    &store,
+                    figures::REGION_RANKS,
+                    params!["buurt", 2020, "BU03630000"],
+                ),
+            ),
+            (
+                "HARMONISED_OF",
+                plan(
+                    &store,
+                    figures::HARMONISED_OF,
+                    params![2024, "x", "gemeente"],
+                ),
+            ),
+            (
+                "HARMONISED_INDICATORS",
+                plan(
+                    &store,
+                    figures::HARMONISED_INDICATORS,
+                    params![2024, "GM0363"],
+                ),
+            ),
+        ];
+        for (name, steps) in &cases {
+            println!("{name}: {steps:?}");
+            for step in steps {
+                for big in ["figures", "figure_ranks", "harmonised_figures"] {
+                    for alias in ["f", "k", "h", big] {
+                        assert!(
+                            !step.starts_with(&format!("SCAN {alias} "))
+                                && step != &format!("SCAN {alias}"),
+                            "{name} scans a large table: {steps:?}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
