@@ -28,6 +28,17 @@ pub struct BarChart {
     pub max: f64,
 }
 
+/// A label with its population in brackets, unless the label already ends with it (the
+/// catalogue's labels of split indicators do: "Eenzaam (18+)").
+pub fn with_population(label: &str, population: &str) -> String {
+    let bracketed = format!("({population})");
+    if label.contains(&bracketed) {
+        label.to_string()
+    } else {
+        format!("{label} {bracketed}")
+    }
+}
+
 /// Escapes text for SVG content and attributes.
 fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
@@ -295,6 +306,12 @@ mod tests {
         assert!(svg.contains("twee &lt;x&gt;: geen cijfer"));
         assert!(svg.contains("Populatie: 18+"));
         assert_eq!(svg.matches("<rect").count(), 2, "background and one bar");
+    }
+
+    #[test]
+    fn a_population_is_named_once() {
+        assert_eq!(with_population("Eenzaam (18+)", "18+"), "Eenzaam (18+)");
+        assert_eq!(with_population("Eenzaam", "18+"), "Eenzaam (18+)");
     }
 
     #[test]

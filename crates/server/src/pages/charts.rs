@@ -15,7 +15,7 @@ use super::dashboard::label;
 use super::risk_common::{factor_label, percentile_text, populations, theme_label};
 use super::{error_page, level_label, PageCtx};
 use crate::api::{joined, source_title};
-use crate::chart::{Bar, BarChart};
+use crate::chart::{with_population, Bar, BarChart};
 use crate::state::AppState;
 
 fn period_param(ctx: &PageCtx) -> Result<Option<i32>, MonitorError> {
@@ -102,7 +102,7 @@ pub async fn profile_svg(
                         .into()
                 });
             Bar {
-                label: format!("{} ({pop})", label(ctx.lang, &r.indicator)),
+                label: with_population(label(ctx.lang, &r.indicator), &pop),
                 value: r.row.percentile,
                 text: match r.row.percentile {
                     Some(x) => ctx.lang.number(x, 0),
@@ -318,7 +318,12 @@ pub async fn themes_svg(
                     "Berekend door de Kwetsbaarheidsmonitor op",
                     "Computed by the Kwetsbaarheidsmonitor on"
                 ),
-                r.run.record.computed_at
+                // The day is enough here; the page and the CSV carry the full time.
+                r.run
+                    .record
+                    .computed_at
+                    .get(..10)
+                    .unwrap_or(&r.run.record.computed_at)
             ),
             format!(
                 "{} · /regio/{}/themas?period={period}",

@@ -143,6 +143,21 @@ fn body(
                 }
             }
         }
+        // In-page navigation: one entry per table, so a long profile (155 rows for
+        // Rotterdam) can be read on a phone without scrolling past every table.
+        @if !groups.is_empty() || !p.links.children.is_empty() {
+        nav.page-toc aria-labelledby="toc-title" {
+            h2 #toc-title { (ctx.t("Op deze pagina", "On this page")) }
+            ul.toc {
+                @for ((uncurated, source), rows) in &groups {
+                    li { a href=(format!("#{}", group_id(source, *uncurated))) { (source) @if *uncurated { " — " (ctx.t("overige kolommen", "other columns")) } " (" (rows.len()) ")" } }
+                }
+                @if let Some(child) = p.links.children.first() {
+                    li { a href="#deelgebieden" { (children_heading(ctx, child.code.level(), name)) " (" (p.links.children.len()) ")" } }
+                }
+            }
+        }
+        }
         @if level != kwm_model::Level::Land {
             p.risk-link {
                 a href=(with_period(&format!("/regio/{}/themas", p.region.code), p.period)) { (ctx.t("Risicokenmerken en thema's van deze regio", "Risk characteristics and themes of this region")) }
@@ -156,9 +171,6 @@ fn body(
             }
         }
         ul.region-links {
-            @if let Some(child) = p.links.children.first() {
-                li { a href="#deelgebieden" { (children_heading(ctx, child.code.level(), name)) " (" (p.links.children.len()) ")" } }
-            }
             li { a href=(format!("/regio/{}/trend", p.region.code)) { (ctx.t("Trends over de jaren", "Trends over the years")) } }
             li { a href=(format!("/regio/{}/wijzigingen", p.region.code)) { (ctx.t("Wat is er veranderd in de indeling?", "What changed in the region layout?")) } }
             @if let Some(radar) = radar_href {
@@ -231,19 +243,6 @@ fn body(
                 p.downloads-all {
                     a href=(format!("/api/regions/{}?period={period}&format=csv", p.region.code)) download="" { (ctx.t("Alle indicatoren van deze regio als CSV", "All indicators of this region as CSV")) }
                     " " span.meta { (ctx.t("(met populatie en bron per rij)", "(with population and source on every row)")) }
-                }
-                // In-page navigation: one entry per table, so a long profile (155 rows for
-                // Rotterdam) can be read on a phone without scrolling past every table.
-                nav.page-toc aria-labelledby="toc-title" {
-                    h2 #toc-title { (ctx.t("Op deze pagina", "On this page")) }
-                    ul.toc {
-                        @for ((uncurated, source), rows) in &groups {
-                            li { a href=(format!("#{}", group_id(source, *uncurated))) { (source) @if *uncurated { " — " (ctx.t("overige kolommen", "other columns")) } " (" (rows.len()) ")" } }
-                        }
-                        @if let Some(child) = p.links.children.first() {
-                            li { a href="#deelgebieden" { (children_heading(ctx, child.code.level(), name)) " (" (p.links.children.len()) ")" } }
-                        }
-                    }
                 }
                 @for (k, ((uncurated, source), rows)) in groups.iter().enumerate() {
                     @let links = downloads(ctx, &format!("{source}: {}", ctx.t("tabel", "table")), &[

@@ -195,7 +195,12 @@ fn themes_chart(view: &View<'_>) -> BarChart {
             (
                 crate::api::joined(behind.iter().map(|b| lang.t(&b.0, &b.1).to_string())),
                 crate::api::joined(behind.iter().map(|b| b.2.clone())),
-                r.run.record.computed_at.clone(),
+                r.run
+                    .record
+                    .computed_at
+                    .get(..10)
+                    .unwrap_or_default()
+                    .to_string(),
             )
         }
         None => Default::default(),
@@ -248,12 +253,11 @@ fn series_chart(view: &View<'_>) -> SeriesChart {
             .key_rows()
             .into_iter()
             .map(|r| Panel {
-                label: format!(
-                    "{} ({})",
-                    r.label,
-                    r.population_short
+                label: crate::chart::with_population(
+                    &r.label,
+                    &r.population_short
                         .clone()
-                        .unwrap_or_else(|| lang.t("populatie niet vermeld", "population not stated").into())
+                        .unwrap_or_else(|| lang.t("populatie niet vermeld", "population not stated").into()),
                 ),
                 text: if r.series.is_empty() {
                     lang.t("geen reeks", "no series").to_string()
