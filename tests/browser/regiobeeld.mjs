@@ -123,7 +123,7 @@ await page.goto(`${base}/regio/GM0599`);
 assert.equal(await page.locator(`p.regiobeeld-link a[href="/regio/GM0599/regiobeeld?period=${gm.period}"]`).count(), 1);
 const similar = await api("/api/regions/GM0599/similar");
 assert.equal(similar.similar.length, similar.rule.k);
-for (const a of similar.similar) assert.equal(await page.locator(`.similar-line a[href="/regio/${a.code}"]`).count(), 1, a.code);
+for (const a of similar.similar) assert.equal(await page.locator(`.similar-line a[href="/regio/${a.code}?period=${gm.period}"]`).count(), 1, a.code);
 console.log("ok profile: regiobeeld link and similar areas as in the API");
 
 // Downloads everywhere: on the profile, the themes page and the regiobeeld every table and

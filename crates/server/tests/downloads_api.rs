@@ -341,6 +341,12 @@ async fn pages_link_their_downloads_and_keep_the_chosen_year() {
     assert!(page.contains("href=\"/regio/GM0599?period=2020&amp;lang=nl\""));
     assert!(page.contains("class=\"page-toc\""));
 
+    // A year the region has no figures for (a link from a wijk in a year its province lacks):
+    // the default year, and a note that says so, not a dead end.
+    let (status, _, other) = get("/regio/GM0599?period=1999").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(other.contains("Voor deze regio zijn er geen cijfers voor 1999; getoond wordt"));
+
     let (_, _, themes) = get("/regio/GM0599/themas?period=2020").await;
     assert!(
         themes.contains("/api/regions/GM0599/themes?period=2020&amp;format=csv&amp;table=themes")

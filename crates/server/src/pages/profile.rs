@@ -43,10 +43,18 @@ async fn build(state: &AppState, ctx: &PageCtx, raw_code: &str) -> Result<Markup
         .map(|p| query::parse_period(p))
         .transpose()?;
     let catalogue = state.catalogue().clone();
-    let (profile, memberships, risk, radar_target, similar) = {
+    let (profile, memberships, risk, radar_target, similar, not_shown) = {
         let code = code.clone();
         state
             .query(move |s| {
+                // Links from other pages carry their year (a wijk's profile links up to its
+                // gemeente and province in the same year); a region without figures for that
+                // year shows its default year and says so, rather than a dead end.
+                let periods = s.region_periods(&code)?;
+                let (period, not_shown) = match period {
+                    Some(y) if !periods.is_empty() && !periods.contains(&y) => (None, Some(y)),
+                    other => (other, None),
+                };
                 let p = query::region_profile(s, &code, period)?;
                 let m = clusters::region_memberships(s, &code, p.period)?;
                 // The composite's rank and interval, when the region's level has results for
@@ -69,7 +77,7 @@ async fn build(state: &AppState, ctx: &PageCtx, raw_code: &str) -> Result<Markup
                     )?),
                     None => None,
                 };
-                Ok((p, m, r, t, similar))
+                Ok((p, m, r, t, similar, not_shown))
             })
             .await?
     };
@@ -91,6 +99,7 @@ async fn build(state: &AppState, ctx: &PageCtx, raw_code: &str) -> Result<Markup
             similar.as_ref(),
             &name,
             radar_target.map(|(l, y, g)| super::radar::target_href(l, y, g.as_ref())),
+            not_shown,
         ),
     ))
 }
@@ -105,6 +114,7 @@ fn body(
     similar: Option<&kwm_monitor::similar::SimilarAreas>,
     name: &str,
     radar_href: Option<String>,
+    not_shown: Option<i32>,
 ) -> Markup {
     let level = p.region.code.level();
     let mut groups: BTreeMap<(bool, &str), Vec<&ProfileRow>> = BTreeMap::new();
@@ -204,7 +214,7 @@ fn body(
                 }
                 @for (i, a) in s.areas.iter().enumerate() {
                     @if i > 0 { ", " }
-                    a href=(format!("/regio/{}", a.code)) { (a.name.clone().unwrap_or_else(|| a.code.to_string())) }
+                    a href=(with_period(&format!("/regio/{}", a.code), p.period)) { (a.name.clone().unwrap_or_else(|| a.code.to_string())) }
                 }
                 " "
                 span.meta { "(" (s.rule.k) " " (ctx.t("dichtstbijzijnde op stedelijkheid, inwonertal en inkomen; regel in catalogue/similar.toml", "nearest on urbanity, population size and income; rule in catalogue/similar.toml")) ") " }
@@ -225,6 +235,12 @@ fn body(
                     }
                 }
                 button.button.primary type="submit" { (ctx.t("Toon", "Show")) }
+            }
+        }
+        @if let (Some(asked), Some(shown)) = (not_shown, p.period) {
+            p.note role="status" {
+                (ctx.t("Voor deze regio zijn er geen cijfers voor ", "This region has no figures for ")) (asked)
+                (ctx.t("; getoond wordt ", "; shown is ")) (shown) "."
             }
         }
         @if let Some(period) = p.period {

@@ -600,7 +600,7 @@ fn body(ctx: &PageCtx, view: &View<'_>, shapes: Option<&MapShapes>, address: &st
                             Some(s) => {
                                 ul.rb-inline {
                                     @for a in &s.areas {
-                                        li { a href=(format!("/regio/{}/regiobeeld", a.code)) { (a.name.clone().unwrap_or_else(|| a.code.to_string())) } }
+                                        li { a href=(format!("/regio/{}/regiobeeld{year_only}", a.code)) { (a.name.clone().unwrap_or_else(|| a.code.to_string())) } }
                                     }
                                 }
                             }

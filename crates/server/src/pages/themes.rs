@@ -352,7 +352,7 @@ fn terms_table(ctx: &PageCtx, c: &Catalogue, f: &FactorView, level: Level, perio
                     @for t in &f.terms {
                         tr {
                             th scope="row" {
-                                a href=(format!("/?indicator={}", t.indicator)) { (trace_label(ctx, c, &f.id, level, period, &t.indicator)) }
+                                a href=(format!("/?indicator={}&level={}&period={period}", t.indicator, level.as_str())) { (trace_label(ctx, c, &f.id, level, period, &t.indicator)) }
                             }
                             td.num { (term_value_text(ctx, c, t)) }
                             td.num { @if let Some(rank) = t.rank { (rank) " / " (t.ranked) } }
