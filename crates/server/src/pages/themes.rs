@@ -436,8 +436,12 @@ fn all_factors(
                                 }
                                 td {
                                     @if let Some(d) = c.risk.factor(&f.id).and_then(|x| x.definition_at(level, period)) {
-                                        (d.terms.iter().map(|t| term_label(ctx, c, t)).collect::<Vec<_>>().join(", "))
-                                        span.meta { (ctx.t(&d.population, &d.population_en)) @if d.proxy { " · " (ctx.t("benadering", "proxy")) } }
+                                        // A block of a readable width: on a phone the table
+                                        // scrolls sideways rather than a word per line.
+                                        span.min-col {
+                                            (d.terms.iter().map(|t| term_label(ctx, c, t)).collect::<Vec<_>>().join(", "))
+                                            span.meta { (ctx.t(&d.population, &d.population_en)) @if d.proxy { " · " (ctx.t("benadering", "proxy")) } }
+                                        }
                                     }
                                 }
                             }
