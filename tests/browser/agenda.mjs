@@ -58,7 +58,8 @@ await step("the agenda overview lists every task and recommendation as the API d
   assert.equal(await page.locator("table.agenda tbody tr").count(), agenda.recommendations.length);
   for (const r of agenda.recommendations) {
     const row = page.locator(`tr[data-recommendation="${r.id}"]`);
-    assert.equal(await row.locator("th a").innerText(), `${r.number}. ${r.label.nl}`);
+    // The task sections start folded: the text is there, not yet shown.
+    assert.equal((await row.locator("th a").textContent()).trim(), `${r.number}. ${r.label.nl}`);
     const badge = row.locator(".effect-label");
     if (r.effect) assert.equal(await badge.count(), 1, r.id);
   }
@@ -69,16 +70,68 @@ await step("the agenda overview lists every task and recommendation as the API d
 });
 await axe("agenda");
 
+// Long page: a table of contents whose anchors open the folded section they point to, from a
+// click and straight from an address; on a phone the folded page is a fraction of its height.
+await step("agenda: table of contents anchors open their section", async () => {
+  await page.goto(`${base}/agenda`);
+  const toc = page.locator("nav.page-toc a");
+  assert.equal(await toc.count(), agenda.tasks.length + 5);
+  assert.equal(await page.locator("details.fold[open]").count(), 0, "sections start folded");
+  for (let i = 0; i < await toc.count(); i++) {
+    const href = await toc.nth(i).getAttribute("href");
+    await toc.nth(i).click();
+    const target = page.locator(href);
+    assert.ok(await target.evaluate((d) => d.open), `${href} opened`);
+    assert.ok(await target.evaluate((e) => { const r = e.getBoundingClientRect(); return r.top < innerHeight && r.bottom > 0; }), `${href} in view`);
+    assert.equal(new URL(page.url()).hash, href);
+  }
+  await axe("agenda with every section open");
+  await page.goto("about:blank"); // a new load, not a hash change on the same document
+  await page.goto(`${base}/agenda#programmas`);
+  assert.ok(await page.locator("#programmas").evaluate((d) => d.open), "open when the address targets it");
+  assert.ok(await page.locator("table.programmes").isVisible());
+  assert.equal(await page.locator("details.fold[open]").count(), 1, "only the targeted section");
+  // A closed section opens again from the same link (no hashchange).
+  await page.locator("#programmas > summary").click();
+  assert.ok(!(await page.locator("#programmas").evaluate((d) => d.open)));
+  await page.locator('nav.page-toc a[href="#programmas"]').click();
+  assert.ok(await page.locator("#programmas").evaluate((d) => d.open), "the same link opens it again");
+  const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  await phone.goto(`${base}/agenda`);
+  const folded = await phone.evaluate(() => document.documentElement.scrollHeight);
+  await phone.evaluate(() => document.querySelectorAll("details").forEach((d) => { d.open = true; }));
+  const unfolded = await phone.evaluate(() => document.documentElement.scrollHeight);
+  assert.ok(folded < 5000 && folded * 3 < unfolded, `phone: folded ${folded} px, unfolded ${unfolded} px`);
+  await phone.evaluate(() => document.querySelectorAll("details").forEach((d) => { d.open = false; }));
+  await phone.screenshot({ path: `${shots}/agenda-phone.png` });
+  await phone.close();
+  console.log(`   agenda on a 390 px phone: ${folded} px folded, ${unfolded} px with every section open`);
+});
+
 // 2. Keyboard: Tab from the skip link to recommendation 4 and open it with Enter.
 const r4 = agenda.recommendations.find((r) => r.number === 4);
-await step("keyboard reaches a recommendation and opens it", async () => {
+await step("keyboard opens a task's folded section and reaches a recommendation", async () => {
+  await page.goto(`${base}/agenda`);
   await page.keyboard.press("Tab");
   assert.equal(await page.evaluate(() => document.activeElement.className), "skip-link");
   let reached = false;
+  let opened = false;
   for (let i = 0; i < 80 && !reached; i++) {
     await page.keyboard.press("Tab");
-    reached = await page.evaluate((href) => document.activeElement?.getAttribute("href") === href, `/agenda/${r4.id}`);
+    const at = await page.evaluate((href) => {
+      const a = document.activeElement;
+      if (a?.getAttribute("href") === href) return "link";
+      // The task's section is folded: its summary opens it with Enter, as a button would.
+      if (a?.tagName === "SUMMARY" && !a.parentElement.open && a.parentElement.querySelector(`a[href="${href}"]`)) return "summary";
+      return "";
+    }, `/agenda/${r4.id}`);
+    if (at === "summary") {
+      await page.keyboard.press("Enter");
+      opened = await page.evaluate(() => document.activeElement.parentElement.open);
+    }
+    reached = at === "link";
   }
+  assert.ok(opened, "Enter on the summary opened the task's section");
   assert.ok(reached, "Tab never reached recommendation 4");
   await Promise.all([page.waitForURL(new RegExp(`/agenda/${r4.id}$`)), page.keyboard.press("Enter")]);
 });

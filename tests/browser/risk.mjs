@@ -127,7 +127,8 @@ await axe("theme profile");
 
 await step("the region profile links to the theme profile", async () => {
   await page.goto(`${base}/regio/${mostFlagged.code}`);
-  await Promise.all([page.waitForURL(/\/themas$/), page.locator("p.risk-link a").click()]);
+  // The link keeps the profile's year.
+  await Promise.all([page.waitForURL(/\/themas\?period=\d{4}$/), page.locator("p.risk-link a").click()]);
   assert.equal(await page.locator("table.themes tbody tr").count(), 7);
 });
 

@@ -127,3 +127,40 @@
     });
   });
 })();
+
+// Folded sections (<details>) on long pages: a link or an address that points at a folded
+// section, or at something inside one, opens it — the table of contents on the agenda and the
+// profile relies on this. Printing opens every section and closes again what was closed.
+// Without this script a section opens with its summary (keyboard: Enter or Space).
+(function () {
+  "use strict";
+  function open(id, scroll) {
+    var target = id && document.getElementById(id);
+    if (!target) return;
+    var opened = false;
+    for (var el = target; el; el = el.parentElement) {
+      if (el.tagName === "DETAILS" && !el.open) { el.open = true; opened = true; }
+    }
+    // The browser scrolled before the section opened; scroll again to the target itself.
+    if (opened || scroll) target.scrollIntoView();
+  }
+  function fromHash(scroll) {
+    try { open(decodeURIComponent(location.hash.slice(1)), scroll); } catch (e) { /* malformed */ }
+  }
+  fromHash(false);
+  window.addEventListener("hashchange", function () { fromHash(false); });
+  // A link to the address already shown fires no hashchange, e.g. after closing the section.
+  document.addEventListener("click", function (e) {
+    var a = e.target.closest && e.target.closest('a[href^="#"]');
+    if (a && a.getAttribute("href") === location.hash) open(location.hash.slice(1), true);
+  });
+  var closed = [];
+  window.addEventListener("beforeprint", function () {
+    closed = Array.prototype.slice.call(document.querySelectorAll("details:not([open])"));
+    closed.forEach(function (d) { d.open = true; });
+  });
+  window.addEventListener("afterprint", function () {
+    closed.forEach(function (d) { d.open = false; });
+    closed = [];
+  });
+})();

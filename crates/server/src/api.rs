@@ -349,6 +349,10 @@ pub async fn observations(
         .query(move |store| query::indicator_table(store, &indicator, level, period))
         .await?;
     if csv {
+        // Whom the figures describe and where they come from, on every row: a CSV travels
+        // without the page that explained it.
+        let population =
+            population_columns(state.catalogue(), table.indicator.indicator.id.as_str())[0].clone();
         let rows = table
             .rows
             .iter()
@@ -364,6 +368,8 @@ pub async fn observations(
                     opt(r
                         .percentile
                         .map(|p| kwm_engine::rank::round_half_away(p, 1))),
+                    population.clone(),
+                    table.indicator.indicator.source.clone(),
                 ]
             })
             .collect();
@@ -381,6 +387,8 @@ pub async fn observations(
                 "status",
                 "rank",
                 "percentile",
+                "population",
+                "source",
             ],
             rows,
         ));
@@ -428,19 +436,141 @@ fn profile_json(p: &RegionProfile, c: &Catalogue) -> serde_json::Value {
     })
 }
 
-/// `GET /api/regions/{code}?period=`
+/// `GET /api/regions/{code}?period=&source=&format=`: the region's profile; `source` keeps the
+/// indicators of one source (one table of the profile page), `format=csv` gives one row per
+/// indicator with the population it describes and its source.
 pub async fn region(
     State(state): State<AppState>,
     Path(code): Path<String>,
     params: Params,
 ) -> Result<Response, ApiError> {
-    let p = Checked::new(params, &["period"])?;
+    let p = Checked::new(params, &["period", "source", "format"])?;
     let code = query::parse_region(&code)?;
-    let period = p.period()?;
-    let profile = state
+    let (period, csv) = (p.period()?, p.csv()?);
+    let mut profile = state
         .query(move |store| query::region_profile(store, &code, period))
         .await?;
+    if let Some(source) = p.get("source").filter(|s| !s.is_empty()) {
+        profile
+            .rows
+            .retain(|r| r.indicator.indicator.source == source);
+        if profile.rows.is_empty() {
+            return Err(ApiError::bad_request(format!(
+                "no indicators of source '{source}' for this region"
+            )));
+        }
+    }
+    if csv {
+        return Ok(profile_csv(&profile, state.catalogue()));
+    }
     Ok(Json(profile_json(&profile, state.catalogue())).into_response())
+}
+
+/// A population's columns in a CSV: id and labels; `unknown` when neither the catalogue nor the
+/// file says whom a figure describes, so the column is never silently empty.
+pub(crate) fn population_columns(c: &Catalogue, indicator: &str) -> [String; 3] {
+    match c.population_of(indicator) {
+        Some(p) => [p.id.clone(), p.label_nl.clone(), p.label_en.clone()],
+        None => ["unknown".into(), "niet vermeld".into(), "not stated".into()],
+    }
+}
+
+/// The title of the source an indicator comes from (catalogue), else the indicator id's prefix
+/// (`kwb_…`), so a CSV row always names where its figure comes from.
+pub(crate) fn source_title(c: &Catalogue, indicator: &str) -> String {
+    let id = c
+        .indicators
+        .iter()
+        .find(|i| i.indicator.id.as_str() == indicator)
+        .map_or_else(
+            || indicator.split('_').next().unwrap_or(indicator).to_string(),
+            |i| i.source_id.clone(),
+        );
+    match c.source(&id) {
+        Some(s) => format!("{} ({})", s.title_nl, s.publisher),
+        None => id,
+    }
+}
+
+/// Distinct texts joined with "; ", in first-seen order.
+pub(crate) fn joined(items: impl IntoIterator<Item = String>) -> String {
+    let mut out: Vec<String> = Vec::new();
+    for i in items {
+        if !i.is_empty() && !out.contains(&i) {
+            out.push(i);
+        }
+    }
+    out.join("; ")
+}
+
+/// The profile as CSV: the same figures as [`profile_json`], one row per indicator.
+fn profile_csv(p: &RegionProfile, c: &Catalogue) -> Response {
+    let rows = p
+        .rows
+        .iter()
+        .map(|r| {
+            let i = &r.indicator.indicator;
+            let [pop, pop_nl, pop_en] = population_columns(c, i.id.as_str());
+            vec![
+                p.region.code.to_string(),
+                p.region.name.clone().unwrap_or_default(),
+                p.period.map(|y| y.to_string()).unwrap_or_default(),
+                i.id.to_string(),
+                i.label_nl.clone(),
+                i.label_en.clone(),
+                pop,
+                pop_nl,
+                pop_en,
+                i.source.clone(),
+                i.unit.clone(),
+                opt(r.row.value),
+                opt(r.row.lower),
+                opt(r.row.upper),
+                r.row.status.as_str().to_string(),
+                r.row.rank.map(|x| x.to_string()).unwrap_or_default(),
+                r.ranked.to_string(),
+                opt(r
+                    .row
+                    .percentile
+                    .map(|x| kwm_engine::rank::round_half_away(x, 1))),
+                opt(r.national.as_ref().map(|n| n.value)),
+                r.national
+                    .as_ref()
+                    .map(|n| n.derived.to_string())
+                    .unwrap_or_default(),
+            ]
+        })
+        .collect();
+    csv_response(
+        &format!(
+            "{}_{}.csv",
+            p.region.code,
+            p.period.map(|y| y.to_string()).unwrap_or_default()
+        ),
+        &[
+            "region",
+            "region_name",
+            "period",
+            "indicator",
+            "label_nl",
+            "label_en",
+            "population",
+            "population_nl",
+            "population_en",
+            "source",
+            "unit",
+            "value",
+            "lower",
+            "upper",
+            "status",
+            "rank",
+            "ranked",
+            "percentile",
+            "national",
+            "national_derived",
+        ],
+        rows,
+    )
 }
 
 /// `GET /api/regions/{code}/similar?period=&format=`: the similar areas under the catalogue's
@@ -458,20 +588,10 @@ pub async fn similar(
         .query(move |store| kwm_monitor::similar::similar(store, &catalogue, &code, period))
         .await?;
     if csv {
-        let rows = s
-            .areas
-            .iter()
-            .map(|a| {
-                vec![
-                    a.code.to_string(),
-                    a.name.clone().unwrap_or_default(),
-                    format!("{:.4}", a.distance),
-                ]
-            })
-            .collect();
+        let (header, rows) = similar_table(state.catalogue(), &s);
         return Ok(csv_response(
             &format!("similar_{}_{}.csv", s.code, s.period),
-            &["code", "name", "distance"],
+            &header,
             rows,
         ));
     }
@@ -495,6 +615,66 @@ pub async fn similar(
         })).collect::<Vec<_>>(),
     }))
     .into_response())
+}
+
+/// The similar areas as CSV rows: code, name and distance, and on every row what the distance
+/// is computed on (the rule's variables with their periods), whom those figures describe and
+/// their sources — a distance compares whole areas, not one population.
+pub(crate) fn similar_table(
+    c: &Catalogue,
+    s: &kwm_monitor::similar::SimilarAreas,
+) -> ([&'static str; 6], Vec<Vec<String>>) {
+    let based_on = s
+        .rule
+        .variables
+        .iter()
+        .zip(&s.periods)
+        .map(|(v, (_, at))| match at {
+            Some(y) => format!("{} {y}", v.indicator),
+            None => v.indicator.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    let population = joined(
+        s.rule
+            .variables
+            .iter()
+            .map(|v| population_columns(c, v.indicator.as_str())[0].clone()),
+    );
+    let source = format!(
+        "{}; rule: catalogue/similar.toml",
+        joined(
+            s.rule
+                .variables
+                .iter()
+                .map(|v| source_title(c, v.indicator.as_str()))
+        )
+    );
+    let rows = s
+        .areas
+        .iter()
+        .map(|a| {
+            vec![
+                a.code.to_string(),
+                a.name.clone().unwrap_or_default(),
+                format!("{:.4}", a.distance),
+                based_on.clone(),
+                population.clone(),
+                source.clone(),
+            ]
+        })
+        .collect();
+    (
+        [
+            "code",
+            "name",
+            "distance",
+            "based_on",
+            "population",
+            "source",
+        ],
+        rows,
+    )
 }
 
 /// A search hit on the wire.

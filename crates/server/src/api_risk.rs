@@ -15,7 +15,7 @@ use kwm_monitor::risk::{self, CoverageStatus, RankInterval, RunInfo};
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use crate::api::{csv_response, opt, Checked, Label, Params};
+use crate::api::{csv_response, joined, opt, source_title, Checked, Label, Params};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -387,21 +387,29 @@ fn driver_json(c: &Catalogue, d: &ThemeDriver) -> Value {
     })
 }
 
-/// `GET /api/regions/{code}/themes?period=`
+/// `GET /api/regions/{code}/themes?period=&format=&table=&kind=&characteristic=`: a region's
+/// theme profile as JSON, or one of its tables as CSV (`table=themes`, `characteristics`
+/// (`kind=risk|protective` keeps one kind) or `indicators` (`characteristic=` keeps one)).
 pub async fn region_themes(
     State(state): State<AppState>,
     Path(code): Path<String>,
     params: Params,
 ) -> Result<Response, ApiError> {
-    let p = Checked::new(params, &["period"])?;
+    let p = Checked::new(
+        params,
+        &["period", "format", "table", "kind", "characteristic"],
+    )?;
     let code = query::parse_region(&code)?;
-    let period = p.period()?;
+    let (period, csv) = (p.period()?, p.csv()?);
     let catalogue = state.catalogue().clone();
     let r = state
         .query(move |s| risk::region_risk(s, &catalogue, &code, period))
         .await?;
     let c = state.catalogue();
     let level = r.code.level();
+    if csv {
+        return region_themes_csv(c, &r, &p);
+    }
     Ok(Json(json!({
         "region": { "code": r.code.to_string(), "name": r.name, "level": level.as_str() },
         "period": r.run.record.period,
@@ -502,4 +510,231 @@ pub async fn coverage(State(state): State<AppState>, params: Params) -> Result<R
         })).collect::<Vec<_>>(),
     }))
     .into_response())
+}
+
+/// Population and source columns of one characteristic at the run's level and period: whom its
+/// definition's figures describe, and the sources of the indicators behind it.
+pub(crate) fn factor_population_source(
+    c: &Catalogue,
+    r: &risk::RegionRisk,
+    f: &risk::FactorView,
+) -> (String, String, String) {
+    let def = c
+        .risk
+        .factor(&f.id)
+        .and_then(|x| x.definition_at(r.code.level(), r.run.record.period));
+    let sources = joined(f.terms.iter().map(|t| source_title(c, &t.indicator)));
+    match def {
+        Some(d) => (d.population.clone(), d.population_en.clone(), sources),
+        None => (
+            "geen definitie op dit niveau".into(),
+            "no definition at this level".into(),
+            sources,
+        ),
+    }
+}
+
+/// The tables of the themes page as CSV; the figures are those of the JSON answer.
+fn region_themes_csv(
+    c: &Catalogue,
+    r: &risk::RegionRisk,
+    p: &Checked,
+) -> Result<Response, ApiError> {
+    let period = r.run.record.period;
+    let head = |rest: &[&'static str]| {
+        let mut h = vec!["region", "region_name", "period"];
+        h.extend_from_slice(rest);
+        h
+    };
+    let lead = || {
+        vec![
+            r.code.to_string(),
+            r.name.clone().unwrap_or_default(),
+            period.to_string(),
+        ]
+    };
+    let computed = format!(
+        "Kwetsbaarheidsmonitor, risicomodel (berekend {})",
+        r.run.record.computed_at
+    );
+    let factor = |id: &str| r.factors.iter().find(|f| f.id == id);
+    let table = p.get("table").unwrap_or("themes");
+    let (name, header, rows): (&str, Vec<&str>, Vec<Vec<String>>) = match table {
+        "themes" => (
+            "themes",
+            head(&[
+                "theme",
+                "label_nl",
+                "label_en",
+                "exposure",
+                "rank",
+                "ranked",
+                "coverage",
+                "population_nl",
+                "population_en",
+                "source",
+            ]),
+            r.themes
+                .iter()
+                .map(|t| {
+                    let theme = c.risk.theme(&t.id);
+                    // A theme's exposure mixes the populations of the characteristics behind
+                    // it: all of them are named.
+                    let drivers: Vec<_> = t
+                        .drivers
+                        .iter()
+                        .filter_map(|d| factor(&d.characteristic))
+                        .map(|f| factor_population_source(c, r, f))
+                        .collect();
+                    let mut row = lead();
+                    row.extend([
+                        t.id.clone(),
+                        theme.map(|x| x.label_nl.clone()).unwrap_or_default(),
+                        theme.map(|x| x.label_en.clone()).unwrap_or_default(),
+                        opt(t.exposure),
+                        t.rank.map(|k| k.to_string()).unwrap_or_default(),
+                        t.ranked.to_string(),
+                        t.coverage.to_string(),
+                        joined(drivers.iter().map(|d| d.0.clone())),
+                        joined(drivers.iter().map(|d| d.1.clone())),
+                        format!(
+                            "{computed}; {}",
+                            joined(drivers.iter().map(|d| d.2.clone()))
+                        ),
+                    ]);
+                    row
+                })
+                .collect(),
+        ),
+        "characteristics" => {
+            let kind = match p.get("kind") {
+                None | Some("") => None,
+                Some("risk") => Some(FactorKind::Risk),
+                Some("protective") => Some(FactorKind::Protective),
+                Some(other) => {
+                    return Err(ApiError::bad_request(format!(
+                        "expected kind risk or protective, found '{other}'"
+                    )))
+                }
+            };
+            (
+                "characteristics",
+                head(&[
+                    "characteristic",
+                    "kind",
+                    "label_nl",
+                    "label_en",
+                    "population_nl",
+                    "population_en",
+                    "proxy",
+                    "gap",
+                    "score",
+                    "rank",
+                    "ranked",
+                    "percentile",
+                    "flagged",
+                    "source",
+                ]),
+                r.factors
+                    .iter()
+                    .filter(|f| kind.is_none_or(|k| f.kind == k))
+                    .map(|f| {
+                        let def = c.risk.factor(&f.id);
+                        let (pop_nl, pop_en, sources) = factor_population_source(c, r, f);
+                        let proxy = def
+                            .and_then(|x| x.definition_at(r.code.level(), period))
+                            .is_some_and(|d| d.proxy);
+                        let mut row = lead();
+                        row.extend([
+                            f.id.clone(),
+                            f.kind.as_str().to_string(),
+                            def.map(|x| x.label_nl.clone()).unwrap_or_default(),
+                            def.map(|x| x.label_en.clone()).unwrap_or_default(),
+                            pop_nl,
+                            pop_en,
+                            proxy.to_string(),
+                            f.gap.to_string(),
+                            opt(f.score),
+                            f.rank.map(|k| k.to_string()).unwrap_or_default(),
+                            f.ranked.to_string(),
+                            opt(f.percentile),
+                            f.flagged.to_string(),
+                            format!("{computed}; {sources}"),
+                        ]);
+                        row
+                    })
+                    .collect(),
+            )
+        }
+        "indicators" => {
+            let only = p.get("characteristic").filter(|s| !s.is_empty());
+            if let Some(id) = only {
+                if factor(id).is_none() {
+                    return Err(ApiError::bad_request(format!(
+                        "unknown characteristic '{id}'"
+                    )));
+                }
+            }
+            (
+                "indicators",
+                head(&[
+                    "characteristic",
+                    "indicator",
+                    "label_nl",
+                    "label_en",
+                    "population_nl",
+                    "population_en",
+                    "source",
+                    "value",
+                    "rank",
+                    "ranked",
+                    "percentile",
+                    "weight",
+                    "effective_weight",
+                ]),
+                r.factors
+                    .iter()
+                    .filter(|f| only.is_none_or(|id| f.id == id))
+                    .flat_map(|f| {
+                        let (pop_nl, pop_en, _) = factor_population_source(c, r, f);
+                        f.terms.iter().map(move |t| {
+                            let ind = c
+                                .indicators
+                                .iter()
+                                .find(|i| i.indicator.id.as_str() == t.indicator);
+                            let mut row = lead();
+                            row.extend([
+                                f.id.clone(),
+                                t.indicator.clone(),
+                                ind.map(|i| i.indicator.label_nl.clone())
+                                    .unwrap_or_default(),
+                                ind.map(|i| i.indicator.label_en.clone())
+                                    .unwrap_or_default(),
+                                pop_nl.clone(),
+                                pop_en.clone(),
+                                source_title(c, &t.indicator),
+                                opt(t.value),
+                                t.rank.map(|k| k.to_string()).unwrap_or_default(),
+                                t.ranked.to_string(),
+                                opt(t.percentile),
+                                t.weight.to_string(),
+                                opt(t.effective_weight),
+                            ]);
+                            row
+                        })
+                    })
+                    .collect(),
+            )
+        }
+        other => {
+            return Err(ApiError::bad_request(format!(
+                "expected table themes, characteristics or indicators, found '{other}'"
+            )))
+        }
+    };
+    Ok(csv_response(
+        &format!("{}_{period}_{name}.csv", r.code),
+        &header,
+        rows,
+    ))
 }

@@ -11,6 +11,7 @@ mod api_analysis;
 mod api_persons;
 mod api_risk;
 mod api_time;
+pub mod chart;
 mod error;
 pub mod explain;
 pub mod i18n;
@@ -80,6 +81,8 @@ pub fn router(state: AppState) -> Router {
         .route("/regio/{code}", get(pages::profile::page))
         .route("/zoeken", get(pages::search::page))
         .route("/regio/{code}/themas", get(pages::themes::page))
+        .route("/regio/{code}/profiel.svg", get(pages::charts::profile_svg))
+        .route("/regio/{code}/themas.svg", get(pages::charts::themes_svg))
         .route("/regio/{code}/regiobeeld", get(pages::regiobeeld::page))
         .route("/regio/{code}/regiobeeld.svg", get(pages::regiobeeld::svg))
         .route("/regio/{code}/regiobeeld.pdf", get(pages::regiobeeld::pdf))

@@ -338,9 +338,13 @@ fn risk_paths() -> Value {
                 "operationId": "regionThemes", "summary": "A region's risk picture: exposure per theme through the characteristic × theme matrix with the characteristics driving it, and every characteristic with the indicators, values, ranks, percentiles and weights that produced it.",
                 "parameters": [
                     param("code", "path", true, "CBS region code.", json!({"type": "string"})),
-                    period_param("Period; default the latest with results for the region's level.")
+                    period_param("Period; default the latest with results for the region's level."),
+                    format_param(),
+                    param("table", "query", false, "With format=csv: which table of the themes page — `themes` (exposure per theme; default), `characteristics` (every characteristic and protective factor) or `indicators` (the indicators behind each characteristic). Every row names the population its figure describes and its source.", json!({"type": "string", "enum": ["themes", "characteristics", "indicators"]})),
+                    param("kind", "query", false, "With table=characteristics: only risk characteristics or only protective factors.", json!({"type": "string", "enum": ["risk", "protective"]})),
+                    param("characteristic", "query", false, "With table=indicators: the indicators of one characteristic (its id).", json!({"type": "string"}))
                 ],
-                "responses": responses(ok("The risk picture.", json!({"$ref": "#/components/schemas/RegionThemes"}), false))
+                "responses": responses(ok("The risk picture.", json!({"$ref": "#/components/schemas/RegionThemes"}), true))
             }},
             "/api/characteristics": { "get": {
                 "operationId": "characteristics", "summary": "The 12 risk characteristics and the protective factors from the catalogue: definitions per level (indicators, weights, directions, population), data-gap notes, matrix row.",
@@ -638,9 +642,11 @@ fn base_document() -> Value {
                 "operationId": "regionProfile", "summary": "Region profile: every indicator at the region's level with value, national value, rank and percentile, or why it is absent; person-level stacking tables only as a link (person_stacking).",
                 "parameters": [
                     param("code", "path", true, "CBS region code (GM0363, WK036300, BU03630000, NL01, PV27, GG3406).", json!({"type": "string", "pattern": "^(NL\\d{2}|PV\\d{2}|GG\\d{4}|GM\\d{4}|WK\\d{4}[0-9A-Z]{2}|BU\\d{4}[0-9A-Z]{4})$"})),
-                    period_param("Period; default the latest with figures for the region.")
+                    period_param("Period; default the latest with figures for the region."),
+                    param("source", "query", false, "Only the indicators of this source (the `source` of an indicator; one table of the profile page).", json!({"type": "string"})),
+                    format_param()
                 ],
-                "responses": responses(ok("The profile.", json!({"$ref": "#/components/schemas/Profile"}), false))
+                "responses": responses(ok("The profile; as CSV one row per indicator with its population and source.", json!({"$ref": "#/components/schemas/Profile"}), true))
             }},
             "/api/observations": { "get": {
                 "operationId": "observations", "summary": "An indicator's figures for all regions of a level in a period, with rank, percentile and map classes.",

@@ -169,7 +169,21 @@ async fn observations_as_csv() {
     .await;
     assert_eq!(status, StatusCode::OK);
     assert!(ct.starts_with("text/csv"));
-    assert!(csv.lines().next().unwrap() == "code,name,value,lower,upper,status,rank,percentile");
+    // Whom the figures describe and their source travel with the file, on every row.
+    assert_eq!(
+        csv.lines().next().unwrap(),
+        "code,name,value,lower,upper,status,rank,percentile,population,source"
+    );
+    let (_, indicator) =
+        get_json("/api/observations?indicator=kwb_aantal_inwoners&level=gemeente&period=2024")
+            .await;
+    let population = indicator["indicator"]["population"]["id"].as_str().unwrap();
+    let source = indicator["indicator"]["source"].as_str().unwrap();
+    let mut rows = csv::Reader::from_reader(csv.as_bytes());
+    for r in rows.records() {
+        let r = r.unwrap();
+        assert_eq!((&r[8], &r[9]), (population, source), "{r:?}");
+    }
     assert!(csv.lines().any(|l| l.starts_with("GM0363,Amsterdam,")));
 }
 

@@ -396,7 +396,8 @@ async fn risk_pages_render_and_say_when_nothing_is_computed() {
         342
     );
     let (_, _, profile) = get("/regio/GM0363").await;
-    assert!(profile.contains("href=\"/regio/GM0363/themas\""));
+    // The link to the themes keeps the profile's year.
+    assert!(profile.contains("href=\"/regio/GM0363/themas?period="));
     for (uri, status) in [
         ("/groepen/nobody", StatusCode::NOT_FOUND),
         ("/regio/GM9999/themas", StatusCode::NOT_FOUND),

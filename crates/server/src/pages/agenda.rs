@@ -647,21 +647,27 @@ fn overview_body(ctx: &PageCtx, c: &Catalogue, effects: &HashMap<String, Effects
             (ctx.t("In eigen woorden samengevat, trouw aan de bronnen: ", "Summarised in our own words, faithful to the sources: ")) (ctx.t(&a.source_nl, &a.source_en)) " "
             (ctx.t("Partijen zijn organisaties, nooit personen. Een effectbeeld vergelijkt gebieden en bewijst geen oorzaak.", "Parties are organisations, never persons. An effect view compares areas and proves no cause."))
         }
-        nav aria-label=(ctx.t("Op deze pagina", "On this page")) {
+        // The table of contents opens the folded section it points to (app.js; without
+        // JavaScript a section opens with its summary). On a phone the unfolded page is about
+        // 22,000 px tall.
+        nav.page-toc aria-labelledby="toc-title" {
+            h2 #toc-title { (ctx.t("Op deze pagina", "On this page")) }
             ul.toc {
-                @for t in &a.tasks { li { a href=(format!("#opgave-{}", t.number)) { (ctx.t("Opgave", "Task")) " " (t.number) } } }
+                @for t in &a.tasks { li { a href=(format!("#opgave-{}", t.number)) { (ctx.t("Opgave", "Task")) " " (t.number) ": " (ctx.t(&t.label_nl, &t.label_en)) } } }
                 li { a href="#algemeen" { (ctx.t("Algemene agenda", "General agenda")) } }
                 li { a href="#vervolg" { (ctx.t("Vervolg (december 2021)", "Follow-up (December 2021)")) } }
                 li { a href="#programmas" { (ctx.t("Programma's", "Programmes")) } }
                 li { a href="#doelgebieden" { (ctx.t("Doelgebieden", "Target areas")) } }
+                li { a href="#methode-effect" { (ctx.t("Hoe het effectbeeld berekend wordt", "How the effect view is computed")) } }
             }
         }
         @for t in &a.tasks {
             @let recs: Vec<&Recommendation> = a.recommendations.iter().filter(|r| r.task == t.id).collect();
-            section.task aria-labelledby=(format!("opgave-{}", t.number)) {
-                h2 id=(format!("opgave-{}", t.number)) { (ctx.t("Opgave", "Task")) " " (t.number) ": " (ctx.t(&t.label_nl, &t.label_en)) }
+            section.task aria-labelledby=(format!("opgave-{}-titel", t.number)) {
+              details.fold id=(format!("opgave-{}", t.number)) {
+                summary { h2 id=(format!("opgave-{}-titel", t.number)) { (ctx.t("Opgave", "Task")) " " (t.number) ": " (ctx.t(&t.label_nl, &t.label_en)) span.fold-count { " (" (recs.len()) " " (ctx.t("aanbevelingen", "recommendations")) ")" } } }
                 p { (ctx.t(&t.description_nl, &t.description_en)) span.meta { (ctx.t("Rapport, hoofdstuk ", "Report, chapter ")) (t.chapter) } }
-                div.table-scroll.full tabindex="0" role="region" aria-labelledby=(format!("opgave-{}", t.number)) {
+                div.table-scroll.full tabindex="0" role="region" aria-labelledby=(format!("opgave-{}-titel", t.number)) {
                     table.data.agenda {
                         thead { tr {
                             th scope="col" { (ctx.t("Aanbeveling", "Recommendation")) }
@@ -699,17 +705,21 @@ fn overview_body(ctx: &PageCtx, c: &Catalogue, effects: &HashMap<String, Effects
                         }
                     }
                 }
+              }
             }
         }
-        section #algemeen aria-labelledby="algemeen-title" {
-            h2 #algemeen-title { (ctx.t("Algemene agenda", "General agenda")) }
+        section aria-labelledby="algemeen-title" {
+          details.fold #algemeen {
+            summary { h2 #algemeen-title { (ctx.t("Algemene agenda", "General agenda")) } }
             p { (ctx.t("Complexe, hardnekkige problemen vragen een lange adem, met:", "Complex, persistent problems need staying power, with:")) }
             ol.lettered { @for x in &a.conditions { li { strong { (x.letter) ") " } (ctx.t(&x.text.nl, &x.text.en)) } } }
             p { (ctx.t("Om de aanbevelingen te borgen stelt het rapport voor:", "To anchor the recommendations the report proposes:")) }
             ul { @for p in &a.principles { li { (ctx.t(&p.nl, &p.en)) } } }
+          }
         }
-        section #vervolg aria-labelledby="vervolg-title" {
-            h2 #vervolg-title { (ctx.t("Vervolg: aanbevelingen gekoppeld aan programma's", "Follow-up: recommendations linked to programmes")) }
+        section aria-labelledby="vervolg-title" {
+          details.fold #vervolg {
+            summary { h2 #vervolg-title { (ctx.t("Vervolg: aanbevelingen gekoppeld aan programma's", "Follow-up: recommendations linked to programmes")) } }
             p { (ctx.t(&a.follow_up.request_nl, &a.follow_up.request_en)) }
             h3 { (ctx.t("Overkoepelende aanbevelingen", "Overarching recommendations")) }
             ol.overarching {
@@ -761,9 +771,11 @@ fn overview_body(ctx: &PageCtx, c: &Catalogue, effects: &HashMap<String, Effects
                 h4 { (ctx.t("Uitgangspunten", "Principles")) }
                 ul { @for p in &a.follow_up.principles { li { (ctx.t(&p.nl, &p.en)) } } }
             }
+          }
         }
-        section #programmas aria-labelledby="programmas-title" {
-            h2 #programmas-title { (ctx.t("Programma's en de aanbevelingen die ze dragen", "Programmes and the recommendations they carry")) }
+        section aria-labelledby="programmas-title" {
+          details.fold #programmas {
+            summary { h2 #programmas-title { (ctx.t("Programma's en de aanbevelingen die ze dragen", "Programmes and the recommendations they carry")) } }
             div.table-scroll.full tabindex="0" role="region" aria-labelledby="programmas-title" {
                 table.data.programmes {
                     thead { tr {
@@ -786,12 +798,15 @@ fn overview_body(ctx: &PageCtx, c: &Catalogue, effects: &HashMap<String, Effects
                     }
                 }
             }
+          }
         }
-        section #doelgebieden aria-labelledby="doelgebieden-title" {
-            h2 #doelgebieden-title { (ctx.t("Doelgebieden", "Target areas")) }
+        section aria-labelledby="doelgebieden-title" {
+          details.fold #doelgebieden {
+            summary { h2 #doelgebieden-title { (ctx.t("Doelgebieden", "Target areas")) } }
             p { (ctx.t("Het rapport noemt 16 stedelijke vernieuwingsgebieden als proeftuin. Die lijst is in de geraadpleegde openbare bronnen niet gevonden. Het Nationaal Programma Leefbaarheid en Veiligheid dat erop volgde (juli 2022) noemt 20 focusgebieden in 19 gemeenten; die gebruikt de monitor als doelgebieden.",
                        "The report names 16 urban-renewal areas as pilot labs. That list was not found in the public sources consulted. The National Programme for Liveability and Safety that followed (July 2022) names 20 focus areas in 19 municipalities; the monitor uses those as target areas.")) }
             @for s in &c.region_sets { (region_set_section(ctx, s)) }
+          }
         }
         (method_details(ctx, c))
     }

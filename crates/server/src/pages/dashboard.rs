@@ -184,6 +184,15 @@ async fn build(state: &AppState, ctx: &PageCtx) -> Result<Markup, MonitorError> 
         level_label(ctx.lang, level),
         table.period
     );
+    // Every choice of the form, also the defaults, for the permanent link.
+    let mut choices = vec![
+        ("indicator", table.indicator.indicator.id.to_string()),
+        ("level", table.level.as_str().to_string()),
+        ("period", table.period.to_string()),
+    ];
+    if let Some((gm, _)) = &within {
+        choices.push(("gemeente", gm.to_string()));
+    }
     Ok(layout(
         ctx,
         &title,
@@ -191,6 +200,7 @@ async fn build(state: &AppState, ctx: &PageCtx) -> Result<Markup, MonitorError> 
         html! {
             h1 { (ctx.t("Kwetsbaarheid in kaart", "Vulnerability mapped")) }
             (controls(ctx, &indicators, &table, within.as_ref().map(|(c, _)| c)))
+            (super::permalink(ctx, "/", &choices))
             @if let Some(y) = requested.filter(|y| *y != table.period) {
                 p.note role="status" {
                     (ctx.t("Voor dit cijfer is er niets in ", "This figure has nothing for ")) (y)

@@ -3,6 +3,7 @@
 pub mod agenda;
 pub mod analysis;
 pub mod changes;
+pub mod charts;
 pub mod dashboard;
 pub mod groups;
 pub mod info;
@@ -111,6 +112,40 @@ impl PageCtx {
             .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
             .collect();
         format!("{}?{}", self.path, query.join("&"))
+    }
+}
+
+/// Download links under a chart or table: real links (no script) with a Dutch-first label;
+/// `what` names the table or chart for screen readers, since "CSV" alone is ambiguous when a
+/// page has several. Each item is (href, visible label).
+pub fn downloads(ctx: &PageCtx, what: &str, links: &[(String, &str)]) -> Markup {
+    html! {
+        p.downloads {
+            (ctx.t("Download", "Download")) span.visually-hidden { " " (what) } ": "
+            @for (i, (href, label)) in links.iter().enumerate() {
+                @if i > 0 { " · " }
+                a href=(href) download="" { (label) }
+            }
+        }
+    }
+}
+
+/// A link to the view on the screen with every choice in its address, also those the page
+/// filled in by default (the latest year, the first indicator): the address in the bar may be a
+/// bare `/`, whose view changes when new data is loaded, while this one keeps showing the same.
+/// `pairs` are the choices; the page's language is added.
+pub fn permalink(ctx: &PageCtx, path: &str, pairs: &[(&str, String)]) -> Markup {
+    let mut query: Vec<String> = pairs
+        .iter()
+        .map(|(k, v)| format!("{k}={}", encode(v)))
+        .collect();
+    query.push(format!("lang={}", ctx.lang.code()));
+    let href = format!("{path}?{}", query.join("&"));
+    html! {
+        p.permalink {
+            a href=(href) rel="bookmark" { (ctx.t("Vaste link naar deze weergave", "Permanent link to this view")) }
+            span.meta.inline { " " (ctx.t("(om te delen of te bewaren)", "(to share or keep)")) }
+        }
     }
 }
 

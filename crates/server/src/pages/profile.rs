@@ -15,7 +15,9 @@ use maud::{html, Markup};
 
 use super::analysis;
 use super::dashboard::{label, status_note, value_text};
-use super::{direction_label, error_page, layout, level_label, respond, Nav, PageCtx};
+use super::{
+    direction_label, downloads, encode, error_page, layout, level_label, respond, Nav, PageCtx,
+};
 use crate::state::AppState;
 
 /// `GET /regio/{code}`
@@ -41,10 +43,18 @@ async fn build(state: &AppState, ctx: &PageCtx, raw_code: &str) -> Result<Markup
         .map(|p| query::parse_period(p))
         .transpose()?;
     let catalogue = state.catalogue().clone();
-    let (profile, memberships, risk, radar_target, similar) = {
+    let (profile, memberships, risk, radar_target, similar, not_shown) = {
         let code = code.clone();
         state
             .query(move |s| {
+                // Links from other pages carry their year (a wijk's profile links up to its
+                // gemeente and province in the same year); a region without figures for that
+                // year shows its default year and says so, rather than a dead end.
+                let periods = s.region_periods(&code)?;
+                let (period, not_shown) = match period {
+                    Some(y) if !periods.is_empty() && !periods.contains(&y) => (None, Some(y)),
+                    other => (other, None),
+                };
                 let p = query::region_profile(s, &code, period)?;
                 let m = clusters::region_memberships(s, &code, p.period)?;
                 // The composite's rank and interval, when the region's level has results for
@@ -67,7 +77,7 @@ async fn build(state: &AppState, ctx: &PageCtx, raw_code: &str) -> Result<Markup
                     )?),
                     None => None,
                 };
-                Ok((p, m, r, t, similar))
+                Ok((p, m, r, t, similar, not_shown))
             })
             .await?
     };
@@ -89,6 +99,7 @@ async fn build(state: &AppState, ctx: &PageCtx, raw_code: &str) -> Result<Markup
             similar.as_ref(),
             &name,
             radar_target.map(|(l, y, g)| super::radar::target_href(l, y, g.as_ref())),
+            not_shown,
         ),
     ))
 }
@@ -103,6 +114,7 @@ fn body(
     similar: Option<&kwm_monitor::similar::SimilarAreas>,
     name: &str,
     radar_href: Option<String>,
+    not_shown: Option<i32>,
 ) -> Markup {
     let level = p.region.code.level();
     let mut groups: BTreeMap<(bool, &str), Vec<&ProfileRow>> = BTreeMap::new();
@@ -119,9 +131,11 @@ fn body(
     html! {
         nav.breadcrumb aria-label=(ctx.t("Kruimelpad", "Breadcrumb")) {
             ol {
-                li { a href="/" { (ctx.t("Kaart", "Map")) } }
+                // Back to the map at this region's level and year, and up to the parents in
+                // the same year: the choice made here travels with the links.
+                li { a href=(with_period(&format!("/?level={}", level.as_str()), p.period)) { (ctx.t("Kaart", "Map")) } }
                 @for parent in &p.links.parents {
-                    li { a href=(format!("/regio/{}", parent.code)) { (link_name(parent)) } }
+                    li { a href=(with_period(&format!("/regio/{}", parent.code), p.period)) { (link_name(parent)) } }
                 }
                 li aria-current="page" { (name) }
             }
@@ -139,22 +153,34 @@ fn body(
                 }
             }
         }
+        // In-page navigation: one entry per table, so a long profile (155 rows for
+        // Rotterdam) can be read on a phone without scrolling past every table.
+        @if !groups.is_empty() || !p.links.children.is_empty() {
+        nav.page-toc aria-labelledby="toc-title" {
+            h2 #toc-title { (ctx.t("Op deze pagina", "On this page")) }
+            ul.toc {
+                @for ((uncurated, source), rows) in &groups {
+                    li { a href=(format!("#{}", group_id(source, *uncurated))) { (source) @if *uncurated { " — " (ctx.t("overige kolommen", "other columns")) } " (" (rows.len()) ")" } }
+                }
+                @if let Some(child) = p.links.children.first() {
+                    li { a href="#deelgebieden" { (children_heading(ctx, child.code.level(), name)) " (" (p.links.children.len()) ")" } }
+                }
+            }
+        }
+        }
         @if level != kwm_model::Level::Land {
             p.risk-link {
-                a href=(format!("/regio/{}/themas", p.region.code)) { (ctx.t("Risicokenmerken en thema's van deze regio", "Risk characteristics and themes of this region")) }
+                a href=(with_period(&format!("/regio/{}/themas", p.region.code), p.period)) { (ctx.t("Risicokenmerken en thema's van deze regio", "Risk characteristics and themes of this region")) }
                 " — " (ctx.t("welke kenmerken hier samenkomen, en waarom", "which characteristics stack here, and why"))
             }
         }
         @if matches!(level, kwm_model::Level::Gemeente | kwm_model::Level::Wijk | kwm_model::Level::Buurt) {
             p.regiobeeld-link {
-                a href=(format!("/regio/{}/regiobeeld", p.region.code)) { (ctx.t("Regiobeeld: deze regio op één A4", "Regional picture: this region on one A4 page")) }
+                a href=(with_period(&format!("/regio/{}/regiobeeld", p.region.code), p.period)) { (ctx.t("Regiobeeld: deze regio op één A4", "Regional picture: this region on one A4 page")) }
                 " — " (ctx.t("kaart, stapeling, thema's, kerncijfers en wat ontbreekt; ook als PDF en SVG", "map, stacking, themes, key figures and what is missing; also as PDF and SVG"))
             }
         }
         ul.region-links {
-            @if let Some(child) = p.links.children.first() {
-                li { a href="#deelgebieden" { (children_heading(ctx, child.code.level(), name)) " (" (p.links.children.len()) ")" } }
-            }
             li { a href=(format!("/regio/{}/trend", p.region.code)) { (ctx.t("Trends over de jaren", "Trends over the years")) } }
             li { a href=(format!("/regio/{}/wijzigingen", p.region.code)) { (ctx.t("Wat is er veranderd in de indeling?", "What changed in the region layout?")) } }
             @if let Some(radar) = radar_href {
@@ -188,10 +214,13 @@ fn body(
                 }
                 @for (i, a) in s.areas.iter().enumerate() {
                     @if i > 0 { ", " }
-                    a href=(format!("/regio/{}", a.code)) { (a.name.clone().unwrap_or_else(|| a.code.to_string())) }
+                    a href=(with_period(&format!("/regio/{}", a.code), p.period)) { (a.name.clone().unwrap_or_else(|| a.code.to_string())) }
                 }
                 " "
-                span.meta { "(" (s.rule.k) " " (ctx.t("dichtstbijzijnde op stedelijkheid, inwonertal en inkomen; regel in catalogue/similar.toml", "nearest on urbanity, population size and income; rule in catalogue/similar.toml")) ")" }
+                span.meta { "(" (s.rule.k) " " (ctx.t("dichtstbijzijnde op stedelijkheid, inwonertal en inkomen; regel in catalogue/similar.toml", "nearest on urbanity, population size and income; rule in catalogue/similar.toml")) ") " }
+                @if !s.areas.is_empty() {
+                    a href=(format!("/api/regions/{}/similar?period={}&format=csv", p.region.code, s.period)) download="" { (ctx.t("lijst als CSV", "list as CSV")) span.visually-hidden { " " (ctx.t("vergelijkbare gebieden", "similar areas")) } }
+                }
             }
         }
         @if let (Some(period), false) = (memberships.0, memberships.1.is_empty()) {
@@ -208,6 +237,15 @@ fn body(
                 button.button.primary type="submit" { (ctx.t("Toon", "Show")) }
             }
         }
+        @if let (Some(asked), Some(shown)) = (not_shown, p.period) {
+            p.note role="status" {
+                (ctx.t("Voor deze regio zijn er geen cijfers voor ", "This region has no figures for ")) (asked)
+                (ctx.t("; getoond wordt ", "; shown is ")) (shown) "."
+            }
+        }
+        @if let Some(period) = p.period {
+            (super::permalink(ctx, &format!("/regio/{}", p.region.code), &[("period", period.to_string())]))
+        }
         @match p.period {
             None => p { (ctx.t("Voor deze regio zijn geen cijfers geladen.", "No figures are loaded for this region.")) }
             Some(period) => {
@@ -218,7 +256,15 @@ fn body(
                     (level_label(ctx.lang, level)) "; "
                     (ctx.t("het percentiel zegt welk deel van de regio's er gunstiger voor staat (100 = meest ongunstig, zoals op de themapagina's; bij een neutrale indicator: welk deel een lagere waarde heeft).", "the percentile says which share of regions is better off (100 = least favourable, as on the theme pages; for a neutral indicator: which share has a lower value)."))
                 }
-                @for ((uncurated, source), rows) in &groups {
+                p.downloads-all {
+                    a href=(format!("/api/regions/{}?period={period}&format=csv", p.region.code)) download="" { (ctx.t("Alle indicatoren van deze regio als CSV", "All indicators of this region as CSV")) }
+                    " " span.meta { (ctx.t("(met populatie en bron per rij)", "(with population and source on every row)")) }
+                }
+                @for (k, ((uncurated, source), rows)) in groups.iter().enumerate() {
+                    @let links = downloads(ctx, &format!("{source}: {}", ctx.t("tabel", "table")), &[
+                        (format!("/api/regions/{}?period={period}&source={}&format=csv", p.region.code, encode(source)), ctx.t("tabel als CSV", "table as CSV")),
+                        (format!("/regio/{}/profiel.svg?period={period}&source={}&lang={}", p.region.code, encode(source), ctx.lang.code()), ctx.t("percentielen als SVG", "percentiles as SVG")),
+                    ]);
                     @let table = html! {
                         div.table-scroll tabindex="0" role="region" aria-label=(format!("{source}: {}", ctx.t("tabel", "table"))) {
                             table.data.profile {
@@ -240,15 +286,19 @@ fn body(
                     @if *uncurated {
                         // Columns the catalogue does not describe keep their publisher's raw
                         // labels: folded away, so they never read as the monitor's own figures.
-                        details.profile-group {
+                        details.profile-group id=(group_id(source, true)) {
                             summary { h2 { (source) " — " (ctx.t("overige kolommen", "other columns")) " (" (rows.len()) ")" } }
                             p.meta { (ctx.t("Kolommen die de catalogus niet beschrijft: labels zoals de bron ze geeft, zonder richting of populatie.", "Columns the catalogue does not describe: labels as the source gives them, without direction or population.")) }
                             (table)
+                            (links)
                         }
                     } @else {
-                        section.profile-group {
-                            h2 { (source) }
+                        // The first source's table is open; the others are folded and open
+                        // from the table of contents (app.js opens a targeted section).
+                        details.profile-group.curated id=(group_id(source, false)) open[k == 0] {
+                            summary { h2 { (source) " (" (rows.len()) ")" } }
                             (table)
+                            (links)
                         }
                     }
                 }
@@ -274,6 +324,33 @@ fn body(
                 }
             }
         }
+    }
+}
+
+/// A path with `period=` added when a year was chosen, so links keep the view's year.
+fn with_period(path: &str, period: Option<i32>) -> String {
+    match period {
+        Some(y) if path.contains('?') => format!("{path}&period={y}"),
+        Some(y) => format!("{path}?period={y}"),
+        None => path.to_string(),
+    }
+}
+
+/// The anchor of a source's table: `bron-` and the source's name in lower-case ASCII.
+fn group_id(source: &str, uncurated: bool) -> String {
+    let mut id = String::from("bron-");
+    for ch in source.chars() {
+        if ch.is_ascii_alphanumeric() {
+            id.push(ch.to_ascii_lowercase());
+        } else if !id.ends_with('-') {
+            id.push('-');
+        }
+    }
+    let id = id.trim_end_matches('-').to_string();
+    if uncurated {
+        format!("{id}-overig")
+    } else {
+        id
     }
 }
 

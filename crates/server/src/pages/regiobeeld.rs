@@ -14,6 +14,7 @@ use maud::{html, Markup, PreEscaped};
 
 use super::{error_page, layout, respond, Nav, PageCtx};
 use crate::api::csv_response;
+use crate::chart::{Bar, BarChart, Panel, SeriesChart};
 use crate::map::MapShapes;
 use crate::regiobeeld::{locator_scene, scene, today, KeyRow, View};
 use crate::state::AppState;
@@ -144,13 +145,17 @@ async fn file(
                         &MonitorError::NotFound("no boundaries are loaded for this level".into()),
                     )
                 }
+                (Some("themes"), _) => themes_chart(&view).to_svg(),
+                (Some("series"), _) => series_chart(&view).to_svg(),
                 (None, _) => {
                     scene(&view, shapes.as_deref(), &address(headers, code), &today()).to_svg()
                 }
                 (Some(other), _) => {
                     return error_page(
                         &ctx,
-                        &MonitorError::BadRequest(format!("unknown part '{other}': expected map")),
+                        &MonitorError::BadRequest(format!(
+                            "unknown part '{other}': expected map, themes or series"
+                        )),
                     )
                 }
             };
@@ -164,7 +169,7 @@ async fn file(
         Format::Csv => match ctx.params.get("table").map(String::as_str) {
             Some("key_figures") | None => key_figures_csv(&view, &name),
             Some("themes") => themes_csv(&view, &name),
-            Some("similar") => similar_csv(&data, &name),
+            Some("similar") => similar_csv(&view, &name),
             Some(other) => error_page(
                 &ctx,
                 &MonitorError::BadRequest(format!(
@@ -172,6 +177,96 @@ async fn file(
                 )),
             ),
         },
+    }
+}
+
+/// The exposure-per-theme bars of the picture as a chart of their own.
+fn themes_chart(view: &View<'_>) -> BarChart {
+    let lang = view.lang;
+    let d = view.data;
+    let (pops, sources, computed) = match &d.risk {
+        Some(r) => {
+            let behind: Vec<_> = r
+                .factors
+                .iter()
+                .filter(|f| f.kind == kwm_model::risk::FactorKind::Risk && f.score.is_some())
+                .map(|f| crate::api_risk::factor_population_source(view.catalogue, r, f))
+                .collect();
+            (
+                crate::api::joined(behind.iter().map(|b| lang.t(&b.0, &b.1).to_string())),
+                crate::api::joined(behind.iter().map(|b| b.2.clone())),
+                r.run
+                    .record
+                    .computed_at
+                    .get(..10)
+                    .unwrap_or_default()
+                    .to_string(),
+            )
+        }
+        None => Default::default(),
+    };
+    BarChart {
+        title: format!("{}: {}", view.title(), lang.t("blootstelling per thema", "exposure per theme")),
+        axis: lang
+            .t(
+                "Blootstelling 0–100: gemiddeld percentiel van de gemeten kenmerken, gewogen met de matrix kenmerk × thema",
+                "Exposure 0–100: mean percentile of the measured characteristics, weighted by the characteristic × theme matrix",
+            )
+            .to_string(),
+        notes: vec![
+            format!("{}{pops}.", lang.t("Over wie deze cijfers gaan: ", "Whom these figures describe: ")),
+            format!(
+                "{}{sources}. {} {computed}.",
+                lang.t("Bron: ", "Source: "),
+                lang.t("Berekend door de Kwetsbaarheidsmonitor op", "Computed by the Kwetsbaarheidsmonitor on")
+            ),
+            format!("/regio/{}/regiobeeld", d.code),
+        ],
+        bars: view
+            .themes()
+            .into_iter()
+            .map(|t| Bar {
+                label: t.label,
+                value: t.exposure,
+                text: t.exposure_text,
+            })
+            .collect(),
+        max: 100.0,
+    }
+}
+
+/// The key figures' series as small multiples, each panel naming its population.
+fn series_chart(view: &View<'_>) -> SeriesChart {
+    let lang = view.lang;
+    SeriesChart {
+        title: format!("{}: {}", view.title(), lang.t("reeksen van de kerncijfers", "series of the key figures")),
+        notes: vec![
+            lang.t(
+                "Over wie: de populatie staat per reeks tussen haakjes; elke reeks heeft haar eigen schaal.",
+                "Whom: the population is given in brackets for each series; each series has its own scale.",
+            )
+            .to_string(),
+            format!("{}{}", lang.t("Bronnen: ", "Sources: "), view.sources().join("; ")),
+            format!("/regio/{}/regiobeeld", view.data.code),
+        ],
+        panels: view
+            .key_rows()
+            .into_iter()
+            .map(|r| Panel {
+                label: crate::chart::with_population(
+                    &r.label,
+                    &r.population_short
+                        .clone()
+                        .unwrap_or_else(|| lang.t("populatie niet vermeld", "population not stated").into()),
+                ),
+                text: if r.series.is_empty() {
+                    lang.t("geen reeks", "no series").to_string()
+                } else {
+                    r.series_text.clone()
+                },
+                points: r.series,
+            })
+            .collect(),
     }
 }
 
@@ -200,7 +295,10 @@ fn key_figures_csv(view: &View<'_>, name: &str) -> Response {
             vec![
                 k.id.clone(),
                 r.label.clone(),
-                r.population.clone().unwrap_or_default(),
+                r.population
+                    .clone()
+                    .unwrap_or_else(|| view.lang.t("niet vermeld", "not stated").into()),
+                crate::api::source_title(view.catalogue, &k.id),
                 v(k.row.as_ref().and_then(|r| r.value)),
                 k.row
                     .as_ref()
@@ -228,6 +326,7 @@ fn key_figures_csv(view: &View<'_>, name: &str) -> Response {
             "indicator",
             "label",
             "population",
+            "source",
             "value",
             "status",
             "national",
@@ -248,6 +347,14 @@ fn themes_csv(view: &View<'_>, name: &str) -> Response {
             .iter()
             .zip(view.themes())
             .map(|(t, row)| {
+                // Whom the exposure describes: the populations of the characteristics behind
+                // the theme; the source: the risk model and the files behind them.
+                let behind: Vec<_> = t
+                    .drivers
+                    .iter()
+                    .filter_map(|d| r.factors.iter().find(|f| f.id == d.characteristic))
+                    .map(|f| crate::api_risk::factor_population_source(view.catalogue, r, f))
+                    .collect();
                 vec![
                     t.id.clone(),
                     row.label,
@@ -255,6 +362,13 @@ fn themes_csv(view: &View<'_>, name: &str) -> Response {
                     t.rank.map(|k| k.to_string()).unwrap_or_default(),
                     t.ranked.to_string(),
                     t.coverage.to_string(),
+                    crate::api::joined(behind.iter().map(|b| view.lang.t(&b.0, &b.1).to_string())),
+                    format!(
+                        "Kwetsbaarheidsmonitor, {} {}; {}",
+                        view.lang.t("risicomodel berekend", "risk model computed"),
+                        r.run.record.computed_at,
+                        crate::api::joined(behind.iter().map(|b| b.2.clone()))
+                    ),
                 ]
             })
             .collect(),
@@ -269,29 +383,29 @@ fn themes_csv(view: &View<'_>, name: &str) -> Response {
             "rank",
             "ranked",
             "measured_share",
+            "population",
+            "source",
         ],
         rows,
     )
 }
 
-fn similar_csv(data: &Regiobeeld, name: &str) -> Response {
-    let rows = data
-        .similar
-        .iter()
-        .flat_map(|s| s.areas.iter())
-        .map(|a| {
-            vec![
-                a.code.to_string(),
-                a.name.clone().unwrap_or_default(),
-                format!("{:.4}", a.distance),
-            ]
-        })
-        .collect();
-    csv_response(
-        &format!("{name}_similar.csv"),
-        &["code", "name", "distance"],
-        rows,
-    )
+fn similar_csv(view: &View<'_>, name: &str) -> Response {
+    let (header, rows) = match &view.data.similar {
+        Some(s) => crate::api::similar_table(view.catalogue, s),
+        None => (
+            [
+                "code",
+                "name",
+                "distance",
+                "based_on",
+                "population",
+                "source",
+            ],
+            Vec::new(),
+        ),
+    };
+    csv_response(&format!("{name}_similar.csv"), &header, rows)
 }
 
 /// A sparkline as inline SVG; the numbers are in the cell's text beside it.
@@ -364,7 +478,15 @@ fn key_row(ctx: &PageCtx, r: &KeyRow) -> Markup {
 fn body(ctx: &PageCtx, view: &View<'_>, shapes: Option<&MapShapes>, address: &str) -> Markup {
     let d = view.data;
     let code = d.code.as_str();
-    let lang_q = format!("lang={}", ctx.lang.code());
+    // Files and links carry the chosen year, so a download is the view on the screen.
+    let year_q = ctx
+        .params
+        .get("period")
+        .filter(|p| !p.is_empty())
+        .map(|p| format!("&period={}", super::encode(p)))
+        .unwrap_or_default();
+    let lang_q = format!("lang={}{year_q}", ctx.lang.code());
+    let year_only = d.period.map(|y| format!("?period={y}")).unwrap_or_default();
     let rows = view.key_rows();
     let parent_name = rows
         .iter()
@@ -376,7 +498,7 @@ fn body(ctx: &PageCtx, view: &View<'_>, shapes: Option<&MapShapes>, address: &st
             nav.breadcrumb.rb-screen aria-label=(ctx.t("Kruimelpad", "Breadcrumb")) {
                 ol {
                     li { a href="/" { (ctx.t("Kaart", "Map")) } }
-                    li { a href=(format!("/regio/{code}")) { (d.name) } }
+                    li { a href=(format!("/regio/{code}{year_only}")) { (d.name) } }
                     li aria-current="page" { (ctx.t("Regiobeeld", "Regional picture")) }
                 }
             }
@@ -388,7 +510,7 @@ fn body(ctx: &PageCtx, view: &View<'_>, shapes: Option<&MapShapes>, address: &st
                         (ctx.t("Deze pagina past op één A4 (afdrukken) en is ook te downloaden als ", "This page fits on one A4 (print) and can also be downloaded as "))
                         a href=(format!("{base}.pdf?{lang_q}")) download="" { "PDF" } ", "
                         a href=(format!("{base}.svg?{lang_q}")) download="" { "SVG" } ". "
-                        a href=(format!("/regio/{code}")) { (ctx.t("Alle indicatoren van ", "All indicators of ")) (d.name) }
+                        a href=(format!("/regio/{code}{year_only}")) { (ctx.t("Alle indicatoren van ", "All indicators of ")) (d.name) }
                     }
                 }
                 div.rb-top {
@@ -411,7 +533,7 @@ fn body(ctx: &PageCtx, view: &View<'_>, shapes: Option<&MapShapes>, address: &st
                                     ul.rb-flagged { @for f in &flagged { li { (f) } } }
                                 }
                                 @if let Some(rank) = view.rank() { p.rb-rank { (rank) } }
-                                p.rb-screen.meta { a href=(format!("/regio/{code}/themas")) { (ctx.t("Waarom: kenmerken, indicatoren en gewichten", "Why: characteristics, indicators and weights")) } }
+                                p.rb-screen.meta { a href=(format!("/regio/{code}/themas{}", d.risk.as_ref().map(|r| format!("?period={}", r.run.record.period)).unwrap_or_default())) { (ctx.t("Waarom: kenmerken, indicatoren en gewichten", "Why: characteristics, indicators and weights")) } }
                             }
                             None => p { (ctx.t("Geen berekende risicoresultaten voor dit niveau.", "No computed risk results for this level.")) }
                         }
@@ -443,7 +565,10 @@ fn body(ctx: &PageCtx, view: &View<'_>, shapes: Option<&MapShapes>, address: &st
                                 }
                             }
     }
-                            (downloads(&[(format!("{base}.csv?table=themes&{lang_q}"), ctx.t("tabel als CSV", "table as CSV").to_string())]))
+                            (downloads(&[
+                                (format!("{base}.csv?table=themes&{lang_q}"), ctx.t("tabel als CSV", "table as CSV").to_string()),
+                                (format!("{base}.svg?part=themes&{lang_q}"), ctx.t("grafiek als SVG", "chart as SVG").to_string()),
+                            ]))
                         }
                     }
                 }
@@ -463,7 +588,10 @@ fn body(ctx: &PageCtx, view: &View<'_>, shapes: Option<&MapShapes>, address: &st
                             tbody { @for r in &rows { (key_row(ctx, r)) } }
                         }
                     }
-                    (downloads(&[(format!("{base}.csv?table=key_figures&{lang_q}"), ctx.t("tabel en reeksen als CSV", "table and series as CSV").to_string())]))
+                    (downloads(&[
+                        (format!("{base}.csv?table=key_figures&{lang_q}"), ctx.t("tabel en reeksen als CSV", "table and series as CSV").to_string()),
+                        (format!("{base}.svg?part=series&{lang_q}"), ctx.t("reeksen als SVG", "series as SVG").to_string()),
+                    ]))
                 }
                 div.rb-bottom {
                     section.rb-similar aria-labelledby="rb-similar-title" {
@@ -472,7 +600,7 @@ fn body(ctx: &PageCtx, view: &View<'_>, shapes: Option<&MapShapes>, address: &st
                             Some(s) => {
                                 ul.rb-inline {
                                     @for a in &s.areas {
-                                        li { a href=(format!("/regio/{}/regiobeeld", a.code)) { (a.name.clone().unwrap_or_else(|| a.code.to_string())) } }
+                                        li { a href=(format!("/regio/{}/regiobeeld{year_only}", a.code)) { (a.name.clone().unwrap_or_else(|| a.code.to_string())) } }
                                     }
                                 }
                             }

@@ -141,6 +141,7 @@ async fn build(state: &AppState, ctx: &PageCtx) -> Result<Markup, MonitorError> 
                 }
                 button.button.primary type="submit" { (ctx.t("Toon", "Show")) }
             }
+            (super::permalink(ctx, "/stapeling", &[("level", level.as_str().to_string()), ("period", s.period.to_string())]))
             div.note {
                 p {
                     strong { (ctx.t("Gemeten: ", "Measured: ")) (measured.len()) " " (ctx.t("van", "of")) " " (s.characteristics.len()) " " (ctx.t("kenmerken", "characteristics")) }

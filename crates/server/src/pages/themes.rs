@@ -22,7 +22,7 @@ use super::risk_common::{
     factor_label, level_singular, percentile_text, populations, run_note, term_label, theme_label,
     threshold_text, threshold_words, trace_label,
 };
-use super::{error_page, layout, level_label, respond, Nav, PageCtx};
+use super::{downloads, error_page, layout, level_label, respond, Nav, PageCtx};
 use crate::labels;
 use crate::state::AppState;
 
@@ -119,6 +119,7 @@ fn body(
                 button.button.primary type="submit" { (ctx.t("Toon", "Show")) }
             }
         }
+        (super::permalink(ctx, &format!("/regio/{}/themas", r.code), &[("period", period.to_string())]))
         (run_note(ctx, &r.run))
         section.summary aria-labelledby="summary-title" {
             h2 #summary-title { (ctx.t("Samenvatting", "Summary")) }
@@ -178,7 +179,7 @@ fn body(
             @if flagged.is_empty() {
                 p { (ctx.t("Geen kenmerk is hier gemarkeerd.", "No characteristic is flagged here.")) }
             }
-            @for f in &flagged { (factor_detail(ctx, c, f, level, period, m)) }
+            @for f in &flagged { (factor_detail(ctx, c, f, &r.code, period, m)) }
         }
         (all_factors(ctx, c, r, FactorKind::Risk, m))
         (all_factors(ctx, c, r, FactorKind::Protective, m))
@@ -244,8 +245,30 @@ fn themes_section(ctx: &PageCtx, c: &Catalogue, r: &RegionRisk, m: &MethodParams
                     }
                 }
             }
+            (downloads(ctx, ctx.t("blootstelling per thema", "exposure per theme"), &[
+                (api_csv(r, "table=themes"), ctx.t("tabel als CSV", "table as CSV")),
+                (chart_svg(ctx, r, "themes"), ctx.t("grafiek als SVG", "chart as SVG")),
+            ]))
         }
     }
+}
+
+/// The CSV of one of this page's tables, from the API, for the page's region and year.
+fn api_csv(r: &RegionRisk, query: &str) -> String {
+    format!(
+        "/api/regions/{}/themes?period={}&format=csv&{query}",
+        r.code, r.run.record.period
+    )
+}
+
+/// The SVG of one of this page's bar charts, in the page's language.
+fn chart_svg(ctx: &PageCtx, r: &RegionRisk, chart: &str) -> String {
+    format!(
+        "/regio/{}/themas.svg?period={}&chart={chart}&lang={}",
+        r.code,
+        r.run.record.period,
+        ctx.lang.code()
+    )
 }
 
 fn term_value_text(ctx: &PageCtx, c: &Catalogue, t: &TermTrace) -> String {
@@ -281,10 +304,11 @@ fn factor_detail(
     ctx: &PageCtx,
     c: &Catalogue,
     f: &FactorView,
-    level: Level,
+    region: &kwm_model::RegionCode,
     period: i32,
     m: &MethodParams,
 ) -> Markup {
+    let level = region.level();
     let def = c
         .risk
         .factor(&f.id)
@@ -306,6 +330,9 @@ fn factor_detail(
                 }
             }
             (terms_table(ctx, c, f, level, period))
+            (downloads(ctx, &format!("{heading}: {}", ctx.t("indicatoren", "indicators")), &[
+                (format!("/api/regions/{}/themes?period={period}&format=csv&table=indicators&characteristic={}", region, f.id), ctx.t("tabel als CSV", "table as CSV")),
+            ]))
         }
     }
 }
@@ -325,7 +352,7 @@ fn terms_table(ctx: &PageCtx, c: &Catalogue, f: &FactorView, level: Level, perio
                     @for t in &f.terms {
                         tr {
                             th scope="row" {
-                                a href=(format!("/?indicator={}", t.indicator)) { (trace_label(ctx, c, &f.id, level, period, &t.indicator)) }
+                                a href=(format!("/?indicator={}&level={}&period={period}", t.indicator, level.as_str())) { (trace_label(ctx, c, &f.id, level, period, &t.indicator)) }
                             }
                             td.num { (term_value_text(ctx, c, t)) }
                             td.num { @if let Some(rank) = t.rank { (rank) " / " (t.ranked) } }
@@ -356,16 +383,18 @@ fn all_factors(
 ) -> Markup {
     let level = r.code.level();
     let period = r.run.record.period;
-    let (id, title, flag_word) = match kind {
+    let (id, title, flag_word, kind_q) = match kind {
         FactorKind::Risk => (
             "all-title",
             ctx.t("Alle risicokenmerken", "All risk characteristics"),
             ctx.t("gemarkeerd", "flagged"),
+            "risk",
         ),
         FactorKind::Protective => (
             "protective-title",
             ctx.t("Beschermende factoren", "Protective factors"),
             ctx.t("zwak", "weak"),
+            "protective",
         ),
     };
     html! {
@@ -407,8 +436,12 @@ fn all_factors(
                                 }
                                 td {
                                     @if let Some(d) = c.risk.factor(&f.id).and_then(|x| x.definition_at(level, period)) {
-                                        (d.terms.iter().map(|t| term_label(ctx, c, t)).collect::<Vec<_>>().join(", "))
-                                        span.meta { (ctx.t(&d.population, &d.population_en)) @if d.proxy { " · " (ctx.t("benadering", "proxy")) } }
+                                        // A block of a readable width: on a phone the table
+                                        // scrolls sideways rather than a word per line.
+                                        span.min-col {
+                                            (d.terms.iter().map(|t| term_label(ctx, c, t)).collect::<Vec<_>>().join(", "))
+                                            span.meta { (ctx.t(&d.population, &d.population_en)) @if d.proxy { " · " (ctx.t("benadering", "proxy")) } }
+                                        }
                                     }
                                 }
                             }
@@ -416,6 +449,10 @@ fn all_factors(
                     }
                 }
             }
+            (downloads(ctx, title, &[
+                (api_csv(r, &format!("table=characteristics&kind={kind_q}")), ctx.t("tabel als CSV", "table as CSV")),
+                (chart_svg(ctx, r, kind_q), ctx.t("percentielen als SVG", "percentiles as SVG")),
+            ]))
         }
     }
 }
