@@ -37,7 +37,8 @@ DEMO_DIR = ROOT / "data"
 def demo_files():
     src = (ROOT / "crates/cli/src/monitor_cmds.rs").read_text()
     block = src.split("const DEMO_FILES: &[&str] = &[", 1)[1].split("];", 1)[0]
-    return [str(DEMO_DIR / f) for f in re.findall(r'"([^"]+)"', block)]
+    # Only the string literals at the start of a line: comments quote page names too.
+    return [str(DEMO_DIR / f) for f in re.findall(r'^\s*"([^"]+/[^"]+)",', block, re.M)]
 
 
 def run(cmd, **kw):
@@ -132,7 +133,7 @@ def serve(location, port):
     proc = subprocess.Popen([KWM, "serve", "--db", location, "--addr", f"127.0.0.1:{port}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     for _ in range(600):
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/levels", timeout=2)
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/indicators", timeout=5)
             return proc
         except Exception:
             time.sleep(0.5)
