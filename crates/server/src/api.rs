@@ -70,15 +70,22 @@ impl Checked {
     }
 }
 
+/// Every CSV the server sends is written here, so that every cell passes
+/// [`crate::hardening::csv_cell`] (spreadsheet formula injection) — a test checks no other
+/// module writes CSV.
 pub(crate) fn csv_response(
     filename: &str,
     header_row: &[&str],
     rows: Vec<Vec<String>>,
 ) -> Response {
     let mut w = csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record(header_row);
+    let _ = w.write_record(
+        header_row
+            .iter()
+            .map(|c| crate::hardening::csv_cell(c).into_owned()),
+    );
     for r in rows {
-        let _ = w.write_record(&r);
+        let _ = w.write_record(r.iter().map(|c| crate::hardening::csv_cell(c).into_owned()));
     }
     let body = w.into_inner().unwrap_or_default();
     (
