@@ -38,6 +38,18 @@ pub struct IngestArgs {
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
+    /// Refuse a file larger than this many bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = kwm_ingest::Limits::default().max_file_bytes)]
+    max_file_size: u64,
+    /// Refuse a CSV record with more fields than this.
+    #[arg(long, value_name = "N", default_value_t = kwm_ingest::Limits::default().max_columns)]
+    max_columns: usize,
+    /// Refuse a CSV field longer than this many bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = kwm_ingest::Limits::default().max_field_bytes)]
+    max_field_length: usize,
+    /// Refuse a boundary feature with more positions than this (a file: 20 times as many).
+    #[arg(long, value_name = "N", default_value_t = kwm_ingest::Limits::default().max_vertices)]
+    max_vertices: usize,
     #[command(flatten)]
     catalogue: CatalogueArg,
     /// Files to load. StatLine DataProperties JSON files among them describe the others.
@@ -139,6 +151,12 @@ pub fn ingest(args: &IngestArgs) -> anyhow::Result<()> {
         layout: args.layout,
         table: args.table.clone(),
         boundary_figures: args.boundary_figures,
+        limits: kwm_ingest::Limits {
+            max_file_bytes: args.max_file_size,
+            max_columns: args.max_columns,
+            max_field_bytes: args.max_field_length,
+            max_vertices: args.max_vertices,
+        },
     };
     let report = run_ingest(&args.db, &args.files, &options, &args.catalogue)?;
     if args.json {
