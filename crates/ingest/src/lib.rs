@@ -36,7 +36,7 @@ pub use batch::{Boundary, Dataset, Format, LoadBatch, RegionRecord};
 pub use error::IngestError;
 pub use limits::Limits;
 pub use statline::Metadata;
-pub use values::{read_values, ValueColumn, KEY_COLUMNS};
+pub use values::{parse_values, read_values, ValueColumn, KEY_COLUMNS};
 
 /// Options that apply to every file of one `kwm ingest` call.
 #[derive(Debug, Clone, Default)]

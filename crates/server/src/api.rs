@@ -32,6 +32,20 @@ impl Checked {
                 allowed.join(", ")
             )));
         }
+        // An empty value is neither a boolean, a number nor a code: refused like any other
+        // value its parameter's schema does not allow, rather than read as "absent" by some
+        // handlers and as a mistake by others.
+        let mut empty: Vec<&String> = map
+            .iter()
+            .filter(|(_, v)| v.is_empty())
+            .map(|(k, _)| k)
+            .collect();
+        empty.sort();
+        if let Some(name) = empty.first() {
+            return Err(ApiError::bad_request(format!(
+                "parameter '{name}' is empty; leave it out for the default"
+            )));
+        }
         Ok(Checked(map))
     }
 
