@@ -309,3 +309,43 @@ fn csv_is_written_in_one_place() {
     }
     assert_eq!(writers, ["api.rs"]);
 }
+
+/// A name from a loaded file that tries to leave its attribute or element stays text: maud
+/// escapes `"`, `<`, `>` and `&` everywhere, and every attribute is double-quoted.
+#[tokio::test]
+async fn hostile_names_from_files_stay_text_in_pages() {
+    let dir = std::env::temp_dir().join(format!("kwm-hardening-names-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let codes = dir.join("gemeenten_2019.csv");
+    std::fs::write(
+        &codes,
+        "code,name,layout\nGM0003,\"Appingedam\"\"><script>alert(1)</script>' onmouseover='alert(2)\",2019\n",
+    )
+    .unwrap();
+    let db = dir.join("s.sqlite");
+    let _ = std::fs::remove_file(&db);
+    let mut store = kwm_store::SqliteStore::open(&db).unwrap();
+    kwm_monitor::ingest::ingest_files(
+        &mut store,
+        &catalogue(),
+        &[codes],
+        &kwm_ingest::ReadOptions::default(),
+        "2026-11-23T00:00:00Z",
+    )
+    .unwrap();
+    for uri in ["/regio/GM0003", "/zoeken?q=appingedam"] {
+        let response = app(&db, catalogue())
+            .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        let text = String::from_utf8_lossy(&body);
+        assert!(text.contains("Appingedam"), "{uri}: the name is not shown");
+        assert!(!text.contains("<script>alert"), "{uri}: markup from a name");
+        assert!(
+            !text.contains("Appingedam\"><"),
+            "{uri}: a name closed its attribute"
+        );
+        assert!(text.contains("Appingedam&quot;&gt;&lt;script&gt;"), "{uri}");
+    }
+}
