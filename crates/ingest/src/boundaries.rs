@@ -72,6 +72,15 @@ pub(crate) fn year_in_name(name: &str) -> Option<i32> {
     })
 }
 
+/// A coordinate as a reader can take it in: 1e100 in scientific notation, not 101 digits.
+fn number(v: f64) -> String {
+    if v.is_finite() && v.abs() >= 1e9 {
+        format!("{v:e}")
+    } else {
+        v.to_string()
+    }
+}
+
 /// Which coordinate system the file is in.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Crs {
@@ -201,7 +210,11 @@ impl Collector<'_> {
                         line,
                         column,
                         format!(
-                        "expected WGS84 degrees or RD New metres, found coordinate ({x0}, {y0}){}", self.hint),
+                            "expected WGS84 degrees or RD New metres, found coordinate ({}, {}){}",
+                            number(x0),
+                            number(y0),
+                            self.hint
+                        ),
                     ));
                 };
                 self.crs = Some(c);
@@ -227,9 +240,14 @@ impl Collector<'_> {
                     .enumerate()
                     .find(|(_, &[x, y])| !crs.contains(x, y))
                 {
-                    return Err(IngestError::at(file, line, column, format!(
-                        "expected {} for every position, found ({x}, {y}) at position {} of the {}{}",
-                        crs.bounds(), i + 1, at(), self.hint)));
+                    return Err(IngestError::at(
+                        file,
+                        line,
+                        column,
+                        format!(
+                        "expected {} for every position, found ({}, {}) at position {} of the {}{}",
+                        crs.bounds(), number(*x), number(*y), i + 1, at(), self.hint),
+                    ));
                 }
                 if ring.len() >= 2 && ring.first() != ring.last() {
                     let ([x0, y0], [xn, yn]) = (ring[0], ring[ring.len() - 1]);
