@@ -525,7 +525,7 @@ fn figures(
 /// Line and column of JSON values in `text`. Features come in file order, so each lookup
 /// scans only the text since the previous one: locating all features of a large file is linear,
 /// not quadratic (14,000 features in a 6 MB file took 23 s with a scan from the start each time).
-struct Positions<'a> {
+pub(crate) struct Positions<'a> {
     text: &'a str,
     offset: usize,
     line: usize,
@@ -533,7 +533,7 @@ struct Positions<'a> {
 }
 
 impl<'a> Positions<'a> {
-    fn new(text: &'a str) -> Positions<'a> {
+    pub(crate) fn new(text: &'a str) -> Positions<'a> {
         Positions {
             text,
             offset: 0,
@@ -542,7 +542,7 @@ impl<'a> Positions<'a> {
         }
     }
 
-    fn of(&mut self, raw: &RawValue) -> (usize, usize) {
+    pub(crate) fn of(&mut self, raw: &RawValue) -> (usize, usize) {
         let offset = (raw.get().as_ptr() as usize)
             .saturating_sub(self.text.as_ptr() as usize)
             .min(self.text.len());

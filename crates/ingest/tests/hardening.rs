@@ -263,3 +263,37 @@ fn field_length_file_size_and_vertices_are_limited() {
         "{e}"
     );
 }
+
+#[test]
+fn odata_json_rows_are_limited_in_fields_and_located_in_linear_time() {
+    let fields: Vec<String> = (0..1_500).map(|i| format!("\"Kolom{i}_{i}\":1")).collect();
+    let text = format!(
+        "{{\"value\":[\n{{\"WijkenEnBuurten\":\"GM0003\",{}}}]}}",
+        fields.join(",")
+    );
+    let options = ReadOptions {
+        period: Some(2024),
+        ..ReadOptions::default()
+    };
+    let e = read("wide_85984NED.json", &text, &options).unwrap_err();
+    assert_eq!((e.line, e.column), (2, 1), "{e}");
+    assert!(e.message.contains("at most 1000 fields"), "{e}");
+
+    // 40,000 rows: each located from the previous one, not from the start of the file.
+    let rows: Vec<String> = (0..40_000)
+        .map(|i| {
+            format!(
+                "{{\"WijkenEnBuurten\":\"GM{:04}\",\"SoortRegio_2\":\"Gemeente\",\"AantalInwoners_5\":{i}}}",
+                i % 9000 + 1
+            )
+        })
+        .collect();
+    let text = format!("{{\"value\":[\n{}]}}", rows.join(",\n"));
+    let started = Instant::now();
+    let _ = read("t_85984NED.json", &text, &options);
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "{:?}",
+        started.elapsed()
+    );
+}
