@@ -431,6 +431,29 @@ mod tests {
         );
     }
 
+    #[tokio::test]
+    async fn a_slow_request_gets_408_with_the_headers() {
+        let slow = Router::new().route(
+            "/slow",
+            axum::routing::get(|| async {
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                "late"
+            }),
+        );
+        let config = HardeningConfig {
+            request_timeout: Duration::from_millis(50),
+            ..HardeningConfig::default()
+        };
+        let response = wrap(slow, &config)
+            .oneshot(Request::get("/slow").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::REQUEST_TIMEOUT);
+        assert!(response
+            .headers()
+            .contains_key(header::CONTENT_SECURITY_POLICY));
+    }
+
     #[test]
     fn retry_after_is_whole_seconds() {
         let r = too_many_requests(Duration::from_millis(1200));
