@@ -89,11 +89,14 @@ enum Command {
         /// share one PostgreSQL database).
         #[arg(long, value_name = "FILE|URL")]
         db: StoreLocation,
-        /// Address to listen on.
+        /// Address to listen on: loopback unless told otherwise (e.g. `0.0.0.0:8080`; the
+        /// server has no sign-in, so put it behind a proxy that has).
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: String,
         #[command(flatten)]
         catalogue: CatalogueArg,
+        #[command(flatten)]
+        limits: monitor_cmds::ServeLimits,
     },
 }
 
@@ -123,7 +126,8 @@ fn main() -> std::process::ExitCode {
             db,
             addr,
             catalogue,
-        } => monitor_cmds::serve(&db, &addr, &catalogue),
+            limits,
+        } => monitor_cmds::serve(&db, &addr, &catalogue, &limits),
         Command::Svi(args) => svi::run(&args),
         Command::Spatial(args) => spatial::run(*args),
         Command::Microdata(args) => microdata::run(args),

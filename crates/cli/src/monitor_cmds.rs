@@ -38,6 +38,18 @@ pub struct IngestArgs {
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
+    /// Refuse a file larger than this many bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = kwm_ingest::Limits::default().max_file_bytes)]
+    max_file_size: u64,
+    /// Refuse a CSV record with more fields than this.
+    #[arg(long, value_name = "N", default_value_t = kwm_ingest::Limits::default().max_columns)]
+    max_columns: usize,
+    /// Refuse a CSV field longer than this many bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = kwm_ingest::Limits::default().max_field_bytes)]
+    max_field_length: usize,
+    /// Refuse a boundary feature with more positions than this (a file: 20 times as many).
+    #[arg(long, value_name = "N", default_value_t = kwm_ingest::Limits::default().max_vertices)]
+    max_vertices: usize,
     #[command(flatten)]
     catalogue: CatalogueArg,
     /// Files to load. StatLine DataProperties JSON files among them describe the others.
@@ -139,6 +151,12 @@ pub fn ingest(args: &IngestArgs) -> anyhow::Result<()> {
         layout: args.layout,
         table: args.table.clone(),
         boundary_figures: args.boundary_figures,
+        limits: kwm_ingest::Limits {
+            max_file_bytes: args.max_file_size,
+            max_columns: args.max_columns,
+            max_field_bytes: args.max_field_length,
+            max_vertices: args.max_vertices,
+        },
     };
     let report = run_ingest(&args.db, &args.files, &options, &args.catalogue)?;
     if args.json {
@@ -564,7 +582,7 @@ pub fn demo(
         "risk model, composite analyses and clusters ready ({:.1} s)",
         started.elapsed().as_secs_f64()
     );
-    serve(db, addr, catalogue)
+    serve(db, addr, catalogue, &ServeLimits::default())
 }
 
 /// Harmonises the demo's series onto every layout that some period is published in, so each
@@ -589,8 +607,55 @@ fn harmonise_demo(db: &StoreLocation, catalogue: &CatalogueArg) -> anyhow::Resul
     Ok(())
 }
 
+/// Limits of `kwm serve` (defaults: [`kwm_server::HardeningConfig::default`]).
+#[derive(clap::Args, Clone, Debug)]
+pub struct ServeLimits {
+    /// Requests per minute per client (IPv4 address or IPv6 /64) on /api/*, sustained; beyond it
+    /// 429 with Retry-After. 0 turns the limit off (e.g. behind a proxy that limits).
+    #[arg(long, value_name = "N", default_value_t = kwm_server::HardeningConfig::default().api_requests_per_minute)]
+    pub rate_limit: u32,
+    /// Requests a client may make to /api/* in a burst before the sustained rate applies.
+    #[arg(long, value_name = "N", default_value_t = kwm_server::HardeningConfig::default().api_burst)]
+    pub rate_burst: u32,
+    /// Seconds a request may take before it is answered 408.
+    #[arg(long, value_name = "SECONDS", default_value_t = kwm_server::HardeningConfig::default().request_timeout.as_secs())]
+    pub request_timeout: u64,
+    /// Seconds a client may take to send its request headers (and an idle connection stays open).
+    #[arg(long, value_name = "SECONDS", default_value_t = kwm_server::HardeningConfig::default().header_read_timeout.as_secs())]
+    pub header_timeout: u64,
+}
+
+impl Default for ServeLimits {
+    fn default() -> Self {
+        let d = kwm_server::HardeningConfig::default();
+        ServeLimits {
+            rate_limit: d.api_requests_per_minute,
+            rate_burst: d.api_burst,
+            request_timeout: d.request_timeout.as_secs(),
+            header_timeout: d.header_read_timeout.as_secs(),
+        }
+    }
+}
+
+impl ServeLimits {
+    fn config(&self) -> kwm_server::HardeningConfig {
+        kwm_server::HardeningConfig {
+            api_requests_per_minute: self.rate_limit,
+            api_burst: self.rate_burst,
+            request_timeout: std::time::Duration::from_secs(self.request_timeout.max(1)),
+            header_read_timeout: std::time::Duration::from_secs(self.header_timeout.max(1)),
+            ..kwm_server::HardeningConfig::default()
+        }
+    }
+}
+
 /// `kwm serve`
-pub fn serve(db: &StoreLocation, addr: &str, catalogue: &CatalogueArg) -> anyhow::Result<()> {
+pub fn serve(
+    db: &StoreLocation,
+    addr: &str,
+    catalogue: &CatalogueArg,
+    limits: &ServeLimits,
+) -> anyhow::Result<()> {
     if db.is_missing() {
         return Err(anyhow!(
             "store {db} does not exist; create it with `kwm init --db {db}` or `kwm ingest`"
@@ -611,11 +676,13 @@ pub fn serve(db: &StoreLocation, addr: &str, catalogue: &CatalogueArg) -> anyhow
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .with_context(|| format!("cannot listen on {addr}"))?;
-        println!(
-            "Kwetsbaarheidsmonitor: http://{}/  (Ctrl-C stops)",
-            listener.local_addr()?
-        );
-        kwm_server::serve(listener, state).await?;
+        let local = listener.local_addr()?;
+        println!("Kwetsbaarheidsmonitor: http://{local}/  (Ctrl-C stops)");
+        if !local.ip().is_loopback() {
+            // Every figure in the store is public to whoever reaches this port.
+            println!("note: listening beyond this machine ({local}); the server has no sign-in");
+        }
+        kwm_server::serve(listener, state, limits.config()).await?;
         Ok(())
     })
 }

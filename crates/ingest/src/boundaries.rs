@@ -7,7 +7,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use geo::{Coord, LineString, MultiPolygon, Polygon};
+use geo::{Coord, LineString, MultiPolygon, Polygon, Validation};
 use kwm_model::catalogue::Catalogue;
 use kwm_model::rd;
 use kwm_model::{Direction, Indicator, IndicatorId, Observation, Period, RegionCode, ValueStatus};
@@ -72,11 +72,38 @@ pub(crate) fn year_in_name(name: &str) -> Option<i32> {
     })
 }
 
+/// A coordinate as a reader can take it in: 1e100 in scientific notation, not 101 digits.
+fn number(v: f64) -> String {
+    if v.is_finite() && v.abs() >= 1e9 {
+        format!("{v:e}")
+    } else {
+        v.to_string()
+    }
+}
+
 /// Which coordinate system the file is in.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Crs {
     Wgs84,
     RdNew,
+}
+
+impl Crs {
+    /// Whether a position lies in the system's domain: degrees on the globe, or RD New's
+    /// area of validity (the Netherlands and its waters, as `rd::looks_like_rd`).
+    fn contains(self, x: f64, y: f64) -> bool {
+        match self {
+            Crs::Wgs84 => (-180.0..=180.0).contains(&x) && (-90.0..=90.0).contains(&y),
+            Crs::RdNew => rd::looks_like_rd(x, y),
+        }
+    }
+
+    fn bounds(self) -> &'static str {
+        match self {
+            Crs::Wgs84 => "WGS84 degrees (longitude −180…180, latitude −90…90)",
+            Crs::RdNew => "RD New metres (x −7,000…300,000, y 289,000…629,000)",
+        }
+    }
 }
 
 struct Feature {
@@ -97,6 +124,12 @@ struct Collector<'a> {
     features: Vec<Feature>,
     /// With `--boundary-figures`: (property key, region, layout, value) in file order.
     figures: Vec<(String, RegionCode, i32, Option<f64>)>,
+    /// Positions read so far (the file's vertex limit).
+    vertices: usize,
+    /// Polygons that are not valid (self-intersection, crossing rings), for a note.
+    invalid: Vec<String>,
+    /// Added to a coordinate error: why the coordinates may be wrong (TopoJSON without transform).
+    hint: &'static str,
 }
 
 impl Collector<'_> {
@@ -139,6 +172,22 @@ impl Collector<'_> {
             .or_else(|| year_in_name(self.file_stem))
             .ok_or_else(|| IngestError::at(file, line, column, "expected a layout year (jrstatcode, jaar, a year in the file name or --layout YEAR), found none"))?;
 
+        let positions: usize = polygons.iter().flatten().map(Vec::len).sum();
+        self.vertices += positions;
+        let limits = &self.options.limits;
+        if positions > limits.max_vertices || self.vertices > limits.max_file_vertices() {
+            let (n, limit, what) = if positions > limits.max_vertices {
+                (positions, limits.max_vertices, "in one feature")
+            } else {
+                (
+                    self.vertices,
+                    limits.max_file_vertices(),
+                    "in the file so far",
+                )
+            };
+            return Err(IngestError::at(file, line, column, format!(
+                "expected at most {limit} positions {what}, found {n} at {code} (raise the limit with --max-vertices N)")));
+        }
         let first = polygons.iter().flatten().flatten().next().copied();
         let Some([x0, y0]) = first else {
             return Err(IngestError::at(
@@ -161,7 +210,11 @@ impl Collector<'_> {
                         line,
                         column,
                         format!(
-                        "expected WGS84 degrees or RD New metres, found coordinate ({x0}, {y0})"),
+                            "expected WGS84 degrees or RD New metres, found coordinate ({}, {}){}",
+                            number(x0),
+                            number(y0),
+                            self.hint
+                        ),
                     ));
                 };
                 self.crs = Some(c);
@@ -169,9 +222,39 @@ impl Collector<'_> {
             }
         };
         let mut out = Vec::with_capacity(polygons.len());
-        for rings in polygons {
+        for (p, rings) in polygons.into_iter().enumerate() {
             let mut ls = Vec::with_capacity(rings.len());
-            for ring in rings {
+            for (r, ring) in rings.into_iter().enumerate() {
+                let at = || {
+                    let ring = if r == 0 {
+                        "outer ring".to_string()
+                    } else {
+                        format!("hole {r}")
+                    };
+                    format!("{ring} of polygon {} of {code}", p + 1)
+                };
+                // Every position, not only the first: one vertex at 1e100 made the spatial
+                // index panic later (`kwm compute`, rstar aabb.rs).
+                if let Some((i, [x, y])) = ring
+                    .iter()
+                    .enumerate()
+                    .find(|(_, &[x, y])| !crs.contains(x, y))
+                {
+                    return Err(IngestError::at(
+                        file,
+                        line,
+                        column,
+                        format!(
+                        "expected {} for every position, found ({}, {}) at position {} of the {}{}",
+                        crs.bounds(), number(*x), number(*y), i + 1, at(), self.hint),
+                    ));
+                }
+                if ring.len() >= 2 && ring.first() != ring.last() {
+                    let ([x0, y0], [xn, yn]) = (ring[0], ring[ring.len() - 1]);
+                    return Err(IngestError::at(file, line, column, format!(
+                        "expected a closed ring (last position equal to the first), found the {} starting at ({x0}, {y0}) and ending at ({xn}, {yn})",
+                        at())));
+                }
                 if ring.len() < 4 {
                     return Err(IngestError::at(
                         file,
@@ -205,6 +288,15 @@ impl Collector<'_> {
             }
             let exterior = ls.remove(0);
             out.push(Polygon::new(exterior, ls));
+        }
+        // Self-intersections and crossing rings: kept as drawn (generalised boundary files have
+        // a few where simplification folded a narrow strip; refusing them would refuse the
+        // published files) but listed, since maps and containment may be off there.
+        for (p, polygon) in out.iter().enumerate() {
+            if let Some(problem) = invalidity(polygon) {
+                self.invalid
+                    .push(format!("{code} (polygon {}: {problem})", p + 1));
+            }
         }
         if self.options.boundary_figures {
             for (key, value) in props {
@@ -269,6 +361,16 @@ impl Collector<'_> {
         if self.crs == Some(Crs::RdNew) {
             notes.push("coordinates were RD New (EPSG:28992); converted to WGS84".to_string());
         }
+        if !self.invalid.is_empty() {
+            const LISTED: usize = 10;
+            let more = self.invalid.len().saturating_sub(LISTED);
+            notes.push(format!(
+                "warning: {} polygon(s) are not valid and were loaded as drawn (maps and containment may be off there): {}{}",
+                self.invalid.len(),
+                self.invalid[..self.invalid.len().min(LISTED)].join("; "),
+                if more > 0 { format!("; and {more} more") } else { String::new() }
+            ));
+        }
         let (indicators, observations) = figures(
             self.file,
             self.catalogue,
@@ -291,6 +393,60 @@ impl Collector<'_> {
             ..Default::default()
         })
     }
+}
+
+/// Up to this many positions a polygon is checked with `geo`'s full validation (rings crossing
+/// each other included); its self-intersection test compares every pair of segments, which would
+/// take minutes on one ring of 200,000 positions. Larger polygons get [`ring_crosses_itself`].
+const FULL_VALIDATION_UP_TO: usize = 2_000;
+
+/// Why a polygon is not valid, or `None`.
+fn invalidity(polygon: &Polygon<f64>) -> Option<String> {
+    let size =
+        polygon.exterior().0.len() + polygon.interiors().iter().map(|r| r.0.len()).sum::<usize>();
+    if size <= FULL_VALIDATION_UP_TO {
+        return polygon.check_validation().err().map(|e| e.to_string());
+    }
+    std::iter::once(polygon.exterior())
+        .chain(polygon.interiors())
+        .enumerate()
+        .find(|(_, ring)| ring_crosses_itself(ring))
+        .map(|(i, _)| match i {
+            0 => "exterior ring has a self-intersection".to_string(),
+            i => format!("interior ring at index {} has a self-intersection", i - 1),
+        })
+}
+
+/// Whether two segments of a closed ring that are not neighbours touch or cross, with an R-tree
+/// of segment envelopes (n log n instead of n²): the same rule as `geo`'s validation.
+fn ring_crosses_itself(ring: &LineString<f64>) -> bool {
+    use geo::Intersects;
+    use rstar::primitives::{GeomWithData, Rectangle};
+    let lines: Vec<geo::Line<f64>> = ring.lines().collect();
+    let tree = rstar::RTree::bulk_load(
+        lines
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                GeomWithData::new(
+                    Rectangle::from_corners([l.start.x, l.start.y], [l.end.x, l.end.y]),
+                    i,
+                )
+            })
+            .collect(),
+    );
+    lines.iter().enumerate().any(|(i, line)| {
+        let envelope =
+            rstar::AABB::from_corners([line.start.x, line.start.y], [line.end.x, line.end.y]);
+        tree.locate_in_envelope_intersecting(&envelope)
+            .any(|other| {
+                let other_line = &lines[other.data];
+                other.data != i
+                    && line.intersects(other_line)
+                    && line.start != other_line.end
+                    && line.end != other_line.start
+            })
+    })
 }
 
 /// Figures from boundary properties (`--boundary-figures`): one indicator per StatLine key,
@@ -369,7 +525,7 @@ fn figures(
 /// Line and column of JSON values in `text`. Features come in file order, so each lookup
 /// scans only the text since the previous one: locating all features of a large file is linear,
 /// not quadratic (14,000 features in a 6 MB file took 23 s with a scan from the start each time).
-struct Positions<'a> {
+pub(crate) struct Positions<'a> {
     text: &'a str,
     offset: usize,
     line: usize,
@@ -377,7 +533,7 @@ struct Positions<'a> {
 }
 
 impl<'a> Positions<'a> {
-    fn new(text: &'a str) -> Positions<'a> {
+    pub(crate) fn new(text: &'a str) -> Positions<'a> {
         Positions {
             text,
             offset: 0,
@@ -386,7 +542,7 @@ impl<'a> Positions<'a> {
         }
     }
 
-    fn of(&mut self, raw: &RawValue) -> (usize, usize) {
+    pub(crate) fn of(&mut self, raw: &RawValue) -> (usize, usize) {
         let offset = (raw.get().as_ptr() as usize)
             .saturating_sub(self.text.as_ptr() as usize)
             .min(self.text.len());
@@ -502,6 +658,9 @@ pub(crate) fn read_geojson(
         crs,
         features: Vec::new(),
         figures: Vec::new(),
+        vertices: 0,
+        invalid: Vec::new(),
+        hint: "",
     };
     let mut positions = Positions::new(text);
     for raw in fc.features {
@@ -563,6 +722,34 @@ pub(crate) fn read_topojson(
             format!("expected a TopoJSON Topology, found type '{}'", topo.kind),
         ));
     }
+    let arcs_at = || {
+        let offset = text.find("\"arcs\"").unwrap_or(0);
+        line_col(text, offset)
+    };
+    if let Some((a, p)) = topo
+        .arcs
+        .iter()
+        .enumerate()
+        .find_map(|(a, arc)| arc.iter().position(|p| p.len() < 2).map(|p| (a, p)))
+    {
+        let (line, column) = arcs_at();
+        return Err(IngestError::at(file, line, column, format!(
+            "expected positions of at least two numbers in every arc, found a shorter one at position {} of arc {a}", p + 1)));
+    }
+    // Without `transform` arcs hold absolute positions (the spec's unquantised topology); with
+    // it, delta-encoded integers. A file quantised but stripped of its transform reads as
+    // small integers, which the range check refuses; the hint says why.
+    let hint = if topo.transform.is_none()
+        && topo
+            .arcs
+            .iter()
+            .flatten()
+            .all(|p| p.iter().all(|v| v.fract() == 0.0))
+    {
+        " (this TopoJSON has no \"transform\", so its arcs are read as absolute positions; integer positions like these are usually quantised: the transform is missing)"
+    } else {
+        ""
+    };
     // Decode arcs once: quantised arcs are delta-encoded integer positions.
     let arcs: Vec<Vec<[f64; 2]>> = topo
         .arcs
@@ -624,9 +811,12 @@ pub(crate) fn read_topojson(
         file_stem,
         options,
         catalogue,
-        crs: Some(Crs::Wgs84),
+        crs: None,
         features: Vec::new(),
         figures: Vec::new(),
+        vertices: 0,
+        invalid: Vec::new(),
+        hint,
     };
     let mut positions = Positions::new(text);
     for (name, object) in &topo.objects {

@@ -19,6 +19,7 @@ mod boundaries;
 mod changes;
 mod error;
 mod kwb_map;
+mod limits;
 mod long;
 mod regions;
 pub mod statline;
@@ -33,8 +34,9 @@ use sha2::{Digest, Sha256};
 
 pub use batch::{Boundary, Dataset, Format, LoadBatch, RegionRecord};
 pub use error::IngestError;
+pub use limits::Limits;
 pub use statline::Metadata;
-pub use values::{read_values, ValueColumn, KEY_COLUMNS};
+pub use values::{parse_values, read_values, ValueColumn, KEY_COLUMNS};
 
 /// Options that apply to every file of one `kwm ingest` call.
 #[derive(Debug, Clone, Default)]
@@ -50,6 +52,8 @@ pub struct ReadOptions {
     /// Load numeric StatLine-keyed properties of boundary features as figures (opt-in: most
     /// boundary files carry copies of figures that have their own, better-described table).
     pub boundary_figures: bool,
+    /// What one file may cost (size, columns, field length, vertices).
+    pub limits: Limits,
 }
 
 /// SHA-256 of bytes as lower-case hex.
@@ -116,15 +120,19 @@ fn file_stem(path: &Path) -> String {
         .unwrap_or_default()
 }
 
-fn read_bytes(path: &Path) -> Result<Vec<u8>, IngestError> {
-    std::fs::read(path).map_err(|e| {
+fn read_bytes(path: &Path, limits: &Limits) -> Result<Vec<u8>, IngestError> {
+    let cannot = |e: std::io::Error| {
         IngestError::at(
             &display_name(path),
             0,
             0,
             format!("cannot read the file: {e}"),
         )
-    })
+    };
+    // Refuse before reading: the size is known without allocating it.
+    let size = std::fs::metadata(path).map_err(cannot)?.len();
+    limits::check_size(&display_name(path), size, limits)?;
+    std::fs::read(path).map_err(cannot)
 }
 
 /// Finds `DataProperties` and region-dimension sidecar files next to a StatLine download
@@ -154,7 +162,7 @@ fn sidecar_metadata(path: &Path, table: &str) -> Result<Option<Metadata>, Ingest
         if !n.starts_with(&prefix) || !n.ends_with(".json") {
             continue;
         }
-        let text = error::decode_utf8(&display_name(&p), &read_bytes(&p)?)?;
+        let text = error::decode_utf8(&display_name(&p), &read_bytes(&p, &Limits::default())?)?;
         if n.ends_with("_dataproperties.json") {
             meta = Some(statline::parse_data_properties(&display_name(&p), &text)?);
         } else if n.ends_with("_wijkenenbuurten.json") || n.ends_with("_regios.json") {
@@ -175,8 +183,32 @@ pub fn read_path(
     options: &ReadOptions,
     metadata: Option<&Metadata>,
 ) -> Result<LoadBatch, IngestError> {
+    let bytes = read_bytes(path, &options.limits)?;
+    read_file(path, &bytes, catalogue, options, metadata, true)
+}
+
+/// Reads the bytes of one file named `name` into a batch, as [`read_path`] does but without the
+/// file system: no sidecar `DataProperties` are looked for. For callers that hold the bytes
+/// already, and for the fuzz targets.
+pub fn read_bytes_named(
+    name: &str,
+    bytes: &[u8],
+    catalogue: &Catalogue,
+    options: &ReadOptions,
+    metadata: Option<&Metadata>,
+) -> Result<LoadBatch, IngestError> {
+    read_file(Path::new(name), bytes, catalogue, options, metadata, false)
+}
+
+fn read_file(
+    path: &Path,
+    bytes: &[u8],
+    catalogue: &Catalogue,
+    options: &ReadOptions,
+    metadata: Option<&Metadata>,
+    sidecars: bool,
+) -> Result<LoadBatch, IngestError> {
     let name = display_name(path);
-    let bytes = read_bytes(path)?;
     let stem = file_stem(path);
     let table = options
         .table
@@ -185,17 +217,17 @@ pub fn read_path(
     // Sidecars describe StatLine data only; other formats never look for them.
     let is_statline = match options.format {
         Some(f) => f == Format::Statline,
-        None => std::str::from_utf8(&bytes)
+        None => std::str::from_utf8(bytes)
             .is_ok_and(|text| matches!(detect(&name, text), Ok(FileKind::Load(Format::Statline)))),
     };
     let sidecar = match (metadata, &table) {
-        (None, Some(t)) if is_statline => sidecar_metadata(path, t)?,
+        (None, Some(t)) if is_statline && sidecars => sidecar_metadata(path, t)?,
         _ => None,
     };
     let mut batch = read_bytes_as(
         &name,
         &stem,
-        &bytes,
+        bytes,
         catalogue,
         options,
         metadata.or(sidecar.as_ref()),
@@ -236,6 +268,7 @@ fn read_bytes_as(
 ) -> Result<LoadBatch, IngestError> {
     let name = name.to_string();
     let stem = stem.to_string();
+    limits::check_size(&name, bytes.len() as u64, &options.limits)?;
     let text = error::decode_utf8(&name, bytes)?;
     let format = match options.format {
         Some(f) => f,
@@ -247,6 +280,9 @@ fn read_bytes_as(
         },
     };
     let is_json = text.trim_start().starts_with(['{', '[']);
+    if !is_json && !matches!(format, Format::Geojson | Format::Topojson) {
+        limits::check_csv(&name, &text, &options.limits)?;
+    }
     let mut batch = match format {
         Format::Statline => {
             let input = statline::StatlineInput {
@@ -271,6 +307,9 @@ fn read_bytes_as(
         Format::Changes => changes::read(&name, &stem, &text, options)?,
         Format::StatlineLabels => statline_labels::read(&name, &stem, &text, catalogue, options)?,
     };
+    limits::check_not_empty(&name, &text, &batch)?;
+    let warnings = limits::bounded_unit_notes(&batch);
+    batch.notes.extend(warnings);
     batch.file_name = name;
     batch.checksum = checksum(bytes);
     batch.format = Some(format);
@@ -289,7 +328,7 @@ pub fn read_inputs(
     let mut data_paths = Vec::new();
     for path in paths {
         let name = display_name(path);
-        let bytes = read_bytes(path)?;
+        let bytes = read_bytes(path, &options.limits)?;
         let text = error::decode_utf8(&name, &bytes)?;
         match options
             .format

@@ -408,13 +408,21 @@ pub(crate) fn read_json(input: StatlineInput<'_>) -> Result<LoadBatch, IngestErr
     let mut header: Vec<String> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
     let mut rows = Vec::with_capacity(items.len());
+    // Located incrementally: a scan from the start per row made large files quadratic.
+    let mut positions = crate::boundaries::Positions::new(input.text);
     for raw in items {
-        let (line, column) = line_col(input.text, raw_offset(input.text, raw));
+        let (line, column) = positions.of(raw);
         let obj: serde_json::Map<String, serde_json::Value> = serde_json::from_str(raw.get())
             .map_err(|e| {
                 IngestError::at(file, line, column, format!("expected a row object: {e}"))
             })?;
         if header.is_empty() {
+            let limit = input.options.limits.max_columns;
+            if obj.len() > limit {
+                return Err(IngestError::at(file, line, column, format!(
+                    "expected at most {limit} fields per row, found {} (raise the limit with --max-columns N)",
+                    obj.len())));
+            }
             for k in obj.keys() {
                 index.insert(k.clone(), header.len());
                 header.push(k.clone());

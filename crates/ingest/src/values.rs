@@ -62,11 +62,8 @@ pub fn read_values(path: &Path, column: &str) -> Result<ValueColumn, IngestError
     parse_values(&file, &text, column)
 }
 
-pub(crate) fn parse_values(
-    file: &str,
-    text: &str,
-    column: &str,
-) -> Result<ValueColumn, IngestError> {
+/// [`read_values`] on text already read: `file` names it in errors.
+pub fn parse_values(file: &str, text: &str, column: &str) -> Result<ValueColumn, IngestError> {
     let first_line = text.lines().next().unwrap_or("");
     let delimiter = if first_line.matches(';').count() > first_line.matches(',').count() {
         b';'

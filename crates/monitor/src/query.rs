@@ -751,15 +751,18 @@ pub fn search(
             "search text is longer than {SEARCH_MAX_QUERY} characters"
         )));
     }
-    let query = kwm_model::search::Query::new(text).ok_or_else(|| {
-        MonitorError::BadRequest("search text needs at least one letter or digit".into())
-    })?;
     let limit = limit.unwrap_or(SEARCH_DEFAULT_LIMIT);
     if !(1..=SEARCH_MAX_LIMIT).contains(&limit) {
         return Err(MonitorError::BadRequest(format!(
             "limit must be between 1 and {SEARCH_MAX_LIMIT}, found {limit}"
         )));
     }
+    // Text without a letter or digit ("---") matches no name or code: no hits, not an error —
+    // "has a letter" in every script is a rule an API schema cannot state, so callers could
+    // not know in advance which texts are refused.
+    let Some(query) = kwm_model::search::Query::new(text) else {
+        return Ok(Vec::new());
+    };
     let gemeenten = regions_all_layouts(store, Level::Gemeente)?;
     let gemeente_names: HashMap<&RegionCode, Option<&String>> = gemeenten
         .iter()

@@ -32,6 +32,20 @@ impl Checked {
                 allowed.join(", ")
             )));
         }
+        // An empty value is neither a boolean, a number nor a code: refused like any other
+        // value its parameter's schema does not allow, rather than read as "absent" by some
+        // handlers and as a mistake by others.
+        let mut empty: Vec<&String> = map
+            .iter()
+            .filter(|(_, v)| v.is_empty())
+            .map(|(k, _)| k)
+            .collect();
+        empty.sort();
+        if let Some(name) = empty.first() {
+            return Err(ApiError::bad_request(format!(
+                "parameter '{name}' is empty; leave it out for the default"
+            )));
+        }
         Ok(Checked(map))
     }
 
@@ -70,15 +84,22 @@ impl Checked {
     }
 }
 
+/// Every CSV the server sends is written here, so that every cell passes
+/// [`crate::hardening::csv_cell`] (spreadsheet formula injection) — a test checks no other
+/// module writes CSV.
 pub(crate) fn csv_response(
     filename: &str,
     header_row: &[&str],
     rows: Vec<Vec<String>>,
 ) -> Response {
     let mut w = csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record(header_row);
+    let _ = w.write_record(
+        header_row
+            .iter()
+            .map(|c| crate::hardening::csv_cell(c).into_owned()),
+    );
     for r in rows {
-        let _ = w.write_record(&r);
+        let _ = w.write_record(r.iter().map(|c| crate::hardening::csv_cell(c).into_owned()));
     }
     let body = w.into_inner().unwrap_or_default();
     (

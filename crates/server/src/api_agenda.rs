@@ -514,6 +514,15 @@ pub async fn radar(State(state): State<AppState>, params: Params) -> Result<Resp
             .map(query::parse_region)
             .transpose()?,
     };
+    if let Some(g) = query
+        .gemeente
+        .as_ref()
+        .filter(|g| g.level() != kwm_model::Level::Gemeente)
+    {
+        return Err(ApiError::bad_request(format!(
+            "expected a gemeente code (GM…) for gemeente, found {g}"
+        )));
+    }
     let catalogue = state.catalogue().clone();
     let r = state
         .query(move |s| radar::radar(s, &catalogue, &query))

@@ -14,6 +14,7 @@ mod api_time;
 pub mod chart;
 mod error;
 pub mod explain;
+pub mod hardening;
 pub mod i18n;
 pub mod labels;
 pub mod map;
@@ -29,6 +30,7 @@ use axum::routing::get;
 use axum::Router;
 use tower_http::compression::CompressionLayer;
 
+pub use hardening::HardeningConfig;
 pub use state::AppState;
 
 const NLDS_TOKENS_CSS: &str = include_str!("../../../web/static/nlds-tokens.css");
@@ -129,14 +131,15 @@ pub fn router(state: AppState) -> Router {
         .nest("/api", api)
         .fallback(pages::not_found)
         .layer(CompressionLayer::new())
+        .layer(hardening::layer())
         .with_state(state)
 }
 
-/// Serves until Ctrl-C.
-pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
+/// Serves until SIGTERM or Ctrl-C, with the limits and timeouts of `config` (see [`hardening`]).
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    config: HardeningConfig,
+) -> std::io::Result<()> {
+    hardening::serve(listener, router(state), config).await
 }

@@ -5,6 +5,11 @@ use axum::Json;
 use serde_json::{json, Value};
 
 fn param(name: &str, location: &str, required: bool, description: &str, schema: Value) -> Value {
+    let mut schema = schema;
+    // Every handler refuses an empty value (`api::Checked`); a free string says so here.
+    if schema["type"] == "string" && schema.get("minLength").is_none() {
+        schema["minLength"] = json!(1);
+    }
     json!({ "name": name, "in": location, "required": required, "description": description, "schema": schema })
 }
 
@@ -25,6 +30,34 @@ fn period_param(description: &str) -> Value {
         false,
         description,
         json!({"type": "integer", "minimum": 1900, "maximum": 2100}),
+    )
+}
+
+/// What `RegionCode::parse` accepts (ASCII digits: a schema-driven fuzzer reads `\\d` as any
+/// Unicode digit, which the parser refuses).
+const REGION_CODE_PATTERN: &str =
+    "^(NL[0-9]{2}|PV[0-9]{2}|GG[0-9]{4}|GM[0-9]{4}|WK[0-9]{4}[0-9A-Z]{2}|BU[0-9]{4}[0-9A-Z]{4})$";
+
+/// What an indicator id may look like (`IndicatorId`); an empty one is refused.
+const INDICATOR_PATTERN: &str = "^[a-z][a-z0-9_]{0,63}$";
+
+fn code_param(name: &str, location: &str, required: bool, description: &str) -> Value {
+    param(
+        name,
+        location,
+        required,
+        description,
+        json!({"type": "string", "pattern": REGION_CODE_PATTERN}),
+    )
+}
+
+fn indicator_param(description: &str) -> Value {
+    param(
+        "indicator",
+        "query",
+        true,
+        description,
+        json!({"type": "string", "pattern": INDICATOR_PATTERN}),
     )
 }
 
@@ -90,7 +123,7 @@ fn search_paths() -> Value {
             "operationId": "search",
             "summary": "Regions (provinces, GGD regions, gemeenten, wijken, buurten) by name or code, ignoring case, diacritics, hyphens and apostrophes (\"sudwest fryslan\" finds Súdwest-Fryslân, \"s gravenhage\" 's-Gravenhage). Codes match whole or from their start (gm0599, WK0599). Order: exact matches, then names or codes starting with the text, then names containing it; within each provinces, GGD regions, gemeenten, wijken, buurten; then by name. Regions of every stored layout count once per code, with the name of the newest layout that names them; a wijk's or buurt's gemeente follows from its code, so namesakes (many wijken are called Centrum) can be told apart.",
             "parameters": [
-                param("q", "query", true, "Text to look for: a name or part of one, or a code; at least one letter or digit, at most 100 characters.", json!({"type": "string", "minLength": 1, "maxLength": 100})),
+                param("q", "query", true, "Text to look for: a name or part of one, or a code; at most 100 characters. Text without a letter or digit finds nothing.", json!({"type": "string", "minLength": 1, "maxLength": 100})),
                 param("limit", "query", false, "Most results to return (default 20).", json!({"type": "integer", "minimum": 1, "maximum": 200, "default": 20}))
             ],
             "responses": responses(ok("Matches, best first.", json!({"type": "array", "items": {"$ref": "#/components/schemas/SearchHit"}}), false))
@@ -99,7 +132,7 @@ fn search_paths() -> Value {
             "operationId": "similarAreas",
             "summary": "The areas similar to a region under the catalogue's rule (catalogue/similar.toml): the k nearest regions of the same level by Euclidean distance on standardised (z-score), weighted context variables — by default urbanity, population size (log) and the share of low-income households, k = 10. Regions lacking a variable are left out; a region lacking one gets none, and `missing` names what it lacks. The regiobeeld (/regio/{code}/regiobeeld) compares key figures with these areas' range.",
             "parameters": [
-                param("code", "path", true, "CBS region code.", json!({"type": "string"})),
+                code_param("code", "path", true, "CBS region code."),
                 period_param("Period; default the latest with figures for the region. Each variable comes from the latest period up to it in which the level has figures of it."),
                 format_param()
             ],
@@ -169,7 +202,7 @@ fn analysis_paths() -> Value {
             "operationId": "shrinkage",
             "summary": "Small-area shrinkage: an indicator's figures pulled toward their parent region's figure in proportion to their imprecision (precision-weighted, SIMD 2003), with the shrunk 95% interval beside the published value. Needs figures with an interval (lower, upper) or, for percentages, a number of respondents (n); the answer's note says why nothing was shrunk when nothing was.",
             "parameters": [
-                param("indicator", "query", true, "Indicator id, see /api/indicators.", json!({"type": "string"})),
+                indicator_param("Indicator id, see /api/indicators."),
                 level_param(), period_param("Period; default the latest with figures."), format_param()
             ],
             "responses": responses(ok("Figures with their shrunk estimates.", json!({"type": "object", "required": ["indicator", "level", "period", "regions"], "properties": {
@@ -190,7 +223,7 @@ fn persons_paths() -> Value {
             "operationId": "personsStacking",
             "summary": "Person-level stacking of one region: persons by the number of risk characteristics they have (0, 1, 2, 3+ as published), in total and per breakdown cell (age class, SES class, crossed), from tables made and disclosure-checked by `kwm microdata stack`. Suppressed cells have no value and are never filled in; shares only from published figures. `synthetic` is true when the table comes from the synthetic generator (indicator ids `synthetic_mds_…`): not about real persons.",
             "parameters": [
-                param("region", "query", false, "CBS region code (NL01, GM…); default Nederland.", json!({"type": "string"})),
+                code_param("region", "query", false, "CBS region code (NL01, GM…); default Nederland."),
                 period_param("Period; default the latest with figures."),
                 param("data", "query", false, "real (`mds_…`, the default when loaded) or synthetic (`synthetic_mds_…`).", json!({"type": "string", "enum": ["real", "synthetic"]})),
                 format_param()
@@ -201,8 +234,8 @@ fn persons_paths() -> Value {
             "operationId": "breakdowns",
             "summary": "Every stored cell of one indicator for one region and period: the total (breakdown \"\") and each breakdown cell such as `age_class=25-44;ses_class=low`, ordered by breakdown. Suppressed cells have status `suppressed` and no value.",
             "parameters": [
-                param("indicator", "query", true, "Indicator id.", json!({"type": "string"})),
-                param("region", "query", true, "CBS region code.", json!({"type": "string"})),
+                indicator_param("Indicator id."),
+                code_param("region", "query", true, "CBS region code."),
                 param("period", "query", true, "Period (year).", json!({"type": "integer", "minimum": 1900, "maximum": 2100}))
             ],
             "responses": responses(ok("The cells.", json!({"type": "array", "items": {"$ref": "#/components/schemas/BreakdownCell"}}), false))
@@ -337,12 +370,12 @@ fn risk_paths() -> Value {
             "/api/regions/{code}/themes": { "get": {
                 "operationId": "regionThemes", "summary": "A region's risk picture: exposure per theme through the characteristic × theme matrix with the characteristics driving it, and every characteristic with the indicators, values, ranks, percentiles and weights that produced it.",
                 "parameters": [
-                    param("code", "path", true, "CBS region code.", json!({"type": "string"})),
+                    code_param("code", "path", true, "CBS region code."),
                     period_param("Period; default the latest with results for the region's level."),
                     format_param(),
                     param("table", "query", false, "With format=csv: which table of the themes page — `themes` (exposure per theme; default), `characteristics` (every characteristic and protective factor) or `indicators` (the indicators behind each characteristic). Every row names the population its figure describes and its source.", json!({"type": "string", "enum": ["themes", "characteristics", "indicators"]})),
                     param("kind", "query", false, "With table=characteristics: only risk characteristics or only protective factors.", json!({"type": "string", "enum": ["risk", "protective"]})),
-                    param("characteristic", "query", false, "With table=indicators: the indicators of one characteristic (its id).", json!({"type": "string"}))
+                    param("characteristic", "query", false, "With table=indicators: the indicators of one characteristic (its id).", json!({"type": "string", "minLength": 1}))
                 ],
                 "responses": responses(ok("The risk picture.", json!({"$ref": "#/components/schemas/RegionThemes"}), true))
             }},
@@ -390,8 +423,8 @@ fn time_paths() -> Value {
             "/api/regions/{code}/series": { "get": {
                 "operationId": "regionSeries", "summary": "A region's series of one indicator on one region layout, harmonised across municipal mergers and re-coded districts (run `kwm harmonise`), with the national line, the change since the previous period and over the whole series, and the significance test used.",
                 "parameters": [
-                    param("code", "path", true, "CBS region code of the layout.", json!({"type": "string"})),
-                    param("indicator", "query", true, "Indicator id, see /api/indicators.", json!({"type": "string", "pattern": "^[a-z][a-z0-9_]{0,63}$"})),
+                    code_param("code", "path", true, "CBS region code of the layout."),
+                    indicator_param("Indicator id, see /api/indicators."),
                     param("layout", "query", false, "Layout year the series is harmonised onto; default the newest with a series for this region.", json!({"type": "integer", "minimum": 1900, "maximum": 2100}))
                 ],
                 "responses": responses(ok("The series.", json!({"$ref": "#/components/schemas/Series"}), false))
@@ -399,7 +432,7 @@ fn time_paths() -> Value {
             "/api/changes": { "get": {
                 "operationId": "changes", "summary": "Region changes between layouts (merge, split, rename, recode, boundary): official (loaded change tables) and derived from the data, with the share used to carry figures over.",
                 "parameters": [
-                    param("from", "query", false, "Only changes in force after this layout year.", json!({"type": "integer", "minimum": 1900, "maximum": 2100})),
+                    param("from", "query", false, "Only changes in force after this layout year (from ≥ to: none).", json!({"type": "integer", "minimum": 1900, "maximum": 2100})),
                     param("to", "query", false, "Only changes in force up to this layout year.", json!({"type": "integer", "minimum": 1900, "maximum": 2100})),
                     param("level", "query", false, "gemeente, wijk or buurt (default all).", json!({"type": "string", "enum": ["gemeente", "wijk", "buurt"]}))
                 ],
@@ -433,10 +466,10 @@ fn agenda_paths() -> Value {
             "/api/radar": { "get": {
                 "operationId": "radar", "summary": "Findability radar: per area the use of a kind of support expected from its need (leave-one-out log-linear regression with prediction interval, never negative) against the observed use (gap = observed − expected); areas with high need and clearly lower use are candidates ('need may be out of sight'). Where the figures are not loaded, status missing_data says which indicators, StatLine tables and columns are needed. Areas only, never persons.",
                 "parameters": [
-                    param("level", "query", false, "gemeente (default), wijk or buurt.", json!({"type": "string", "enum": ["land", "provincie", "ggd", "gemeente", "wijk", "buurt"], "default": "gemeente"})),
+                    param("level", "query", false, "gemeente (default), wijk or buurt.", json!({"type": "string", "enum": ["gemeente", "wijk", "buurt"], "default": "gemeente"})),
                     period_param("Period; default the latest with the support's figures at the level."),
                     param("support", "query", false, "Support id from the catalogue (radar.toml): wmo, jeugdzorg, bijstand, ao (gemeente only); default the first with figures.", json!({"type": "string"})),
-                    param("gemeente", "query", false, "Show only the areas of this gemeente (the model is still fitted on the whole level).", json!({"type": "string", "pattern": "^GM\\d{4}$"}))
+                    param("gemeente", "query", false, "Show only the areas of this gemeente (the model is still fitted on the whole level).", json!({"type": "string", "pattern": "^GM[0-9]{4}$"}))
                 ],
                 "responses": responses(ok("The radar.", json!({"$ref": "#/components/schemas/Radar"}), false))
             }}
@@ -641,9 +674,9 @@ fn base_document() -> Value {
             "/api/regions/{code}": { "get": {
                 "operationId": "regionProfile", "summary": "Region profile: every indicator at the region's level with value, national value, rank and percentile, or why it is absent; person-level stacking tables only as a link (person_stacking).",
                 "parameters": [
-                    param("code", "path", true, "CBS region code (GM0363, WK036300, BU03630000, NL01, PV27, GG3406).", json!({"type": "string", "pattern": "^(NL\\d{2}|PV\\d{2}|GG\\d{4}|GM\\d{4}|WK\\d{4}[0-9A-Z]{2}|BU\\d{4}[0-9A-Z]{4})$"})),
+                    param("code", "path", true, "CBS region code (GM0363, WK036300, BU03630000, NL01, PV27, GG3406).", json!({"type": "string", "pattern": "^(NL[0-9]{2}|PV[0-9]{2}|GG[0-9]{4}|GM[0-9]{4}|WK[0-9]{4}[0-9A-Z]{2}|BU[0-9]{4}[0-9A-Z]{4})$"})),
                     period_param("Period; default the latest with figures for the region."),
-                    param("source", "query", false, "Only the indicators of this source (the `source` of an indicator; one table of the profile page).", json!({"type": "string"})),
+                    param("source", "query", false, "Only the indicators of this source (the `source` of an indicator; one table of the profile page).", json!({"type": "string", "minLength": 1})),
                     format_param()
                 ],
                 "responses": responses(ok("The profile; as CSV one row per indicator with its population and source.", json!({"$ref": "#/components/schemas/Profile"}), true))
@@ -651,7 +684,7 @@ fn base_document() -> Value {
             "/api/observations": { "get": {
                 "operationId": "observations", "summary": "An indicator's figures for all regions of a level in a period, with rank, percentile and map classes.",
                 "parameters": [
-                    param("indicator", "query", true, "Indicator id, see /api/indicators.", json!({"type": "string", "pattern": "^[a-z][a-z0-9_]{0,63}$"})),
+                    indicator_param("Indicator id, see /api/indicators."),
                     level_param(), period_param("Period; default the latest with figures."), format_param()
                 ],
                 "responses": responses(ok("The table.", json!({"$ref": "#/components/schemas/Table"}), true))

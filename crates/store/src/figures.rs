@@ -38,12 +38,11 @@ pub(crate) fn status_from_code(code: i64) -> Result<ValueStatus> {
     })
 }
 
-/// The columns every figure query returns (as `figure_query!` spells them; a test checks), in the order the backends' row readers expect.
+/// The columns every figure query returns (as `figure_query!` spells them; a test checks), in
+/// the order the backends' row readers expect.
 #[cfg(test)]
 const COLUMNS: &str =
     "s.indicator, r.code, f.period, s.breakdown, f.value, f.lower, f.upper, f.n, f.status, f.load_id";
-
-/// Figures joined with their keys.
 
 // The join order is spelled out with CROSS JOIN (SQLite keeps the written order for it;
 // PostgreSQL plans it as an inner join): left to right from the most selective key, so the

@@ -5,7 +5,7 @@
 //! previous release with the conformance suite's `dump` (plus the stored risk run) and are kept
 //! as one digest per answer, so the fixture stays small.
 
-#[macro_use]
+#[allow(unused_macros)]
 mod common;
 
 use std::path::Path;

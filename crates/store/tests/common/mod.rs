@@ -1422,7 +1422,7 @@ pub fn harmonised_figures_round_trip(h: &mut dyn Harness) {
                 rows: 1,
                 ..run
             },
-            &[own.clone()],
+            std::slice::from_ref(&own),
         )
         .unwrap();
     assert_eq!(
