@@ -3,7 +3,8 @@
 # PostgreSQL, DuckDB beside it; writes bench/store/RESULTS.md. Generated stores and synthetic
 # files go to target/bench-store (never into the repository).
 #
-#   bash bench/store/run.sh                          # full: real demo set + 20 years x 100 indicators
+#   bash bench/store/run.sh                          # real demo set + 10 years x 100 indicators (14M figures)
+#   bash bench/store/run.sh --years 20               # ~28M figures
 #   bash bench/store/run.sh --years 5 --indicators 40  # smaller synthetic scale-up
 #   bash bench/store/run.sh --skip-postgres --skip-synthetic
 set -euo pipefail
