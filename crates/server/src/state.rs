@@ -51,8 +51,8 @@ impl AppState {
         &self.inner.catalogue_source
     }
 
-    /// Runs a query on a blocking thread against a store of its own (a fresh read-only SQLite
-    /// connection, or a pooled PostgreSQL one), which keeps handlers independent.
+    /// Runs a query on a blocking thread against a pooled store connection, in one read
+    /// snapshot (see `kwm_store::Readers`), which keeps handlers independent.
     pub async fn query<T, F>(&self, f: F) -> Result<T, MonitorError>
     where
         T: Send + 'static,
