@@ -751,7 +751,7 @@ pub fn stacking(
 ) -> Result<Stacking, MonitorError> {
     let record = pick_run(store, level, period)?;
     let period = record.period;
-    let run = store.risk_run(level, period, None)?.ok_or_else(|| {
+    let run = store.risk_run_flags(level, period)?.ok_or_else(|| {
         MonitorError::NotFound(format!("no stacking results for {level} in {period}"))
     })?;
     let names = region_names(store, level, run.run.layout)?;

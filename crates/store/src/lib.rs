@@ -646,6 +646,12 @@ pub trait Store {
         region: Option<&RegionCode>,
     ) -> Result<Option<RiskRun>>;
 
+    /// The stored run of a level and period with, per region, the counts, the composite and
+    /// each factor's score, rank and flag only: no traces, theme exposure or method ranks.
+    /// Pages that list every region need no more, and a buurt run's traces and theme drivers
+    /// are tens of megabytes.
+    fn risk_run_flags(&self, level: Level, period: i32) -> Result<Option<RiskRun>>;
+
     /// Region changes (official and derived) of a level, or of all levels, in layout order.
     fn region_changes(&self, level: Option<Level>) -> Result<Vec<ChangeRecord>>;
     /// The comparisons of consecutive layouts stored for a level.

@@ -740,6 +740,124 @@ fn store_observations(
 }
 
 impl PgStore {
+    /// A stored run; `full`: with traces, theme exposure and method ranks.
+    fn read_risk_run(
+        &self,
+        level: Level,
+        period: i32,
+        region: Option<&RegionCode>,
+        full: bool,
+    ) -> Result<Option<RiskRun>> {
+        let context = "reading risk run";
+        let rows = self.rows(
+            &format!("SELECT {RISK_RUN_COLUMNS} FROM risk_runs WHERE level = $1 AND period = $2"),
+            &[&level.as_str(), &period],
+            context,
+        )?;
+        let Some(row) = rows.first() else {
+            return Ok(None);
+        };
+        let run = risk_run_record(row, context)?;
+        // An empty filter matches every region; a code filters to one.
+        let filter = region.map_or(String::new(), |r| r.as_str().to_string());
+        let context = "reading risk regions";
+        let mut regions: Vec<RiskRegionRecord> = self
+            .rows(
+                "SELECT region, flagged, with_data, weak_protective, protective_with_data, composite, composite_rank, composite_percentile, rank_median, rank_lower, rank_upper
+                 FROM risk_regions WHERE run_id = $1 AND ($2 = '' OR region = $2) ORDER BY region",
+                &[&run.id, &filter],
+                context,
+            )?
+            .iter()
+            .map(|r| {
+                Ok(RiskRegionRecord {
+                    region: parse_code(get(r, 0, context)?)?,
+                    flagged: get(r, 1, context)?,
+                    with_data: get(r, 2, context)?,
+                    weak_protective: get(r, 3, context)?,
+                    protective_with_data: get(r, 4, context)?,
+                    composite: get(r, 5, context)?,
+                    composite_rank: get(r, 6, context)?,
+                    composite_percentile: get(r, 7, context)?,
+                    rank_median: get(r, 8, context)?,
+                    rank_lower: get(r, 9, context)?,
+                    rank_upper: get(r, 10, context)?,
+                    method_ranks: Vec::new(),
+                    factors: Vec::new(),
+                    themes: Vec::new(),
+                })
+            })
+            .collect::<Result<_>>()?;
+        let index: HashMap<String, usize> = regions
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.region.as_str().to_string(), i))
+            .collect();
+        let context = "reading risk factor scores";
+        for r in self.rows(
+            "SELECT region, factor, score, rank, ranked, percentile, flagged, CASE WHEN $3 THEN trace ELSE '' END AS trace
+             FROM risk_factor_scores WHERE run_id = $1 AND ($2 = '' OR region = $2) ORDER BY region, ord",
+            &[&run.id, &filter, &full],
+            context,
+        )? {
+            let code: String = get(&r, 0, context)?;
+            if let Some(&i) = index.get(&code) {
+                regions[i].factors.push(RiskFactorRecord {
+                    factor: get(&r, 1, context)?,
+                    score: get(&r, 2, context)?,
+                    rank: get(&r, 3, context)?,
+                    ranked: get(&r, 4, context)?,
+                    percentile: get(&r, 5, context)?,
+                    flagged: get(&r, 6, context)?,
+                    trace: get(&r, 7, context)?,
+                });
+            }
+        }
+        if full {
+            let context = "reading risk theme exposure";
+            for r in self.rows(
+                "SELECT region, theme, exposure, rank, ranked, coverage, flagged_weight, drivers
+                 FROM risk_theme_exposure WHERE run_id = $1 AND ($2 = '' OR region = $2) ORDER BY region, ord",
+                &[&run.id, &filter],
+                context,
+            )? {
+                let code: String = get(&r, 0, context)?;
+                if let Some(&i) = index.get(&code) {
+                    regions[i].themes.push(RiskThemeRecord {
+                        theme: get(&r, 1, context)?,
+                        exposure: get(&r, 2, context)?,
+                        rank: get(&r, 3, context)?,
+                        ranked: get(&r, 4, context)?,
+                        coverage: get(&r, 5, context)?,
+                        flagged_weight: get(&r, 6, context)?,
+                        drivers: get(&r, 7, context)?,
+                    });
+                }
+            }
+            let context = "reading method ranks";
+            for r in self.rows(
+                "SELECT region, method, score, rank
+                 FROM risk_method_ranks WHERE run_id = $1 AND ($2 = '' OR region = $2) ORDER BY region, ord",
+                &[&run.id, &filter],
+                context,
+            )? {
+                let code: String = get(&r, 0, context)?;
+                if let Some(&i) = index.get(&code) {
+                    regions[i].method_ranks.push(RiskMethodRankRecord {
+                        method: get(&r, 1, context)?,
+                        score: get(&r, 2, context)?,
+                        rank: get(&r, 3, context)?,
+                    });
+                }
+            }
+        }
+        Ok(Some(RiskRun {
+            run,
+            regions,
+            clusters: Vec::new(),
+        }))
+    }
+
     fn indicator_coverage(&self, id: &str) -> Result<(Vec<i32>, Vec<Level>)> {
         let context = "reading coverage";
         let mut periods = Vec::new();
@@ -1516,112 +1634,11 @@ impl Store for PgStore {
         period: i32,
         region: Option<&RegionCode>,
     ) -> Result<Option<RiskRun>> {
-        let context = "reading risk run";
-        let rows = self.rows(
-            &format!("SELECT {RISK_RUN_COLUMNS} FROM risk_runs WHERE level = $1 AND period = $2"),
-            &[&level.as_str(), &period],
-            context,
-        )?;
-        let Some(row) = rows.first() else {
-            return Ok(None);
-        };
-        let run = risk_run_record(row, context)?;
-        // An empty filter matches every region; a code filters to one.
-        let filter = region.map_or(String::new(), |r| r.as_str().to_string());
-        let context = "reading risk regions";
-        let mut regions: Vec<RiskRegionRecord> = self
-            .rows(
-                "SELECT region, flagged, with_data, weak_protective, protective_with_data, composite, composite_rank, composite_percentile, rank_median, rank_lower, rank_upper
-                 FROM risk_regions WHERE run_id = $1 AND ($2 = '' OR region = $2) ORDER BY region",
-                &[&run.id, &filter],
-                context,
-            )?
-            .iter()
-            .map(|r| {
-                Ok(RiskRegionRecord {
-                    region: parse_code(get(r, 0, context)?)?,
-                    flagged: get(r, 1, context)?,
-                    with_data: get(r, 2, context)?,
-                    weak_protective: get(r, 3, context)?,
-                    protective_with_data: get(r, 4, context)?,
-                    composite: get(r, 5, context)?,
-                    composite_rank: get(r, 6, context)?,
-                    composite_percentile: get(r, 7, context)?,
-                    rank_median: get(r, 8, context)?,
-                    rank_lower: get(r, 9, context)?,
-                    rank_upper: get(r, 10, context)?,
-                    method_ranks: Vec::new(),
-                    factors: Vec::new(),
-                    themes: Vec::new(),
-                })
-            })
-            .collect::<Result<_>>()?;
-        let index: HashMap<String, usize> = regions
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (r.region.as_str().to_string(), i))
-            .collect();
-        let context = "reading risk factor scores";
-        for r in self.rows(
-            "SELECT region, factor, score, rank, ranked, percentile, flagged, trace
-             FROM risk_factor_scores WHERE run_id = $1 AND ($2 = '' OR region = $2) ORDER BY region, ord",
-            &[&run.id, &filter],
-            context,
-        )? {
-            let code: String = get(&r, 0, context)?;
-            if let Some(&i) = index.get(&code) {
-                regions[i].factors.push(RiskFactorRecord {
-                    factor: get(&r, 1, context)?,
-                    score: get(&r, 2, context)?,
-                    rank: get(&r, 3, context)?,
-                    ranked: get(&r, 4, context)?,
-                    percentile: get(&r, 5, context)?,
-                    flagged: get(&r, 6, context)?,
-                    trace: get(&r, 7, context)?,
-                });
-            }
-        }
-        let context = "reading risk theme exposure";
-        for r in self.rows(
-            "SELECT region, theme, exposure, rank, ranked, coverage, flagged_weight, drivers
-             FROM risk_theme_exposure WHERE run_id = $1 AND ($2 = '' OR region = $2) ORDER BY region, ord",
-            &[&run.id, &filter],
-            context,
-        )? {
-            let code: String = get(&r, 0, context)?;
-            if let Some(&i) = index.get(&code) {
-                regions[i].themes.push(RiskThemeRecord {
-                    theme: get(&r, 1, context)?,
-                    exposure: get(&r, 2, context)?,
-                    rank: get(&r, 3, context)?,
-                    ranked: get(&r, 4, context)?,
-                    coverage: get(&r, 5, context)?,
-                    flagged_weight: get(&r, 6, context)?,
-                    drivers: get(&r, 7, context)?,
-                });
-            }
-        }
-        let context = "reading method ranks";
-        for r in self.rows(
-            "SELECT region, method, score, rank
-             FROM risk_method_ranks WHERE run_id = $1 AND ($2 = '' OR region = $2) ORDER BY region, ord",
-            &[&run.id, &filter],
-            context,
-        )? {
-            let code: String = get(&r, 0, context)?;
-            if let Some(&i) = index.get(&code) {
-                regions[i].method_ranks.push(RiskMethodRankRecord {
-                    method: get(&r, 1, context)?,
-                    score: get(&r, 2, context)?,
-                    rank: get(&r, 3, context)?,
-                });
-            }
-        }
-        Ok(Some(RiskRun {
-            run,
-            regions,
-            clusters: Vec::new(),
-        }))
+        self.read_risk_run(level, period, region, true)
+    }
+
+    fn risk_run_flags(&self, level: Level, period: i32) -> Result<Option<RiskRun>> {
+        self.read_risk_run(level, period, None, false)
     }
 }
 

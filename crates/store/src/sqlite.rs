@@ -396,6 +396,161 @@ pub(crate) fn parse_level(s: &str) -> Result<Level> {
 }
 
 impl SqliteStore {
+    /// A stored run; `full`: with traces, theme exposure and method ranks.
+    fn read_risk_run(
+        &self,
+        level: Level,
+        period: i32,
+        region: Option<&RegionCode>,
+        full: bool,
+    ) -> Result<Option<RiskRun>> {
+        let row = self
+            .conn
+            .query_row(
+                &format!(
+                    "SELECT {RISK_RUN_COLUMNS} FROM risk_runs WHERE level = ?1 AND period = ?2"
+                ),
+                params![level.as_str(), period],
+                risk_run_row,
+            )
+            .optional()
+            .map_err(db("reading risk run"))?;
+        let Some(row) = row else { return Ok(None) };
+        let run = risk_run_record(row)?;
+        // An empty filter matches every region; a code filters to one.
+        let filter = region.map_or(String::new(), |r| r.as_str().to_string());
+        let mut regions: Vec<RiskRegionRecord> = {
+            let mut stmt = self
+                .conn
+                .prepare_cached(
+                    "SELECT region, flagged, with_data, weak_protective, protective_with_data, composite, composite_rank, composite_percentile, rank_median, rank_lower, rank_upper
+                     FROM risk_regions WHERE run_id = ?1 AND (?2 = '' OR region = ?2) ORDER BY region",
+                )
+                .map_err(db("preparing risk regions query"))?;
+            stmt.query_map(params![run.id, filter], |r| {
+                Ok(RiskRegionRecord {
+                    region: code_column(r, 0)?,
+                    flagged: r.get(1)?,
+                    with_data: r.get(2)?,
+                    weak_protective: r.get(3)?,
+                    protective_with_data: r.get(4)?,
+                    composite: r.get(5)?,
+                    composite_rank: r.get(6)?,
+                    composite_percentile: r.get(7)?,
+                    rank_median: r.get(8)?,
+                    rank_lower: r.get(9)?,
+                    rank_upper: r.get(10)?,
+                    method_ranks: Vec::new(),
+                    factors: Vec::new(),
+                    themes: Vec::new(),
+                })
+            })
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+            .map_err(db("reading risk regions"))?
+        };
+        let index: std::collections::HashMap<String, usize> = regions
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.region.as_str().to_string(), i))
+            .collect();
+        {
+            let mut stmt = self
+                .conn
+                .prepare_cached(
+                    "SELECT region, factor, score, rank, ranked, percentile, flagged, CASE WHEN ?3 THEN trace ELSE '' END AS trace
+                     FROM risk_factor_scores WHERE run_id = ?1 AND (?2 = '' OR region = ?2) ORDER BY rowid",
+                )
+                .map_err(db("preparing risk factor query"))?;
+            let rows = stmt
+                .query_map(params![run.id, filter, full], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        RiskFactorRecord {
+                            factor: r.get(1)?,
+                            score: r.get(2)?,
+                            rank: r.get(3)?,
+                            ranked: r.get(4)?,
+                            percentile: r.get(5)?,
+                            flagged: r.get(6)?,
+                            trace: r.get(7)?,
+                        },
+                    ))
+                })
+                .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+                .map_err(db("reading risk factor scores"))?;
+            for (code, f) in rows {
+                if let Some(&i) = index.get(&code) {
+                    regions[i].factors.push(f);
+                }
+            }
+        }
+        if full {
+            {
+                let mut stmt = self
+                    .conn
+                    .prepare_cached(
+                        "SELECT region, theme, exposure, rank, ranked, coverage, flagged_weight, drivers
+                         FROM risk_theme_exposure WHERE run_id = ?1 AND (?2 = '' OR region = ?2) ORDER BY rowid",
+                    )
+                    .map_err(db("preparing risk theme query"))?;
+                let rows = stmt
+                    .query_map(params![run.id, filter], |r| {
+                        Ok((
+                            r.get::<_, String>(0)?,
+                            RiskThemeRecord {
+                                theme: r.get(1)?,
+                                exposure: r.get(2)?,
+                                rank: r.get(3)?,
+                                ranked: r.get(4)?,
+                                coverage: r.get(5)?,
+                                flagged_weight: r.get(6)?,
+                                drivers: r.get(7)?,
+                            },
+                        ))
+                    })
+                    .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+                    .map_err(db("reading risk theme exposure"))?;
+                for (code, t) in rows {
+                    if let Some(&i) = index.get(&code) {
+                        regions[i].themes.push(t);
+                    }
+                }
+            }
+            {
+                let mut stmt = self
+                    .conn
+                    .prepare_cached(
+                        "SELECT region, method, score, rank
+                         FROM risk_method_ranks WHERE run_id = ?1 AND (?2 = '' OR region = ?2) ORDER BY rowid",
+                    )
+                    .map_err(db("preparing method ranks query"))?;
+                let rows = stmt
+                    .query_map(params![run.id, filter], |r| {
+                        Ok((
+                            r.get::<_, String>(0)?,
+                            RiskMethodRankRecord {
+                                method: r.get(1)?,
+                                score: r.get(2)?,
+                                rank: r.get(3)?,
+                            },
+                        ))
+                    })
+                    .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+                    .map_err(db("reading method ranks"))?;
+                for (code, m) in rows {
+                    if let Some(&i) = index.get(&code) {
+                        regions[i].method_ranks.push(m);
+                    }
+                }
+            }
+        }
+        Ok(Some(RiskRun {
+            run,
+            regions,
+            clusters: Vec::new(),
+        }))
+    }
+
     fn indicator_coverage(&self, id: &str) -> Result<(Vec<i32>, Vec<Level>)> {
         let mut stmt = self
             .conn
@@ -1268,149 +1423,11 @@ impl Store for SqliteStore {
         period: i32,
         region: Option<&RegionCode>,
     ) -> Result<Option<RiskRun>> {
-        let row = self
-            .conn
-            .query_row(
-                &format!(
-                    "SELECT {RISK_RUN_COLUMNS} FROM risk_runs WHERE level = ?1 AND period = ?2"
-                ),
-                params![level.as_str(), period],
-                risk_run_row,
-            )
-            .optional()
-            .map_err(db("reading risk run"))?;
-        let Some(row) = row else { return Ok(None) };
-        let run = risk_run_record(row)?;
-        // An empty filter matches every region; a code filters to one.
-        let filter = region.map_or(String::new(), |r| r.as_str().to_string());
-        let mut regions: Vec<RiskRegionRecord> = {
-            let mut stmt = self
-                .conn
-                .prepare_cached(
-                    "SELECT region, flagged, with_data, weak_protective, protective_with_data, composite, composite_rank, composite_percentile, rank_median, rank_lower, rank_upper
-                     FROM risk_regions WHERE run_id = ?1 AND (?2 = '' OR region = ?2) ORDER BY region",
-                )
-                .map_err(db("preparing risk regions query"))?;
-            stmt.query_map(params![run.id, filter], |r| {
-                Ok(RiskRegionRecord {
-                    region: code_column(r, 0)?,
-                    flagged: r.get(1)?,
-                    with_data: r.get(2)?,
-                    weak_protective: r.get(3)?,
-                    protective_with_data: r.get(4)?,
-                    composite: r.get(5)?,
-                    composite_rank: r.get(6)?,
-                    composite_percentile: r.get(7)?,
-                    rank_median: r.get(8)?,
-                    rank_lower: r.get(9)?,
-                    rank_upper: r.get(10)?,
-                    method_ranks: Vec::new(),
-                    factors: Vec::new(),
-                    themes: Vec::new(),
-                })
-            })
-            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-            .map_err(db("reading risk regions"))?
-        };
-        let index: std::collections::HashMap<String, usize> = regions
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (r.region.as_str().to_string(), i))
-            .collect();
-        {
-            let mut stmt = self
-                .conn
-                .prepare_cached(
-                    "SELECT region, factor, score, rank, ranked, percentile, flagged, trace
-                     FROM risk_factor_scores WHERE run_id = ?1 AND (?2 = '' OR region = ?2) ORDER BY rowid",
-                )
-                .map_err(db("preparing risk factor query"))?;
-            let rows = stmt
-                .query_map(params![run.id, filter], |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        RiskFactorRecord {
-                            factor: r.get(1)?,
-                            score: r.get(2)?,
-                            rank: r.get(3)?,
-                            ranked: r.get(4)?,
-                            percentile: r.get(5)?,
-                            flagged: r.get(6)?,
-                            trace: r.get(7)?,
-                        },
-                    ))
-                })
-                .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-                .map_err(db("reading risk factor scores"))?;
-            for (code, f) in rows {
-                if let Some(&i) = index.get(&code) {
-                    regions[i].factors.push(f);
-                }
-            }
-        }
-        {
-            let mut stmt = self
-                .conn
-                .prepare_cached(
-                    "SELECT region, theme, exposure, rank, ranked, coverage, flagged_weight, drivers
-                     FROM risk_theme_exposure WHERE run_id = ?1 AND (?2 = '' OR region = ?2) ORDER BY rowid",
-                )
-                .map_err(db("preparing risk theme query"))?;
-            let rows = stmt
-                .query_map(params![run.id, filter], |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        RiskThemeRecord {
-                            theme: r.get(1)?,
-                            exposure: r.get(2)?,
-                            rank: r.get(3)?,
-                            ranked: r.get(4)?,
-                            coverage: r.get(5)?,
-                            flagged_weight: r.get(6)?,
-                            drivers: r.get(7)?,
-                        },
-                    ))
-                })
-                .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-                .map_err(db("reading risk theme exposure"))?;
-            for (code, t) in rows {
-                if let Some(&i) = index.get(&code) {
-                    regions[i].themes.push(t);
-                }
-            }
-        }
-        {
-            let mut stmt = self
-                .conn
-                .prepare_cached(
-                    "SELECT region, method, score, rank
-                     FROM risk_method_ranks WHERE run_id = ?1 AND (?2 = '' OR region = ?2) ORDER BY rowid",
-                )
-                .map_err(db("preparing method ranks query"))?;
-            let rows = stmt
-                .query_map(params![run.id, filter], |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        RiskMethodRankRecord {
-                            method: r.get(1)?,
-                            score: r.get(2)?,
-                            rank: r.get(3)?,
-                        },
-                    ))
-                })
-                .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-                .map_err(db("reading method ranks"))?;
-            for (code, m) in rows {
-                if let Some(&i) = index.get(&code) {
-                    regions[i].method_ranks.push(m);
-                }
-            }
-        }
-        Ok(Some(RiskRun {
-            run,
-            regions,
-            clusters: Vec::new(),
-        }))
+        self.read_risk_run(level, period, region, true)
+    }
+
+    fn risk_run_flags(&self, level: Level, period: i32) -> Result<Option<RiskRun>> {
+        self.read_risk_run(level, period, None, false)
     }
 
     fn risk_clusters(

@@ -1158,6 +1158,22 @@ pub fn a_risk_run_round_trips_and_a_new_run_replaces_it(h: &mut dyn Harness) {
         .unwrap();
     assert_eq!(one.regions.len(), 1);
     assert_eq!(one.regions[0], first.regions[1]);
+    // The lean read for pages listing every region: the same run without traces, theme
+    // exposure or method ranks.
+    let flags = store
+        .risk_run_flags(Level::Gemeente, 2024)
+        .unwrap()
+        .unwrap();
+    let mut lean = first.regions.clone();
+    for r in &mut lean {
+        r.themes.clear();
+        r.method_ranks.clear();
+        for f in &mut r.factors {
+            f.trace.clear();
+        }
+    }
+    assert_eq!((flags.run.id, &flags.regions), (id, &lean));
+    assert!(lean.iter().any(|r| !r.factors.is_empty()));
     store
         .save_risk_run(&risk_run_fixture("b", vec![risk_region("GM0363", 0)]))
         .unwrap();
