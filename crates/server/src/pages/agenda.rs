@@ -665,7 +665,7 @@ fn overview_body(ctx: &PageCtx, c: &Catalogue, effects: &HashMap<String, Effects
             @let recs: Vec<&Recommendation> = a.recommendations.iter().filter(|r| r.task == t.id).collect();
             section.task aria-labelledby=(format!("opgave-{}-titel", t.number)) {
               details.fold id=(format!("opgave-{}", t.number)) {
-                summary { h2 id=(format!("opgave-{}-titel", t.number)) { (ctx.t("Opgave", "Task")) " " (t.number) ": " (ctx.t(&t.label_nl, &t.label_en)) span.fold-count { " (" (recs.len()) " " (ctx.t("aanbevelingen", "recommendations")) ")" } } }
+                summary { h2 id=(format!("opgave-{}-titel", t.number)) { (ctx.t("Opgave", "Task")) " " (t.number) ": " (ctx.t(&t.label_nl, &t.label_en)) span.fold-count { " (" (recs.len()) " " (if recs.len() == 1 { ctx.t("aanbeveling", "recommendation") } else { ctx.t("aanbevelingen", "recommendations") }) ")" } } }
                 p { (ctx.t(&t.description_nl, &t.description_en)) span.meta { (ctx.t("Rapport, hoofdstuk ", "Report, chapter ")) (t.chapter) } }
                 div.table-scroll.full tabindex="0" role="region" aria-labelledby=(format!("opgave-{}-titel", t.number)) {
                     table.data.agenda {
