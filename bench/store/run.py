@@ -69,7 +69,7 @@ def sqlite_location(tag):
 
 def pg_location(base_url, tag):
     db = f"kwm_bench_{tag}"
-    psql(base_url, f"DROP DATABASE IF EXISTS {db}")
+    psql(base_url, f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
     psql(base_url, f"CREATE DATABASE {db}")
     return re.sub(r"/[^/?]+(\?|$)", f"/{db}\\1", base_url, count=1) if "/" in base_url.split("@")[-1] else base_url + "/" + db
 

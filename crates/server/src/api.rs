@@ -476,7 +476,9 @@ pub async fn region(
             .rows
             .retain(|r| r.indicator.indicator.source == source);
         if profile.rows.is_empty() {
-            return Err(ApiError::bad_request(format!(
+            // A source the region has no figures of is something not found, as on the chart
+            // route, not a malformed request.
+            return Err(ApiError::not_found(format!(
                 "no indicators of source '{source}' for this region"
             )));
         }

@@ -160,7 +160,7 @@ async fn the_profile_csv_holds_the_json_figures_with_population_and_source() {
     let filtered = json(&format!("/api/regions/GM0599?period={period}&source={enc}")).await;
     assert_eq!(filtered["indicators"].as_array().unwrap().len(), expected);
     let (status, _, _) = get("/api/regions/GM0599?source=nothing-like-this").await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]
