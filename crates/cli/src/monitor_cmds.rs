@@ -677,12 +677,15 @@ pub fn serve(
             .await
             .with_context(|| format!("cannot listen on {addr}"))?;
         let local = listener.local_addr()?;
+        // Before the line that says the server is up: a SIGTERM right after it must stop the
+        // server cleanly, not kill it.
+        let shutdown = kwm_server::shutdown_signal();
         println!("Kwetsbaarheidsmonitor: http://{local}/  (Ctrl-C stops)");
         if !local.ip().is_loopback() {
             // Every figure in the store is public to whoever reaches this port.
             println!("note: listening beyond this machine ({local}); the server has no sign-in");
         }
-        kwm_server::serve(listener, state, limits.config()).await?;
+        kwm_server::serve(listener, state, limits.config(), shutdown).await?;
         Ok(())
     })
 }

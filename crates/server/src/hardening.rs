@@ -161,12 +161,14 @@ pub fn wrap(app: Router, config: &HardeningConfig) -> Router {
         .layer(security_headers())
 }
 
-/// Serves `app` on `listener` with the limits of `config` until SIGTERM or Ctrl-C, then stops
-/// accepting, lets requests in flight finish for up to `shutdown_grace`, and returns.
+/// Serves `app` on `listener` with the limits of `config` until `shutdown` completes (see
+/// [`shutdown_signal`]), then stops accepting, lets requests in flight finish for up to
+/// `shutdown_grace`, and returns.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     app: Router,
     config: HardeningConfig,
+    shutdown: impl std::future::Future<Output = ()>,
 ) -> std::io::Result<()> {
     let app = wrap(app, &config);
     let mut http = hyper::server::conn::http1::Builder::new();
@@ -175,7 +177,6 @@ pub async fn serve(
         .max_buf_size(config.max_header_bytes.max(8192))
         .max_headers(config.max_headers);
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
-    let shutdown = shutdown_signal();
     tokio::pin!(shutdown);
     loop {
         let (stream, peer) = tokio::select! {
@@ -215,24 +216,43 @@ pub async fn serve(
 }
 
 /// Resolves on Ctrl-C, or on SIGTERM (what `systemctl stop`, `docker stop` and Kubernetes send).
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Completes on SIGTERM or Ctrl-C. The handlers are installed when this is called, not when the
+/// future is first polled: call it before telling anyone the server is up, so a SIGTERM sent
+/// right after that line stops the server cleanly instead of killing it. Needs a Tokio runtime.
+pub fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    #[cfg(unix)]
+    let mut interrupt =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()).ok();
+    async move {
+        #[cfg(unix)]
+        {
+            let terminate = async {
+                match term.as_mut() {
+                    Some(s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            let ctrl_c = async {
+                match interrupt.as_mut() {
+                    Some(s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                () = ctrl_c => {}
+                () = terminate => {}
             }
-            Err(_) => std::future::pending::<()>().await,
         }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = terminate => {}
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
 

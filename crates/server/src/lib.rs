@@ -30,7 +30,7 @@ use axum::routing::get;
 use axum::Router;
 use tower_http::compression::CompressionLayer;
 
-pub use hardening::HardeningConfig;
+pub use hardening::{shutdown_signal, HardeningConfig};
 pub use state::AppState;
 
 const NLDS_TOKENS_CSS: &str = include_str!("../../../web/static/nlds-tokens.css");
@@ -135,11 +135,13 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serves until SIGTERM or Ctrl-C, with the limits and timeouts of `config` (see [`hardening`]).
+/// Serves until `shutdown` completes — normally [`shutdown_signal`], SIGTERM or Ctrl-C — with
+/// the limits and timeouts of `config` (see [`hardening`]).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     config: HardeningConfig,
+    shutdown: impl std::future::Future<Output = ()>,
 ) -> std::io::Result<()> {
-    hardening::serve(listener, router(state), config).await
+    hardening::serve(listener, router(state), config, shutdown).await
 }

@@ -133,7 +133,12 @@ async fn start(config: HardeningConfig) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let router = kwm_server::router(AppState::new(store().clone(), catalogue(), "test".into()));
-    tokio::spawn(hardening::serve(listener, router, config));
+    tokio::spawn(hardening::serve(
+        listener,
+        router,
+        config,
+        std::future::pending(),
+    ));
     addr
 }
 
