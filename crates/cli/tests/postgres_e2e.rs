@@ -133,7 +133,16 @@ impl Drop for Server {
 
 fn serve(db: &str) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_kwm"))
-        .args(["serve", "--addr", "127.0.0.1:0", "--db", db])
+        // One client sending every API request on purpose: no per-client rate limit.
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--rate-limit",
+            "0",
+            "--db",
+            db,
+        ])
         .current_dir(repo())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
