@@ -883,9 +883,8 @@ pub fn region_links(
     if let Some(level) = child_level {
         for l in store.layouts(level)?.into_iter().rev() {
             children = store
-                .regions(level, l)?
+                .child_regions(code, l)?
                 .into_iter()
-                .filter(|r| r.code.parent().as_ref() == Some(code))
                 .map(|r| RegionLink {
                     code: r.code,
                     name: r.name,

@@ -192,29 +192,39 @@ fn use_value(cols: &HashMap<&str, Column>, support: &Support, code: &RegionCode)
     }
 }
 
+/// The periods of a level and, per period, the indicators with figures: read once per level
+/// (a radar page or a profile's radar link asks about every support in every period).
+struct LevelIndicators {
+    periods: Vec<i32>,
+    ids: HashMap<i32, BTreeSet<String>>,
+}
+
+impl LevelIndicators {
+    fn read(store: &dyn Store, level: Level) -> Result<LevelIndicators, MonitorError> {
+        let periods = store.periods(level)?;
+        let mut ids = HashMap::with_capacity(periods.len());
+        for &p in &periods {
+            ids.insert(p, store.indicator_ids_at(level, p)?.into_iter().collect());
+        }
+        Ok(LevelIndicators { periods, ids })
+    }
+}
+
 /// Periods at a level in which every indicator a support needs has figures.
-fn available_periods(
-    store: &dyn Store,
-    support: &Support,
-    level: Level,
-    periods: &[i32],
-) -> Result<Vec<i32>, MonitorError> {
+fn available_periods(at: &LevelIndicators, support: &Support, level: Level) -> Vec<i32> {
     let mut out = Vec::new();
     if !support.applies_at(level) {
-        return Ok(out);
+        return out;
     }
     let support = support.at_level(level);
-    for &p in periods {
-        let ids: BTreeSet<String> = store.indicator_ids_at(level, p)?.into_iter().collect();
-        if support
-            .required_indicators()
-            .iter()
-            .all(|i| ids.contains(i.as_str()))
-        {
+    let required = support.required_indicators();
+    for &p in &at.periods {
+        let ids = &at.ids[&p];
+        if required.iter().all(|i| ids.contains(i.as_str())) {
             out.push(p);
         }
     }
-    Ok(out)
+    out
 }
 
 /// Levels and periods where some support of the catalogue has every figure it needs, for at
@@ -227,10 +237,10 @@ pub fn available(
     let mut out = Vec::new();
     let min_regions = catalogue.radar.params.min_regions;
     for level in [Level::Gemeente, Level::Wijk, Level::Buurt] {
-        let periods = store.periods(level)?;
+        let at = LevelIndicators::read(store, level)?;
         let mut with: BTreeSet<i32> = BTreeSet::new();
         for s in &catalogue.radar.supports {
-            for p in available_periods(store, s, level, &periods)? {
+            for p in available_periods(&at, s, level) {
                 if use_published_areas(store, s, level, p)? >= min_regions {
                     with.insert(p);
                 }
@@ -365,12 +375,12 @@ pub fn radar(
             )));
         }
     }
-    let periods = store.periods(level)?;
+    let at = LevelIndicators::read(store, level)?;
     let mut availability = Vec::new();
     for s in &spec.supports {
         availability.push(SupportAvailability {
             id: s.id.clone(),
-            periods: available_periods(store, s, level, &periods)?,
+            periods: available_periods(&at, s, level),
         });
     }
     let chosen = match &query.support {
@@ -417,7 +427,7 @@ pub fn radar(
         Some(p) => p,
         None => own_periods
             .last()
-            .or(periods.last())
+            .or(at.periods.last())
             .copied()
             .ok_or_else(|| {
                 MonitorError::NotFound(format!("no figures of level {level} are loaded"))
@@ -448,7 +458,7 @@ pub fn radar(
         layout,
         support: support.clone(),
         availability,
-        periods: periods.clone(),
+        periods: at.periods.clone(),
         stacking_run: None,
         need_rule: "stacking",
         outcome: RadarOutcome::MissingData(Vec::new()),
@@ -459,7 +469,12 @@ pub fn radar(
     };
     if !own_periods.contains(&period) {
         base.outcome = RadarOutcome::MissingData(missing(
-            store, catalogue, &support, level, period, &periods,
+            store,
+            catalogue,
+            &support,
+            level,
+            period,
+            &at.periods,
         )?);
         return Ok(base);
     }
@@ -604,7 +619,7 @@ pub fn radar(
             base.gemeente_without_figures = Some(GemeenteWithoutFigures {
                 code: g.clone(),
                 name: gemeente_name(store, g)?,
-                missing: describe_missing(store, catalogue, &lacking, level, &periods)?,
+                missing: describe_missing(store, catalogue, &lacking, level, &at.periods)?,
                 elsewhere: figures_elsewhere(store, &chosen, g, (level, period))?,
             });
         }
@@ -646,11 +661,8 @@ fn figures_elsewhere(
     };
     let mut out = Vec::new();
     for level in [Level::Gemeente, Level::Wijk, Level::Buurt] {
-        let periods = store.periods(level)?;
-        for p in available_periods(store, support, level, &periods)?
-            .into_iter()
-            .rev()
-        {
+        let at = LevelIndicators::read(store, level)?;
+        for p in available_periods(&at, support, level).into_iter().rev() {
             if (level, p) == skip {
                 continue;
             }
@@ -687,24 +699,22 @@ pub fn region_target(
         levels.push((Level::Gemeente, gemeente.clone()));
     }
     for (level, region) in levels {
-        let periods = store.periods(level)?;
+        let at = LevelIndicators::read(store, level)?;
         let mut best: Option<i32> = None;
         for s in &catalogue.radar.supports {
             let use_id = match &s.measure {
                 UseMeasure::Rate { rate } => rate,
                 UseMeasure::Count { count, .. } => count,
             };
-            for p in available_periods(store, s, level, &periods)?
-                .into_iter()
-                .rev()
-            {
+            for p in available_periods(&at, s, level).into_iter().rev() {
                 if best.is_some_and(|b| b >= p) {
                     break;
                 }
+                // One region's figure (the total is the first cell), not the whole level.
                 if store
-                    .observations(use_id.as_str(), level, p)?
-                    .iter()
-                    .any(|o| o.region == region && o.value.is_some())
+                    .breakdown_observations(use_id.as_str(), &region, p)?
+                    .first()
+                    .is_some_and(|o| o.breakdown.is_empty() && o.value.is_some())
                 {
                     best = Some(p);
                     break;

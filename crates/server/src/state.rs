@@ -18,7 +18,7 @@ pub struct AppState {
 
 struct Inner {
     readers: Readers,
-    catalogue: Catalogue,
+    catalogue: Arc<Catalogue>,
     catalogue_source: String,
     maps: Mutex<HashMap<(Level, i32), Arc<MapShapes>>>,
 }
@@ -34,15 +34,16 @@ impl AppState {
         AppState {
             inner: Arc::new(Inner {
                 readers: store.into().readers(),
-                catalogue,
+                catalogue: Arc::new(catalogue),
                 catalogue_source,
                 maps: Mutex::new(HashMap::new()),
             }),
         }
     }
 
-    /// The catalogue.
-    pub fn catalogue(&self) -> &Catalogue {
+    /// The catalogue; shared, so a handler that moves it into a store query clones a pointer,
+    /// not the catalogue.
+    pub fn catalogue(&self) -> &Arc<Catalogue> {
         &self.inner.catalogue
     }
 

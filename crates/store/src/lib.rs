@@ -23,6 +23,7 @@ mod location;
 mod pg;
 #[cfg(feature = "postgres")]
 mod pg_time;
+mod region_sql;
 mod sqlite;
 mod sqlite_time;
 
@@ -573,6 +574,10 @@ pub trait Store {
     /// name its code has in the nearest layout that names it (as [`Store::region`] does): a
     /// file of figures often carries codes only (RIVM's wijken and buurten).
     fn regions(&self, level: Level, layout: i32) -> Result<Vec<RegionRecord>>;
+    /// The regions one level down that lie in a region (wijken of a gemeente, buurten of a
+    /// wijk, by their codes) in a layout year, named as [`Store::regions`] names them; empty
+    /// for other levels.
+    fn child_regions(&self, parent: &RegionCode, layout: i32) -> Result<Vec<RegionRecord>>;
     /// A region in the layout nearest to the given year (same year, else the latest earlier,
     /// else the earliest later).
     fn region(&self, code: &RegionCode, layout: i32) -> Result<Option<RegionRecord>>;

@@ -25,6 +25,7 @@ use postgres::types::{FromSql, ToSql};
 use postgres::{Client, NoTls, Row, Statement, Transaction};
 
 use crate::figures::{self, dollar, Dialect, Migration};
+use crate::region_sql;
 use crate::{
     BoundaryRecord, ChangeRecord, HarmonisationRecord, HarmonisedRecord, IndicatorRecord,
     LayoutDerivation, LayoutSummary, LoadOutcome, LoadRecord, ObservationRecord, RegionRecord,
@@ -194,6 +195,7 @@ CREATE INDEX risk_clusters_by_region ON risk_clusters (run_id, region);
     ),
     Migration::CompactFigures,
     Migration::CompactHarmonised,
+    Migration::Sql(crate::region_sql::INDEXES_MIGRATION),
 ];
 
 // Both backends must migrate to the same version.
@@ -345,6 +347,28 @@ impl PgStore {
     /// The connection, for a write transaction.
     pub(crate) fn client_mut(&mut self) -> &mut Client {
         self.client.get_mut()
+    }
+
+    /// Regions from one of [`region_sql`]'s queries (code, name, parent, layout).
+    fn query_regions(
+        &self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Vec<RegionRecord>> {
+        let context = "reading regions";
+        self.rows(&dollar(sql), params, context)?
+            .iter()
+            .map(|r| {
+                Ok(RegionRecord {
+                    code: parse_code(get(r, 0, context)?)?,
+                    name: get(r, 1, context)?,
+                    parent: get::<Option<String>>(r, 2, context)?
+                        .map(parse_code)
+                        .transpose()?,
+                    layout: get(r, 3, context)?,
+                })
+            })
+            .collect()
     }
 
     /// Runs a read query through this connection's statement cache.
@@ -1096,24 +1120,17 @@ impl Store for PgStore {
     }
 
     fn regions(&self, level: Level, layout: i32) -> Result<Vec<RegionRecord>> {
-        let context = "reading regions";
-        self.rows(
-            "SELECT code, COALESCE(name, (SELECT r2.name FROM regions r2 WHERE r2.code = regions.code AND r2.name IS NOT NULL ORDER BY (r2.layout > $2), abs(r2.layout - $2) LIMIT 1)), parent, layout FROM regions WHERE level = $1 AND layout = $2 ORDER BY code",
-            &[&level.as_str(), &layout],
-            context,
-        )?
-        .iter()
-        .map(|r| {
-            Ok(RegionRecord {
-                code: parse_code(get(r, 0, context)?)?,
-                name: get(r, 1, context)?,
-                parent: get::<Option<String>>(r, 2, context)?
-                    .map(parse_code)
-                    .transpose()?,
-                layout: get(r, 3, context)?,
-            })
-        })
-        .collect()
+        self.query_regions(region_sql::OF_LAYOUT, &[&level.as_str(), &layout])
+    }
+
+    fn child_regions(&self, parent: &RegionCode, layout: i32) -> Result<Vec<RegionRecord>> {
+        match region_sql::child_range(parent) {
+            Some((level, from, to)) => self.query_regions(
+                region_sql::IN_CODE_RANGE,
+                &[&level.as_str(), &layout, &from, &to],
+            ),
+            None => Ok(Vec::new()),
+        }
     }
 
     fn region(&self, code: &RegionCode, layout: i32) -> Result<Option<RegionRecord>> {
@@ -1146,7 +1163,7 @@ impl Store for PgStore {
 
     fn layouts(&self, level: Level) -> Result<Vec<i32>> {
         self.column(
-            "SELECT DISTINCT layout FROM regions WHERE level = $1 UNION SELECT DISTINCT layout FROM boundaries WHERE level = $1 ORDER BY 1",
+            &dollar(region_sql::LAYOUTS),
             &[&level.as_str()],
             "reading layouts",
         )
@@ -1154,7 +1171,7 @@ impl Store for PgStore {
 
     fn boundary_layouts(&self, level: Level) -> Result<Vec<i32>> {
         self.column(
-            "SELECT DISTINCT layout FROM boundaries WHERE level = $1 ORDER BY 1",
+            &dollar(region_sql::BOUNDARY_LAYOUTS),
             &[&level.as_str()],
             "reading boundary layouts",
         )
