@@ -8,7 +8,7 @@
 //!   and the client secret) at the token endpoint, verifies the ID token ([`id_token`]: RS256
 //!   against the provider's key set, `iss`, `aud`, `exp`, `nonce`), maps the configured claim to
 //!   a role and starts a session ([`Sessions`]).
-//! - `POST /afmelden` ends the session.
+//! - `POST /afmelden` ends the session and returns to the page (`terug` in the form).
 //!
 //! Every failure is a page (Dutch or English, like every page) with a status, never a panic;
 //! tokens, codes and secrets are never logged. Calls to the provider run on the blocking pool.
@@ -24,7 +24,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use axum::extract::{Query, Request, State};
+use axum::extract::rejection::FormRejection;
+use axum::extract::{Form, Query, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -657,8 +658,13 @@ async fn finish(
     Ok((oidc.signed_in(&claims), pending.return_to))
 }
 
-/// `POST /afmelden`: ends the session and returns to the map.
-async fn sign_out(State(oidc): State<Oidc>, headers: HeaderMap) -> Response {
+/// `POST /afmelden`: ends the session and returns to the page it was on (the form's `terug`),
+/// else to the map.
+async fn sign_out(
+    State(oidc): State<Oidc>,
+    headers: HeaderMap,
+    form: Result<Form<HashMap<String, String>>, FormRejection>,
+) -> Response {
     // The session cookie is SameSite=Lax, so another site's form cannot carry it here anyway;
     // a cross-site POST is refused outright all the same.
     if headers
@@ -677,10 +683,8 @@ async fn sign_out(State(oidc): State<Oidc>, headers: HeaderMap) -> Response {
         tracing::info!(subject = %who.subject, "signed out");
     }
     let cleared = oidc.inner.sessions.end(&headers);
-    with_cookies(
-        (StatusCode::SEE_OTHER, [(header::LOCATION, "/")]).into_response(),
-        &[cleared],
-    )
+    let return_to = safe_return(form.ok().as_ref().and_then(|f| f.get("terug")));
+    with_cookies(Redirect::to(&return_to).into_response(), &[cleared])
 }
 
 /// What the page header shows about signing in.

@@ -292,6 +292,7 @@ fn account(ctx: &PageCtx) -> Markup {
         }
         Some(crate::oidc::HeaderAccount::SignedIn { name, role }) => html! {
             form.account method="post" action="/afmelden" {
+                input type="hidden" name="terug" value=(ctx.url_with(&[]));
                 span.account-name {
                     span.visually-hidden { (ctx.t("Aangemeld als", "Signed in as")) " " }
                     (name) " "

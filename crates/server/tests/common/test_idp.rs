@@ -242,7 +242,7 @@ async fn authorize_form(
         .map(|(k, v)| format!(r#"<input type="hidden" name="{k}" value="{}">"#, esc(v)))
         .collect();
     Html(format!(
-        r#"<!DOCTYPE html><html lang="nl"><head><meta charset="utf-8"><title>Test-IdP</title></head>
+        r#"<!DOCTYPE html><html lang="nl"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>Test-IdP</title></head>
 <body><main><h1>Test-identiteitsprovider</h1>
 <form method="post" action="/authorize">{hidden}
 <label for="username">Gebruikersnaam</label> <input id="username" name="username" autocomplete="username">
