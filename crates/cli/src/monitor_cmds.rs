@@ -707,7 +707,9 @@ pub fn serve(
             Some(issuer) => println!("sign-in: OpenID Connect, issuer {issuer}"),
             None if !local.ip().is_loopback() => {
                 // Every figure in the store is public to whoever reaches this port.
-                println!("note: listening beyond this machine ({local}); the server has no sign-in");
+                println!(
+                    "note: listening beyond this machine ({local}); the server has no sign-in"
+                );
             }
             None => {}
         }

@@ -70,12 +70,16 @@ struct Setup {
 }
 
 async fn setup(token_auth: &str) -> Setup {
+    setup_with(token_auth, SECRET).await
+}
+
+async fn setup_with(token_auth: &str, secret: &str) -> Setup {
     let idp = TestIdp::start(CLIENT, SECRET, REDIRECT, users()).await;
     let config: OidcConfig = toml::from_str(&format!(
         r#"
         issuer = "{}"
         client_id = "{CLIENT}"
-        client_secret = "{SECRET}"
+        client_secret = "{secret}"
         redirect_url = "{REDIRECT}"
         token_auth = "{token_auth}"
         [roles]
@@ -126,13 +130,30 @@ impl Answer {
 }
 
 async fn send(app: &axum::Router, method: &str, uri: &str, cookie: Option<&str>) -> Answer {
+    send_form(app, method, uri, cookie, None).await
+}
+
+async fn send_form(
+    app: &axum::Router,
+    method: &str,
+    uri: &str,
+    cookie: Option<&str>,
+    form: Option<&str>,
+) -> Answer {
     let mut request = Request::builder().method(method).uri(uri);
     if let Some(c) = cookie {
         request = request.header(header::COOKIE, c);
     }
+    let body = match form {
+        Some(f) => {
+            request = request.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+            Body::from(f.to_string())
+        }
+        None => Body::empty(),
+    };
     let response = app
         .clone()
-        .oneshot(request.body(Body::empty()).unwrap())
+        .oneshot(request.body(body).unwrap())
         .await
         .unwrap();
     let status = response.status();
@@ -264,9 +285,16 @@ async fn analyst_signs_in_sees_name_and_role_and_signs_out() {
     let english = send(&s.app, "GET", "/over?lang=en", Some(&session)).await;
     assert!(english.body.contains("(analyst)") && english.body.contains("Sign out"));
 
-    let out = send(&s.app, "POST", "/afmelden", Some(&session)).await;
+    let out = send_form(
+        &s.app,
+        "POST",
+        "/afmelden",
+        Some(&session),
+        Some("terug=%2Fover"),
+    )
+    .await;
     assert_eq!(out.status, StatusCode::SEE_OTHER);
-    assert_eq!(out.location(), "/");
+    assert_eq!(out.location(), "/over", "back to the page signed out from");
     let (_, cleared) = out.cookie("kwm_sessie").expect("session cookie cleared");
     assert!(cleared.contains("Max-Age=0"));
     assert!(s.oidc.sessions().signed_in(&headers).is_none());
@@ -339,6 +367,18 @@ async fn a_replayed_code_is_refused() {
     assert!(refused.body.contains("invalid_grant"), "{}", refused.body);
     assert!(refused.cookie("kwm_sessie").is_none());
     assert_eq!(s.idp.token_requests(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wrong_client_secret_is_refused_by_the_provider() {
+    for auth in ["client_secret_basic", "client_secret_post"] {
+        let s = setup_with(auth, "not the secret").await;
+        let (answer, _, _) = sign_in(&s, "anna", "/").await;
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{auth}");
+        assert!(answer.body.contains("invalid_client"), "{auth}");
+        assert!(!answer.body.contains("not the secret"));
+        assert!(answer.cookie("kwm_sessie").is_none());
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -453,7 +493,17 @@ async fn header_shows_sign_in_only_when_configured() {
     let page = send(&s.app, "GET", "/over?lang=en", None).await;
     assert!(page.body.contains(r#"href="/aanmelden?terug=%2Fover""#));
     assert!(page.body.contains(">Sign in<"));
-    // Signing out without a session is harmless.
+    // Signing out without a session is harmless, and never leads to another site.
     let out = send(&s.app, "POST", "/afmelden", None).await;
     assert_eq!(out.status, StatusCode::SEE_OTHER);
+    assert_eq!(out.location(), "/");
+    let out = send_form(
+        &s.app,
+        "POST",
+        "/afmelden",
+        None,
+        Some("terug=%2F%2Fevil.example"),
+    )
+    .await;
+    assert_eq!(out.location(), "/");
 }

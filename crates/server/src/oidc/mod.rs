@@ -83,7 +83,7 @@ pub struct RoleMap {
 /// analyst = ["kwm-analist"]
 /// admin = ["kwm-beheer"]
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OidcConfig {
     /// The issuer, exactly as the provider writes it in discovery and in `iss`. https, or http
@@ -122,6 +122,26 @@ pub struct OidcConfig {
     /// Allowed clock difference with the provider, in seconds.
     #[serde(default = "default_clock_skew")]
     pub clock_skew_seconds: u64,
+}
+
+impl std::fmt::Debug for OidcConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Everything but the secret, so a logged configuration leaks nothing.
+        f.debug_struct("OidcConfig")
+            .field("issuer", &self.issuer)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &self.client_secret.as_ref().map(|_| "…"))
+            .field("client_secret_env", &self.client_secret_env)
+            .field("redirect_url", &self.redirect_url)
+            .field("scopes", &self.scopes)
+            .field("token_auth", &self.token_auth)
+            .field("role_claim", &self.role_claim)
+            .field("roles", &self.roles)
+            .field("name_claim", &self.name_claim)
+            .field("session_minutes", &self.session_minutes)
+            .field("clock_skew_seconds", &self.clock_skew_seconds)
+            .finish()
+    }
 }
 
 fn default_scopes() -> Vec<String> {
@@ -579,6 +599,10 @@ async fn finish(
     headers: &HeaderMap,
 ) -> Result<(SignedIn, String), OidcError> {
     if let Some(error) = params.get("error") {
+        // The sign-in is over either way.
+        if let Some(state) = params.get("state") {
+            oidc.take_pending(state);
+        }
         // The provider's error code is shown (escaped), its free text is not.
         let code: String = error
             .chars()
@@ -764,6 +788,7 @@ mod tests {
         let oidc = Oidc::new(c).unwrap();
         assert_eq!(oidc.sessions().cookie_name(), "__Host-kwm_sessie");
         assert!(!format!("{oidc:?}").contains("s3cret"));
+        assert!(!format!("{:?}", oidc.config()).contains("s3cret"));
     }
 
     #[test]
