@@ -1,7 +1,9 @@
 //! The README's first command, `kwm demo`, started for real once, then every page driven in
 //! Debian's Chromium by Playwright with axe-core, one script per part of the product
 //! (tests/browser/*.mjs). Every script runs even when an earlier one fails; the test then names
-//! all that failed. Screenshots land in target/screenshots as CI artefacts.
+//! all that failed. Screenshots land in target/screenshots as CI artefacts. A second test,
+//! `oidc_sign_in_in_chromium`, serves an empty store with OpenID Connect sign-in against a test
+//! provider started in this process and runs tests/browser/oidc.mjs.
 //!
 //! Needs `node`, `/usr/bin/chromium`, `pdfinfo`/`pdftoppm` (poppler-utils) and `npm ci` in
 //! tests/browser (.ci/run and scripts/test do that); a missing piece fails the test with what
