@@ -3,7 +3,8 @@
 //! redirect, the provider's login form, the callback, the session cookie, the page header,
 //! signing out — and every refusal: a wrong or missing `state`, a replayed code, forged,
 //! unsigned, expired, wrongly addressed or wrongly issued ID tokens, a nonce from another
-//! sign-in, the provider's own error, an unreachable provider.
+//! sign-in, a wrong client secret, the provider's own error, an unreachable provider; and a
+//! provider that rotated its keys.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -367,6 +368,22 @@ async fn a_replayed_code_is_refused() {
     assert!(refused.body.contains("invalid_grant"), "{}", refused.body);
     assert!(refused.cookie("kwm_sessie").is_none());
     assert_eq!(s.idp.token_requests(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rotated_provider_keys_are_fetched_again() {
+    let s = setup("client_secret_basic").await;
+    let (first, _, _) = sign_in(&s, "anna", "/").await;
+    assert_eq!(first.status, StatusCode::SEE_OTHER);
+    // The monitor now holds the key set with test-1 only; the provider moves to test-2.
+    s.idp.set_mischief(Mischief {
+        rotated: true,
+        ..Mischief::default()
+    });
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let (second, _, _) = sign_in(&s, "anna", "/").await;
+    assert_eq!(second.status, StatusCode::SEE_OTHER, "{}", second.body);
+    assert!(second.cookie("kwm_sessie").is_some());
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -42,7 +42,7 @@ pub use sessions::{OidcRole, Sessions, SignedIn};
 
 /// How long a started sign-in may take at the provider before its `state` is forgotten.
 const SIGN_IN_WINDOW: Duration = Duration::from_secs(600);
-/// The most sign-ins under way at once (each is a few hundred bytes; a flood is cut off).
+/// The most sign-ins under way at once (each is a few hundred bytes); beyond it the oldest go.
 const MAX_PENDING: usize = 10_000;
 /// The cookie that binds a callback to the browser that started the sign-in.
 const STATE_COOKIE: &str = "kwm_aanmelding";
@@ -329,11 +329,13 @@ impl Oidc {
     }
 
     /// Discovery and keys, fetched at first use and kept. `refresh_keys` fetches the key set
-    /// again (the provider may have rotated it), at most once a minute.
+    /// again: the provider rotated its keys. Only asked for when an ID token that came straight
+    /// from the token endpoint names an unknown key, so a browser cannot make the server ask.
     async fn provider(&self, refresh_keys: bool) -> Result<Provider, OidcError> {
         let mut cached = self.inner.provider.lock().await;
         if let Some(p) = cached.as_ref() {
-            if !refresh_keys || p.keys_fetched.elapsed() < Duration::from_secs(60) {
+            // Another sign-in may have fetched them while this one waited for the lock.
+            if !refresh_keys || p.keys_fetched.elapsed() < Duration::from_secs(1) {
                 return Ok(p.clone());
             }
         }
@@ -526,13 +528,15 @@ async fn start(
         let mut pending = oidc.inner.pending.lock().unwrap_or_else(|e| e.into_inner());
         pending.retain(|_, p| p.started.elapsed() < SIGN_IN_WINDOW);
         if pending.len() >= MAX_PENDING {
-            let e = OidcError {
-                status: StatusCode::SERVICE_UNAVAILABLE,
-                nl: "Te veel aanmeldingen tegelijk; probeer het zo opnieuw.".into(),
-                en: "Too many sign-ins at once; please try again shortly.".into(),
-            };
-            drop(pending);
-            return error_response(&headers, "/aanmelden", &e);
+            // A flood of started sign-ins pushes out the oldest rather than refusing new ones:
+            // refusing would let 10,000 requests lock everyone out for ten minutes.
+            if let Some(oldest) = pending
+                .iter()
+                .min_by_key(|(_, p)| p.started)
+                .map(|(k, _)| *k)
+            {
+                pending.remove(&oldest);
+            }
         }
         pending.insert(
             sha256(state.as_bytes()),

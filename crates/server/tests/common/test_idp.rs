@@ -32,6 +32,7 @@ const KEY: &[u8] = include_bytes!("../fixtures/oidc-test-key-1.der");
 /// Another key: a token signed with it under the first key's id is a forgery.
 const OTHER_KEY: &[u8] = include_bytes!("../fixtures/oidc-test-key-2.der");
 const KID: &str = "test-1";
+const ROTATED_KID: &str = "test-2";
 
 /// A person the provider knows.
 #[derive(Clone, Debug)]
@@ -61,6 +62,8 @@ pub struct Mischief {
     pub wrong_nonce: bool,
     /// `alg: none`, no signature.
     pub unsigned: bool,
+    /// Keys rotated: the key set has a second key (`test-2`) and tokens are signed with it.
+    pub rotated: bool,
 }
 
 struct Grant {
@@ -179,13 +182,21 @@ async fn discovery(State(s): State<Arc<Shared>>) -> Json<Value> {
     }))
 }
 
-async fn jwks(State(s): State<Arc<Shared>>) -> Json<Value> {
-    let public: ring::rsa::PublicKeyComponents<Vec<u8>> = s.key.public().into();
-    Json(json!({ "keys": [{
-        "kty": "RSA", "kid": KID, "use": "sig", "alg": "RS256",
+fn jwk(key: &RsaKeyPair, kid: &str) -> Value {
+    let public: ring::rsa::PublicKeyComponents<Vec<u8>> = key.public().into();
+    json!({
+        "kty": "RSA", "kid": kid, "use": "sig", "alg": "RS256",
         "n": URL_SAFE_NO_PAD.encode(&public.n),
         "e": URL_SAFE_NO_PAD.encode(&public.e),
-    }]}))
+    })
+}
+
+async fn jwks(State(s): State<Arc<Shared>>) -> Json<Value> {
+    let mut keys = vec![jwk(&s.key, KID)];
+    if s.mischief.lock().unwrap().rotated {
+        keys.push(jwk(&s.other_key, ROTATED_KID));
+    }
+    Json(json!({ "keys": keys }))
 }
 
 /// Checks an authorization request; the error is shown, never redirected (the redirect URI
@@ -398,8 +409,10 @@ async fn token(
             URL_SAFE_NO_PAD.encode(br#"{"alg":"none"}"#),
             URL_SAFE_NO_PAD.encode(claims.to_string())
         )
+    } else if m.rotated {
+        sign(&s.other_key, ROTATED_KID, &claims)
     } else {
-        sign(if m.forged { &s.other_key } else { &s.key }, &claims)
+        sign(if m.forged { &s.other_key } else { &s.key }, KID, &claims)
     };
     Json(json!({
         "access_token": random(),
@@ -411,8 +424,8 @@ async fn token(
 }
 
 /// An RS256 JSON Web Token.
-fn sign(key: &RsaKeyPair, claims: &Value) -> String {
-    let header = json!({ "alg": "RS256", "typ": "JWT", "kid": KID });
+fn sign(key: &RsaKeyPair, kid: &str, claims: &Value) -> String {
+    let header = json!({ "alg": "RS256", "typ": "JWT", "kid": kid });
     let signing_input = format!(
         "{}.{}",
         URL_SAFE_NO_PAD.encode(header.to_string()),
