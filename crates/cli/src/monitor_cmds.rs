@@ -651,17 +651,17 @@ impl ServeLimits {
 
 /// The `[oidc]` table of a configuration file (other tables are left to their readers), checked.
 fn read_oidc(path: &Path) -> anyhow::Result<kwm_server::oidc::Oidc> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let mut table: toml::Table =
-        toml::from_str(&text).with_context(|| format!("{}", path.display()))?;
+    // `kwm` prints only the outermost error, so each message names the file itself.
+    let file = path.display();
+    let text = std::fs::read_to_string(path).map_err(|e| anyhow!("cannot read {file}: {e}"))?;
+    let mut table: toml::Table = toml::from_str(&text).map_err(|e| anyhow!("{file}: {e}"))?;
     let oidc = table
         .remove("oidc")
-        .ok_or_else(|| anyhow!("{}: no [oidc] table", path.display()))?;
+        .ok_or_else(|| anyhow!("{file}: no [oidc] table"))?;
     let config: kwm_server::oidc::OidcConfig = oidc
         .try_into()
-        .with_context(|| format!("{}: [oidc]", path.display()))?;
-    kwm_server::oidc::Oidc::new(config).with_context(|| path.display().to_string())
+        .map_err(|e| anyhow!("{file}: [oidc]: {e}"))?;
+    kwm_server::oidc::Oidc::new(config).map_err(|e| anyhow!("{file}: {e}"))
 }
 
 /// `kwm serve`
