@@ -4,7 +4,8 @@
 // shows "Aanmelden"; clicking it leads to the provider's login form; after signing in as "anna"
 // the browser is back on the same page, signed in (name and role in the header), the session
 // cookie is HttpOnly and SameSite=Lax, axe finds nothing, no console errors (a CSP violation
-// would be one); "Afmelden" signs out and stays on the page.
+// would be one), and on a phone the name and button fit the screen; "Afmelden" signs out and
+// stays on the page.
 //
 //   node tests/browser/oidc.mjs http://127.0.0.1:PORT target/screenshots
 import { chromium } from "playwright-core";
@@ -85,6 +86,20 @@ try {
     assert.ok(!(await page.evaluate(() => document.cookie)).includes("kwm_sessie"));
     await axe("/over signed in");
     await page.screenshot({ path: join(shots, "oidc.png"), fullPage: false });
+  });
+
+  await step("signed in on a phone: name and button fit the screen", async () => {
+    await page.setViewportSize({ width: 375, height: 800 });
+    await page.goto(`${base}/over`);
+    const button = header.getByRole("button", { name: "Afmelden" });
+    await button.waitFor({ state: "visible" });
+    for (const el of [button, header.getByText("Anna Analist")]) {
+      const box = await el.boundingBox();
+      assert.ok(box && box.x >= 0 && box.x + box.width <= 375, `off screen: ${JSON.stringify(box)}`);
+    }
+    await axe("/over signed in, phone");
+    await page.screenshot({ path: join(shots, "oidc-phone.png") });
+    await page.setViewportSize({ width: 1280, height: 900 });
   });
 
   await step("signed in on another page, in English", async () => {
