@@ -116,7 +116,7 @@ pub struct OidcConfig {
     /// The claim with the name to show.
     #[serde(default = "default_name_claim")]
     pub name_claim: String,
-    /// How long a session lasts, in minutes.
+    /// How long a session lasts, in minutes (1 to 43,200, i.e. 30 days).
     #[serde(default = "default_session_minutes")]
     pub session_minutes: u64,
     /// Allowed clock difference with the provider, in seconds.
@@ -278,7 +278,8 @@ impl Oidc {
         }
         let sessions = Sessions::new(
             secure,
-            Duration::from_secs(config.session_minutes.max(1) * 60),
+            // At most 30 days: a session is a sign-in, not an account.
+            Duration::from_secs(config.session_minutes.clamp(1, 30 * 24 * 60) * 60),
         );
         Ok(Oidc {
             inner: Arc::new(Inner {
