@@ -283,6 +283,11 @@ async fn analyst_signs_in_sees_name_and_role_and_signs_out() {
     assert!(page.body.contains(r#"action="/afmelden""#));
     assert!(!page.body.contains("/aanmelden?terug="));
     assert_eq!(page.headers[header::CACHE_CONTROL], "private, no-store");
+    assert!(page
+        .headers
+        .get_all(header::VARY)
+        .iter()
+        .any(|v| v.to_str().unwrap().contains("Cookie")));
     let english = send(&s.app, "GET", "/over?lang=en", Some(&session)).await;
     assert!(english.body.contains("(analyst)") && english.body.contains("Sign out"));
 

@@ -753,6 +753,18 @@ async fn header_middleware(State(sessions): State<Sessions>, req: Request, next:
         None => HeaderAccount::SignedOut,
     };
     let mut response = HEADER_ACCOUNT.scope(account, next.run(req)).await;
+    let html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if html {
+        // The header differs by session cookie, so a cache must not hand one person's page
+        // (even a signed-out one) to another.
+        response
+            .headers_mut()
+            .append(header::VARY, HeaderValue::from_static("Cookie"));
+    }
     if who.is_some() && !response.headers().contains_key(header::CACHE_CONTROL) {
         // A page with a person's name (and later restricted figures) must not be kept by a
         // shared cache.
