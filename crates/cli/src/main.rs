@@ -89,14 +89,17 @@ enum Command {
         /// share one PostgreSQL database).
         #[arg(long, value_name = "FILE|URL")]
         db: StoreLocation,
-        /// Address to listen on: loopback unless told otherwise (e.g. `0.0.0.0:8080`; the
-        /// server has no sign-in, so put it behind a proxy that has).
+        /// Address to listen on: loopback unless told otherwise (e.g. `0.0.0.0:8080`; without
+        /// `--oidc` the server has no sign-in, so put it behind a proxy that has).
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: String,
         #[command(flatten)]
         catalogue: CatalogueArg,
         #[command(flatten)]
         limits: monitor_cmds::ServeLimits,
+        /// Sign-in with OpenID Connect: a TOML file with an `[oidc]` table (see README).
+        #[arg(long, value_name = "FILE.toml")]
+        oidc: Option<PathBuf>,
     },
 }
 
@@ -127,7 +130,8 @@ fn main() -> std::process::ExitCode {
             addr,
             catalogue,
             limits,
-        } => monitor_cmds::serve(&db, &addr, &catalogue, &limits),
+            oidc,
+        } => monitor_cmds::serve(&db, &addr, &catalogue, &limits, oidc.as_deref()),
         Command::Svi(args) => svi::run(&args),
         Command::Spatial(args) => spatial::run(*args),
         Command::Microdata(args) => microdata::run(args),

@@ -582,7 +582,7 @@ pub fn demo(
         "risk model, composite analyses and clusters ready ({:.1} s)",
         started.elapsed().as_secs_f64()
     );
-    serve(db, addr, catalogue, &ServeLimits::default())
+    serve(db, addr, catalogue, &ServeLimits::default(), None)
 }
 
 /// Harmonises the demo's series onto every layout that some period is published in, so each
@@ -649,13 +649,30 @@ impl ServeLimits {
     }
 }
 
+/// The `[oidc]` table of a configuration file (other tables are left to their readers), checked.
+fn read_oidc(path: &Path) -> anyhow::Result<kwm_server::oidc::Oidc> {
+    // `kwm` prints only the outermost error, so each message names the file itself.
+    let file = path.display();
+    let text = std::fs::read_to_string(path).map_err(|e| anyhow!("cannot read {file}: {e}"))?;
+    let mut table: toml::Table = toml::from_str(&text).map_err(|e| anyhow!("{file}: {e}"))?;
+    let oidc = table
+        .remove("oidc")
+        .ok_or_else(|| anyhow!("{file}: no [oidc] table"))?;
+    let config: kwm_server::oidc::OidcConfig = oidc
+        .try_into()
+        .map_err(|e| anyhow!("{file}: [oidc]: {e}"))?;
+    kwm_server::oidc::Oidc::new(config).map_err(|e| anyhow!("{file}: {e}"))
+}
+
 /// `kwm serve`
 pub fn serve(
     db: &StoreLocation,
     addr: &str,
     catalogue: &CatalogueArg,
     limits: &ServeLimits,
+    oidc: Option<&Path>,
 ) -> anyhow::Result<()> {
+    let oidc = oidc.map(read_oidc).transpose()?;
     if db.is_missing() {
         return Err(anyhow!(
             "store {db} does not exist; create it with `kwm init --db {db}` or `kwm ingest`"
@@ -668,7 +685,11 @@ pub fn serve(
         let mut store = open_store(db)?;
         kwm_monitor::ingest::sync_catalogue(&mut *store, &catalogue).map_err(explain)?;
     }
-    let state = kwm_server::AppState::new(db.clone(), catalogue, source);
+    let mut state = kwm_server::AppState::new(db.clone(), catalogue, source);
+    let issuer = oidc.as_ref().map(|o| o.config().issuer.clone());
+    if let Some(oidc) = oidc {
+        state = state.with_oidc(oidc);
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -681,9 +702,16 @@ pub fn serve(
         // server cleanly, not kill it.
         let shutdown = kwm_server::shutdown_signal();
         println!("Kwetsbaarheidsmonitor: http://{local}/  (Ctrl-C stops)");
-        if !local.ip().is_loopback() {
-            // Every figure in the store is public to whoever reaches this port.
-            println!("note: listening beyond this machine ({local}); the server has no sign-in");
+        match &issuer {
+            // After the line above: scripts take the first address printed as the server's.
+            Some(issuer) => println!("sign-in: OpenID Connect, issuer {issuer}"),
+            None if !local.ip().is_loopback() => {
+                // Every figure in the store is public to whoever reaches this port.
+                println!(
+                    "note: listening beyond this machine ({local}); the server has no sign-in"
+                );
+            }
+            None => {}
         }
         kwm_server::serve(listener, state, limits.config(), shutdown).await?;
         Ok(())

@@ -58,3 +58,42 @@ fn serve_binds_to_loopback_and_stops_on_sigterm() {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// `--oidc FILE.toml`: a file that cannot work stops `kwm serve` before it listens, saying what
+/// is wrong and where, and never printing the secret.
+#[test]
+fn serve_refuses_a_broken_oidc_file() {
+    let dir = std::env::temp_dir().join(format!("kwm-cli-serve-oidc-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let cases = [
+        ("[other]\nx = 1\n", "no [oidc] table"),
+        (
+            "[oidc]\nissuer = \"http://login.example.nl\"\nclient_id = \"kwm\"\nclient_secret = \"geheim-123\"\nredirect_url = \"https://m.example.nl/aanmelden/terug\"\n",
+            "issuer must be an https address",
+        ),
+        (
+            "[oidc]\nissuer = \"https://login.example.nl\"\nclient_id = \"kwm\"\nclient_secret_env = \"KWM_TEST_NO_SUCH_VARIABLE\"\nredirect_url = \"https://m.example.nl/aanmelden/terug\"\n",
+            "KWM_TEST_NO_SUCH_VARIABLE is not set",
+        ),
+        ("[oidc]\nissuer = \"https://x\"\nclient_id = \"kwm\"\nclient_secret = \"geheim-123\"\nredirect_url = \"https://m/aanmelden/terug\"\nrole = \"groups\"\n", "unknown field `role`"),
+    ];
+    for (i, (text, message)) in cases.iter().enumerate() {
+        let file = dir.join(format!("oidc-{i}.toml"));
+        std::fs::write(&file, text).unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_kwm"))
+            .args(["serve", "--addr", "127.0.0.1:0", "--db"])
+            .arg(dir.join("missing.sqlite"))
+            .arg("--oidc")
+            .arg(&file)
+            .env_remove("KWM_TEST_NO_SUCH_VARIABLE")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{text}");
+        assert!(stderr.contains(message), "{message} not in: {stderr}");
+        assert!(stderr.contains(&format!("oidc-{i}.toml")), "{stderr}");
+        assert!(!stderr.contains("geheim-123"), "{stderr}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

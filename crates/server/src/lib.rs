@@ -18,6 +18,7 @@ pub mod hardening;
 pub mod i18n;
 pub mod labels;
 pub mod map;
+pub mod oidc;
 pub mod openapi;
 mod pages;
 pub mod picture;
@@ -78,7 +79,7 @@ pub fn router(state: AppState) -> Router {
         .route("/loads", get(api::loads))
         .route("/openapi.json", get(openapi::handler))
         .fallback(api::not_found);
-    Router::new()
+    let app = Router::new()
         .route("/", get(pages::dashboard::page))
         .route("/regio/{code}", get(pages::profile::page))
         .route("/zoeken", get(pages::search::page))
@@ -129,8 +130,13 @@ pub fn router(state: AppState) -> Router {
             get(|| async { asset("image/svg+xml", FAVICON_SVG) }),
         )
         .nest("/api", api)
-        .fallback(pages::not_found)
-        .layer(CompressionLayer::new())
+        .fallback(pages::not_found);
+    // Sign-in (OpenID Connect), only when configured: its routes and the header's sign-in link.
+    let app = match state.oidc() {
+        Some(oidc) => oidc.attach(app),
+        None => app,
+    };
+    app.layer(CompressionLayer::new())
         .layer(hardening::layer())
         .with_state(state)
 }

@@ -14,6 +14,8 @@ use crate::map::MapShapes;
 #[derive(Clone)]
 pub struct AppState {
     inner: Arc<Inner>,
+    /// Sign-in through OpenID Connect, when configured (its sessions live in memory).
+    oidc: Option<crate::oidc::Oidc>,
 }
 
 struct Inner {
@@ -38,7 +40,19 @@ impl AppState {
                 catalogue_source,
                 maps: Mutex::new(HashMap::new()),
             }),
+            oidc: None,
         }
+    }
+
+    /// The same state with sign-in through OpenID Connect.
+    pub fn with_oidc(mut self, oidc: crate::oidc::Oidc) -> AppState {
+        self.oidc = Some(oidc);
+        self
+    }
+
+    /// Sign-in through OpenID Connect, when configured.
+    pub fn oidc(&self) -> Option<&crate::oidc::Oidc> {
+        self.oidc.as_ref()
     }
 
     /// The catalogue; shared, so a handler that moves it into a store query clones a pointer,

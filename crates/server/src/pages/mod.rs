@@ -71,6 +71,8 @@ pub struct PageCtx {
     pub params: HashMap<String, String>,
     /// Request path.
     pub path: String,
+    /// Sign-in state for the header; `None` when sign-in is not configured.
+    pub account: Option<crate::oidc::HeaderAccount>,
 }
 
 impl PageCtx {
@@ -81,6 +83,7 @@ impl PageCtx {
             lang,
             params,
             path: path.to_string(),
+            account: crate::oidc::header_account(),
         }
     }
 
@@ -253,6 +256,7 @@ pub fn layout(ctx: &PageCtx, title: &str, active: Nav, body: Markup) -> Markup {
                         }
                         (search_form(ctx, "site-search", ""))
                         a.lang-switch href=(ctx.url_with(&[("lang", Some(switch_lang))])) hreflang=(switch_hreflang) lang=(switch_hreflang) { (switch_label) }
+                        (account(ctx))
                     }
                 }
                 main #main.container tabindex="-1" { (body) }
@@ -271,6 +275,32 @@ pub fn layout(ctx: &PageCtx, title: &str, active: Nav, body: Markup) -> Markup {
                 }
             }
         }
+    }
+}
+
+/// Signing in or out, in the header when OpenID Connect is configured: a link to `/aanmelden`
+/// (a link, not a form: the CSP's `form-action 'self'` would stop a form's redirect to the
+/// identity provider) that returns to this page, or the name, role and a POST form to sign out.
+fn account(ctx: &PageCtx) -> Markup {
+    match &ctx.account {
+        None => html! {},
+        Some(crate::oidc::HeaderAccount::SignedOut) => {
+            let back = ctx.url_with(&[]);
+            html! {
+                a.account-link href=(format!("/aanmelden?terug={}", encode(&back))) { (ctx.t("Aanmelden", "Sign in")) }
+            }
+        }
+        Some(crate::oidc::HeaderAccount::SignedIn { name, role }) => html! {
+            form.account method="post" action="/afmelden" {
+                input type="hidden" name="terug" value=(ctx.url_with(&[]));
+                span.account-name {
+                    span.visually-hidden { (ctx.t("Aangemeld als", "Signed in as")) " " }
+                    (name) " "
+                    span.account-role { "(" (role.label(ctx.lang)) ")" }
+                }
+                button.account-link type="submit" { (ctx.t("Afmelden", "Sign out")) }
+            }
+        },
     }
 }
 

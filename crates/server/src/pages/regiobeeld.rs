@@ -638,6 +638,8 @@ pub(crate) fn standalone_html(
         lang: view.lang,
         params: HashMap::new(),
         path: format!("/regio/{}/regiobeeld", view.data.code),
+        // A file for anyone: never who made it.
+        account: None,
     };
     let css = format!("{}\n{}", crate::NLDS_TOKENS_CSS, crate::APP_CSS);
     html! {
