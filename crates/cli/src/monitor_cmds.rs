@@ -134,12 +134,25 @@ fn run_ingest(
 ) -> anyhow::Result<IngestReport> {
     let (catalogue, _) =
         kwm_monitor::catalogue::resolve(catalogue.catalogue.as_deref()).map_err(explain)?;
+    // A refused load changes nothing — not even by leaving behind a new, empty store file.
+    let created = match db {
+        StoreLocation::Sqlite(path) if !path.exists() => Some(path.clone()),
+        _ => None,
+    };
     let mut store = open_store(db)?;
     let spinner = indicatif::ProgressBar::new_spinner();
     spinner.set_message(format!("loading {} file(s)", files.len()));
     spinner.enable_steady_tick(std::time::Duration::from_millis(120));
     let result = ingest_files(&mut *store, &catalogue, files, options, &now_rfc3339());
     spinner.finish_and_clear();
+    drop(store);
+    if let (Err(_), Some(path)) = (&result, created) {
+        for suffix in ["", "-wal", "-shm"] {
+            let mut file = path.clone().into_os_string();
+            file.push(suffix);
+            let _ = std::fs::remove_file(file);
+        }
+    }
     result.map_err(explain)
 }
 

@@ -90,6 +90,22 @@ fn ingest_reports_what_it_loaded_then_refuses_a_broken_file_without_changing_any
         before,
         "a failed load changed the store"
     );
+
+    // Refused into a store that does not exist yet: no store file is left behind.
+    let fresh = dir.join("never.sqlite");
+    let out = kwm()
+        .args(["ingest", "--db"])
+        .arg(&fresh)
+        .arg(&broken)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let left: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("never.sqlite"))
+        .collect();
+    assert!(left.is_empty(), "a refused load left {left:?}");
 }
 
 #[test]
