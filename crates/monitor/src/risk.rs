@@ -742,6 +742,64 @@ pub struct Stacking {
     pub rows: Vec<StackingRow>,
 }
 
+/// One gemeente's part of a stacking result: its wijken or buurten, with their national ranks,
+/// percentiles and flags (the thresholds are national), and the distribution of the stacking
+/// counts recounted over them.
+#[derive(Debug, Clone)]
+pub struct StackingWithin {
+    /// The gemeente.
+    pub gemeente: RegionCode,
+    /// Its name, when known.
+    pub name: Option<String>,
+    /// Regions per number of flagged characteristics, over the gemeente's regions with data.
+    pub distribution: Vec<usize>,
+    /// The gemeente's regions without data.
+    pub no_data: usize,
+}
+
+/// Cuts a wijk or buurt stacking result to one gemeente's regions (see [`StackingWithin`]).
+pub fn stacking_within(
+    store: &dyn Store,
+    s: &mut Stacking,
+    gemeente: &RegionCode,
+) -> Result<StackingWithin, MonitorError> {
+    if gemeente.level() != Level::Gemeente {
+        return Err(MonitorError::BadRequest(format!(
+            "gemeente={gemeente}: expected a gemeente code (GM…)"
+        )));
+    }
+    // Not found rather than malformed: a well-formed code whose result has no such part.
+    if !matches!(s.level, Level::Wijk | Level::Buurt) {
+        return Err(MonitorError::NotFound(format!(
+            "gemeente={gemeente} cuts a wijk or buurt result; ask level=wijk or level=buurt"
+        )));
+    }
+    let name = store.region(gemeente, s.period)?.and_then(|r| r.name);
+    s.rows
+        .retain(|r| r.code.gemeente().as_ref() == Some(gemeente));
+    if s.rows.is_empty() {
+        return Err(MonitorError::NotFound(format!(
+            "no {} of {gemeente} in the {} stacking results of {}",
+            s.level, s.level, s.period
+        )));
+    }
+    let mut distribution = vec![0usize; s.characteristics.len() + 1];
+    let mut no_data = 0;
+    for r in &s.rows {
+        if r.with_data == 0 {
+            no_data += 1;
+        } else if let Some(n) = distribution.get_mut(r.flagged) {
+            *n += 1;
+        }
+    }
+    Ok(StackingWithin {
+        gemeente: gemeente.clone(),
+        name,
+        distribution,
+        no_data,
+    })
+}
+
 /// The stacking results of a level and period (default: the latest period with results).
 pub fn stacking(
     store: &dyn Store,

@@ -273,13 +273,25 @@ pub async fn group(
     Ok(Json(v).into_response())
 }
 
-/// `GET /api/stacking?level=&period=&format=`
+/// `GET /api/stacking?level=&period=&gemeente=&format=`
 pub async fn stacking(State(state): State<AppState>, params: Params) -> Result<Response, ApiError> {
-    let p = Checked::new(params, &["level", "period", "format"])?;
+    let p = Checked::new(params, &["level", "period", "gemeente", "format"])?;
     let (level, period, csv) = (p.level()?, p.period()?, p.csv()?);
+    let gemeente = p
+        .get("gemeente")
+        .filter(|g| !g.is_empty())
+        .map(query::parse_region)
+        .transpose()?;
     let catalogue = state.catalogue().clone();
-    let s = state
-        .query(move |store| risk::stacking(store, &catalogue, level, period))
+    let (s, within) = state
+        .query(move |store| {
+            let mut s = risk::stacking(store, &catalogue, level, period)?;
+            let within = match &gemeente {
+                Some(gm) => Some(risk::stacking_within(store, &mut s, gm)?),
+                None => None,
+            };
+            Ok((s, within))
+        })
         .await?;
     if csv {
         let rows = s
@@ -304,7 +316,10 @@ pub async fn stacking(State(state): State<AppState>, params: Params) -> Result<R
             })
             .collect();
         return Ok(csv_response(
-            &format!("stapeling_{}_{}.csv", s.level, s.period),
+            &match &within {
+                Some(w) => format!("stapeling_{}_{}_{}.csv", s.level, w.gemeente, s.period),
+                None => format!("stapeling_{}_{}.csv", s.level, s.period),
+            },
             &[
                 "code",
                 "name",
@@ -338,8 +353,15 @@ pub async fn stacking(State(state): State<AppState>, params: Params) -> Result<R
         "characteristics": s.characteristics.iter().map(|(id, has)| json!({
             "id": id, "label": factor_label(id), "has_data": has,
         })).collect::<Vec<_>>(),
-        "distribution": s.run.summary.distribution.iter().enumerate().map(|(k, n)| json!({"flagged": k, "regions": n})).collect::<Vec<_>>(),
-        "no_data": s.run.summary.no_data,
+        // Cut to a gemeente, the distribution is its regions'; ranks, percentiles and flags
+        // stay national, and `within` says so.
+        "distribution": within.as_ref().map_or(&s.run.summary.distribution, |w| &w.distribution).iter().enumerate().map(|(k, n)| json!({"flagged": k, "regions": n})).collect::<Vec<_>>(),
+        "no_data": within.as_ref().map_or(s.run.summary.no_data, |w| w.no_data),
+        "within": within.as_ref().map(|w| json!({
+            "gemeente": w.gemeente.to_string(),
+            "name": w.name,
+            "note": "the regions of one gemeente; ranks, percentiles, flags and thresholds are those of the whole country",
+        })),
         "regions": s.rows.iter().map(|r| json!({
             "code": r.code.to_string(),
             "name": r.name,

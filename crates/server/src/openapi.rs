@@ -364,7 +364,9 @@ fn risk_paths() -> Value {
     json!({
             "/api/stacking": { "get": {
                 "operationId": "stacking", "summary": "Stacking of risk characteristics per region: how many are flagged (top decile by default) out of how many have data, the distribution of those counts, and a composite with its rank. Areas only, never persons.",
-                "parameters": [level_param(), period_param("Period; default the latest with results for the level."), format_param()],
+                "parameters": [level_param(), period_param("Period; default the latest with results for the level."),
+                    param("gemeente", "query", false, "With level wijk or buurt: only the wijken or buurten of this gemeente (ranks, percentiles, flags and thresholds stay national; the distribution is recounted over them).", json!({"type": "string", "pattern": "^GM[0-9]{4}$"})),
+                    format_param()],
                 "responses": responses(ok("Stacking counts.", json!({"$ref": "#/components/schemas/Stacking"}), true))
             }},
             "/api/regions/{code}/themes": { "get": {
@@ -586,6 +588,7 @@ fn risk_schemas() -> Value {
                 "characteristics": {"type": "array", "items": {"type": "object"}},
                 "distribution": {"type": "array", "items": {"type": "object", "properties": {"flagged": {"type": "integer"}, "regions": {"type": "integer"}}}},
                 "no_data": {"type": "integer"},
+                "within": {"type": ["object", "null"], "properties": {"gemeente": {"type": "string"}, "name": {"type": ["string", "null"]}, "note": {"type": "string"}}},
                 "regions": {"type": "array", "items": {"type": "object", "required": ["code", "flagged", "with_data"], "properties": {
                     "code": {"type": "string"}, "name": {"type": ["string", "null"]},
                     "flagged": {"type": "integer"}, "with_data": {"type": "integer"},

@@ -122,6 +122,54 @@ async fn a_national_wijk_stacking() {
         .map(|r| &r["code"].as_str().unwrap()[2..6])
         .collect();
     assert!(gemeenten.len() >= 300, "{} gemeenten", gemeenten.len());
+
+    // Rotterdam's wijken: the national rows cut to them, the same flags and ranks, and a
+    // distribution recounted over them — and the cuts of all gemeenten add up to the country.
+    let r = get("/api/stacking?level=wijk&period=2020&gemeente=GM0599").await;
+    let own = r["regions"].as_array().unwrap();
+    assert!(!own.is_empty());
+    for w in own {
+        assert!(w["code"].as_str().unwrap().starts_with("WK0599"), "{w}");
+        let national = regions.iter().find(|n| n["code"] == w["code"]).unwrap();
+        assert_eq!(national, w, "a cut keeps the national row");
+    }
+    assert_eq!(r["within"]["gemeente"], "GM0599");
+    assert_eq!(r["within"]["name"], "Rotterdam");
+    let counted = |v: &Value| -> Vec<u64> {
+        v["distribution"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["regions"].as_u64().unwrap())
+            .collect()
+    };
+    let with_data = own.iter().filter(|w| w["with_data"] != 0).count() as u64;
+    assert_eq!(counted(&r).iter().sum::<u64>(), with_data);
+    let mut sum = vec![0u64; counted(&v).len()];
+    for gm in &gemeenten {
+        let (status, cut) = get_json_from(
+            app(&store(), catalogue()),
+            &format!("/api/stacking?level=wijk&period=2020&gemeente=GM{gm}"),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "GM{gm}: {cut}");
+        for (k, n) in counted(&cut).iter().enumerate() {
+            sum[k] += n;
+        }
+    }
+    assert_eq!(
+        sum,
+        counted(&v),
+        "the gemeenten's distributions add up to the country's"
+    );
+    // A cut of a gemeente-level result, or of a gemeente with no wijken in it, is not found.
+    for uri in [
+        "/api/stacking?level=gemeente&period=2020&gemeente=GM0599",
+        "/api/stacking?level=wijk&period=2020&gemeente=GM9999",
+    ] {
+        let (status, body) = get_json_from(app(&store(), catalogue()), uri).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{uri}: {body}");
+    }
 }
 
 #[tokio::test]

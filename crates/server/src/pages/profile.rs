@@ -315,6 +315,10 @@ fn body(
                         a href=(format!("/?level={}&gemeente={gm}", first.code.level().as_str())) {
                             (children_heading(ctx, first.code.level(), name)) " " (ctx.t("op de kaart", "on the map"))
                         }
+                        " · "
+                        a href=(format!("/stapeling?level={}&gemeente={gm}", first.code.level().as_str())) {
+                            (ctx.t("waar risicokenmerken zich stapelen", "where risk characteristics stack"))
+                        }
                     }
                 }
                 ul.subarea-list {

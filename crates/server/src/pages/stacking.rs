@@ -78,9 +78,24 @@ async fn build(state: &AppState, ctx: &PageCtx) -> Result<Markup, MonitorError> 
         levels[0]
     };
     let period = period.filter(|p| runs.iter().any(|r| r.level == level && r.period == *p));
+    // One gemeente's wijken or buurten: the national result cut to them (ranks, flags and
+    // thresholds stay national, and the page says so), on a map fitted to them.
+    let gemeente = ctx
+        .params
+        .get("gemeente")
+        .filter(|g| !g.is_empty())
+        .map(|g| query::parse_region(g))
+        .transpose()?;
     let catalogue = state.catalogue().clone();
-    let s = state
-        .query(move |st| risk::stacking(st, &catalogue, level, period))
+    let (s, within) = state
+        .query(move |st| {
+            let mut s = risk::stacking(st, &catalogue, level, period)?;
+            let within = match &gemeente {
+                Some(gm) => Some(risk::stacking_within(st, &mut s, gm)?),
+                None => None,
+            };
+            Ok((s, within))
+        })
         .await?;
     let map_layout = match s.run.record.layout {
         Some(l) => {
@@ -90,10 +105,18 @@ async fn build(state: &AppState, ctx: &PageCtx) -> Result<Markup, MonitorError> 
         }
         None => None,
     };
-    let shapes = match map_layout {
-        Some(l) => Some(state.map(level, l).await?),
-        None => None,
+    let shapes = match (map_layout, &within) {
+        (Some(l), None) => Some(state.map(level, l).await?),
+        (Some(l), Some(w)) => Some(state.map_within(level, l, w.gemeente.clone()).await?),
+        (None, _) => None,
     };
+    let mut choices = vec![
+        ("level", level.as_str().to_string()),
+        ("period", s.period.to_string()),
+    ];
+    if let Some(w) = &within {
+        choices.push(("gemeente", w.gemeente.to_string()));
+    }
     let c = state.catalogue();
     let measured: Vec<&(String, bool)> = s.characteristics.iter().filter(|(_, has)| *has).collect();
     let gaps: Vec<&(String, bool)> = s.characteristics.iter().filter(|(_, has)| !*has).collect();
@@ -117,7 +140,18 @@ async fn build(state: &AppState, ctx: &PageCtx) -> Result<Markup, MonitorError> 
                     }
                 }
             }
+            @if let Some(w) = &within {
+                p.within {
+                    strong {
+                        (level_label(ctx.lang, level)) " " (ctx.t("van", "of")) " "
+                        a href=(format!("/regio/{}", w.gemeente)) { (w.name.clone().unwrap_or_else(|| w.gemeente.to_string())) }
+                    }
+                    " — " (ctx.t("percentielen, markeringen en rangen zijn die van heel Nederland; de verdeling telt alleen deze gebieden. ", "percentiles, flags and ranks are those of the whole country; the distribution counts these areas only. "))
+                    a href=(ctx.url_with(&[("gemeente", None)])) { (ctx.t("Toon heel Nederland", "Show the whole country")) }
+                }
+            }
             form.controls method="get" action="/stapeling" {
+                @if let Some(w) = &within { input type="hidden" name="gemeente" value=(w.gemeente.as_str()); }
                 div.field {
                     label for="level" { (ctx.t("Niveau", "Level")) }
                     select #level name="level" {
@@ -141,7 +175,7 @@ async fn build(state: &AppState, ctx: &PageCtx) -> Result<Markup, MonitorError> 
                 }
                 button.button.primary type="submit" { (ctx.t("Toon", "Show")) }
             }
-            (super::permalink(ctx, "/stapeling", &[("level", level.as_str().to_string()), ("period", s.period.to_string())]))
+            (super::permalink(ctx, "/stapeling", &choices))
             div.note {
                 p {
                     strong { (ctx.t("Gemeten: ", "Measured: ")) (measured.len()) " " (ctx.t("van", "of")) " " (s.characteristics.len()) " " (ctx.t("kenmerken", "characteristics")) }
@@ -169,9 +203,9 @@ async fn build(state: &AppState, ctx: &PageCtx) -> Result<Markup, MonitorError> 
             }
             div.dashboard {
                 (map_panel(ctx, &s, shapes.as_deref(), map_layout))
-                (table_panel(ctx, c, &s))
+                (table_panel(ctx, c, &s, within.as_ref()))
             }
-            (distribution(ctx, &s))
+            (distribution(ctx, &s, within.as_ref()))
         },
     ))
 }
@@ -301,7 +335,22 @@ fn sort_rows<'a>(rows: &'a [StackingRow], key: &str, descending: bool) -> Vec<&'
     sorted
 }
 
-fn table_panel(ctx: &PageCtx, c: &Catalogue, s: &Stacking) -> Markup {
+fn table_panel(
+    ctx: &PageCtx,
+    c: &Catalogue,
+    s: &Stacking,
+    within: Option<&risk::StackingWithin>,
+) -> Markup {
+    let csv = match within {
+        Some(w) => format!(
+            "/api/stacking?level={}&period={}&gemeente={}&format=csv",
+            s.level, s.period, w.gemeente
+        ),
+        None => format!(
+            "/api/stacking?level={}&period={}&format=csv",
+            s.level, s.period
+        ),
+    };
     let key = ctx
         .params
         .get("sort")
@@ -334,7 +383,7 @@ fn table_panel(ctx: &PageCtx, c: &Catalogue, s: &Stacking) -> Markup {
                 (ctx.t("Gemarkeerd = aantal gemarkeerde kenmerken van het aantal met gegevens in de regio; onder de naam staan welke. Index = rang op de samengestelde index (1 = meest kwetsbaar), met eronder het 90%-interval van de rang over andere redelijke methoden (",
                        "Flagged = number of flagged characteristics out of those with data in the region; which ones is under the name. Index = rank on the composite index (1 = most vulnerable), with below it the 90% interval of the rank over other reasonable methods ("))
                 a href=(format!("/methodevergelijking?level={}&period={}", s.level.as_str(), s.period)) { (ctx.t("methodevergelijking", "method comparison")) } "). "
-                a href=(format!("/api/stacking?level={}&period={}&format=csv", s.level, s.period)) { (ctx.t("Download CSV", "Download CSV")) }
+                a href=(csv) { (ctx.t("Download CSV", "Download CSV")) }
             }
             div.table-scroll tabindex="0" role="region" aria-labelledby="table-title" {
                 table.data.stacking {
@@ -380,8 +429,12 @@ fn table_panel(ctx: &PageCtx, c: &Catalogue, s: &Stacking) -> Markup {
 
 /// Bar chart of stacking counts, drawn as SVG with a title and description, followed by the
 /// same numbers as a table.
-fn distribution(ctx: &PageCtx, s: &Stacking) -> Markup {
-    let dist = &s.run.summary.distribution;
+fn distribution(ctx: &PageCtx, s: &Stacking, within: Option<&risk::StackingWithin>) -> Markup {
+    let (dist, no_data) = match within {
+        Some(w) => (&w.distribution, w.no_data),
+        None => (&s.run.summary.distribution, s.run.summary.no_data),
+    };
+    let place = within.map(|w| w.name.clone().unwrap_or_else(|| w.gemeente.to_string()));
     let max_k = s.characteristics.len();
     let total: usize = dist.iter().sum();
     let top = dist.iter().copied().max().unwrap_or(0).max(1);
@@ -400,10 +453,13 @@ fn distribution(ctx: &PageCtx, s: &Stacking) -> Markup {
         .join("; ");
     html! {
         section.distribution aria-labelledby="dist-title" {
-            h2 #dist-title { (ctx.t("Verdeling van het aantal gemarkeerde kenmerken", "Distribution of the number of flagged characteristics")) }
+            h2 #dist-title {
+                (ctx.t("Verdeling van het aantal gemarkeerde kenmerken", "Distribution of the number of flagged characteristics"))
+                @if let Some(place) = &place { " " (ctx.t("in", "in")) " " (place) }
+            }
             p.subtitle {
                 (total) " " (level_label(ctx.lang, s.level)) " " (ctx.t("met gegevens", "with data"))
-                @if s.run.summary.no_data > 0 { "; " (s.run.summary.no_data) " " (ctx.t("zonder gegevens (niet in de grafiek)", "without data (not in the chart)")) }
+                @if no_data > 0 { "; " (no_data) " " (ctx.t("zonder gegevens (niet in de grafiek)", "without data (not in the chart)")) }
                 "."
             }
             div.dist-layout {
