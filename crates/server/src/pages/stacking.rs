@@ -191,7 +191,7 @@ async fn build(state: &AppState, ctx: &PageCtx) -> Result<Markup, MonitorError> 
                 }
                 @if !pops.is_empty() {
                     p { strong { (ctx.t("Over wie: ", "About whom: ")) } (pops.join("; ")) ". "
-                        (ctx.t("Cijfers over jongvolwassenen zeggen niets over alle inwoners van een gebied.", "Figures about young adults say nothing about all residents of an area.")) }
+                        (ctx.t("De telling beschrijft alleen deze groep(en), niet alle inwoners van een gebied.", "The count describes only this group (these groups), not all residents of an area.")) }
                 }
             }
             (run_note(ctx, &s.run))
@@ -202,7 +202,7 @@ async fn build(state: &AppState, ctx: &PageCtx) -> Result<Markup, MonitorError> 
                 a href=(format!("/methodevergelijking?level={}&period={}", level.as_str(), s.period)) { (ctx.t("hoe de index van de methode afhangt", "how the index depends on its method")) }
             }
             div.dashboard {
-                (map_panel(ctx, &s, shapes.as_deref(), map_layout))
+                (map_panel(ctx, &s, within.as_ref(), shapes.as_deref(), map_layout))
                 (table_panel(ctx, c, &s, within.as_ref()))
             }
             (distribution(ctx, &s, within.as_ref()))
@@ -215,8 +215,18 @@ fn count_class(k: usize) -> String {
     format!("s{}", k.min(12))
 }
 
-fn legend(ctx: &PageCtx, s: &Stacking) -> Markup {
+/// Regions per stacking count and regions without data: the whole level's, or one gemeente's
+/// when the page is cut to it (a legend or chart never counts another set than the map shows).
+fn counts<'a>(s: &'a Stacking, within: Option<&'a risk::StackingWithin>) -> (&'a [usize], usize) {
+    match within {
+        Some(w) => (&w.distribution, w.no_data),
+        None => (&s.run.summary.distribution, s.run.summary.no_data),
+    }
+}
+
+fn legend(ctx: &PageCtx, s: &Stacking, within: Option<&risk::StackingWithin>) -> Markup {
     let max = s.characteristics.len();
+    let (dist, no_data) = counts(s, within);
     html! {
         div.legend.stack-legend {
             p.legend-title { (ctx.t("Aantal gemarkeerde kenmerken", "Number of flagged characteristics")) }
@@ -225,10 +235,10 @@ fn legend(ctx: &PageCtx, s: &Stacking) -> Markup {
                     li {
                         span class=(format!("swatch {}", count_class(k))) aria-hidden="true" {}
                         (k)
-                        span.count { " (" (s.run.summary.distribution.get(k).copied().unwrap_or(0)) ")" }
+                        span.count { " (" (dist.get(k).copied().unwrap_or(0)) ")" }
                     }
                 }
-                li { span.swatch.nodata aria-hidden="true" {} (ctx.t("geen gegevens", "no data")) span.count { " (" (s.run.summary.no_data) ")" } }
+                li { span.swatch.nodata aria-hidden="true" {} (ctx.t("geen gegevens", "no data")) span.count { " (" (no_data) ")" } }
             }
         }
     }
@@ -251,6 +261,7 @@ fn region_text(ctx: &PageCtx, r: &StackingRow) -> String {
 fn map_panel(
     ctx: &PageCtx,
     s: &Stacking,
+    within: Option<&risk::StackingWithin>,
     shapes: Option<&MapShapes>,
     map_layout: Option<i32>,
 ) -> Markup {
@@ -284,7 +295,7 @@ fn map_panel(
                                 }
                             }
                         }
-                        figcaption { (legend(ctx, s)) }
+                        figcaption { (legend(ctx, s, within)) }
                     }
                     @if map_layout != s.run.record.layout || off_map > 0 {
                         p.note {
@@ -297,7 +308,7 @@ fn map_panel(
                 }
                 _ => {
                     p.note { (ctx.t("Voor dit niveau zijn geen grenzen geladen; de tabel toont alle cijfers.", "No boundaries are loaded for this level; the table shows all figures.")) }
-                    (legend(ctx, s))
+                    (legend(ctx, s, within))
                 }
             }
         }
@@ -430,10 +441,7 @@ fn table_panel(
 /// Bar chart of stacking counts, drawn as SVG with a title and description, followed by the
 /// same numbers as a table.
 fn distribution(ctx: &PageCtx, s: &Stacking, within: Option<&risk::StackingWithin>) -> Markup {
-    let (dist, no_data) = match within {
-        Some(w) => (&w.distribution, w.no_data),
-        None => (&s.run.summary.distribution, s.run.summary.no_data),
-    };
+    let (dist, no_data) = counts(s, within);
     let place = within.map(|w| w.name.clone().unwrap_or_else(|| w.gemeente.to_string()));
     let max_k = s.characteristics.len();
     let total: usize = dist.iter().sum();
