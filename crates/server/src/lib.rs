@@ -6,6 +6,7 @@
 //! `kwm_monitor` query and render; they never compute statistics themselves.
 
 mod api;
+pub mod auth;
 mod api_agenda;
 mod api_analysis;
 mod api_persons;
@@ -130,6 +131,10 @@ pub fn router(state: AppState) -> Router {
         )
         .nest("/api", api)
         .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::layer,
+        ))
         .layer(CompressionLayer::new())
         .layer(hardening::layer())
         .with_state(state)
