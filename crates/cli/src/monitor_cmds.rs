@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{anyhow, Context};
 use clap::Args;
 use kwm_ingest::{Format, ReadOptions};
-use kwm_monitor::ingest::{ingest_files, IngestReport};
+use kwm_monitor::ingest::{ingest_files_as, IngestReport, LoadAs};
 use kwm_monitor::risk::{ComputeOutcome, ComputeStatus};
 use kwm_monitor::MonitorError;
 use kwm_store::{LoadOutcome, Store, StoreLocation};
@@ -52,6 +52,8 @@ pub struct IngestArgs {
     max_vertices: usize,
     #[command(flatten)]
     catalogue: CatalogueArg,
+    #[command(flatten)]
+    access: crate::access_cmds::IngestAccess,
     /// Files to load. StatLine DataProperties JSON files among them describe the others.
     #[arg(required = true)]
     files: Vec<PathBuf>,
@@ -131,6 +133,7 @@ fn run_ingest(
     files: &[PathBuf],
     options: &ReadOptions,
     catalogue: &CatalogueArg,
+    who: &LoadAs,
 ) -> anyhow::Result<IngestReport> {
     let (catalogue, _) =
         kwm_monitor::catalogue::resolve(catalogue.catalogue.as_deref()).map_err(explain)?;
@@ -138,7 +141,7 @@ fn run_ingest(
     let spinner = indicatif::ProgressBar::new_spinner();
     spinner.set_message(format!("loading {} file(s)", files.len()));
     spinner.enable_steady_tick(std::time::Duration::from_millis(120));
-    let result = ingest_files(&mut *store, &catalogue, files, options, &now_rfc3339());
+    let result = ingest_files_as(&mut *store, &catalogue, files, options, &now_rfc3339(), who);
     spinner.finish_and_clear();
     result.map_err(explain)
 }
@@ -158,7 +161,23 @@ pub fn ingest(args: &IngestArgs) -> anyhow::Result<()> {
             max_vertices: args.max_vertices,
         },
     };
-    let report = run_ingest(&args.db, &args.files, &options, &args.catalogue)?;
+    let report = run_ingest(
+        &args.db,
+        &args.files,
+        &options,
+        &args.catalogue,
+        &args.access.load_as(),
+    )?;
+    if args.access.restricted {
+        for f in &report.files {
+            if let LoadOutcome::AlreadyLoaded { load_id, .. } = &f.outcome {
+                eprintln!(
+                    "warning: {} was loaded before (load {load_id}) and keeps its access; change it with `kwm access --db {} --load {load_id} --restricted --reason TEXT`",
+                    f.file_name, args.db
+                );
+            }
+        }
+    }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
@@ -562,7 +581,16 @@ pub fn demo(
 ) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let dir = demo_data_dir(data)?;
-    let report = run_ingest(db, &demo_files(&dir), &ReadOptions::default(), catalogue)?;
+    let report = run_ingest(
+        db,
+        &demo_files(&dir),
+        &ReadOptions::default(),
+        catalogue,
+        &LoadAs {
+            actor: crate::access_cmds::cli_actor(),
+            access: None,
+        },
+    )?;
     let loaded = report
         .files
         .iter()
@@ -582,7 +610,7 @@ pub fn demo(
         "risk model, composite analyses and clusters ready ({:.1} s)",
         started.elapsed().as_secs_f64()
     );
-    serve(db, addr, catalogue, &ServeLimits::default())
+    serve(db, addr, catalogue, &ServeLimits::default(), None)
 }
 
 /// Harmonises the demo's series onto every layout that some period is published in, so each
@@ -649,13 +677,22 @@ impl ServeLimits {
     }
 }
 
+fn state_is_public(access_line: &str) -> bool {
+    access_line == kwm_server::auth::PUBLIC_ONLY
+}
+
 /// `kwm serve`
 pub fn serve(
     db: &StoreLocation,
     addr: &str,
     catalogue: &CatalogueArg,
     limits: &ServeLimits,
+    auth: Option<&Path>,
 ) -> anyhow::Result<()> {
+    let auth = auth
+        .map(kwm_server::auth::AuthConfig::read)
+        .transpose()
+        .map_err(|e| anyhow!("{e}"))?;
     if db.is_missing() {
         return Err(anyhow!(
             "store {db} does not exist; create it with `kwm init --db {db}` or `kwm ingest`"
@@ -668,7 +705,15 @@ pub fn serve(
         let mut store = open_store(db)?;
         kwm_monitor::ingest::sync_catalogue(&mut *store, &catalogue).map_err(explain)?;
     }
-    let state = kwm_server::AppState::new(db.clone(), catalogue, source);
+    let mut state = kwm_server::AppState::new(db.clone(), catalogue, source);
+    let access_line = match auth {
+        Some(config) => {
+            let line = config.describe();
+            state = state.with_auth(config);
+            line
+        }
+        None => kwm_server::auth::PUBLIC_ONLY.to_string(),
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -681,8 +726,9 @@ pub fn serve(
         // server cleanly, not kill it.
         let shutdown = kwm_server::shutdown_signal();
         println!("Kwetsbaarheidsmonitor: http://{local}/  (Ctrl-C stops)");
-        if !local.ip().is_loopback() {
-            // Every figure in the store is public to whoever reaches this port.
+        println!("{access_line}");
+        if !local.ip().is_loopback() && state_is_public(&access_line) {
+            // Every public figure in the store is shown to whoever reaches this port.
             println!("note: listening beyond this machine ({local}); the server has no sign-in");
         }
         kwm_server::serve(listener, state, limits.config(), shutdown).await?;
