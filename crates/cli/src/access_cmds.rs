@@ -19,7 +19,8 @@ pub(crate) fn cli_actor() -> String {
 }
 
 fn open(db: &StoreLocation) -> anyhow::Result<Box<dyn kwm_store::Store + Send>> {
-    db.open().map_err(|e| anyhow!("cannot open store {db}: {e}"))
+    db.open()
+        .map_err(|e| anyhow!("cannot open store {db}: {e}"))
 }
 
 fn audit(store: &mut dyn kwm_store::Store, action: &str, subject: String) -> anyhow::Result<()> {
@@ -39,7 +40,12 @@ fn audit(store: &mut dyn kwm_store::Store, action: &str, subject: String) -> any
 pub(crate) fn parse_date(s: &str) -> Result<String, String> {
     let b = s.as_bytes();
     let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
-    let ok = b.len() == 10 && b[4] == b'-' && b[7] == b'-' && digits(0..4) && digits(5..7) && digits(8..10);
+    let ok = b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && digits(0..4)
+        && digits(5..7)
+        && digits(8..10);
     let month: u32 = if ok { s[5..7].parse().unwrap_or(0) } else { 0 };
     let day: u32 = if ok { s[8..10].parse().unwrap_or(0) } else { 0 };
     if ok && (1..=12).contains(&month) && (1..=31).contains(&day) {
@@ -140,7 +146,11 @@ pub fn tokens(args: &TokensArgs) -> anyhow::Result<()> {
                 &kwm_server::auth::token_hash(&token),
                 &now_rfc3339(),
             )?;
-            audit(&mut *store, "token_create", format!("token {id} ({name}, {role})"))?;
+            audit(
+                &mut *store,
+                "token_create",
+                format!("token {id} ({name}, {role})"),
+            )?;
             eprintln!("token {id} ({role}, {name}); it is shown only now:");
             println!("{token}");
         }
@@ -210,7 +220,11 @@ pub fn access(args: &AccessArgs) -> anyhow::Result<()> {
                 out,
                 "{}\t{}\t{}\t{}\t{}\t{}\t{}",
                 r.load_id,
-                if r.access.restricted { "restricted" } else { "public" },
+                if r.access.restricted {
+                    "restricted"
+                } else {
+                    "public"
+                },
                 r.access.until.as_deref().unwrap_or("-"),
                 r.changed_at,
                 r.changed_by,

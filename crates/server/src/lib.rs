@@ -6,12 +6,12 @@
 //! `kwm_monitor` query and render; they never compute statistics themselves.
 
 mod api;
-pub mod auth;
 mod api_agenda;
 mod api_analysis;
 mod api_persons;
 mod api_risk;
 mod api_time;
+pub mod auth;
 pub mod chart;
 mod error;
 pub mod explain;

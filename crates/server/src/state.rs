@@ -89,10 +89,7 @@ impl AppState {
             if writer.is_none() {
                 *writer = Some(inner.location.open()?);
             }
-            let result = writer
-                .as_mut()
-                .expect("opened above")
-                .append_audit(&entry);
+            let result = writer.as_mut().expect("opened above").append_audit(&entry);
             if result.is_err() {
                 // A broken connection is opened again next time.
                 *writer = None;

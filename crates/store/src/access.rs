@@ -435,7 +435,18 @@ impl Store for Filtered<'_> {
         self.inner.boundary_codes(level, layout)
     }
     fn loads(&self) -> Result<Vec<LoadRecord>> {
-        self.inner.loads()
+        let mut loads = self.inner.loads()?;
+        if self.view.sees_restricted {
+            for l in loads.iter().filter(|l| self.view.load_restricted(l.id)) {
+                self.note(&format!("load:{}", l.id));
+            }
+        } else {
+            for l in loads.iter_mut().filter(|l| self.view.load_restricted(l.id)) {
+                // A load's notes quote figures (values outside a unit's range, by region).
+                l.notes = vec!["restricted: figures and notes withheld".into()];
+            }
+        }
+        Ok(loads)
     }
     fn save_risk_run(&mut self, _: &RiskRun) -> Result<i64> {
         Err(Self::read_only())
