@@ -436,6 +436,35 @@ fn leak_walk(db: &str, dir: &Path) {
         "the analyst walk found restricted values in only {found} responses"
     );
 
+    // The audit page: admins only.
+    let admin = kwm(&[
+        "tokens",
+        "create",
+        "--db",
+        db,
+        "--role",
+        "admin",
+        "--name",
+        "leak-test-admin",
+    ]);
+    let admin = admin.trim();
+    let (status, _) = get(&server, "/beheer/audit", Some(token));
+    assert_eq!(status, 403, "an analyst reads the audit log");
+    let (status, _) = get(&server, "/beheer/audit", None);
+    assert_eq!(status, 403, "an anonymous user reads the audit log");
+    let (status, page) = get(&server, "/beheer/audit", Some(admin));
+    assert_eq!(status, 200);
+    assert!(page.contains("inzage afgeschermde cijfers") && page.contains("leak-test"));
+    let (status, csv) = get(&server, "/beheer/audit?format=csv", Some(admin));
+    assert_eq!(status, 200);
+    assert!(
+        csv.starts_with("id,at,actor,via,action,subject,origin"),
+        "{csv}"
+    );
+    kwm(&["tokens", "revoke", "--db", db, "1"]);
+    let (status, _) = get(&server, "/api/indicators", Some(token));
+    assert_eq!(status, 401, "a revoked token still works");
+
     // The access change is recorded and applies to the next request: made public, the values
     // are there for everyone.
     kwm(&[

@@ -108,6 +108,7 @@ pub fn router(state: AppState) -> Router {
         .route("/bronnen", get(pages::info::sources))
         .route("/over", get(pages::info::about))
         .route("/toegankelijkheid", get(pages::info::accessibility))
+        .route("/beheer/audit", get(pages::audit::page))
         .route("/healthz", get(api::healthz))
         .route(
             "/static/nlds-tokens.css",
