@@ -391,7 +391,21 @@ pub async fn layer(State(state): State<AppState>, mut request: Request, next: Ne
         principal,
         seen: Mutex::new(BTreeSet::new()),
     });
-    let response = CURRENT.scope(access.clone(), next.run(request)).await;
+    let mut response = CURRENT.scope(access.clone(), next.run(request)).await;
+    if access.principal.via != Via::Anonymous {
+        // What an identified principal sees may include restricted figures: no shared cache
+        // (a proxy in front of the server) may keep it for the next, anonymous, client.
+        response.headers_mut().insert(
+            axum::http::header::CACHE_CONTROL,
+            axum::http::HeaderValue::from_static("private, no-store"),
+        );
+    }
+    if state.auth_config().is_some() {
+        response.headers_mut().append(
+            axum::http::header::VARY,
+            axum::http::HeaderValue::from_static("authorization, cookie"),
+        );
+    }
     let seen: Vec<String> = access
         .seen
         .lock()

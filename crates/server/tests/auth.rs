@@ -109,6 +109,16 @@ async fn principals_see_what_their_role_allows() {
     let (status, body) = get(&app, OBS, &[("authorization", &bearer)], "127.0.0.1:1").await;
     assert_eq!(status, StatusCode::OK);
     assert!(shows(&body));
+    // Never kept by a shared cache.
+    let mut request = Request::get(OBS)
+        .header("authorization", &bearer)
+        .body(Body::empty())
+        .unwrap();
+    request
+        .extensions_mut()
+        .insert(ConnectInfo("127.0.0.1:1".parse::<SocketAddr>().unwrap()));
+    let response = app.clone().oneshot(request).await.unwrap();
+    assert_eq!(response.headers()["cache-control"], "private, no-store");
     // A wrong token: 401 in the API's error shape, not anonymous.
     let (status, body) = get(
         &app,
@@ -140,7 +150,7 @@ async fn principals_see_what_their_role_allows() {
     let (status, _) = get(&app, "/beheer/audit", &proxy, "10.0.0.1:5000").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 
-    // One audit entry per request that returned restricted figures: token, proxy, session
+    // One audit entry per request that returned restricted figures: token (twice), proxy, session
     // (the audit page itself reads no figures).
     let reads: Vec<_> = kwm_store::SqliteStore::open(&path)
         .unwrap()
