@@ -167,6 +167,7 @@ async fn principals_see_what_their_role_allows() {
         who,
         [
             ("script", "token"),
+            ("script", "token"),
             ("u1", "trusted_proxy"),
             ("signed-in", "session")
         ]
