@@ -726,7 +726,14 @@ pub fn serve(
         // server cleanly, not kill it.
         let shutdown = kwm_server::shutdown_signal();
         println!("Kwetsbaarheidsmonitor: http://{local}/  (Ctrl-C stops)");
-        println!("{access_line}");
+        {
+            // Not println!: a caller that read only the first line may have closed the pipe,
+            // and the server must not die of that.
+            use std::io::Write as _;
+            let mut out = std::io::stdout();
+            let _ = writeln!(out, "{access_line}");
+            let _ = out.flush();
+        }
         if !local.ip().is_loopback() && state_is_public(&access_line) {
             // Every public figure in the store is shown to whoever reaches this port.
             println!("note: listening beyond this machine ({local}); the server has no sign-in");

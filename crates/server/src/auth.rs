@@ -122,7 +122,9 @@ impl Principal {
 
 /// A source of signed-in sessions (the OpenID Connect module provides one): given a request's
 /// headers (its cookies), the principal of a valid session, or `None`. Set with
-/// [`crate::AppState::with_sessions`].
+/// [`crate::AppState::with_sessions`]. The module records each sign-in itself, as an
+/// [`kwm_store::AuditEntry`] with action `sign_in` through [`crate::AppState::audit`]; its
+/// `[oidc]` section of the `--auth` file is kept in [`AuthConfig::oidc`].
 pub trait SessionSource: Send + Sync {
     /// The principal of the session the headers carry, if any is valid.
     fn principal(&self, headers: &HeaderMap) -> Option<Principal>;
