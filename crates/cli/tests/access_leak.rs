@@ -408,9 +408,9 @@ fn leak_walk(db: &str, dir: &Path) {
         requests.len()
     );
 
-    // No rank or national value computed with the restricted figures: the profile lists the
-    // fixture's indicators without value, rank or percentile, and the risk run of gemeenten in
-    // 2024 (computed with them) is not there.
+    // No rank or national value computed with the restricted figures: the profile does not
+    // list the fixture's indicators (all their figures are restricted), and the risk run of
+    // gemeenten in 2024 (computed with them) is not there.
     let (_, body) = get(&server, &format!("/api/regions/{REGION}?period=2024"), None);
     let profile: Value = serde_json::from_str(&body).unwrap();
     let mut jv_rows = 0;
@@ -424,6 +424,10 @@ fn leak_walk(db: &str, dir: &Path) {
             }
         }
     }
+    assert_eq!(
+        jv_rows, 0,
+        "restricted indicators listed in the anonymous profile"
+    );
     let (status, _) = get(&server, "/api/stacking?level=gemeente&period=2024", None);
     assert_eq!(
         status, 404,
@@ -455,9 +459,7 @@ fn leak_walk(db: &str, dir: &Path) {
             assert!(!e.subject.is_empty());
         }
     }
-    println!(
-        "{db}: analyst saw restricted values in {found} responses, {audited} audit entries ({jv_rows} restricted indicators hidden in the anonymous profile)"
-    );
+    println!("{db}: analyst saw restricted values in {found} responses, {audited} audit entries");
     assert!(
         found > 10,
         "the analyst walk found restricted values in only {found} responses"
@@ -564,4 +566,28 @@ fn restricted_figures_never_reach_anonymous_users_postgres() {
     if let Err(e) = result {
         std::panic::resume_unwind(e);
     }
+}
+
+/// Without `--auth` the server says, in its second line, that it is public only.
+#[test]
+fn serve_without_auth_says_it_is_public_only() {
+    let dir = std::env::temp_dir().join(format!("kwm-access-public-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("s.sqlite");
+    kwm(&["init", "--db", db.to_str().unwrap()]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kwm"))
+        .args(["serve", "--addr", "127.0.0.1:0", "--db"])
+        .arg(&db)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let second = lines.next().unwrap().unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(first.contains("http://127.0.0.1:"), "{first}");
+    assert!(second.starts_with("access: public only"), "{second}");
+    let _ = std::fs::remove_dir_all(&dir);
 }

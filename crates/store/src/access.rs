@@ -356,7 +356,21 @@ impl Store for Filtered<'_> {
         Ok(self.observations_filtered(self.inner.observations(indicator, level, period)?))
     }
     fn indicator_ids_at(&self, level: Level, period: i32) -> Result<Vec<String>> {
-        self.inner.indicator_ids_at(level, period)
+        let mut ids = self.inner.indicator_ids_at(level, period)?;
+        if !self.view.sees_restricted && self.view.runs.contains(&(level, period)) {
+            // An indicator whose figures here are all restricted is not listed (a profile
+            // would show it as a row without a figure); one with public figures beside them is.
+            let mut kept = Vec::with_capacity(ids.len());
+            for id in ids {
+                if !self.view.series_restricted(&id, level, period)
+                    || !self.observations(&id, level, period)?.is_empty()
+                {
+                    kept.push(id);
+                }
+            }
+            ids = kept;
+        }
+        Ok(ids)
     }
     fn region_periods(&self, code: &RegionCode) -> Result<Vec<i32>> {
         self.inner.region_periods(code)
