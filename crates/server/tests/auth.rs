@@ -212,3 +212,112 @@ async fn principals_see_what_their_role_allows() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Public ranks are computed without restricted figures (ARCHITECTURE.md, "aggregates under
+/// restriction"): the public 2024 figures of 50140NED, then the fixture restricted over 40 of
+/// its gemeenten and Nederland. A public gemeente's rank counts only public figures for the
+/// anonymous user, all of them for the analyst; the national value is the analyst's only.
+#[tokio::test]
+async fn public_ranks_and_national_values_leave_restricted_figures_out() {
+    let dir = std::env::temp_dir().join(format!("kwm-server-ranks-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("s.sqlite");
+    let mut store = kwm_store::SqliteStore::open(&path).unwrap();
+    let catalogue = common::catalogue();
+    let public =
+        common::repo().join("data/gezondheidsmonitor/50140NED_TypedDataSet_22092025_192544.csv");
+    kwm_monitor::ingest::ingest_files(
+        &mut store,
+        &catalogue,
+        &[public],
+        &Default::default(),
+        "2026-01-01T00:00:00Z",
+    )
+    .unwrap();
+    let (_, token) = {
+        let fixture = common::repo().join("crates/cli/tests/data/50140NED_restricted_fixture.csv");
+        let who = kwm_monitor::ingest::LoadAs {
+            actor: "test".into(),
+            access: Some(LoadAccess {
+                restricted: true,
+                until: None,
+                reason: "test".into(),
+            }),
+        };
+        kwm_monitor::ingest::ingest_files_as(
+            &mut store,
+            &catalogue,
+            &[fixture],
+            &Default::default(),
+            "2026-01-01T00:00:01Z",
+            &who,
+        )
+        .unwrap();
+        let token = "kwm_rank-token";
+        store
+            .create_token(
+                "ranks",
+                "analyst",
+                &kwm_server::auth::token_hash(token),
+                "t",
+            )
+            .unwrap();
+        ((), token.to_string())
+    };
+    drop(store);
+    let app = router(
+        AppState::new(path.clone(), common::catalogue(), "test".into())
+            .with_auth(AuthConfig::parse("").unwrap()),
+    );
+    let bearer = format!("Bearer {token}");
+    let row = |body: &str| {
+        let v: serde_json::Value = serde_json::from_str(body).unwrap();
+        v["indicators"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["indicator"]["id"] == "jv_eenzaam")
+            .cloned()
+            .unwrap()
+    };
+    // GM0512 is not in the fixture: its own figure is public.
+    let uri = "/api/regions/GM0512?period=2024";
+    let (status, body) = get(&app, uri, &[], "127.0.0.1:1").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let anonymous = row(&body);
+    let (_, body) = get(&app, uri, &[("authorization", &bearer)], "127.0.0.1:1").await;
+    let analyst = row(&body);
+    assert_eq!(anonymous["value"], analyst["value"]);
+    let (all, public) = (
+        analyst["ranked"].as_i64().unwrap(),
+        anonymous["ranked"].as_i64().unwrap(),
+    );
+    // Restricted gemeenten with a value (the fixture keeps the original's suppressed cells).
+    let (_, obs) = get(&app, OBS, &[("authorization", &bearer)], "127.0.0.1:1").await;
+    let obs: serde_json::Value = serde_json::from_str(&obs).unwrap();
+    let restricted = obs["observations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["value"].as_f64().is_some_and(|v| v > 987_000.0))
+        .count() as i64;
+    assert!(restricted > 30);
+    assert_eq!(
+        all - public,
+        restricted,
+        "anonymous ranks among {public} of {all}"
+    );
+    assert!(anonymous["rank"].as_i64().unwrap() <= public);
+    assert!(anonymous["national"].is_null(), "{}", anonymous["national"]);
+    assert!(analyst["national"].to_string().contains("98765"));
+    // A restricted gemeente's own figure: no value, rank or percentile for the anonymous user
+    // (the indicator stays listed: other gemeenten have public figures of it).
+    let (_, body) = get(&app, "/api/regions/GM0358?period=2024", &[], "127.0.0.1:1").await;
+    assert!(!body.contains("98765"), "{body}");
+    let own = row(&body);
+    for key in ["value", "rank", "percentile"] {
+        assert!(own[key].is_null(), "{key}: {own}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
