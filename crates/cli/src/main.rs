@@ -1,6 +1,7 @@
 //! `kwm`, the Kwetsbaarheidsmonitor command line: a thin layer that parses arguments and
 //! calls the library crates.
 
+mod access_cmds;
 mod fetch_cmd;
 mod monitor_cmds;
 mod radar_cmd;
@@ -90,17 +91,29 @@ enum Command {
         #[arg(long, value_name = "FILE|URL")]
         db: StoreLocation,
         /// Address to listen on: loopback unless told otherwise (e.g. `0.0.0.0:8080`; without
-        /// `--oidc` the server has no sign-in, so put it behind a proxy that has).
+        /// `--auth` or `--oidc` the server has no sign-in, so put it behind a proxy that has).
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: String,
         #[command(flatten)]
         catalogue: CatalogueArg,
         #[command(flatten)]
         limits: monitor_cmds::ServeLimits,
+        /// Access control (TOML: API tokens, trusted proxy, sign-in; see ARCHITECTURE.md).
+        /// Without it the server is public only: restricted figures are shown to nobody.
+        #[arg(long, value_name = "FILE")]
+        auth: Option<PathBuf>,
         /// Sign-in with OpenID Connect: a TOML file with an `[oidc]` table (see README).
         #[arg(long, value_name = "FILE.toml")]
         oidc: Option<PathBuf>,
     },
+    /// API tokens for scripts (`Authorization: Bearer TOKEN`): create, list, revoke.
+    Tokens(access_cmds::TokensArgs),
+    /// Who may see a load's figures: `--load ID --public|--restricted [--until DATE] --reason
+    /// TEXT`; without `--load`, list the rules.
+    Access(access_cmds::AccessArgs),
+    /// Print the audit log (reads of restricted figures, loads, access changes, tokens,
+    /// sign-ins).
+    Audit(access_cmds::AuditArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -130,8 +143,19 @@ fn main() -> std::process::ExitCode {
             addr,
             catalogue,
             limits,
+            auth,
             oidc,
-        } => monitor_cmds::serve(&db, &addr, &catalogue, &limits, oidc.as_deref()),
+        } => monitor_cmds::serve(
+            &db,
+            &addr,
+            &catalogue,
+            &limits,
+            auth.as_deref(),
+            oidc.as_deref(),
+        ),
+        Command::Tokens(args) => access_cmds::tokens(&args),
+        Command::Access(args) => access_cmds::access(&args),
+        Command::Audit(args) => access_cmds::audit_log(&args),
         Command::Svi(args) => svi::run(&args),
         Command::Spatial(args) => spatial::run(*args),
         Command::Microdata(args) => microdata::run(args),

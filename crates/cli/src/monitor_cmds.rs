@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{anyhow, Context};
 use clap::Args;
 use kwm_ingest::{Format, ReadOptions};
-use kwm_monitor::ingest::{ingest_files, IngestReport};
+use kwm_monitor::ingest::{ingest_files_as, IngestReport, LoadAs};
 use kwm_monitor::risk::{ComputeOutcome, ComputeStatus};
 use kwm_monitor::MonitorError;
 use kwm_store::{LoadOutcome, Store, StoreLocation};
@@ -52,6 +52,8 @@ pub struct IngestArgs {
     max_vertices: usize,
     #[command(flatten)]
     catalogue: CatalogueArg,
+    #[command(flatten)]
+    access: crate::access_cmds::IngestAccess,
     /// Files to load. StatLine DataProperties JSON files among them describe the others.
     #[arg(required = true)]
     files: Vec<PathBuf>,
@@ -131,6 +133,7 @@ fn run_ingest(
     files: &[PathBuf],
     options: &ReadOptions,
     catalogue: &CatalogueArg,
+    who: &LoadAs,
 ) -> anyhow::Result<IngestReport> {
     let (catalogue, _) =
         kwm_monitor::catalogue::resolve(catalogue.catalogue.as_deref()).map_err(explain)?;
@@ -143,7 +146,7 @@ fn run_ingest(
     let spinner = indicatif::ProgressBar::new_spinner();
     spinner.set_message(format!("loading {} file(s)", files.len()));
     spinner.enable_steady_tick(std::time::Duration::from_millis(120));
-    let result = ingest_files(&mut *store, &catalogue, files, options, &now_rfc3339());
+    let result = ingest_files_as(&mut *store, &catalogue, files, options, &now_rfc3339(), who);
     spinner.finish_and_clear();
     drop(store);
     if let (Err(_), Some(path)) = (&result, created) {
@@ -171,7 +174,23 @@ pub fn ingest(args: &IngestArgs) -> anyhow::Result<()> {
             max_vertices: args.max_vertices,
         },
     };
-    let report = run_ingest(&args.db, &args.files, &options, &args.catalogue)?;
+    let report = run_ingest(
+        &args.db,
+        &args.files,
+        &options,
+        &args.catalogue,
+        &args.access.load_as(),
+    )?;
+    if args.access.restricted {
+        for f in &report.files {
+            if let LoadOutcome::AlreadyLoaded { load_id, .. } = &f.outcome {
+                eprintln!(
+                    "warning: {} was loaded before (load {load_id}) and keeps its access; change it with `kwm access --db {} --load {load_id} --restricted --reason TEXT`",
+                    f.file_name, args.db
+                );
+            }
+        }
+    }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
@@ -575,7 +594,16 @@ pub fn demo(
 ) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let dir = demo_data_dir(data)?;
-    let report = run_ingest(db, &demo_files(&dir), &ReadOptions::default(), catalogue)?;
+    let report = run_ingest(
+        db,
+        &demo_files(&dir),
+        &ReadOptions::default(),
+        catalogue,
+        &LoadAs {
+            actor: crate::access_cmds::cli_actor(),
+            access: None,
+        },
+    )?;
     let loaded = report
         .files
         .iter()
@@ -595,7 +623,7 @@ pub fn demo(
         "risk model, composite analyses and clusters ready ({:.1} s)",
         started.elapsed().as_secs_f64()
     );
-    serve(db, addr, catalogue, &ServeLimits::default(), None)
+    serve(db, addr, catalogue, &ServeLimits::default(), None, None)
 }
 
 /// Harmonises the demo's series onto every layout that some period is published in, so each
@@ -671,10 +699,20 @@ fn read_oidc(path: &Path) -> anyhow::Result<kwm_server::oidc::Oidc> {
     let oidc = table
         .remove("oidc")
         .ok_or_else(|| anyhow!("{file}: no [oidc] table"))?;
+    oidc_from_table(path, oidc)
+}
+
+/// Sign-in configured by an `[oidc]` table of `path`.
+fn oidc_from_table(path: &Path, oidc: toml::Value) -> anyhow::Result<kwm_server::oidc::Oidc> {
+    let file = path.display();
     let config: kwm_server::oidc::OidcConfig = oidc
         .try_into()
         .map_err(|e| anyhow!("{file}: [oidc]: {e}"))?;
     kwm_server::oidc::Oidc::new(config).map_err(|e| anyhow!("{file}: {e}"))
+}
+
+fn state_is_public(access_line: &str) -> bool {
+    access_line == kwm_server::auth::PUBLIC_ONLY
 }
 
 /// `kwm serve`
@@ -683,9 +721,31 @@ pub fn serve(
     addr: &str,
     catalogue: &CatalogueArg,
     limits: &ServeLimits,
+    auth: Option<&Path>,
     oidc: Option<&Path>,
 ) -> anyhow::Result<()> {
-    let oidc = oidc.map(read_oidc).transpose()?;
+    let auth_config = auth
+        .map(kwm_server::auth::AuthConfig::read)
+        .transpose()
+        .map_err(|e| anyhow!("{e}"))?;
+    // Sign-in from `--oidc FILE`, else from the `[oidc]` table of the `--auth` file.
+    let oidc = match (
+        oidc,
+        auth.zip(auth_config.as_ref().and_then(|c| c.oidc.clone())),
+    ) {
+        (Some(path), _) => Some(read_oidc(path)?),
+        (None, Some((path, table))) => Some(oidc_from_table(path, toml::Value::Table(table))?),
+        (None, None) => None,
+    };
+    // Sign-in alone is access control too: its sessions are principals of the access layer.
+    let auth_config = match (auth_config, &oidc) {
+        (None, Some(_)) => Some(kwm_server::auth::AuthConfig {
+            tokens: Default::default(),
+            trusted_proxy: None,
+            oidc: Some(toml::Table::new()),
+        }),
+        (config, _) => config,
+    };
     if db.is_missing() {
         return Err(anyhow!(
             "store {db} does not exist; create it with `kwm init --db {db}` or `kwm ingest`"
@@ -699,6 +759,14 @@ pub fn serve(
         kwm_monitor::ingest::sync_catalogue(&mut *store, &catalogue).map_err(explain)?;
     }
     let mut state = kwm_server::AppState::new(db.clone(), catalogue, source);
+    let access_line = match auth_config {
+        Some(config) => {
+            let line = config.describe();
+            state = state.with_auth(config);
+            line
+        }
+        None => kwm_server::auth::PUBLIC_ONLY.to_string(),
+    };
     let issuer = oidc.as_ref().map(|o| o.config().issuer.clone());
     if let Some(oidc) = oidc {
         state = state.with_oidc(oidc);
@@ -715,16 +783,24 @@ pub fn serve(
         // server cleanly, not kill it.
         let shutdown = kwm_server::shutdown_signal();
         println!("Kwetsbaarheidsmonitor: http://{local}/  (Ctrl-C stops)");
-        match &issuer {
-            // After the line above: scripts take the first address printed as the server's.
-            Some(issuer) => println!("sign-in: OpenID Connect, issuer {issuer}"),
-            None if !local.ip().is_loopback() => {
-                // Every figure in the store is public to whoever reaches this port.
-                println!(
+        {
+            // Not println!: a caller that read only the first line may have closed the pipe,
+            // and the server must not die of that. After the line above: scripts take the
+            // first address printed as the server's.
+            use std::io::Write as _;
+            let mut out = std::io::stdout();
+            let _ = writeln!(out, "{access_line}");
+            if let Some(issuer) = &issuer {
+                let _ = writeln!(out, "sign-in: OpenID Connect, issuer {issuer}");
+            }
+            if !local.ip().is_loopback() && state_is_public(&access_line) {
+                // Every public figure in the store is shown to whoever reaches this port.
+                let _ = writeln!(
+                    out,
                     "note: listening beyond this machine ({local}); the server has no sign-in"
                 );
             }
-            None => {}
+            let _ = out.flush();
         }
         kwm_server::serve(listener, state, limits.config(), shutdown).await?;
         Ok(())

@@ -91,6 +91,41 @@ pub fn ingest_files(
     ingest_batches(store, catalogue, &batches, loaded_at)
 }
 
+/// Who loads, and who may see what is loaded: recorded in the same write as the load.
+#[derive(Debug, Clone)]
+pub struct LoadAs {
+    /// For the audit log's "who" (e.g. `cli:USER`).
+    pub actor: String,
+    /// Access of every new load; `None` = public.
+    pub access: Option<kwm_store::LoadAccess>,
+}
+
+impl Default for LoadAs {
+    fn default() -> Self {
+        LoadAs {
+            actor: "kwm".into(),
+            access: None,
+        }
+    }
+}
+
+/// [`ingest_files`] with who loads and, for a restricted load, its access set in the same
+/// write as its figures: on SQLite no reader ever sees them public. (On PostgreSQL each step
+/// of a load is still its own transaction, so a reader could see the figures for the moment
+/// between the load and its access rule: load restricted data into PostgreSQL while no server
+/// answers anonymous requests, or restrict an empty store first.)
+pub fn ingest_files_as(
+    store: &mut dyn Store,
+    catalogue: &Catalogue,
+    paths: &[PathBuf],
+    options: &ReadOptions,
+    loaded_at: &str,
+    who: &LoadAs,
+) -> Result<IngestReport, MonitorError> {
+    let batches = kwm_ingest::read_inputs(paths, catalogue, options)?;
+    ingest_batches_as(store, catalogue, &batches, loaded_at, who)
+}
+
 /// Stores batches already read (by `kwm_ingest::read_memory`, e.g. tables downloaded by
 /// `kwm fetch`) exactly as [`ingest_files`] stores files: one write for all of them and what is
 /// derived from them (catalogue sync and ranks, parents, layout changes).
@@ -100,6 +135,18 @@ pub fn ingest_batches(
     batches: &[LoadBatch],
     loaded_at: &str,
 ) -> Result<IngestReport, MonitorError> {
+    ingest_batches_as(store, catalogue, batches, loaded_at, &LoadAs::default())
+}
+
+/// [`ingest_batches`] with who loads and the access of the new loads (see [`ingest_files_as`]).
+/// Every new load is appended to the audit log in the same write.
+pub fn ingest_batches_as(
+    store: &mut dyn Store,
+    catalogue: &Catalogue,
+    batches: &[LoadBatch],
+    loaded_at: &str,
+    who: &LoadAs,
+) -> Result<IngestReport, MonitorError> {
     // The files and everything derived from them are one write: a process killed half-way
     // leaves the store as it was.
     let mut derived = None;
@@ -108,6 +155,32 @@ pub fn ingest_batches(
         .write_all(&mut |store| {
             let result = (|| -> Result<_, MonitorError> {
                 let outcomes = store.apply_loads(batches, loaded_at)?;
+                for (batch, outcome) in batches.iter().zip(&outcomes) {
+                    let LoadOutcome::Loaded { load_id, .. } = outcome else {
+                        continue;
+                    };
+                    let mut subject = format!("load {load_id} ({})", batch.file_name);
+                    if let Some(access) = &who.access {
+                        store.set_load_access(*load_id, access, loaded_at, &who.actor)?;
+                        subject.push_str(&format!(
+                            " restricted{}",
+                            access
+                                .until
+                                .as_ref()
+                                .map(|u| format!(" until {u}"))
+                                .unwrap_or_default()
+                        ));
+                    }
+                    store.append_audit(&kwm_store::AuditEntry {
+                        id: 0,
+                        at: loaded_at.to_string(),
+                        actor: who.actor.clone(),
+                        via: "cli".into(),
+                        action: "load".into(),
+                        subject,
+                        origin: "cli".into(),
+                    })?;
+                }
                 sync_catalogue(store, catalogue)?;
                 let parents_derived = derive_parents(store)?;
                 let layouts = crate::layouts::derive_changes(store)?;

@@ -11,6 +11,7 @@ mod api_analysis;
 mod api_persons;
 mod api_risk;
 mod api_time;
+pub mod auth;
 pub mod chart;
 mod error;
 pub mod explain;
@@ -108,6 +109,7 @@ pub fn router(state: AppState) -> Router {
         .route("/bronnen", get(pages::info::sources))
         .route("/over", get(pages::info::about))
         .route("/toegankelijkheid", get(pages::info::accessibility))
+        .route("/beheer/audit", get(pages::audit::page))
         .route("/healthz", get(api::healthz))
         .route(
             "/static/nlds-tokens.css",
@@ -136,9 +138,14 @@ pub fn router(state: AppState) -> Router {
         Some(oidc) => oidc.attach(app),
         None => app,
     };
-    app.layer(CompressionLayer::new())
-        .layer(hardening::layer())
-        .with_state(state)
+    // Access control outside everything that reads the store, sign-in routes included.
+    app.layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        auth::layer,
+    ))
+    .layer(CompressionLayer::new())
+    .layer(hardening::layer())
+    .with_state(state)
 }
 
 /// Serves until `shutdown` completes — normally [`shutdown_signal`], SIGTERM or Ctrl-C — with

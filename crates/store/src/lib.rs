@@ -17,20 +17,25 @@
 //! - the store computes nothing: ranks and statistics are the engine's; risk-model results are
 //!   stored as computed, with the fingerprint of what they were computed from.
 
+pub mod access;
 mod figures;
 mod location;
 #[cfg(feature = "postgres")]
 mod pg;
 #[cfg(feature = "postgres")]
+mod pg_access;
+#[cfg(feature = "postgres")]
 mod pg_time;
 mod region_sql;
 mod sqlite;
+mod sqlite_access;
 mod sqlite_time;
 
 use kwm_ingest::LoadBatch;
 use kwm_model::{Indicator, Level, RegionChange, RegionCode, ValueStatus};
 use serde::Serialize;
 
+pub use access::{AccessRule, AuditEntry, Filtered, LoadAccess, TokenRecord, Visibility};
 pub use location::{Readers, StoreLocation};
 #[cfg(feature = "postgres")]
 pub use pg::PgStore;
@@ -696,4 +701,31 @@ pub trait Store {
         statistic: Option<&str>,
         region: Option<&RegionCode>,
     ) -> Result<Vec<RiskClusterRecord>>;
+
+    /// Sets who may see a load's figures, in one transaction: the rule (with its reason, time
+    /// and author) and, for a restricted load, the series its figures are in (one scan of the
+    /// figures). Errors when the load does not exist.
+    fn set_load_access(
+        &mut self,
+        load_id: i64,
+        access: &LoadAccess,
+        changed_at: &str,
+        changed_by: &str,
+    ) -> Result<AccessRule>;
+    /// Every stored access rule, by load.
+    fn access_rules(&self) -> Result<Vec<AccessRule>>;
+    /// Stores a new API token by its hash; returns its id.
+    fn create_token(&mut self, name: &str, role: &str, hash: &str, created_at: &str)
+        -> Result<i64>;
+    /// All tokens (hashes included, for the caller to drop), by id.
+    fn tokens(&self) -> Result<Vec<TokenRecord>>;
+    /// The token with this hash, revoked or not.
+    fn token_by_hash(&self, hash: &str) -> Result<Option<TokenRecord>>;
+    /// Revokes a token; `false` when there is no such unrevoked token.
+    fn revoke_token(&mut self, id: i64, revoked_at: &str) -> Result<bool>;
+    /// Appends an entry to the audit log (its `id` is ignored). The log is never changed or
+    /// shortened: both backends refuse UPDATE and DELETE on it.
+    fn append_audit(&mut self, entry: &AuditEntry) -> Result<()>;
+    /// The audit log, oldest first.
+    fn audit_log(&self) -> Result<Vec<AuditEntry>>;
 }

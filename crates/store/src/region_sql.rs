@@ -3,7 +3,7 @@
 //!
 //! A region profile asks "which layouts does this level have" and "which regions lie in this
 //! one" on every request; both used to scan every region (and every boundary row, geometry
-//! and all) of the level. Migration 7 adds `(level, layout, code)` indexes, so the layouts are a
+//! and all) of the level. Migration 8 adds `(level, layout, code)` indexes, so the layouts are a
 //! loose index scan (one index probe per distinct layout) and the children of a region are one
 //! range of codes: a wijk's code is `WK` + its gemeente's four digits + two, a buurt's `BU` +
 //! its wijk's six digits + two (codes are compared byte-wise on both backends: SQLite's BINARY,
@@ -11,7 +11,7 @@
 
 use kwm_model::{Level, RegionCode};
 
-/// Migration 7: the indexes the reads below need.
+/// Migration 8: the indexes the reads below need.
 pub(crate) const INDEXES_MIGRATION: &str = "\
 CREATE INDEX regions_by_level ON regions (level, layout, code);
 CREATE INDEX boundaries_by_level ON boundaries (level, layout);

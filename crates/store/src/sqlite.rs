@@ -170,6 +170,7 @@ CREATE INDEX risk_clusters_by_region ON risk_clusters (run_id, region);
     ),
     Migration::CompactFigures,
     Migration::CompactHarmonised,
+    Migration::Sql(crate::access::MIGRATION_ACCESS_SQLITE),
     Migration::Sql(crate::region_sql::INDEXES_MIGRATION),
 ];
 
@@ -791,6 +792,43 @@ fn store_figures(
 }
 
 impl Store for SqliteStore {
+    fn set_load_access(
+        &mut self,
+        load_id: i64,
+        access: &crate::LoadAccess,
+        changed_at: &str,
+        changed_by: &str,
+    ) -> Result<crate::AccessRule> {
+        self.access_set(load_id, access, changed_at, changed_by)
+    }
+    fn access_rules(&self) -> Result<Vec<crate::AccessRule>> {
+        self.access_rules_all()
+    }
+    fn create_token(
+        &mut self,
+        name: &str,
+        role: &str,
+        hash: &str,
+        created_at: &str,
+    ) -> Result<i64> {
+        self.access_create_token(name, role, hash, created_at)
+    }
+    fn tokens(&self) -> Result<Vec<crate::TokenRecord>> {
+        self.access_tokens()
+    }
+    fn token_by_hash(&self, hash: &str) -> Result<Option<crate::TokenRecord>> {
+        self.access_token_by_hash(hash)
+    }
+    fn revoke_token(&mut self, id: i64, revoked_at: &str) -> Result<bool> {
+        self.access_revoke_token(id, revoked_at)
+    }
+    fn append_audit(&mut self, entry: &crate::AuditEntry) -> Result<()> {
+        self.access_append_audit(entry)
+    }
+    fn audit_log(&self) -> Result<Vec<crate::AuditEntry>> {
+        self.access_audit_log()
+    }
+
     fn write_all(&mut self, work: &mut dyn FnMut(&mut dyn Store) -> Result<()>) -> Result<()> {
         self.conn
             .execute_batch("BEGIN IMMEDIATE")

@@ -2,6 +2,7 @@
 
 pub mod agenda;
 pub mod analysis;
+pub mod audit;
 pub mod changes;
 pub mod charts;
 pub mod dashboard;

@@ -62,6 +62,10 @@ macro_rules! conformance_suite {
             common::only_missing_parents_are_set(&mut *$harness("parents"));
         }
         #[test]
+        fn access_rules_tokens_and_the_audit_log() {
+            common::access_rules_tokens_and_the_audit_log(&mut *$harness("access"));
+        }
+        #[test]
         fn a_risk_run_round_trips_and_a_new_run_replaces_it() {
             common::a_risk_run_round_trips_and_a_new_run_replaces_it(&mut *$harness("risk"));
         }
@@ -1445,4 +1449,120 @@ pub fn harmonised_figures_round_trip(h: &mut dyn Harness) {
         h.store().harmonised(2024, "v_a1", Level::Gemeente).unwrap(),
         vec![own]
     );
+}
+
+/// Access rules with the series of a restricted load, the filtered view of the store for a
+/// principal without and with access, tokens (by hash, revoked once), and the audit log.
+pub fn access_rules_tokens_and_the_audit_log(h: &mut dyn Harness) {
+    use kwm_store::{AuditEntry, Filtered, LoadAccess, Visibility};
+    load_fixture(h.store());
+    let store = h.store();
+    // The first load whose figures are still stored (a later file may have replaced some).
+    let (first, rule) = store
+        .loads()
+        .unwrap()
+        .iter()
+        .rev()
+        .find_map(|l| {
+            let access = LoadAccess {
+                restricted: true,
+                until: Some("2030-01-01".into()),
+                reason: "embargo".into(),
+            };
+            let rule = store
+                .set_load_access(l.id, &access, "2026-12-07T00:00:00Z", "test")
+                .unwrap();
+            (!rule.series.is_empty()).then_some((l.id, rule))
+        })
+        .expect("a load with figures");
+    assert!(store
+        .set_load_access(
+            999,
+            &LoadAccess {
+                restricted: true,
+                until: None,
+                reason: "x".into()
+            },
+            "t",
+            "test"
+        )
+        .is_err());
+    assert!(rule.restricts_on("2029-12-31") && !rule.restricts_on("2030-01-01"));
+    let rules = store.access_rules().unwrap();
+    assert_eq!(
+        rules
+            .iter()
+            .filter(|r| r.access.restricted && !r.series.is_empty())
+            .count(),
+        1
+    );
+    assert!(rules.contains(&rule));
+    let (indicator, level, period) = rule.series[0].clone();
+    let all = store.observations(&indicator, level, period).unwrap();
+    assert!(all.iter().any(|o| o.load_id == first));
+
+    let public = Visibility::new(&rules, "2026-12-07", false);
+    let view = Filtered::new(&*store, &public);
+    let seen = view.observations(&indicator, level, period).unwrap();
+    assert!(seen.iter().all(|o| o.load_id != first));
+    assert!(view.seen().is_empty());
+    let after = Visibility::new(&rules, "2030-01-01", false);
+    assert_eq!(
+        Filtered::new(&*store, &after)
+            .observations(&indicator, level, period)
+            .unwrap(),
+        all
+    );
+    let analyst = Visibility::new(&rules, "2026-12-07", true);
+    let view = Filtered::new(&*store, &analyst);
+    assert_eq!(view.observations(&indicator, level, period).unwrap(), all);
+    assert!(view.seen().contains(&indicator));
+
+    // Public again: no series kept.
+    let rule = store
+        .set_load_access(
+            first,
+            &LoadAccess {
+                restricted: false,
+                until: None,
+                reason: "published".into(),
+            },
+            "2026-12-08T00:00:00Z",
+            "test",
+        )
+        .unwrap();
+    assert!(rule.series.is_empty() && !rule.access.restricted);
+
+    let a = store.create_token("script", "analyst", "h1", "t1").unwrap();
+    let b = store.create_token("other", "admin", "h2", "t2").unwrap();
+    assert!(b > a);
+    assert!(store.create_token("dup", "admin", "h2", "t3").is_err());
+    assert!(store.revoke_token(a, "t4").unwrap());
+    assert!(!store.revoke_token(a, "t5").unwrap());
+    let t = store.token_by_hash("h1").unwrap().unwrap();
+    assert_eq!((t.id, t.revoked_at.as_deref()), (a, Some("t4")));
+    assert!(store.token_by_hash("nope").unwrap().is_none());
+    let tokens = store.tokens().unwrap();
+    assert_eq!(tokens.len(), 2);
+    assert_eq!(tokens[1].name, "other");
+
+    for (i, action) in ["load", "read_restricted"].iter().enumerate() {
+        store
+            .append_audit(&AuditEntry {
+                id: 0,
+                at: format!("2026-12-07T00:00:0{i}Z"),
+                actor: "script".into(),
+                via: "token".into(),
+                action: (*action).into(),
+                subject: "v_a1,v_a2".into(),
+                origin: "127.0.0.1 /api/observations".into(),
+            })
+            .unwrap();
+    }
+    let log = store.audit_log().unwrap();
+    assert_eq!(
+        log.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(),
+        ["load", "read_restricted"]
+    );
+    assert!(log[0].id < log[1].id);
 }
