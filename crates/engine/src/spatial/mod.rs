@@ -69,9 +69,7 @@ fn check_values(values: &[f64], weights: &SpatialWeights) -> Result<(), SpatialE
 }
 
 /// Upper tail probability of the standard normal distribution, `P(Z > z)`.
-pub fn normal_sf(z: f64) -> f64 {
-    0.5 * libm::erfc(z / std::f64::consts::SQRT_2)
-}
+pub use crate::stats::normal_sf;
 
 /// Projects a WGS84 (lon/lat) boundary to RD New (EPSG:28992) metres, so that snapping
 /// tolerances and centroid distances are in metres.
