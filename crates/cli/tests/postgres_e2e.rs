@@ -8,22 +8,15 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use kwm_testkit::repo;
 use serde_json::Value;
 
 const HOW_TO: &str = "KWM_TEST_POSTGRES is not set, and the server-mode test needs a PostgreSQL \
 server: start a throwaway one with `eval \"$(scripts/start-postgres.sh)\"` (needs Debian's \
 postgresql package: `apt-get install -y postgresql`), or run scripts/test, which does both";
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
 
 /// The demo files in `kwm demo`'s order.
 const DEMO_FILES: &[&str] = &[

@@ -9,7 +9,7 @@
 #![allow(dead_code)]
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use kwm_ingest::{Boundary, Dataset, LoadBatch, ReadOptions, RegionRecord};
 use kwm_model::catalogue::{Catalogue, CatalogueFile};
@@ -17,6 +17,7 @@ use kwm_model::{
     Direction, Indicator, IndicatorId, Level, Observation, Period, RegionCode, ValueStatus,
 };
 use kwm_store::{LoadOutcome, Store, StoreError};
+pub use kwm_testkit::repo;
 
 /// One store under test, with access to what lies beneath it.
 pub trait Harness {
@@ -979,11 +980,6 @@ pub fn data_survives_reopening_and_a_newer_schema_is_refused(h: &mut dyn Harness
         Err(e) => panic!("expected TooNew, got {e}"),
         Ok(()) => panic!("a store of schema version 99 was opened"),
     }
-}
-
-/// The repository root.
-pub fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
 /// The real demo files (as `kwm demo` loads them), read with the repository's catalogue, and
