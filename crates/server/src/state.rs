@@ -61,7 +61,7 @@ impl AppState {
         let readers = self.inner.readers.clone();
         tokio::task::spawn_blocking(move || readers.read(f)?)
             .await
-            .map_err(|e| MonitorError::Io(format!("query task failed: {e}")))?
+            .map_err(|e| MonitorError::Internal(format!("query task failed: {e}")))?
     }
 
     /// The map of one gemeente's wijken or buurten, fitted to them (built per request: a few
