@@ -996,22 +996,7 @@ pub fn demo_data() -> (Vec<LoadBatch>, Vec<Indicator>) {
         })
         .collect();
     let catalogue = Catalogue::parse(&files).unwrap();
-    let paths: Vec<PathBuf> = [
-        "codelists/gemeenten_2019.csv",
-        "codelists/gemeenten_2021_provincie.csv",
-        "codelists/wijken_2023.csv",
-        "boundaries/provincie_2023_cartomap_wgs84.topojson",
-        "boundaries/gemeente_2022_cartomap_wgs84.topojson",
-        "boundaries/gemeente_2023_cartomap_wgs84.topojson",
-        "boundaries/gemeente_2024_pdok_gegeneraliseerd.geojson",
-        "gezondheidsmonitor/50140NED_TypedDataSet_22092025_192544.csv",
-        "kwb/85984NED_DataProperties.json",
-        "kwb/kwb_2024_85984NED_gemeente_wijk_basis.csv",
-        "kwb/kwb_2019_gemeente_bevolking_long.csv",
-    ]
-    .iter()
-    .map(|f| repo().join("data").join(f))
-    .collect();
+    let paths: Vec<PathBuf> = kwm_testkit::data_files(kwm_testkit::CORE_DEMO_FILES);
     let batches = kwm_ingest::read_inputs(&paths, &catalogue, &ReadOptions::default()).unwrap();
     let indicators = catalogue
         .indicators
