@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use anyhow::{anyhow, bail};
 use clap::{Args, ValueEnum};
 use kwm_engine::spatial::{
-    self, Alternative, Contiguity, GlobalMoran, LocalG, LocalMoran, Neighbours, PermutationOptions,
-    Simulated, SpatialWeights, Transform,
+    self, Alternative, Analysed, Contiguity, GlobalMoran, LocalG, LocalMoran, Neighbours,
+    PermutationOptions, Simulated, SpatialWeights, Transform,
 };
 use kwm_ingest::{read_path, read_values, ReadOptions};
 use kwm_model::catalogue::Catalogue;
@@ -200,15 +200,11 @@ pub fn run(args: SpatialArgs) -> anyhow::Result<()> {
     }
 
     // Weights on all boundaries, in metres.
-    let planar: Vec<_> = batch
-        .boundaries
-        .iter()
-        .map(|b| spatial::to_rd_new(&b.geometry))
-        .collect();
+    let geometries = batch.boundaries.iter().map(|b| &b.geometry);
     let all_neighbours = match spec {
-        WeightsSpec::Contiguity(rule) => spatial::contiguity(&planar, rule, args.snap),
+        WeightsSpec::Contiguity(rule) => spatial::contiguity_rd_new(geometries, rule, args.snap),
         WeightsSpec::Knn(k) => {
-            let points: Vec<[f64; 2]> = spatial::centroids(&planar)
+            let points: Vec<[f64; 2]> = spatial::centroids(&spatial::planar(geometries))
                 .into_iter()
                 .map(|c| c.unwrap_or([f64::NAN, f64::NAN]))
                 .collect();
@@ -240,20 +236,19 @@ pub fn run(args: SpatialArgs) -> anyhow::Result<()> {
             table.file
         );
     }
-    let keep: Vec<bool> = region_values.iter().map(Option::is_some).collect();
-    let analysed: Vec<usize> = (0..codes.len()).filter(|&i| keep[i]).collect();
-    if analysed.len() < 4 {
-        bail!(
-            "only {} region(s) of {} have a value in column '{}'; need at least 4",
-            analysed.len(),
+    let Analysed {
+        sites: analysed,
+        y,
+        neighbours,
+    } = spatial::with_values(&all_neighbours, &region_values).map_err(|too_few| {
+        anyhow!(
+            "only {} region(s) of {} have a value in column '{}'; need at least {}",
+            too_few.with_value,
             codes.len(),
-            table.column
-        );
-    }
-    let y: Vec<f64> = analysed
-        .iter()
-        .map(|&i| region_values[i].expect("kept regions have values"))
-        .collect();
+            table.column,
+            spatial::MIN_SITES
+        )
+    })?;
     let wants_g = statistics
         .iter()
         .any(|s| matches!(s, Statistic::Gi | Statistic::Gistar));
@@ -268,7 +263,6 @@ pub fn run(args: SpatialArgs) -> anyhow::Result<()> {
             table.column
         );
     }
-    let neighbours = all_neighbours.subset(&keep);
     let islands: Vec<&str> = neighbours
         .islands()
         .iter()

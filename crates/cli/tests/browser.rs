@@ -9,8 +9,9 @@
 //! tests/browser (.ci/run and scripts/test do that); a missing piece fails the test with what
 //! to install, it never skips.
 
+use kwm_testkit::repo;
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Instant;
 
@@ -52,13 +53,6 @@ const SCRIPTS: [(&str, &str, &str); 7] = [
         "regiobeeld.png",
     ),
 ];
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
 
 struct Server(Child);
 

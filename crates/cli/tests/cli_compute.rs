@@ -5,14 +5,11 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use kwm_testkit::repo;
 use sha2::{Digest, Sha256};
 
 fn kwm() -> Command {
     Command::new(env!("CARGO_BIN_EXE_kwm"))
-}
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
 fn temp_dir(name: &str) -> PathBuf {

@@ -2,15 +2,12 @@
 //! radar candidates with their reasons, says which figures it needs when they are not loaded,
 //! and refuses what it cannot do.
 
-use std::path::{Path, PathBuf};
+use kwm_testkit::repo;
+use std::path::Path;
 use std::process::{Command, Output};
 
 fn kwm() -> Command {
     Command::new(env!("CARGO_BIN_EXE_kwm"))
-}
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
 fn run(args: &[&str], db: &Path) -> (bool, String, String) {

@@ -8,37 +8,18 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use kwm_testkit::repo;
 use serde_json::Value;
 
 const HOW_TO: &str = "KWM_TEST_POSTGRES is not set, and the server-mode test needs a PostgreSQL \
 server: start a throwaway one with `eval \"$(scripts/start-postgres.sh)\"` (needs Debian's \
 postgresql package: `apt-get install -y postgresql`), or run scripts/test, which does both";
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
-
 /// The demo files in `kwm demo`'s order.
-const DEMO_FILES: &[&str] = &[
-    "codelists/gemeenten_2019.csv",
-    "codelists/gemeenten_2021_provincie.csv",
-    "codelists/wijken_2023.csv",
-    "boundaries/provincie_2023_cartomap_wgs84.topojson",
-    "boundaries/gemeente_2022_cartomap_wgs84.topojson",
-    "boundaries/gemeente_2023_cartomap_wgs84.topojson",
-    "boundaries/gemeente_2024_pdok_gegeneraliseerd.geojson",
-    "gezondheidsmonitor/50140NED_TypedDataSet_22092025_192544.csv",
-    "kwb/85984NED_DataProperties.json",
-    "kwb/kwb_2024_85984NED_gemeente_wijk_basis.csv",
-    "kwb/kwb_2019_gemeente_bevolking_long.csv",
-];
+const DEMO_FILES: &[&str] = kwm_testkit::CORE_DEMO_FILES;
 
 /// A fresh database on the test server, dropped when this is.
 struct Database {

@@ -1,56 +1,15 @@
-//! Distribution functions the significance tests need, implemented here to keep the engine
-//! free of dependencies: the normal tail, the log-gamma function, exact two-sided tests on
+//! Distribution functions the significance tests need: the normal tail (on libm's `erfc`), and,
+//! implemented here, the log-gamma function, exact two-sided tests on
 //! the hypergeometric (Fisher) and binomial distributions, and Student's t distribution (for the
 //! intervals of the effect view and the findability radar).
 
 use std::f64::consts::PI;
 
-/// `erfc(x)` to about 1e-14 relative: a series without cancellation below 3, a continued
-/// fraction above.
-pub fn erfc(x: f64) -> f64 {
-    if x.is_nan() {
-        return f64::NAN;
-    }
-    if x < 0.0 {
-        return 2.0 - erfc(-x);
-    }
-    if x < 3.0 {
-        // erf(x) = 2/√π · e^(−x²) · Σ 2ⁿ x^(2n+1) / (1·3·…·(2n+1)); every term positive.
-        let mut term = x;
-        let mut sum = x;
-        let mut n = 0.0;
-        while term > sum * 1e-17 {
-            n += 1.0;
-            term *= 2.0 * x * x / (2.0 * n + 1.0);
-            sum += term;
-        }
-        1.0 - 2.0 / PI.sqrt() * (-x * x).exp() * sum
-    } else {
-        // erfc(x) = e^(−x²)/√π · 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + …)))), Lentz's method.
-        let tiny = 1e-300;
-        let mut f = x;
-        let mut c = x;
-        let mut d = 0.0;
-        for i in 1..300 {
-            let a = i as f64 / 2.0;
-            d = x + a * d;
-            d = if d.abs() < tiny { tiny } else { d };
-            c = x + a / c;
-            c = if c.abs() < tiny { tiny } else { c };
-            d = 1.0 / d;
-            let delta = c * d;
-            f *= delta;
-            if (delta - 1.0).abs() < 1e-16 {
-                break;
-            }
-        }
-        (-x * x).exp() / PI.sqrt() / f
-    }
-}
-
 /// Upper tail of the standard normal distribution, P(Z > z).
+/// The one normal tail of the engine: the spatial statistics (esda's `norm.sf`) and the trend
+/// tests use it; `erfc` is libm's (a port of FreeBSD's msun, within 1 ulp).
 pub fn normal_sf(z: f64) -> f64 {
-    0.5 * erfc(z / std::f64::consts::SQRT_2)
+    0.5 * libm::erfc(z / std::f64::consts::SQRT_2)
 }
 
 /// Two-sided p-value of a standard normal statistic.

@@ -8,7 +8,7 @@ use kwm_model::Level;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
-use crate::cache::{CachedPage, Manifest, TableCache};
+use crate::cache::{Manifest, TableCache};
 use crate::{FetchError, Fetcher, Progress};
 
 /// Boundaries of one level in one layout year.
@@ -180,18 +180,7 @@ impl Fetcher {
                 message: m,
             })?;
             let (n, next) = (page.features.len(), page.next);
-            let file = cache.write(
-                &format!("items-{:05}.json", manifest.pages.len() + 1),
-                &url,
-                &body,
-            )?;
-            manifest.complete = next.is_none();
-            manifest.pages.push(CachedPage {
-                file,
-                rows: n,
-                next,
-            });
-            cache.save(&manifest)?;
+            cache.record_page(&mut manifest, "items", &url, &body, n, next)?;
             pages_downloaded += 1;
             features += n;
             bodies.push(body);

@@ -131,6 +131,28 @@ impl TableCache {
         })
     }
 
+    /// Records one downloaded page: writes it as `{prefix}-{NNNNN}.json` (numbered after the
+    /// pages already in `manifest`), adds it with its row count and the next page's request
+    /// (the table is complete when there is none), and saves the manifest.
+    pub fn record_page(
+        &self,
+        manifest: &mut Manifest,
+        prefix: &str,
+        url: &str,
+        body: &[u8],
+        rows: usize,
+        next: Option<String>,
+    ) -> Result<(), FetchError> {
+        let file = self.write(
+            &format!("{prefix}-{:05}.json", manifest.pages.len() + 1),
+            url,
+            body,
+        )?;
+        manifest.complete = next.is_none();
+        manifest.pages.push(CachedPage { file, rows, next });
+        self.save(manifest)
+    }
+
     /// Saves the manifest (after every page, so an interrupted run loses at most one page).
     pub fn save(&self, m: &Manifest) -> Result<(), FetchError> {
         let text = serde_json::to_vec_pretty(m).map_err(|e| self.err(&self.dir, e))?;

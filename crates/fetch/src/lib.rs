@@ -430,18 +430,7 @@ impl Fetcher {
                 )),
                 None => None,
             };
-            let file = cache.write(
-                &format!("TypedDataSet-{:05}.json", manifest.pages.len() + 1),
-                &url,
-                &body,
-            )?;
-            manifest.complete = next.is_none();
-            manifest.pages.push(CachedPage {
-                file,
-                rows: n,
-                next,
-            });
-            cache.save(&manifest)?;
+            cache.record_page(&mut manifest, "TypedDataSet", &url, &body, n, next)?;
             pages_downloaded += 1;
             rows += n;
             bodies.push(body);

@@ -3,15 +3,12 @@
 //! sentinels), on the real extracts in data/ and on broken variants. Reference values are the
 //! published ones in the shared data's PROVENANCE.md files.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use kwm_ingest::{detect, read_path, FileKind, Format, IngestError, LoadBatch, ReadOptions};
 use kwm_model::catalogue::{Catalogue, CatalogueFile};
 use kwm_model::{Level, ValueStatus};
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use kwm_testkit::repo;
 
 fn data(rel: &str) -> PathBuf {
     repo().join("data").join(rel)

@@ -1,15 +1,12 @@
 //! The readers on the real published files, and on broken variants of them: every broken
 //! variant must fail with FILE:LINE:COLUMN and a message saying what was expected.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use kwm_ingest::{read_inputs, read_path, IngestError, ReadOptions};
 use kwm_model::catalogue::{Catalogue, CatalogueFile};
 use kwm_model::{Level, ValueStatus};
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use kwm_testkit::repo;
 
 fn data(rel: &str) -> PathBuf {
     repo().join("data").join(rel)

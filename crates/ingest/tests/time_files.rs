@@ -3,15 +3,12 @@
 //! them (decimal commas, NA, space padding). Reference values are the published ones listed
 //! in the shared data's PROVENANCE.md.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use kwm_ingest::{detect, read_path, FileKind, Format, IngestError, ReadOptions};
 use kwm_model::catalogue::{Catalogue, CatalogueFile};
 use kwm_model::{ChangeKind, Level, ValueStatus};
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use kwm_testkit::repo;
 
 fn data(rel: &str) -> PathBuf {
     repo().join("data").join(rel)

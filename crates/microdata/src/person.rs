@@ -1,9 +1,12 @@
 //! The attributes of a person record that tables can be broken down by.
 //!
 //! Each type parses the codes found in real files (CBS codes, Dutch and English words) and has
-//! one stable label used in output breakdowns (`sex=female`).
+//! one stable label used in output breakdowns (`sex=female`). [`PersonBatch`] holds persons in
+//! columns, as the generator makes them and the person-file writers write them.
 
 use std::fmt;
+
+use crate::characteristic::CharacteristicSet;
 
 /// Sex as registered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -212,6 +215,43 @@ pub fn parse_bool(s: &str) -> Option<bool> {
 /// national files.
 fn any_of(s: &str, names: &[&str]) -> bool {
     names.iter().any(|n| n.eq_ignore_ascii_case(s))
+}
+
+/// A batch of persons in columns.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PersonBatch {
+    /// Reference year of all persons.
+    pub year: i32,
+    /// Pseudonymous ids (a keyed hash of the person number; no meaning).
+    pub person_id: Vec<i64>,
+    /// Index into the region code list.
+    pub region: Vec<u32>,
+    /// Age.
+    pub age: Vec<u8>,
+    /// Sex.
+    pub sex: Vec<Sex>,
+    /// Household.
+    pub household: Vec<Household>,
+    /// Income decile 1..=10.
+    pub income_decile: Vec<u8>,
+    /// Migration background.
+    pub migration: Vec<Migration>,
+    /// Standardised disposable household income (euros).
+    pub income: Vec<f64>,
+    /// Risk characteristics.
+    pub characteristics: Vec<CharacteristicSet>,
+}
+
+impl PersonBatch {
+    /// Number of persons.
+    pub fn len(&self) -> usize {
+        self.person_id.len()
+    }
+
+    /// True when empty.
+    pub fn is_empty(&self) -> bool {
+        self.person_id.is_empty()
+    }
 }
 
 #[cfg(test)]

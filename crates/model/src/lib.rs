@@ -7,6 +7,7 @@
 pub mod agenda;
 pub mod catalogue;
 pub mod change;
+mod diag;
 mod indicator;
 mod observation;
 mod period;

@@ -15,7 +15,8 @@ use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use crate::catalogue::{CatalogueError, CatalogueFile, CatalogueIndicator};
-use crate::risk::{check_id, known_indicator, Ctx, RiskModel};
+use crate::diag::{check_id, known_indicator, Ctx};
+use crate::risk::RiskModel;
 use crate::{Direction, IndicatorId, Level};
 
 /// Parameters of the radar.

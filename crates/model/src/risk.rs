@@ -20,7 +20,8 @@ use std::collections::{BTreeMap, HashSet};
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
-use crate::catalogue::{line_col, CatalogueError, CatalogueFile, CatalogueIndicator};
+use crate::catalogue::{CatalogueError, CatalogueFile, CatalogueIndicator};
+use crate::diag::{check_id, known_indicator, Ctx};
 use crate::{Direction, IndicatorId, Level};
 
 /// Whether a factor raises vulnerability (risk characteristic) or lowers it (protective factor).
@@ -572,95 +573,6 @@ impl RiskModel {
     }
 }
 
-pub(crate) struct Ctx<'a> {
-    pub(crate) file: &'a CatalogueFile,
-}
-
-impl Ctx<'_> {
-    /// The error for an id given twice: `duplicate {kind} id '{id}'` at the id.
-    pub(crate) fn duplicate(&self, id: &Spanned<String>, kind: &str) -> CatalogueError {
-        self.err(
-            id.span().start,
-            "id",
-            format!("duplicate {kind} id '{}'", id.get_ref()),
-        )
-    }
-
-    /// Checks that a value is one of `allowed`, else `expected one of …, found '…'` at it.
-    pub(crate) fn one_of(
-        &self,
-        value: &Spanned<String>,
-        field: &str,
-        allowed: &[&str],
-    ) -> Result<(), CatalogueError> {
-        if allowed.contains(&value.get_ref().as_str()) {
-            return Ok(());
-        }
-        Err(self.err(
-            value.span().start,
-            field,
-            format!(
-                "expected one of {}, found '{}'",
-                allowed.join(", "),
-                value.get_ref()
-            ),
-        ))
-    }
-
-    pub(crate) fn err(
-        &self,
-        offset: usize,
-        field: &str,
-        message: impl Into<String>,
-    ) -> CatalogueError {
-        let (line, column) = line_col(&self.file.text, offset);
-        CatalogueError {
-            file: self.file.name.clone(),
-            line,
-            column,
-            field: Some(field.to_string()),
-            message: message.into(),
-        }
-    }
-
-    pub(crate) fn parse<T: serde::de::DeserializeOwned>(&self) -> Result<T, CatalogueError> {
-        toml::from_str(&self.file.text).map_err(|e| {
-            let offset = e.span().map_or(0, |s| s.start);
-            let (line, column) = line_col(&self.file.text, offset);
-            CatalogueError {
-                file: self.file.name.clone(),
-                line,
-                column,
-                field: None,
-                message: e.message().to_string(),
-            }
-        })
-    }
-}
-
-/// Ids of factors, themes and groups: lower-case letters, digits and `_`, starting with a letter.
-pub(crate) fn check_id(
-    ctx: &Ctx<'_>,
-    id: &Spanned<String>,
-    what: &str,
-) -> Result<(), CatalogueError> {
-    let s = id.get_ref();
-    let ok = !s.is_empty()
-        && s.len() <= 64
-        && s.as_bytes()[0].is_ascii_lowercase()
-        && s.bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
-    if ok {
-        Ok(())
-    } else {
-        Err(ctx.err(
-            id.span().start,
-            "id",
-            format!("expected a {what} id of lower-case letters, digits and '_' starting with a letter, found '{s}'"),
-        ))
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // method.toml
 
@@ -755,15 +667,16 @@ fn choices<T: Copy + PartialEq>(
     Ok(out)
 }
 
-/// An integer in a range.
-fn int_in(
+/// The one range check of `method.toml`: a number that `ok` accepts, else
+/// `expected {what}, found {value}` at it.
+fn checked<T: Copy + std::fmt::Display>(
     ctx: &Ctx<'_>,
-    v: &Spanned<i64>,
+    v: &Spanned<T>,
     field: &str,
-    range: std::ops::RangeInclusive<i64>,
+    ok: impl FnOnce(&T) -> bool,
     what: &str,
-) -> Result<i64, CatalogueError> {
-    if range.contains(v.get_ref()) {
+) -> Result<T, CatalogueError> {
+    if ok(v.get_ref()) {
         Ok(*v.get_ref())
     } else {
         Err(ctx.err(
@@ -796,41 +709,32 @@ fn parse_method(ctx: &Ctx<'_>) -> Result<MethodParams, CatalogueError> {
     let mut p = MethodParams::default();
     if let Some(s) = raw.stacking {
         let s = s.into_inner();
-        if let Some(t) = s.threshold {
-            if !(0.0..=100.0).contains(t.get_ref()) {
-                return Err(ctx.err(
-                    t.span().start,
-                    "stacking.threshold",
-                    format!(
-                        "expected a percentile between 0 and 100, found {}",
-                        t.get_ref()
-                    ),
-                ));
-            }
-            p.threshold = *t.get_ref();
+        if let Some(t) = &s.threshold {
+            p.threshold = checked(
+                ctx,
+                t,
+                "stacking.threshold",
+                |t| (0.0..=100.0).contains(t),
+                "a percentile between 0 and 100",
+            )?;
         }
-        if let Some(d) = s.percentile_decimals {
-            if !(0..=4).contains(d.get_ref()) {
-                return Err(ctx.err(
-                    d.span().start,
-                    "stacking.percentile_decimals",
-                    format!("expected 0 to 4 decimals, found {}", d.get_ref()),
-                ));
-            }
-            p.percentile_decimals = *d.get_ref() as u8;
+        if let Some(d) = &s.percentile_decimals {
+            p.percentile_decimals = checked(
+                ctx,
+                d,
+                "stacking.percentile_decimals",
+                |d| (0..=4).contains(d),
+                "0 to 4 decimals",
+            )? as u8;
         }
-        if let Some(w) = s.min_available_weight {
-            if !(*w.get_ref() > 0.0 && *w.get_ref() <= 1.0) {
-                return Err(ctx.err(
-                    w.span().start,
-                    "stacking.min_available_weight",
-                    format!(
-                        "expected a share above 0 and at most 1, found {}",
-                        w.get_ref()
-                    ),
-                ));
-            }
-            p.min_available_weight = *w.get_ref();
+        if let Some(w) = &s.min_available_weight {
+            p.min_available_weight = checked(
+                ctx,
+                w,
+                "stacking.min_available_weight",
+                |w| *w > 0.0 && *w <= 1.0,
+                "a share above 0 and at most 1",
+            )?;
         }
     }
     if let Some(c) = raw.composite {
@@ -862,26 +766,25 @@ fn parse_method(ctx: &Ctx<'_>) -> Result<MethodParams, CatalogueError> {
                 AggregationChoice::as_str,
             )?;
         }
-        if let Some(s) = c.min_characteristics_share {
-            if !(0.0..=1.0).contains(s.get_ref()) {
-                return Err(ctx.err(
-                    s.span().start,
-                    "composite.min_characteristics_share",
-                    format!("expected a share from 0 to 1, found {}", s.get_ref()),
-                ));
-            }
-            p.composite_min_share = *s.get_ref();
+        if let Some(s) = &c.min_characteristics_share {
+            p.composite_min_share = checked(
+                ctx,
+                s,
+                "composite.min_characteristics_share",
+                |s| (0.0..=1.0).contains(s),
+                "a share from 0 to 1",
+            )?;
         }
     }
     if let Some(u) = raw.uncertainty {
         let u = u.into_inner();
         let q = &mut p.uncertainty;
         if let Some(v) = &u.runs {
-            q.runs = int_in(
+            q.runs = checked(
                 ctx,
                 v,
                 "uncertainty.runs",
-                0..=100_000,
+                |x| (0..=100_000).contains(x),
                 "0 (off) or a number of runs from 2 to 100000",
             )? as usize;
             if q.runs == 1 {
@@ -893,7 +796,13 @@ fn parse_method(ctx: &Ctx<'_>) -> Result<MethodParams, CatalogueError> {
             }
         }
         if let Some(v) = &u.seed {
-            q.seed = int_in(ctx, v, "uncertainty.seed", 0..=i64::MAX, "a seed ≥ 0")? as u64;
+            q.seed = checked(
+                ctx,
+                v,
+                "uncertainty.seed",
+                |x| (0..=i64::MAX).contains(x),
+                "a seed ≥ 0",
+            )? as u64;
         }
         if let Some(v) = &u.normalisations {
             q.normalisations = choices(
@@ -923,24 +832,20 @@ fn parse_method(ctx: &Ctx<'_>) -> Result<MethodParams, CatalogueError> {
             )?;
         }
         if let Some(v) = &u.weight_noise {
-            if !(0.0..1.0).contains(v.get_ref()) {
-                return Err(ctx.err(
-                    v.span().start,
-                    "uncertainty.weight_noise",
-                    format!(
-                        "expected a share from 0 (off) to below 1, found {}",
-                        v.get_ref()
-                    ),
-                ));
-            }
-            q.weight_noise = *v.get_ref();
+            q.weight_noise = checked(
+                ctx,
+                v,
+                "uncertainty.weight_noise",
+                |v| (0.0..1.0).contains(v),
+                "a share from 0 (off) to below 1",
+            )?;
         }
         if let Some(v) = &u.weight_noise_sets {
-            q.weight_noise_sets = int_in(
+            q.weight_noise_sets = checked(
                 ctx,
                 v,
                 "uncertainty.weight_noise_sets",
-                1..=10_000,
+                |x| (1..=10_000).contains(x),
                 "1 to 10000 weight sets",
             )? as usize;
         }
@@ -949,20 +854,20 @@ fn parse_method(ctx: &Ctx<'_>) -> Result<MethodParams, CatalogueError> {
         let c = c.into_inner();
         let q = &mut p.clusters;
         if let Some(v) = &c.permutations {
-            q.permutations = int_in(
+            q.permutations = checked(
                 ctx,
                 v,
                 "clusters.permutations",
-                0..=99_999,
+                |x| (0..=99_999).contains(x),
                 "0 (off) to 99999 permutations",
             )? as usize;
         }
         if let Some(v) = &c.seed {
-            q.seed = int_in(
+            q.seed = checked(
                 ctx,
                 v,
                 "clusters.seed",
-                0..=i64::from(u32::MAX),
+                |x| (0..=i64::from(u32::MAX)).contains(x),
                 "a seed from 0 to 4294967295",
             )? as u32;
         }
@@ -980,30 +885,25 @@ fn parse_method(ctx: &Ctx<'_>) -> Result<MethodParams, CatalogueError> {
             )?;
         }
         if let Some(v) = &c.alpha {
-            if !(*v.get_ref() > 0.0 && *v.get_ref() < 0.5) {
-                return Err(ctx.err(
-                    v.span().start,
-                    "clusters.alpha",
-                    format!(
-                        "expected a significance level above 0 and below 0.5, found {}",
-                        v.get_ref()
-                    ),
-                ));
-            }
-            q.alpha = *v.get_ref();
+            q.alpha = checked(
+                ctx,
+                v,
+                "clusters.alpha",
+                |a| *a > 0.0 && *a < 0.5,
+                "a significance level above 0 and below 0.5",
+            )?;
         }
         if let Some(v) = c.fdr {
             q.fdr = v;
         }
         if let Some(v) = &c.snap_metres {
-            if !(0.0..=1000.0).contains(v.get_ref()) {
-                return Err(ctx.err(
-                    v.span().start,
-                    "clusters.snap_metres",
-                    format!("expected 0 to 1000 metres, found {}", v.get_ref()),
-                ));
-            }
-            q.snap_metres = *v.get_ref();
+            q.snap_metres = checked(
+                ctx,
+                v,
+                "clusters.snap_metres",
+                |m| (0.0..=1000.0).contains(m),
+                "0 to 1000 metres",
+            )?;
         }
     }
     Ok(p)
@@ -1073,27 +973,6 @@ struct RawTerm {
 /// Weights are typed by people; they sum to 1 within this tolerance (so 1/3 written as 0.3333
 /// three times is refused, 0.333333333 accepted).
 const WEIGHT_TOLERANCE: f64 = 1e-6;
-
-pub(crate) fn known_indicator<'a>(
-    ctx: &Ctx<'_>,
-    indicators: &'a [CatalogueIndicator],
-    raw: &Spanned<String>,
-    field: &str,
-) -> Result<&'a CatalogueIndicator, CatalogueError> {
-    indicators
-        .iter()
-        .find(|i| i.indicator.id.as_str() == raw.get_ref())
-        .ok_or_else(|| {
-            ctx.err(
-                raw.span().start,
-                field,
-                format!(
-                    "unknown indicator '{}' (not in indicators.toml)",
-                    raw.get_ref()
-                ),
-            )
-        })
-}
 
 fn parse_term(
     ctx: &Ctx<'_>,

@@ -137,16 +137,14 @@ pub(crate) fn compute(
     let position: HashMap<&RegionCode, usize> =
         codes.iter().enumerate().map(|(i, c)| (c, i)).collect();
     // Only the run's regions take part: boundaries of other codes are not neighbours of anything.
-    let shapes: Vec<(usize, geo::MultiPolygon<f64>)> = boundaries
+    let sited: Vec<(usize, &geo::MultiPolygon<f64>)> = boundaries
         .iter()
-        .filter_map(|b| {
-            position
-                .get(&b.code)
-                .map(|&i| (i, spatial::to_rd_new(&b.geometry)))
-        })
+        .filter_map(|b| position.get(&b.code).map(|&i| (i, &b.geometry)))
         .collect();
+    // The run's region of each site.
+    let shapes: Vec<usize> = sited.iter().map(|(i, _)| *i).collect();
     let mut site_of: Vec<Option<usize>> = vec![None; codes.len()];
-    for (s, (i, _)) in shapes.iter().enumerate() {
+    for (s, i) in shapes.iter().enumerate() {
         site_of[*i] = Some(s);
     }
     summary.with_boundary = shapes.len();
@@ -156,8 +154,11 @@ pub(crate) fn compute(
         .filter(|(_, s)| s.is_none())
         .map(|(c, _)| c.to_string())
         .collect();
-    let polygons: Vec<geo::MultiPolygon<f64>> = shapes.iter().map(|(_, p)| p.clone()).collect();
-    let all = spatial::contiguity(&polygons, Contiguity::Queen, settings.snap_metres);
+    let all = spatial::contiguity_rd_new(
+        sited.iter().map(|(_, g)| *g),
+        Contiguity::Queen,
+        settings.snap_metres,
+    );
     summary.links = all.links() / 2;
     let options = PermutationOptions {
         permutations: settings.permutations,
@@ -181,54 +182,49 @@ fn one_variable(
     var: &Variable,
     codes: &[RegionCode],
     site_of: &[Option<usize>],
-    shapes: &[(usize, geo::MultiPolygon<f64>)],
+    shapes: &[usize],
     all: &Neighbours,
     options: &PermutationOptions,
     settings: &ClusterParams,
 ) -> Result<(VariableSummary, Vec<RiskClusterRecord>), MonitorError> {
-    // Sites with a value, in site order.
-    let keep: Vec<bool> = shapes
-        .iter()
-        .map(|(i, _)| var.values[*i].is_some())
-        .collect();
-    let analysed: Vec<usize> = (0..shapes.len()).filter(|&s| keep[s]).collect();
     let mut summary = VariableSummary {
         variable: var.id.clone(),
-        analysed: analysed.len(),
+        analysed: 0,
         islands: Vec::new(),
         global: None,
         errors: Vec::new(),
     };
-    if analysed.len() < 4 {
-        summary.errors.push(format!(
-            "only {} region(s) with a boundary have a value; at least 4 are needed",
-            analysed.len()
-        ));
-        return Ok((summary, Vec::new()));
-    }
-    let neighbours = all.subset(&keep);
-    let y: Vec<f64> = analysed
+    // Sites with a value, in site order.
+    let site_values: Vec<Option<f64>> = shapes.iter().map(|&i| var.values[i]).collect();
+    let analysed = match spatial::with_values(all, &site_values) {
+        Ok(a) => a,
+        Err(too_few) => {
+            summary.analysed = too_few.with_value;
+            summary.errors.push(format!(
+                "only {} region(s) with a boundary have a value; at least {} are needed",
+                too_few.with_value,
+                spatial::MIN_SITES
+            ));
+            return Ok((summary, Vec::new()));
+        }
+    };
+    summary.analysed = analysed.sites.len();
+    let (neighbours, y) = (&analysed.neighbours, &analysed.y);
+    summary.islands = analysed
+        .islands()
         .iter()
-        .map(|&s| var.values[shapes[s].0].expect("kept sites have values"))
-        .collect();
-    let island_sites = neighbours.islands();
-    summary.islands = island_sites
-        .iter()
-        .map(|&k| codes[shapes[analysed[k]].0].to_string())
+        .map(|&s| codes[shapes[s]].to_string())
         .collect();
     // Position among the analysed sites, per site.
-    let mut rank_of = vec![None; shapes.len()];
-    for (k, &s) in analysed.iter().enumerate() {
-        rank_of[s] = Some(k);
-    }
-    let weights = SpatialWeights::new(&neighbours, Transform::Row);
-    let lisa = spatial::local_moran(&y, &weights, options)
+    let rank_of = analysed.positions(shapes.len());
+    let weights = SpatialWeights::new(neighbours, Transform::Row);
+    let lisa = spatial::local_moran(y, &weights, options)
         .map_err(|e| summary.errors.push(format!("lisa: {e}")))
         .ok();
-    let gistar = spatial::getis_ord_local(&y, &neighbours, Transform::Row, Some(1.0), options)
+    let gistar = spatial::getis_ord_local(y, neighbours, Transform::Row, Some(1.0), options)
         .map_err(|e| summary.errors.push(format!("gistar: {e}")))
         .ok();
-    summary.global = spatial::global_moran(&y, &weights, settings.permutations, settings.seed)
+    summary.global = spatial::global_moran(y, &weights, settings.permutations, settings.seed)
         .ok()
         .map(|g| GlobalSummary {
             i: g.i,

@@ -20,7 +20,15 @@ pub enum MonitorError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
-    /// Reading the catalogue directory failed.
+    /// Reading a file failed (the catalogue directory or one of its files).
     #[error("{0}")]
     Io(String),
+    /// What the store holds cannot be read back (a stored run's summary, parameters or trace):
+    /// written by another version, or altered.
+    #[error("{0}")]
+    Stored(String),
+    /// A bug: an invariant of the monitor did not hold, results could not be serialised, or a
+    /// query task panicked. Never the caller's or the data's fault.
+    #[error("{0}")]
+    Internal(String),
 }

@@ -120,7 +120,7 @@ pub fn fingerprint(
         matrix: &model.matrix.values,
     };
     let json = serde_json::to_string(&parameters)
-        .map_err(|e| MonitorError::Io(format!("serialising run parameters: {e}")))?;
+        .map_err(|e| MonitorError::Internal(format!("serialising run parameters: {e}")))?;
     let mut checksums: Vec<String> = store.loads()?.into_iter().map(|l| l.checksum).collect();
     checksums.sort();
     let mut hash = Sha256::new();
@@ -174,7 +174,7 @@ pub struct ComputeOutcome {
 
 fn parse_summary(run: &RiskRunRecord) -> Result<RunSummary, MonitorError> {
     serde_json::from_str(&run.summary).map_err(|e| {
-        MonitorError::Io(format!(
+        MonitorError::Stored(format!(
             "stored run {} has an unreadable summary: {e}",
             run.id
         ))
@@ -279,7 +279,8 @@ fn factor_input(
 }
 
 fn to_json<T: Serialize>(value: &T) -> Result<String, MonitorError> {
-    serde_json::to_string(value).map_err(|e| MonitorError::Io(format!("serialising results: {e}")))
+    serde_json::to_string(value)
+        .map_err(|e| MonitorError::Internal(format!("serialising results: {e}")))
 }
 
 /// Computes the risk model for one level and period and stores the results, unless results
@@ -339,7 +340,7 @@ pub fn compute(
         StackingError::Composite(e) => MonitorError::BadRequest(format!(
             "{level} {period}: the composite's method cannot apply to these data: {e}; change [composite] in method.toml"
         )),
-        StackingError::Input(e) => MonitorError::Io(format!("{e} (a bug in the monitor)")),
+        StackingError::Input(e) => MonitorError::Internal(format!("{e} (a bug in the monitor)")),
     })?;
     lap("stacking", &mut since);
     let with_figures = result
@@ -595,7 +596,7 @@ pub(crate) fn run_info(
     let method = serde_json::from_str::<StoredParameters>(&record.parameters)
         .map(|p| p.method)
         .map_err(|e| {
-            MonitorError::Io(format!(
+            MonitorError::Stored(format!(
                 "stored run {} has unreadable parameters: {e}",
                 record.id
             ))
@@ -966,7 +967,7 @@ pub fn region_risk(
     let mut factors = Vec::with_capacity(r.factors.len());
     for f in &r.factors {
         let terms: Vec<TermTrace> = serde_json::from_str(&f.trace).map_err(|e| {
-            MonitorError::Io(format!("stored trace of {} is unreadable: {e}", f.factor))
+            MonitorError::Stored(format!("stored trace of {} is unreadable: {e}", f.factor))
         })?;
         factors.push(FactorView {
             kind: catalogue
@@ -994,7 +995,7 @@ pub fn region_risk(
             coverage: t.coverage,
             flagged_weight: t.flagged_weight as u32,
             drivers: serde_json::from_str(&t.drivers).map_err(|e| {
-                MonitorError::Io(format!("stored drivers of {} are unreadable: {e}", t.theme))
+                MonitorError::Stored(format!("stored drivers of {} are unreadable: {e}", t.theme))
             })?,
         });
     }

@@ -2,14 +2,9 @@
 //! sources they were taken from, no personal names, and errors with file, line and field when
 //! they are edited wrongly.
 
-use std::path::{Path, PathBuf};
-
 use kwm_model::catalogue::{Catalogue, CatalogueError, CatalogueFile};
 use kwm_model::Level;
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use kwm_testkit::repo;
 
 fn files() -> Vec<CatalogueFile> {
     kwm_monitor::catalogue::EMBEDDED

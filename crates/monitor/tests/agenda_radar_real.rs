@@ -13,10 +13,7 @@ use kwm_model::catalogue::Catalogue;
 use kwm_model::{Level, RegionCode};
 use kwm_monitor::radar::{RadarOutcome, RadarQuery};
 use kwm_store::{SqliteStore, Store};
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use kwm_testkit::repo;
 
 fn catalogue() -> Catalogue {
     kwm_monitor::catalogue::load_dir(&repo().join("catalogue")).unwrap()
@@ -31,7 +28,7 @@ fn tmp(name: &str) -> PathBuf {
 }
 
 fn load(path: &Path, files: &[&str]) -> SqliteStore {
-    let files: Vec<PathBuf> = files.iter().map(|f| repo().join("data").join(f)).collect();
+    let files: Vec<PathBuf> = kwm_testkit::data_files(files);
     let mut store = SqliteStore::open(path).unwrap();
     let c = catalogue();
     kwm_monitor::ingest::ingest_files(&mut store, &c, &files, &ReadOptions::default(), "t")

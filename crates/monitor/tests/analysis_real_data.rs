@@ -4,7 +4,7 @@
 //! Expected values are recomputed here from what the store holds, never typed in.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use kwm_engine::composite::{compute_composite, CompositeSpec, Table, TableIndicator};
@@ -17,10 +17,7 @@ use kwm_monitor::clusters::{self, Category};
 use kwm_monitor::composite::{self, ChoiceKind};
 use kwm_monitor::risk::{self, ComputeStatus};
 use kwm_store::{RiskRun, SqliteStore, Store};
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use kwm_testkit::repo;
 
 fn catalogue() -> Catalogue {
     kwm_monitor::catalogue::load_dir(&repo().join("catalogue")).unwrap()

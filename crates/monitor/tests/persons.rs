@@ -1,17 +1,14 @@
 //! Person-level stacking read back from a store: the committed SYNTHETIC demo table
 //! (`data/synthetic/`), and a small hand-made real-prefix table that takes precedence.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use kwm_ingest::ReadOptions;
 use kwm_model::catalogue::Catalogue;
 use kwm_model::RegionCode;
 use kwm_monitor::persons::{person_stacking, Cell};
 use kwm_store::SqliteStore;
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use kwm_testkit::repo;
 
 fn store(name: &str, files: &[PathBuf]) -> SqliteStore {
     let dir = std::env::temp_dir().join(format!("kwm-persons-{}", std::process::id()));

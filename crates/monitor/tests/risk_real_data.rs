@@ -2,7 +2,7 @@
 //! percentiles agree with the indicator tables the dashboard shows, that results are recomputed
 //! exactly when the catalogue, its parameters or the data change, and that nothing else moves.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use kwm_ingest::ReadOptions;
@@ -11,10 +11,7 @@ use kwm_model::{Level, RegionCode};
 use kwm_monitor::query;
 use kwm_monitor::risk::{self, ComputeStatus, CoverageStatus};
 use kwm_store::{SqliteStore, Store};
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use kwm_testkit::repo;
 
 fn catalogue() -> Catalogue {
     kwm_monitor::catalogue::load_dir(&repo().join("catalogue")).unwrap()

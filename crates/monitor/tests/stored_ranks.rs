@@ -3,16 +3,13 @@
 //! real national figures (RIVM 50090NED 2020 adults down to buurt; KWB 2024 per gemeente, wijk
 //! and buurt, with additive counts and a national total summed from the gemeenten).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use kwm_ingest::ReadOptions;
 use kwm_model::RegionCode;
 use kwm_monitor::query::{refresh_ranks, region_profile, RegionProfile};
 use kwm_store::{SqliteStore, Store};
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use kwm_testkit::repo;
 
 fn summary(p: &RegionProfile) -> Vec<String> {
     p.rows

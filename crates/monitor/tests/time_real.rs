@@ -4,17 +4,14 @@
 //! Delfzijl + Loppersum = 46,051; Amsterdam + Weesp = 882,299; the Netherlands 17,282,163).
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Mutex, OnceLock};
 
 use kwm_ingest::ReadOptions;
 use kwm_model::{ChangeKind, Level, RegionCode};
 use kwm_monitor::layouts;
 use kwm_store::{ChangeOrigin, SqliteStore, Store};
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use kwm_testkit::repo;
 
 fn code(s: &str) -> RegionCode {
     RegionCode::parse(s).unwrap()
@@ -39,7 +36,7 @@ fn store() -> &'static Mutex<SqliteStore> {
     STORE.get_or_init(|| {
         let catalogue = kwm_monitor::catalogue::load_dir(&repo().join("catalogue")).unwrap();
         let mut store = SqliteStore::open_in_memory().unwrap();
-        let files: Vec<PathBuf> = FILES.iter().map(|f| repo().join("data").join(f)).collect();
+        let files: Vec<PathBuf> = kwm_testkit::data_files(FILES);
         kwm_monitor::ingest::ingest_files(
             &mut store,
             &catalogue,
@@ -259,7 +256,7 @@ fn a_merged_rate_is_recomputed_from_counts_on_real_codes() {
     std::fs::write(&file, text).unwrap();
     let catalogue = kwm_monitor::catalogue::load_dir(&repo().join("catalogue")).unwrap();
     let mut store = SqliteStore::open_in_memory().unwrap();
-    let mut files: Vec<PathBuf> = FILES.iter().map(|f| repo().join("data").join(f)).collect();
+    let mut files: Vec<PathBuf> = kwm_testkit::data_files(FILES);
     files.push(file);
     kwm_monitor::ingest::ingest_files(&mut store, &catalogue, &files, &ReadOptions::default(), "t")
         .unwrap();

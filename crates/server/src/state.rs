@@ -139,7 +139,7 @@ impl AppState {
             Ok(result?)
         })
         .await
-        .map_err(|e| MonitorError::Io(format!("audit task failed: {e}")))?
+        .map_err(|e| MonitorError::Internal(format!("audit task failed: {e}")))?
     }
 
     /// Runs a query against the store as it is, without the access filter: for what the
@@ -152,7 +152,7 @@ impl AppState {
         let readers = self.inner.readers.clone();
         tokio::task::spawn_blocking(move || readers.read(f)?)
             .await
-            .map_err(|e| MonitorError::Io(format!("query task failed: {e}")))?
+            .map_err(|e| MonitorError::Internal(format!("query task failed: {e}")))?
     }
 
     /// The catalogue; shared, so a handler that moves it into a store query clones a pointer,
@@ -197,7 +197,7 @@ impl AppState {
             })?
         })
         .await
-        .map_err(|e| MonitorError::Io(format!("query task failed: {e}")))?
+        .map_err(|e| MonitorError::Internal(format!("query task failed: {e}")))?
     }
 
     /// The map of one gemeente's wijken or buurten, fitted to them (built per request: a few

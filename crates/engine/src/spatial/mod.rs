@@ -1,6 +1,7 @@
 //! Spatial clusters: where values pile up among neighbouring areas.
 //!
-//! The pipeline a caller runs:
+//! The pipeline a caller runs (steps 1 and the subset are [`contiguity_rd_new`] and
+//! [`with_values`], shared by `kwm spatial` and the risk model's clusters):
 //!
 //! 1. **Weights** — who neighbours whom: [`contiguity`] (queen or rook, exact or snapped) on
 //!    polygons in planar metres ([`to_rd_new`] projects WGS84 boundaries to the Dutch grid), or
@@ -22,6 +23,7 @@ mod getis_ord;
 mod inference;
 mod knn;
 mod moran;
+mod pipeline;
 pub mod random;
 mod weights;
 
@@ -33,6 +35,7 @@ pub use moran::{
     global_moran, is_significant, local_moran, GlobalMoran, GlobalSimulated, LocalMoran,
     LocalMoranSite, Quadrant,
 };
+pub use pipeline::{contiguity_rd_new, planar, with_values, Analysed, TooFewValues, MIN_SITES};
 pub use weights::{Neighbours, SpatialWeights, Transform};
 
 use geo::{Coord, MapCoords, MultiPolygon};
@@ -66,9 +69,7 @@ fn check_values(values: &[f64], weights: &SpatialWeights) -> Result<(), SpatialE
 }
 
 /// Upper tail probability of the standard normal distribution, `P(Z > z)`.
-pub fn normal_sf(z: f64) -> f64 {
-    0.5 * libm::erfc(z / std::f64::consts::SQRT_2)
-}
+pub use crate::stats::normal_sf;
 
 /// Projects a WGS84 (lon/lat) boundary to RD New (EPSG:28992) metres, so that snapping
 /// tolerances and centroid distances are in metres.

@@ -17,9 +17,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use crate::characteristic::{Characteristic, CharacteristicSet};
+use crate::characteristic::Characteristic;
 use crate::error::MicrodataError;
-use crate::person::{Household, Migration, Sex};
+pub use crate::person::PersonBatch;
 use model::{Calibration, GemeenteParams, Latent};
 use population::Buurt;
 use rng::{splitmix64, Rng};
@@ -31,43 +31,6 @@ type BatchSink<'a> = dyn FnMut(&PersonBatch) -> Result<(), MicrodataError> + 'a;
 pub const DEFAULT_PERSONS: u64 = 17_942_942;
 /// Persons per batch (and Parquet row group).
 pub const BATCH_SIZE: usize = 1 << 20;
-
-/// A batch of persons in columns.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PersonBatch {
-    /// Reference year of all persons.
-    pub year: i32,
-    /// Pseudonymous ids (a keyed hash of the person number; no meaning).
-    pub person_id: Vec<i64>,
-    /// Index into the region code list.
-    pub region: Vec<u32>,
-    /// Age.
-    pub age: Vec<u8>,
-    /// Sex.
-    pub sex: Vec<Sex>,
-    /// Household.
-    pub household: Vec<Household>,
-    /// Income decile 1..=10.
-    pub income_decile: Vec<u8>,
-    /// Migration background.
-    pub migration: Vec<Migration>,
-    /// Standardised disposable household income (euros).
-    pub income: Vec<f64>,
-    /// Risk characteristics.
-    pub characteristics: Vec<CharacteristicSet>,
-}
-
-impl PersonBatch {
-    /// Number of persons.
-    pub fn len(&self) -> usize {
-        self.person_id.len()
-    }
-
-    /// True when empty.
-    pub fn is_empty(&self) -> bool {
-        self.person_id.is_empty()
-    }
-}
 
 /// What to generate.
 #[derive(Debug, Clone, PartialEq)]
@@ -328,6 +291,7 @@ impl Generator {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::person::Household;
 
     #[test]
     fn batches_are_reproducible_and_follow_the_model() {

@@ -10,7 +10,7 @@ use crate::aggregate::Counter;
 use crate::characteristic::Characteristic;
 use crate::config::ReadConfig;
 use crate::error::{DropLog, ErrorPolicy, MicrodataError, RowError};
-use crate::generate::PersonBatch;
+use crate::person::PersonBatch;
 use crate::stack::StackSpec;
 
 pub(crate) fn read(

@@ -25,7 +25,7 @@ use crate::characteristic::Characteristic;
 use crate::characteristic::CharacteristicSet;
 use crate::config::ReadConfig;
 use crate::error::{DropLog, ErrorPolicy, MicrodataError, RowError};
-use crate::generate::PersonBatch;
+use crate::person::PersonBatch;
 use crate::person::{Household, Migration, SesClass, Sex};
 use crate::stack::StackSpec;
 

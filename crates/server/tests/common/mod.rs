@@ -11,13 +11,9 @@ use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use kwm_model::catalogue::Catalogue;
 use kwm_server::{router, AppState};
+pub use kwm_testkit::repo;
 use serde_json::Value;
 use tower::ServiceExt;
-
-/// The repository root.
-pub fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
 
 /// The catalogue the product ships.
 pub fn catalogue() -> Catalogue {
@@ -67,7 +63,7 @@ pub fn loaded_store(tag: &str, name: &str, files: &[&str]) -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(format!("{name}.sqlite"));
     let _ = std::fs::remove_file(&path);
-    let files: Vec<PathBuf> = files.iter().map(|f| repo().join("data").join(f)).collect();
+    let files: Vec<PathBuf> = kwm_testkit::data_files(files);
     let mut store = kwm_store::SqliteStore::open(&path).unwrap();
     kwm_monitor::ingest::ingest_files(
         &mut store,

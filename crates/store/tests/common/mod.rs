@@ -9,7 +9,7 @@
 #![allow(dead_code)]
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use kwm_ingest::{Boundary, Dataset, LoadBatch, ReadOptions, RegionRecord};
 use kwm_model::catalogue::{Catalogue, CatalogueFile};
@@ -17,6 +17,7 @@ use kwm_model::{
     Direction, Indicator, IndicatorId, Level, Observation, Period, RegionCode, ValueStatus,
 };
 use kwm_store::{LoadOutcome, Store, StoreError};
+pub use kwm_testkit::repo;
 
 /// One store under test, with access to what lies beneath it.
 pub trait Harness {
@@ -985,11 +986,6 @@ pub fn data_survives_reopening_and_a_newer_schema_is_refused(h: &mut dyn Harness
     }
 }
 
-/// The repository root.
-pub fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
 /// The real demo files (as `kwm demo` loads them), read with the repository's catalogue, and
 /// the catalogue's indicators (which `kwm ingest` syncs after a load).
 pub fn demo_data() -> (Vec<LoadBatch>, Vec<Indicator>) {
@@ -1004,22 +1000,7 @@ pub fn demo_data() -> (Vec<LoadBatch>, Vec<Indicator>) {
         })
         .collect();
     let catalogue = Catalogue::parse(&files).unwrap();
-    let paths: Vec<PathBuf> = [
-        "codelists/gemeenten_2019.csv",
-        "codelists/gemeenten_2021_provincie.csv",
-        "codelists/wijken_2023.csv",
-        "boundaries/provincie_2023_cartomap_wgs84.topojson",
-        "boundaries/gemeente_2022_cartomap_wgs84.topojson",
-        "boundaries/gemeente_2023_cartomap_wgs84.topojson",
-        "boundaries/gemeente_2024_pdok_gegeneraliseerd.geojson",
-        "gezondheidsmonitor/50140NED_TypedDataSet_22092025_192544.csv",
-        "kwb/85984NED_DataProperties.json",
-        "kwb/kwb_2024_85984NED_gemeente_wijk_basis.csv",
-        "kwb/kwb_2019_gemeente_bevolking_long.csv",
-    ]
-    .iter()
-    .map(|f| repo().join("data").join(f))
-    .collect();
+    let paths: Vec<PathBuf> = kwm_testkit::data_files(kwm_testkit::CORE_DEMO_FILES);
     let batches = kwm_ingest::read_inputs(&paths, &catalogue, &ReadOptions::default()).unwrap();
     let indicators = catalogue
         .indicators
