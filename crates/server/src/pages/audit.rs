@@ -85,7 +85,8 @@ pub async fn page(
                             th scope="row" { (e.actor) }
                             td { (e.via) }
                             td { (action_label(&ctx, &e.action)) }
-                            td { (e.subject) }
+                            // Indicator ids joined by bare commas would not wrap.
+                            td { (e.subject.replace(',', ", ")) }
                             td { (e.origin) }
                         }
                     }
