@@ -199,6 +199,8 @@ await axe("coverage");
 // 7. Sorting by keyboard, and English.
 await step("the stacking table sorts by name with the keyboard", async () => {
   await page.goto(`${base}/stapeling`);
+  // By default most flags first: the header says descending, as the rows are.
+  assert.equal(await page.locator('table.stacking th[aria-sort="descending"]').innerText(), "Gemarkeerd ▼");
   await page.locator("table.stacking th a", { hasText: "Regio" }).focus();
   await Promise.all([page.waitForURL(/sort=name/), page.keyboard.press("Enter")]);
   assert.equal(await page.locator('table.stacking th[aria-sort="ascending"]').innerText(), "Regio ▲");

@@ -373,7 +373,10 @@ fn table_panel(
     let header = |k: &str, text: &str| -> Markup {
         let active = k == key;
         let next = if active && !descending { "desc" } else { "asc" };
-        let aria = match (active, descending) {
+        // The count's natural order is most flags first: what a screen reader hears and the
+        // mark shows is the order of the rows, not the name of the parameter.
+        let shown_descending = descending != (k == "count");
+        let aria = match (active, shown_descending) {
             (false, _) => "none",
             (true, false) => "ascending",
             (true, true) => "descending",
@@ -382,7 +385,7 @@ fn table_panel(
             th scope="col" aria-sort=(aria) {
                 a href=(ctx.url_with(&[("sort", Some(k)), ("order", Some(next))])) {
                     (text)
-                    span.sort-mark aria-hidden="true" { @if active { @if descending { " ▼" } @else { " ▲" } } }
+                    span.sort-mark aria-hidden="true" { @if active { @if shown_descending { " ▼" } @else { " ▲" } } }
                 }
             }
         }

@@ -59,6 +59,7 @@ pub async fn get_json_from(app: axum::Router, uri: &str) -> (StatusCode, Value) 
 /// A fresh SQLite store in the temp directory (`kwm-{tag}-{pid}/{name}.sqlite`) holding `files`
 /// (paths under `data/`), loaded as `kwm ingest` does.
 pub fn loaded_store(tag: &str, name: &str, files: &[&str]) -> PathBuf {
+    remove_stale_stores(tag);
     let dir = std::env::temp_dir().join(format!("kwm-{tag}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(format!("{name}.sqlite"));
@@ -74,6 +75,29 @@ pub fn loaded_store(tag: &str, name: &str, files: &[&str]) -> PathBuf {
     )
     .unwrap();
     path
+}
+
+/// Stores are shared by the tests of a binary through statics, which are never dropped, so each
+/// run leaves its store directory behind (60–230 MB each): remove those of earlier test processes
+/// that are gone (Linux: no `/proc/PID`).
+fn remove_stale_stores(tag: &str) {
+    let prefix = format!("kwm-{tag}-");
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = name
+            .strip_prefix(&prefix)
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let proc = std::path::Path::new("/proc");
+        if pid != std::process::id() && proc.exists() && !proc.join(pid.to_string()).exists() {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
 }
 
 /// [`loaded_store`] with the risk model computed for every level and period, as `kwm compute`.
