@@ -1228,6 +1228,8 @@ pub struct GroupAreas {
     pub areas: Vec<GroupArea>,
     /// Populations (ids) that the measured characteristics describe in the run used.
     pub populations: Vec<String>,
+    /// The gemeente the areas were cut to, when asked.
+    pub within: Option<StackingWithin>,
 }
 
 /// The period whose results fit a group best at a level: the one where most of the group's
@@ -1260,13 +1262,16 @@ pub fn group_period(
     Ok(best.map(|(_, p)| p))
 }
 
-/// Regions of a level where the characteristics the catalogue lists for a group are flagged.
+/// Regions of a level where the characteristics the catalogue lists for a group are flagged;
+/// with `within`, only the wijken or buurten of that gemeente (their flags stay national: the
+/// thresholds are those of the whole level).
 pub fn group_areas(
     store: &dyn Store,
     catalogue: &Catalogue,
     group_id: &str,
     level: Level,
     period: Option<i32>,
+    within: Option<&RegionCode>,
 ) -> Result<GroupAreas, MonitorError> {
     let group = catalogue
         .risk
@@ -1276,7 +1281,11 @@ pub fn group_areas(
         Some(p) => Some(p),
         None => group_period(store, catalogue, group, level)?,
     };
-    let s = stacking(store, catalogue, level, period)?;
+    let mut s = stacking(store, catalogue, level, period)?;
+    let within = match within {
+        Some(gemeente) => Some(stacking_within(store, &mut s, gemeente)?),
+        None => None,
+    };
     let population = s
         .run
         .summary
@@ -1337,5 +1346,64 @@ pub fn group_areas(
         gaps,
         areas: areas.into_iter().map(|(a, _)| a).collect(),
         populations: population,
+        within,
     })
+}
+
+/// How one of the report's groups shows in one area: which of the characteristics typical of
+/// the group are flagged here, measured here, or gaps. About the area, never about members.
+#[derive(Debug, Clone)]
+pub struct AreaGroup {
+    /// Group id.
+    pub group: String,
+    /// The group's characteristics flagged here.
+    pub flagged: Vec<String>,
+    /// The group's characteristics with a score here (flagged or not).
+    pub measured: Vec<String>,
+    /// The group's characteristics without a score here.
+    pub gaps: Vec<String>,
+}
+
+/// The report's groups as they show in one area: most flagged characteristics first, then the
+/// larger flagged share of what is measured, then the report's order. For outreach: which
+/// groups' typical characteristics stack here.
+pub fn groups_of_area(catalogue: &Catalogue, region: &RegionRisk) -> Vec<AreaGroup> {
+    let factor = |id: &str| region.factors.iter().find(|f| f.id == id);
+    let mut groups: Vec<(usize, AreaGroup)> = catalogue
+        .risk
+        .groups
+        .iter()
+        .map(|g| {
+            let (measured, gaps): (Vec<String>, Vec<String>) = g
+                .characteristics
+                .iter()
+                .cloned()
+                .partition(|c| factor(c).is_some_and(|f| f.score.is_some()));
+            let flagged = measured
+                .iter()
+                .filter(|c| factor(c).is_some_and(|f| f.flagged))
+                .cloned()
+                .collect();
+            (
+                g.number as usize,
+                AreaGroup {
+                    group: g.id.clone(),
+                    flagged,
+                    measured,
+                    gaps,
+                },
+            )
+        })
+        .collect();
+    // flagged / measured compared as fractions without dividing: a/b > c/d ⇔ a·d > c·b.
+    groups.sort_by(|(na, a), (nb, b)| {
+        b.flagged
+            .len()
+            .cmp(&a.flagged.len())
+            .then_with(|| {
+                (b.flagged.len() * a.measured.len()).cmp(&(a.flagged.len() * b.measured.len()))
+            })
+            .then_with(|| na.cmp(nb))
+    });
+    groups.into_iter().map(|(_, g)| g).collect()
 }

@@ -385,7 +385,15 @@ fn group_areas_list_where_the_groups_characteristics_are_flagged() {
     let mut store = fresh_store("groups");
     let c = catalogue();
     risk::compute(&mut store, &c, Level::Gemeente, 2024, "t", false).unwrap();
-    let g = risk::group_areas(&store, &c, "kwetsbare_jongeren", Level::Gemeente, None).unwrap();
+    let g = risk::group_areas(
+        &store,
+        &c,
+        "kwetsbare_jongeren",
+        Level::Gemeente,
+        None,
+        None,
+    )
+    .unwrap();
     assert_eq!(
         g.measured,
         vec![
@@ -404,9 +412,50 @@ fn group_areas_list_where_the_groups_characteristics_are_flagged() {
         .iter()
         .all(|a| a.flagged.iter().all(|f| g.measured.contains(f))));
     assert!(matches!(
-        risk::group_areas(&store, &c, "nobody", Level::Gemeente, None),
+        risk::group_areas(&store, &c, "nobody", Level::Gemeente, None, None),
         Err(kwm_monitor::MonitorError::NotFound(_))
     ));
+}
+
+/// The report's groups as they show in one area: each group's characteristics split into
+/// flagged, measured and gaps exactly as the area's own results say, most flagged first.
+#[test]
+fn the_groups_of_an_area_follow_its_flags() {
+    let mut store = fresh_store("groups_of_area");
+    let c = catalogue();
+    risk::compute(&mut store, &c, Level::Gemeente, 2024, "t", false).unwrap();
+    let stacking = risk::stacking(&store, &c, Level::Gemeente, Some(2024)).unwrap();
+    // The area with the most flags, so that some group has something flagged.
+    let most = stacking.rows.iter().max_by_key(|r| r.flagged).unwrap();
+    assert!(most.flagged > 0);
+    let region = risk::region_risk(&store, &c, &most.code, Some(2024)).unwrap();
+    let groups = risk::groups_of_area(&c, &region);
+    assert_eq!(groups.len(), c.risk.groups.len());
+    for g in &groups {
+        let group = c.risk.group(&g.group).unwrap();
+        let mut all: Vec<&String> = g.measured.iter().chain(&g.gaps).collect();
+        all.sort();
+        let mut expected: Vec<&String> = group.characteristics.iter().collect();
+        expected.sort();
+        assert_eq!(all, expected, "{}", g.group);
+        for id in &group.characteristics {
+            let f = region.factors.iter().find(|f| &f.id == id);
+            assert_eq!(
+                g.flagged.contains(id),
+                f.is_some_and(|f| f.flagged && f.score.is_some()),
+                "{} {id}",
+                g.group
+            );
+            assert_eq!(
+                g.measured.contains(id),
+                f.is_some_and(|f| f.score.is_some())
+            );
+        }
+    }
+    assert!(!groups[0].flagged.is_empty());
+    for w in groups.windows(2) {
+        assert!(w[0].flagged.len() >= w[1].flagged.len());
+    }
 }
 
 /// One gemeente's own KWB file (Amsterdam 2017/2019) also carries a gemeente row: at gemeente

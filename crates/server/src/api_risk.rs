@@ -211,8 +211,14 @@ pub async fn group(
     Path(id): Path<String>,
     params: Params,
 ) -> Result<Response, ApiError> {
-    let p = Checked::new(params, &["level", "period"])?;
+    let p = Checked::new(params, &["level", "period", "gemeente"])?;
     let (level, period) = (p.level()?, p.period()?);
+    let gemeente = p
+        .get("gemeente")
+        .filter(|g| !g.is_empty())
+        .map(query::parse_region)
+        .transpose()?;
+    let cut = gemeente.is_some();
     let Some(g) = state.catalogue().risk.group(&id).cloned() else {
         return Err(ApiError::not_found(format!(
             "unknown group '{id}'; see /api/groups"
@@ -222,10 +228,12 @@ pub async fn group(
     let group_id = g.id.clone();
     let areas = state
         .query(move |s| {
-            match risk::group_areas(s, &catalogue, &group_id, level, period) {
+            match risk::group_areas(s, &catalogue, &group_id, level, period, gemeente.as_ref()) {
                 Ok(a) => Ok(Ok(a)),
                 // No results for this level is an answer about areas, not an error about the group.
-                Err(kwm_monitor::MonitorError::NotFound(m)) if period.is_none() => Ok(Err(m)),
+                Err(kwm_monitor::MonitorError::NotFound(m)) if period.is_none() && !cut => {
+                    Ok(Err(m))
+                }
                 Err(e) => Err(e),
             }
         })
@@ -260,6 +268,7 @@ pub async fn group(
         Ok(a) => json!({
             "note": "Areas where characteristics typical of the group are flagged. This says nothing about where members of the group live; the monitor never identifies persons.",
             "level": level.as_str(),
+            "gemeente": a.within.as_ref().map(|w| w.gemeente.to_string()),
             "period": a.run.record.period,
             "run": run_json(state.catalogue(), &a.run),
             "measured": a.measured,

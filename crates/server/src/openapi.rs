@@ -406,7 +406,8 @@ fn risk_paths() -> Value {
                 "operationId": "group", "summary": "One group: description, sources, typical characteristics, running policies, directorates (never persons), data sources, the recommendations of the policy agenda that address it, and the areas where its characteristics are flagged.",
                 "parameters": [
                     param("id", "path", true, "Group id, see /api/groups.", json!({"type": "string"})),
-                    level_param(), period_param("Period of the stacking results; default the latest.")
+                    level_param(), period_param("Period of the stacking results; default the latest."),
+                    param("gemeente", "query", false, "With level wijk or buurt: only the wijken or buurten of this gemeente (flags stay national).", json!({"type": "string", "pattern": "^GM[0-9]{4}$"}))
                 ],
                 "responses": responses(ok("The group.", json!({"type": "object", "required": ["id", "label", "areas"]}), false))
             }},

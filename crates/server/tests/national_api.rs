@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use axum::http::StatusCode;
-use common::{app, catalogue, get_json_from};
+use common::{app, catalogue, get_from, get_json_from};
 use kwm_model::Level;
 use serde_json::Value;
 
@@ -227,4 +227,42 @@ async fn the_elderly_group_uses_adults_results_and_says_so() {
         .unwrap()
         .iter()
         .any(|i| i == "vo_ernstig_eenzaam_65plus"));
+}
+
+/// Where in Rotterdam a group's characteristics stack: the wijken of GM0599 in the national
+/// list, in the same order and with the same flags; and the themes page of Rotterdam lists the
+/// groups with a link there.
+#[tokio::test]
+async fn a_groups_wijken_within_one_gemeente() {
+    let group = "psychische_problematiek_volwassenen";
+    let national = get(&format!("/api/groups/{group}?level=wijk")).await;
+    let within = get(&format!("/api/groups/{group}?level=wijk&gemeente=GM0599")).await;
+    assert_eq!(within["areas"]["gemeente"], "GM0599");
+    assert_eq!(within["areas"]["period"], national["areas"]["period"]);
+    let expected: Vec<&Value> = national["areas"]["regions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["code"].as_str().unwrap().starts_with("WK0599"))
+        .collect();
+    let own: Vec<&Value> = within["areas"]["regions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .collect();
+    assert!(!own.is_empty());
+    assert_eq!(own, expected, "the cut keeps the national order and flags");
+
+    let (status, _, page) = get_from(app(&store(), catalogue()), "/regio/GM0599/themas").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Groepen uit het rapport"));
+    assert!(page.contains(&format!("/groepen/{group}?gemeente=GM0599&amp;level=wijk")));
+    let (status, _, page) = get_from(
+        app(&store(), catalogue()),
+        &format!("/groepen/{group}?gemeente=GM0599&level=wijk"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Wijken in Rotterdam waar deze kenmerken samenkomen"));
+    assert!(page.contains("Feijenoord"));
 }

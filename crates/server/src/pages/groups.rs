@@ -10,12 +10,14 @@ use kwm_model::catalogue::Catalogue;
 use kwm_model::risk::{Group, GROUP_SOURCES};
 use kwm_model::Level;
 use kwm_monitor::risk::{self, GroupAreas};
-use kwm_monitor::MonitorError;
+use kwm_monitor::{query, MonitorError};
 use maud::{html, Markup};
 
-use super::risk_common::{factor_label, indicator_label, run_note, theme_label};
+use super::risk_common::{
+    capitalised, factor_label, indicator_label, level_singular, run_note, theme_label,
+};
 use super::stacking::themes_href;
-use super::{error_page, layout, respond, Nav, PageCtx};
+use super::{error_page, layout, level_label, respond, Nav, PageCtx};
 use crate::state::AppState;
 
 fn source_name(ctx: &PageCtx, s: &str) -> &'static str {
@@ -147,16 +149,33 @@ pub async fn page(
             )),
         );
     };
+    // `?gemeente=GM…` cuts the areas to that gemeente's wijken (or `level=buurt`, buurten):
+    // where in a city the group's characteristics stack, the question of local outreach.
+    let within = match ctx.params.get("gemeente").filter(|v| !v.is_empty()) {
+        None => None,
+        Some(raw) => match query::parse_region(raw) {
+            Ok(code) => Some(code),
+            Err(e) => return error_page(&ctx, &e),
+        },
+    };
+    let level = match (&within, ctx.params.get("level").map(String::as_str)) {
+        (None, _) => Level::Gemeente,
+        (Some(_), Some("buurt")) => Level::Buurt,
+        (Some(_), _) => Level::Wijk,
+    };
     let catalogue = state.catalogue().clone();
     let group_id = g.id.clone();
+    let cut = within.clone();
     let areas = state
-        .query(
-            move |s| match risk::group_areas(s, &catalogue, &group_id, Level::Gemeente, None) {
+        .query(move |s| {
+            match risk::group_areas(s, &catalogue, &group_id, level, None, cut.as_ref()) {
                 Ok(a) => Ok(Some(a)),
-                Err(MonitorError::NotFound(_)) => Ok(None),
+                // No results at all for the level is said on the page; a gemeente without
+                // wijken or buurten in the results is an unknown part, said as an error.
+                Err(MonitorError::NotFound(_)) if cut.is_none() => Ok(None),
                 Err(e) => Err(e),
-            },
-        )
+            }
+        })
         .await;
     match areas {
         Ok(areas) => {
@@ -169,7 +188,7 @@ pub async fn page(
                     &ctx,
                     &title,
                     Nav::Groups,
-                    group_body(&ctx, c, &g, areas.as_ref()),
+                    group_body(&ctx, c, &g, level, areas.as_ref()),
                 ),
             )
         }
@@ -177,7 +196,42 @@ pub async fn page(
     }
 }
 
-fn group_body(ctx: &PageCtx, c: &Catalogue, g: &Group, areas: Option<&GroupAreas>) -> Markup {
+fn group_body(
+    ctx: &PageCtx,
+    c: &Catalogue,
+    g: &Group,
+    level: Level,
+    areas: Option<&GroupAreas>,
+) -> Markup {
+    let within = areas.and_then(|a| a.within.as_ref());
+    let place = within.map(|w| w.name.clone().unwrap_or_else(|| w.gemeente.to_string()));
+    let areas_title = match &place {
+        None => ctx
+            .t(
+                "Gemeenten waar deze kenmerken samenkomen",
+                "Municipalities where these characteristics stack",
+            )
+            .to_string(),
+        Some(place) => format!(
+            "{} {} {place} {}",
+            capitalised(level_label(ctx.lang, level)),
+            ctx.t("in", "in"),
+            ctx.t(
+                "waar deze kenmerken samenkomen",
+                "where these characteristics stack"
+            )
+        ),
+    };
+    let level_words = level_label(ctx.lang, level);
+    let api = match within {
+        None => format!("/api/groups/{}", g.id),
+        Some(w) => format!(
+            "/api/groups/{}?level={}&gemeente={}",
+            g.id,
+            level.as_str(),
+            w.gemeente
+        ),
+    };
     html! {
         nav.breadcrumb aria-label=(ctx.t("Kruimelpad", "Breadcrumb")) {
             ol {
@@ -200,7 +254,7 @@ fn group_body(ctx: &PageCtx, c: &Catalogue, g: &Group, areas: Option<&GroupAreas
                         li {
                             (factor_label(ctx, c, id))
                             @if let Some(a) = areas {
-                                @if a.gaps.contains(id) { " — " span.gap { (ctx.t("gat: niet gemeten voor gemeenten in ", "gap: not measured for municipalities in ")) (a.run.record.period) } }
+                                @if a.gaps.contains(id) { " — " span.gap { (ctx.t("gat: niet gemeten voor ", "gap: not measured for ")) (level_words) " " (ctx.t("in", "in")) " " (a.run.record.period) } }
                             }
                         }
                     }
@@ -237,12 +291,27 @@ fn group_body(ctx: &PageCtx, c: &Catalogue, g: &Group, areas: Option<&GroupAreas
             }
         }
         section aria-labelledby="areas-title" {
-            h2 #areas-title { (ctx.t("Gemeenten waar deze kenmerken samenkomen", "Municipalities where these characteristics stack")) }
-            p.note { (ctx.t("Dit zijn gemeenten waar de kenmerken die bij deze groep horen gemarkeerd zijn. Het zegt niet waar leden van de groep wonen: de monitor wijst nooit personen aan.",
-                            "These are municipalities where the characteristics that belong to this group are flagged. It does not say where members of the group live: the monitor never identifies persons.")) }
+            h2 #areas-title { (areas_title) }
+            p.note { (ctx.t("Dit zijn gebieden waar de kenmerken die bij deze groep horen gemarkeerd zijn. Het zegt niet waar leden van de groep wonen: de monitor wijst nooit personen aan.",
+                            "These are areas where the characteristics that belong to this group are flagged. It does not say where members of the group live: the monitor never identifies persons.")) }
+            @if let Some(w) = within {
+                p.within {
+                    (ctx.t("Markeringen zijn die van heel Nederland: een kenmerk is gemarkeerd als het gebied bij de ongunstigste van alle ", "Flags are those of the whole country: a characteristic is flagged when the area is among the least favourable of all "))
+                    (level_words) (ctx.t(" hoort. ", ". "))
+                    a href=(format!("/stapeling?level={}&gemeente={}", level.as_str(), w.gemeente)) { (ctx.t("Stapeling in ", "Stacking in ")) (place.clone().unwrap_or_default()) }
+                    " · "
+                    @if level == Level::Wijk {
+                        a href=(ctx.url_with(&[("level", Some("buurt"))])) { (ctx.t("per buurt", "per buurt")) }
+                    } @else {
+                        a href=(ctx.url_with(&[("level", Some("wijk"))])) { (ctx.t("per wijk", "per wijk")) }
+                    }
+                    " · "
+                    a href=(format!("/groepen/{}", g.id)) { (ctx.t("alle gemeenten", "all municipalities")) }
+                }
+            }
             @match areas {
                 None => p { (ctx.t("Er zijn nog geen stapelingsresultaten op gemeenteniveau; bereken ze met ", "There are no stacking results at municipal level yet; compute them with ")) code { "kwm compute" } "." }
-                Some(a) if a.measured.is_empty() => p { (ctx.t("Geen van de kenmerken van deze groep is op gemeenteniveau gemeten.", "None of this group's characteristics is measured at municipal level.")) }
+                Some(a) if a.measured.is_empty() => p { (ctx.t("Geen van de kenmerken van deze groep is gemeten voor ", "None of this group's characteristics is measured for ")) (level_words) (ctx.t(" in ", " in ")) (a.run.record.period) "." }
                 Some(a) => {
                     (run_note(ctx, &a.run))
                     p {
@@ -255,11 +324,11 @@ fn group_body(ctx: &PageCtx, c: &Catalogue, g: &Group, areas: Option<&GroupAreas
                         }
                     }
                     p { (ctx.t("Gemeten", "Measured")) ": " (a.measured.iter().map(|id| factor_label(ctx, c, id)).collect::<Vec<_>>().join(", ")) ". "
-                        (a.areas.len()) " " (ctx.t("gemeenten hebben er minstens één gemarkeerd.", "municipalities have at least one flagged.")) }
+                        (a.areas.len()) " " (level_words) " " (ctx.t("hebben er minstens één gemarkeerd.", "have at least one flagged.")) }
                     div.table-scroll.full tabindex="0" role="region" aria-labelledby="areas-title" {
                         table.data {
                             thead { tr {
-                                th scope="col" { (ctx.t("Gemeente", "Municipality")) }
+                                th scope="col" { (capitalised(level_singular(ctx, level))) }
                                 th scope="col" { (ctx.t("Gemarkeerd", "Flagged")) }
                                 th scope="col" { (ctx.t("Welke", "Which")) }
                             } }
@@ -274,7 +343,7 @@ fn group_body(ctx: &PageCtx, c: &Catalogue, g: &Group, areas: Option<&GroupAreas
                             }
                         }
                     }
-                    @if a.areas.len() > 25 { p.meta { (ctx.t("De eerste 25; alle gemeenten staan in ", "The first 25; all municipalities are in ")) a href=(format!("/api/groups/{}", g.id)) { "/api/groups/" (g.id) } "." } }
+                    @if a.areas.len() > 25 { p.meta { (ctx.t("De eerste 25; alle staan in ", "The first 25; all are in ")) a href=(api.as_str()) { (api) } "." } }
                 }
             }
         }

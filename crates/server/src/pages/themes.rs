@@ -174,6 +174,7 @@ fn body(
             }
         }
         (themes_section(ctx, c, r, m))
+        (groups_section(ctx, c, r, name))
         section aria-labelledby="flagged-title" {
             h2 #flagged-title { (ctx.t("Gemarkeerde kenmerken en hun indicatoren", "Flagged characteristics and their indicators")) }
             @if flagged.is_empty() {
@@ -187,6 +188,79 @@ fn body(
             (ctx.t("Dit zijn cijfers over een gebied, niet over personen. Een gemarkeerd kenmerk betekent dat het gebied bij de ongunstigste regio's hoort; het zegt niets over individuele inwoners. De samenhang tussen kenmerken en thema's is mogelijk, niet oorzakelijk.",
                    "These are figures about an area, not about persons. A flagged characteristic means the area is among the least favourable regions; it says nothing about individual residents. The links between characteristics and themes are possible correlations, not causes."))
             " " a href="/methode" { (ctx.t("Methode", "Method")) }
+        }
+    }
+}
+
+/// The report's groups as they show here: which of each group's typical characteristics are
+/// flagged, for choosing whom outreach should look for — and, for a gemeente, where in it.
+fn groups_section(ctx: &PageCtx, c: &Catalogue, r: &RegionRisk, name: &str) -> Markup {
+    let groups = risk::groups_of_area(c, r);
+    let level = r.code.level();
+    let period = r.run.record.period;
+    // The populations the measured characteristics describe, by id: a group of the elderly is
+    // read from characteristics measured for all adults, and the row says so.
+    let populations_of = |ids: &[String]| -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for id in ids {
+            let pop = c
+                .risk
+                .factor(id)
+                .and_then(|f| f.definition_at(level, period))
+                .and_then(|d| d.population_id.clone());
+            if let Some(p) = pop.filter(|p| !out.contains(p)) {
+                out.push(p);
+            }
+        }
+        out
+    };
+    html! {
+        section.area-groups aria-labelledby="groups-title" {
+            h2 #groups-title { (ctx.t("Groepen uit het rapport", "Groups of the report")) }
+            p {
+                (ctx.t("Welke kenmerken die het rapport bij een groep noemt, zijn hier gemarkeerd? Dat wijst groepen aan waar outreach naar kan zoeken. Het zegt niet hoeveel leden van een groep hier wonen: de kenmerken gaan over het gebied en over de populaties hierboven, niet over personen.",
+                       "Which of the characteristics the report names for a group are flagged here? That points to groups outreach could look for. It does not say how many members of a group live here: the characteristics describe the area and the populations above, not persons."))
+                " " a href="/groepen" { (ctx.t("Over de groepen", "About the groups")) }
+            }
+            div.table-scroll tabindex="0" role="region" aria-labelledby="groups-title" {
+                table.data {
+                    caption.visually-hidden { (ctx.t("Groepen met het aantal van hun kenmerken dat hier gemarkeerd is", "Groups with the number of their characteristics flagged here")) }
+                    thead { tr {
+                        th scope="col" { (ctx.t("Groep", "Group")) }
+                        th scope="col" { (ctx.t("Gemarkeerd van gemeten", "Flagged of measured")) }
+                        th scope="col" { (ctx.t("Welke gemarkeerd", "Which are flagged")) }
+                        @if level == Level::Gemeente { th scope="col" { (ctx.t("Waar in ", "Where in ")) (name) } }
+                    } }
+                    tbody {
+                        @for ag in &groups {
+                            @if let Some(g) = c.risk.group(&ag.group) {
+                                tr {
+                                    th scope="row" {
+                                        a href=(format!("/groepen/{}", g.id)) { (ctx.t(&g.label_nl, &g.label_en)) }
+                                        @if let Some(wanted) = g.population.as_deref().and_then(|p| c.population(p)) {
+                                            @let pops = populations_of(&ag.measured);
+                                            @if !pops.is_empty() && !pops.iter().any(|p| p == &wanted.id) {
+                                                span.meta { " (" (ctx.t("kenmerken gemeten voor ", "characteristics measured for "))
+                                                    (pops.iter().filter_map(|p| c.population(p)).map(|p| ctx.t(&p.label_nl, &p.label_en).to_string()).collect::<Vec<_>>().join(", ")) ")" }
+                                            }
+                                        }
+                                    }
+                                    @if ag.measured.is_empty() {
+                                        td.num { "—" }
+                                        td { span.gap { (ctx.t("geen van de kenmerken gemeten", "none of the characteristics measured")) } }
+                                    } @else {
+                                        td.num { (ag.flagged.len()) " / " (ag.measured.len()) }
+                                        td { @if ag.flagged.is_empty() { "—" } @else { (ag.flagged.iter().map(|id| factor_label(ctx, c, id)).collect::<Vec<_>>().join(", ")) } }
+                                    }
+                                    @if level == Level::Gemeente {
+                                        td { a href=(format!("/groepen/{}?gemeente={}&level=wijk", g.id, r.code)) { (ctx.t("per wijk", "per wijk")) } }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
         }
     }
 }
