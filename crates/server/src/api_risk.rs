@@ -456,6 +456,10 @@ pub async fn region_themes(
             "rank_interval": interval_json(r.rank_interval),
             "ranks_by_method": r.method_ranks.iter().map(|(k, v)| (k.clone(), json!(v))).collect::<BTreeMap<_, _>>(),
         },
+        // The report's groups as they show here (areas, never members): see the themes page.
+        "groups": risk::groups_of_area(c, &r).iter().map(|g| json!({
+            "group": g.group, "flagged": g.flagged, "measured": g.measured, "gaps": g.gaps,
+        })).collect::<Vec<_>>(),
         "themes": r.themes.iter().map(|t| {
             let theme = c.risk.theme(&t.id);
             json!({
@@ -757,9 +761,57 @@ fn region_themes_csv(
                     .collect(),
             )
         }
+        "groups" => (
+            "groups",
+            head(&[
+                "group",
+                "label_nl",
+                "label_en",
+                "group_population",
+                "flagged",
+                "measured",
+                "flagged_characteristics",
+                "measured_characteristics",
+                "gaps",
+                "population_nl",
+                "population_en",
+                "source",
+            ]),
+            risk::groups_of_area(c, r)
+                .iter()
+                .map(|ag| {
+                    let g = c.risk.group(&ag.group);
+                    let measured: Vec<_> = ag
+                        .measured
+                        .iter()
+                        .filter_map(|id| factor(id))
+                        .map(|f| factor_population_source(c, r, f))
+                        .collect();
+                    let mut row = lead();
+                    row.extend([
+                        ag.group.clone(),
+                        g.map(|x| x.label_nl.clone()).unwrap_or_default(),
+                        g.map(|x| x.label_en.clone()).unwrap_or_default(),
+                        g.and_then(|x| x.population.clone()).unwrap_or_default(),
+                        ag.flagged.len().to_string(),
+                        ag.measured.len().to_string(),
+                        ag.flagged.join(" "),
+                        ag.measured.join(" "),
+                        ag.gaps.join(" "),
+                        joined(measured.iter().map(|d| d.0.clone())),
+                        joined(measured.iter().map(|d| d.1.clone())),
+                        format!(
+                            "{computed}; {}",
+                            joined(measured.iter().map(|d| d.2.clone()))
+                        ),
+                    ]);
+                    row
+                })
+                .collect(),
+        ),
         other => {
             return Err(ApiError::bad_request(format!(
-                "expected table themes, characteristics or indicators, found '{other}'"
+                "expected table themes, characteristics, indicators or groups, found '{other}'"
             )))
         }
     };

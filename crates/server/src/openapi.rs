@@ -375,7 +375,7 @@ fn risk_paths() -> Value {
                     code_param("code", "path", true, "CBS region code."),
                     period_param("Period; default the latest with results for the region's level."),
                     format_param(),
-                    param("table", "query", false, "With format=csv: which table of the themes page — `themes` (exposure per theme; default), `characteristics` (every characteristic and protective factor) or `indicators` (the indicators behind each characteristic). Every row names the population its figure describes and its source.", json!({"type": "string", "enum": ["themes", "characteristics", "indicators"]})),
+                    param("table", "query", false, "With format=csv: which table of the themes page — `themes` (exposure per theme; default), `characteristics` (every characteristic and protective factor) or `indicators` (the indicators behind each characteristic) or `groups` (the report's groups: how many of each group's characteristics are flagged here). Every row names the population its figure describes and its source.", json!({"type": "string", "enum": ["themes", "characteristics", "indicators", "groups"]})),
                     param("kind", "query", false, "With table=characteristics: only risk characteristics or only protective factors.", json!({"type": "string", "enum": ["risk", "protective"]})),
                     param("characteristic", "query", false, "With table=indicators: the indicators of one characteristic (its id).", json!({"type": "string", "minLength": 1}))
                 ],

@@ -46,8 +46,12 @@ pub struct KeyRow {
     pub parent_name: Option<String>,
     /// The parent's value.
     pub parent: String,
+    /// Whether `parent` is a figure (the parent has a value for this key figure).
+    pub has_parent: bool,
     /// Range among the similar areas.
     pub similar: String,
+    /// Whether `similar` is a range (similar areas with values exist).
+    pub has_similar: bool,
     /// Series for the sparkline.
     pub series: Vec<(i32, f64)>,
     /// Series as words ("2019 12,3 → 2023 10,1").
@@ -178,12 +182,13 @@ impl View<'_> {
                     .national
                     .as_ref()
                     .map_or(DASH.to_string(), |n| self.number(k, n.value));
-                let (parent_name, parent) = match &k.parent {
+                let (parent_name, parent, has_parent) = match &k.parent {
                     Some((link, v)) => (
                         Some(link.name.clone().unwrap_or_else(|| link.code.to_string())),
                         v.map_or(DASH.to_string(), |v| self.number(k, v)),
+                        v.is_some(),
                     ),
-                    None => (None, DASH.to_string()),
+                    None => (None, DASH.to_string(), false),
                 };
                 let similar = k.similar_range.map_or(DASH.to_string(), |(lo, hi, _)| {
                     format!("{}–{}", self.number(k, lo), self.number(k, hi))
@@ -209,6 +214,8 @@ impl View<'_> {
                     national,
                     parent_name,
                     parent,
+                    has_parent,
+                    has_similar: k.similar_range.is_some(),
                     similar,
                     series: k.series.clone(),
                     series_text,
@@ -430,12 +437,42 @@ impl View<'_> {
             })
     }
 
-    /// What is missing, named: key figures without a value, characteristics without data, the
-    /// birth slots with who would fill them, a stale or absent risk run.
+    /// The heading of the key figures' parent column (the area the region lies in), or `None`
+    /// when the parent has no value for any key figure: a column of dashes would only look
+    /// like data (no source here publishes provinces, so a gemeente's picture has none).
+    pub fn parent_column(rows: &[KeyRow]) -> Option<String> {
+        if rows.iter().any(|r| r.has_parent) {
+            rows.iter().find_map(|r| r.parent_name.clone())
+        } else {
+            None
+        }
+    }
+
+    /// Whether the key figures get a column for the similar areas' range: not when no key
+    /// figure has one (wijken and buurten have no similar areas here; the section says why).
+    pub fn similar_column(rows: &[KeyRow]) -> bool {
+        rows.iter().any(|r| r.has_similar)
+    }
+
+    /// What is missing, named: key figures without a value, the parent without figures,
+    /// characteristics without data, the birth slots with who would fill them, a stale or
+    /// absent risk run.
     pub fn gaps(&self) -> Vec<String> {
         let mut out = Vec::new();
-        for k in self.key_rows().iter().filter(|k| !k.has_value) {
+        let rows = self.key_rows();
+        for k in rows.iter().filter(|k| !k.has_value) {
             out.push(format!("{}: {}", k.label, k.value.to_lowercase()));
+        }
+        if Self::parent_column(&rows).is_none() {
+            if let Some(parent) = rows.iter().find_map(|r| r.parent_name.clone()) {
+                out.push(format!(
+                    "{parent}: {}",
+                    self.t(
+                        "geen cijfers voor deze kerncijfers in de geladen bronnen, dus geen kolom",
+                        "no figures for these key figures in the loaded sources, so no column"
+                    )
+                ));
+            }
         }
         match &self.data.risk {
             None => out.push(
@@ -849,14 +886,31 @@ pub fn scene(view: &View<'_>, shapes: Option<&MapShapes>, address: &str, made_on
     );
     y += 14.0;
     let rows = view.key_rows();
-    let parent_name = rows.iter().find_map(|r| r.parent_name.clone());
-    // Columns: label 160, value 58, NL 58, parent 58, similar 86, series the rest (~100).
-    let cols = [left + 218.0, left + 276.0, left + 334.0, left + 420.0];
+    let parent_name = View::parent_column(&rows);
+    // Columns: label 160, value 58, NL 58, parent 58, similar 86, series the rest (~100);
+    // without a parent column the similar areas move left and the series widen.
+    let similar_column = View::similar_column(&rows);
+    let parent_end = if parent_name.is_some() { 334.0 } else { 276.0 };
+    let similar_end = if similar_column {
+        parent_end + 86.0
+    } else {
+        parent_end
+    };
+    let cols = [
+        left + 218.0,
+        left + 276.0,
+        left + parent_end,
+        left + similar_end,
+    ];
     let head = [
         view.data.name.clone(),
         view.t("Nederland", "Netherlands").to_string(),
-        parent_name.unwrap_or_else(|| view.t("ligt in", "lies in").to_string()),
-        view.t("vergelijkbaar", "similar").to_string(),
+        parent_name.clone().unwrap_or_default(),
+        if similar_column {
+            view.t("vergelijkbaar", "similar").to_string()
+        } else {
+            String::new()
+        },
     ];
     s.text(
         left,
@@ -914,16 +968,20 @@ pub fn scene(view: &View<'_>, shapes: Option<&MapShapes>, address: &str, made_on
             );
         }
         s.text(cols[1], y, 8.0, false, INK, Anchor::End, r.national.clone());
-        s.text(cols[2], y, 8.0, false, INK, Anchor::End, r.parent.clone());
-        s.text(
-            cols[3],
-            y,
-            8.0,
-            false,
-            INK,
-            Anchor::End,
-            fit(&r.similar, 8.0, false, 84.0),
-        );
+        if parent_name.is_some() {
+            s.text(cols[2], y, 8.0, false, INK, Anchor::End, r.parent.clone());
+        }
+        if similar_column {
+            s.text(
+                cols[3],
+                y,
+                8.0,
+                false,
+                INK,
+                Anchor::End,
+                fit(&r.similar, 8.0, false, 84.0),
+            );
+        }
         sparkline(
             &mut s,
             &r.series,

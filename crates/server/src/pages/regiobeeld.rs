@@ -456,7 +456,7 @@ fn downloads(links: &[(String, String)]) -> Markup {
     }
 }
 
-fn key_row(ctx: &PageCtx, r: &KeyRow) -> Markup {
+fn key_row(ctx: &PageCtx, r: &KeyRow, parent_column: bool, similar_column: bool) -> Markup {
     html! {
         tr data-indicator=(r.id) data-period=[r.period] {
             th scope="row" {
@@ -468,8 +468,8 @@ fn key_row(ctx: &PageCtx, r: &KeyRow) -> Markup {
                 @if r.has_value { strong.rb-value { (r.value) } } @else { span.gap title=(r.value) { (ctx.t("geen cijfer", "no figure")) } }
             }
             td.num { (r.national) }
-            td.num { (r.parent) }
-            td.num { (r.similar) }
+            @if parent_column { td.num { (r.parent) } }
+            @if similar_column { td.num { (r.similar) } }
             td.rb-trend { (sparkline(&r.series)) span.rb-series { (r.series_text) } }
         }
     }
@@ -488,10 +488,8 @@ fn body(ctx: &PageCtx, view: &View<'_>, shapes: Option<&MapShapes>, address: &st
     let lang_q = format!("lang={}{year_q}", ctx.lang.code());
     let year_only = d.period.map(|y| format!("?period={y}")).unwrap_or_default();
     let rows = view.key_rows();
-    let parent_name = rows
-        .iter()
-        .find_map(|r| r.parent_name.clone())
-        .unwrap_or_else(|| ctx.t("ligt in", "lies in").to_string());
+    let parent_name = View::parent_column(&rows);
+    let similar_column = View::similar_column(&rows);
     let themes = view.themes();
     let base = format!("/regio/{code}/regiobeeld");
     html! {
@@ -576,16 +574,16 @@ fn body(ctx: &PageCtx, view: &View<'_>, shapes: Option<&MapShapes>, address: &st
                     h2 #rb-key-title { (ctx.t("Kerncijfers", "Key figures")) }
                     div.rb-scroll tabindex="0" role="region" aria-labelledby="rb-key-title" {
                         table.data.rb-table {
-                            caption.visually-hidden { (ctx.t("Kerncijfers met de populatie waarover ze gaan, Nederland, het gebied waarin de regio ligt, de vergelijkbare gebieden en de reeks", "Key figures with the population they describe, the Netherlands, the area the region lies in, the similar areas and the series")) }
+                            caption.visually-hidden { (ctx.t("Kerncijfers met de populatie waarover ze gaan, Nederland, het gebied waarin de regio ligt (als dat cijfers heeft), de vergelijkbare gebieden en de reeks", "Key figures with the population they describe, the Netherlands, the area the region lies in (when it has figures), the similar areas and the series")) }
                             thead { tr {
                                 th scope="col" { (ctx.t("Indicator en populatie", "Indicator and population")) }
                                 th scope="col" { (d.name) }
                                 th scope="col" { (ctx.t("Nederland", "Netherlands")) }
-                                th scope="col" { (parent_name) }
-                                th scope="col" { (ctx.t("Vergelijkbare gebieden", "Similar areas")) }
+                                @if let Some(p) = &parent_name { th scope="col" { (p) } }
+                                @if similar_column { th scope="col" { (ctx.t("Vergelijkbare gebieden", "Similar areas")) } }
                                 th scope="col" { (ctx.t("Reeks", "Series")) }
                             } }
-                            tbody { @for r in &rows { (key_row(ctx, r)) } }
+                            tbody { @for r in &rows { (key_row(ctx, r, parent_name.is_some(), similar_column)) } }
                         }
                     }
                     (downloads(&[

@@ -261,6 +261,7 @@ fn groups_section(ctx: &PageCtx, c: &Catalogue, r: &RegionRisk, name: &str) -> M
                     }
                 }
             }
+            (downloads(ctx, ctx.t("groepen uit het rapport", "groups of the report"), &[(api_csv(r, "table=groups"), ctx.t("tabel als CSV", "table as CSV"))]))
         }
     }
 }
