@@ -120,6 +120,64 @@ pub(crate) const SERIES_OF_LOAD: &str =
     SELECT DISTINCT f.load_id, s.indicator, s.level, f.period
     FROM figures f JOIN figure_series s ON s.id = f.series WHERE f.load_id = ?1";
 
+// The access statements, written once for both backends (`?N` placeholders; PostgreSQL gets
+// them through `figures::dollar`).
+
+/// Whether a load exists. `?1` is the load id.
+pub(crate) const LOAD_EXISTS: &str = "SELECT id FROM loads WHERE id = ?1";
+
+/// Sets a load's access rule, replacing an earlier one.
+pub(crate) const UPSERT_ACCESS: &str =
+    "INSERT INTO load_access (load_id, restricted, until, reason, changed_at, changed_by)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+    ON CONFLICT (load_id) DO UPDATE SET restricted = excluded.restricted,
+      until = excluded.until, reason = excluded.reason,
+      changed_at = excluded.changed_at, changed_by = excluded.changed_by";
+
+/// Forgets the series of a load, before they are found again (or not, when it is made public).
+pub(crate) const CLEAR_SERIES: &str = "DELETE FROM restricted_series WHERE load_id = ?1";
+
+/// Every access rule, by load.
+pub(crate) const RULES: &str =
+    "SELECT load_id, restricted, until, reason, changed_at, changed_by FROM load_access ORDER BY load_id";
+
+/// The series of every restricted load (load, indicator, level, period).
+pub(crate) const RESTRICTED_SERIES: &str = "SELECT load_id, indicator, level, period
+    FROM restricted_series ORDER BY load_id, indicator, level, period";
+
+/// Stores a token's hash; answers its id.
+pub(crate) const INSERT_TOKEN: &str =
+    "INSERT INTO tokens (name, role, hash, created_at) VALUES (?1, ?2, ?3, ?4) RETURNING id";
+
+/// Every token, as [`TokenRecord`] columns.
+pub(crate) const TOKENS: &str =
+    "SELECT id, name, role, hash, created_at, revoked_at FROM tokens ORDER BY id";
+
+/// The token with hash `?1`, as [`TokenRecord`] columns.
+pub(crate) const TOKEN_BY_HASH: &str =
+    "SELECT id, name, role, hash, created_at, revoked_at FROM tokens WHERE hash = ?1";
+
+/// Revokes token `?1` at `?2`, unless it already is.
+pub(crate) const REVOKE_TOKEN: &str =
+    "UPDATE tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL";
+
+/// Appends an entry to the audit log.
+pub(crate) const APPEND_AUDIT: &str =
+    "INSERT INTO audit_log (at, actor, via, action, subject, origin) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+
+/// The audit log, oldest first, as [`AuditEntry`] columns.
+pub(crate) const AUDIT_LOG: &str =
+    "SELECT id, at, actor, via, action, subject, origin FROM audit_log ORDER BY id";
+
+/// Adds the series of a restricted load to its rule (found once, by load).
+pub(crate) fn attach_series(rules: &mut [AccessRule], series: Vec<(i64, String, Level, i32)>) {
+    for (load, indicator, level, period) in series {
+        if let Some(rule) = rules.iter_mut().find(|r| r.load_id == load) {
+            rule.series.push((indicator, level, period));
+        }
+    }
+}
+
 /// How a load may be seen.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LoadAccess {

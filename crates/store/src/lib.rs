@@ -23,12 +23,9 @@ mod location;
 #[cfg(feature = "postgres")]
 mod pg;
 #[cfg(feature = "postgres")]
-mod pg_access;
-#[cfg(feature = "postgres")]
 mod pg_time;
 mod region_sql;
 mod sqlite;
-mod sqlite_access;
 mod sqlite_time;
 
 use kwm_ingest::LoadBatch;

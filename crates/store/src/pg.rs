@@ -24,6 +24,7 @@ use kwm_model::{Direction, Indicator, IndicatorId, Level, Observation, RegionCha
 use postgres::types::{FromSql, ToSql};
 use postgres::{Client, NoTls, Row, Statement, Transaction};
 
+use crate::access;
 use crate::figures::{self, dollar, Dialect, Migration};
 use crate::region_sql;
 use crate::{
@@ -959,6 +960,30 @@ impl crate::location::Pooled for PgStore {
     }
 }
 
+impl PgStore {
+    /// Tokens from [`access::TOKENS`] or [`access::TOKEN_BY_HASH`] (with its hash).
+    fn token_rows(
+        &self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Vec<crate::TokenRecord>> {
+        let context = "reading tokens";
+        self.rows(&dollar(sql), params, context)?
+            .iter()
+            .map(|r| {
+                Ok(crate::TokenRecord {
+                    id: get(r, 0, context)?,
+                    name: get(r, 1, context)?,
+                    role: get(r, 2, context)?,
+                    hash: get(r, 3, context)?,
+                    created_at: get(r, 4, context)?,
+                    revoked_at: get(r, 5, context)?,
+                })
+            })
+            .collect()
+    }
+}
+
 impl Store for PgStore {
     fn set_load_access(
         &mut self,
@@ -967,11 +992,81 @@ impl Store for PgStore {
         changed_at: &str,
         changed_by: &str,
     ) -> Result<crate::AccessRule> {
-        self.access_set(load_id, access, changed_at, changed_by)
+        let context = format!("setting access of load {load_id}");
+        {
+            let client = self.client_mut();
+            let mut tx = client.transaction().map_err(pg(&context))?;
+            // The series are read from the figures: no load may change them meanwhile.
+            lock_writers(&mut tx)?;
+            let exists = tx
+                .query_opt(&dollar(access::LOAD_EXISTS), &[&load_id])
+                .map_err(pg(&context))?;
+            if exists.is_none() {
+                return Err(StoreError::Unsupported(format!(
+                    "there is no load {load_id}"
+                )));
+            }
+            tx.execute(
+                &dollar(access::UPSERT_ACCESS),
+                &[
+                    &load_id,
+                    &access.restricted,
+                    &access.until,
+                    &access.reason,
+                    &changed_at,
+                    &changed_by,
+                ],
+            )
+            .map_err(pg(&context))?;
+            tx.execute(&dollar(access::CLEAR_SERIES), &[&load_id])
+                .map_err(pg(&context))?;
+            if access.restricted {
+                tx.execute(&dollar(access::SERIES_OF_LOAD), &[&load_id])
+                    .map_err(pg(&context))?;
+            }
+            tx.commit().map_err(pg(&context))?;
+        }
+        self.access_rules()?
+            .into_iter()
+            .find(|r| r.load_id == load_id)
+            .ok_or_else(|| StoreError::Corrupt(format!("access of load {load_id} not stored")))
     }
+
     fn access_rules(&self) -> Result<Vec<crate::AccessRule>> {
-        self.access_rules_all()
+        let context = "reading access rules";
+        let mut rules = self
+            .rows(&dollar(access::RULES), &[], context)?
+            .iter()
+            .map(|r| {
+                Ok(crate::AccessRule {
+                    load_id: get(r, 0, context)?,
+                    access: crate::LoadAccess {
+                        restricted: get(r, 1, context)?,
+                        until: get(r, 2, context)?,
+                        reason: get(r, 3, context)?,
+                    },
+                    changed_at: get(r, 4, context)?,
+                    changed_by: get(r, 5, context)?,
+                    series: Vec::new(),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let series = self
+            .rows(&dollar(access::RESTRICTED_SERIES), &[], context)?
+            .iter()
+            .map(|r| {
+                Ok((
+                    get(r, 0, context)?,
+                    get(r, 1, context)?,
+                    parse_level(&get::<String>(r, 2, context)?)?,
+                    get(r, 3, context)?,
+                ))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        access::attach_series(&mut rules, series);
+        Ok(rules)
     }
+
     fn create_token(
         &mut self,
         name: &str,
@@ -979,22 +1074,59 @@ impl Store for PgStore {
         hash: &str,
         created_at: &str,
     ) -> Result<i64> {
-        self.access_create_token(name, role, hash, created_at)
+        let context = "storing a token";
+        let row = self
+            .client_mut()
+            .query_one(
+                &dollar(access::INSERT_TOKEN),
+                &[&name, &role, &hash, &created_at],
+            )
+            .map_err(pg(context))?;
+        get(&row, 0, context)
     }
+
     fn tokens(&self) -> Result<Vec<crate::TokenRecord>> {
-        self.access_tokens()
+        self.token_rows(access::TOKENS, &[])
     }
+
     fn token_by_hash(&self, hash: &str) -> Result<Option<crate::TokenRecord>> {
-        self.access_token_by_hash(hash)
+        Ok(self.token_rows(access::TOKEN_BY_HASH, &[&hash])?.pop())
     }
+
     fn revoke_token(&mut self, id: i64, revoked_at: &str) -> Result<bool> {
-        self.access_revoke_token(id, revoked_at)
+        let n = self
+            .client_mut()
+            .execute(&dollar(access::REVOKE_TOKEN), &[&id, &revoked_at])
+            .map_err(pg("revoking a token"))?;
+        Ok(n == 1)
     }
-    fn append_audit(&mut self, entry: &crate::AuditEntry) -> Result<()> {
-        self.access_append_audit(entry)
+
+    fn append_audit(&mut self, e: &crate::AuditEntry) -> Result<()> {
+        self.client_mut()
+            .execute(
+                &dollar(access::APPEND_AUDIT),
+                &[&e.at, &e.actor, &e.via, &e.action, &e.subject, &e.origin],
+            )
+            .map_err(pg("appending to the audit log"))?;
+        Ok(())
     }
+
     fn audit_log(&self) -> Result<Vec<crate::AuditEntry>> {
-        self.access_audit_log()
+        let context = "reading the audit log";
+        self.rows(&dollar(access::AUDIT_LOG), &[], context)?
+            .iter()
+            .map(|r| {
+                Ok(crate::AuditEntry {
+                    id: get(r, 0, context)?,
+                    at: get(r, 1, context)?,
+                    actor: get(r, 2, context)?,
+                    via: get(r, 3, context)?,
+                    action: get(r, 4, context)?,
+                    subject: get(r, 5, context)?,
+                    origin: get(r, 6, context)?,
+                })
+            })
+            .collect()
     }
 
     fn write_all(&mut self, work: &mut dyn FnMut(&mut dyn Store) -> Result<()>) -> Result<()> {

@@ -4,6 +4,7 @@ use kwm_ingest::LoadBatch;
 use kwm_model::{Direction, Indicator, IndicatorId, Level, RegionCode};
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 
+use crate::access;
 use crate::figures::{self, Dialect, Migration};
 use crate::region_sql;
 use crate::{
@@ -791,6 +792,30 @@ fn store_figures(
     Ok((after - before) as usize)
 }
 
+impl SqliteStore {
+    /// Tokens from [`access::TOKENS`] or [`access::TOKEN_BY_HASH`] (with its hash).
+    fn token_rows(&self, sql: &str, hash: Option<&str>) -> Result<Vec<crate::TokenRecord>> {
+        let context = "reading tokens";
+        let mut stmt = self.conn.prepare_cached(sql).map_err(db(context))?;
+        let map = |r: &rusqlite::Row| {
+            Ok(crate::TokenRecord {
+                id: r.get(0)?,
+                name: r.get(1)?,
+                role: r.get(2)?,
+                hash: r.get(3)?,
+                created_at: r.get(4)?,
+                revoked_at: r.get(5)?,
+            })
+        };
+        match hash {
+            Some(h) => stmt.query_map([h], map),
+            None => stmt.query_map([], map),
+        }
+        .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+        .map_err(db(context))
+    }
+}
+
 impl Store for SqliteStore {
     fn set_load_access(
         &mut self,
@@ -799,11 +824,85 @@ impl Store for SqliteStore {
         changed_at: &str,
         changed_by: &str,
     ) -> Result<crate::AccessRule> {
-        self.access_set(load_id, access, changed_at, changed_by)
+        let context = format!("setting access of load {load_id}");
+        {
+            let tx = Write::begin(&mut self.conn).map_err(db(&context))?;
+            let exists: Option<i64> = tx
+                .query_row(access::LOAD_EXISTS, [load_id], |r| r.get(0))
+                .optional()
+                .map_err(db(&context))?;
+            if exists.is_none() {
+                return Err(StoreError::Unsupported(format!(
+                    "there is no load {load_id}"
+                )));
+            }
+            tx.execute(
+                access::UPSERT_ACCESS,
+                params![
+                    load_id,
+                    access.restricted,
+                    access.until,
+                    access.reason,
+                    changed_at,
+                    changed_by
+                ],
+            )
+            .map_err(db(&context))?;
+            tx.execute(access::CLEAR_SERIES, [load_id])
+                .map_err(db(&context))?;
+            if access.restricted {
+                tx.execute(access::SERIES_OF_LOAD, [load_id])
+                    .map_err(db(&context))?;
+            }
+            tx.commit().map_err(db(&context))?;
+        }
+        self.access_rules()?
+            .into_iter()
+            .find(|r| r.load_id == load_id)
+            .ok_or_else(|| StoreError::Corrupt(format!("access of load {load_id} not stored")))
     }
+
     fn access_rules(&self) -> Result<Vec<crate::AccessRule>> {
-        self.access_rules_all()
+        let context = "reading access rules";
+        let mut stmt = self
+            .conn
+            .prepare_cached(access::RULES)
+            .map_err(db(context))?;
+        let mut rules = stmt
+            .query_map([], |r| {
+                Ok(crate::AccessRule {
+                    load_id: r.get(0)?,
+                    access: crate::LoadAccess {
+                        restricted: r.get(1)?,
+                        until: r.get(2)?,
+                        reason: r.get(3)?,
+                    },
+                    changed_at: r.get(4)?,
+                    changed_by: r.get(5)?,
+                    series: Vec::new(),
+                })
+            })
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+            .map_err(db(context))?;
+        let mut stmt = self
+            .conn
+            .prepare_cached(access::RESTRICTED_SERIES)
+            .map_err(db(context))?;
+        let series = stmt
+            .query_map([], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get::<_, String>(2)?, r.get(3)?))
+            })
+            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+            .map_err(db(context))?
+            .into_iter()
+            .map(|(load, indicator, level, period)| {
+                Ok((load, indicator, parse_level(&level)?, period))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        access::attach_series(&mut rules, series);
+        Ok(rules)
     }
+
     fn create_token(
         &mut self,
         name: &str,
@@ -811,22 +910,67 @@ impl Store for SqliteStore {
         hash: &str,
         created_at: &str,
     ) -> Result<i64> {
-        self.access_create_token(name, role, hash, created_at)
+        let context = "storing a token";
+        let tx = Write::begin(&mut self.conn).map_err(db(context))?;
+        let id = tx
+            .query_row(
+                access::INSERT_TOKEN,
+                params![name, role, hash, created_at],
+                |r| r.get(0),
+            )
+            .map_err(db(context))?;
+        tx.commit().map_err(db(context))?;
+        Ok(id)
     }
+
     fn tokens(&self) -> Result<Vec<crate::TokenRecord>> {
-        self.access_tokens()
+        self.token_rows(access::TOKENS, None)
     }
+
     fn token_by_hash(&self, hash: &str) -> Result<Option<crate::TokenRecord>> {
-        self.access_token_by_hash(hash)
+        Ok(self.token_rows(access::TOKEN_BY_HASH, Some(hash))?.pop())
     }
+
     fn revoke_token(&mut self, id: i64, revoked_at: &str) -> Result<bool> {
-        self.access_revoke_token(id, revoked_at)
+        let context = "revoking a token";
+        let tx = Write::begin(&mut self.conn).map_err(db(context))?;
+        let n = tx
+            .execute(access::REVOKE_TOKEN, params![id, revoked_at])
+            .map_err(db(context))?;
+        tx.commit().map_err(db(context))?;
+        Ok(n == 1)
     }
-    fn append_audit(&mut self, entry: &crate::AuditEntry) -> Result<()> {
-        self.access_append_audit(entry)
+
+    fn append_audit(&mut self, e: &crate::AuditEntry) -> Result<()> {
+        let context = "appending to the audit log";
+        let tx = Write::begin(&mut self.conn).map_err(db(context))?;
+        tx.execute(
+            access::APPEND_AUDIT,
+            params![e.at, e.actor, e.via, e.action, e.subject, e.origin],
+        )
+        .map_err(db(context))?;
+        tx.commit().map_err(db(context))
     }
+
     fn audit_log(&self) -> Result<Vec<crate::AuditEntry>> {
-        self.access_audit_log()
+        let context = "reading the audit log";
+        let mut stmt = self
+            .conn
+            .prepare_cached(access::AUDIT_LOG)
+            .map_err(db(context))?;
+        stmt.query_map([], |r| {
+            Ok(crate::AuditEntry {
+                id: r.get(0)?,
+                at: r.get(1)?,
+                actor: r.get(2)?,
+                via: r.get(3)?,
+                action: r.get(4)?,
+                subject: r.get(5)?,
+                origin: r.get(6)?,
+            })
+        })
+        .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
+        .map_err(db(context))
     }
 
     fn write_all(&mut self, work: &mut dyn FnMut(&mut dyn Store) -> Result<()>) -> Result<()> {
