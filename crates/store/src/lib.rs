@@ -555,10 +555,9 @@ pub struct HarmonisationRecord {
 /// (same SQL shape, `?N` becomes `$N`), and add its results to the conformance suite's
 /// `dump` in `tests/common/mod.rs` so both backends are compared on it.
 pub trait Store {
-    /// Runs `work` as one write: on SQLite every write it makes through the store commits
-    /// together, or none does (on error, or when the process dies half-way), and its reads see
-    /// its own writes. On PostgreSQL each write inside is its own transaction (not yet one
-    /// transaction for all: see `PgStore`).
+    /// Runs `work` as one write: every write it makes through the store commits together, or
+    /// none does (on error, or when the process dies half-way), and its reads see its own
+    /// writes. Each write inside is a savepoint: one that fails is undone alone.
     fn write_all(&mut self, work: &mut dyn FnMut(&mut dyn Store) -> Result<()>) -> Result<()>;
     /// Stores all batches in one transaction. Batches whose checksum is already stored are
     /// skipped. On error nothing is stored.

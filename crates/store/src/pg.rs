@@ -1,11 +1,12 @@
-//! The PostgreSQL store, for server mode. It mirrors `sqlite.rs` method by method — the same
-//! tables, the same SQL shape, the same answers — so that adding a `Store` method means writing
-//! the same query twice side by side. Where it differs, and why:
+//! The PostgreSQL store, for server mode: the same tables and answers as `sqlite.rs`; SQL that
+//! both dialects accept is written once in the query modules (`access`, `figures`,
+//! `region_sql`, …) and run here through `figures::dollar`. Where it differs, and why:
 //! - every text column is `COLLATE "C"`: SQLite orders text bytewise, and a database's own
 //!   locale (say `nl_NL.UTF-8`) would order codes, ids and names differently;
 //! - writers take a transaction-scoped advisory lock: one writer at a time, as SQLite's file
 //!   lock gives, so a checksum check and the insert after it cannot race with another `kwm
-//!   ingest`; readers take no lock and never wait for a load (MVCC);
+//!   ingest`; readers take no lock and never wait for a load (MVCC). Inside `write_all` the
+//!   lock is taken once and each write is a savepoint (`Write`), as on SQLite;
 //! - a load's id is `max + 1` under that lock rather than a sequence, because a sequence
 //!   advances even when the transaction rolls back, and a failed load must leave nothing
 //!   behind (it also gives the same ids as SQLite);
@@ -22,7 +23,7 @@ use std::time::Duration;
 use kwm_ingest::{Boundary, LoadBatch, RegionRecord as IngestRegion};
 use kwm_model::{Direction, Indicator, IndicatorId, Level, Observation, RegionChange, RegionCode};
 use postgres::types::{FromSql, ToSql};
-use postgres::{Client, NoTls, Row, Statement, Transaction};
+use postgres::{Client, GenericClient, NoTls, Row, Statement};
 
 use crate::access;
 use crate::figures::{self, dollar, Dialect, Migration};
@@ -224,6 +225,9 @@ pub struct PgStore {
     /// requests, so each query is parsed and planned once per connection (as rusqlite's
     /// `prepare_cached` does for SQLite).
     statements: RefCell<HashMap<String, Statement>>,
+    /// Inside [`Store::write_all`]: its transaction is open and holds the writers' lock, and each
+    /// write is a savepoint of it (see [`Write`]).
+    in_write_all: bool,
 }
 
 pub(crate) fn pg(context: &str) -> impl FnOnce(postgres::Error) -> StoreError + '_ {
@@ -276,6 +280,7 @@ impl PgStore {
         Ok(PgStore {
             client: RefCell::new(client),
             statements: RefCell::new(HashMap::new()),
+            in_write_all: false,
         })
     }
 
@@ -311,9 +316,7 @@ impl PgStore {
             }
             _ => {}
         }
-        let client = self.client.get_mut();
-        let mut tx = client.transaction().map_err(pg("starting migration"))?;
-        lock_writers(&mut tx)?;
+        let mut tx = Write::begin(self, "starting migration")?;
         tx.batch_execute("CREATE TABLE IF NOT EXISTS kwm_schema (version INTEGER NOT NULL)")
             .map_err(pg("creating the schema version table"))?;
         // Read again under the lock: another process may have migrated meanwhile.
@@ -409,10 +412,79 @@ impl PgStore {
 }
 
 /// Waits for (and then holds, until the transaction ends) the single writer's lock.
-pub(crate) fn lock_writers(tx: &mut Transaction<'_>) -> Result<()> {
+fn lock_writers(tx: &mut impl GenericClient) -> Result<()> {
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])
         .map_err(pg("waiting for other writers"))?;
     Ok(())
+}
+
+/// A write: a transaction of its own that holds the writers' lock, or a savepoint inside the
+/// transaction of [`Store::write_all`] (which holds the lock), so that a load, what is derived
+/// from it and a restricted load's access commit together — as `sqlite::Write` does. Rolled
+/// back when dropped without [`Write::commit`]. A failed statement aborts a PostgreSQL
+/// transaction; rolling back to the savepoint leaves the outer one usable, as on SQLite.
+pub(crate) struct Write<'a> {
+    client: &'a mut Client,
+    outer: bool,
+    done: bool,
+}
+
+impl<'a> Write<'a> {
+    pub(crate) fn begin(store: &'a mut PgStore, context: &str) -> Result<Write<'a>> {
+        let outer = !store.in_write_all;
+        let client = store.client.get_mut();
+        client
+            .batch_execute(if outer {
+                "BEGIN"
+            } else {
+                "SAVEPOINT kwm_write"
+            })
+            .map_err(pg(context))?;
+        let write = Write {
+            client,
+            outer,
+            done: false,
+        };
+        if outer {
+            lock_writers(write.client)?;
+        }
+        Ok(write)
+    }
+
+    pub(crate) fn commit(mut self) -> std::result::Result<(), postgres::Error> {
+        self.done = true;
+        self.client.batch_execute(if self.outer {
+            "COMMIT"
+        } else {
+            "RELEASE SAVEPOINT kwm_write"
+        })
+    }
+}
+
+impl Drop for Write<'_> {
+    fn drop(&mut self) {
+        if !self.done {
+            // Errors here mean the connection is gone; the transaction is then gone too.
+            let _ = self.client.batch_execute(if self.outer {
+                "ROLLBACK"
+            } else {
+                "ROLLBACK TO SAVEPOINT kwm_write; RELEASE SAVEPOINT kwm_write"
+            });
+        }
+    }
+}
+
+impl std::ops::Deref for Write<'_> {
+    type Target = Client;
+    fn deref(&self) -> &Client {
+        self.client
+    }
+}
+
+impl std::ops::DerefMut for Write<'_> {
+    fn deref_mut(&mut self) -> &mut Client {
+        self.client
+    }
 }
 
 fn geometry_to_text(g: &geo::MultiPolygon<f64>) -> String {
@@ -440,7 +512,7 @@ const UPSERT_INDICATOR: &str = "INSERT INTO indicators (id, label_nl, label_en, 
            IS DISTINCT FROM (excluded.label_nl, excluded.label_en, excluded.unit, excluded.direction, excluded.source,
                              excluded.decimals, excluded.description, excluded.additive, excluded.curated)";
 
-fn upsert_indicator(tx: &mut Transaction<'_>, statement: &Statement, i: &Indicator) -> Result<()> {
+fn upsert_indicator(tx: &mut Client, statement: &Statement, i: &Indicator) -> Result<()> {
     tx.execute(
         statement,
         &[
@@ -543,7 +615,7 @@ struct LoadStatements {
 }
 
 impl LoadStatements {
-    fn prepare(tx: &mut Transaction<'_>) -> Result<LoadStatements> {
+    fn prepare(tx: &mut Client) -> Result<LoadStatements> {
         let context = "preparing load statements";
         let mut prepare = |sql: &str| tx.prepare(sql).map_err(pg(context));
         Ok(LoadStatements {
@@ -574,7 +646,7 @@ impl LoadStatements {
 }
 
 fn store_regions(
-    tx: &mut Transaction<'_>,
+    tx: &mut Client,
     s: &LoadStatements,
     regions: &[IngestRegion],
     context: &str,
@@ -593,7 +665,7 @@ fn store_regions(
 }
 
 fn store_boundaries(
-    tx: &mut Transaction<'_>,
+    tx: &mut Client,
     s: &LoadStatements,
     boundaries: &[Boundary],
     load_id: i64,
@@ -628,7 +700,7 @@ impl Keys {
     /// The id of a series, added if new.
     pub(crate) fn series(
         &mut self,
-        tx: &mut Transaction<'_>,
+        tx: &mut Client,
         indicator: &str,
         level: Level,
         breakdown: &str,
@@ -654,7 +726,7 @@ impl Keys {
     /// The id of a region, added if new.
     pub(crate) fn region(
         &mut self,
-        tx: &mut Transaction<'_>,
+        tx: &mut Client,
         code: &RegionCode,
         context: &str,
     ) -> Result<i32> {
@@ -680,7 +752,7 @@ impl Keys {
 /// Stores a file's figures under their integer keys (adding new series and regions), then
 /// recounts the series and periods it wrote to; returns how many keys were new.
 fn store_observations(
-    tx: &mut Transaction<'_>,
+    tx: &mut Client,
     s: &LoadStatements,
     observations: &[Observation],
     load_id: i64,
@@ -994,10 +1066,8 @@ impl Store for PgStore {
     ) -> Result<crate::AccessRule> {
         let context = format!("setting access of load {load_id}");
         {
-            let client = self.client_mut();
-            let mut tx = client.transaction().map_err(pg(&context))?;
-            // The series are read from the figures: no load may change them meanwhile.
-            lock_writers(&mut tx)?;
+            // The series are read from the figures: the writers' lock keeps loads out meanwhile.
+            let mut tx = Write::begin(self, &context)?;
             let exists = tx
                 .query_opt(&dollar(access::LOAD_EXISTS), &[&load_id])
                 .map_err(pg(&context))?;
@@ -1130,17 +1200,34 @@ impl Store for PgStore {
     }
 
     fn write_all(&mut self, work: &mut dyn FnMut(&mut dyn Store) -> Result<()>) -> Result<()> {
-        // Known gap: the write methods open their own transactions on the client, so here each
-        // is committed on its own. Readers still never see half of any one of them.
-        work(self)
+        if self.in_write_all {
+            // Already one transaction: the work's writes become savepoints of it.
+            return work(self);
+        }
+        let client = self.client.get_mut();
+        client
+            .batch_execute("BEGIN")
+            .map_err(pg("starting a write"))?;
+        if let Err(e) = lock_writers(client) {
+            let _ = client.batch_execute("ROLLBACK");
+            return Err(e);
+        }
+        // The store's own writes inside become savepoints of this transaction (see `Write`).
+        self.in_write_all = true;
+        let result = work(self);
+        self.in_write_all = false;
+        let client = self.client.get_mut();
+        match result {
+            Ok(()) => client.batch_execute("COMMIT").map_err(pg("committing")),
+            Err(e) => {
+                let _ = client.batch_execute("ROLLBACK");
+                Err(e)
+            }
+        }
     }
 
     fn apply_loads(&mut self, batches: &[LoadBatch], loaded_at: &str) -> Result<Vec<LoadOutcome>> {
-        let client = self.client.get_mut();
-        let mut tx = client
-            .transaction()
-            .map_err(pg("starting load transaction"))?;
-        lock_writers(&mut tx)?;
+        let mut tx = Write::begin(self, "starting load transaction")?;
         let statements = LoadStatements::prepare(&mut tx)?;
         let mut outcomes = Vec::with_capacity(batches.len());
         for batch in batches {
@@ -1200,11 +1287,7 @@ impl Store for PgStore {
     }
 
     fn sync_indicators(&mut self, indicators: &[Indicator]) -> Result<()> {
-        let client = self.client.get_mut();
-        let mut tx = client
-            .transaction()
-            .map_err(pg("starting catalogue sync"))?;
-        lock_writers(&mut tx)?;
+        let mut tx = Write::begin(self, "starting catalogue sync")?;
         let statement = tx
             .prepare(UPSERT_INDICATOR)
             .map_err(pg("preparing catalogue sync"))?;
@@ -1215,9 +1298,7 @@ impl Store for PgStore {
     }
 
     fn set_missing_parents(&mut self, parents: &[(RegionCode, i32, RegionCode)]) -> Result<usize> {
-        let client = self.client.get_mut();
-        let mut tx = client.transaction().map_err(pg("starting parent update"))?;
-        lock_writers(&mut tx)?;
+        let mut tx = Write::begin(self, "starting parent update")?;
         let statement = tx
             .prepare(
                 "UPDATE regions SET parent = $3 WHERE code = $1 AND layout = $2 AND parent IS NULL",
@@ -1439,9 +1520,7 @@ impl Store for PgStore {
 
     fn save_figure_ranks(&mut self, ranks: &[FigureRanks]) -> Result<()> {
         let context = "storing ranks";
-        let client = self.client.get_mut();
-        let mut tx = client.transaction().map_err(pg(context))?;
-        lock_writers(&mut tx)?;
+        let mut tx = Write::begin(self, context)?;
         let series_id = tx
             .prepare(&dollar(figures::SERIES_ID))
             .map_err(pg(context))?;
@@ -1610,9 +1689,7 @@ impl Store for PgStore {
     fn save_risk_run(&mut self, run: &RiskRun) -> Result<i64> {
         let r = &run.run;
         let context = format!("storing risk results for {} {}", r.level, r.period);
-        let client = self.client.get_mut();
-        let mut tx = client.transaction().map_err(pg(&context))?;
-        lock_writers(&mut tx)?;
+        let mut tx = Write::begin(self, &context)?;
         tx.execute(
             "DELETE FROM risk_runs WHERE level = $1 AND period = $2",
             &[&r.level.as_str(), &r.period],

@@ -2,10 +2,10 @@
 //! region changes between layouts, layout comparisons, and harmonised figures.
 
 use kwm_model::{ChangeKind, Level, RegionChange, RegionCode};
-use postgres::Transaction;
+use postgres::Client;
 
 use crate::figures::{self, dollar};
-use crate::pg::{get, lock_writers, parse_code, parse_level, pg, Keys, PgStore};
+use crate::pg::{get, parse_code, parse_level, pg, Keys, PgStore, Write};
 use crate::{
     ChangeOrigin, ChangeRecord, HarmonisationRecord, HarmonisedRecord, LayoutDerivation,
     LayoutSummary, Result, StoreError,
@@ -95,7 +95,7 @@ const INSERT_CHANGE: &str = "INSERT INTO region_changes (origin, level, from_lay
        parts = excluded.parts, load_id = excluded.load_id";
 
 fn insert_change(
-    tx: &mut Transaction<'_>,
+    tx: &mut Client,
     origin: ChangeOrigin,
     from_layout: i32,
     c: &RegionChange,
@@ -127,7 +127,7 @@ fn insert_change(
 
 /// Stores the changes of a change table as part of its load (inside the load's transaction).
 pub(crate) fn insert_official_changes(
-    tx: &mut Transaction<'_>,
+    tx: &mut Client,
     load_id: i64,
     changes: &[RegionChange],
     context: &str,
@@ -227,9 +227,7 @@ impl PgStore {
         derivations: &[(LayoutDerivation, Vec<RegionChange>)],
     ) -> Result<()> {
         let context = format!("storing derived changes of level {level}");
-        let client = self.client_mut();
-        let mut tx = client.transaction().map_err(pg(&context))?;
-        lock_writers(&mut tx)?;
+        let mut tx = Write::begin(self, &context)?;
         tx.execute(
             "DELETE FROM region_changes WHERE origin = 'derived' AND level = $1",
             &[&level.as_str()],
@@ -323,9 +321,7 @@ impl PgStore {
             "storing figures harmonised onto layout {}",
             run.target_layout
         );
-        let client = self.client_mut();
-        let mut tx = client.transaction().map_err(pg(&context))?;
-        lock_writers(&mut tx)?;
+        let mut tx = Write::begin(self, &context)?;
         tx.execute(&dollar(figures::HARMONISED_DELETE), &[&run.target_layout])
             .map_err(pg(&context))?;
         tx.execute(
