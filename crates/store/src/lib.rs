@@ -22,11 +22,10 @@ mod figures;
 mod location;
 #[cfg(feature = "postgres")]
 mod pg;
-#[cfg(feature = "postgres")]
-mod pg_time;
 mod region_sql;
+mod row;
 mod sqlite;
-mod sqlite_time;
+mod time_sql;
 
 use kwm_ingest::LoadBatch;
 use kwm_model::{Indicator, Level, RegionChange, RegionCode, ValueStatus};

@@ -28,11 +28,13 @@ use postgres::{Client, GenericClient, NoTls, Row, Statement};
 use crate::access;
 use crate::figures::{self, dollar, Dialect, Migration};
 use crate::region_sql;
+use crate::row::{parse_code, parse_level, Columns, Value};
+use crate::time_sql;
 use crate::{
-    BoundaryRecord, ChangeRecord, HarmonisationRecord, HarmonisedRecord, IndicatorRecord,
-    LayoutDerivation, LayoutSummary, LoadOutcome, LoadRecord, ObservationRecord, RegionRecord,
-    Result, RiskClusterRecord, RiskFactorRecord, RiskMethodRankRecord, RiskRegionRecord, RiskRun,
-    RiskRunRecord, RiskThemeRecord, Store, StoreError,
+    BoundaryRecord, ChangeOrigin, ChangeRecord, HarmonisationRecord, HarmonisedRecord,
+    IndicatorRecord, LayoutDerivation, LayoutSummary, LoadOutcome, LoadRecord, ObservationRecord,
+    RegionRecord, Result, RiskClusterRecord, RiskFactorRecord, RiskMethodRankRecord,
+    RiskRegionRecord, RiskRun, RiskRunRecord, RiskThemeRecord, Store, StoreError,
 };
 use crate::{FigureRanks, RankState, RegionRank};
 
@@ -161,7 +163,7 @@ CREATE TABLE risk_theme_exposure (
 );
 "#,
     ),
-    Migration::Sql(crate::pg_time::MIGRATION_TIME),
+    Migration::Sql(time_sql::MIGRATION_PG),
     Migration::Sql(
         r#"
 -- 4: the composite's rank interval (Monte Carlo over method choices), its ranks under the
@@ -554,12 +556,85 @@ fn row_to_indicator(r: &Row, context: &str) -> Result<(Indicator, String)> {
     ))
 }
 
-pub(crate) fn parse_code(s: String) -> Result<RegionCode> {
-    RegionCode::parse(&s).map_err(|e| StoreError::Corrupt(e.to_string()))
+/// A PostgreSQL result row, read through [`Columns`].
+pub(crate) struct PgRow<'a> {
+    row: &'a Row,
+    context: &'a str,
 }
 
-pub(crate) fn parse_level(s: &str) -> Result<Level> {
-    s.parse().map_err(StoreError::Corrupt)
+impl Columns for PgRow<'_> {
+    fn get<T: Value>(&self, i: usize) -> Result<T> {
+        self.row.try_get(i).map_err(pg(self.context))
+    }
+}
+
+impl PgStore {
+    /// The rows of a query written with `?N` placeholders, each made a record by `record`
+    /// (usually a query module's reader).
+    fn records<T>(
+        &self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+        context: &str,
+        record: impl Fn(&PgRow) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        self.rows(&dollar(sql), params, context)?
+            .iter()
+            .map(|row| record(&PgRow { row, context }))
+            .collect()
+    }
+}
+
+/// Stores one region change (see [`time_sql::INSERT_CHANGE`]).
+fn insert_change(
+    tx: &mut Client,
+    origin: ChangeOrigin,
+    from_layout: i32,
+    c: &RegionChange,
+    load_id: Option<i64>,
+    context: &str,
+) -> Result<()> {
+    tx.execute(
+        &dollar(time_sql::INSERT_CHANGE),
+        &[
+            &origin.as_str(),
+            &c.level().as_str(),
+            &from_layout,
+            &c.to_layout,
+            &c.effective,
+            &c.old_code.as_str(),
+            &c.old_name,
+            &c.new_code.as_str(),
+            &c.new_name,
+            &c.kind.as_str(),
+            &c.weight,
+            &c.weight_basis,
+            &time_sql::codes_text(&c.parts),
+            &load_id,
+        ],
+    )
+    .map_err(pg(context))?;
+    Ok(())
+}
+
+/// Stores the changes of a change table as part of its load (inside the load's transaction).
+fn insert_official_changes(
+    tx: &mut Client,
+    load_id: i64,
+    changes: &[RegionChange],
+    context: &str,
+) -> Result<()> {
+    for c in changes {
+        insert_change(
+            tx,
+            ChangeOrigin::Official,
+            c.to_layout - 1,
+            c,
+            Some(load_id),
+            context,
+        )?;
+    }
+    Ok(())
 }
 
 /// Region rows of a file with one row per key, as SQLite's row-by-row upserts would leave them
@@ -1275,7 +1350,7 @@ impl Store for PgStore {
             store_boundaries(&mut tx, &statements, &batch.boundaries, load_id, &context)?;
             let inserted =
                 store_observations(&mut tx, &statements, &batch.observations, load_id, &context)?;
-            crate::pg_time::insert_official_changes(&mut tx, load_id, &batch.changes, &context)?;
+            insert_official_changes(&mut tx, load_id, &batch.changes, &context)?;
             outcomes.push(LoadOutcome::Loaded {
                 load_id,
                 inserted,
@@ -1638,15 +1713,30 @@ impl Store for PgStore {
     }
 
     fn boundary_codes(&self, level: Level, layout: i32) -> Result<Vec<RegionCode>> {
-        self.time_boundary_codes(level, layout)
+        self.records(
+            time_sql::BOUNDARY_CODES,
+            &[&level.as_str(), &layout],
+            "reading boundary codes",
+            |r| parse_code(r.get(0)?),
+        )
     }
 
     fn region_changes(&self, level: Option<Level>) -> Result<Vec<ChangeRecord>> {
-        self.time_region_changes(level)
+        self.records(
+            time_sql::CHANGES,
+            &[&level.map(|l| l.as_str())],
+            "reading region changes",
+            |r| time_sql::change_record(r),
+        )
     }
 
     fn layout_derivations(&self, level: Level) -> Result<Vec<LayoutDerivation>> {
-        self.time_layout_derivations(level)
+        self.records(
+            time_sql::DERIVATIONS,
+            &[&level.as_str()],
+            "reading layout derivations",
+            |r| time_sql::layout_derivation(level, r),
+        )
     }
 
     fn replace_derived_changes(
@@ -1654,15 +1744,62 @@ impl Store for PgStore {
         level: Level,
         derivations: &[(LayoutDerivation, Vec<RegionChange>)],
     ) -> Result<()> {
-        self.time_replace_derived_changes(level, derivations)
+        let context = format!("storing derived changes of level {level}");
+        let mut tx = Write::begin(self, &context)?;
+        tx.execute(
+            &dollar(time_sql::DELETE_DERIVED_CHANGES),
+            &[&level.as_str()],
+        )
+        .map_err(pg(&context))?;
+        tx.execute(&dollar(time_sql::DELETE_DERIVATIONS), &[&level.as_str()])
+            .map_err(pg(&context))?;
+        let insert = tx
+            .prepare(&dollar(time_sql::INSERT_DERIVATION))
+            .map_err(pg(&context))?;
+        for (d, changes) in derivations {
+            tx.execute(
+                &insert,
+                &[
+                    &level.as_str(),
+                    &d.from_layout,
+                    &d.to_layout,
+                    &d.signature,
+                    &(d.compared as i64),
+                    &time_sql::codes_text(&d.disappeared),
+                    &time_sql::codes_text(&d.appeared),
+                ],
+            )
+            .map_err(pg(&context))?;
+            for c in changes {
+                insert_change(
+                    &mut tx,
+                    ChangeOrigin::Derived,
+                    d.from_layout,
+                    c,
+                    None,
+                    &context,
+                )?;
+            }
+        }
+        tx.commit().map_err(pg(&context))
     }
 
     fn layout_summaries(&self) -> Result<Vec<LayoutSummary>> {
-        self.time_layout_summaries()
+        self.records(
+            time_sql::LAYOUT_SUMMARIES,
+            &[],
+            "reading layout summary",
+            |r| time_sql::layout_summary(r),
+        )
     }
 
     fn harmonisations(&self) -> Result<Vec<HarmonisationRecord>> {
-        self.time_harmonisations()
+        self.records(
+            time_sql::HARMONISATIONS,
+            &[],
+            "reading harmonisations",
+            |r| time_sql::harmonisation(r),
+        )
     }
 
     fn replace_harmonised(
@@ -1670,7 +1807,74 @@ impl Store for PgStore {
         run: &HarmonisationRecord,
         rows: &[HarmonisedRecord],
     ) -> Result<()> {
-        self.time_replace_harmonised(run, rows)
+        let context = format!(
+            "storing figures harmonised onto layout {}",
+            run.target_layout
+        );
+        let mut tx = Write::begin(self, &context)?;
+        tx.execute(&dollar(figures::HARMONISED_DELETE), &[&run.target_layout])
+            .map_err(pg(&context))?;
+        tx.execute(
+            &dollar(time_sql::UPSERT_HARMONISATION),
+            &[
+                &run.target_layout,
+                &run.signature,
+                &run.created_at,
+                &(rows.len() as i64),
+                &time_sql::json(&run.notes),
+            ],
+        )
+        .map_err(pg(&context))?;
+        let mut keys = Keys::default();
+        let mut ids = Vec::with_capacity(rows.len());
+        for h in rows {
+            let series = keys.series(&mut tx, &h.indicator, h.region.level(), "", &context)?;
+            ids.push((series, keys.region(&mut tx, &h.region, &context)?));
+        }
+        // One UNNEST statement per chunk instead of a round trip per figure.
+        let statement = tx
+            .prepare(
+                "INSERT INTO harmonised_figures (target_layout, series, period, region, source_layout, value, lower, upper, n, method, weighted_by, sources)
+                 SELECT $1, * FROM UNNEST($2::INTEGER[], $3::INTEGER[], $4::INTEGER[], $5::INTEGER[], $6::DOUBLE PRECISION[],
+                                          $7::DOUBLE PRECISION[], $8::DOUBLE PRECISION[], $9::DOUBLE PRECISION[], $10::TEXT[], $11::TEXT[], $12::TEXT[])",
+            )
+            .map_err(pg(&context))?;
+        for (chunk, chunk_ids) in rows.chunks(CHUNK).zip(ids.chunks(CHUNK)) {
+            let series: Vec<i32> = chunk_ids.iter().map(|(s, _)| *s).collect();
+            let period: Vec<i32> = chunk.iter().map(|h| h.period).collect();
+            let region: Vec<i32> = chunk_ids.iter().map(|(_, r)| *r).collect();
+            let source_layout: Vec<i32> = chunk.iter().map(|h| h.source_layout).collect();
+            let value: Vec<f64> = chunk.iter().map(|h| h.value).collect();
+            let lower: Vec<Option<f64>> = chunk.iter().map(|h| h.lower).collect();
+            let upper: Vec<Option<f64>> = chunk.iter().map(|h| h.upper).collect();
+            let n: Vec<Option<f64>> = chunk.iter().map(|h| h.n).collect();
+            let method: Vec<&str> = chunk.iter().map(|h| h.method.as_str()).collect();
+            let weighted_by: Vec<Option<&str>> =
+                chunk.iter().map(|h| h.weighted_by.as_deref()).collect();
+            let sources: Vec<Option<String>> = chunk
+                .iter()
+                .map(|h| figures::sources_text(&h.region, &h.sources))
+                .collect();
+            tx.execute(
+                &statement,
+                &[
+                    &run.target_layout,
+                    &series,
+                    &period,
+                    &region,
+                    &source_layout,
+                    &value,
+                    &lower,
+                    &upper,
+                    &n,
+                    &method,
+                    &weighted_by,
+                    &sources,
+                ],
+            )
+            .map_err(pg(&context))?;
+        }
+        tx.commit().map_err(pg(&context))
     }
 
     fn harmonised(
@@ -1679,11 +1883,21 @@ impl Store for PgStore {
         indicator: &str,
         level: Level,
     ) -> Result<Vec<HarmonisedRecord>> {
-        self.time_harmonised(target, indicator, level)
+        self.records(
+            figures::HARMONISED_OF,
+            &[&target, &indicator, &level.as_str()],
+            "reading harmonised figures",
+            |r| time_sql::harmonised(target, indicator, r),
+        )
     }
 
     fn harmonised_indicator_ids(&self, target: i32, region: &RegionCode) -> Result<Vec<String>> {
-        self.time_harmonised_indicator_ids(target, region)
+        self.records(
+            figures::HARMONISED_INDICATORS,
+            &[&target, &region.as_str()],
+            "reading harmonised indicators",
+            |r| r.get(0),
+        )
     }
 
     fn save_risk_run(&mut self, run: &RiskRun) -> Result<i64> {

@@ -7,11 +7,13 @@ use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use crate::access;
 use crate::figures::{self, Dialect, Migration};
 use crate::region_sql;
+use crate::row::{parse_code, parse_level, Columns, Value};
+use crate::time_sql;
 use crate::{
-    BoundaryRecord, ChangeRecord, HarmonisationRecord, HarmonisedRecord, IndicatorRecord,
-    LayoutDerivation, LayoutSummary, LoadOutcome, LoadRecord, ObservationRecord, RegionRecord,
-    Result, RiskClusterRecord, RiskFactorRecord, RiskMethodRankRecord, RiskRegionRecord, RiskRun,
-    RiskRunRecord, RiskThemeRecord, Store, StoreError,
+    BoundaryRecord, ChangeOrigin, ChangeRecord, HarmonisationRecord, HarmonisedRecord,
+    IndicatorRecord, LayoutDerivation, LayoutSummary, LoadOutcome, LoadRecord, ObservationRecord,
+    RegionRecord, Result, RiskClusterRecord, RiskFactorRecord, RiskMethodRankRecord,
+    RiskRegionRecord, RiskRun, RiskRunRecord, RiskThemeRecord, Store, StoreError,
 };
 use crate::{FigureRanks, RankState, RegionRank};
 use kwm_model::RegionChange;
@@ -137,7 +139,7 @@ CREATE TABLE risk_theme_exposure (
 );
 "#,
     ),
-    Migration::Sql(crate::sqlite_time::MIGRATION_TIME),
+    Migration::Sql(time_sql::MIGRATION_SQLITE),
     Migration::Sql(
         r#"
 -- 4: the composite's rank interval (Monte Carlo over method choices), its ranks under the
@@ -396,12 +398,88 @@ fn code_column(r: &rusqlite::Row<'_>, idx: usize) -> rusqlite::Result<RegionCode
     })
 }
 
-pub(crate) fn parse_code(s: String) -> Result<RegionCode> {
-    RegionCode::parse(&s).map_err(|e| StoreError::Corrupt(e.to_string()))
+/// A SQLite result row, read through [`Columns`].
+pub(crate) struct SqliteRow<'a, 'b> {
+    row: &'a rusqlite::Row<'b>,
+    context: &'a str,
 }
 
-pub(crate) fn parse_level(s: &str) -> Result<Level> {
-    s.parse().map_err(StoreError::Corrupt)
+impl Columns for SqliteRow<'_, '_> {
+    fn get<T: Value>(&self, i: usize) -> Result<T> {
+        self.row.get(i).map_err(db(self.context))
+    }
+}
+
+impl SqliteStore {
+    /// The rows of a query, each made a record by `record` (usually a query module's reader).
+    fn records<T>(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+        context: &str,
+        record: impl Fn(&SqliteRow) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        let mut stmt = self.conn.prepare_cached(sql).map_err(db(context))?;
+        let mut rows = stmt.query(params).map_err(db(context))?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().map_err(db(context))? {
+            out.push(record(&SqliteRow { row, context })?);
+        }
+        Ok(out)
+    }
+}
+
+/// Stores one region change (see [`time_sql::INSERT_CHANGE`]).
+fn insert_change(
+    tx: &Connection,
+    origin: ChangeOrigin,
+    from_layout: i32,
+    c: &RegionChange,
+    load_id: Option<i64>,
+    context: &str,
+) -> Result<()> {
+    let mut stmt = tx
+        .prepare_cached(time_sql::INSERT_CHANGE)
+        .map_err(db(context))?;
+    stmt.execute(params![
+        origin.as_str(),
+        c.level().as_str(),
+        from_layout,
+        c.to_layout,
+        c.effective,
+        c.old_code.as_str(),
+        c.old_name,
+        c.new_code.as_str(),
+        c.new_name,
+        c.kind.as_str(),
+        c.weight,
+        c.weight_basis,
+        time_sql::codes_text(&c.parts),
+        load_id,
+    ])
+    .map_err(db(context))?;
+    Ok(())
+}
+
+/// Stores the changes of a change table as part of its load. A later table's row for the same
+/// link replaces the earlier one.
+fn insert_official_changes(
+    tx: &Connection,
+    load_id: i64,
+    changes: &[RegionChange],
+    context: &str,
+) -> Result<()> {
+    for c in changes {
+        insert_change(
+            tx,
+            ChangeOrigin::Official,
+            c.to_layout - 1,
+            c,
+            Some(load_id),
+            context,
+        )?;
+    }
+    Ok(())
 }
 
 impl SqliteStore {
@@ -1065,7 +1143,7 @@ impl Store for SqliteStore {
                     .map_err(db(&context))?;
                 }
             }
-            crate::sqlite_time::insert_official_changes(&tx, load_id, &batch.changes, &context)?;
+            insert_official_changes(&tx, load_id, &batch.changes, &context)?;
             let inserted = store_figures(&tx, &batch.observations, load_id, &context)?;
             outcomes.push(LoadOutcome::Loaded {
                 load_id,
@@ -1679,15 +1757,30 @@ impl Store for SqliteStore {
     }
 
     fn boundary_codes(&self, level: Level, layout: i32) -> Result<Vec<RegionCode>> {
-        self.time_boundary_codes(level, layout)
+        self.records(
+            time_sql::BOUNDARY_CODES,
+            params![level.as_str(), layout],
+            "reading boundary codes",
+            |r| parse_code(r.get(0)?),
+        )
     }
 
     fn region_changes(&self, level: Option<Level>) -> Result<Vec<ChangeRecord>> {
-        self.time_region_changes(level)
+        self.records(
+            time_sql::CHANGES,
+            [level.map(|l| l.as_str())],
+            "reading region changes",
+            |r| time_sql::change_record(r),
+        )
     }
 
     fn layout_derivations(&self, level: Level) -> Result<Vec<LayoutDerivation>> {
-        self.time_layout_derivations(level)
+        self.records(
+            time_sql::DERIVATIONS,
+            [level.as_str()],
+            "reading layout derivations",
+            |r| time_sql::layout_derivation(level, r),
+        )
     }
 
     fn replace_derived_changes(
@@ -1695,15 +1788,49 @@ impl Store for SqliteStore {
         level: Level,
         derivations: &[(LayoutDerivation, Vec<RegionChange>)],
     ) -> Result<()> {
-        self.time_replace_derived_changes(level, derivations)
+        let context = format!("storing derived changes of level {level}");
+        let tx = Write::begin(&mut self.conn).map_err(db(&context))?;
+        tx.execute(time_sql::DELETE_DERIVED_CHANGES, [level.as_str()])
+            .map_err(db(&context))?;
+        tx.execute(time_sql::DELETE_DERIVATIONS, [level.as_str()])
+            .map_err(db(&context))?;
+        for (d, changes) in derivations {
+            tx.execute(
+                time_sql::INSERT_DERIVATION,
+                params![
+                    level.as_str(),
+                    d.from_layout,
+                    d.to_layout,
+                    d.signature,
+                    d.compared as i64,
+                    time_sql::codes_text(&d.disappeared),
+                    time_sql::codes_text(&d.appeared)
+                ],
+            )
+            .map_err(db(&context))?;
+            for c in changes {
+                insert_change(&tx, ChangeOrigin::Derived, d.from_layout, c, None, &context)?;
+            }
+        }
+        tx.commit().map_err(db(&context))
     }
 
     fn layout_summaries(&self) -> Result<Vec<LayoutSummary>> {
-        self.time_layout_summaries()
+        self.records(
+            time_sql::LAYOUT_SUMMARIES,
+            (),
+            "reading layout summary",
+            |r| time_sql::layout_summary(r),
+        )
     }
 
     fn harmonisations(&self) -> Result<Vec<HarmonisationRecord>> {
-        self.time_harmonisations()
+        self.records(
+            time_sql::HARMONISATIONS,
+            (),
+            "reading harmonisations",
+            |r| time_sql::harmonisation(r),
+        )
     }
 
     fn replace_harmonised(
@@ -1711,7 +1838,54 @@ impl Store for SqliteStore {
         run: &HarmonisationRecord,
         rows: &[HarmonisedRecord],
     ) -> Result<()> {
-        self.time_replace_harmonised(run, rows)
+        let context = format!(
+            "storing figures harmonised onto layout {}",
+            run.target_layout
+        );
+        let tx = Write::begin(&mut self.conn).map_err(db(&context))?;
+        tx.execute(figures::HARMONISED_DELETE, [run.target_layout])
+            .map_err(db(&context))?;
+        tx.execute(
+            time_sql::UPSERT_HARMONISATION,
+            params![
+                run.target_layout,
+                run.signature,
+                run.created_at,
+                rows.len() as i64,
+                time_sql::json(&run.notes)
+            ],
+        )
+        .map_err(db(&context))?;
+        {
+            let mut keys = Keys::default();
+            // Row by row through one prepared statement: SQLite has no round trips to save.
+            let mut stmt = tx
+                .prepare_cached(
+                    "INSERT INTO harmonised_figures (target_layout, series, period, region, source_layout, value, lower, upper, n, method, weighted_by, sources)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                )
+                .map_err(db(&context))?;
+            for h in rows {
+                let series = keys.series(&tx, &h.indicator, h.region.level(), "", &context)?;
+                let region = keys.region(&tx, &h.region, &context)?;
+                stmt.execute(params![
+                    h.target_layout,
+                    series,
+                    h.period,
+                    region,
+                    h.source_layout,
+                    h.value,
+                    h.lower,
+                    h.upper,
+                    h.n,
+                    h.method,
+                    h.weighted_by,
+                    figures::sources_text(&h.region, &h.sources),
+                ])
+                .map_err(db(&context))?;
+            }
+        }
+        tx.commit().map_err(db(&context))
     }
 
     fn harmonised(
@@ -1720,11 +1894,21 @@ impl Store for SqliteStore {
         indicator: &str,
         level: Level,
     ) -> Result<Vec<HarmonisedRecord>> {
-        self.time_harmonised(target, indicator, level)
+        self.records(
+            figures::HARMONISED_OF,
+            params![target, indicator, level.as_str()],
+            "reading harmonised figures",
+            |r| time_sql::harmonised(target, indicator, r),
+        )
     }
 
     fn harmonised_indicator_ids(&self, target: i32, region: &RegionCode) -> Result<Vec<String>> {
-        self.time_harmonised_indicator_ids(target, region)
+        self.records(
+            figures::HARMONISED_INDICATORS,
+            params![target, region.as_str()],
+            "reading harmonised indicators",
+            |r| r.get(0),
+        )
     }
 }
 
