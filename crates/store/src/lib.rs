@@ -23,6 +23,7 @@ mod location;
 #[cfg(feature = "postgres")]
 mod pg;
 mod region_sql;
+mod risk_sql;
 mod row;
 mod sqlite;
 mod time_sql;

@@ -28,13 +28,13 @@ use postgres::{Client, GenericClient, NoTls, Row, Statement};
 use crate::access;
 use crate::figures::{self, dollar, Dialect, Migration};
 use crate::region_sql;
-use crate::row::{parse_code, parse_level, Columns, Value};
+use crate::risk_sql;
+use crate::row::{parse_code, parse_level, Columns, Param, Query, Value};
 use crate::time_sql;
 use crate::{
     BoundaryRecord, ChangeOrigin, ChangeRecord, HarmonisationRecord, HarmonisedRecord,
     IndicatorRecord, LayoutDerivation, LayoutSummary, LoadOutcome, LoadRecord, ObservationRecord,
-    RegionRecord, Result, RiskClusterRecord, RiskFactorRecord, RiskMethodRankRecord,
-    RiskRegionRecord, RiskRun, RiskRunRecord, RiskThemeRecord, Store, StoreError,
+    RegionRecord, Result, RiskClusterRecord, RiskRun, RiskRunRecord, Store, StoreError,
 };
 use crate::{FigureRanks, RankState, RegionRank};
 
@@ -568,17 +568,22 @@ impl Columns for PgRow<'_> {
     }
 }
 
-impl PgStore {
-    /// The rows of a query written with `?N` placeholders, each made a record by `record`
-    /// (usually a query module's reader).
+impl Query for PgStore {
+    type Row<'r> = PgRow<'r>;
+
+    fn dialect(&self) -> Dialect {
+        Dialect::Postgres
+    }
+
     fn records<T>(
         &self,
         sql: &str,
-        params: &[&(dyn ToSql + Sync)],
+        params: &[&dyn Param],
         context: &str,
-        record: impl Fn(&PgRow) -> Result<T>,
+        mut record: impl FnMut(&PgRow<'_>) -> Result<T>,
     ) -> Result<Vec<T>> {
-        self.rows(&dollar(sql), params, context)?
+        let params: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p.pg()).collect();
+        self.rows(&dollar(sql), &params, context)?
             .iter()
             .map(|row| record(&PgRow { row, context }))
             .collect()
@@ -913,124 +918,6 @@ fn store_observations(
 }
 
 impl PgStore {
-    /// A stored run; `full`: with traces, theme exposure and method ranks.
-    fn read_risk_run(
-        &self,
-        level: Level,
-        period: i32,
-        region: Option<&RegionCode>,
-        full: bool,
-    ) -> Result<Option<RiskRun>> {
-        let context = "reading risk run";
-        let rows = self.rows(
-            &format!("SELECT {RISK_RUN_COLUMNS} FROM risk_runs WHERE level = $1 AND period = $2"),
-            &[&level.as_str(), &period],
-            context,
-        )?;
-        let Some(row) = rows.first() else {
-            return Ok(None);
-        };
-        let run = risk_run_record(row, context)?;
-        // An empty filter matches every region; a code filters to one.
-        let filter = region.map_or(String::new(), |r| r.as_str().to_string());
-        let context = "reading risk regions";
-        let mut regions: Vec<RiskRegionRecord> = self
-            .rows(
-                "SELECT region, flagged, with_data, weak_protective, protective_with_data, composite, composite_rank, composite_percentile, rank_median, rank_lower, rank_upper
-                 FROM risk_regions WHERE run_id = $1 AND ($2 = '' OR region = $2) ORDER BY region",
-                &[&run.id, &filter],
-                context,
-            )?
-            .iter()
-            .map(|r| {
-                Ok(RiskRegionRecord {
-                    region: parse_code(get(r, 0, context)?)?,
-                    flagged: get(r, 1, context)?,
-                    with_data: get(r, 2, context)?,
-                    weak_protective: get(r, 3, context)?,
-                    protective_with_data: get(r, 4, context)?,
-                    composite: get(r, 5, context)?,
-                    composite_rank: get(r, 6, context)?,
-                    composite_percentile: get(r, 7, context)?,
-                    rank_median: get(r, 8, context)?,
-                    rank_lower: get(r, 9, context)?,
-                    rank_upper: get(r, 10, context)?,
-                    method_ranks: Vec::new(),
-                    factors: Vec::new(),
-                    themes: Vec::new(),
-                })
-            })
-            .collect::<Result<_>>()?;
-        let index: HashMap<String, usize> = regions
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (r.region.as_str().to_string(), i))
-            .collect();
-        let context = "reading risk factor scores";
-        for r in self.rows(
-            "SELECT region, factor, score, rank, ranked, percentile, flagged, CASE WHEN $3 THEN trace ELSE '' END AS trace
-             FROM risk_factor_scores WHERE run_id = $1 AND ($2 = '' OR region = $2) ORDER BY region, ord",
-            &[&run.id, &filter, &full],
-            context,
-        )? {
-            let code: String = get(&r, 0, context)?;
-            if let Some(&i) = index.get(&code) {
-                regions[i].factors.push(RiskFactorRecord {
-                    factor: get(&r, 1, context)?,
-                    score: get(&r, 2, context)?,
-                    rank: get(&r, 3, context)?,
-                    ranked: get(&r, 4, context)?,
-                    percentile: get(&r, 5, context)?,
-                    flagged: get(&r, 6, context)?,
-                    trace: get(&r, 7, context)?,
-                });
-            }
-        }
-        if full {
-            let context = "reading risk theme exposure";
-            for r in self.rows(
-                "SELECT region, theme, exposure, rank, ranked, coverage, flagged_weight, drivers
-                 FROM risk_theme_exposure WHERE run_id = $1 AND ($2 = '' OR region = $2) ORDER BY region, ord",
-                &[&run.id, &filter],
-                context,
-            )? {
-                let code: String = get(&r, 0, context)?;
-                if let Some(&i) = index.get(&code) {
-                    regions[i].themes.push(RiskThemeRecord {
-                        theme: get(&r, 1, context)?,
-                        exposure: get(&r, 2, context)?,
-                        rank: get(&r, 3, context)?,
-                        ranked: get(&r, 4, context)?,
-                        coverage: get(&r, 5, context)?,
-                        flagged_weight: get(&r, 6, context)?,
-                        drivers: get(&r, 7, context)?,
-                    });
-                }
-            }
-            let context = "reading method ranks";
-            for r in self.rows(
-                "SELECT region, method, score, rank
-                 FROM risk_method_ranks WHERE run_id = $1 AND ($2 = '' OR region = $2) ORDER BY region, ord",
-                &[&run.id, &filter],
-                context,
-            )? {
-                let code: String = get(&r, 0, context)?;
-                if let Some(&i) = index.get(&code) {
-                    regions[i].method_ranks.push(RiskMethodRankRecord {
-                        method: get(&r, 1, context)?,
-                        score: get(&r, 2, context)?,
-                        rank: get(&r, 3, context)?,
-                    });
-                }
-            }
-        }
-        Ok(Some(RiskRun {
-            run,
-            regions,
-            clusters: Vec::new(),
-        }))
-    }
-
     fn indicator_coverage(&self, id: &str) -> Result<(Vec<i32>, Vec<Level>)> {
         let context = "reading coverage";
         let mut periods = Vec::new();
@@ -1713,30 +1600,15 @@ impl Store for PgStore {
     }
 
     fn boundary_codes(&self, level: Level, layout: i32) -> Result<Vec<RegionCode>> {
-        self.records(
-            time_sql::BOUNDARY_CODES,
-            &[&level.as_str(), &layout],
-            "reading boundary codes",
-            |r| parse_code(r.get(0)?),
-        )
+        time_sql::boundary_codes(self, level, layout)
     }
 
     fn region_changes(&self, level: Option<Level>) -> Result<Vec<ChangeRecord>> {
-        self.records(
-            time_sql::CHANGES,
-            &[&level.map(|l| l.as_str())],
-            "reading region changes",
-            |r| time_sql::change_record(r),
-        )
+        time_sql::region_changes(self, level)
     }
 
     fn layout_derivations(&self, level: Level) -> Result<Vec<LayoutDerivation>> {
-        self.records(
-            time_sql::DERIVATIONS,
-            &[&level.as_str()],
-            "reading layout derivations",
-            |r| time_sql::layout_derivation(level, r),
-        )
+        time_sql::layout_derivations(self, level)
     }
 
     fn replace_derived_changes(
@@ -1785,21 +1657,11 @@ impl Store for PgStore {
     }
 
     fn layout_summaries(&self) -> Result<Vec<LayoutSummary>> {
-        self.records(
-            time_sql::LAYOUT_SUMMARIES,
-            &[],
-            "reading layout summary",
-            |r| time_sql::layout_summary(r),
-        )
+        time_sql::layout_summaries(self)
     }
 
     fn harmonisations(&self) -> Result<Vec<HarmonisationRecord>> {
-        self.records(
-            time_sql::HARMONISATIONS,
-            &[],
-            "reading harmonisations",
-            |r| time_sql::harmonisation(r),
-        )
+        time_sql::harmonisations(self)
     }
 
     fn replace_harmonised(
@@ -1883,21 +1745,11 @@ impl Store for PgStore {
         indicator: &str,
         level: Level,
     ) -> Result<Vec<HarmonisedRecord>> {
-        self.records(
-            figures::HARMONISED_OF,
-            &[&target, &indicator, &level.as_str()],
-            "reading harmonised figures",
-            |r| time_sql::harmonised(target, indicator, r),
-        )
+        time_sql::harmonised_of(self, target, indicator, level)
     }
 
     fn harmonised_indicator_ids(&self, target: i32, region: &RegionCode) -> Result<Vec<String>> {
-        self.records(
-            figures::HARMONISED_INDICATORS,
-            &[&target, &region.as_str()],
-            "reading harmonised indicators",
-            |r| r.get(0),
-        )
+        time_sql::harmonised_indicator_ids(self, target, region)
     }
 
     fn save_risk_run(&mut self, run: &RiskRun) -> Result<i64> {
@@ -1905,7 +1757,7 @@ impl Store for PgStore {
         let context = format!("storing risk results for {} {}", r.level, r.period);
         let mut tx = Write::begin(self, &context)?;
         tx.execute(
-            "DELETE FROM risk_runs WHERE level = $1 AND period = $2",
+            &dollar(risk_sql::DELETE_RUN),
             &[&r.level.as_str(), &r.period],
         )
         .map_err(pg(&context))?;
@@ -1929,10 +1781,7 @@ impl Store for PgStore {
             .and_then(|row| row.try_get(0))
             .map_err(pg(&context))?;
         let region_stmt = tx
-            .prepare(
-                "INSERT INTO risk_regions (run_id, region, flagged, with_data, weak_protective, protective_with_data, composite, composite_rank, composite_percentile, rank_median, rank_lower, rank_upper)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-            )
+            .prepare(&dollar(risk_sql::INSERT_REGION))
             .map_err(pg(&context))?;
         let method_stmt = tx
             .prepare(
@@ -2061,49 +1910,11 @@ impl Store for PgStore {
         statistic: Option<&str>,
         region: Option<&RegionCode>,
     ) -> Result<Vec<RiskClusterRecord>> {
-        let context = "reading clusters";
-        self.rows(
-            "SELECT c.variable, c.statistic, c.region, c.status, c.value, c.stat, c.z, c.p_sim, c.quadrant
-             FROM risk_clusters c JOIN risk_runs r ON r.id = c.run_id
-             WHERE r.level = $1 AND r.period = $2
-               AND ($3 = '' OR c.variable = $3) AND ($4 = '' OR c.statistic = $4) AND ($5 = '' OR c.region = $5)
-             ORDER BY c.variable, c.statistic, c.region",
-            &[
-                &level.as_str(),
-                &period,
-                &variable.unwrap_or(""),
-                &statistic.unwrap_or(""),
-                &region.map_or("", |r| r.as_str()),
-            ],
-            context,
-        )?
-        .iter()
-        .map(|r| {
-            Ok(RiskClusterRecord {
-                variable: get(r, 0, context)?,
-                statistic: get(r, 1, context)?,
-                region: parse_code(get(r, 2, context)?)?,
-                status: get(r, 3, context)?,
-                value: get(r, 4, context)?,
-                stat: get(r, 5, context)?,
-                z: get(r, 6, context)?,
-                p_sim: get(r, 7, context)?,
-                quadrant: get(r, 8, context)?,
-            })
-        })
-        .collect()
+        risk_sql::clusters(self, level, period, variable, statistic, region)
     }
 
     fn risk_runs(&self) -> Result<Vec<RiskRunRecord>> {
-        let context = "reading risk runs";
-        self.rows(
-            &format!("SELECT {RISK_RUN_COLUMNS} FROM risk_runs ORDER BY level, period"),
-            &[],
-            context,
-        )?
-        .iter()
-        .map(|r| risk_run_record(r, context))
-        .collect()
+        risk_sql::runs(self)
     }
 
     fn risk_run(
@@ -2112,27 +1923,10 @@ impl Store for PgStore {
         period: i32,
         region: Option<&RegionCode>,
     ) -> Result<Option<RiskRun>> {
-        self.read_risk_run(level, period, region, true)
+        risk_sql::run(self, level, period, region, true)
     }
 
     fn risk_run_flags(&self, level: Level, period: i32) -> Result<Option<RiskRun>> {
-        self.read_risk_run(level, period, None, false)
+        risk_sql::run(self, level, period, None, false)
     }
-}
-
-const RISK_RUN_COLUMNS: &str =
-    "id, level, period, layout, catalogue_version, fingerprint, parameters, summary, computed_at";
-
-fn risk_run_record(r: &Row, context: &str) -> Result<RiskRunRecord> {
-    Ok(RiskRunRecord {
-        id: get(r, 0, context)?,
-        level: parse_level(&get::<String>(r, 1, context)?)?,
-        period: get(r, 2, context)?,
-        layout: get(r, 3, context)?,
-        catalogue_version: get(r, 4, context)?,
-        fingerprint: get(r, 5, context)?,
-        parameters: get(r, 6, context)?,
-        summary: get(r, 7, context)?,
-        computed_at: get(r, 8, context)?,
-    })
 }

@@ -7,13 +7,13 @@ use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use crate::access;
 use crate::figures::{self, Dialect, Migration};
 use crate::region_sql;
-use crate::row::{parse_code, parse_level, Columns, Value};
+use crate::risk_sql;
+use crate::row::{parse_code, parse_level, Columns, Param, Query, Value};
 use crate::time_sql;
 use crate::{
     BoundaryRecord, ChangeOrigin, ChangeRecord, HarmonisationRecord, HarmonisedRecord,
     IndicatorRecord, LayoutDerivation, LayoutSummary, LoadOutcome, LoadRecord, ObservationRecord,
-    RegionRecord, Result, RiskClusterRecord, RiskFactorRecord, RiskMethodRankRecord,
-    RiskRegionRecord, RiskRun, RiskRunRecord, RiskThemeRecord, Store, StoreError,
+    RegionRecord, Result, RiskClusterRecord, RiskRun, RiskRunRecord, Store, StoreError,
 };
 use crate::{FigureRanks, RankState, RegionRank};
 use kwm_model::RegionChange;
@@ -390,37 +390,38 @@ fn row_to_indicator(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Indicator, Strin
     ))
 }
 
-/// A region-code column, read as a code (a malformed one is a conversion error of that column).
-fn code_column(r: &rusqlite::Row<'_>, idx: usize) -> rusqlite::Result<RegionCode> {
-    let text: String = r.get(idx)?;
-    RegionCode::parse(&text).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e))
-    })
-}
-
 /// A SQLite result row, read through [`Columns`].
-pub(crate) struct SqliteRow<'a, 'b> {
-    row: &'a rusqlite::Row<'b>,
+pub(crate) struct SqliteRow<'a> {
+    row: &'a rusqlite::Row<'a>,
     context: &'a str,
 }
 
-impl Columns for SqliteRow<'_, '_> {
+impl Columns for SqliteRow<'_> {
     fn get<T: Value>(&self, i: usize) -> Result<T> {
         self.row.get(i).map_err(db(self.context))
     }
 }
 
-impl SqliteStore {
-    /// The rows of a query, each made a record by `record` (usually a query module's reader).
+impl Query for SqliteStore {
+    type Row<'r> = SqliteRow<'r>;
+
+    fn dialect(&self) -> Dialect {
+        Dialect::Sqlite
+    }
+
     fn records<T>(
         &self,
         sql: &str,
-        params: impl rusqlite::Params,
+        params: &[&dyn Param],
         context: &str,
-        record: impl Fn(&SqliteRow) -> Result<T>,
+        mut record: impl FnMut(&SqliteRow<'_>) -> Result<T>,
     ) -> Result<Vec<T>> {
         let mut stmt = self.conn.prepare_cached(sql).map_err(db(context))?;
-        let mut rows = stmt.query(params).map_err(db(context))?;
+        let mut rows = stmt
+            .query(rusqlite::params_from_iter(
+                params.iter().map(|p| p.sqlite()),
+            ))
+            .map_err(db(context))?;
         let mut out = Vec::new();
         while let Some(row) = rows.next().map_err(db(context))? {
             out.push(record(&SqliteRow { row, context })?);
@@ -483,161 +484,6 @@ fn insert_official_changes(
 }
 
 impl SqliteStore {
-    /// A stored run; `full`: with traces, theme exposure and method ranks.
-    fn read_risk_run(
-        &self,
-        level: Level,
-        period: i32,
-        region: Option<&RegionCode>,
-        full: bool,
-    ) -> Result<Option<RiskRun>> {
-        let row = self
-            .conn
-            .query_row(
-                &format!(
-                    "SELECT {RISK_RUN_COLUMNS} FROM risk_runs WHERE level = ?1 AND period = ?2"
-                ),
-                params![level.as_str(), period],
-                risk_run_row,
-            )
-            .optional()
-            .map_err(db("reading risk run"))?;
-        let Some(row) = row else { return Ok(None) };
-        let run = risk_run_record(row)?;
-        // An empty filter matches every region; a code filters to one.
-        let filter = region.map_or(String::new(), |r| r.as_str().to_string());
-        let mut regions: Vec<RiskRegionRecord> = {
-            let mut stmt = self
-                .conn
-                .prepare_cached(
-                    "SELECT region, flagged, with_data, weak_protective, protective_with_data, composite, composite_rank, composite_percentile, rank_median, rank_lower, rank_upper
-                     FROM risk_regions WHERE run_id = ?1 AND (?2 = '' OR region = ?2) ORDER BY region",
-                )
-                .map_err(db("preparing risk regions query"))?;
-            stmt.query_map(params![run.id, filter], |r| {
-                Ok(RiskRegionRecord {
-                    region: code_column(r, 0)?,
-                    flagged: r.get(1)?,
-                    with_data: r.get(2)?,
-                    weak_protective: r.get(3)?,
-                    protective_with_data: r.get(4)?,
-                    composite: r.get(5)?,
-                    composite_rank: r.get(6)?,
-                    composite_percentile: r.get(7)?,
-                    rank_median: r.get(8)?,
-                    rank_lower: r.get(9)?,
-                    rank_upper: r.get(10)?,
-                    method_ranks: Vec::new(),
-                    factors: Vec::new(),
-                    themes: Vec::new(),
-                })
-            })
-            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-            .map_err(db("reading risk regions"))?
-        };
-        let index: std::collections::HashMap<String, usize> = regions
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (r.region.as_str().to_string(), i))
-            .collect();
-        {
-            let mut stmt = self
-                .conn
-                .prepare_cached(
-                    "SELECT region, factor, score, rank, ranked, percentile, flagged, CASE WHEN ?3 THEN trace ELSE '' END AS trace
-                     FROM risk_factor_scores WHERE run_id = ?1 AND (?2 = '' OR region = ?2) ORDER BY rowid",
-                )
-                .map_err(db("preparing risk factor query"))?;
-            let rows = stmt
-                .query_map(params![run.id, filter, full], |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        RiskFactorRecord {
-                            factor: r.get(1)?,
-                            score: r.get(2)?,
-                            rank: r.get(3)?,
-                            ranked: r.get(4)?,
-                            percentile: r.get(5)?,
-                            flagged: r.get(6)?,
-                            trace: r.get(7)?,
-                        },
-                    ))
-                })
-                .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-                .map_err(db("reading risk factor scores"))?;
-            for (code, f) in rows {
-                if let Some(&i) = index.get(&code) {
-                    regions[i].factors.push(f);
-                }
-            }
-        }
-        if full {
-            {
-                let mut stmt = self
-                    .conn
-                    .prepare_cached(
-                        "SELECT region, theme, exposure, rank, ranked, coverage, flagged_weight, drivers
-                         FROM risk_theme_exposure WHERE run_id = ?1 AND (?2 = '' OR region = ?2) ORDER BY rowid",
-                    )
-                    .map_err(db("preparing risk theme query"))?;
-                let rows = stmt
-                    .query_map(params![run.id, filter], |r| {
-                        Ok((
-                            r.get::<_, String>(0)?,
-                            RiskThemeRecord {
-                                theme: r.get(1)?,
-                                exposure: r.get(2)?,
-                                rank: r.get(3)?,
-                                ranked: r.get(4)?,
-                                coverage: r.get(5)?,
-                                flagged_weight: r.get(6)?,
-                                drivers: r.get(7)?,
-                            },
-                        ))
-                    })
-                    .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-                    .map_err(db("reading risk theme exposure"))?;
-                for (code, t) in rows {
-                    if let Some(&i) = index.get(&code) {
-                        regions[i].themes.push(t);
-                    }
-                }
-            }
-            {
-                let mut stmt = self
-                    .conn
-                    .prepare_cached(
-                        "SELECT region, method, score, rank
-                         FROM risk_method_ranks WHERE run_id = ?1 AND (?2 = '' OR region = ?2) ORDER BY rowid",
-                    )
-                    .map_err(db("preparing method ranks query"))?;
-                let rows = stmt
-                    .query_map(params![run.id, filter], |r| {
-                        Ok((
-                            r.get::<_, String>(0)?,
-                            RiskMethodRankRecord {
-                                method: r.get(1)?,
-                                score: r.get(2)?,
-                                rank: r.get(3)?,
-                            },
-                        ))
-                    })
-                    .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-                    .map_err(db("reading method ranks"))?;
-                for (code, m) in rows {
-                    if let Some(&i) = index.get(&code) {
-                        regions[i].method_ranks.push(m);
-                    }
-                }
-            }
-        }
-        Ok(Some(RiskRun {
-            run,
-            regions,
-            clusters: Vec::new(),
-        }))
-    }
-
     fn indicator_coverage(&self, id: &str) -> Result<(Vec<i32>, Vec<Level>)> {
         let mut stmt = self
             .conn
@@ -1559,11 +1405,8 @@ impl Store for SqliteStore {
         let r = &run.run;
         let context = format!("storing risk results for {} {}", r.level, r.period);
         let tx = Write::begin(&mut self.conn).map_err(db(&context))?;
-        tx.execute(
-            "DELETE FROM risk_runs WHERE level = ?1 AND period = ?2",
-            params![r.level.as_str(), r.period],
-        )
-        .map_err(db(&context))?;
+        tx.execute(risk_sql::DELETE_RUN, params![r.level.as_str(), r.period])
+            .map_err(db(&context))?;
         tx.execute(
             "INSERT INTO risk_runs (level, period, layout, catalogue_version, fingerprint, parameters, summary, computed_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -1582,10 +1425,7 @@ impl Store for SqliteStore {
         let run_id = tx.last_insert_rowid();
         {
             let mut region_stmt = tx
-                .prepare_cached(
-                    "INSERT INTO risk_regions (run_id, region, flagged, with_data, weak_protective, protective_with_data, composite, composite_rank, composite_percentile, rank_median, rank_lower, rank_upper)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-                )
+                .prepare_cached(risk_sql::INSERT_REGION)
                 .map_err(db(&context))?;
             let mut method_stmt = tx
                 .prepare_cached(
@@ -1686,17 +1526,7 @@ impl Store for SqliteStore {
     }
 
     fn risk_runs(&self) -> Result<Vec<RiskRunRecord>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(&format!(
-                "SELECT {RISK_RUN_COLUMNS} FROM risk_runs ORDER BY level, period"
-            ))
-            .map_err(db("preparing risk runs query"))?;
-        let rows = stmt
-            .query_map([], risk_run_row)
-            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-            .map_err(db("reading risk runs"))?;
-        rows.into_iter().map(risk_run_record).collect()
+        risk_sql::runs(self)
     }
 
     fn risk_run(
@@ -1705,11 +1535,11 @@ impl Store for SqliteStore {
         period: i32,
         region: Option<&RegionCode>,
     ) -> Result<Option<RiskRun>> {
-        self.read_risk_run(level, period, region, true)
+        risk_sql::run(self, level, period, region, true)
     }
 
     fn risk_run_flags(&self, level: Level, period: i32) -> Result<Option<RiskRun>> {
-        self.read_risk_run(level, period, None, false)
+        risk_sql::run(self, level, period, None, false)
     }
 
     fn risk_clusters(
@@ -1720,67 +1550,19 @@ impl Store for SqliteStore {
         statistic: Option<&str>,
         region: Option<&RegionCode>,
     ) -> Result<Vec<RiskClusterRecord>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT c.variable, c.statistic, c.region, c.status, c.value, c.stat, c.z, c.p_sim, c.quadrant
-                 FROM risk_clusters c JOIN risk_runs r ON r.id = c.run_id
-                 WHERE r.level = ?1 AND r.period = ?2
-                   AND (?3 = '' OR c.variable = ?3) AND (?4 = '' OR c.statistic = ?4) AND (?5 = '' OR c.region = ?5)
-                 ORDER BY c.variable, c.statistic, c.region",
-            )
-            .map_err(db("preparing clusters query"))?;
-        stmt.query_map(
-            params![
-                level.as_str(),
-                period,
-                variable.unwrap_or(""),
-                statistic.unwrap_or(""),
-                region.map_or("", |r| r.as_str())
-            ],
-            |r| {
-                Ok(RiskClusterRecord {
-                    variable: r.get(0)?,
-                    statistic: r.get(1)?,
-                    region: code_column(r, 2)?,
-                    status: r.get(3)?,
-                    value: r.get(4)?,
-                    stat: r.get(5)?,
-                    z: r.get(6)?,
-                    p_sim: r.get(7)?,
-                    quadrant: r.get(8)?,
-                })
-            },
-        )
-        .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-        .map_err(db("reading clusters"))
+        risk_sql::clusters(self, level, period, variable, statistic, region)
     }
 
     fn boundary_codes(&self, level: Level, layout: i32) -> Result<Vec<RegionCode>> {
-        self.records(
-            time_sql::BOUNDARY_CODES,
-            params![level.as_str(), layout],
-            "reading boundary codes",
-            |r| parse_code(r.get(0)?),
-        )
+        time_sql::boundary_codes(self, level, layout)
     }
 
     fn region_changes(&self, level: Option<Level>) -> Result<Vec<ChangeRecord>> {
-        self.records(
-            time_sql::CHANGES,
-            [level.map(|l| l.as_str())],
-            "reading region changes",
-            |r| time_sql::change_record(r),
-        )
+        time_sql::region_changes(self, level)
     }
 
     fn layout_derivations(&self, level: Level) -> Result<Vec<LayoutDerivation>> {
-        self.records(
-            time_sql::DERIVATIONS,
-            [level.as_str()],
-            "reading layout derivations",
-            |r| time_sql::layout_derivation(level, r),
-        )
+        time_sql::layout_derivations(self, level)
     }
 
     fn replace_derived_changes(
@@ -1816,21 +1598,11 @@ impl Store for SqliteStore {
     }
 
     fn layout_summaries(&self) -> Result<Vec<LayoutSummary>> {
-        self.records(
-            time_sql::LAYOUT_SUMMARIES,
-            (),
-            "reading layout summary",
-            |r| time_sql::layout_summary(r),
-        )
+        time_sql::layout_summaries(self)
     }
 
     fn harmonisations(&self) -> Result<Vec<HarmonisationRecord>> {
-        self.records(
-            time_sql::HARMONISATIONS,
-            (),
-            "reading harmonisations",
-            |r| time_sql::harmonisation(r),
-        )
+        time_sql::harmonisations(self)
     }
 
     fn replace_harmonised(
@@ -1894,76 +1666,12 @@ impl Store for SqliteStore {
         indicator: &str,
         level: Level,
     ) -> Result<Vec<HarmonisedRecord>> {
-        self.records(
-            figures::HARMONISED_OF,
-            params![target, indicator, level.as_str()],
-            "reading harmonised figures",
-            |r| time_sql::harmonised(target, indicator, r),
-        )
+        time_sql::harmonised_of(self, target, indicator, level)
     }
 
     fn harmonised_indicator_ids(&self, target: i32, region: &RegionCode) -> Result<Vec<String>> {
-        self.records(
-            figures::HARMONISED_INDICATORS,
-            params![target, region.as_str()],
-            "reading harmonised indicators",
-            |r| r.get(0),
-        )
+        time_sql::harmonised_indicator_ids(self, target, region)
     }
-}
-
-const RISK_RUN_COLUMNS: &str =
-    "id, level, period, layout, catalogue_version, fingerprint, parameters, summary, computed_at";
-
-type RiskRunRow = (
-    i64,
-    String,
-    i32,
-    Option<i32>,
-    String,
-    String,
-    String,
-    String,
-    String,
-);
-
-fn risk_run_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RiskRunRow> {
-    Ok((
-        r.get(0)?,
-        r.get(1)?,
-        r.get(2)?,
-        r.get(3)?,
-        r.get(4)?,
-        r.get(5)?,
-        r.get(6)?,
-        r.get(7)?,
-        r.get(8)?,
-    ))
-}
-
-fn risk_run_record(row: RiskRunRow) -> Result<RiskRunRecord> {
-    let (
-        id,
-        level,
-        period,
-        layout,
-        catalogue_version,
-        fingerprint,
-        parameters,
-        summary,
-        computed_at,
-    ) = row;
-    Ok(RiskRunRecord {
-        id,
-        level: parse_level(&level)?,
-        period,
-        layout,
-        catalogue_version,
-        fingerprint,
-        parameters,
-        summary,
-        computed_at,
-    })
 }
 
 #[cfg(test)]

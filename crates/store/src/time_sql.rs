@@ -4,10 +4,10 @@
 //! records their rows make. The harmonised figures themselves are in `figures.rs`; each
 //! backend keeps only its bulk insert of them.
 
-use kwm_model::{ChangeKind, RegionChange, RegionCode};
+use kwm_model::{ChangeKind, Level, RegionChange, RegionCode};
 
 use crate::figures;
-use crate::row::{parse_code, parse_level, Columns};
+use crate::row::{parse_code, parse_level, Columns, Query};
 use crate::{
     ChangeOrigin, ChangeRecord, HarmonisationRecord, HarmonisedRecord, LayoutDerivation,
     LayoutSummary, Result, StoreError,
@@ -231,10 +231,7 @@ pub(crate) fn change_record(r: &impl Columns) -> Result<ChangeRecord> {
 }
 
 /// A row of [`DERIVATIONS`] of `level`.
-pub(crate) fn layout_derivation(
-    level: kwm_model::Level,
-    r: &impl Columns,
-) -> Result<LayoutDerivation> {
+pub(crate) fn layout_derivation(level: Level, r: &impl Columns) -> Result<LayoutDerivation> {
     Ok(LayoutDerivation {
         level,
         from_layout: r.get(0)?,
@@ -291,4 +288,77 @@ pub(crate) fn harmonised(
         weighted_by: r.get(8)?,
         sources,
     })
+}
+
+/// `Store::boundary_codes`.
+pub(crate) fn boundary_codes(q: &impl Query, level: Level, layout: i32) -> Result<Vec<RegionCode>> {
+    q.records(
+        BOUNDARY_CODES,
+        &[&level.as_str(), &layout],
+        "reading boundary codes",
+        |r| parse_code(r.get(0)?),
+    )
+}
+
+/// `Store::region_changes`.
+pub(crate) fn region_changes(q: &impl Query, level: Option<Level>) -> Result<Vec<ChangeRecord>> {
+    q.records(
+        CHANGES,
+        &[&level.map(|l| l.as_str())],
+        "reading region changes",
+        |r| change_record(r),
+    )
+}
+
+/// `Store::layout_derivations`.
+pub(crate) fn layout_derivations(q: &impl Query, level: Level) -> Result<Vec<LayoutDerivation>> {
+    q.records(
+        DERIVATIONS,
+        &[&level.as_str()],
+        "reading layout derivations",
+        |r| layout_derivation(level, r),
+    )
+}
+
+/// `Store::layout_summaries`.
+pub(crate) fn layout_summaries(q: &impl Query) -> Result<Vec<LayoutSummary>> {
+    q.records(LAYOUT_SUMMARIES, &[], "reading layout summary", |r| {
+        layout_summary(r)
+    })
+}
+
+/// `Store::harmonisations`.
+pub(crate) fn harmonisations(q: &impl Query) -> Result<Vec<HarmonisationRecord>> {
+    q.records(HARMONISATIONS, &[], "reading harmonisations", |r| {
+        harmonisation(r)
+    })
+}
+
+/// `Store::harmonised`.
+pub(crate) fn harmonised_of(
+    q: &impl Query,
+    target: i32,
+    indicator: &str,
+    level: Level,
+) -> Result<Vec<HarmonisedRecord>> {
+    q.records(
+        figures::HARMONISED_OF,
+        &[&target, &indicator, &level.as_str()],
+        "reading harmonised figures",
+        |r| harmonised(target, indicator, r),
+    )
+}
+
+/// `Store::harmonised_indicator_ids`.
+pub(crate) fn harmonised_indicator_ids(
+    q: &impl Query,
+    target: i32,
+    region: &RegionCode,
+) -> Result<Vec<String>> {
+    q.records(
+        figures::HARMONISED_INDICATORS,
+        &[&target, &region.as_str()],
+        "reading harmonised indicators",
+        |r| r.get(0),
+    )
 }
