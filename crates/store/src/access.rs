@@ -13,6 +13,7 @@ use kwm_ingest::LoadBatch;
 use kwm_model::{Indicator, Level, RegionChange, RegionCode};
 use serde::Serialize;
 
+use crate::row::{parse_level, Columns, Query};
 use crate::{
     BoundaryRecord, ChangeRecord, FigureRanks, HarmonisationRecord, HarmonisedRecord,
     IndicatorRecord, LayoutDerivation, LayoutSummary, LoadOutcome, LoadRecord, ObservationRecord,
@@ -169,13 +170,75 @@ pub(crate) const APPEND_AUDIT: &str =
 pub(crate) const AUDIT_LOG: &str =
     "SELECT id, at, actor, via, action, subject, origin FROM audit_log ORDER BY id";
 
-/// Adds the series of a restricted load to its rule (found once, by load).
-pub(crate) fn attach_series(rules: &mut [AccessRule], series: Vec<(i64, String, Level, i32)>) {
+/// `Store::access_rules`: every rule with the series of its load.
+pub(crate) fn rules(q: &impl Query) -> Result<Vec<AccessRule>> {
+    let context = "reading access rules";
+    let mut rules = q.records(RULES, &[], context, |r| {
+        Ok(AccessRule {
+            load_id: r.get(0)?,
+            access: LoadAccess {
+                restricted: r.get(1)?,
+                until: r.get(2)?,
+                reason: r.get(3)?,
+            },
+            changed_at: r.get(4)?,
+            changed_by: r.get(5)?,
+            series: Vec::new(),
+        })
+    })?;
+    let series = q.records(RESTRICTED_SERIES, &[], context, |r| {
+        Ok((
+            r.get::<i64>(0)?,
+            r.get::<String>(1)?,
+            parse_level(&r.get::<String>(2)?)?,
+            r.get::<i32>(3)?,
+        ))
+    })?;
     for (load, indicator, level, period) in series {
         if let Some(rule) = rules.iter_mut().find(|r| r.load_id == load) {
             rule.series.push((indicator, level, period));
         }
     }
+    Ok(rules)
+}
+
+fn token(r: &impl Columns) -> Result<TokenRecord> {
+    Ok(TokenRecord {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        role: r.get(2)?,
+        hash: r.get(3)?,
+        created_at: r.get(4)?,
+        revoked_at: r.get(5)?,
+    })
+}
+
+/// `Store::tokens`.
+pub(crate) fn tokens(q: &impl Query) -> Result<Vec<TokenRecord>> {
+    q.records(TOKENS, &[], "reading tokens", |r| token(r))
+}
+
+/// `Store::token_by_hash`.
+pub(crate) fn token_by_hash(q: &impl Query, hash: &str) -> Result<Option<TokenRecord>> {
+    Ok(
+        q.records(TOKEN_BY_HASH, &[&hash], "reading tokens", |r| token(r))?
+            .pop(),
+    )
+}
+
+/// `Store::audit_log`.
+pub(crate) fn audit_log(q: &impl Query) -> Result<Vec<AuditEntry>> {
+    q.records(AUDIT_LOG, &[], "reading the audit log", |r| {
+        Ok(AuditEntry {
+            id: r.get(0)?,
+            at: r.get(1)?,
+            actor: r.get(2)?,
+            via: r.get(3)?,
+            action: r.get(4)?,
+            subject: r.get(5)?,
+            origin: r.get(6)?,
+        })
+    })
 }
 
 /// How a load may be seen.

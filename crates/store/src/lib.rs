@@ -17,14 +17,18 @@
 //! - the store computes nothing: ranks and statistics are the engine's; risk-model results are
 //!   stored as computed, with the fingerprint of what they were computed from.
 
+// First: its `query_reads!` is expanded in the backends.
+#[macro_use]
+mod row;
+
 pub mod access;
 mod figures;
+mod load_sql;
 mod location;
 #[cfg(feature = "postgres")]
 mod pg;
 mod region_sql;
 mod risk_sql;
-mod row;
 mod sqlite;
 mod time_sql;
 

@@ -21,22 +21,22 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use kwm_ingest::{Boundary, LoadBatch, RegionRecord as IngestRegion};
-use kwm_model::{Direction, Indicator, IndicatorId, Level, Observation, RegionChange, RegionCode};
+use kwm_model::{Indicator, Level, Observation, RegionChange, RegionCode};
 use postgres::types::{FromSql, ToSql};
 use postgres::{Client, GenericClient, NoTls, Row, Statement};
 
 use crate::access;
 use crate::figures::{self, dollar, Dialect, Migration};
+use crate::load_sql;
 use crate::region_sql;
 use crate::risk_sql;
-use crate::row::{parse_code, parse_level, Columns, Param, Query, Value};
+use crate::row::{Columns, Param, Query, Value};
 use crate::time_sql;
+use crate::FigureRanks;
 use crate::{
-    BoundaryRecord, ChangeOrigin, ChangeRecord, HarmonisationRecord, HarmonisedRecord,
-    IndicatorRecord, LayoutDerivation, LayoutSummary, LoadOutcome, LoadRecord, ObservationRecord,
-    RegionRecord, Result, RiskClusterRecord, RiskRun, RiskRunRecord, Store, StoreError,
+    ChangeOrigin, HarmonisationRecord, HarmonisedRecord, LayoutDerivation, LoadOutcome, Result,
+    RiskRun, Store, StoreError,
 };
-use crate::{FigureRanks, RankState, RegionRank};
 
 /// Schema migrations, applied in order. Never edit a released one: add a new one, and add the
 /// same change to `sqlite.rs` as migration of the same number.
@@ -356,28 +356,6 @@ impl PgStore {
         self.client.get_mut()
     }
 
-    /// Regions from one of [`region_sql`]'s queries (code, name, parent, layout).
-    fn query_regions(
-        &self,
-        sql: &str,
-        params: &[&(dyn ToSql + Sync)],
-    ) -> Result<Vec<RegionRecord>> {
-        let context = "reading regions";
-        self.rows(&dollar(sql), params, context)?
-            .iter()
-            .map(|r| {
-                Ok(RegionRecord {
-                    code: parse_code(get(r, 0, context)?)?,
-                    name: get(r, 1, context)?,
-                    parent: get::<Option<String>>(r, 2, context)?
-                        .map(parse_code)
-                        .transpose()?,
-                    layout: get(r, 3, context)?,
-                })
-            })
-            .collect()
-    }
-
     /// Runs a read query through this connection's statement cache.
     pub(crate) fn rows(
         &self,
@@ -398,18 +376,6 @@ impl PgStore {
             }
         };
         client.query(&statement, params).map_err(pg(context))
-    }
-
-    pub(crate) fn column<T: for<'a> FromSql<'a>>(
-        &self,
-        sql: &str,
-        params: &[&(dyn ToSql + Sync)],
-        context: &str,
-    ) -> Result<Vec<T>> {
-        self.rows(sql, params, context)?
-            .iter()
-            .map(|r| get(r, 0, context))
-            .collect()
     }
 }
 
@@ -489,31 +455,6 @@ impl std::ops::DerefMut for Write<'_> {
     }
 }
 
-fn geometry_to_text(g: &geo::MultiPolygon<f64>) -> String {
-    geojson::Geometry::new(geojson::Value::from(g)).to_string()
-}
-
-fn geometry_from_text(text: &str) -> Result<geo::MultiPolygon<f64>> {
-    let g: geojson::Geometry = text
-        .parse()
-        .map_err(|e| StoreError::Corrupt(format!("boundary geometry: {e}")))?;
-    geo::MultiPolygon::<f64>::try_from(g)
-        .map_err(|e| StoreError::Corrupt(format!("boundary geometry: {e}")))
-}
-
-// Catalogue (curated) metadata is never overwritten by metadata a file carried, and rows that
-// would not change are not touched (no new row version), so a no-op sync writes nothing.
-const UPSERT_INDICATOR: &str = "INSERT INTO indicators (id, label_nl, label_en, unit, direction, source, decimals, description, additive, curated)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-     ON CONFLICT (id) DO UPDATE SET label_nl = excluded.label_nl, label_en = excluded.label_en, unit = excluded.unit,
-       direction = excluded.direction, source = excluded.source, decimals = excluded.decimals,
-       description = excluded.description, additive = excluded.additive, curated = excluded.curated
-     WHERE excluded.curated >= indicators.curated
-       AND (indicators.label_nl, indicators.label_en, indicators.unit, indicators.direction, indicators.source,
-            indicators.decimals, indicators.description, indicators.additive, indicators.curated)
-           IS DISTINCT FROM (excluded.label_nl, excluded.label_en, excluded.unit, excluded.direction, excluded.source,
-                             excluded.decimals, excluded.description, excluded.additive, excluded.curated)";
-
 fn upsert_indicator(tx: &mut Client, statement: &Statement, i: &Indicator) -> Result<()> {
     tx.execute(
         statement,
@@ -532,28 +473,6 @@ fn upsert_indicator(tx: &mut Client, statement: &Statement, i: &Indicator) -> Re
     )
     .map_err(pg(&format!("storing indicator {}", i.id)))?;
     Ok(())
-}
-
-fn row_to_indicator(r: &Row, context: &str) -> Result<(Indicator, String)> {
-    let id: String = get(r, 0, context)?;
-    let direction: String = get(r, 4, context)?;
-    let decimals: i32 = get(r, 6, context)?;
-    Ok((
-        Indicator {
-            id: IndicatorId::new(&id).unwrap_or_else(|_| IndicatorId::new("invalid").unwrap()),
-            label_nl: get(r, 1, context)?,
-            label_en: get(r, 2, context)?,
-            unit: get(r, 3, context)?,
-            direction: Direction::parse(&direction).unwrap_or(Direction::Neutral),
-            source: get(r, 5, context)?,
-            decimals: u8::try_from(decimals)
-                .map_err(|_| StoreError::Corrupt(format!("decimals {decimals} of {id}")))?,
-            description: get(r, 7, context)?,
-            additive: get(r, 8, context)?,
-            curated: get(r, 9, context)?,
-        },
-        id,
-    ))
 }
 
 /// A PostgreSQL result row, read through [`Columns`].
@@ -699,7 +618,7 @@ impl LoadStatements {
         let context = "preparing load statements";
         let mut prepare = |sql: &str| tx.prepare(sql).map_err(pg(context));
         Ok(LoadStatements {
-            indicator: prepare(UPSERT_INDICATOR)?,
+            indicator: prepare(&dollar(load_sql::UPSERT_INDICATOR))?,
             regions: prepare(
                 "INSERT INTO regions (code, layout, level, name, parent)
                  SELECT * FROM UNNEST($1::text[], $2::int4[], $3::text[], $4::text[], $5::text[])
@@ -758,7 +677,7 @@ fn store_boundaries(
         let levels: Vec<&str> = chunk.iter().map(|b| b.code.level().as_str()).collect();
         let geometries: Vec<String> = chunk
             .iter()
-            .map(|b| geometry_to_text(&b.geometry))
+            .map(|b| region_sql::geometry_to_text(&b.geometry))
             .collect();
         tx.execute(
             &s.boundaries,
@@ -917,51 +836,7 @@ fn store_observations(
     Ok((after - before) as usize)
 }
 
-impl PgStore {
-    fn indicator_coverage(&self, id: &str) -> Result<(Vec<i32>, Vec<Level>)> {
-        let context = "reading coverage";
-        let mut periods = Vec::new();
-        let mut levels = Vec::new();
-        for r in self.rows(&dollar(figures::COVERAGE_OF), &[&id], context)? {
-            let level = parse_level(&get::<String>(&r, 0, context)?)?;
-            let period: i32 = get(&r, 1, context)?;
-            if !levels.contains(&level) {
-                levels.push(level);
-            }
-            if !periods.contains(&period) {
-                periods.push(period);
-            }
-        }
-        periods.sort();
-        levels.sort();
-        Ok((periods, levels))
-    }
-
-    fn query_observations(
-        &self,
-        sql: &str,
-        params: &[&(dyn ToSql + Sync)],
-    ) -> Result<Vec<ObservationRecord>> {
-        let context = "reading observations";
-        self.rows(sql, params, context)?
-            .iter()
-            .map(|r| {
-                Ok(ObservationRecord {
-                    indicator: get(r, 0, context)?,
-                    region: parse_code(get(r, 1, context)?)?,
-                    period: get(r, 2, context)?,
-                    breakdown: get(r, 3, context)?,
-                    value: get(r, 4, context)?,
-                    lower: get(r, 5, context)?,
-                    upper: get(r, 6, context)?,
-                    n: get(r, 7, context)?,
-                    status: figures::status_from_code(i64::from(get::<i16>(r, 8, context)?))?,
-                    load_id: get(r, 9, context)?,
-                })
-            })
-            .collect()
-    }
-}
+impl PgStore {}
 
 impl crate::location::Pooled for PgStore {
     fn open_reader(target: &str) -> Result<Self> {
@@ -994,31 +869,9 @@ impl crate::location::Pooled for PgStore {
     }
 }
 
-impl PgStore {
-    /// Tokens from [`access::TOKENS`] or [`access::TOKEN_BY_HASH`] (with its hash).
-    fn token_rows(
-        &self,
-        sql: &str,
-        params: &[&(dyn ToSql + Sync)],
-    ) -> Result<Vec<crate::TokenRecord>> {
-        let context = "reading tokens";
-        self.rows(&dollar(sql), params, context)?
-            .iter()
-            .map(|r| {
-                Ok(crate::TokenRecord {
-                    id: get(r, 0, context)?,
-                    name: get(r, 1, context)?,
-                    role: get(r, 2, context)?,
-                    hash: get(r, 3, context)?,
-                    created_at: get(r, 4, context)?,
-                    revoked_at: get(r, 5, context)?,
-                })
-            })
-            .collect()
-    }
-}
-
 impl Store for PgStore {
+    query_reads!();
+
     fn set_load_access(
         &mut self,
         load_id: i64,
@@ -1064,41 +917,6 @@ impl Store for PgStore {
             .ok_or_else(|| StoreError::Corrupt(format!("access of load {load_id} not stored")))
     }
 
-    fn access_rules(&self) -> Result<Vec<crate::AccessRule>> {
-        let context = "reading access rules";
-        let mut rules = self
-            .rows(&dollar(access::RULES), &[], context)?
-            .iter()
-            .map(|r| {
-                Ok(crate::AccessRule {
-                    load_id: get(r, 0, context)?,
-                    access: crate::LoadAccess {
-                        restricted: get(r, 1, context)?,
-                        until: get(r, 2, context)?,
-                        reason: get(r, 3, context)?,
-                    },
-                    changed_at: get(r, 4, context)?,
-                    changed_by: get(r, 5, context)?,
-                    series: Vec::new(),
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let series = self
-            .rows(&dollar(access::RESTRICTED_SERIES), &[], context)?
-            .iter()
-            .map(|r| {
-                Ok((
-                    get(r, 0, context)?,
-                    get(r, 1, context)?,
-                    parse_level(&get::<String>(r, 2, context)?)?,
-                    get(r, 3, context)?,
-                ))
-            })
-            .collect::<Result<Vec<_>>>()?;
-        access::attach_series(&mut rules, series);
-        Ok(rules)
-    }
-
     fn create_token(
         &mut self,
         name: &str,
@@ -1117,14 +935,6 @@ impl Store for PgStore {
         get(&row, 0, context)
     }
 
-    fn tokens(&self) -> Result<Vec<crate::TokenRecord>> {
-        self.token_rows(access::TOKENS, &[])
-    }
-
-    fn token_by_hash(&self, hash: &str) -> Result<Option<crate::TokenRecord>> {
-        Ok(self.token_rows(access::TOKEN_BY_HASH, &[&hash])?.pop())
-    }
-
     fn revoke_token(&mut self, id: i64, revoked_at: &str) -> Result<bool> {
         let n = self
             .client_mut()
@@ -1141,24 +951,6 @@ impl Store for PgStore {
             )
             .map_err(pg("appending to the audit log"))?;
         Ok(())
-    }
-
-    fn audit_log(&self) -> Result<Vec<crate::AuditEntry>> {
-        let context = "reading the audit log";
-        self.rows(&dollar(access::AUDIT_LOG), &[], context)?
-            .iter()
-            .map(|r| {
-                Ok(crate::AuditEntry {
-                    id: get(r, 0, context)?,
-                    at: get(r, 1, context)?,
-                    actor: get(r, 2, context)?,
-                    via: get(r, 3, context)?,
-                    action: get(r, 4, context)?,
-                    subject: get(r, 5, context)?,
-                    origin: get(r, 6, context)?,
-                })
-            })
-            .collect()
     }
 
     fn write_all(&mut self, work: &mut dyn FnMut(&mut dyn Store) -> Result<()>) -> Result<()> {
@@ -1194,10 +986,7 @@ impl Store for PgStore {
         let mut outcomes = Vec::with_capacity(batches.len());
         for batch in batches {
             let earlier = tx
-                .query_opt(
-                    "SELECT id, loaded_at FROM loads WHERE checksum = $1",
-                    &[&batch.checksum],
-                )
+                .query_opt(&dollar(load_sql::BY_CHECKSUM), &[&batch.checksum])
                 .map_err(pg("checking checksum"))?;
             if let Some(r) = earlier {
                 outcomes.push(LoadOutcome::AlreadyLoaded {
@@ -1251,7 +1040,7 @@ impl Store for PgStore {
     fn sync_indicators(&mut self, indicators: &[Indicator]) -> Result<()> {
         let mut tx = Write::begin(self, "starting catalogue sync")?;
         let statement = tx
-            .prepare(UPSERT_INDICATOR)
+            .prepare(&dollar(load_sql::UPSERT_INDICATOR))
             .map_err(pg("preparing catalogue sync"))?;
         for i in indicators {
             upsert_indicator(&mut tx, &statement, i)?;
@@ -1262,9 +1051,7 @@ impl Store for PgStore {
     fn set_missing_parents(&mut self, parents: &[(RegionCode, i32, RegionCode)]) -> Result<usize> {
         let mut tx = Write::begin(self, "starting parent update")?;
         let statement = tx
-            .prepare(
-                "UPDATE regions SET parent = $3 WHERE code = $1 AND layout = $2 AND parent IS NULL",
-            )
+            .prepare(&dollar(load_sql::SET_MISSING_PARENT))
             .map_err(pg("preparing parent update"))?;
         let mut n = 0;
         for (code, layout, parent) in parents {
@@ -1274,210 +1061,6 @@ impl Store for PgStore {
         }
         tx.commit().map_err(pg("committing parent update"))?;
         Ok(n)
-    }
-
-    fn indicators(&self) -> Result<Vec<IndicatorRecord>> {
-        let context = "reading indicators";
-        let rows = self.rows(
-            "SELECT id, label_nl, label_en, unit, direction, source, decimals, description, additive, curated FROM indicators ORDER BY curated DESC, source, id",
-            &[],
-            context,
-        )?;
-        // Coverage of all indicators in one query over the per-series counts.
-        let mut coverage: HashMap<String, (Vec<i32>, Vec<Level>)> = HashMap::new();
-        for r in self.rows(&dollar(figures::COVERAGE), &[], context)? {
-            let entry = coverage.entry(get(&r, 0, context)?).or_default();
-            let level = parse_level(&get::<String>(&r, 1, context)?)?;
-            let period: i32 = get(&r, 2, context)?;
-            if !entry.0.contains(&period) {
-                entry.0.push(period);
-            }
-            if !entry.1.contains(&level) {
-                entry.1.push(level);
-            }
-        }
-        rows.iter()
-            .map(|r| {
-                let (indicator, id) = row_to_indicator(r, context)?;
-                let (mut periods, mut levels) = coverage.remove(&id).unwrap_or_default();
-                periods.sort();
-                levels.sort();
-                Ok(IndicatorRecord {
-                    indicator,
-                    periods,
-                    levels,
-                })
-            })
-            .collect()
-    }
-
-    fn indicator(&self, id: &str) -> Result<Option<IndicatorRecord>> {
-        let context = "reading indicator";
-        let rows = self.rows(
-            "SELECT id, label_nl, label_en, unit, direction, source, decimals, description, additive, curated FROM indicators WHERE id = $1",
-            &[&id],
-            context,
-        )?;
-        match rows.first() {
-            None => Ok(None),
-            Some(r) => {
-                let (indicator, id) = row_to_indicator(r, context)?;
-                let (periods, levels) = self.indicator_coverage(&id)?;
-                Ok(Some(IndicatorRecord {
-                    indicator,
-                    periods,
-                    levels,
-                }))
-            }
-        }
-    }
-
-    fn regions(&self, level: Level, layout: i32) -> Result<Vec<RegionRecord>> {
-        self.query_regions(region_sql::OF_LAYOUT, &[&level.as_str(), &layout])
-    }
-
-    fn child_regions(&self, parent: &RegionCode, layout: i32) -> Result<Vec<RegionRecord>> {
-        match region_sql::child_range(parent) {
-            Some((level, from, to)) => self.query_regions(
-                region_sql::IN_CODE_RANGE,
-                &[&level.as_str(), &layout, &from, &to],
-            ),
-            None => Ok(Vec::new()),
-        }
-    }
-
-    fn region(&self, code: &RegionCode, layout: i32) -> Result<Option<RegionRecord>> {
-        // Nearest layout: the same year, else the latest earlier one, else the earliest later one;
-        // a name or parent missing in that layout is taken from the nearest layout that has it.
-        let context = "reading region";
-        let rows = self.rows(
-            "SELECT layout,
-                (SELECT name FROM regions r2 WHERE r2.code = $1 AND r2.name IS NOT NULL
-                   ORDER BY (r2.layout > $2), abs(r2.layout - $2) LIMIT 1),
-                (SELECT parent FROM regions r3 WHERE r3.code = $1 AND r3.parent IS NOT NULL
-                   ORDER BY (r3.layout > $2), abs(r3.layout - $2) LIMIT 1)
-             FROM regions WHERE code = $1 ORDER BY (layout > $2), abs(layout - $2) LIMIT 1",
-            &[&code.as_str(), &layout],
-            context,
-        )?;
-        rows.first()
-            .map(|r| {
-                Ok(RegionRecord {
-                    code: code.clone(),
-                    name: get(r, 1, context)?,
-                    parent: get::<Option<String>>(r, 2, context)?
-                        .map(parse_code)
-                        .transpose()?,
-                    layout: get(r, 0, context)?,
-                })
-            })
-            .transpose()
-    }
-
-    fn layouts(&self, level: Level) -> Result<Vec<i32>> {
-        self.column(
-            &dollar(region_sql::LAYOUTS),
-            &[&level.as_str()],
-            "reading layouts",
-        )
-    }
-
-    fn boundary_layouts(&self, level: Level) -> Result<Vec<i32>> {
-        self.column(
-            &dollar(region_sql::BOUNDARY_LAYOUTS),
-            &[&level.as_str()],
-            "reading boundary layouts",
-        )
-    }
-
-    fn periods(&self, level: Level) -> Result<Vec<i32>> {
-        self.column(
-            &dollar(figures::PERIODS_AT_LEVEL),
-            &[&level.as_str()],
-            "reading periods",
-        )
-    }
-
-    fn observations(
-        &self,
-        indicator: &str,
-        level: Level,
-        period: i32,
-    ) -> Result<Vec<ObservationRecord>> {
-        self.query_observations(
-            &dollar(figures::OF_INDICATOR),
-            &[&indicator, &level.as_str(), &period],
-        )
-    }
-
-    fn observations_at(&self, level: Level, period: i32) -> Result<Vec<ObservationRecord>> {
-        self.query_observations(&dollar(figures::AT_LEVEL), &[&level.as_str(), &period])
-    }
-
-    fn indicator_ids_at(&self, level: Level, period: i32) -> Result<Vec<String>> {
-        self.column(
-            &dollar(figures::INDICATORS_AT),
-            &[&level.as_str(), &period],
-            "reading indicator ids",
-        )
-    }
-
-    fn region_periods(&self, code: &RegionCode) -> Result<Vec<i32>> {
-        self.column(
-            &dollar(figures::REGION_PERIODS),
-            &[&code.as_str()],
-            "reading region periods",
-        )
-    }
-
-    fn region_observations(
-        &self,
-        code: &RegionCode,
-        period: i32,
-    ) -> Result<Vec<ObservationRecord>> {
-        self.query_observations(&dollar(figures::OF_REGION), &[&code.as_str(), &period])
-    }
-
-    fn breakdown_observations(
-        &self,
-        indicator: &str,
-        region: &RegionCode,
-        period: i32,
-    ) -> Result<Vec<ObservationRecord>> {
-        self.query_observations(
-            &dollar(figures::BREAKDOWNS),
-            &[&indicator, &region.as_str(), &period],
-        )
-    }
-
-    fn breakdown_cell_observations(
-        &self,
-        indicator: &str,
-        level: Level,
-        period: i32,
-        breakdown: &str,
-    ) -> Result<Vec<ObservationRecord>> {
-        self.query_observations(
-            &dollar(figures::CELL),
-            &[&indicator, &level.as_str(), &period, &breakdown],
-        )
-    }
-
-    fn rank_states(&self) -> Result<Vec<RankState>> {
-        let context = "reading rank states";
-        self.rows(&dollar(figures::RANK_STATES), &[], context)?
-            .iter()
-            .map(|r| {
-                Ok(RankState {
-                    indicator: get(r, 0, context)?,
-                    level: parse_level(&get::<String>(r, 1, context)?)?,
-                    period: get(r, 2, context)?,
-                    figures: i64::from(get::<i32>(r, 3, context)?),
-                    last_load: get(r, 4, context)?,
-                    basis: get(r, 5, context)?,
-                })
-            })
-            .collect()
     }
 
     fn save_figure_ranks(&mut self, ranks: &[FigureRanks]) -> Result<()> {
@@ -1528,89 +1111,6 @@ impl Store for PgStore {
         tx.commit().map_err(pg(context))
     }
 
-    fn region_ranks(&self, code: &RegionCode, period: i32) -> Result<Vec<RegionRank>> {
-        let context = "reading region ranks";
-        self.rows(
-            &dollar(figures::REGION_RANKS),
-            &[&code.level().as_str(), &period, &code.as_str()],
-            context,
-        )?
-        .iter()
-        .map(|r| {
-            Ok(RegionRank {
-                indicator: get(r, 0, context)?,
-                figures: i64::from(get::<i32>(r, 1, context)?),
-                last_load: get(r, 2, context)?,
-                basis: get(r, 3, context)?,
-                ranked: get::<Option<i32>>(r, 4, context)?.map(i64::from),
-                rank: get::<Option<i32>>(r, 5, context)?.map(i64::from),
-                percentile: get(r, 6, context)?,
-                class: get::<Option<i16>>(r, 7, context)?.map(i64::from),
-            })
-        })
-        .collect()
-    }
-
-    fn boundaries(&self, level: Level, layout: i32) -> Result<Vec<BoundaryRecord>> {
-        let context = "reading boundaries";
-        self.rows(
-            "SELECT code, geometry FROM boundaries WHERE level = $1 AND layout = $2 ORDER BY code",
-            &[&level.as_str(), &layout],
-            context,
-        )?
-        .iter()
-        .map(|r| {
-            Ok(BoundaryRecord {
-                code: parse_code(get(r, 0, context)?)?,
-                layout,
-                geometry: geometry_from_text(&get::<String>(r, 1, context)?)?,
-            })
-        })
-        .collect()
-    }
-
-    fn loads(&self) -> Result<Vec<LoadRecord>> {
-        let context = "reading loads";
-        self.rows(
-            "SELECT id, file_name, checksum, format, dataset, title, publisher, licence, loaded_at, rows, observations, regions, boundaries, notes FROM loads ORDER BY id DESC",
-            &[],
-            context,
-        )?
-        .iter()
-        .map(|r| {
-            let notes: String = get(r, 13, context)?;
-            Ok(LoadRecord {
-                id: get(r, 0, context)?,
-                file_name: get(r, 1, context)?,
-                checksum: get(r, 2, context)?,
-                format: get(r, 3, context)?,
-                dataset: get(r, 4, context)?,
-                title: get(r, 5, context)?,
-                publisher: get(r, 6, context)?,
-                licence: get(r, 7, context)?,
-                loaded_at: get(r, 8, context)?,
-                rows: get(r, 9, context)?,
-                observations: get(r, 10, context)?,
-                regions: get(r, 11, context)?,
-                boundaries: get(r, 12, context)?,
-                notes: serde_json::from_str(&notes).unwrap_or_default(),
-            })
-        })
-        .collect()
-    }
-
-    fn boundary_codes(&self, level: Level, layout: i32) -> Result<Vec<RegionCode>> {
-        time_sql::boundary_codes(self, level, layout)
-    }
-
-    fn region_changes(&self, level: Option<Level>) -> Result<Vec<ChangeRecord>> {
-        time_sql::region_changes(self, level)
-    }
-
-    fn layout_derivations(&self, level: Level) -> Result<Vec<LayoutDerivation>> {
-        time_sql::layout_derivations(self, level)
-    }
-
     fn replace_derived_changes(
         &mut self,
         level: Level,
@@ -1654,14 +1154,6 @@ impl Store for PgStore {
             }
         }
         tx.commit().map_err(pg(&context))
-    }
-
-    fn layout_summaries(&self) -> Result<Vec<LayoutSummary>> {
-        time_sql::layout_summaries(self)
-    }
-
-    fn harmonisations(&self) -> Result<Vec<HarmonisationRecord>> {
-        time_sql::harmonisations(self)
     }
 
     fn replace_harmonised(
@@ -1737,19 +1229,6 @@ impl Store for PgStore {
             .map_err(pg(&context))?;
         }
         tx.commit().map_err(pg(&context))
-    }
-
-    fn harmonised(
-        &self,
-        target: i32,
-        indicator: &str,
-        level: Level,
-    ) -> Result<Vec<HarmonisedRecord>> {
-        time_sql::harmonised_of(self, target, indicator, level)
-    }
-
-    fn harmonised_indicator_ids(&self, target: i32, region: &RegionCode) -> Result<Vec<String>> {
-        time_sql::harmonised_indicator_ids(self, target, region)
     }
 
     fn save_risk_run(&mut self, run: &RiskRun) -> Result<i64> {
@@ -1900,33 +1379,5 @@ impl Store for PgStore {
         }
         tx.commit().map_err(pg(&context))?;
         Ok(run_id)
-    }
-
-    fn risk_clusters(
-        &self,
-        level: Level,
-        period: i32,
-        variable: Option<&str>,
-        statistic: Option<&str>,
-        region: Option<&RegionCode>,
-    ) -> Result<Vec<RiskClusterRecord>> {
-        risk_sql::clusters(self, level, period, variable, statistic, region)
-    }
-
-    fn risk_runs(&self) -> Result<Vec<RiskRunRecord>> {
-        risk_sql::runs(self)
-    }
-
-    fn risk_run(
-        &self,
-        level: Level,
-        period: i32,
-        region: Option<&RegionCode>,
-    ) -> Result<Option<RiskRun>> {
-        risk_sql::run(self, level, period, region, true)
-    }
-
-    fn risk_run_flags(&self, level: Level, period: i32) -> Result<Option<RiskRun>> {
-        risk_sql::run(self, level, period, None, false)
     }
 }

@@ -1,21 +1,21 @@
 use std::path::Path;
 
 use kwm_ingest::LoadBatch;
-use kwm_model::{Direction, Indicator, IndicatorId, Level, RegionCode};
+use kwm_model::{Indicator, Level, RegionCode};
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 
 use crate::access;
 use crate::figures::{self, Dialect, Migration};
+use crate::load_sql;
 use crate::region_sql;
 use crate::risk_sql;
-use crate::row::{parse_code, parse_level, Columns, Param, Query, Value};
+use crate::row::{Columns, Param, Query, Value};
 use crate::time_sql;
+use crate::FigureRanks;
 use crate::{
-    BoundaryRecord, ChangeOrigin, ChangeRecord, HarmonisationRecord, HarmonisedRecord,
-    IndicatorRecord, LayoutDerivation, LayoutSummary, LoadOutcome, LoadRecord, ObservationRecord,
-    RegionRecord, Result, RiskClusterRecord, RiskRun, RiskRunRecord, Store, StoreError,
+    ChangeOrigin, HarmonisationRecord, HarmonisedRecord, LayoutDerivation, LoadOutcome, Result,
+    RiskRun, Store, StoreError,
 };
-use crate::{FigureRanks, RankState, RegionRank};
 use kwm_model::RegionChange;
 
 /// Schema migrations, applied in order. Never edit a released one: add a new one.
@@ -336,58 +336,24 @@ impl SqliteStore {
     }
 }
 
-fn geometry_to_text(g: &geo::MultiPolygon<f64>) -> String {
-    geojson::Geometry::new(geojson::Value::from(g)).to_string()
-}
-
-fn geometry_from_text(text: &str) -> Result<geo::MultiPolygon<f64>> {
-    let g: geojson::Geometry = text
-        .parse()
-        .map_err(|e| StoreError::Corrupt(format!("boundary geometry: {e}")))?;
-    geo::MultiPolygon::<f64>::try_from(g)
-        .map_err(|e| StoreError::Corrupt(format!("boundary geometry: {e}")))
-}
-
 fn upsert_indicator(tx: &Connection, i: &Indicator) -> Result<()> {
-    // Catalogue (curated) metadata is never overwritten by metadata a file carried, and rows
-    // that would not change are not touched, so a no-op sync leaves the file byte-identical.
     tx.execute(
-        "INSERT INTO indicators (id, label_nl, label_en, unit, direction, source, decimals, description, additive, curated)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-         ON CONFLICT(id) DO UPDATE SET label_nl = excluded.label_nl, label_en = excluded.label_en, unit = excluded.unit,
-           direction = excluded.direction, source = excluded.source, decimals = excluded.decimals,
-           description = excluded.description, additive = excluded.additive, curated = excluded.curated
-         WHERE excluded.curated >= indicators.curated
-           AND (label_nl, label_en, unit, direction, source, decimals, description, additive, curated)
-               IS NOT (excluded.label_nl, excluded.label_en, excluded.unit, excluded.direction, excluded.source,
-                       excluded.decimals, excluded.description, excluded.additive, excluded.curated)",
+        load_sql::UPSERT_INDICATOR,
         params![
-            i.id.as_str(), i.label_nl, i.label_en, i.unit, i.direction.as_str(), i.source,
-            i.decimals, i.description, i.additive, i.curated
+            i.id.as_str(),
+            i.label_nl,
+            i.label_en,
+            i.unit,
+            i.direction.as_str(),
+            i.source,
+            i.decimals,
+            i.description,
+            i.additive,
+            i.curated
         ],
     )
     .map_err(db(&format!("storing indicator {}", i.id)))?;
     Ok(())
-}
-
-fn row_to_indicator(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Indicator, String)> {
-    let id: String = r.get(0)?;
-    let direction: String = r.get(4)?;
-    Ok((
-        Indicator {
-            id: IndicatorId::new(&id).unwrap_or_else(|_| IndicatorId::new("invalid").unwrap()),
-            label_nl: r.get(1)?,
-            label_en: r.get(2)?,
-            unit: r.get(3)?,
-            direction: Direction::parse(&direction).unwrap_or(Direction::Neutral),
-            source: r.get(5)?,
-            decimals: r.get(6)?,
-            description: r.get(7)?,
-            additive: r.get(8)?,
-            curated: r.get(9)?,
-        },
-        id,
-    ))
 }
 
 /// A SQLite result row, read through [`Columns`].
@@ -483,118 +449,7 @@ fn insert_official_changes(
     Ok(())
 }
 
-impl SqliteStore {
-    fn indicator_coverage(&self, id: &str) -> Result<(Vec<i32>, Vec<Level>)> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(figures::COVERAGE_OF)
-            .map_err(db("preparing coverage query"))?;
-        let pairs = stmt
-            .query_map([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i32>(1)?)))
-            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-            .map_err(db("reading coverage"))?;
-        let mut periods = Vec::new();
-        let mut levels = Vec::new();
-        for (level, period) in pairs {
-            let level = parse_level(&level)?;
-            if !levels.contains(&level) {
-                levels.push(level);
-            }
-            if !periods.contains(&period) {
-                periods.push(period);
-            }
-        }
-        periods.sort();
-        levels.sort();
-        Ok((periods, levels))
-    }
-
-    /// Regions from one of [`region_sql`]'s queries (code, name, parent, layout).
-    fn query_regions(&self, sql: &str, params: impl rusqlite::Params) -> Result<Vec<RegionRecord>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(sql)
-            .map_err(db("preparing regions query"))?;
-        let rows = stmt
-            .query_map(params, |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, Option<String>>(1)?,
-                    r.get::<_, Option<String>>(2)?,
-                    r.get::<_, i32>(3)?,
-                ))
-            })
-            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-            .map_err(db("reading regions"))?;
-        rows.into_iter()
-            .map(|(code, name, parent, layout)| {
-                Ok(RegionRecord {
-                    code: parse_code(code)?,
-                    name,
-                    parent: parent.map(parse_code).transpose()?,
-                    layout,
-                })
-            })
-            .collect()
-    }
-
-    fn query_observations(
-        &self,
-        sql: &str,
-        params: impl rusqlite::Params,
-    ) -> Result<Vec<ObservationRecord>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(sql)
-            .map_err(db("preparing observations query"))?;
-        let rows = stmt
-            .query_map(params, |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, i32>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, Option<f64>>(4)?,
-                    r.get::<_, Option<f64>>(5)?,
-                    r.get::<_, Option<f64>>(6)?,
-                    r.get::<_, Option<f64>>(7)?,
-                    r.get::<_, i64>(8)?,
-                    r.get::<_, i64>(9)?,
-                ))
-            })
-            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-            .map_err(db("reading observations"))?;
-        rows.into_iter()
-            .map(
-                |(
-                    indicator,
-                    region,
-                    period,
-                    breakdown,
-                    value,
-                    lower,
-                    upper,
-                    n,
-                    status,
-                    load_id,
-                )| {
-                    Ok(ObservationRecord {
-                        indicator,
-                        region: parse_code(region)?,
-                        period,
-                        breakdown,
-                        value,
-                        lower,
-                        upper,
-                        n,
-                        status: figures::status_from_code(status)?,
-                        load_id,
-                    })
-                },
-            )
-            .collect()
-    }
-}
+impl SqliteStore {}
 
 /// The integer keys of series and regions, added when new, remembered for one write.
 #[derive(Default)]
@@ -716,31 +571,9 @@ fn store_figures(
     Ok((after - before) as usize)
 }
 
-impl SqliteStore {
-    /// Tokens from [`access::TOKENS`] or [`access::TOKEN_BY_HASH`] (with its hash).
-    fn token_rows(&self, sql: &str, hash: Option<&str>) -> Result<Vec<crate::TokenRecord>> {
-        let context = "reading tokens";
-        let mut stmt = self.conn.prepare_cached(sql).map_err(db(context))?;
-        let map = |r: &rusqlite::Row| {
-            Ok(crate::TokenRecord {
-                id: r.get(0)?,
-                name: r.get(1)?,
-                role: r.get(2)?,
-                hash: r.get(3)?,
-                created_at: r.get(4)?,
-                revoked_at: r.get(5)?,
-            })
-        };
-        match hash {
-            Some(h) => stmt.query_map([h], map),
-            None => stmt.query_map([], map),
-        }
-        .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-        .map_err(db(context))
-    }
-}
-
 impl Store for SqliteStore {
+    query_reads!();
+
     fn set_load_access(
         &mut self,
         load_id: i64,
@@ -786,47 +619,6 @@ impl Store for SqliteStore {
             .ok_or_else(|| StoreError::Corrupt(format!("access of load {load_id} not stored")))
     }
 
-    fn access_rules(&self) -> Result<Vec<crate::AccessRule>> {
-        let context = "reading access rules";
-        let mut stmt = self
-            .conn
-            .prepare_cached(access::RULES)
-            .map_err(db(context))?;
-        let mut rules = stmt
-            .query_map([], |r| {
-                Ok(crate::AccessRule {
-                    load_id: r.get(0)?,
-                    access: crate::LoadAccess {
-                        restricted: r.get(1)?,
-                        until: r.get(2)?,
-                        reason: r.get(3)?,
-                    },
-                    changed_at: r.get(4)?,
-                    changed_by: r.get(5)?,
-                    series: Vec::new(),
-                })
-            })
-            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-            .map_err(db(context))?;
-        let mut stmt = self
-            .conn
-            .prepare_cached(access::RESTRICTED_SERIES)
-            .map_err(db(context))?;
-        let series = stmt
-            .query_map([], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get::<_, String>(2)?, r.get(3)?))
-            })
-            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-            .map_err(db(context))?
-            .into_iter()
-            .map(|(load, indicator, level, period)| {
-                Ok((load, indicator, parse_level(&level)?, period))
-            })
-            .collect::<Result<Vec<_>>>()?;
-        access::attach_series(&mut rules, series);
-        Ok(rules)
-    }
-
     fn create_token(
         &mut self,
         name: &str,
@@ -845,14 +637,6 @@ impl Store for SqliteStore {
             .map_err(db(context))?;
         tx.commit().map_err(db(context))?;
         Ok(id)
-    }
-
-    fn tokens(&self) -> Result<Vec<crate::TokenRecord>> {
-        self.token_rows(access::TOKENS, None)
-    }
-
-    fn token_by_hash(&self, hash: &str) -> Result<Option<crate::TokenRecord>> {
-        Ok(self.token_rows(access::TOKEN_BY_HASH, Some(hash))?.pop())
     }
 
     fn revoke_token(&mut self, id: i64, revoked_at: &str) -> Result<bool> {
@@ -876,27 +660,6 @@ impl Store for SqliteStore {
         tx.commit().map_err(db(context))
     }
 
-    fn audit_log(&self) -> Result<Vec<crate::AuditEntry>> {
-        let context = "reading the audit log";
-        let mut stmt = self
-            .conn
-            .prepare_cached(access::AUDIT_LOG)
-            .map_err(db(context))?;
-        stmt.query_map([], |r| {
-            Ok(crate::AuditEntry {
-                id: r.get(0)?,
-                at: r.get(1)?,
-                actor: r.get(2)?,
-                via: r.get(3)?,
-                action: r.get(4)?,
-                subject: r.get(5)?,
-                origin: r.get(6)?,
-            })
-        })
-        .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-        .map_err(db(context))
-    }
-
     fn write_all(&mut self, work: &mut dyn FnMut(&mut dyn Store) -> Result<()>) -> Result<()> {
         self.conn
             .execute_batch("BEGIN IMMEDIATE")
@@ -916,11 +679,9 @@ impl Store for SqliteStore {
         let mut outcomes = Vec::with_capacity(batches.len());
         for batch in batches {
             let earlier: Option<(i64, String)> = tx
-                .query_row(
-                    "SELECT id, loaded_at FROM loads WHERE checksum = ?1",
-                    [&batch.checksum],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
+                .query_row(load_sql::BY_CHECKSUM, [&batch.checksum], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
                 .optional()
                 .map_err(db("checking checksum"))?;
             if let Some((load_id, loaded_at)) = earlier {
@@ -983,7 +744,7 @@ impl Store for SqliteStore {
                         b.code.as_str(),
                         b.layout,
                         b.code.level().as_str(),
-                        geometry_to_text(&b.geometry),
+                        region_sql::geometry_to_text(&b.geometry),
                         load_id
                     ])
                     .map_err(db(&context))?;
@@ -1014,7 +775,7 @@ impl Store for SqliteStore {
         let mut n = 0;
         {
             let mut stmt = tx
-                .prepare_cached("UPDATE regions SET parent = ?3 WHERE code = ?1 AND layout = ?2 AND parent IS NULL")
+                .prepare_cached(load_sql::SET_MISSING_PARENT)
                 .map_err(db("preparing parent update"))?;
             for (code, layout, parent) in parents {
                 n += stmt
@@ -1024,259 +785,6 @@ impl Store for SqliteStore {
         }
         tx.commit().map_err(db("committing parent update"))?;
         Ok(n)
-    }
-
-    fn indicators(&self) -> Result<Vec<IndicatorRecord>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT id, label_nl, label_en, unit, direction, source, decimals, description, additive, curated FROM indicators ORDER BY curated DESC, source, id")
-            .map_err(db("preparing indicators query"))?;
-        let rows = stmt
-            .query_map([], row_to_indicator)
-            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-            .map_err(db("reading indicators"))?;
-        // Coverage of all indicators in one pass over the covering index.
-        let mut coverage: std::collections::HashMap<String, (Vec<i32>, Vec<Level>)> =
-            std::collections::HashMap::new();
-        let mut cov = self
-            .conn
-            .prepare_cached(figures::COVERAGE)
-            .map_err(db("preparing coverage query"))?;
-        let triples = cov
-            .query_map([], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, i32>(2)?,
-                ))
-            })
-            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-            .map_err(db("reading coverage"))?;
-        for (id, level, period) in triples {
-            let entry = coverage.entry(id).or_default();
-            let level = parse_level(&level)?;
-            if !entry.0.contains(&period) {
-                entry.0.push(period);
-            }
-            if !entry.1.contains(&level) {
-                entry.1.push(level);
-            }
-        }
-        Ok(rows
-            .into_iter()
-            .map(|(indicator, id)| {
-                let (mut periods, mut levels) = coverage.remove(&id).unwrap_or_default();
-                periods.sort();
-                levels.sort();
-                IndicatorRecord {
-                    indicator,
-                    periods,
-                    levels,
-                }
-            })
-            .collect())
-    }
-
-    fn indicator(&self, id: &str) -> Result<Option<IndicatorRecord>> {
-        let row = self
-            .conn
-            .query_row(
-                "SELECT id, label_nl, label_en, unit, direction, source, decimals, description, additive, curated FROM indicators WHERE id = ?1",
-                [id],
-                row_to_indicator,
-            )
-            .optional()
-            .map_err(db("reading indicator"))?;
-        match row {
-            None => Ok(None),
-            Some((indicator, id)) => {
-                let (periods, levels) = self.indicator_coverage(&id)?;
-                Ok(Some(IndicatorRecord {
-                    indicator,
-                    periods,
-                    levels,
-                }))
-            }
-        }
-    }
-
-    fn regions(&self, level: Level, layout: i32) -> Result<Vec<RegionRecord>> {
-        self.query_regions(region_sql::OF_LAYOUT, params![level.as_str(), layout])
-    }
-
-    fn child_regions(&self, parent: &RegionCode, layout: i32) -> Result<Vec<RegionRecord>> {
-        match region_sql::child_range(parent) {
-            Some((level, from, to)) => self.query_regions(
-                region_sql::IN_CODE_RANGE,
-                params![level.as_str(), layout, from, to],
-            ),
-            None => Ok(Vec::new()),
-        }
-    }
-
-    fn region(&self, code: &RegionCode, layout: i32) -> Result<Option<RegionRecord>> {
-        // Nearest layout: the same year, else the latest earlier one, else the earliest later one;
-        // a name or parent missing in that layout is taken from the nearest layout that has it.
-        let row = self
-            .conn
-            .query_row(
-                "SELECT layout,
-                    (SELECT name FROM regions r2 WHERE r2.code = ?1 AND r2.name IS NOT NULL
-                       ORDER BY (r2.layout > ?2), abs(r2.layout - ?2) LIMIT 1),
-                    (SELECT parent FROM regions r3 WHERE r3.code = ?1 AND r3.parent IS NOT NULL
-                       ORDER BY (r3.layout > ?2), abs(r3.layout - ?2) LIMIT 1)
-                 FROM regions WHERE code = ?1 ORDER BY (layout > ?2), abs(layout - ?2) LIMIT 1",
-                params![code.as_str(), layout],
-                |r| {
-                    Ok((
-                        r.get::<_, i32>(0)?,
-                        r.get::<_, Option<String>>(1)?,
-                        r.get::<_, Option<String>>(2)?,
-                    ))
-                },
-            )
-            .optional()
-            .map_err(db("reading region"))?;
-        row.map(|(layout, name, parent)| {
-            Ok(RegionRecord {
-                code: code.clone(),
-                name,
-                parent: parent.map(parse_code).transpose()?,
-                layout,
-            })
-        })
-        .transpose()
-    }
-
-    fn layouts(&self, level: Level) -> Result<Vec<i32>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(region_sql::LAYOUTS)
-            .map_err(db("preparing layouts query"))?;
-        stmt.query_map([level.as_str()], |r| r.get(0))
-            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<i32>>>())
-            .map_err(db("reading layouts"))
-    }
-
-    fn boundary_layouts(&self, level: Level) -> Result<Vec<i32>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(region_sql::BOUNDARY_LAYOUTS)
-            .map_err(db("preparing boundary layouts query"))?;
-        stmt.query_map([level.as_str()], |r| r.get(0))
-            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<i32>>>())
-            .map_err(db("reading boundary layouts"))
-    }
-
-    fn periods(&self, level: Level) -> Result<Vec<i32>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(figures::PERIODS_AT_LEVEL)
-            .map_err(db("preparing periods query"))?;
-        stmt.query_map([level.as_str()], |r| r.get(0))
-            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<i32>>>())
-            .map_err(db("reading periods"))
-    }
-
-    fn observations(
-        &self,
-        indicator: &str,
-        level: Level,
-        period: i32,
-    ) -> Result<Vec<ObservationRecord>> {
-        self.query_observations(
-            figures::OF_INDICATOR,
-            params![indicator, level.as_str(), period],
-        )
-    }
-
-    fn indicator_ids_at(&self, level: Level, period: i32) -> Result<Vec<String>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(figures::INDICATORS_AT)
-            .map_err(db("preparing indicator ids query"))?;
-        stmt.query_map(params![level.as_str(), period], |r| r.get(0))
-            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<String>>>())
-            .map_err(db("reading indicator ids"))
-    }
-
-    fn region_periods(&self, code: &RegionCode) -> Result<Vec<i32>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(figures::REGION_PERIODS)
-            .map_err(db("preparing region periods query"))?;
-        stmt.query_map([code.as_str()], |r| r.get(0))
-            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<i32>>>())
-            .map_err(db("reading region periods"))
-    }
-
-    fn observations_at(&self, level: Level, period: i32) -> Result<Vec<ObservationRecord>> {
-        self.query_observations(figures::AT_LEVEL, params![level.as_str(), period])
-    }
-
-    fn region_observations(
-        &self,
-        code: &RegionCode,
-        period: i32,
-    ) -> Result<Vec<ObservationRecord>> {
-        self.query_observations(figures::OF_REGION, params![code.as_str(), period])
-    }
-
-    fn breakdown_observations(
-        &self,
-        indicator: &str,
-        region: &RegionCode,
-        period: i32,
-    ) -> Result<Vec<ObservationRecord>> {
-        self.query_observations(
-            figures::BREAKDOWNS,
-            params![indicator, region.as_str(), period],
-        )
-    }
-
-    fn breakdown_cell_observations(
-        &self,
-        indicator: &str,
-        level: Level,
-        period: i32,
-        breakdown: &str,
-    ) -> Result<Vec<ObservationRecord>> {
-        self.query_observations(
-            figures::CELL,
-            params![indicator, level.as_str(), period, breakdown],
-        )
-    }
-
-    fn rank_states(&self) -> Result<Vec<RankState>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(figures::RANK_STATES)
-            .map_err(db("preparing rank states query"))?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, i32>(2)?,
-                    r.get::<_, i64>(3)?,
-                    r.get::<_, i64>(4)?,
-                    r.get::<_, Option<String>>(5)?,
-                ))
-            })
-            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-            .map_err(db("reading rank states"))?;
-        rows.into_iter()
-            .map(|(indicator, level, period, figures, last_load, basis)| {
-                Ok(RankState {
-                    indicator,
-                    level: parse_level(&level)?,
-                    period,
-                    figures,
-                    last_load,
-                    basis,
-                })
-            })
-            .collect()
     }
 
     fn save_figure_ranks(&mut self, ranks: &[FigureRanks]) -> Result<()> {
@@ -1328,77 +836,6 @@ impl Store for SqliteStore {
             }
         }
         tx.commit().map_err(db(context))
-    }
-
-    fn region_ranks(&self, code: &RegionCode, period: i32) -> Result<Vec<RegionRank>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(figures::REGION_RANKS)
-            .map_err(db("preparing region ranks query"))?;
-        stmt.query_map(params![code.level().as_str(), period, code.as_str()], |r| {
-            Ok(RegionRank {
-                indicator: r.get(0)?,
-                figures: r.get(1)?,
-                last_load: r.get(2)?,
-                basis: r.get(3)?,
-                ranked: r.get(4)?,
-                rank: r.get(5)?,
-                percentile: r.get(6)?,
-                class: r.get(7)?,
-            })
-        })
-        .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-        .map_err(db("reading region ranks"))
-    }
-
-    fn boundaries(&self, level: Level, layout: i32) -> Result<Vec<BoundaryRecord>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT code, geometry FROM boundaries WHERE level = ?1 AND layout = ?2 ORDER BY code")
-            .map_err(db("preparing boundaries query"))?;
-        let rows = stmt
-            .query_map(params![level.as_str(), layout], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-            })
-            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-            .map_err(db("reading boundaries"))?;
-        rows.into_iter()
-            .map(|(code, text)| {
-                Ok(BoundaryRecord {
-                    code: parse_code(code)?,
-                    layout,
-                    geometry: geometry_from_text(&text)?,
-                })
-            })
-            .collect()
-    }
-
-    fn loads(&self) -> Result<Vec<LoadRecord>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT id, file_name, checksum, format, dataset, title, publisher, licence, loaded_at, rows, observations, regions, boundaries, notes FROM loads ORDER BY id DESC")
-            .map_err(db("preparing loads query"))?;
-        stmt.query_map([], |r| {
-            let notes: String = r.get(13)?;
-            Ok(LoadRecord {
-                id: r.get(0)?,
-                file_name: r.get(1)?,
-                checksum: r.get(2)?,
-                format: r.get(3)?,
-                dataset: r.get(4)?,
-                title: r.get(5)?,
-                publisher: r.get(6)?,
-                licence: r.get(7)?,
-                loaded_at: r.get(8)?,
-                rows: r.get(9)?,
-                observations: r.get(10)?,
-                regions: r.get(11)?,
-                boundaries: r.get(12)?,
-                notes: serde_json::from_str(&notes).unwrap_or_default(),
-            })
-        })
-        .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-        .map_err(db("reading loads"))
     }
 
     fn save_risk_run(&mut self, run: &RiskRun) -> Result<i64> {
@@ -1525,46 +962,6 @@ impl Store for SqliteStore {
         Ok(run_id)
     }
 
-    fn risk_runs(&self) -> Result<Vec<RiskRunRecord>> {
-        risk_sql::runs(self)
-    }
-
-    fn risk_run(
-        &self,
-        level: Level,
-        period: i32,
-        region: Option<&RegionCode>,
-    ) -> Result<Option<RiskRun>> {
-        risk_sql::run(self, level, period, region, true)
-    }
-
-    fn risk_run_flags(&self, level: Level, period: i32) -> Result<Option<RiskRun>> {
-        risk_sql::run(self, level, period, None, false)
-    }
-
-    fn risk_clusters(
-        &self,
-        level: Level,
-        period: i32,
-        variable: Option<&str>,
-        statistic: Option<&str>,
-        region: Option<&RegionCode>,
-    ) -> Result<Vec<RiskClusterRecord>> {
-        risk_sql::clusters(self, level, period, variable, statistic, region)
-    }
-
-    fn boundary_codes(&self, level: Level, layout: i32) -> Result<Vec<RegionCode>> {
-        time_sql::boundary_codes(self, level, layout)
-    }
-
-    fn region_changes(&self, level: Option<Level>) -> Result<Vec<ChangeRecord>> {
-        time_sql::region_changes(self, level)
-    }
-
-    fn layout_derivations(&self, level: Level) -> Result<Vec<LayoutDerivation>> {
-        time_sql::layout_derivations(self, level)
-    }
-
     fn replace_derived_changes(
         &mut self,
         level: Level,
@@ -1595,14 +992,6 @@ impl Store for SqliteStore {
             }
         }
         tx.commit().map_err(db(&context))
-    }
-
-    fn layout_summaries(&self) -> Result<Vec<LayoutSummary>> {
-        time_sql::layout_summaries(self)
-    }
-
-    fn harmonisations(&self) -> Result<Vec<HarmonisationRecord>> {
-        time_sql::harmonisations(self)
     }
 
     fn replace_harmonised(
@@ -1658,19 +1047,6 @@ impl Store for SqliteStore {
             }
         }
         tx.commit().map_err(db(&context))
-    }
-
-    fn harmonised(
-        &self,
-        target: i32,
-        indicator: &str,
-        level: Level,
-    ) -> Result<Vec<HarmonisedRecord>> {
-        time_sql::harmonised_of(self, target, indicator, level)
-    }
-
-    fn harmonised_indicator_ids(&self, target: i32, region: &RegionCode) -> Result<Vec<String>> {
-        time_sql::harmonised_indicator_ids(self, target, region)
     }
 }
 

@@ -1,0 +1,130 @@
+//! Loads (provenance) and indicators, written once for both backends (`?N` placeholders).
+//! Each backend keeps how a load gets its id (SQLite's rowid; on PostgreSQL `max + 1` under
+//! the writers' lock, since a sequence would advance even for a load that rolls back) and its
+//! bulk inserts of regions, boundaries and figures.
+
+use kwm_model::{Direction, Indicator, IndicatorId};
+
+use crate::figures;
+use crate::row::{Columns, Query};
+use crate::{IndicatorRecord, LoadRecord, Result, StoreError};
+
+/// The earlier load of a file with checksum `?1`: id and when.
+pub(crate) const BY_CHECKSUM: &str = "SELECT id, loaded_at FROM loads WHERE checksum = ?1";
+
+/// Stores an indicator's metadata. Catalogue (curated) metadata is never overwritten by
+/// metadata a file carried, and a row that would not change is not touched (no new row
+/// version, the SQLite file byte-identical), so a no-op sync writes nothing.
+pub(crate) const UPSERT_INDICATOR: &str = "INSERT INTO indicators (id, label_nl, label_en, unit, direction, source, decimals, description, additive, curated)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+     ON CONFLICT (id) DO UPDATE SET label_nl = excluded.label_nl, label_en = excluded.label_en, unit = excluded.unit,
+       direction = excluded.direction, source = excluded.source, decimals = excluded.decimals,
+       description = excluded.description, additive = excluded.additive, curated = excluded.curated
+     WHERE excluded.curated >= indicators.curated
+       AND (indicators.label_nl, indicators.label_en, indicators.unit, indicators.direction, indicators.source,
+            indicators.decimals, indicators.description, indicators.additive, indicators.curated)
+           IS DISTINCT FROM (excluded.label_nl, excluded.label_en, excluded.unit, excluded.direction, excluded.source,
+                             excluded.decimals, excluded.description, excluded.additive, excluded.curated)";
+
+/// Sets the parent `?3` of region `?1` in layout `?2` where it has none.
+pub(crate) const SET_MISSING_PARENT: &str =
+    "UPDATE regions SET parent = ?3 WHERE code = ?1 AND layout = ?2 AND parent IS NULL";
+
+const INDICATOR_COLUMNS: &str = "SELECT id, label_nl, label_en, unit, direction, source, decimals, description, additive, curated FROM indicators";
+
+/// An indicator row and its stored id (an id the model refuses reads as `invalid`).
+fn indicator_row(r: &impl Columns) -> Result<(Indicator, String)> {
+    let id: String = r.get(0)?;
+    let direction: String = r.get(4)?;
+    let decimals: i32 = r.get(6)?;
+    Ok((
+        Indicator {
+            id: IndicatorId::new(&id).unwrap_or_else(|_| IndicatorId::new("invalid").unwrap()),
+            label_nl: r.get(1)?,
+            label_en: r.get(2)?,
+            unit: r.get(3)?,
+            direction: Direction::parse(&direction).unwrap_or(Direction::Neutral),
+            source: r.get(5)?,
+            decimals: u8::try_from(decimals)
+                .map_err(|_| StoreError::Corrupt(format!("decimals {decimals} of {id}")))?,
+            description: r.get(7)?,
+            additive: r.get(8)?,
+            curated: r.get(9)?,
+        },
+        id,
+    ))
+}
+
+/// `Store::indicators`: catalogue first, then by source and id, each with its coverage (read
+/// for all indicators in one query).
+pub(crate) fn indicators(q: &impl Query) -> Result<Vec<IndicatorRecord>> {
+    let rows = q.records(
+        &format!("{INDICATOR_COLUMNS} ORDER BY curated DESC, source, id"),
+        &[],
+        "reading indicators",
+        |r| indicator_row(r),
+    )?;
+    let mut coverage = figures::coverage(q)?;
+    Ok(rows
+        .into_iter()
+        .map(|(indicator, id)| {
+            let (mut periods, mut levels) = coverage.remove(&id).unwrap_or_default();
+            periods.sort();
+            levels.sort();
+            IndicatorRecord {
+                indicator,
+                periods,
+                levels,
+            }
+        })
+        .collect())
+}
+
+/// `Store::indicator`.
+pub(crate) fn indicator(q: &impl Query, id: &str) -> Result<Option<IndicatorRecord>> {
+    let row = q
+        .records(
+            &format!("{INDICATOR_COLUMNS} WHERE id = ?1"),
+            &[&id],
+            "reading indicator",
+            |r| indicator_row(r),
+        )?
+        .pop();
+    let Some((indicator, id)) = row else {
+        return Ok(None);
+    };
+    let (periods, levels) = figures::coverage_of(q, &id)?;
+    Ok(Some(IndicatorRecord {
+        indicator,
+        periods,
+        levels,
+    }))
+}
+
+/// `Store::loads`: newest first.
+pub(crate) fn loads(q: &impl Query) -> Result<Vec<LoadRecord>> {
+    q.records(
+        "SELECT id, file_name, checksum, format, dataset, title, publisher, licence, loaded_at, rows, observations, regions, boundaries, notes FROM loads ORDER BY id DESC",
+        &[],
+        "reading loads",
+        |r| {
+            let notes: String = r.get(13)?;
+            Ok(LoadRecord {
+                id: r.get(0)?,
+                file_name: r.get(1)?,
+                checksum: r.get(2)?,
+                format: r.get(3)?,
+                dataset: r.get(4)?,
+                title: r.get(5)?,
+                publisher: r.get(6)?,
+                licence: r.get(7)?,
+                loaded_at: r.get(8)?,
+                rows: r.get(9)?,
+                observations: r.get(10)?,
+                regions: r.get(11)?,
+                boundaries: r.get(12)?,
+                notes: serde_json::from_str(&notes).unwrap_or_default(),
+            })
+        },
+    )
+}
