@@ -13,7 +13,7 @@ use kwm_ingest::LoadBatch;
 use kwm_model::{Indicator, Level, RegionChange, RegionCode};
 use serde::Serialize;
 
-use crate::row::{parse_level, Columns, Query};
+use crate::row::{parse_level, Columns, Execute, Query, Writes};
 use crate::{
     BoundaryRecord, ChangeRecord, FigureRanks, HarmonisationRecord, HarmonisedRecord,
     IndicatorRecord, LayoutDerivation, LayoutSummary, LoadOutcome, LoadRecord, ObservationRecord,
@@ -169,6 +169,50 @@ pub(crate) const APPEND_AUDIT: &str =
 /// The audit log, oldest first, as [`AuditEntry`] columns.
 pub(crate) const AUDIT_LOG: &str =
     "SELECT id, at, actor, via, action, subject, origin FROM audit_log ORDER BY id";
+
+/// `Store::set_load_access`: sets the rule and, for a restricted load, finds the series its
+/// figures are in (under the writers' lock, so no load changes them meanwhile).
+pub(crate) fn set(
+    s: &mut impl Writes,
+    load_id: i64,
+    access: &LoadAccess,
+    changed_at: &str,
+    changed_by: &str,
+) -> Result<AccessRule> {
+    let context = format!("setting access of load {load_id}");
+    {
+        let mut tx = s.write(&context)?;
+        if tx
+            .fetch::<i64>(LOAD_EXISTS, &[&load_id], &context)?
+            .is_empty()
+        {
+            return Err(StoreError::Unsupported(format!(
+                "there is no load {load_id}"
+            )));
+        }
+        tx.exec(
+            UPSERT_ACCESS,
+            &[
+                &load_id,
+                &access.restricted,
+                &access.until,
+                &access.reason,
+                &changed_at,
+                &changed_by,
+            ],
+            &context,
+        )?;
+        tx.exec(CLEAR_SERIES, &[&load_id], &context)?;
+        if access.restricted {
+            tx.exec(SERIES_OF_LOAD, &[&load_id], &context)?;
+        }
+        tx.finish(&context)?;
+    }
+    rules(s)?
+        .into_iter()
+        .find(|r| r.load_id == load_id)
+        .ok_or_else(|| StoreError::Corrupt(format!("access of load {load_id} not stored")))
+}
 
 /// `Store::access_rules`: every rule with the series of its load.
 pub(crate) fn rules(q: &impl Query) -> Result<Vec<AccessRule>> {

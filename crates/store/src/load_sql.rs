@@ -3,10 +3,10 @@
 //! the writers' lock, since a sequence would advance even for a load that rolls back) and its
 //! bulk inserts of regions, boundaries and figures.
 
-use kwm_model::{Direction, Indicator, IndicatorId};
+use kwm_model::{Direction, Indicator, IndicatorId, RegionCode};
 
 use crate::figures;
-use crate::row::{Columns, Query};
+use crate::row::{Columns, Execute, Query, Writes};
 use crate::{IndicatorRecord, LoadRecord, Result, StoreError};
 
 /// The earlier load of a file with checksum `?1`: id and when.
@@ -127,4 +127,52 @@ pub(crate) fn loads(q: &impl Query) -> Result<Vec<LoadRecord>> {
             })
         },
     )
+}
+
+/// Stores an indicator's metadata (see [`UPSERT_INDICATOR`]).
+pub(crate) fn upsert_indicator(tx: &mut impl Execute, i: &Indicator) -> Result<()> {
+    tx.exec(
+        UPSERT_INDICATOR,
+        &[
+            &i.id.as_str(),
+            &i.label_nl,
+            &i.label_en,
+            &i.unit,
+            &i.direction.as_str(),
+            &i.source,
+            &i32::from(i.decimals),
+            &i.description,
+            &i.additive,
+            &i.curated,
+        ],
+        &format!("storing indicator {}", i.id),
+    )?;
+    Ok(())
+}
+
+/// `Store::sync_indicators`.
+pub(crate) fn sync_indicators(s: &mut impl Writes, indicators: &[Indicator]) -> Result<()> {
+    let mut tx = s.write("starting catalogue sync")?;
+    for i in indicators {
+        upsert_indicator(&mut tx, i)?;
+    }
+    tx.finish("committing catalogue sync")
+}
+
+/// `Store::set_missing_parents`: how many regions got one.
+pub(crate) fn set_missing_parents(
+    s: &mut impl Writes,
+    parents: &[(RegionCode, i32, RegionCode)],
+) -> Result<usize> {
+    let mut tx = s.write("starting parent update")?;
+    let mut n = 0;
+    for (code, layout, parent) in parents {
+        n += tx.exec(
+            SET_MISSING_PARENT,
+            &[&code.as_str(), layout, &parent.as_str()],
+            "setting parent",
+        )? as usize;
+    }
+    tx.finish("committing parent update")?;
+    Ok(n)
 }

@@ -30,12 +30,12 @@ use crate::figures::{self, dollar, Dialect, Migration};
 use crate::load_sql;
 use crate::region_sql;
 use crate::risk_sql;
-use crate::row::{Columns, Param, Query, Value};
+use crate::row::{Columns, Execute, Param, Query, Value, Writes};
 use crate::time_sql;
 use crate::FigureRanks;
 use crate::{
-    ChangeOrigin, HarmonisationRecord, HarmonisedRecord, LayoutDerivation, LoadOutcome, Result,
-    RiskRun, Store, StoreError,
+    HarmonisationRecord, HarmonisedRecord, LayoutDerivation, LoadOutcome, Result, RiskRun, Store,
+    StoreError,
 };
 
 /// Schema migrations, applied in order. Never edit a released one: add a new one, and add the
@@ -393,6 +393,8 @@ fn lock_writers(tx: &mut impl GenericClient) -> Result<()> {
 /// transaction; rolling back to the savepoint leaves the outer one usable, as on SQLite.
 pub(crate) struct Write<'a> {
     client: &'a mut Client,
+    /// The connection's prepared statements (they outlive transactions).
+    statements: &'a RefCell<HashMap<String, Statement>>,
     outer: bool,
     done: bool,
 }
@@ -401,6 +403,7 @@ impl<'a> Write<'a> {
     pub(crate) fn begin(store: &'a mut PgStore, context: &str) -> Result<Write<'a>> {
         let outer = !store.in_write_all;
         let client = store.client.get_mut();
+        let statements = &store.statements;
         client
             .batch_execute(if outer {
                 "BEGIN"
@@ -410,6 +413,7 @@ impl<'a> Write<'a> {
             .map_err(pg(context))?;
         let write = Write {
             client,
+            statements,
             outer,
             done: false,
         };
@@ -426,6 +430,58 @@ impl<'a> Write<'a> {
         } else {
             "RELEASE SAVEPOINT kwm_write"
         })
+    }
+}
+
+impl Write<'_> {
+    /// A `?N` statement, prepared once per connection.
+    fn prepared(&mut self, sql: &str, context: &str) -> Result<Statement> {
+        if let Some(s) = self.statements.borrow().get(sql) {
+            return Ok(s.clone());
+        }
+        let s = self.client.prepare(&dollar(sql)).map_err(pg(context))?;
+        self.statements
+            .borrow_mut()
+            .insert(sql.to_string(), s.clone());
+        Ok(s)
+    }
+}
+
+impl Execute for Write<'_> {
+    fn exec(&mut self, sql: &str, params: &[&dyn Param], context: &str) -> Result<u64> {
+        let statement = self.prepared(sql, context)?;
+        let params: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p.pg()).collect();
+        self.client
+            .execute(&statement, &params)
+            .map_err(pg(context))
+    }
+
+    fn fetch<T: Value>(
+        &mut self,
+        sql: &str,
+        params: &[&dyn Param],
+        context: &str,
+    ) -> Result<Vec<T>> {
+        let statement = self.prepared(sql, context)?;
+        let params: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p.pg()).collect();
+        self.client
+            .query(&statement, &params)
+            .map_err(pg(context))?
+            .iter()
+            .map(|r| r.try_get(0).map_err(pg(context)))
+            .collect()
+    }
+
+    fn finish(self, context: &str) -> Result<()> {
+        self.commit().map_err(pg(context))
+    }
+}
+
+impl Writes for PgStore {
+    type Write<'w> = Write<'w>;
+
+    fn write(&mut self, context: &str) -> Result<Write<'_>> {
+        Write::begin(self, context)
     }
 }
 
@@ -453,26 +509,6 @@ impl std::ops::DerefMut for Write<'_> {
     fn deref_mut(&mut self) -> &mut Client {
         self.client
     }
-}
-
-fn upsert_indicator(tx: &mut Client, statement: &Statement, i: &Indicator) -> Result<()> {
-    tx.execute(
-        statement,
-        &[
-            &i.id.as_str(),
-            &i.label_nl,
-            &i.label_en,
-            &i.unit,
-            &i.direction.as_str(),
-            &i.source,
-            &i32::from(i.decimals),
-            &i.description,
-            &i.additive,
-            &i.curated,
-        ],
-    )
-    .map_err(pg(&format!("storing indicator {}", i.id)))?;
-    Ok(())
 }
 
 /// A PostgreSQL result row, read through [`Columns`].
@@ -507,58 +543,6 @@ impl Query for PgStore {
             .map(|row| record(&PgRow { row, context }))
             .collect()
     }
-}
-
-/// Stores one region change (see [`time_sql::INSERT_CHANGE`]).
-fn insert_change(
-    tx: &mut Client,
-    origin: ChangeOrigin,
-    from_layout: i32,
-    c: &RegionChange,
-    load_id: Option<i64>,
-    context: &str,
-) -> Result<()> {
-    tx.execute(
-        &dollar(time_sql::INSERT_CHANGE),
-        &[
-            &origin.as_str(),
-            &c.level().as_str(),
-            &from_layout,
-            &c.to_layout,
-            &c.effective,
-            &c.old_code.as_str(),
-            &c.old_name,
-            &c.new_code.as_str(),
-            &c.new_name,
-            &c.kind.as_str(),
-            &c.weight,
-            &c.weight_basis,
-            &time_sql::codes_text(&c.parts),
-            &load_id,
-        ],
-    )
-    .map_err(pg(context))?;
-    Ok(())
-}
-
-/// Stores the changes of a change table as part of its load (inside the load's transaction).
-fn insert_official_changes(
-    tx: &mut Client,
-    load_id: i64,
-    changes: &[RegionChange],
-    context: &str,
-) -> Result<()> {
-    for c in changes {
-        insert_change(
-            tx,
-            ChangeOrigin::Official,
-            c.to_layout - 1,
-            c,
-            Some(load_id),
-            context,
-        )?;
-    }
-    Ok(())
 }
 
 /// Region rows of a file with one row per key, as SQLite's row-by-row upserts would leave them
@@ -605,7 +589,6 @@ fn last_per_key<'a, T, K: std::hash::Hash + Eq>(
 
 /// The statements of a load, prepared once per `apply_loads` call.
 struct LoadStatements {
-    indicator: Statement,
     regions: Statement,
     boundaries: Statement,
     figures: Statement,
@@ -618,7 +601,6 @@ impl LoadStatements {
         let context = "preparing load statements";
         let mut prepare = |sql: &str| tx.prepare(sql).map_err(pg(context));
         Ok(LoadStatements {
-            indicator: prepare(&dollar(load_sql::UPSERT_INDICATOR))?,
             regions: prepare(
                 "INSERT INTO regions (code, layout, level, name, parent)
                  SELECT * FROM UNNEST($1::text[], $2::int4[], $3::text[], $4::text[], $5::text[])
@@ -879,42 +861,7 @@ impl Store for PgStore {
         changed_at: &str,
         changed_by: &str,
     ) -> Result<crate::AccessRule> {
-        let context = format!("setting access of load {load_id}");
-        {
-            // The series are read from the figures: the writers' lock keeps loads out meanwhile.
-            let mut tx = Write::begin(self, &context)?;
-            let exists = tx
-                .query_opt(&dollar(access::LOAD_EXISTS), &[&load_id])
-                .map_err(pg(&context))?;
-            if exists.is_none() {
-                return Err(StoreError::Unsupported(format!(
-                    "there is no load {load_id}"
-                )));
-            }
-            tx.execute(
-                &dollar(access::UPSERT_ACCESS),
-                &[
-                    &load_id,
-                    &access.restricted,
-                    &access.until,
-                    &access.reason,
-                    &changed_at,
-                    &changed_by,
-                ],
-            )
-            .map_err(pg(&context))?;
-            tx.execute(&dollar(access::CLEAR_SERIES), &[&load_id])
-                .map_err(pg(&context))?;
-            if access.restricted {
-                tx.execute(&dollar(access::SERIES_OF_LOAD), &[&load_id])
-                    .map_err(pg(&context))?;
-            }
-            tx.commit().map_err(pg(&context))?;
-        }
-        self.access_rules()?
-            .into_iter()
-            .find(|r| r.load_id == load_id)
-            .ok_or_else(|| StoreError::Corrupt(format!("access of load {load_id} not stored")))
+        access::set(self, load_id, access, changed_at, changed_by)
     }
 
     fn create_token(
@@ -1020,13 +967,13 @@ impl Store for PgStore {
                 .and_then(|r| r.try_get(0))
                 .map_err(pg(&context))?;
             for i in &batch.indicators {
-                upsert_indicator(&mut tx, &statements.indicator, i)?;
+                load_sql::upsert_indicator(&mut tx, i)?;
             }
             store_regions(&mut tx, &statements, &batch.regions, &context)?;
             store_boundaries(&mut tx, &statements, &batch.boundaries, load_id, &context)?;
             let inserted =
                 store_observations(&mut tx, &statements, &batch.observations, load_id, &context)?;
-            insert_official_changes(&mut tx, load_id, &batch.changes, &context)?;
+            time_sql::insert_official_changes(&mut tx, load_id, &batch.changes, &context)?;
             outcomes.push(LoadOutcome::Loaded {
                 load_id,
                 inserted,
@@ -1038,29 +985,11 @@ impl Store for PgStore {
     }
 
     fn sync_indicators(&mut self, indicators: &[Indicator]) -> Result<()> {
-        let mut tx = Write::begin(self, "starting catalogue sync")?;
-        let statement = tx
-            .prepare(&dollar(load_sql::UPSERT_INDICATOR))
-            .map_err(pg("preparing catalogue sync"))?;
-        for i in indicators {
-            upsert_indicator(&mut tx, &statement, i)?;
-        }
-        tx.commit().map_err(pg("committing catalogue sync"))
+        load_sql::sync_indicators(self, indicators)
     }
 
     fn set_missing_parents(&mut self, parents: &[(RegionCode, i32, RegionCode)]) -> Result<usize> {
-        let mut tx = Write::begin(self, "starting parent update")?;
-        let statement = tx
-            .prepare(&dollar(load_sql::SET_MISSING_PARENT))
-            .map_err(pg("preparing parent update"))?;
-        let mut n = 0;
-        for (code, layout, parent) in parents {
-            n += tx
-                .execute(&statement, &[&code.as_str(), layout, &parent.as_str()])
-                .map_err(pg("setting parent"))? as usize;
-        }
-        tx.commit().map_err(pg("committing parent update"))?;
-        Ok(n)
+        load_sql::set_missing_parents(self, parents)
     }
 
     fn save_figure_ranks(&mut self, ranks: &[FigureRanks]) -> Result<()> {
@@ -1116,44 +1045,7 @@ impl Store for PgStore {
         level: Level,
         derivations: &[(LayoutDerivation, Vec<RegionChange>)],
     ) -> Result<()> {
-        let context = format!("storing derived changes of level {level}");
-        let mut tx = Write::begin(self, &context)?;
-        tx.execute(
-            &dollar(time_sql::DELETE_DERIVED_CHANGES),
-            &[&level.as_str()],
-        )
-        .map_err(pg(&context))?;
-        tx.execute(&dollar(time_sql::DELETE_DERIVATIONS), &[&level.as_str()])
-            .map_err(pg(&context))?;
-        let insert = tx
-            .prepare(&dollar(time_sql::INSERT_DERIVATION))
-            .map_err(pg(&context))?;
-        for (d, changes) in derivations {
-            tx.execute(
-                &insert,
-                &[
-                    &level.as_str(),
-                    &d.from_layout,
-                    &d.to_layout,
-                    &d.signature,
-                    &(d.compared as i64),
-                    &time_sql::codes_text(&d.disappeared),
-                    &time_sql::codes_text(&d.appeared),
-                ],
-            )
-            .map_err(pg(&context))?;
-            for c in changes {
-                insert_change(
-                    &mut tx,
-                    ChangeOrigin::Derived,
-                    d.from_layout,
-                    c,
-                    None,
-                    &context,
-                )?;
-            }
-        }
-        tx.commit().map_err(pg(&context))
+        time_sql::replace_derived_changes(self, level, derivations)
     }
 
     fn replace_harmonised(

@@ -72,6 +72,32 @@ pub(crate) trait Query {
     ) -> Result<Vec<T>>;
 }
 
+/// A write of either backend: a transaction of its own or a savepoint inside
+/// `Store::write_all`'s (each backend's `Write`); rolled back when dropped unfinished.
+pub(crate) trait Execute {
+    /// Runs a `?N` statement; how many rows it changed.
+    fn exec(&mut self, sql: &str, params: &[&dyn Param], context: &str) -> Result<u64>;
+    /// The first column of the rows a `?N` statement returns (`INSERT … RETURNING id`, …).
+    fn fetch<T: Value>(
+        &mut self,
+        sql: &str,
+        params: &[&dyn Param],
+        context: &str,
+    ) -> Result<Vec<T>>;
+    /// Commits the write (or releases its savepoint).
+    fn finish(self, context: &str) -> Result<()>;
+}
+
+/// A backend that starts writes ([`Execute`]) for the writes written once.
+pub(crate) trait Writes: Query {
+    /// The backend's write.
+    type Write<'w>: Execute
+    where
+        Self: 'w;
+    /// Starts a write; on PostgreSQL it holds the writers' lock.
+    fn write(&mut self, context: &str) -> Result<Self::Write<'_>>;
+}
+
 /// The `Store` reads written once over [`Query`], expanded inside each backend's `impl Store`
 /// (a trait cannot take them as default methods: `Store` is object-safe and `Query` is not).
 macro_rules! query_reads {

@@ -9,12 +9,12 @@ use crate::figures::{self, Dialect, Migration};
 use crate::load_sql;
 use crate::region_sql;
 use crate::risk_sql;
-use crate::row::{Columns, Param, Query, Value};
+use crate::row::{Columns, Execute, Param, Query, Value, Writes};
 use crate::time_sql;
 use crate::FigureRanks;
 use crate::{
-    ChangeOrigin, HarmonisationRecord, HarmonisedRecord, LayoutDerivation, LoadOutcome, Result,
-    RiskRun, Store, StoreError,
+    HarmonisationRecord, HarmonisedRecord, LayoutDerivation, LoadOutcome, Result, RiskRun, Store,
+    StoreError,
 };
 use kwm_model::RegionChange;
 
@@ -336,26 +336,6 @@ impl SqliteStore {
     }
 }
 
-fn upsert_indicator(tx: &Connection, i: &Indicator) -> Result<()> {
-    tx.execute(
-        load_sql::UPSERT_INDICATOR,
-        params![
-            i.id.as_str(),
-            i.label_nl,
-            i.label_en,
-            i.unit,
-            i.direction.as_str(),
-            i.source,
-            i.decimals,
-            i.description,
-            i.additive,
-            i.curated
-        ],
-    )
-    .map_err(db(&format!("storing indicator {}", i.id)))?;
-    Ok(())
-}
-
 /// A SQLite result row, read through [`Columns`].
 pub(crate) struct SqliteRow<'a> {
     row: &'a rusqlite::Row<'a>,
@@ -365,6 +345,49 @@ pub(crate) struct SqliteRow<'a> {
 impl Columns for SqliteRow<'_> {
     fn get<T: Value>(&self, i: usize) -> Result<T> {
         self.row.get(i).map_err(db(self.context))
+    }
+}
+
+impl Execute for Write<'_> {
+    fn exec(&mut self, sql: &str, params: &[&dyn Param], context: &str) -> Result<u64> {
+        let mut stmt = self.conn.prepare_cached(sql).map_err(db(context))?;
+        let n = stmt
+            .execute(rusqlite::params_from_iter(
+                params.iter().map(|p| p.sqlite()),
+            ))
+            .map_err(db(context))?;
+        Ok(n as u64)
+    }
+
+    fn fetch<T: Value>(
+        &mut self,
+        sql: &str,
+        params: &[&dyn Param],
+        context: &str,
+    ) -> Result<Vec<T>> {
+        let mut stmt = self.conn.prepare_cached(sql).map_err(db(context))?;
+        let mut rows = stmt
+            .query(rusqlite::params_from_iter(
+                params.iter().map(|p| p.sqlite()),
+            ))
+            .map_err(db(context))?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().map_err(db(context))? {
+            out.push(row.get(0).map_err(db(context))?);
+        }
+        Ok(out)
+    }
+
+    fn finish(self, context: &str) -> Result<()> {
+        self.commit().map_err(db(context))
+    }
+}
+
+impl Writes for SqliteStore {
+    type Write<'w> = Write<'w>;
+
+    fn write(&mut self, context: &str) -> Result<Write<'_>> {
+        Write::begin(&mut self.conn).map_err(db(context))
     }
 }
 
@@ -394,59 +417,6 @@ impl Query for SqliteStore {
         }
         Ok(out)
     }
-}
-
-/// Stores one region change (see [`time_sql::INSERT_CHANGE`]).
-fn insert_change(
-    tx: &Connection,
-    origin: ChangeOrigin,
-    from_layout: i32,
-    c: &RegionChange,
-    load_id: Option<i64>,
-    context: &str,
-) -> Result<()> {
-    let mut stmt = tx
-        .prepare_cached(time_sql::INSERT_CHANGE)
-        .map_err(db(context))?;
-    stmt.execute(params![
-        origin.as_str(),
-        c.level().as_str(),
-        from_layout,
-        c.to_layout,
-        c.effective,
-        c.old_code.as_str(),
-        c.old_name,
-        c.new_code.as_str(),
-        c.new_name,
-        c.kind.as_str(),
-        c.weight,
-        c.weight_basis,
-        time_sql::codes_text(&c.parts),
-        load_id,
-    ])
-    .map_err(db(context))?;
-    Ok(())
-}
-
-/// Stores the changes of a change table as part of its load. A later table's row for the same
-/// link replaces the earlier one.
-fn insert_official_changes(
-    tx: &Connection,
-    load_id: i64,
-    changes: &[RegionChange],
-    context: &str,
-) -> Result<()> {
-    for c in changes {
-        insert_change(
-            tx,
-            ChangeOrigin::Official,
-            c.to_layout - 1,
-            c,
-            Some(load_id),
-            context,
-        )?;
-    }
-    Ok(())
 }
 
 impl SqliteStore {}
@@ -581,42 +551,7 @@ impl Store for SqliteStore {
         changed_at: &str,
         changed_by: &str,
     ) -> Result<crate::AccessRule> {
-        let context = format!("setting access of load {load_id}");
-        {
-            let tx = Write::begin(&mut self.conn).map_err(db(&context))?;
-            let exists: Option<i64> = tx
-                .query_row(access::LOAD_EXISTS, [load_id], |r| r.get(0))
-                .optional()
-                .map_err(db(&context))?;
-            if exists.is_none() {
-                return Err(StoreError::Unsupported(format!(
-                    "there is no load {load_id}"
-                )));
-            }
-            tx.execute(
-                access::UPSERT_ACCESS,
-                params![
-                    load_id,
-                    access.restricted,
-                    access.until,
-                    access.reason,
-                    changed_at,
-                    changed_by
-                ],
-            )
-            .map_err(db(&context))?;
-            tx.execute(access::CLEAR_SERIES, [load_id])
-                .map_err(db(&context))?;
-            if access.restricted {
-                tx.execute(access::SERIES_OF_LOAD, [load_id])
-                    .map_err(db(&context))?;
-            }
-            tx.commit().map_err(db(&context))?;
-        }
-        self.access_rules()?
-            .into_iter()
-            .find(|r| r.load_id == load_id)
-            .ok_or_else(|| StoreError::Corrupt(format!("access of load {load_id} not stored")))
+        access::set(self, load_id, access, changed_at, changed_by)
     }
 
     fn create_token(
@@ -675,7 +610,7 @@ impl Store for SqliteStore {
     }
 
     fn apply_loads(&mut self, batches: &[LoadBatch], loaded_at: &str) -> Result<Vec<LoadOutcome>> {
-        let tx = Write::begin(&mut self.conn).map_err(db("starting load transaction"))?;
+        let mut tx = Write::begin(&mut self.conn).map_err(db("starting load transaction"))?;
         let mut outcomes = Vec::with_capacity(batches.len());
         for batch in batches {
             let earlier: Option<(i64, String)> = tx
@@ -711,7 +646,7 @@ impl Store for SqliteStore {
             .map_err(db(&context))?;
             let load_id = tx.last_insert_rowid();
             for i in &batch.indicators {
-                upsert_indicator(&tx, i)?;
+                load_sql::upsert_indicator(&mut tx, i)?;
             }
             {
                 let mut stmt = tx
@@ -750,7 +685,7 @@ impl Store for SqliteStore {
                     .map_err(db(&context))?;
                 }
             }
-            insert_official_changes(&tx, load_id, &batch.changes, &context)?;
+            time_sql::insert_official_changes(&mut tx, load_id, &batch.changes, &context)?;
             let inserted = store_figures(&tx, &batch.observations, load_id, &context)?;
             outcomes.push(LoadOutcome::Loaded {
                 load_id,
@@ -763,28 +698,11 @@ impl Store for SqliteStore {
     }
 
     fn sync_indicators(&mut self, indicators: &[Indicator]) -> Result<()> {
-        let tx = Write::begin(&mut self.conn).map_err(db("starting catalogue sync"))?;
-        for i in indicators {
-            upsert_indicator(&tx, i)?;
-        }
-        tx.commit().map_err(db("committing catalogue sync"))
+        load_sql::sync_indicators(self, indicators)
     }
 
     fn set_missing_parents(&mut self, parents: &[(RegionCode, i32, RegionCode)]) -> Result<usize> {
-        let tx = Write::begin(&mut self.conn).map_err(db("starting parent update"))?;
-        let mut n = 0;
-        {
-            let mut stmt = tx
-                .prepare_cached(load_sql::SET_MISSING_PARENT)
-                .map_err(db("preparing parent update"))?;
-            for (code, layout, parent) in parents {
-                n += stmt
-                    .execute(params![code.as_str(), layout, parent.as_str()])
-                    .map_err(db("setting parent"))?;
-            }
-        }
-        tx.commit().map_err(db("committing parent update"))?;
-        Ok(n)
+        load_sql::set_missing_parents(self, parents)
     }
 
     fn save_figure_ranks(&mut self, ranks: &[FigureRanks]) -> Result<()> {
@@ -967,31 +885,7 @@ impl Store for SqliteStore {
         level: Level,
         derivations: &[(LayoutDerivation, Vec<RegionChange>)],
     ) -> Result<()> {
-        let context = format!("storing derived changes of level {level}");
-        let tx = Write::begin(&mut self.conn).map_err(db(&context))?;
-        tx.execute(time_sql::DELETE_DERIVED_CHANGES, [level.as_str()])
-            .map_err(db(&context))?;
-        tx.execute(time_sql::DELETE_DERIVATIONS, [level.as_str()])
-            .map_err(db(&context))?;
-        for (d, changes) in derivations {
-            tx.execute(
-                time_sql::INSERT_DERIVATION,
-                params![
-                    level.as_str(),
-                    d.from_layout,
-                    d.to_layout,
-                    d.signature,
-                    d.compared as i64,
-                    time_sql::codes_text(&d.disappeared),
-                    time_sql::codes_text(&d.appeared)
-                ],
-            )
-            .map_err(db(&context))?;
-            for c in changes {
-                insert_change(&tx, ChangeOrigin::Derived, d.from_layout, c, None, &context)?;
-            }
-        }
-        tx.commit().map_err(db(&context))
+        time_sql::replace_derived_changes(self, level, derivations)
     }
 
     fn replace_harmonised(

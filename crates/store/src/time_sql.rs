@@ -7,7 +7,7 @@
 use kwm_model::{ChangeKind, Level, RegionChange, RegionCode};
 
 use crate::figures;
-use crate::row::{parse_code, parse_level, Columns, Query};
+use crate::row::{parse_code, parse_level, Columns, Execute, Query, Writes};
 use crate::{
     ChangeOrigin, ChangeRecord, HarmonisationRecord, HarmonisedRecord, LayoutDerivation,
     LayoutSummary, Result, StoreError,
@@ -361,4 +361,94 @@ pub(crate) fn harmonised_indicator_ids(
         "reading harmonised indicators",
         |r| r.get(0),
     )
+}
+
+fn insert_change(
+    tx: &mut impl Execute,
+    origin: ChangeOrigin,
+    from_layout: i32,
+    c: &RegionChange,
+    load_id: Option<i64>,
+    context: &str,
+) -> Result<()> {
+    tx.exec(
+        INSERT_CHANGE,
+        &[
+            &origin.as_str(),
+            &c.level().as_str(),
+            &from_layout,
+            &c.to_layout,
+            &c.effective,
+            &c.old_code.as_str(),
+            &c.old_name,
+            &c.new_code.as_str(),
+            &c.new_name,
+            &c.kind.as_str(),
+            &c.weight,
+            &c.weight_basis,
+            &codes_text(&c.parts),
+            &load_id,
+        ],
+        context,
+    )?;
+    Ok(())
+}
+
+/// Stores the changes of a change table as part of its load. A later table's row for the same
+/// link replaces the earlier one.
+pub(crate) fn insert_official_changes(
+    tx: &mut impl Execute,
+    load_id: i64,
+    changes: &[RegionChange],
+    context: &str,
+) -> Result<()> {
+    for c in changes {
+        insert_change(
+            tx,
+            ChangeOrigin::Official,
+            c.to_layout - 1,
+            c,
+            Some(load_id),
+            context,
+        )?;
+    }
+    Ok(())
+}
+
+/// `Store::replace_derived_changes`.
+pub(crate) fn replace_derived_changes(
+    s: &mut impl Writes,
+    level: Level,
+    derivations: &[(LayoutDerivation, Vec<RegionChange>)],
+) -> Result<()> {
+    let context = format!("storing derived changes of level {level}");
+    let mut tx = s.write(&context)?;
+    tx.exec(DELETE_DERIVED_CHANGES, &[&level.as_str()], &context)?;
+    tx.exec(DELETE_DERIVATIONS, &[&level.as_str()], &context)?;
+    for (d, changes) in derivations {
+        tx.exec(
+            INSERT_DERIVATION,
+            &[
+                &level.as_str(),
+                &d.from_layout,
+                &d.to_layout,
+                &d.signature,
+                &(d.compared as i64),
+                &codes_text(&d.disappeared),
+                &codes_text(&d.appeared),
+            ],
+            &context,
+        )?;
+        for c in changes {
+            insert_change(
+                &mut tx,
+                ChangeOrigin::Derived,
+                d.from_layout,
+                c,
+                None,
+                &context,
+            )?;
+        }
+    }
+    tx.finish(&context)
 }
