@@ -17,7 +17,7 @@
 //! - the store computes nothing: ranks and statistics are the engine's; risk-model results are
 //!   stored as computed, with the fingerprint of what they were computed from.
 
-// First: its `query_reads!` is expanded in the backends.
+// First: its `written_once!` is expanded in the backends.
 #[macro_use]
 mod row;
 

@@ -21,7 +21,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use kwm_ingest::{Boundary, LoadBatch, RegionRecord as IngestRegion};
-use kwm_model::{Indicator, Level, Observation, RegionChange, RegionCode};
+use kwm_model::{Level, Observation, RegionCode};
 use postgres::types::{FromSql, ToSql};
 use postgres::{Client, GenericClient, NoTls, Row, Statement};
 
@@ -34,8 +34,7 @@ use crate::row::{Columns, Execute, Param, Query, Value, Writes};
 use crate::time_sql;
 use crate::FigureRanks;
 use crate::{
-    HarmonisationRecord, HarmonisedRecord, LayoutDerivation, LoadOutcome, Result, RiskRun, Store,
-    StoreError,
+    HarmonisationRecord, HarmonisedRecord, LoadOutcome, Result, RiskRun, Store, StoreError,
 };
 
 /// Schema migrations, applied in order. Never edit a released one: add a new one, and add the
@@ -852,17 +851,7 @@ impl crate::location::Pooled for PgStore {
 }
 
 impl Store for PgStore {
-    query_reads!();
-
-    fn set_load_access(
-        &mut self,
-        load_id: i64,
-        access: &crate::LoadAccess,
-        changed_at: &str,
-        changed_by: &str,
-    ) -> Result<crate::AccessRule> {
-        access::set(self, load_id, access, changed_at, changed_by)
-    }
+    written_once!();
 
     fn create_token(
         &mut self,
@@ -984,14 +973,6 @@ impl Store for PgStore {
         Ok(outcomes)
     }
 
-    fn sync_indicators(&mut self, indicators: &[Indicator]) -> Result<()> {
-        load_sql::sync_indicators(self, indicators)
-    }
-
-    fn set_missing_parents(&mut self, parents: &[(RegionCode, i32, RegionCode)]) -> Result<usize> {
-        load_sql::set_missing_parents(self, parents)
-    }
-
     fn save_figure_ranks(&mut self, ranks: &[FigureRanks]) -> Result<()> {
         let context = "storing ranks";
         let mut tx = Write::begin(self, context)?;
@@ -1038,14 +1019,6 @@ impl Store for PgStore {
             }
         }
         tx.commit().map_err(pg(context))
-    }
-
-    fn replace_derived_changes(
-        &mut self,
-        level: Level,
-        derivations: &[(LayoutDerivation, Vec<RegionChange>)],
-    ) -> Result<()> {
-        time_sql::replace_derived_changes(self, level, derivations)
     }
 
     fn replace_harmonised(

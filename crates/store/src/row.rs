@@ -98,10 +98,40 @@ pub(crate) trait Writes: Query {
     fn write(&mut self, context: &str) -> Result<Self::Write<'_>>;
 }
 
-/// The `Store` reads written once over [`Query`], expanded inside each backend's `impl Store`
-/// (a trait cannot take them as default methods: `Store` is object-safe and `Query` is not).
-macro_rules! query_reads {
+/// The `Store` methods written once over [`Query`] and [`Writes`], expanded inside each
+/// backend's `impl Store` (a trait cannot take them as default methods: `Store` is
+/// object-safe and `Query` is not).
+macro_rules! written_once {
     () => {
+        fn set_load_access(
+            &mut self,
+            load_id: i64,
+            access: &$crate::LoadAccess,
+            changed_at: &str,
+            changed_by: &str,
+        ) -> $crate::Result<$crate::AccessRule> {
+            $crate::access::set(self, load_id, access, changed_at, changed_by)
+        }
+
+        fn sync_indicators(&mut self, indicators: &[kwm_model::Indicator]) -> $crate::Result<()> {
+            $crate::load_sql::sync_indicators(self, indicators)
+        }
+
+        fn set_missing_parents(
+            &mut self,
+            parents: &[(kwm_model::RegionCode, i32, kwm_model::RegionCode)],
+        ) -> $crate::Result<usize> {
+            $crate::load_sql::set_missing_parents(self, parents)
+        }
+
+        fn replace_derived_changes(
+            &mut self,
+            level: kwm_model::Level,
+            derivations: &[($crate::LayoutDerivation, Vec<kwm_model::RegionChange>)],
+        ) -> $crate::Result<()> {
+            $crate::time_sql::replace_derived_changes(self, level, derivations)
+        }
+
         fn access_rules(&self) -> $crate::Result<Vec<$crate::AccessRule>> {
             $crate::access::rules(self)
         }

@@ -1,7 +1,7 @@
 use std::path::Path;
 
 use kwm_ingest::LoadBatch;
-use kwm_model::{Indicator, Level, RegionCode};
+use kwm_model::{Level, RegionCode};
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 
 use crate::access;
@@ -13,10 +13,8 @@ use crate::row::{Columns, Execute, Param, Query, Value, Writes};
 use crate::time_sql;
 use crate::FigureRanks;
 use crate::{
-    HarmonisationRecord, HarmonisedRecord, LayoutDerivation, LoadOutcome, Result, RiskRun, Store,
-    StoreError,
+    HarmonisationRecord, HarmonisedRecord, LoadOutcome, Result, RiskRun, Store, StoreError,
 };
-use kwm_model::RegionChange;
 
 /// Schema migrations, applied in order. Never edit a released one: add a new one.
 pub(crate) const MIGRATIONS: &[Migration] = &[
@@ -348,6 +346,27 @@ impl Columns for SqliteRow<'_> {
     }
 }
 
+/// The rows of a `?N` statement on `conn`, each made a record by `record`.
+fn records<T>(
+    conn: &Connection,
+    sql: &str,
+    params: &[&dyn Param],
+    context: &str,
+    mut record: impl FnMut(&SqliteRow<'_>) -> Result<T>,
+) -> Result<Vec<T>> {
+    let mut stmt = conn.prepare_cached(sql).map_err(db(context))?;
+    let mut rows = stmt
+        .query(rusqlite::params_from_iter(
+            params.iter().map(|p| p.sqlite()),
+        ))
+        .map_err(db(context))?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next().map_err(db(context))? {
+        out.push(record(&SqliteRow { row, context })?);
+    }
+    Ok(out)
+}
+
 impl Execute for Write<'_> {
     fn exec(&mut self, sql: &str, params: &[&dyn Param], context: &str) -> Result<u64> {
         let mut stmt = self.conn.prepare_cached(sql).map_err(db(context))?;
@@ -365,17 +384,7 @@ impl Execute for Write<'_> {
         params: &[&dyn Param],
         context: &str,
     ) -> Result<Vec<T>> {
-        let mut stmt = self.conn.prepare_cached(sql).map_err(db(context))?;
-        let mut rows = stmt
-            .query(rusqlite::params_from_iter(
-                params.iter().map(|p| p.sqlite()),
-            ))
-            .map_err(db(context))?;
-        let mut out = Vec::new();
-        while let Some(row) = rows.next().map_err(db(context))? {
-            out.push(row.get(0).map_err(db(context))?);
-        }
-        Ok(out)
+        records(self.conn, sql, params, context, |r| r.get(0))
     }
 
     fn finish(self, context: &str) -> Result<()> {
@@ -403,19 +412,9 @@ impl Query for SqliteStore {
         sql: &str,
         params: &[&dyn Param],
         context: &str,
-        mut record: impl FnMut(&SqliteRow<'_>) -> Result<T>,
+        record: impl FnMut(&SqliteRow<'_>) -> Result<T>,
     ) -> Result<Vec<T>> {
-        let mut stmt = self.conn.prepare_cached(sql).map_err(db(context))?;
-        let mut rows = stmt
-            .query(rusqlite::params_from_iter(
-                params.iter().map(|p| p.sqlite()),
-            ))
-            .map_err(db(context))?;
-        let mut out = Vec::new();
-        while let Some(row) = rows.next().map_err(db(context))? {
-            out.push(record(&SqliteRow { row, context })?);
-        }
-        Ok(out)
+        records(&self.conn, sql, params, context, record)
     }
 }
 
@@ -542,17 +541,7 @@ fn store_figures(
 }
 
 impl Store for SqliteStore {
-    query_reads!();
-
-    fn set_load_access(
-        &mut self,
-        load_id: i64,
-        access: &crate::LoadAccess,
-        changed_at: &str,
-        changed_by: &str,
-    ) -> Result<crate::AccessRule> {
-        access::set(self, load_id, access, changed_at, changed_by)
-    }
+    written_once!();
 
     fn create_token(
         &mut self,
@@ -695,14 +684,6 @@ impl Store for SqliteStore {
         }
         tx.commit().map_err(db("committing load"))?;
         Ok(outcomes)
-    }
-
-    fn sync_indicators(&mut self, indicators: &[Indicator]) -> Result<()> {
-        load_sql::sync_indicators(self, indicators)
-    }
-
-    fn set_missing_parents(&mut self, parents: &[(RegionCode, i32, RegionCode)]) -> Result<usize> {
-        load_sql::set_missing_parents(self, parents)
     }
 
     fn save_figure_ranks(&mut self, ranks: &[FigureRanks]) -> Result<()> {
@@ -878,14 +859,6 @@ impl Store for SqliteStore {
         }
         tx.commit().map_err(db(&context))?;
         Ok(run_id)
-    }
-
-    fn replace_derived_changes(
-        &mut self,
-        level: Level,
-        derivations: &[(LayoutDerivation, Vec<RegionChange>)],
-    ) -> Result<()> {
-        time_sql::replace_derived_changes(self, level, derivations)
     }
 
     fn replace_harmonised(
