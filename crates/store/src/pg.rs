@@ -30,7 +30,7 @@ use crate::figures::{self, dollar, Dialect, Migration};
 use crate::load_sql;
 use crate::region_sql;
 use crate::risk_sql;
-use crate::row::{Columns, Execute, Param, Query, Value, Writes};
+use crate::row::{Columns, Execute, Param, Query, Tx, Value, Writes};
 use crate::time_sql;
 use crate::FigureRanks;
 use crate::{
@@ -385,50 +385,29 @@ fn lock_writers(tx: &mut impl GenericClient) -> Result<()> {
     Ok(())
 }
 
-/// A write: a transaction of its own that holds the writers' lock, or a savepoint inside the
-/// transaction of [`Store::write_all`] (which holds the lock), so that a load, what is derived
-/// from it and a restricted load's access commit together — as `sqlite::Write` does. Rolled
-/// back when dropped without [`Write::commit`]. A failed statement aborts a PostgreSQL
-/// transaction; rolling back to the savepoint leaves the outer one usable, as on SQLite.
+/// A write (see [`Tx`]): its own transaction holds the writers' lock until it ends; inside
+/// `Store::write_all` the outer transaction holds it.
 pub(crate) struct Write<'a> {
-    client: &'a mut Client,
+    tx: Tx<&'a mut Client>,
     /// The connection's prepared statements (they outlive transactions).
     statements: &'a RefCell<HashMap<String, Statement>>,
-    outer: bool,
-    done: bool,
 }
 
 impl<'a> Write<'a> {
     pub(crate) fn begin(store: &'a mut PgStore, context: &str) -> Result<Write<'a>> {
         let outer = !store.in_write_all;
-        let client = store.client.get_mut();
-        let statements = &store.statements;
-        client
-            .batch_execute(if outer {
-                "BEGIN"
-            } else {
-                "SAVEPOINT kwm_write"
-            })
-            .map_err(pg(context))?;
-        let write = Write {
-            client,
-            statements,
-            outer,
-            done: false,
-        };
-        if outer {
-            lock_writers(write.client)?;
+        let mut tx = Tx::begin(store.client.get_mut(), outer, "BEGIN").map_err(pg(context))?;
+        if tx.is_outer() {
+            lock_writers(&mut *tx)?;
         }
-        Ok(write)
+        Ok(Write {
+            tx,
+            statements: &store.statements,
+        })
     }
 
-    pub(crate) fn commit(mut self) -> std::result::Result<(), postgres::Error> {
-        self.done = true;
-        self.client.batch_execute(if self.outer {
-            "COMMIT"
-        } else {
-            "RELEASE SAVEPOINT kwm_write"
-        })
+    pub(crate) fn commit(self) -> std::result::Result<(), postgres::Error> {
+        self.tx.commit()
     }
 }
 
@@ -438,7 +417,7 @@ impl Write<'_> {
         if let Some(s) = self.statements.borrow().get(sql) {
             return Ok(s.clone());
         }
-        let s = self.client.prepare(&dollar(sql)).map_err(pg(context))?;
+        let s = self.tx.prepare(&dollar(sql)).map_err(pg(context))?;
         self.statements
             .borrow_mut()
             .insert(sql.to_string(), s.clone());
@@ -450,9 +429,7 @@ impl Execute for Write<'_> {
     fn exec(&mut self, sql: &str, params: &[&dyn Param], context: &str) -> Result<u64> {
         let statement = self.prepared(sql, context)?;
         let params: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p.pg()).collect();
-        self.client
-            .execute(&statement, &params)
-            .map_err(pg(context))
+        self.tx.execute(&statement, &params).map_err(pg(context))
     }
 
     fn fetch<T: Value>(
@@ -463,7 +440,7 @@ impl Execute for Write<'_> {
     ) -> Result<Vec<T>> {
         let statement = self.prepared(sql, context)?;
         let params: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p.pg()).collect();
-        self.client
+        self.tx
             .query(&statement, &params)
             .map_err(pg(context))?
             .iter()
@@ -484,29 +461,16 @@ impl Writes for PgStore {
     }
 }
 
-impl Drop for Write<'_> {
-    fn drop(&mut self) {
-        if !self.done {
-            // Errors here mean the connection is gone; the transaction is then gone too.
-            let _ = self.client.batch_execute(if self.outer {
-                "ROLLBACK"
-            } else {
-                "ROLLBACK TO SAVEPOINT kwm_write; RELEASE SAVEPOINT kwm_write"
-            });
-        }
-    }
-}
-
 impl std::ops::Deref for Write<'_> {
     type Target = Client;
     fn deref(&self) -> &Client {
-        self.client
+        &self.tx
     }
 }
 
 impl std::ops::DerefMut for Write<'_> {
     fn deref_mut(&mut self) -> &mut Client {
-        self.client
+        &mut self.tx
     }
 }
 

@@ -72,6 +72,98 @@ pub(crate) trait Query {
     ) -> Result<Vec<T>>;
 }
 
+/// A connection that runs a batch of SQL without results (transaction control).
+pub(crate) trait Batch {
+    /// The client's error.
+    type Error;
+    /// Runs `sql`.
+    fn batch(&mut self, sql: &str) -> std::result::Result<(), Self::Error>;
+}
+
+impl Batch for &rusqlite::Connection {
+    type Error = rusqlite::Error;
+    fn batch(&mut self, sql: &str) -> rusqlite::Result<()> {
+        self.execute_batch(sql)
+    }
+}
+
+#[cfg(feature = "postgres")]
+impl Batch for &mut postgres::Client {
+    type Error = postgres::Error;
+    fn batch(&mut self, sql: &str) -> std::result::Result<(), postgres::Error> {
+        self.batch_execute(sql)
+    }
+}
+
+/// The transaction of a write on either backend: its own (`outer`), or a savepoint inside
+/// the transaction of `Store::write_all`, so that a load and what is derived from it commit
+/// together; rolled back when dropped without [`Tx::commit`]. Rolling back to the savepoint
+/// also leaves the outer transaction usable after a failed statement (PostgreSQL aborts a
+/// transaction on any error).
+pub(crate) struct Tx<C: Batch> {
+    /// The connection, inside the transaction.
+    pub(crate) conn: C,
+    outer: bool,
+    done: bool,
+}
+
+impl<C: Batch> Tx<C> {
+    /// Starts the transaction with `begin` when `outer`, else a savepoint.
+    pub(crate) fn begin(
+        mut conn: C,
+        outer: bool,
+        begin: &str,
+    ) -> std::result::Result<Tx<C>, C::Error> {
+        conn.batch(if outer { begin } else { "SAVEPOINT kwm_write" })?;
+        Ok(Tx {
+            conn,
+            outer,
+            done: false,
+        })
+    }
+
+    /// Whether this is a transaction of its own rather than a savepoint.
+    pub(crate) fn is_outer(&self) -> bool {
+        self.outer
+    }
+
+    /// Commits (or releases the savepoint).
+    pub(crate) fn commit(mut self) -> std::result::Result<(), C::Error> {
+        self.done = true;
+        self.conn.batch(if self.outer {
+            "COMMIT"
+        } else {
+            "RELEASE SAVEPOINT kwm_write"
+        })
+    }
+}
+
+impl<C: Batch> Drop for Tx<C> {
+    fn drop(&mut self) {
+        if !self.done {
+            // Errors here mean the connection is gone; the transaction is then gone too.
+            let _ = self.conn.batch(if self.outer {
+                "ROLLBACK"
+            } else {
+                "ROLLBACK TO SAVEPOINT kwm_write; RELEASE SAVEPOINT kwm_write"
+            });
+        }
+    }
+}
+
+impl<C: Batch + std::ops::Deref> std::ops::Deref for Tx<C> {
+    type Target = C::Target;
+    fn deref(&self) -> &C::Target {
+        &self.conn
+    }
+}
+
+impl<C: Batch + std::ops::DerefMut> std::ops::DerefMut for Tx<C> {
+    fn deref_mut(&mut self) -> &mut C::Target {
+        &mut self.conn
+    }
+}
+
 /// A write of either backend: a transaction of its own or a savepoint inside
 /// `Store::write_all`'s (each backend's `Write`); rolled back when dropped unfinished.
 pub(crate) trait Execute {

@@ -9,7 +9,7 @@ use crate::figures::{self, Dialect, Migration};
 use crate::load_sql;
 use crate::region_sql;
 use crate::risk_sql;
-use crate::row::{Columns, Execute, Param, Query, Value, Writes};
+use crate::row::{Columns, Execute, Param, Query, Tx, Value, Writes};
 use crate::time_sql;
 use crate::FigureRanks;
 use crate::{
@@ -175,59 +175,14 @@ CREATE INDEX risk_clusters_by_region ON risk_clusters (run_id, region);
     Migration::Sql(crate::region_sql::INDEXES_MIGRATION),
 ];
 
-/// A write: a transaction of its own (`BEGIN IMMEDIATE`: the write lock is taken at once, so a
-/// second writer waits its turn instead of failing half-way), or a savepoint inside the
-/// transaction of [`Store::write_all`], so that a load and what is derived from it commit
-/// together. Rolled back when dropped without [`Write::commit`].
-pub(crate) struct Write<'a> {
-    conn: &'a Connection,
-    outer: bool,
-    done: bool,
-}
+/// A write (see [`Tx`]); its own transaction starts with `BEGIN IMMEDIATE`: the write lock is
+/// taken at once, so a second writer waits its turn instead of failing half-way.
+pub(crate) type Write<'a> = Tx<&'a Connection>;
 
-impl<'a> Write<'a> {
-    pub(crate) fn begin(conn: &'a mut Connection) -> rusqlite::Result<Write<'a>> {
-        let outer = conn.is_autocommit();
-        conn.execute_batch(if outer {
-            "BEGIN IMMEDIATE"
-        } else {
-            "SAVEPOINT kwm_write"
-        })?;
-        Ok(Write {
-            conn,
-            outer,
-            done: false,
-        })
-    }
-
-    pub(crate) fn commit(mut self) -> rusqlite::Result<()> {
-        self.done = true;
-        self.conn.execute_batch(if self.outer {
-            "COMMIT"
-        } else {
-            "RELEASE kwm_write"
-        })
-    }
-}
-
-impl Drop for Write<'_> {
-    fn drop(&mut self) {
-        if !self.done {
-            // Errors here mean the connection is gone; the transaction is then gone too.
-            let _ = self.conn.execute_batch(if self.outer {
-                "ROLLBACK"
-            } else {
-                "ROLLBACK TO kwm_write; RELEASE kwm_write"
-            });
-        }
-    }
-}
-
-impl std::ops::Deref for Write<'_> {
-    type Target = Connection;
-    fn deref(&self) -> &Connection {
-        self.conn
-    }
+/// Starts a write on `conn`: a transaction, or a savepoint inside `Store::write_all`'s.
+pub(crate) fn begin_write(conn: &mut Connection) -> rusqlite::Result<Write<'_>> {
+    let outer = conn.is_autocommit();
+    Tx::begin(&*conn, outer, "BEGIN IMMEDIATE")
 }
 
 /// How long a writer waits for another writer's transaction (a national load takes minutes).
@@ -396,7 +351,7 @@ impl Writes for SqliteStore {
     type Write<'w> = Write<'w>;
 
     fn write(&mut self, context: &str) -> Result<Write<'_>> {
-        Write::begin(&mut self.conn).map_err(db(context))
+        begin_write(&mut self.conn).map_err(db(context))
     }
 }
 
@@ -551,7 +506,7 @@ impl Store for SqliteStore {
         created_at: &str,
     ) -> Result<i64> {
         let context = "storing a token";
-        let tx = Write::begin(&mut self.conn).map_err(db(context))?;
+        let tx = begin_write(&mut self.conn).map_err(db(context))?;
         let id = tx
             .query_row(
                 access::INSERT_TOKEN,
@@ -565,7 +520,7 @@ impl Store for SqliteStore {
 
     fn revoke_token(&mut self, id: i64, revoked_at: &str) -> Result<bool> {
         let context = "revoking a token";
-        let tx = Write::begin(&mut self.conn).map_err(db(context))?;
+        let tx = begin_write(&mut self.conn).map_err(db(context))?;
         let n = tx
             .execute(access::REVOKE_TOKEN, params![id, revoked_at])
             .map_err(db(context))?;
@@ -575,7 +530,7 @@ impl Store for SqliteStore {
 
     fn append_audit(&mut self, e: &crate::AuditEntry) -> Result<()> {
         let context = "appending to the audit log";
-        let tx = Write::begin(&mut self.conn).map_err(db(context))?;
+        let tx = begin_write(&mut self.conn).map_err(db(context))?;
         tx.execute(
             access::APPEND_AUDIT,
             params![e.at, e.actor, e.via, e.action, e.subject, e.origin],
@@ -599,7 +554,7 @@ impl Store for SqliteStore {
     }
 
     fn apply_loads(&mut self, batches: &[LoadBatch], loaded_at: &str) -> Result<Vec<LoadOutcome>> {
-        let mut tx = Write::begin(&mut self.conn).map_err(db("starting load transaction"))?;
+        let mut tx = begin_write(&mut self.conn).map_err(db("starting load transaction"))?;
         let mut outcomes = Vec::with_capacity(batches.len());
         for batch in batches {
             let earlier: Option<(i64, String)> = tx
@@ -688,7 +643,7 @@ impl Store for SqliteStore {
 
     fn save_figure_ranks(&mut self, ranks: &[FigureRanks]) -> Result<()> {
         let context = "storing ranks";
-        let tx = Write::begin(&mut self.conn).map_err(db(context))?;
+        let tx = begin_write(&mut self.conn).map_err(db(context))?;
         {
             let mut series_id = tx.prepare_cached(figures::SERIES_ID).map_err(db(context))?;
             let mut region_id = tx.prepare_cached(figures::REGION_ID).map_err(db(context))?;
@@ -740,7 +695,7 @@ impl Store for SqliteStore {
     fn save_risk_run(&mut self, run: &RiskRun) -> Result<i64> {
         let r = &run.run;
         let context = format!("storing risk results for {} {}", r.level, r.period);
-        let tx = Write::begin(&mut self.conn).map_err(db(&context))?;
+        let tx = begin_write(&mut self.conn).map_err(db(&context))?;
         tx.execute(risk_sql::DELETE_RUN, params![r.level.as_str(), r.period])
             .map_err(db(&context))?;
         tx.execute(
@@ -870,7 +825,7 @@ impl Store for SqliteStore {
             "storing figures harmonised onto layout {}",
             run.target_layout
         );
-        let tx = Write::begin(&mut self.conn).map_err(db(&context))?;
+        let tx = begin_write(&mut self.conn).map_err(db(&context))?;
         tx.execute(figures::HARMONISED_DELETE, [run.target_layout])
             .map_err(db(&context))?;
         tx.execute(
