@@ -555,9 +555,11 @@ pub struct HarmonisationRecord {
 /// Persistence operations the monitor needs. Implementations are synchronous; async callers
 /// run them on a blocking thread.
 ///
-/// Adding a method: declare it here, then implement it in `sqlite.rs` and `pg.rs` side by side
-/// (same SQL shape, `?N` becomes `$N`), and add its results to the conformance suite's
-/// `dump` in `tests/common/mod.rs` so both backends are compared on it.
+/// A method's SQL is written once, in the query module of its concern, over the small backend
+/// interface in `row.rs`; the backends expand the shared methods with `written_once!` and
+/// implement only what differs per dialect (bulk inserts, id assignment, transactions). Its
+/// answers belong in the conformance suite's `dump` (`tests/common/mod.rs`), which compares
+/// both backends.
 pub trait Store {
     /// Runs `work` as one write: every write it makes through the store commits together, or
     /// none does (on error, or when the process dies half-way), and its reads see its own
