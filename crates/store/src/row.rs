@@ -123,6 +123,7 @@ impl<C: Batch> Tx<C> {
     }
 
     /// Whether this is a transaction of its own rather than a savepoint.
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
     pub(crate) fn is_outer(&self) -> bool {
         self.outer
     }
