@@ -1,13 +1,19 @@
-//! Loads (provenance) and indicators, written once for both backends (`?N` placeholders).
-//! Each backend keeps how a load gets its id (SQLite's rowid; on PostgreSQL `max + 1` under
-//! the writers' lock, since a sequence would advance even for a load that rolls back) and its
-//! bulk inserts of regions, boundaries and figures.
+//! Loads (provenance) and indicators, written once for both backends (`?N` placeholders):
+//! the steps of a load, with each backend's bulk insert of a file's regions, boundaries and
+//! figures behind [`BulkLoad`].
 
+use kwm_ingest::LoadBatch;
 use kwm_model::{Direction, Indicator, IndicatorId, RegionCode};
 
 use crate::figures;
 use crate::row::{Columns, Execute, Query, Writes};
-use crate::{IndicatorRecord, LoadRecord, Result, StoreError};
+use crate::{IndicatorRecord, LoadOutcome, LoadRecord, Result, StoreError};
+
+/// Stores a load's provenance; answers its id, `max + 1`: what SQLite's rowid would be, and on
+/// PostgreSQL (under the writers' lock) unlike a sequence nothing a rolled-back load uses up.
+const INSERT_LOAD: &str = "INSERT INTO loads (id, file_name, checksum, format, dataset, title, publisher, licence, loaded_at, rows, observations, regions, boundaries, notes)
+     VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM loads), ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+     RETURNING id";
 
 /// The earlier load of a file with checksum `?1`: id and when.
 pub(crate) const BY_CHECKSUM: &str = "SELECT id, loaded_at FROM loads WHERE checksum = ?1";
@@ -175,4 +181,76 @@ pub(crate) fn set_missing_parents(
     }
     tx.finish("committing parent update")?;
     Ok(n)
+}
+
+/// A load's write with the part each backend does its own way: a file's regions, boundaries
+/// and figures in bulk.
+pub(crate) trait BulkLoad {
+    /// The write the load runs in.
+    type Tx: Execute;
+    /// That write.
+    fn tx(&mut self) -> &mut Self::Tx;
+    /// Stores a file's regions, boundaries and figures as load `load_id`; how many figures
+    /// were new (not replacing a stored one).
+    fn store_rows(&mut self, batch: &LoadBatch, load_id: i64, context: &str) -> Result<usize>;
+}
+
+/// `Store::apply_loads` inside `load`'s write: a file whose checksum is stored is skipped;
+/// the caller commits.
+pub(crate) fn apply_loads(
+    load: &mut impl BulkLoad,
+    batches: &[LoadBatch],
+    loaded_at: &str,
+) -> Result<Vec<LoadOutcome>> {
+    let mut outcomes = Vec::with_capacity(batches.len());
+    for batch in batches {
+        let earlier = load
+            .tx()
+            .rows(BY_CHECKSUM, &[&batch.checksum], "checking checksum", |r| {
+                Ok(LoadOutcome::AlreadyLoaded {
+                    load_id: r.get(0)?,
+                    loaded_at: r.get(1)?,
+                })
+            })?
+            .pop();
+        if let Some(earlier) = earlier {
+            outcomes.push(earlier);
+            continue;
+        }
+        let context = format!("storing {}", batch.file_name);
+        let tx = load.tx();
+        let load_id = tx
+            .fetch::<i64>(
+                INSERT_LOAD,
+                &[
+                    &batch.file_name,
+                    &batch.checksum,
+                    &batch.format.map(|f| f.as_str()).unwrap_or(""),
+                    &batch.dataset.id,
+                    &batch.dataset.title,
+                    &batch.dataset.publisher,
+                    &batch.dataset.licence,
+                    &loaded_at,
+                    &(batch.rows as i64),
+                    &(batch.observations.len() as i64),
+                    &(batch.regions.len() as i64),
+                    &(batch.boundaries.len() as i64),
+                    &serde_json::to_string(&batch.notes).unwrap_or_default(),
+                ],
+                &context,
+            )?
+            .pop()
+            .ok_or_else(|| StoreError::Corrupt(format!("{context}: no load id")))?;
+        for i in &batch.indicators {
+            upsert_indicator(tx, i)?;
+        }
+        crate::time_sql::insert_official_changes(tx, load_id, &batch.changes, &context)?;
+        let inserted = load.store_rows(batch, load_id, &context)?;
+        outcomes.push(LoadOutcome::Loaded {
+            load_id,
+            inserted,
+            replaced: batch.observations.len() - inserted,
+        });
+    }
+    Ok(outcomes)
 }

@@ -426,17 +426,20 @@ impl Write<'_> {
 }
 
 impl Execute for Write<'_> {
+    type Row<'r> = PgRow<'r>;
+
     fn exec(&mut self, sql: &str, params: &[&dyn Param], context: &str) -> Result<u64> {
         let statement = self.prepared(sql, context)?;
         let params: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p.pg()).collect();
         self.tx.execute(&statement, &params).map_err(pg(context))
     }
 
-    fn fetch<T: Value>(
+    fn rows<T>(
         &mut self,
         sql: &str,
         params: &[&dyn Param],
         context: &str,
+        mut record: impl FnMut(&PgRow<'_>) -> Result<T>,
     ) -> Result<Vec<T>> {
         let statement = self.prepared(sql, context)?;
         let params: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p.pg()).collect();
@@ -444,7 +447,7 @@ impl Execute for Write<'_> {
             .query(&statement, &params)
             .map_err(pg(context))?
             .iter()
-            .map(|r| r.try_get(0).map_err(pg(context)))
+            .map(|row| record(&PgRow { row, context }))
             .collect()
     }
 
@@ -814,6 +817,28 @@ impl crate::location::Pooled for PgStore {
     }
 }
 
+/// A load on PostgreSQL: regions, boundaries and figures a chunk at a time (`UNNEST`), through
+/// statements prepared once per `apply_loads`.
+struct PgLoad<'a> {
+    tx: Write<'a>,
+    statements: LoadStatements,
+}
+
+impl<'a> load_sql::BulkLoad for PgLoad<'a> {
+    type Tx = Write<'a>;
+
+    fn tx(&mut self) -> &mut Write<'a> {
+        &mut self.tx
+    }
+
+    fn store_rows(&mut self, batch: &LoadBatch, load_id: i64, context: &str) -> Result<usize> {
+        let (tx, s) = (&mut self.tx, &self.statements);
+        store_regions(tx, s, &batch.regions, context)?;
+        store_boundaries(tx, s, &batch.boundaries, load_id, context)?;
+        store_observations(tx, s, &batch.observations, load_id, context)
+    }
+}
+
 impl Store for PgStore {
     written_once!();
 
@@ -883,57 +908,9 @@ impl Store for PgStore {
     fn apply_loads(&mut self, batches: &[LoadBatch], loaded_at: &str) -> Result<Vec<LoadOutcome>> {
         let mut tx = Write::begin(self, "starting load transaction")?;
         let statements = LoadStatements::prepare(&mut tx)?;
-        let mut outcomes = Vec::with_capacity(batches.len());
-        for batch in batches {
-            let earlier = tx
-                .query_opt(&dollar(load_sql::BY_CHECKSUM), &[&batch.checksum])
-                .map_err(pg("checking checksum"))?;
-            if let Some(r) = earlier {
-                outcomes.push(LoadOutcome::AlreadyLoaded {
-                    load_id: get(&r, 0, "checking checksum")?,
-                    loaded_at: get(&r, 1, "checking checksum")?,
-                });
-                continue;
-            }
-            let context = format!("storing {}", batch.file_name);
-            let load_id: i64 = tx
-                .query_one(
-                    "INSERT INTO loads (id, file_name, checksum, format, dataset, title, publisher, licence, loaded_at, rows, observations, regions, boundaries, notes)
-                     VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM loads), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-                     RETURNING id",
-                    &[
-                        &batch.file_name,
-                        &batch.checksum,
-                        &batch.format.map(|f| f.as_str()).unwrap_or(""),
-                        &batch.dataset.id,
-                        &batch.dataset.title,
-                        &batch.dataset.publisher,
-                        &batch.dataset.licence,
-                        &loaded_at,
-                        &(batch.rows as i64),
-                        &(batch.observations.len() as i64),
-                        &(batch.regions.len() as i64),
-                        &(batch.boundaries.len() as i64),
-                        &serde_json::to_string(&batch.notes).unwrap_or_default(),
-                    ],
-                )
-                .and_then(|r| r.try_get(0))
-                .map_err(pg(&context))?;
-            for i in &batch.indicators {
-                load_sql::upsert_indicator(&mut tx, i)?;
-            }
-            store_regions(&mut tx, &statements, &batch.regions, &context)?;
-            store_boundaries(&mut tx, &statements, &batch.boundaries, load_id, &context)?;
-            let inserted =
-                store_observations(&mut tx, &statements, &batch.observations, load_id, &context)?;
-            time_sql::insert_official_changes(&mut tx, load_id, &batch.changes, &context)?;
-            outcomes.push(LoadOutcome::Loaded {
-                load_id,
-                inserted,
-                replaced: batch.observations.len() - inserted,
-            });
-        }
-        tx.commit().map_err(pg("committing load"))?;
+        let mut load = PgLoad { tx, statements };
+        let outcomes = load_sql::apply_loads(&mut load, batches, loaded_at)?;
+        load.tx.commit().map_err(pg("committing load"))?;
         Ok(outcomes)
     }
 

@@ -168,15 +168,28 @@ impl<C: Batch + std::ops::DerefMut> std::ops::DerefMut for Tx<C> {
 /// A write of either backend: a transaction of its own or a savepoint inside
 /// `Store::write_all`'s (each backend's `Write`); rolled back when dropped unfinished.
 pub(crate) trait Execute {
+    /// A result row of this backend.
+    type Row<'r>: Columns;
     /// Runs a `?N` statement; how many rows it changed.
     fn exec(&mut self, sql: &str, params: &[&dyn Param], context: &str) -> Result<u64>;
-    /// The first column of the rows a `?N` statement returns (`INSERT … RETURNING id`, …).
+    /// The rows a `?N` statement returns (`SELECT`, `INSERT … RETURNING`), each made a record
+    /// by `record`.
+    fn rows<T>(
+        &mut self,
+        sql: &str,
+        params: &[&dyn Param],
+        context: &str,
+        record: impl FnMut(&Self::Row<'_>) -> Result<T>,
+    ) -> Result<Vec<T>>;
+    /// The first column of the rows a `?N` statement returns.
     fn fetch<T: Value>(
         &mut self,
         sql: &str,
         params: &[&dyn Param],
         context: &str,
-    ) -> Result<Vec<T>>;
+    ) -> Result<Vec<T>> {
+        self.rows(sql, params, context, |r| r.get(0))
+    }
     /// Commits the write (or releases its savepoint).
     fn finish(self, context: &str) -> Result<()>;
 }

@@ -2,7 +2,7 @@ use std::path::Path;
 
 use kwm_ingest::LoadBatch;
 use kwm_model::{Level, RegionCode};
-use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
+use rusqlite::{params, Connection, OpenFlags};
 
 use crate::access;
 use crate::figures::{self, Dialect, Migration};
@@ -323,6 +323,8 @@ fn records<T>(
 }
 
 impl Execute for Write<'_> {
+    type Row<'r> = SqliteRow<'r>;
+
     fn exec(&mut self, sql: &str, params: &[&dyn Param], context: &str) -> Result<u64> {
         let mut stmt = self.conn.prepare_cached(sql).map_err(db(context))?;
         let n = stmt
@@ -333,13 +335,14 @@ impl Execute for Write<'_> {
         Ok(n as u64)
     }
 
-    fn fetch<T: Value>(
+    fn rows<T>(
         &mut self,
         sql: &str,
         params: &[&dyn Param],
         context: &str,
+        record: impl FnMut(&SqliteRow<'_>) -> Result<T>,
     ) -> Result<Vec<T>> {
-        records(self.conn, sql, params, context, |r| r.get(0))
+        records(self.conn, sql, params, context, record)
     }
 
     fn finish(self, context: &str) -> Result<()> {
@@ -495,6 +498,62 @@ fn store_figures(
     Ok((after - before) as usize)
 }
 
+/// A load on SQLite: regions and boundaries row by row through cached statements (no round
+/// trips to save), figures through [`store_figures`].
+struct SqliteLoad<'a> {
+    tx: Write<'a>,
+}
+
+impl<'a> load_sql::BulkLoad for SqliteLoad<'a> {
+    type Tx = Write<'a>;
+
+    fn tx(&mut self) -> &mut Write<'a> {
+        &mut self.tx
+    }
+
+    fn store_rows(&mut self, batch: &LoadBatch, load_id: i64, context: &str) -> Result<usize> {
+        let tx = &self.tx;
+        {
+            let mut stmt = tx
+                .prepare_cached(
+                    "INSERT INTO regions (code, layout, level, name, parent) VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT(code, layout) DO UPDATE SET name = COALESCE(excluded.name, regions.name),
+                       parent = COALESCE(excluded.parent, regions.parent)",
+                )
+                .map_err(db(context))?;
+            for r in &batch.regions {
+                stmt.execute(params![
+                    r.code.as_str(),
+                    r.layout,
+                    r.code.level().as_str(),
+                    r.name,
+                    r.parent.as_ref().map(|p| p.as_str())
+                ])
+                .map_err(db(context))?;
+            }
+        }
+        {
+            let mut stmt = tx
+                .prepare_cached(
+                    "INSERT INTO boundaries (code, layout, level, geometry, load_id) VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT(code, layout) DO UPDATE SET geometry = excluded.geometry, load_id = excluded.load_id",
+                )
+                .map_err(db(context))?;
+            for b in &batch.boundaries {
+                stmt.execute(params![
+                    b.code.as_str(),
+                    b.layout,
+                    b.code.level().as_str(),
+                    region_sql::geometry_to_text(&b.geometry),
+                    load_id
+                ])
+                .map_err(db(context))?;
+            }
+        }
+        store_figures(tx, &batch.observations, load_id, context)
+    }
+}
+
 impl Store for SqliteStore {
     written_once!();
 
@@ -554,90 +613,11 @@ impl Store for SqliteStore {
     }
 
     fn apply_loads(&mut self, batches: &[LoadBatch], loaded_at: &str) -> Result<Vec<LoadOutcome>> {
-        let mut tx = begin_write(&mut self.conn).map_err(db("starting load transaction"))?;
-        let mut outcomes = Vec::with_capacity(batches.len());
-        for batch in batches {
-            let earlier: Option<(i64, String)> = tx
-                .query_row(load_sql::BY_CHECKSUM, [&batch.checksum], |r| {
-                    Ok((r.get(0)?, r.get(1)?))
-                })
-                .optional()
-                .map_err(db("checking checksum"))?;
-            if let Some((load_id, loaded_at)) = earlier {
-                outcomes.push(LoadOutcome::AlreadyLoaded { load_id, loaded_at });
-                continue;
-            }
-            let context = format!("storing {}", batch.file_name);
-            tx.execute(
-                "INSERT INTO loads (file_name, checksum, format, dataset, title, publisher, licence, loaded_at, rows, observations, regions, boundaries, notes)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-                params![
-                    batch.file_name,
-                    batch.checksum,
-                    batch.format.map(|f| f.as_str()).unwrap_or(""),
-                    batch.dataset.id,
-                    batch.dataset.title,
-                    batch.dataset.publisher,
-                    batch.dataset.licence,
-                    loaded_at,
-                    batch.rows as i64,
-                    batch.observations.len() as i64,
-                    batch.regions.len() as i64,
-                    batch.boundaries.len() as i64,
-                    serde_json::to_string(&batch.notes).unwrap_or_default(),
-                ],
-            )
-            .map_err(db(&context))?;
-            let load_id = tx.last_insert_rowid();
-            for i in &batch.indicators {
-                load_sql::upsert_indicator(&mut tx, i)?;
-            }
-            {
-                let mut stmt = tx
-                    .prepare_cached(
-                        "INSERT INTO regions (code, layout, level, name, parent) VALUES (?1, ?2, ?3, ?4, ?5)
-                         ON CONFLICT(code, layout) DO UPDATE SET name = COALESCE(excluded.name, regions.name),
-                           parent = COALESCE(excluded.parent, regions.parent)",
-                    )
-                    .map_err(db(&context))?;
-                for r in &batch.regions {
-                    stmt.execute(params![
-                        r.code.as_str(),
-                        r.layout,
-                        r.code.level().as_str(),
-                        r.name,
-                        r.parent.as_ref().map(|p| p.as_str())
-                    ])
-                    .map_err(db(&context))?;
-                }
-            }
-            {
-                let mut stmt = tx
-                    .prepare_cached(
-                        "INSERT INTO boundaries (code, layout, level, geometry, load_id) VALUES (?1, ?2, ?3, ?4, ?5)
-                         ON CONFLICT(code, layout) DO UPDATE SET geometry = excluded.geometry, load_id = excluded.load_id",
-                    )
-                    .map_err(db(&context))?;
-                for b in &batch.boundaries {
-                    stmt.execute(params![
-                        b.code.as_str(),
-                        b.layout,
-                        b.code.level().as_str(),
-                        region_sql::geometry_to_text(&b.geometry),
-                        load_id
-                    ])
-                    .map_err(db(&context))?;
-                }
-            }
-            time_sql::insert_official_changes(&mut tx, load_id, &batch.changes, &context)?;
-            let inserted = store_figures(&tx, &batch.observations, load_id, &context)?;
-            outcomes.push(LoadOutcome::Loaded {
-                load_id,
-                inserted,
-                replaced: batch.observations.len() - inserted,
-            });
-        }
-        tx.commit().map_err(db("committing load"))?;
+        let mut load = SqliteLoad {
+            tx: begin_write(&mut self.conn).map_err(db("starting load transaction"))?,
+        };
+        let outcomes = load_sql::apply_loads(&mut load, batches, loaded_at)?;
+        load.tx.commit().map_err(db("committing load"))?;
         Ok(outcomes)
     }
 
