@@ -110,10 +110,7 @@ impl Default for LoadAs {
 }
 
 /// [`ingest_files`] with who loads and, for a restricted load, its access set in the same
-/// write as its figures: on SQLite no reader ever sees them public. (On PostgreSQL each step
-/// of a load is still its own transaction, so a reader could see the figures for the moment
-/// between the load and its access rule: load restricted data into PostgreSQL while no server
-/// answers anonymous requests, or restrict an empty store first.)
+/// write as its figures: no reader ever sees them public (on either backend).
 pub fn ingest_files_as(
     store: &mut dyn Store,
     catalogue: &Catalogue,

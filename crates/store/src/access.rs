@@ -13,6 +13,7 @@ use kwm_ingest::LoadBatch;
 use kwm_model::{Indicator, Level, RegionChange, RegionCode};
 use serde::Serialize;
 
+use crate::row::{parse_level, Columns, Execute, Query, Writes};
 use crate::{
     BoundaryRecord, ChangeRecord, FigureRanks, HarmonisationRecord, HarmonisedRecord,
     IndicatorRecord, LayoutDerivation, LayoutSummary, LoadOutcome, LoadRecord, ObservationRecord,
@@ -119,6 +120,170 @@ pub(crate) const SERIES_OF_LOAD: &str =
     "INSERT INTO restricted_series (load_id, indicator, level, period)
     SELECT DISTINCT f.load_id, s.indicator, s.level, f.period
     FROM figures f JOIN figure_series s ON s.id = f.series WHERE f.load_id = ?1";
+
+// The access statements, written once for both backends (`?N` placeholders; PostgreSQL gets
+// them through `figures::dollar`).
+
+/// Whether a load exists. `?1` is the load id.
+pub(crate) const LOAD_EXISTS: &str = "SELECT id FROM loads WHERE id = ?1";
+
+/// Sets a load's access rule, replacing an earlier one.
+pub(crate) const UPSERT_ACCESS: &str =
+    "INSERT INTO load_access (load_id, restricted, until, reason, changed_at, changed_by)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+    ON CONFLICT (load_id) DO UPDATE SET restricted = excluded.restricted,
+      until = excluded.until, reason = excluded.reason,
+      changed_at = excluded.changed_at, changed_by = excluded.changed_by";
+
+/// Forgets the series of a load, before they are found again (or not, when it is made public).
+pub(crate) const CLEAR_SERIES: &str = "DELETE FROM restricted_series WHERE load_id = ?1";
+
+/// Every access rule, by load.
+pub(crate) const RULES: &str =
+    "SELECT load_id, restricted, until, reason, changed_at, changed_by FROM load_access ORDER BY load_id";
+
+/// The series of every restricted load (load, indicator, level, period).
+pub(crate) const RESTRICTED_SERIES: &str = "SELECT load_id, indicator, level, period
+    FROM restricted_series ORDER BY load_id, indicator, level, period";
+
+/// Stores a token's hash; answers its id.
+pub(crate) const INSERT_TOKEN: &str =
+    "INSERT INTO tokens (name, role, hash, created_at) VALUES (?1, ?2, ?3, ?4) RETURNING id";
+
+/// Every token, as [`TokenRecord`] columns.
+pub(crate) const TOKENS: &str =
+    "SELECT id, name, role, hash, created_at, revoked_at FROM tokens ORDER BY id";
+
+/// The token with hash `?1`, as [`TokenRecord`] columns.
+pub(crate) const TOKEN_BY_HASH: &str =
+    "SELECT id, name, role, hash, created_at, revoked_at FROM tokens WHERE hash = ?1";
+
+/// Revokes token `?1` at `?2`, unless it already is.
+pub(crate) const REVOKE_TOKEN: &str =
+    "UPDATE tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL";
+
+/// Appends an entry to the audit log.
+pub(crate) const APPEND_AUDIT: &str =
+    "INSERT INTO audit_log (at, actor, via, action, subject, origin) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+
+/// The audit log, oldest first, as [`AuditEntry`] columns.
+pub(crate) const AUDIT_LOG: &str =
+    "SELECT id, at, actor, via, action, subject, origin FROM audit_log ORDER BY id";
+
+/// `Store::set_load_access`: sets the rule and, for a restricted load, finds the series its
+/// figures are in (under the writers' lock, so no load changes them meanwhile).
+pub(crate) fn set(
+    s: &mut impl Writes,
+    load_id: i64,
+    access: &LoadAccess,
+    changed_at: &str,
+    changed_by: &str,
+) -> Result<AccessRule> {
+    let context = format!("setting access of load {load_id}");
+    {
+        let mut tx = s.write(&context)?;
+        if tx
+            .fetch::<i64>(LOAD_EXISTS, &[&load_id], &context)?
+            .is_empty()
+        {
+            return Err(StoreError::Unsupported(format!(
+                "there is no load {load_id}"
+            )));
+        }
+        tx.exec(
+            UPSERT_ACCESS,
+            &[
+                &load_id,
+                &access.restricted,
+                &access.until,
+                &access.reason,
+                &changed_at,
+                &changed_by,
+            ],
+            &context,
+        )?;
+        tx.exec(CLEAR_SERIES, &[&load_id], &context)?;
+        if access.restricted {
+            tx.exec(SERIES_OF_LOAD, &[&load_id], &context)?;
+        }
+        tx.finish(&context)?;
+    }
+    rules(s)?
+        .into_iter()
+        .find(|r| r.load_id == load_id)
+        .ok_or_else(|| StoreError::Corrupt(format!("access of load {load_id} not stored")))
+}
+
+/// `Store::access_rules`: every rule with the series of its load.
+pub(crate) fn rules(q: &impl Query) -> Result<Vec<AccessRule>> {
+    let context = "reading access rules";
+    let mut rules = q.records(RULES, &[], context, |r| {
+        Ok(AccessRule {
+            load_id: r.get(0)?,
+            access: LoadAccess {
+                restricted: r.get(1)?,
+                until: r.get(2)?,
+                reason: r.get(3)?,
+            },
+            changed_at: r.get(4)?,
+            changed_by: r.get(5)?,
+            series: Vec::new(),
+        })
+    })?;
+    let series = q.records(RESTRICTED_SERIES, &[], context, |r| {
+        Ok((
+            r.get::<i64>(0)?,
+            r.get::<String>(1)?,
+            parse_level(&r.get::<String>(2)?)?,
+            r.get::<i32>(3)?,
+        ))
+    })?;
+    for (load, indicator, level, period) in series {
+        if let Some(rule) = rules.iter_mut().find(|r| r.load_id == load) {
+            rule.series.push((indicator, level, period));
+        }
+    }
+    Ok(rules)
+}
+
+fn token(r: &impl Columns) -> Result<TokenRecord> {
+    Ok(TokenRecord {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        role: r.get(2)?,
+        hash: r.get(3)?,
+        created_at: r.get(4)?,
+        revoked_at: r.get(5)?,
+    })
+}
+
+/// `Store::tokens`.
+pub(crate) fn tokens(q: &impl Query) -> Result<Vec<TokenRecord>> {
+    q.records(TOKENS, &[], "reading tokens", |r| token(r))
+}
+
+/// `Store::token_by_hash`.
+pub(crate) fn token_by_hash(q: &impl Query, hash: &str) -> Result<Option<TokenRecord>> {
+    Ok(
+        q.records(TOKEN_BY_HASH, &[&hash], "reading tokens", |r| token(r))?
+            .pop(),
+    )
+}
+
+/// `Store::audit_log`.
+pub(crate) fn audit_log(q: &impl Query) -> Result<Vec<AuditEntry>> {
+    q.records(AUDIT_LOG, &[], "reading the audit log", |r| {
+        Ok(AuditEntry {
+            id: r.get(0)?,
+            at: r.get(1)?,
+            actor: r.get(2)?,
+            via: r.get(3)?,
+            action: r.get(4)?,
+            subject: r.get(5)?,
+            origin: r.get(6)?,
+        })
+    })
+}
 
 /// How a load may be seen.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -13,9 +13,12 @@
 //! through [`dollar`]. Types are written so both dialects infer the same (`CAST` where a
 //! placeholder stands alone in a select list).
 
-use kwm_model::ValueStatus;
+use std::collections::HashMap;
 
-use crate::{Result, StoreError};
+use kwm_model::{Level, RegionCode, ValueStatus};
+
+use crate::row::{parse_code, parse_level, Columns, Param, Query, Value};
+use crate::{ObservationRecord, RankState, RegionRank, Result, StoreError};
 
 /// The stored code of a status. Never renumber: stores keep these numbers.
 pub(crate) fn status_code(status: ValueStatus) -> i16 {
@@ -405,6 +408,123 @@ pub(crate) fn dollar(sql: &str) -> String {
         }
     }
     out
+}
+
+// The figure reads, once for both backends. Counts, ranks and classes are read in the types
+// PostgreSQL stores them in (`INTEGER`, `SMALLINT`) and widened.
+
+/// Figures from one of the queries above, as [`ObservationRecord`]s.
+pub(crate) fn observations(
+    q: &impl Query,
+    sql: &str,
+    params: &[&dyn Param],
+) -> Result<Vec<ObservationRecord>> {
+    q.records(sql, params, "reading observations", |r| {
+        Ok(ObservationRecord {
+            indicator: r.get(0)?,
+            region: parse_code(r.get(1)?)?,
+            period: r.get(2)?,
+            breakdown: r.get(3)?,
+            value: r.get(4)?,
+            lower: r.get(5)?,
+            upper: r.get(6)?,
+            n: r.get(7)?,
+            status: status_from_code(i64::from(r.get::<i16>(8)?))?,
+            load_id: r.get(9)?,
+        })
+    })
+}
+
+/// The periods and levels an indicator has figures in, each sorted.
+pub(crate) fn coverage_of(q: &impl Query, id: &str) -> Result<(Vec<i32>, Vec<Level>)> {
+    let mut periods = Vec::new();
+    let mut levels = Vec::new();
+    for (level, period) in q.records(COVERAGE_OF, &[&id], "reading coverage", |r| {
+        Ok((parse_level(&r.get::<String>(0)?)?, r.get::<i32>(1)?))
+    })? {
+        if !levels.contains(&level) {
+            levels.push(level);
+        }
+        if !periods.contains(&period) {
+            periods.push(period);
+        }
+    }
+    periods.sort();
+    levels.sort();
+    Ok((periods, levels))
+}
+
+/// Periods and levels with figures (unsorted), by indicator.
+pub(crate) type Coverage = HashMap<String, (Vec<i32>, Vec<Level>)>;
+
+/// The periods and levels of every indicator with figures.
+pub(crate) fn coverage(q: &impl Query) -> Result<Coverage> {
+    let mut coverage = Coverage::new();
+    for (id, level, period) in q.records(COVERAGE, &[], "reading coverage", |r| {
+        Ok((
+            r.get::<String>(0)?,
+            parse_level(&r.get::<String>(1)?)?,
+            r.get::<i32>(2)?,
+        ))
+    })? {
+        let entry = coverage.entry(id).or_default();
+        if !entry.0.contains(&period) {
+            entry.0.push(period);
+        }
+        if !entry.1.contains(&level) {
+            entry.1.push(level);
+        }
+    }
+    Ok(coverage)
+}
+
+/// `Store::rank_states`.
+pub(crate) fn rank_states(q: &impl Query) -> Result<Vec<RankState>> {
+    q.records(RANK_STATES, &[], "reading rank states", |r| {
+        Ok(RankState {
+            indicator: r.get(0)?,
+            level: parse_level(&r.get::<String>(1)?)?,
+            period: r.get(2)?,
+            figures: i64::from(r.get::<i32>(3)?),
+            last_load: r.get(4)?,
+            basis: r.get(5)?,
+        })
+    })
+}
+
+/// `Store::region_ranks`.
+pub(crate) fn region_ranks(
+    q: &impl Query,
+    code: &RegionCode,
+    period: i32,
+) -> Result<Vec<RegionRank>> {
+    q.records(
+        REGION_RANKS,
+        &[&code.level().as_str(), &period, &code.as_str()],
+        "reading region ranks",
+        |r| {
+            Ok(RegionRank {
+                indicator: r.get(0)?,
+                figures: i64::from(r.get::<i32>(1)?),
+                last_load: r.get(2)?,
+                basis: r.get(3)?,
+                ranked: r.get::<Option<i32>>(4)?.map(i64::from),
+                rank: r.get::<Option<i32>>(5)?.map(i64::from),
+                percentile: r.get(6)?,
+                class: r.get::<Option<i16>>(7)?.map(i64::from),
+            })
+        },
+    )
+}
+
+/// A query's one column of `T`s.
+pub(crate) fn column<T: Value>(
+    q: &impl Query,
+    sql: &str,
+    params: &[&dyn Param],
+    context: &str,
+) -> Result<Vec<T>> {
+    q.records(sql, params, context, |r| r.get(0))
 }
 
 #[cfg(test)]

@@ -17,19 +17,20 @@
 //! - the store computes nothing: ranks and statistics are the engine's; risk-model results are
 //!   stored as computed, with the fingerprint of what they were computed from.
 
+// First: its `written_once!` is expanded in the backends.
+#[macro_use]
+mod row;
+
 pub mod access;
 mod figures;
+mod load_sql;
 mod location;
 #[cfg(feature = "postgres")]
 mod pg;
-#[cfg(feature = "postgres")]
-mod pg_access;
-#[cfg(feature = "postgres")]
-mod pg_time;
 mod region_sql;
+mod risk_sql;
 mod sqlite;
-mod sqlite_access;
-mod sqlite_time;
+mod time_sql;
 
 use kwm_ingest::LoadBatch;
 use kwm_model::{Indicator, Level, RegionChange, RegionCode, ValueStatus};
@@ -554,14 +555,15 @@ pub struct HarmonisationRecord {
 /// Persistence operations the monitor needs. Implementations are synchronous; async callers
 /// run them on a blocking thread.
 ///
-/// Adding a method: declare it here, then implement it in `sqlite.rs` and `pg.rs` side by side
-/// (same SQL shape, `?N` becomes `$N`), and add its results to the conformance suite's
-/// `dump` in `tests/common/mod.rs` so both backends are compared on it.
+/// A method's SQL is written once, in the query module of its concern, over the small backend
+/// interface in `row.rs`; the backends expand the shared methods with `written_once!` and
+/// implement only what differs per dialect (bulk inserts, id assignment, transactions). Its
+/// answers belong in the conformance suite's `dump` (`tests/common/mod.rs`), which compares
+/// both backends.
 pub trait Store {
-    /// Runs `work` as one write: on SQLite every write it makes through the store commits
-    /// together, or none does (on error, or when the process dies half-way), and its reads see
-    /// its own writes. On PostgreSQL each write inside is its own transaction (not yet one
-    /// transaction for all: see `PgStore`).
+    /// Runs `work` as one write: every write it makes through the store commits together, or
+    /// none does (on error, or when the process dies half-way), and its reads see its own
+    /// writes. Each write inside is a savepoint: one that fails is undone alone.
     fn write_all(&mut self, work: &mut dyn FnMut(&mut dyn Store) -> Result<()>) -> Result<()>;
     /// Stores all batches in one transaction. Batches whose checksum is already stored are
     /// skipped. On error nothing is stored.

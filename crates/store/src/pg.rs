@@ -1,11 +1,12 @@
-//! The PostgreSQL store, for server mode. It mirrors `sqlite.rs` method by method — the same
-//! tables, the same SQL shape, the same answers — so that adding a `Store` method means writing
-//! the same query twice side by side. Where it differs, and why:
+//! The PostgreSQL store, for server mode: the same tables and answers as `sqlite.rs`; SQL that
+//! both dialects accept is written once in the query modules (`access`, `figures`,
+//! `region_sql`, …) and run here through `figures::dollar`. Where it differs, and why:
 //! - every text column is `COLLATE "C"`: SQLite orders text bytewise, and a database's own
 //!   locale (say `nl_NL.UTF-8`) would order codes, ids and names differently;
 //! - writers take a transaction-scoped advisory lock: one writer at a time, as SQLite's file
 //!   lock gives, so a checksum check and the insert after it cannot race with another `kwm
-//!   ingest`; readers take no lock and never wait for a load (MVCC);
+//!   ingest`; readers take no lock and never wait for a load (MVCC). Inside `write_all` the
+//!   lock is taken once and each write is a savepoint (`Write`), as on SQLite;
 //! - a load's id is `max + 1` under that lock rather than a sequence, because a sequence
 //!   advances even when the transaction rolls back, and a failed load must leave nothing
 //!   behind (it also gives the same ids as SQLite);
@@ -20,19 +21,21 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use kwm_ingest::{Boundary, LoadBatch, RegionRecord as IngestRegion};
-use kwm_model::{Direction, Indicator, IndicatorId, Level, Observation, RegionChange, RegionCode};
+use kwm_model::{Level, Observation, RegionCode};
 use postgres::types::{FromSql, ToSql};
-use postgres::{Client, NoTls, Row, Statement, Transaction};
+use postgres::{Client, GenericClient, NoTls, Row, Statement};
 
+use crate::access;
 use crate::figures::{self, dollar, Dialect, Migration};
+use crate::load_sql;
 use crate::region_sql;
+use crate::risk_sql;
+use crate::row::{Columns, Execute, Param, Query, Tx, Value, Writes};
+use crate::time_sql;
+use crate::FigureRanks;
 use crate::{
-    BoundaryRecord, ChangeRecord, HarmonisationRecord, HarmonisedRecord, IndicatorRecord,
-    LayoutDerivation, LayoutSummary, LoadOutcome, LoadRecord, ObservationRecord, RegionRecord,
-    Result, RiskClusterRecord, RiskFactorRecord, RiskMethodRankRecord, RiskRegionRecord, RiskRun,
-    RiskRunRecord, RiskThemeRecord, Store, StoreError,
+    HarmonisationRecord, HarmonisedRecord, LoadOutcome, Result, RiskRun, Store, StoreError,
 };
-use crate::{FigureRanks, RankState, RegionRank};
 
 /// Schema migrations, applied in order. Never edit a released one: add a new one, and add the
 /// same change to `sqlite.rs` as migration of the same number.
@@ -159,7 +162,7 @@ CREATE TABLE risk_theme_exposure (
 );
 "#,
     ),
-    Migration::Sql(crate::pg_time::MIGRATION_TIME),
+    Migration::Sql(time_sql::MIGRATION_PG),
     Migration::Sql(
         r#"
 -- 4: the composite's rank interval (Monte Carlo over method choices), its ranks under the
@@ -223,6 +226,9 @@ pub struct PgStore {
     /// requests, so each query is parsed and planned once per connection (as rusqlite's
     /// `prepare_cached` does for SQLite).
     statements: RefCell<HashMap<String, Statement>>,
+    /// Inside [`Store::write_all`]: its transaction is open and holds the writers' lock, and each
+    /// write is a savepoint of it (see [`Write`]).
+    in_write_all: bool,
 }
 
 pub(crate) fn pg(context: &str) -> impl FnOnce(postgres::Error) -> StoreError + '_ {
@@ -275,6 +281,7 @@ impl PgStore {
         Ok(PgStore {
             client: RefCell::new(client),
             statements: RefCell::new(HashMap::new()),
+            in_write_all: false,
         })
     }
 
@@ -310,9 +317,7 @@ impl PgStore {
             }
             _ => {}
         }
-        let client = self.client.get_mut();
-        let mut tx = client.transaction().map_err(pg("starting migration"))?;
-        lock_writers(&mut tx)?;
+        let mut tx = Write::begin(self, "starting migration")?;
         tx.batch_execute("CREATE TABLE IF NOT EXISTS kwm_schema (version INTEGER NOT NULL)")
             .map_err(pg("creating the schema version table"))?;
         // Read again under the lock: another process may have migrated meanwhile.
@@ -350,28 +355,6 @@ impl PgStore {
         self.client.get_mut()
     }
 
-    /// Regions from one of [`region_sql`]'s queries (code, name, parent, layout).
-    fn query_regions(
-        &self,
-        sql: &str,
-        params: &[&(dyn ToSql + Sync)],
-    ) -> Result<Vec<RegionRecord>> {
-        let context = "reading regions";
-        self.rows(&dollar(sql), params, context)?
-            .iter()
-            .map(|r| {
-                Ok(RegionRecord {
-                    code: parse_code(get(r, 0, context)?)?,
-                    name: get(r, 1, context)?,
-                    parent: get::<Option<String>>(r, 2, context)?
-                        .map(parse_code)
-                        .transpose()?,
-                    layout: get(r, 3, context)?,
-                })
-            })
-            .collect()
-    }
-
     /// Runs a read query through this connection's statement cache.
     pub(crate) fn rows(
         &self,
@@ -393,100 +376,139 @@ impl PgStore {
         };
         client.query(&statement, params).map_err(pg(context))
     }
-
-    pub(crate) fn column<T: for<'a> FromSql<'a>>(
-        &self,
-        sql: &str,
-        params: &[&(dyn ToSql + Sync)],
-        context: &str,
-    ) -> Result<Vec<T>> {
-        self.rows(sql, params, context)?
-            .iter()
-            .map(|r| get(r, 0, context))
-            .collect()
-    }
 }
 
 /// Waits for (and then holds, until the transaction ends) the single writer's lock.
-pub(crate) fn lock_writers(tx: &mut Transaction<'_>) -> Result<()> {
+fn lock_writers(tx: &mut impl GenericClient) -> Result<()> {
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])
         .map_err(pg("waiting for other writers"))?;
     Ok(())
 }
 
-fn geometry_to_text(g: &geo::MultiPolygon<f64>) -> String {
-    geojson::Geometry::new(geojson::Value::from(g)).to_string()
+/// A write (see [`Tx`]): its own transaction holds the writers' lock until it ends; inside
+/// `Store::write_all` the outer transaction holds it.
+pub(crate) struct Write<'a> {
+    tx: Tx<&'a mut Client>,
+    /// The connection's prepared statements (they outlive transactions).
+    statements: &'a RefCell<HashMap<String, Statement>>,
 }
 
-fn geometry_from_text(text: &str) -> Result<geo::MultiPolygon<f64>> {
-    let g: geojson::Geometry = text
-        .parse()
-        .map_err(|e| StoreError::Corrupt(format!("boundary geometry: {e}")))?;
-    geo::MultiPolygon::<f64>::try_from(g)
-        .map_err(|e| StoreError::Corrupt(format!("boundary geometry: {e}")))
+impl<'a> Write<'a> {
+    pub(crate) fn begin(store: &'a mut PgStore, context: &str) -> Result<Write<'a>> {
+        let outer = !store.in_write_all;
+        let mut tx = Tx::begin(store.client.get_mut(), outer, "BEGIN").map_err(pg(context))?;
+        if tx.is_outer() {
+            lock_writers(&mut *tx)?;
+        }
+        Ok(Write {
+            tx,
+            statements: &store.statements,
+        })
+    }
+
+    pub(crate) fn commit(self) -> std::result::Result<(), postgres::Error> {
+        self.tx.commit()
+    }
 }
 
-// Catalogue (curated) metadata is never overwritten by metadata a file carried, and rows that
-// would not change are not touched (no new row version), so a no-op sync writes nothing.
-const UPSERT_INDICATOR: &str = "INSERT INTO indicators (id, label_nl, label_en, unit, direction, source, decimals, description, additive, curated)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-     ON CONFLICT (id) DO UPDATE SET label_nl = excluded.label_nl, label_en = excluded.label_en, unit = excluded.unit,
-       direction = excluded.direction, source = excluded.source, decimals = excluded.decimals,
-       description = excluded.description, additive = excluded.additive, curated = excluded.curated
-     WHERE excluded.curated >= indicators.curated
-       AND (indicators.label_nl, indicators.label_en, indicators.unit, indicators.direction, indicators.source,
-            indicators.decimals, indicators.description, indicators.additive, indicators.curated)
-           IS DISTINCT FROM (excluded.label_nl, excluded.label_en, excluded.unit, excluded.direction, excluded.source,
-                             excluded.decimals, excluded.description, excluded.additive, excluded.curated)";
-
-fn upsert_indicator(tx: &mut Transaction<'_>, statement: &Statement, i: &Indicator) -> Result<()> {
-    tx.execute(
-        statement,
-        &[
-            &i.id.as_str(),
-            &i.label_nl,
-            &i.label_en,
-            &i.unit,
-            &i.direction.as_str(),
-            &i.source,
-            &i32::from(i.decimals),
-            &i.description,
-            &i.additive,
-            &i.curated,
-        ],
-    )
-    .map_err(pg(&format!("storing indicator {}", i.id)))?;
-    Ok(())
+impl Write<'_> {
+    /// A `?N` statement, prepared once per connection.
+    fn prepared(&mut self, sql: &str, context: &str) -> Result<Statement> {
+        if let Some(s) = self.statements.borrow().get(sql) {
+            return Ok(s.clone());
+        }
+        let s = self.tx.prepare(&dollar(sql)).map_err(pg(context))?;
+        self.statements
+            .borrow_mut()
+            .insert(sql.to_string(), s.clone());
+        Ok(s)
+    }
 }
 
-fn row_to_indicator(r: &Row, context: &str) -> Result<(Indicator, String)> {
-    let id: String = get(r, 0, context)?;
-    let direction: String = get(r, 4, context)?;
-    let decimals: i32 = get(r, 6, context)?;
-    Ok((
-        Indicator {
-            id: IndicatorId::new(&id).unwrap_or_else(|_| IndicatorId::new("invalid").unwrap()),
-            label_nl: get(r, 1, context)?,
-            label_en: get(r, 2, context)?,
-            unit: get(r, 3, context)?,
-            direction: Direction::parse(&direction).unwrap_or(Direction::Neutral),
-            source: get(r, 5, context)?,
-            decimals: u8::try_from(decimals)
-                .map_err(|_| StoreError::Corrupt(format!("decimals {decimals} of {id}")))?,
-            description: get(r, 7, context)?,
-            additive: get(r, 8, context)?,
-            curated: get(r, 9, context)?,
-        },
-        id,
-    ))
+impl Execute for Write<'_> {
+    type Row<'r> = PgRow<'r>;
+
+    fn exec(&mut self, sql: &str, params: &[&dyn Param], context: &str) -> Result<u64> {
+        let statement = self.prepared(sql, context)?;
+        let params: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p.pg()).collect();
+        self.tx.execute(&statement, &params).map_err(pg(context))
+    }
+
+    fn rows<T>(
+        &mut self,
+        sql: &str,
+        params: &[&dyn Param],
+        context: &str,
+        mut record: impl FnMut(&PgRow<'_>) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        let statement = self.prepared(sql, context)?;
+        let params: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p.pg()).collect();
+        self.tx
+            .query(&statement, &params)
+            .map_err(pg(context))?
+            .iter()
+            .map(|row| record(&PgRow { row, context }))
+            .collect()
+    }
+
+    fn finish(self, context: &str) -> Result<()> {
+        self.commit().map_err(pg(context))
+    }
 }
 
-pub(crate) fn parse_code(s: String) -> Result<RegionCode> {
-    RegionCode::parse(&s).map_err(|e| StoreError::Corrupt(e.to_string()))
+impl Writes for PgStore {
+    type Write<'w> = Write<'w>;
+
+    fn write(&mut self, context: &str) -> Result<Write<'_>> {
+        Write::begin(self, context)
+    }
 }
 
-pub(crate) fn parse_level(s: &str) -> Result<Level> {
-    s.parse().map_err(StoreError::Corrupt)
+impl std::ops::Deref for Write<'_> {
+    type Target = Client;
+    fn deref(&self) -> &Client {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for Write<'_> {
+    fn deref_mut(&mut self) -> &mut Client {
+        &mut self.tx
+    }
+}
+
+/// A PostgreSQL result row, read through [`Columns`].
+pub(crate) struct PgRow<'a> {
+    row: &'a Row,
+    context: &'a str,
+}
+
+impl Columns for PgRow<'_> {
+    fn get<T: Value>(&self, i: usize) -> Result<T> {
+        self.row.try_get(i).map_err(pg(self.context))
+    }
+}
+
+impl Query for PgStore {
+    type Row<'r> = PgRow<'r>;
+
+    fn dialect(&self) -> Dialect {
+        Dialect::Postgres
+    }
+
+    fn records<T>(
+        &self,
+        sql: &str,
+        params: &[&dyn Param],
+        context: &str,
+        mut record: impl FnMut(&PgRow<'_>) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        let params: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| p.pg()).collect();
+        self.rows(&dollar(sql), &params, context)?
+            .iter()
+            .map(|row| record(&PgRow { row, context }))
+            .collect()
+    }
 }
 
 /// Region rows of a file with one row per key, as SQLite's row-by-row upserts would leave them
@@ -533,7 +555,6 @@ fn last_per_key<'a, T, K: std::hash::Hash + Eq>(
 
 /// The statements of a load, prepared once per `apply_loads` call.
 struct LoadStatements {
-    indicator: Statement,
     regions: Statement,
     boundaries: Statement,
     figures: Statement,
@@ -542,11 +563,10 @@ struct LoadStatements {
 }
 
 impl LoadStatements {
-    fn prepare(tx: &mut Transaction<'_>) -> Result<LoadStatements> {
+    fn prepare(tx: &mut Client) -> Result<LoadStatements> {
         let context = "preparing load statements";
         let mut prepare = |sql: &str| tx.prepare(sql).map_err(pg(context));
         Ok(LoadStatements {
-            indicator: prepare(UPSERT_INDICATOR)?,
             regions: prepare(
                 "INSERT INTO regions (code, layout, level, name, parent)
                  SELECT * FROM UNNEST($1::text[], $2::int4[], $3::text[], $4::text[], $5::text[])
@@ -573,7 +593,7 @@ impl LoadStatements {
 }
 
 fn store_regions(
-    tx: &mut Transaction<'_>,
+    tx: &mut Client,
     s: &LoadStatements,
     regions: &[IngestRegion],
     context: &str,
@@ -592,7 +612,7 @@ fn store_regions(
 }
 
 fn store_boundaries(
-    tx: &mut Transaction<'_>,
+    tx: &mut Client,
     s: &LoadStatements,
     boundaries: &[Boundary],
     load_id: i64,
@@ -605,7 +625,7 @@ fn store_boundaries(
         let levels: Vec<&str> = chunk.iter().map(|b| b.code.level().as_str()).collect();
         let geometries: Vec<String> = chunk
             .iter()
-            .map(|b| geometry_to_text(&b.geometry))
+            .map(|b| region_sql::geometry_to_text(&b.geometry))
             .collect();
         tx.execute(
             &s.boundaries,
@@ -627,7 +647,7 @@ impl Keys {
     /// The id of a series, added if new.
     pub(crate) fn series(
         &mut self,
-        tx: &mut Transaction<'_>,
+        tx: &mut Client,
         indicator: &str,
         level: Level,
         breakdown: &str,
@@ -653,7 +673,7 @@ impl Keys {
     /// The id of a region, added if new.
     pub(crate) fn region(
         &mut self,
-        tx: &mut Transaction<'_>,
+        tx: &mut Client,
         code: &RegionCode,
         context: &str,
     ) -> Result<i32> {
@@ -679,7 +699,7 @@ impl Keys {
 /// Stores a file's figures under their integer keys (adding new series and regions), then
 /// recounts the series and periods it wrote to; returns how many keys were new.
 fn store_observations(
-    tx: &mut Transaction<'_>,
+    tx: &mut Client,
     s: &LoadStatements,
     observations: &[Observation],
     load_id: i64,
@@ -764,169 +784,7 @@ fn store_observations(
     Ok((after - before) as usize)
 }
 
-impl PgStore {
-    /// A stored run; `full`: with traces, theme exposure and method ranks.
-    fn read_risk_run(
-        &self,
-        level: Level,
-        period: i32,
-        region: Option<&RegionCode>,
-        full: bool,
-    ) -> Result<Option<RiskRun>> {
-        let context = "reading risk run";
-        let rows = self.rows(
-            &format!("SELECT {RISK_RUN_COLUMNS} FROM risk_runs WHERE level = $1 AND period = $2"),
-            &[&level.as_str(), &period],
-            context,
-        )?;
-        let Some(row) = rows.first() else {
-            return Ok(None);
-        };
-        let run = risk_run_record(row, context)?;
-        // An empty filter matches every region; a code filters to one.
-        let filter = region.map_or(String::new(), |r| r.as_str().to_string());
-        let context = "reading risk regions";
-        let mut regions: Vec<RiskRegionRecord> = self
-            .rows(
-                "SELECT region, flagged, with_data, weak_protective, protective_with_data, composite, composite_rank, composite_percentile, rank_median, rank_lower, rank_upper
-                 FROM risk_regions WHERE run_id = $1 AND ($2 = '' OR region = $2) ORDER BY region",
-                &[&run.id, &filter],
-                context,
-            )?
-            .iter()
-            .map(|r| {
-                Ok(RiskRegionRecord {
-                    region: parse_code(get(r, 0, context)?)?,
-                    flagged: get(r, 1, context)?,
-                    with_data: get(r, 2, context)?,
-                    weak_protective: get(r, 3, context)?,
-                    protective_with_data: get(r, 4, context)?,
-                    composite: get(r, 5, context)?,
-                    composite_rank: get(r, 6, context)?,
-                    composite_percentile: get(r, 7, context)?,
-                    rank_median: get(r, 8, context)?,
-                    rank_lower: get(r, 9, context)?,
-                    rank_upper: get(r, 10, context)?,
-                    method_ranks: Vec::new(),
-                    factors: Vec::new(),
-                    themes: Vec::new(),
-                })
-            })
-            .collect::<Result<_>>()?;
-        let index: HashMap<String, usize> = regions
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (r.region.as_str().to_string(), i))
-            .collect();
-        let context = "reading risk factor scores";
-        for r in self.rows(
-            "SELECT region, factor, score, rank, ranked, percentile, flagged, CASE WHEN $3 THEN trace ELSE '' END AS trace
-             FROM risk_factor_scores WHERE run_id = $1 AND ($2 = '' OR region = $2) ORDER BY region, ord",
-            &[&run.id, &filter, &full],
-            context,
-        )? {
-            let code: String = get(&r, 0, context)?;
-            if let Some(&i) = index.get(&code) {
-                regions[i].factors.push(RiskFactorRecord {
-                    factor: get(&r, 1, context)?,
-                    score: get(&r, 2, context)?,
-                    rank: get(&r, 3, context)?,
-                    ranked: get(&r, 4, context)?,
-                    percentile: get(&r, 5, context)?,
-                    flagged: get(&r, 6, context)?,
-                    trace: get(&r, 7, context)?,
-                });
-            }
-        }
-        if full {
-            let context = "reading risk theme exposure";
-            for r in self.rows(
-                "SELECT region, theme, exposure, rank, ranked, coverage, flagged_weight, drivers
-                 FROM risk_theme_exposure WHERE run_id = $1 AND ($2 = '' OR region = $2) ORDER BY region, ord",
-                &[&run.id, &filter],
-                context,
-            )? {
-                let code: String = get(&r, 0, context)?;
-                if let Some(&i) = index.get(&code) {
-                    regions[i].themes.push(RiskThemeRecord {
-                        theme: get(&r, 1, context)?,
-                        exposure: get(&r, 2, context)?,
-                        rank: get(&r, 3, context)?,
-                        ranked: get(&r, 4, context)?,
-                        coverage: get(&r, 5, context)?,
-                        flagged_weight: get(&r, 6, context)?,
-                        drivers: get(&r, 7, context)?,
-                    });
-                }
-            }
-            let context = "reading method ranks";
-            for r in self.rows(
-                "SELECT region, method, score, rank
-                 FROM risk_method_ranks WHERE run_id = $1 AND ($2 = '' OR region = $2) ORDER BY region, ord",
-                &[&run.id, &filter],
-                context,
-            )? {
-                let code: String = get(&r, 0, context)?;
-                if let Some(&i) = index.get(&code) {
-                    regions[i].method_ranks.push(RiskMethodRankRecord {
-                        method: get(&r, 1, context)?,
-                        score: get(&r, 2, context)?,
-                        rank: get(&r, 3, context)?,
-                    });
-                }
-            }
-        }
-        Ok(Some(RiskRun {
-            run,
-            regions,
-            clusters: Vec::new(),
-        }))
-    }
-
-    fn indicator_coverage(&self, id: &str) -> Result<(Vec<i32>, Vec<Level>)> {
-        let context = "reading coverage";
-        let mut periods = Vec::new();
-        let mut levels = Vec::new();
-        for r in self.rows(&dollar(figures::COVERAGE_OF), &[&id], context)? {
-            let level = parse_level(&get::<String>(&r, 0, context)?)?;
-            let period: i32 = get(&r, 1, context)?;
-            if !levels.contains(&level) {
-                levels.push(level);
-            }
-            if !periods.contains(&period) {
-                periods.push(period);
-            }
-        }
-        periods.sort();
-        levels.sort();
-        Ok((periods, levels))
-    }
-
-    fn query_observations(
-        &self,
-        sql: &str,
-        params: &[&(dyn ToSql + Sync)],
-    ) -> Result<Vec<ObservationRecord>> {
-        let context = "reading observations";
-        self.rows(sql, params, context)?
-            .iter()
-            .map(|r| {
-                Ok(ObservationRecord {
-                    indicator: get(r, 0, context)?,
-                    region: parse_code(get(r, 1, context)?)?,
-                    period: get(r, 2, context)?,
-                    breakdown: get(r, 3, context)?,
-                    value: get(r, 4, context)?,
-                    lower: get(r, 5, context)?,
-                    upper: get(r, 6, context)?,
-                    n: get(r, 7, context)?,
-                    status: figures::status_from_code(i64::from(get::<i16>(r, 8, context)?))?,
-                    load_id: get(r, 9, context)?,
-                })
-            })
-            .collect()
-    }
-}
+impl PgStore {}
 
 impl crate::location::Pooled for PgStore {
     fn open_reader(target: &str) -> Result<Self> {
@@ -959,19 +817,31 @@ impl crate::location::Pooled for PgStore {
     }
 }
 
+/// A load on PostgreSQL: regions, boundaries and figures a chunk at a time (`UNNEST`), through
+/// statements prepared once per `apply_loads`.
+struct PgLoad<'a> {
+    tx: Write<'a>,
+    statements: LoadStatements,
+}
+
+impl<'a> load_sql::BulkLoad for PgLoad<'a> {
+    type Tx = Write<'a>;
+
+    fn tx(&mut self) -> &mut Write<'a> {
+        &mut self.tx
+    }
+
+    fn store_rows(&mut self, batch: &LoadBatch, load_id: i64, context: &str) -> Result<usize> {
+        let (tx, s) = (&mut self.tx, &self.statements);
+        store_regions(tx, s, &batch.regions, context)?;
+        store_boundaries(tx, s, &batch.boundaries, load_id, context)?;
+        store_observations(tx, s, &batch.observations, load_id, context)
+    }
+}
+
 impl Store for PgStore {
-    fn set_load_access(
-        &mut self,
-        load_id: i64,
-        access: &crate::LoadAccess,
-        changed_at: &str,
-        changed_by: &str,
-    ) -> Result<crate::AccessRule> {
-        self.access_set(load_id, access, changed_at, changed_by)
-    }
-    fn access_rules(&self) -> Result<Vec<crate::AccessRule>> {
-        self.access_rules_all()
-    }
+    written_once!();
+
     fn create_token(
         &mut self,
         name: &str,
@@ -979,337 +849,74 @@ impl Store for PgStore {
         hash: &str,
         created_at: &str,
     ) -> Result<i64> {
-        self.access_create_token(name, role, hash, created_at)
+        let context = "storing a token";
+        let row = self
+            .client_mut()
+            .query_one(
+                &dollar(access::INSERT_TOKEN),
+                &[&name, &role, &hash, &created_at],
+            )
+            .map_err(pg(context))?;
+        get(&row, 0, context)
     }
-    fn tokens(&self) -> Result<Vec<crate::TokenRecord>> {
-        self.access_tokens()
-    }
-    fn token_by_hash(&self, hash: &str) -> Result<Option<crate::TokenRecord>> {
-        self.access_token_by_hash(hash)
-    }
+
     fn revoke_token(&mut self, id: i64, revoked_at: &str) -> Result<bool> {
-        self.access_revoke_token(id, revoked_at)
+        let n = self
+            .client_mut()
+            .execute(&dollar(access::REVOKE_TOKEN), &[&id, &revoked_at])
+            .map_err(pg("revoking a token"))?;
+        Ok(n == 1)
     }
-    fn append_audit(&mut self, entry: &crate::AuditEntry) -> Result<()> {
-        self.access_append_audit(entry)
-    }
-    fn audit_log(&self) -> Result<Vec<crate::AuditEntry>> {
-        self.access_audit_log()
+
+    fn append_audit(&mut self, e: &crate::AuditEntry) -> Result<()> {
+        self.client_mut()
+            .execute(
+                &dollar(access::APPEND_AUDIT),
+                &[&e.at, &e.actor, &e.via, &e.action, &e.subject, &e.origin],
+            )
+            .map_err(pg("appending to the audit log"))?;
+        Ok(())
     }
 
     fn write_all(&mut self, work: &mut dyn FnMut(&mut dyn Store) -> Result<()>) -> Result<()> {
-        // Known gap: the write methods open their own transactions on the client, so here each
-        // is committed on its own. Readers still never see half of any one of them.
-        work(self)
+        if self.in_write_all {
+            // Already one transaction: the work's writes become savepoints of it.
+            return work(self);
+        }
+        let client = self.client.get_mut();
+        client
+            .batch_execute("BEGIN")
+            .map_err(pg("starting a write"))?;
+        if let Err(e) = lock_writers(client) {
+            let _ = client.batch_execute("ROLLBACK");
+            return Err(e);
+        }
+        // The store's own writes inside become savepoints of this transaction (see `Write`).
+        self.in_write_all = true;
+        let result = work(self);
+        self.in_write_all = false;
+        let client = self.client.get_mut();
+        match result {
+            Ok(()) => client.batch_execute("COMMIT").map_err(pg("committing")),
+            Err(e) => {
+                let _ = client.batch_execute("ROLLBACK");
+                Err(e)
+            }
+        }
     }
 
     fn apply_loads(&mut self, batches: &[LoadBatch], loaded_at: &str) -> Result<Vec<LoadOutcome>> {
-        let client = self.client.get_mut();
-        let mut tx = client
-            .transaction()
-            .map_err(pg("starting load transaction"))?;
-        lock_writers(&mut tx)?;
+        let mut tx = Write::begin(self, "starting load transaction")?;
         let statements = LoadStatements::prepare(&mut tx)?;
-        let mut outcomes = Vec::with_capacity(batches.len());
-        for batch in batches {
-            let earlier = tx
-                .query_opt(
-                    "SELECT id, loaded_at FROM loads WHERE checksum = $1",
-                    &[&batch.checksum],
-                )
-                .map_err(pg("checking checksum"))?;
-            if let Some(r) = earlier {
-                outcomes.push(LoadOutcome::AlreadyLoaded {
-                    load_id: get(&r, 0, "checking checksum")?,
-                    loaded_at: get(&r, 1, "checking checksum")?,
-                });
-                continue;
-            }
-            let context = format!("storing {}", batch.file_name);
-            let load_id: i64 = tx
-                .query_one(
-                    "INSERT INTO loads (id, file_name, checksum, format, dataset, title, publisher, licence, loaded_at, rows, observations, regions, boundaries, notes)
-                     VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM loads), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-                     RETURNING id",
-                    &[
-                        &batch.file_name,
-                        &batch.checksum,
-                        &batch.format.map(|f| f.as_str()).unwrap_or(""),
-                        &batch.dataset.id,
-                        &batch.dataset.title,
-                        &batch.dataset.publisher,
-                        &batch.dataset.licence,
-                        &loaded_at,
-                        &(batch.rows as i64),
-                        &(batch.observations.len() as i64),
-                        &(batch.regions.len() as i64),
-                        &(batch.boundaries.len() as i64),
-                        &serde_json::to_string(&batch.notes).unwrap_or_default(),
-                    ],
-                )
-                .and_then(|r| r.try_get(0))
-                .map_err(pg(&context))?;
-            for i in &batch.indicators {
-                upsert_indicator(&mut tx, &statements.indicator, i)?;
-            }
-            store_regions(&mut tx, &statements, &batch.regions, &context)?;
-            store_boundaries(&mut tx, &statements, &batch.boundaries, load_id, &context)?;
-            let inserted =
-                store_observations(&mut tx, &statements, &batch.observations, load_id, &context)?;
-            crate::pg_time::insert_official_changes(&mut tx, load_id, &batch.changes, &context)?;
-            outcomes.push(LoadOutcome::Loaded {
-                load_id,
-                inserted,
-                replaced: batch.observations.len() - inserted,
-            });
-        }
-        tx.commit().map_err(pg("committing load"))?;
+        let mut load = PgLoad { tx, statements };
+        let outcomes = load_sql::apply_loads(&mut load, batches, loaded_at)?;
+        load.tx.commit().map_err(pg("committing load"))?;
         Ok(outcomes)
-    }
-
-    fn sync_indicators(&mut self, indicators: &[Indicator]) -> Result<()> {
-        let client = self.client.get_mut();
-        let mut tx = client
-            .transaction()
-            .map_err(pg("starting catalogue sync"))?;
-        lock_writers(&mut tx)?;
-        let statement = tx
-            .prepare(UPSERT_INDICATOR)
-            .map_err(pg("preparing catalogue sync"))?;
-        for i in indicators {
-            upsert_indicator(&mut tx, &statement, i)?;
-        }
-        tx.commit().map_err(pg("committing catalogue sync"))
-    }
-
-    fn set_missing_parents(&mut self, parents: &[(RegionCode, i32, RegionCode)]) -> Result<usize> {
-        let client = self.client.get_mut();
-        let mut tx = client.transaction().map_err(pg("starting parent update"))?;
-        lock_writers(&mut tx)?;
-        let statement = tx
-            .prepare(
-                "UPDATE regions SET parent = $3 WHERE code = $1 AND layout = $2 AND parent IS NULL",
-            )
-            .map_err(pg("preparing parent update"))?;
-        let mut n = 0;
-        for (code, layout, parent) in parents {
-            n += tx
-                .execute(&statement, &[&code.as_str(), layout, &parent.as_str()])
-                .map_err(pg("setting parent"))? as usize;
-        }
-        tx.commit().map_err(pg("committing parent update"))?;
-        Ok(n)
-    }
-
-    fn indicators(&self) -> Result<Vec<IndicatorRecord>> {
-        let context = "reading indicators";
-        let rows = self.rows(
-            "SELECT id, label_nl, label_en, unit, direction, source, decimals, description, additive, curated FROM indicators ORDER BY curated DESC, source, id",
-            &[],
-            context,
-        )?;
-        // Coverage of all indicators in one query over the per-series counts.
-        let mut coverage: HashMap<String, (Vec<i32>, Vec<Level>)> = HashMap::new();
-        for r in self.rows(&dollar(figures::COVERAGE), &[], context)? {
-            let entry = coverage.entry(get(&r, 0, context)?).or_default();
-            let level = parse_level(&get::<String>(&r, 1, context)?)?;
-            let period: i32 = get(&r, 2, context)?;
-            if !entry.0.contains(&period) {
-                entry.0.push(period);
-            }
-            if !entry.1.contains(&level) {
-                entry.1.push(level);
-            }
-        }
-        rows.iter()
-            .map(|r| {
-                let (indicator, id) = row_to_indicator(r, context)?;
-                let (mut periods, mut levels) = coverage.remove(&id).unwrap_or_default();
-                periods.sort();
-                levels.sort();
-                Ok(IndicatorRecord {
-                    indicator,
-                    periods,
-                    levels,
-                })
-            })
-            .collect()
-    }
-
-    fn indicator(&self, id: &str) -> Result<Option<IndicatorRecord>> {
-        let context = "reading indicator";
-        let rows = self.rows(
-            "SELECT id, label_nl, label_en, unit, direction, source, decimals, description, additive, curated FROM indicators WHERE id = $1",
-            &[&id],
-            context,
-        )?;
-        match rows.first() {
-            None => Ok(None),
-            Some(r) => {
-                let (indicator, id) = row_to_indicator(r, context)?;
-                let (periods, levels) = self.indicator_coverage(&id)?;
-                Ok(Some(IndicatorRecord {
-                    indicator,
-                    periods,
-                    levels,
-                }))
-            }
-        }
-    }
-
-    fn regions(&self, level: Level, layout: i32) -> Result<Vec<RegionRecord>> {
-        self.query_regions(region_sql::OF_LAYOUT, &[&level.as_str(), &layout])
-    }
-
-    fn child_regions(&self, parent: &RegionCode, layout: i32) -> Result<Vec<RegionRecord>> {
-        match region_sql::child_range(parent) {
-            Some((level, from, to)) => self.query_regions(
-                region_sql::IN_CODE_RANGE,
-                &[&level.as_str(), &layout, &from, &to],
-            ),
-            None => Ok(Vec::new()),
-        }
-    }
-
-    fn region(&self, code: &RegionCode, layout: i32) -> Result<Option<RegionRecord>> {
-        // Nearest layout: the same year, else the latest earlier one, else the earliest later one;
-        // a name or parent missing in that layout is taken from the nearest layout that has it.
-        let context = "reading region";
-        let rows = self.rows(
-            "SELECT layout,
-                (SELECT name FROM regions r2 WHERE r2.code = $1 AND r2.name IS NOT NULL
-                   ORDER BY (r2.layout > $2), abs(r2.layout - $2) LIMIT 1),
-                (SELECT parent FROM regions r3 WHERE r3.code = $1 AND r3.parent IS NOT NULL
-                   ORDER BY (r3.layout > $2), abs(r3.layout - $2) LIMIT 1)
-             FROM regions WHERE code = $1 ORDER BY (layout > $2), abs(layout - $2) LIMIT 1",
-            &[&code.as_str(), &layout],
-            context,
-        )?;
-        rows.first()
-            .map(|r| {
-                Ok(RegionRecord {
-                    code: code.clone(),
-                    name: get(r, 1, context)?,
-                    parent: get::<Option<String>>(r, 2, context)?
-                        .map(parse_code)
-                        .transpose()?,
-                    layout: get(r, 0, context)?,
-                })
-            })
-            .transpose()
-    }
-
-    fn layouts(&self, level: Level) -> Result<Vec<i32>> {
-        self.column(
-            &dollar(region_sql::LAYOUTS),
-            &[&level.as_str()],
-            "reading layouts",
-        )
-    }
-
-    fn boundary_layouts(&self, level: Level) -> Result<Vec<i32>> {
-        self.column(
-            &dollar(region_sql::BOUNDARY_LAYOUTS),
-            &[&level.as_str()],
-            "reading boundary layouts",
-        )
-    }
-
-    fn periods(&self, level: Level) -> Result<Vec<i32>> {
-        self.column(
-            &dollar(figures::PERIODS_AT_LEVEL),
-            &[&level.as_str()],
-            "reading periods",
-        )
-    }
-
-    fn observations(
-        &self,
-        indicator: &str,
-        level: Level,
-        period: i32,
-    ) -> Result<Vec<ObservationRecord>> {
-        self.query_observations(
-            &dollar(figures::OF_INDICATOR),
-            &[&indicator, &level.as_str(), &period],
-        )
-    }
-
-    fn observations_at(&self, level: Level, period: i32) -> Result<Vec<ObservationRecord>> {
-        self.query_observations(&dollar(figures::AT_LEVEL), &[&level.as_str(), &period])
-    }
-
-    fn indicator_ids_at(&self, level: Level, period: i32) -> Result<Vec<String>> {
-        self.column(
-            &dollar(figures::INDICATORS_AT),
-            &[&level.as_str(), &period],
-            "reading indicator ids",
-        )
-    }
-
-    fn region_periods(&self, code: &RegionCode) -> Result<Vec<i32>> {
-        self.column(
-            &dollar(figures::REGION_PERIODS),
-            &[&code.as_str()],
-            "reading region periods",
-        )
-    }
-
-    fn region_observations(
-        &self,
-        code: &RegionCode,
-        period: i32,
-    ) -> Result<Vec<ObservationRecord>> {
-        self.query_observations(&dollar(figures::OF_REGION), &[&code.as_str(), &period])
-    }
-
-    fn breakdown_observations(
-        &self,
-        indicator: &str,
-        region: &RegionCode,
-        period: i32,
-    ) -> Result<Vec<ObservationRecord>> {
-        self.query_observations(
-            &dollar(figures::BREAKDOWNS),
-            &[&indicator, &region.as_str(), &period],
-        )
-    }
-
-    fn breakdown_cell_observations(
-        &self,
-        indicator: &str,
-        level: Level,
-        period: i32,
-        breakdown: &str,
-    ) -> Result<Vec<ObservationRecord>> {
-        self.query_observations(
-            &dollar(figures::CELL),
-            &[&indicator, &level.as_str(), &period, &breakdown],
-        )
-    }
-
-    fn rank_states(&self) -> Result<Vec<RankState>> {
-        let context = "reading rank states";
-        self.rows(&dollar(figures::RANK_STATES), &[], context)?
-            .iter()
-            .map(|r| {
-                Ok(RankState {
-                    indicator: get(r, 0, context)?,
-                    level: parse_level(&get::<String>(r, 1, context)?)?,
-                    period: get(r, 2, context)?,
-                    figures: i64::from(get::<i32>(r, 3, context)?),
-                    last_load: get(r, 4, context)?,
-                    basis: get(r, 5, context)?,
-                })
-            })
-            .collect()
     }
 
     fn save_figure_ranks(&mut self, ranks: &[FigureRanks]) -> Result<()> {
         let context = "storing ranks";
-        let client = self.client.get_mut();
-        let mut tx = client.transaction().map_err(pg(context))?;
-        lock_writers(&mut tx)?;
+        let mut tx = Write::begin(self, context)?;
         let series_id = tx
             .prepare(&dollar(figures::SERIES_ID))
             .map_err(pg(context))?;
@@ -1355,134 +962,87 @@ impl Store for PgStore {
         tx.commit().map_err(pg(context))
     }
 
-    fn region_ranks(&self, code: &RegionCode, period: i32) -> Result<Vec<RegionRank>> {
-        let context = "reading region ranks";
-        self.rows(
-            &dollar(figures::REGION_RANKS),
-            &[&code.level().as_str(), &period, &code.as_str()],
-            context,
-        )?
-        .iter()
-        .map(|r| {
-            Ok(RegionRank {
-                indicator: get(r, 0, context)?,
-                figures: i64::from(get::<i32>(r, 1, context)?),
-                last_load: get(r, 2, context)?,
-                basis: get(r, 3, context)?,
-                ranked: get::<Option<i32>>(r, 4, context)?.map(i64::from),
-                rank: get::<Option<i32>>(r, 5, context)?.map(i64::from),
-                percentile: get(r, 6, context)?,
-                class: get::<Option<i16>>(r, 7, context)?.map(i64::from),
-            })
-        })
-        .collect()
-    }
-
-    fn boundaries(&self, level: Level, layout: i32) -> Result<Vec<BoundaryRecord>> {
-        let context = "reading boundaries";
-        self.rows(
-            "SELECT code, geometry FROM boundaries WHERE level = $1 AND layout = $2 ORDER BY code",
-            &[&level.as_str(), &layout],
-            context,
-        )?
-        .iter()
-        .map(|r| {
-            Ok(BoundaryRecord {
-                code: parse_code(get(r, 0, context)?)?,
-                layout,
-                geometry: geometry_from_text(&get::<String>(r, 1, context)?)?,
-            })
-        })
-        .collect()
-    }
-
-    fn loads(&self) -> Result<Vec<LoadRecord>> {
-        let context = "reading loads";
-        self.rows(
-            "SELECT id, file_name, checksum, format, dataset, title, publisher, licence, loaded_at, rows, observations, regions, boundaries, notes FROM loads ORDER BY id DESC",
-            &[],
-            context,
-        )?
-        .iter()
-        .map(|r| {
-            let notes: String = get(r, 13, context)?;
-            Ok(LoadRecord {
-                id: get(r, 0, context)?,
-                file_name: get(r, 1, context)?,
-                checksum: get(r, 2, context)?,
-                format: get(r, 3, context)?,
-                dataset: get(r, 4, context)?,
-                title: get(r, 5, context)?,
-                publisher: get(r, 6, context)?,
-                licence: get(r, 7, context)?,
-                loaded_at: get(r, 8, context)?,
-                rows: get(r, 9, context)?,
-                observations: get(r, 10, context)?,
-                regions: get(r, 11, context)?,
-                boundaries: get(r, 12, context)?,
-                notes: serde_json::from_str(&notes).unwrap_or_default(),
-            })
-        })
-        .collect()
-    }
-
-    fn boundary_codes(&self, level: Level, layout: i32) -> Result<Vec<RegionCode>> {
-        self.time_boundary_codes(level, layout)
-    }
-
-    fn region_changes(&self, level: Option<Level>) -> Result<Vec<ChangeRecord>> {
-        self.time_region_changes(level)
-    }
-
-    fn layout_derivations(&self, level: Level) -> Result<Vec<LayoutDerivation>> {
-        self.time_layout_derivations(level)
-    }
-
-    fn replace_derived_changes(
-        &mut self,
-        level: Level,
-        derivations: &[(LayoutDerivation, Vec<RegionChange>)],
-    ) -> Result<()> {
-        self.time_replace_derived_changes(level, derivations)
-    }
-
-    fn layout_summaries(&self) -> Result<Vec<LayoutSummary>> {
-        self.time_layout_summaries()
-    }
-
-    fn harmonisations(&self) -> Result<Vec<HarmonisationRecord>> {
-        self.time_harmonisations()
-    }
-
     fn replace_harmonised(
         &mut self,
         run: &HarmonisationRecord,
         rows: &[HarmonisedRecord],
     ) -> Result<()> {
-        self.time_replace_harmonised(run, rows)
-    }
-
-    fn harmonised(
-        &self,
-        target: i32,
-        indicator: &str,
-        level: Level,
-    ) -> Result<Vec<HarmonisedRecord>> {
-        self.time_harmonised(target, indicator, level)
-    }
-
-    fn harmonised_indicator_ids(&self, target: i32, region: &RegionCode) -> Result<Vec<String>> {
-        self.time_harmonised_indicator_ids(target, region)
+        let context = format!(
+            "storing figures harmonised onto layout {}",
+            run.target_layout
+        );
+        let mut tx = Write::begin(self, &context)?;
+        tx.execute(&dollar(figures::HARMONISED_DELETE), &[&run.target_layout])
+            .map_err(pg(&context))?;
+        tx.execute(
+            &dollar(time_sql::UPSERT_HARMONISATION),
+            &[
+                &run.target_layout,
+                &run.signature,
+                &run.created_at,
+                &(rows.len() as i64),
+                &time_sql::json(&run.notes),
+            ],
+        )
+        .map_err(pg(&context))?;
+        let mut keys = Keys::default();
+        let mut ids = Vec::with_capacity(rows.len());
+        for h in rows {
+            let series = keys.series(&mut tx, &h.indicator, h.region.level(), "", &context)?;
+            ids.push((series, keys.region(&mut tx, &h.region, &context)?));
+        }
+        // One UNNEST statement per chunk instead of a round trip per figure.
+        let statement = tx
+            .prepare(
+                "INSERT INTO harmonised_figures (target_layout, series, period, region, source_layout, value, lower, upper, n, method, weighted_by, sources)
+                 SELECT $1, * FROM UNNEST($2::INTEGER[], $3::INTEGER[], $4::INTEGER[], $5::INTEGER[], $6::DOUBLE PRECISION[],
+                                          $7::DOUBLE PRECISION[], $8::DOUBLE PRECISION[], $9::DOUBLE PRECISION[], $10::TEXT[], $11::TEXT[], $12::TEXT[])",
+            )
+            .map_err(pg(&context))?;
+        for (chunk, chunk_ids) in rows.chunks(CHUNK).zip(ids.chunks(CHUNK)) {
+            let series: Vec<i32> = chunk_ids.iter().map(|(s, _)| *s).collect();
+            let period: Vec<i32> = chunk.iter().map(|h| h.period).collect();
+            let region: Vec<i32> = chunk_ids.iter().map(|(_, r)| *r).collect();
+            let source_layout: Vec<i32> = chunk.iter().map(|h| h.source_layout).collect();
+            let value: Vec<f64> = chunk.iter().map(|h| h.value).collect();
+            let lower: Vec<Option<f64>> = chunk.iter().map(|h| h.lower).collect();
+            let upper: Vec<Option<f64>> = chunk.iter().map(|h| h.upper).collect();
+            let n: Vec<Option<f64>> = chunk.iter().map(|h| h.n).collect();
+            let method: Vec<&str> = chunk.iter().map(|h| h.method.as_str()).collect();
+            let weighted_by: Vec<Option<&str>> =
+                chunk.iter().map(|h| h.weighted_by.as_deref()).collect();
+            let sources: Vec<Option<String>> = chunk
+                .iter()
+                .map(|h| figures::sources_text(&h.region, &h.sources))
+                .collect();
+            tx.execute(
+                &statement,
+                &[
+                    &run.target_layout,
+                    &series,
+                    &period,
+                    &region,
+                    &source_layout,
+                    &value,
+                    &lower,
+                    &upper,
+                    &n,
+                    &method,
+                    &weighted_by,
+                    &sources,
+                ],
+            )
+            .map_err(pg(&context))?;
+        }
+        tx.commit().map_err(pg(&context))
     }
 
     fn save_risk_run(&mut self, run: &RiskRun) -> Result<i64> {
         let r = &run.run;
         let context = format!("storing risk results for {} {}", r.level, r.period);
-        let client = self.client.get_mut();
-        let mut tx = client.transaction().map_err(pg(&context))?;
-        lock_writers(&mut tx)?;
+        let mut tx = Write::begin(self, &context)?;
         tx.execute(
-            "DELETE FROM risk_runs WHERE level = $1 AND period = $2",
+            &dollar(risk_sql::DELETE_RUN),
             &[&r.level.as_str(), &r.period],
         )
         .map_err(pg(&context))?;
@@ -1506,10 +1066,7 @@ impl Store for PgStore {
             .and_then(|row| row.try_get(0))
             .map_err(pg(&context))?;
         let region_stmt = tx
-            .prepare(
-                "INSERT INTO risk_regions (run_id, region, flagged, with_data, weak_protective, protective_with_data, composite, composite_rank, composite_percentile, rank_median, rank_lower, rank_upper)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-            )
+            .prepare(&dollar(risk_sql::INSERT_REGION))
             .map_err(pg(&context))?;
         let method_stmt = tx
             .prepare(
@@ -1629,87 +1186,4 @@ impl Store for PgStore {
         tx.commit().map_err(pg(&context))?;
         Ok(run_id)
     }
-
-    fn risk_clusters(
-        &self,
-        level: Level,
-        period: i32,
-        variable: Option<&str>,
-        statistic: Option<&str>,
-        region: Option<&RegionCode>,
-    ) -> Result<Vec<RiskClusterRecord>> {
-        let context = "reading clusters";
-        self.rows(
-            "SELECT c.variable, c.statistic, c.region, c.status, c.value, c.stat, c.z, c.p_sim, c.quadrant
-             FROM risk_clusters c JOIN risk_runs r ON r.id = c.run_id
-             WHERE r.level = $1 AND r.period = $2
-               AND ($3 = '' OR c.variable = $3) AND ($4 = '' OR c.statistic = $4) AND ($5 = '' OR c.region = $5)
-             ORDER BY c.variable, c.statistic, c.region",
-            &[
-                &level.as_str(),
-                &period,
-                &variable.unwrap_or(""),
-                &statistic.unwrap_or(""),
-                &region.map_or("", |r| r.as_str()),
-            ],
-            context,
-        )?
-        .iter()
-        .map(|r| {
-            Ok(RiskClusterRecord {
-                variable: get(r, 0, context)?,
-                statistic: get(r, 1, context)?,
-                region: parse_code(get(r, 2, context)?)?,
-                status: get(r, 3, context)?,
-                value: get(r, 4, context)?,
-                stat: get(r, 5, context)?,
-                z: get(r, 6, context)?,
-                p_sim: get(r, 7, context)?,
-                quadrant: get(r, 8, context)?,
-            })
-        })
-        .collect()
-    }
-
-    fn risk_runs(&self) -> Result<Vec<RiskRunRecord>> {
-        let context = "reading risk runs";
-        self.rows(
-            &format!("SELECT {RISK_RUN_COLUMNS} FROM risk_runs ORDER BY level, period"),
-            &[],
-            context,
-        )?
-        .iter()
-        .map(|r| risk_run_record(r, context))
-        .collect()
-    }
-
-    fn risk_run(
-        &self,
-        level: Level,
-        period: i32,
-        region: Option<&RegionCode>,
-    ) -> Result<Option<RiskRun>> {
-        self.read_risk_run(level, period, region, true)
-    }
-
-    fn risk_run_flags(&self, level: Level, period: i32) -> Result<Option<RiskRun>> {
-        self.read_risk_run(level, period, None, false)
-    }
-}
-
-const RISK_RUN_COLUMNS: &str =
-    "id, level, period, layout, catalogue_version, fingerprint, parameters, summary, computed_at";
-
-fn risk_run_record(r: &Row, context: &str) -> Result<RiskRunRecord> {
-    Ok(RiskRunRecord {
-        id: get(r, 0, context)?,
-        level: parse_level(&get::<String>(r, 1, context)?)?,
-        period: get(r, 2, context)?,
-        layout: get(r, 3, context)?,
-        catalogue_version: get(r, 4, context)?,
-        fingerprint: get(r, 5, context)?,
-        parameters: get(r, 6, context)?,
-        summary: get(r, 7, context)?,
-        computed_at: get(r, 8, context)?,
-    })
 }

@@ -11,6 +11,10 @@
 
 use kwm_model::{Level, RegionCode};
 
+use crate::figures;
+use crate::row::{parse_code, Columns, Param, Query};
+use crate::{BoundaryRecord, RegionRecord, Result, StoreError};
+
 /// Migration 8: the indexes the reads below need.
 pub(crate) const INDEXES_MIGRATION: &str = "\
 CREATE INDEX regions_by_level ON regions (level, layout, code);
@@ -77,6 +81,114 @@ pub(crate) fn child_range(parent: &RegionCode) -> Option<(Level, String, String)
     // Codes are upper-case letters and digits, all below '~' byte-wise.
     let to = format!("{prefix}~");
     Some((level, prefix, to))
+}
+
+/// A region in the nearest layout that has it: the same year, else the latest earlier one,
+/// else the earliest later one; a name or parent missing there is taken from the nearest
+/// layout that has one. `?1` code, `?2` layout.
+const NEAREST: &str = "SELECT layout,
+        (SELECT name FROM regions r2 WHERE r2.code = ?1 AND r2.name IS NOT NULL
+           ORDER BY (r2.layout > ?2), abs(r2.layout - ?2) LIMIT 1),
+        (SELECT parent FROM regions r3 WHERE r3.code = ?1 AND r3.parent IS NOT NULL
+           ORDER BY (r3.layout > ?2), abs(r3.layout - ?2) LIMIT 1)
+     FROM regions WHERE code = ?1 ORDER BY (layout > ?2), abs(layout - ?2) LIMIT 1";
+
+/// The boundaries of a level in a layout, by code.
+const BOUNDARIES: &str =
+    "SELECT code, geometry FROM boundaries WHERE level = ?1 AND layout = ?2 ORDER BY code";
+
+/// A boundary as stored: GeoJSON text.
+pub(crate) fn geometry_to_text(g: &geo::MultiPolygon<f64>) -> String {
+    geojson::Geometry::new(geojson::Value::from(g)).to_string()
+}
+
+fn geometry_from_text(text: &str) -> Result<geo::MultiPolygon<f64>> {
+    let g: geojson::Geometry = text
+        .parse()
+        .map_err(|e| StoreError::Corrupt(format!("boundary geometry: {e}")))?;
+    geo::MultiPolygon::<f64>::try_from(g)
+        .map_err(|e| StoreError::Corrupt(format!("boundary geometry: {e}")))
+}
+
+/// Regions from [`OF_LAYOUT`] or [`IN_CODE_RANGE`] (code, name, parent, layout).
+fn regions(q: &impl Query, sql: &str, params: &[&dyn Param]) -> Result<Vec<RegionRecord>> {
+    q.records(sql, params, "reading regions", |r| {
+        Ok(RegionRecord {
+            code: parse_code(r.get(0)?)?,
+            name: r.get(1)?,
+            parent: r.get::<Option<String>>(2)?.map(parse_code).transpose()?,
+            layout: r.get(3)?,
+        })
+    })
+}
+
+/// `Store::regions`.
+pub(crate) fn of_layout(q: &impl Query, level: Level, layout: i32) -> Result<Vec<RegionRecord>> {
+    regions(q, OF_LAYOUT, &[&level.as_str(), &layout])
+}
+
+/// `Store::child_regions`.
+pub(crate) fn children(
+    q: &impl Query,
+    parent: &RegionCode,
+    layout: i32,
+) -> Result<Vec<RegionRecord>> {
+    match child_range(parent) {
+        Some((level, from, to)) => {
+            regions(q, IN_CODE_RANGE, &[&level.as_str(), &layout, &from, &to])
+        }
+        None => Ok(Vec::new()),
+    }
+}
+
+/// `Store::region`.
+pub(crate) fn region(
+    q: &impl Query,
+    code: &RegionCode,
+    layout: i32,
+) -> Result<Option<RegionRecord>> {
+    Ok(
+        q.records(NEAREST, &[&code.as_str(), &layout], "reading region", |r| {
+            Ok(RegionRecord {
+                code: code.clone(),
+                name: r.get(1)?,
+                parent: r.get::<Option<String>>(2)?.map(parse_code).transpose()?,
+                layout: r.get(0)?,
+            })
+        })?
+        .pop(),
+    )
+}
+
+/// `Store::layouts`.
+pub(crate) fn layouts(q: &impl Query, level: Level) -> Result<Vec<i32>> {
+    figures::column(q, LAYOUTS, &[&level.as_str()], "reading layouts")
+}
+
+/// `Store::boundary_layouts`.
+pub(crate) fn boundary_layouts(q: &impl Query, level: Level) -> Result<Vec<i32>> {
+    figures::column(
+        q,
+        BOUNDARY_LAYOUTS,
+        &[&level.as_str()],
+        "reading boundary layouts",
+    )
+}
+
+/// `Store::boundaries`.
+pub(crate) fn boundaries(q: &impl Query, level: Level, layout: i32) -> Result<Vec<BoundaryRecord>> {
+    q.records(
+        BOUNDARIES,
+        &[&level.as_str(), &layout],
+        "reading boundaries",
+        |r| {
+            Ok(BoundaryRecord {
+                code: parse_code(r.get(0)?)?,
+                layout,
+                geometry: geometry_from_text(&r.get::<String>(1)?)?,
+            })
+        },
+    )
 }
 
 #[cfg(test)]

@@ -1,19 +1,20 @@
 use std::path::Path;
 
 use kwm_ingest::LoadBatch;
-use kwm_model::{Direction, Indicator, IndicatorId, Level, RegionCode};
-use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
+use kwm_model::{Level, RegionCode};
+use rusqlite::{params, Connection, OpenFlags};
 
+use crate::access;
 use crate::figures::{self, Dialect, Migration};
+use crate::load_sql;
 use crate::region_sql;
+use crate::risk_sql;
+use crate::row::{Columns, Execute, Param, Query, Tx, Value, Writes};
+use crate::time_sql;
+use crate::FigureRanks;
 use crate::{
-    BoundaryRecord, ChangeRecord, HarmonisationRecord, HarmonisedRecord, IndicatorRecord,
-    LayoutDerivation, LayoutSummary, LoadOutcome, LoadRecord, ObservationRecord, RegionRecord,
-    Result, RiskClusterRecord, RiskFactorRecord, RiskMethodRankRecord, RiskRegionRecord, RiskRun,
-    RiskRunRecord, RiskThemeRecord, Store, StoreError,
+    HarmonisationRecord, HarmonisedRecord, LoadOutcome, Result, RiskRun, Store, StoreError,
 };
-use crate::{FigureRanks, RankState, RegionRank};
-use kwm_model::RegionChange;
 
 /// Schema migrations, applied in order. Never edit a released one: add a new one.
 pub(crate) const MIGRATIONS: &[Migration] = &[
@@ -136,7 +137,7 @@ CREATE TABLE risk_theme_exposure (
 );
 "#,
     ),
-    Migration::Sql(crate::sqlite_time::MIGRATION_TIME),
+    Migration::Sql(time_sql::MIGRATION_SQLITE),
     Migration::Sql(
         r#"
 -- 4: the composite's rank interval (Monte Carlo over method choices), its ranks under the
@@ -174,59 +175,14 @@ CREATE INDEX risk_clusters_by_region ON risk_clusters (run_id, region);
     Migration::Sql(crate::region_sql::INDEXES_MIGRATION),
 ];
 
-/// A write: a transaction of its own (`BEGIN IMMEDIATE`: the write lock is taken at once, so a
-/// second writer waits its turn instead of failing half-way), or a savepoint inside the
-/// transaction of [`Store::write_all`], so that a load and what is derived from it commit
-/// together. Rolled back when dropped without [`Write::commit`].
-pub(crate) struct Write<'a> {
-    conn: &'a Connection,
-    outer: bool,
-    done: bool,
-}
+/// A write (see [`Tx`]); its own transaction starts with `BEGIN IMMEDIATE`: the write lock is
+/// taken at once, so a second writer waits its turn instead of failing half-way.
+pub(crate) type Write<'a> = Tx<&'a Connection>;
 
-impl<'a> Write<'a> {
-    pub(crate) fn begin(conn: &'a mut Connection) -> rusqlite::Result<Write<'a>> {
-        let outer = conn.is_autocommit();
-        conn.execute_batch(if outer {
-            "BEGIN IMMEDIATE"
-        } else {
-            "SAVEPOINT kwm_write"
-        })?;
-        Ok(Write {
-            conn,
-            outer,
-            done: false,
-        })
-    }
-
-    pub(crate) fn commit(mut self) -> rusqlite::Result<()> {
-        self.done = true;
-        self.conn.execute_batch(if self.outer {
-            "COMMIT"
-        } else {
-            "RELEASE kwm_write"
-        })
-    }
-}
-
-impl Drop for Write<'_> {
-    fn drop(&mut self) {
-        if !self.done {
-            // Errors here mean the connection is gone; the transaction is then gone too.
-            let _ = self.conn.execute_batch(if self.outer {
-                "ROLLBACK"
-            } else {
-                "ROLLBACK TO kwm_write; RELEASE kwm_write"
-            });
-        }
-    }
-}
-
-impl std::ops::Deref for Write<'_> {
-    type Target = Connection;
-    fn deref(&self) -> &Connection {
-        self.conn
-    }
+/// Starts a write on `conn`: a transaction, or a savepoint inside `Store::write_all`'s.
+pub(crate) fn begin_write(conn: &mut Connection) -> rusqlite::Result<Write<'_>> {
+    let outer = conn.is_autocommit();
+    Tx::begin(&*conn, outer, "BEGIN IMMEDIATE")
 }
 
 /// How long a writer waits for another writer's transaction (a national load takes minutes).
@@ -333,343 +289,94 @@ impl SqliteStore {
     }
 }
 
-fn geometry_to_text(g: &geo::MultiPolygon<f64>) -> String {
-    geojson::Geometry::new(geojson::Value::from(g)).to_string()
+/// A SQLite result row, read through [`Columns`].
+pub(crate) struct SqliteRow<'a> {
+    row: &'a rusqlite::Row<'a>,
+    context: &'a str,
 }
 
-fn geometry_from_text(text: &str) -> Result<geo::MultiPolygon<f64>> {
-    let g: geojson::Geometry = text
-        .parse()
-        .map_err(|e| StoreError::Corrupt(format!("boundary geometry: {e}")))?;
-    geo::MultiPolygon::<f64>::try_from(g)
-        .map_err(|e| StoreError::Corrupt(format!("boundary geometry: {e}")))
+impl Columns for SqliteRow<'_> {
+    fn get<T: Value>(&self, i: usize) -> Result<T> {
+        self.row.get(i).map_err(db(self.context))
+    }
 }
 
-fn upsert_indicator(tx: &Connection, i: &Indicator) -> Result<()> {
-    // Catalogue (curated) metadata is never overwritten by metadata a file carried, and rows
-    // that would not change are not touched, so a no-op sync leaves the file byte-identical.
-    tx.execute(
-        "INSERT INTO indicators (id, label_nl, label_en, unit, direction, source, decimals, description, additive, curated)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-         ON CONFLICT(id) DO UPDATE SET label_nl = excluded.label_nl, label_en = excluded.label_en, unit = excluded.unit,
-           direction = excluded.direction, source = excluded.source, decimals = excluded.decimals,
-           description = excluded.description, additive = excluded.additive, curated = excluded.curated
-         WHERE excluded.curated >= indicators.curated
-           AND (label_nl, label_en, unit, direction, source, decimals, description, additive, curated)
-               IS NOT (excluded.label_nl, excluded.label_en, excluded.unit, excluded.direction, excluded.source,
-                       excluded.decimals, excluded.description, excluded.additive, excluded.curated)",
-        params![
-            i.id.as_str(), i.label_nl, i.label_en, i.unit, i.direction.as_str(), i.source,
-            i.decimals, i.description, i.additive, i.curated
-        ],
-    )
-    .map_err(db(&format!("storing indicator {}", i.id)))?;
-    Ok(())
+/// The rows of a `?N` statement on `conn`, each made a record by `record`.
+fn records<T>(
+    conn: &Connection,
+    sql: &str,
+    params: &[&dyn Param],
+    context: &str,
+    mut record: impl FnMut(&SqliteRow<'_>) -> Result<T>,
+) -> Result<Vec<T>> {
+    let mut stmt = conn.prepare_cached(sql).map_err(db(context))?;
+    let mut rows = stmt
+        .query(rusqlite::params_from_iter(
+            params.iter().map(|p| p.sqlite()),
+        ))
+        .map_err(db(context))?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next().map_err(db(context))? {
+        out.push(record(&SqliteRow { row, context })?);
+    }
+    Ok(out)
 }
 
-fn row_to_indicator(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Indicator, String)> {
-    let id: String = r.get(0)?;
-    let direction: String = r.get(4)?;
-    Ok((
-        Indicator {
-            id: IndicatorId::new(&id).unwrap_or_else(|_| IndicatorId::new("invalid").unwrap()),
-            label_nl: r.get(1)?,
-            label_en: r.get(2)?,
-            unit: r.get(3)?,
-            direction: Direction::parse(&direction).unwrap_or(Direction::Neutral),
-            source: r.get(5)?,
-            decimals: r.get(6)?,
-            description: r.get(7)?,
-            additive: r.get(8)?,
-            curated: r.get(9)?,
-        },
-        id,
-    ))
-}
+impl Execute for Write<'_> {
+    type Row<'r> = SqliteRow<'r>;
 
-/// A region-code column, read as a code (a malformed one is a conversion error of that column).
-fn code_column(r: &rusqlite::Row<'_>, idx: usize) -> rusqlite::Result<RegionCode> {
-    let text: String = r.get(idx)?;
-    RegionCode::parse(&text).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e))
-    })
-}
-
-pub(crate) fn parse_code(s: String) -> Result<RegionCode> {
-    RegionCode::parse(&s).map_err(|e| StoreError::Corrupt(e.to_string()))
-}
-
-pub(crate) fn parse_level(s: &str) -> Result<Level> {
-    s.parse().map_err(StoreError::Corrupt)
-}
-
-impl SqliteStore {
-    /// A stored run; `full`: with traces, theme exposure and method ranks.
-    fn read_risk_run(
-        &self,
-        level: Level,
-        period: i32,
-        region: Option<&RegionCode>,
-        full: bool,
-    ) -> Result<Option<RiskRun>> {
-        let row = self
-            .conn
-            .query_row(
-                &format!(
-                    "SELECT {RISK_RUN_COLUMNS} FROM risk_runs WHERE level = ?1 AND period = ?2"
-                ),
-                params![level.as_str(), period],
-                risk_run_row,
-            )
-            .optional()
-            .map_err(db("reading risk run"))?;
-        let Some(row) = row else { return Ok(None) };
-        let run = risk_run_record(row)?;
-        // An empty filter matches every region; a code filters to one.
-        let filter = region.map_or(String::new(), |r| r.as_str().to_string());
-        let mut regions: Vec<RiskRegionRecord> = {
-            let mut stmt = self
-                .conn
-                .prepare_cached(
-                    "SELECT region, flagged, with_data, weak_protective, protective_with_data, composite, composite_rank, composite_percentile, rank_median, rank_lower, rank_upper
-                     FROM risk_regions WHERE run_id = ?1 AND (?2 = '' OR region = ?2) ORDER BY region",
-                )
-                .map_err(db("preparing risk regions query"))?;
-            stmt.query_map(params![run.id, filter], |r| {
-                Ok(RiskRegionRecord {
-                    region: code_column(r, 0)?,
-                    flagged: r.get(1)?,
-                    with_data: r.get(2)?,
-                    weak_protective: r.get(3)?,
-                    protective_with_data: r.get(4)?,
-                    composite: r.get(5)?,
-                    composite_rank: r.get(6)?,
-                    composite_percentile: r.get(7)?,
-                    rank_median: r.get(8)?,
-                    rank_lower: r.get(9)?,
-                    rank_upper: r.get(10)?,
-                    method_ranks: Vec::new(),
-                    factors: Vec::new(),
-                    themes: Vec::new(),
-                })
-            })
-            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-            .map_err(db("reading risk regions"))?
-        };
-        let index: std::collections::HashMap<String, usize> = regions
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (r.region.as_str().to_string(), i))
-            .collect();
-        {
-            let mut stmt = self
-                .conn
-                .prepare_cached(
-                    "SELECT region, factor, score, rank, ranked, percentile, flagged, CASE WHEN ?3 THEN trace ELSE '' END AS trace
-                     FROM risk_factor_scores WHERE run_id = ?1 AND (?2 = '' OR region = ?2) ORDER BY rowid",
-                )
-                .map_err(db("preparing risk factor query"))?;
-            let rows = stmt
-                .query_map(params![run.id, filter, full], |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        RiskFactorRecord {
-                            factor: r.get(1)?,
-                            score: r.get(2)?,
-                            rank: r.get(3)?,
-                            ranked: r.get(4)?,
-                            percentile: r.get(5)?,
-                            flagged: r.get(6)?,
-                            trace: r.get(7)?,
-                        },
-                    ))
-                })
-                .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-                .map_err(db("reading risk factor scores"))?;
-            for (code, f) in rows {
-                if let Some(&i) = index.get(&code) {
-                    regions[i].factors.push(f);
-                }
-            }
-        }
-        if full {
-            {
-                let mut stmt = self
-                    .conn
-                    .prepare_cached(
-                        "SELECT region, theme, exposure, rank, ranked, coverage, flagged_weight, drivers
-                         FROM risk_theme_exposure WHERE run_id = ?1 AND (?2 = '' OR region = ?2) ORDER BY rowid",
-                    )
-                    .map_err(db("preparing risk theme query"))?;
-                let rows = stmt
-                    .query_map(params![run.id, filter], |r| {
-                        Ok((
-                            r.get::<_, String>(0)?,
-                            RiskThemeRecord {
-                                theme: r.get(1)?,
-                                exposure: r.get(2)?,
-                                rank: r.get(3)?,
-                                ranked: r.get(4)?,
-                                coverage: r.get(5)?,
-                                flagged_weight: r.get(6)?,
-                                drivers: r.get(7)?,
-                            },
-                        ))
-                    })
-                    .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-                    .map_err(db("reading risk theme exposure"))?;
-                for (code, t) in rows {
-                    if let Some(&i) = index.get(&code) {
-                        regions[i].themes.push(t);
-                    }
-                }
-            }
-            {
-                let mut stmt = self
-                    .conn
-                    .prepare_cached(
-                        "SELECT region, method, score, rank
-                         FROM risk_method_ranks WHERE run_id = ?1 AND (?2 = '' OR region = ?2) ORDER BY rowid",
-                    )
-                    .map_err(db("preparing method ranks query"))?;
-                let rows = stmt
-                    .query_map(params![run.id, filter], |r| {
-                        Ok((
-                            r.get::<_, String>(0)?,
-                            RiskMethodRankRecord {
-                                method: r.get(1)?,
-                                score: r.get(2)?,
-                                rank: r.get(3)?,
-                            },
-                        ))
-                    })
-                    .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-                    .map_err(db("reading method ranks"))?;
-                for (code, m) in rows {
-                    if let Some(&i) = index.get(&code) {
-                        regions[i].method_ranks.push(m);
-                    }
-                }
-            }
-        }
-        Ok(Some(RiskRun {
-            run,
-            regions,
-            clusters: Vec::new(),
-        }))
+    fn exec(&mut self, sql: &str, params: &[&dyn Param], context: &str) -> Result<u64> {
+        let mut stmt = self.conn.prepare_cached(sql).map_err(db(context))?;
+        let n = stmt
+            .execute(rusqlite::params_from_iter(
+                params.iter().map(|p| p.sqlite()),
+            ))
+            .map_err(db(context))?;
+        Ok(n as u64)
     }
 
-    fn indicator_coverage(&self, id: &str) -> Result<(Vec<i32>, Vec<Level>)> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(figures::COVERAGE_OF)
-            .map_err(db("preparing coverage query"))?;
-        let pairs = stmt
-            .query_map([id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i32>(1)?)))
-            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-            .map_err(db("reading coverage"))?;
-        let mut periods = Vec::new();
-        let mut levels = Vec::new();
-        for (level, period) in pairs {
-            let level = parse_level(&level)?;
-            if !levels.contains(&level) {
-                levels.push(level);
-            }
-            if !periods.contains(&period) {
-                periods.push(period);
-            }
-        }
-        periods.sort();
-        levels.sort();
-        Ok((periods, levels))
+    fn rows<T>(
+        &mut self,
+        sql: &str,
+        params: &[&dyn Param],
+        context: &str,
+        record: impl FnMut(&SqliteRow<'_>) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        records(self.conn, sql, params, context, record)
     }
 
-    /// Regions from one of [`region_sql`]'s queries (code, name, parent, layout).
-    fn query_regions(&self, sql: &str, params: impl rusqlite::Params) -> Result<Vec<RegionRecord>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(sql)
-            .map_err(db("preparing regions query"))?;
-        let rows = stmt
-            .query_map(params, |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, Option<String>>(1)?,
-                    r.get::<_, Option<String>>(2)?,
-                    r.get::<_, i32>(3)?,
-                ))
-            })
-            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-            .map_err(db("reading regions"))?;
-        rows.into_iter()
-            .map(|(code, name, parent, layout)| {
-                Ok(RegionRecord {
-                    code: parse_code(code)?,
-                    name,
-                    parent: parent.map(parse_code).transpose()?,
-                    layout,
-                })
-            })
-            .collect()
+    fn finish(self, context: &str) -> Result<()> {
+        self.commit().map_err(db(context))
+    }
+}
+
+impl Writes for SqliteStore {
+    type Write<'w> = Write<'w>;
+
+    fn write(&mut self, context: &str) -> Result<Write<'_>> {
+        begin_write(&mut self.conn).map_err(db(context))
+    }
+}
+
+impl Query for SqliteStore {
+    type Row<'r> = SqliteRow<'r>;
+
+    fn dialect(&self) -> Dialect {
+        Dialect::Sqlite
     }
 
-    fn query_observations(
+    fn records<T>(
         &self,
         sql: &str,
-        params: impl rusqlite::Params,
-    ) -> Result<Vec<ObservationRecord>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(sql)
-            .map_err(db("preparing observations query"))?;
-        let rows = stmt
-            .query_map(params, |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, i32>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, Option<f64>>(4)?,
-                    r.get::<_, Option<f64>>(5)?,
-                    r.get::<_, Option<f64>>(6)?,
-                    r.get::<_, Option<f64>>(7)?,
-                    r.get::<_, i64>(8)?,
-                    r.get::<_, i64>(9)?,
-                ))
-            })
-            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-            .map_err(db("reading observations"))?;
-        rows.into_iter()
-            .map(
-                |(
-                    indicator,
-                    region,
-                    period,
-                    breakdown,
-                    value,
-                    lower,
-                    upper,
-                    n,
-                    status,
-                    load_id,
-                )| {
-                    Ok(ObservationRecord {
-                        indicator,
-                        region: parse_code(region)?,
-                        period,
-                        breakdown,
-                        value,
-                        lower,
-                        upper,
-                        n,
-                        status: figures::status_from_code(status)?,
-                        load_id,
-                    })
-                },
-            )
-            .collect()
+        params: &[&dyn Param],
+        context: &str,
+        record: impl FnMut(&SqliteRow<'_>) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        records(&self.conn, sql, params, context, record)
     }
 }
+
+impl SqliteStore {}
 
 /// The integer keys of series and regions, added when new, remembered for one write.
 #[derive(Default)]
@@ -791,19 +498,65 @@ fn store_figures(
     Ok((after - before) as usize)
 }
 
+/// A load on SQLite: regions and boundaries row by row through cached statements (no round
+/// trips to save), figures through [`store_figures`].
+struct SqliteLoad<'a> {
+    tx: Write<'a>,
+}
+
+impl<'a> load_sql::BulkLoad for SqliteLoad<'a> {
+    type Tx = Write<'a>;
+
+    fn tx(&mut self) -> &mut Write<'a> {
+        &mut self.tx
+    }
+
+    fn store_rows(&mut self, batch: &LoadBatch, load_id: i64, context: &str) -> Result<usize> {
+        let tx = &self.tx;
+        {
+            let mut stmt = tx
+                .prepare_cached(
+                    "INSERT INTO regions (code, layout, level, name, parent) VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT(code, layout) DO UPDATE SET name = COALESCE(excluded.name, regions.name),
+                       parent = COALESCE(excluded.parent, regions.parent)",
+                )
+                .map_err(db(context))?;
+            for r in &batch.regions {
+                stmt.execute(params![
+                    r.code.as_str(),
+                    r.layout,
+                    r.code.level().as_str(),
+                    r.name,
+                    r.parent.as_ref().map(|p| p.as_str())
+                ])
+                .map_err(db(context))?;
+            }
+        }
+        {
+            let mut stmt = tx
+                .prepare_cached(
+                    "INSERT INTO boundaries (code, layout, level, geometry, load_id) VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT(code, layout) DO UPDATE SET geometry = excluded.geometry, load_id = excluded.load_id",
+                )
+                .map_err(db(context))?;
+            for b in &batch.boundaries {
+                stmt.execute(params![
+                    b.code.as_str(),
+                    b.layout,
+                    b.code.level().as_str(),
+                    region_sql::geometry_to_text(&b.geometry),
+                    load_id
+                ])
+                .map_err(db(context))?;
+            }
+        }
+        store_figures(tx, &batch.observations, load_id, context)
+    }
+}
+
 impl Store for SqliteStore {
-    fn set_load_access(
-        &mut self,
-        load_id: i64,
-        access: &crate::LoadAccess,
-        changed_at: &str,
-        changed_by: &str,
-    ) -> Result<crate::AccessRule> {
-        self.access_set(load_id, access, changed_at, changed_by)
-    }
-    fn access_rules(&self) -> Result<Vec<crate::AccessRule>> {
-        self.access_rules_all()
-    }
+    written_once!();
+
     fn create_token(
         &mut self,
         name: &str,
@@ -811,22 +564,38 @@ impl Store for SqliteStore {
         hash: &str,
         created_at: &str,
     ) -> Result<i64> {
-        self.access_create_token(name, role, hash, created_at)
+        let context = "storing a token";
+        let tx = begin_write(&mut self.conn).map_err(db(context))?;
+        let id = tx
+            .query_row(
+                access::INSERT_TOKEN,
+                params![name, role, hash, created_at],
+                |r| r.get(0),
+            )
+            .map_err(db(context))?;
+        tx.commit().map_err(db(context))?;
+        Ok(id)
     }
-    fn tokens(&self) -> Result<Vec<crate::TokenRecord>> {
-        self.access_tokens()
-    }
-    fn token_by_hash(&self, hash: &str) -> Result<Option<crate::TokenRecord>> {
-        self.access_token_by_hash(hash)
-    }
+
     fn revoke_token(&mut self, id: i64, revoked_at: &str) -> Result<bool> {
-        self.access_revoke_token(id, revoked_at)
+        let context = "revoking a token";
+        let tx = begin_write(&mut self.conn).map_err(db(context))?;
+        let n = tx
+            .execute(access::REVOKE_TOKEN, params![id, revoked_at])
+            .map_err(db(context))?;
+        tx.commit().map_err(db(context))?;
+        Ok(n == 1)
     }
-    fn append_audit(&mut self, entry: &crate::AuditEntry) -> Result<()> {
-        self.access_append_audit(entry)
-    }
-    fn audit_log(&self) -> Result<Vec<crate::AuditEntry>> {
-        self.access_audit_log()
+
+    fn append_audit(&mut self, e: &crate::AuditEntry) -> Result<()> {
+        let context = "appending to the audit log";
+        let tx = begin_write(&mut self.conn).map_err(db(context))?;
+        tx.execute(
+            access::APPEND_AUDIT,
+            params![e.at, e.actor, e.via, e.action, e.subject, e.origin],
+        )
+        .map_err(db(context))?;
+        tx.commit().map_err(db(context))
     }
 
     fn write_all(&mut self, work: &mut dyn FnMut(&mut dyn Store) -> Result<()>) -> Result<()> {
@@ -844,376 +613,17 @@ impl Store for SqliteStore {
     }
 
     fn apply_loads(&mut self, batches: &[LoadBatch], loaded_at: &str) -> Result<Vec<LoadOutcome>> {
-        let tx = Write::begin(&mut self.conn).map_err(db("starting load transaction"))?;
-        let mut outcomes = Vec::with_capacity(batches.len());
-        for batch in batches {
-            let earlier: Option<(i64, String)> = tx
-                .query_row(
-                    "SELECT id, loaded_at FROM loads WHERE checksum = ?1",
-                    [&batch.checksum],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .optional()
-                .map_err(db("checking checksum"))?;
-            if let Some((load_id, loaded_at)) = earlier {
-                outcomes.push(LoadOutcome::AlreadyLoaded { load_id, loaded_at });
-                continue;
-            }
-            let context = format!("storing {}", batch.file_name);
-            tx.execute(
-                "INSERT INTO loads (file_name, checksum, format, dataset, title, publisher, licence, loaded_at, rows, observations, regions, boundaries, notes)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-                params![
-                    batch.file_name,
-                    batch.checksum,
-                    batch.format.map(|f| f.as_str()).unwrap_or(""),
-                    batch.dataset.id,
-                    batch.dataset.title,
-                    batch.dataset.publisher,
-                    batch.dataset.licence,
-                    loaded_at,
-                    batch.rows as i64,
-                    batch.observations.len() as i64,
-                    batch.regions.len() as i64,
-                    batch.boundaries.len() as i64,
-                    serde_json::to_string(&batch.notes).unwrap_or_default(),
-                ],
-            )
-            .map_err(db(&context))?;
-            let load_id = tx.last_insert_rowid();
-            for i in &batch.indicators {
-                upsert_indicator(&tx, i)?;
-            }
-            {
-                let mut stmt = tx
-                    .prepare_cached(
-                        "INSERT INTO regions (code, layout, level, name, parent) VALUES (?1, ?2, ?3, ?4, ?5)
-                         ON CONFLICT(code, layout) DO UPDATE SET name = COALESCE(excluded.name, regions.name),
-                           parent = COALESCE(excluded.parent, regions.parent)",
-                    )
-                    .map_err(db(&context))?;
-                for r in &batch.regions {
-                    stmt.execute(params![
-                        r.code.as_str(),
-                        r.layout,
-                        r.code.level().as_str(),
-                        r.name,
-                        r.parent.as_ref().map(|p| p.as_str())
-                    ])
-                    .map_err(db(&context))?;
-                }
-            }
-            {
-                let mut stmt = tx
-                    .prepare_cached(
-                        "INSERT INTO boundaries (code, layout, level, geometry, load_id) VALUES (?1, ?2, ?3, ?4, ?5)
-                         ON CONFLICT(code, layout) DO UPDATE SET geometry = excluded.geometry, load_id = excluded.load_id",
-                    )
-                    .map_err(db(&context))?;
-                for b in &batch.boundaries {
-                    stmt.execute(params![
-                        b.code.as_str(),
-                        b.layout,
-                        b.code.level().as_str(),
-                        geometry_to_text(&b.geometry),
-                        load_id
-                    ])
-                    .map_err(db(&context))?;
-                }
-            }
-            crate::sqlite_time::insert_official_changes(&tx, load_id, &batch.changes, &context)?;
-            let inserted = store_figures(&tx, &batch.observations, load_id, &context)?;
-            outcomes.push(LoadOutcome::Loaded {
-                load_id,
-                inserted,
-                replaced: batch.observations.len() - inserted,
-            });
-        }
-        tx.commit().map_err(db("committing load"))?;
+        let mut load = SqliteLoad {
+            tx: begin_write(&mut self.conn).map_err(db("starting load transaction"))?,
+        };
+        let outcomes = load_sql::apply_loads(&mut load, batches, loaded_at)?;
+        load.tx.commit().map_err(db("committing load"))?;
         Ok(outcomes)
-    }
-
-    fn sync_indicators(&mut self, indicators: &[Indicator]) -> Result<()> {
-        let tx = Write::begin(&mut self.conn).map_err(db("starting catalogue sync"))?;
-        for i in indicators {
-            upsert_indicator(&tx, i)?;
-        }
-        tx.commit().map_err(db("committing catalogue sync"))
-    }
-
-    fn set_missing_parents(&mut self, parents: &[(RegionCode, i32, RegionCode)]) -> Result<usize> {
-        let tx = Write::begin(&mut self.conn).map_err(db("starting parent update"))?;
-        let mut n = 0;
-        {
-            let mut stmt = tx
-                .prepare_cached("UPDATE regions SET parent = ?3 WHERE code = ?1 AND layout = ?2 AND parent IS NULL")
-                .map_err(db("preparing parent update"))?;
-            for (code, layout, parent) in parents {
-                n += stmt
-                    .execute(params![code.as_str(), layout, parent.as_str()])
-                    .map_err(db("setting parent"))?;
-            }
-        }
-        tx.commit().map_err(db("committing parent update"))?;
-        Ok(n)
-    }
-
-    fn indicators(&self) -> Result<Vec<IndicatorRecord>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT id, label_nl, label_en, unit, direction, source, decimals, description, additive, curated FROM indicators ORDER BY curated DESC, source, id")
-            .map_err(db("preparing indicators query"))?;
-        let rows = stmt
-            .query_map([], row_to_indicator)
-            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-            .map_err(db("reading indicators"))?;
-        // Coverage of all indicators in one pass over the covering index.
-        let mut coverage: std::collections::HashMap<String, (Vec<i32>, Vec<Level>)> =
-            std::collections::HashMap::new();
-        let mut cov = self
-            .conn
-            .prepare_cached(figures::COVERAGE)
-            .map_err(db("preparing coverage query"))?;
-        let triples = cov
-            .query_map([], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, i32>(2)?,
-                ))
-            })
-            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-            .map_err(db("reading coverage"))?;
-        for (id, level, period) in triples {
-            let entry = coverage.entry(id).or_default();
-            let level = parse_level(&level)?;
-            if !entry.0.contains(&period) {
-                entry.0.push(period);
-            }
-            if !entry.1.contains(&level) {
-                entry.1.push(level);
-            }
-        }
-        Ok(rows
-            .into_iter()
-            .map(|(indicator, id)| {
-                let (mut periods, mut levels) = coverage.remove(&id).unwrap_or_default();
-                periods.sort();
-                levels.sort();
-                IndicatorRecord {
-                    indicator,
-                    periods,
-                    levels,
-                }
-            })
-            .collect())
-    }
-
-    fn indicator(&self, id: &str) -> Result<Option<IndicatorRecord>> {
-        let row = self
-            .conn
-            .query_row(
-                "SELECT id, label_nl, label_en, unit, direction, source, decimals, description, additive, curated FROM indicators WHERE id = ?1",
-                [id],
-                row_to_indicator,
-            )
-            .optional()
-            .map_err(db("reading indicator"))?;
-        match row {
-            None => Ok(None),
-            Some((indicator, id)) => {
-                let (periods, levels) = self.indicator_coverage(&id)?;
-                Ok(Some(IndicatorRecord {
-                    indicator,
-                    periods,
-                    levels,
-                }))
-            }
-        }
-    }
-
-    fn regions(&self, level: Level, layout: i32) -> Result<Vec<RegionRecord>> {
-        self.query_regions(region_sql::OF_LAYOUT, params![level.as_str(), layout])
-    }
-
-    fn child_regions(&self, parent: &RegionCode, layout: i32) -> Result<Vec<RegionRecord>> {
-        match region_sql::child_range(parent) {
-            Some((level, from, to)) => self.query_regions(
-                region_sql::IN_CODE_RANGE,
-                params![level.as_str(), layout, from, to],
-            ),
-            None => Ok(Vec::new()),
-        }
-    }
-
-    fn region(&self, code: &RegionCode, layout: i32) -> Result<Option<RegionRecord>> {
-        // Nearest layout: the same year, else the latest earlier one, else the earliest later one;
-        // a name or parent missing in that layout is taken from the nearest layout that has it.
-        let row = self
-            .conn
-            .query_row(
-                "SELECT layout,
-                    (SELECT name FROM regions r2 WHERE r2.code = ?1 AND r2.name IS NOT NULL
-                       ORDER BY (r2.layout > ?2), abs(r2.layout - ?2) LIMIT 1),
-                    (SELECT parent FROM regions r3 WHERE r3.code = ?1 AND r3.parent IS NOT NULL
-                       ORDER BY (r3.layout > ?2), abs(r3.layout - ?2) LIMIT 1)
-                 FROM regions WHERE code = ?1 ORDER BY (layout > ?2), abs(layout - ?2) LIMIT 1",
-                params![code.as_str(), layout],
-                |r| {
-                    Ok((
-                        r.get::<_, i32>(0)?,
-                        r.get::<_, Option<String>>(1)?,
-                        r.get::<_, Option<String>>(2)?,
-                    ))
-                },
-            )
-            .optional()
-            .map_err(db("reading region"))?;
-        row.map(|(layout, name, parent)| {
-            Ok(RegionRecord {
-                code: code.clone(),
-                name,
-                parent: parent.map(parse_code).transpose()?,
-                layout,
-            })
-        })
-        .transpose()
-    }
-
-    fn layouts(&self, level: Level) -> Result<Vec<i32>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(region_sql::LAYOUTS)
-            .map_err(db("preparing layouts query"))?;
-        stmt.query_map([level.as_str()], |r| r.get(0))
-            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<i32>>>())
-            .map_err(db("reading layouts"))
-    }
-
-    fn boundary_layouts(&self, level: Level) -> Result<Vec<i32>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(region_sql::BOUNDARY_LAYOUTS)
-            .map_err(db("preparing boundary layouts query"))?;
-        stmt.query_map([level.as_str()], |r| r.get(0))
-            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<i32>>>())
-            .map_err(db("reading boundary layouts"))
-    }
-
-    fn periods(&self, level: Level) -> Result<Vec<i32>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(figures::PERIODS_AT_LEVEL)
-            .map_err(db("preparing periods query"))?;
-        stmt.query_map([level.as_str()], |r| r.get(0))
-            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<i32>>>())
-            .map_err(db("reading periods"))
-    }
-
-    fn observations(
-        &self,
-        indicator: &str,
-        level: Level,
-        period: i32,
-    ) -> Result<Vec<ObservationRecord>> {
-        self.query_observations(
-            figures::OF_INDICATOR,
-            params![indicator, level.as_str(), period],
-        )
-    }
-
-    fn indicator_ids_at(&self, level: Level, period: i32) -> Result<Vec<String>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(figures::INDICATORS_AT)
-            .map_err(db("preparing indicator ids query"))?;
-        stmt.query_map(params![level.as_str(), period], |r| r.get(0))
-            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<String>>>())
-            .map_err(db("reading indicator ids"))
-    }
-
-    fn region_periods(&self, code: &RegionCode) -> Result<Vec<i32>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(figures::REGION_PERIODS)
-            .map_err(db("preparing region periods query"))?;
-        stmt.query_map([code.as_str()], |r| r.get(0))
-            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<i32>>>())
-            .map_err(db("reading region periods"))
-    }
-
-    fn observations_at(&self, level: Level, period: i32) -> Result<Vec<ObservationRecord>> {
-        self.query_observations(figures::AT_LEVEL, params![level.as_str(), period])
-    }
-
-    fn region_observations(
-        &self,
-        code: &RegionCode,
-        period: i32,
-    ) -> Result<Vec<ObservationRecord>> {
-        self.query_observations(figures::OF_REGION, params![code.as_str(), period])
-    }
-
-    fn breakdown_observations(
-        &self,
-        indicator: &str,
-        region: &RegionCode,
-        period: i32,
-    ) -> Result<Vec<ObservationRecord>> {
-        self.query_observations(
-            figures::BREAKDOWNS,
-            params![indicator, region.as_str(), period],
-        )
-    }
-
-    fn breakdown_cell_observations(
-        &self,
-        indicator: &str,
-        level: Level,
-        period: i32,
-        breakdown: &str,
-    ) -> Result<Vec<ObservationRecord>> {
-        self.query_observations(
-            figures::CELL,
-            params![indicator, level.as_str(), period, breakdown],
-        )
-    }
-
-    fn rank_states(&self) -> Result<Vec<RankState>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(figures::RANK_STATES)
-            .map_err(db("preparing rank states query"))?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, i32>(2)?,
-                    r.get::<_, i64>(3)?,
-                    r.get::<_, i64>(4)?,
-                    r.get::<_, Option<String>>(5)?,
-                ))
-            })
-            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-            .map_err(db("reading rank states"))?;
-        rows.into_iter()
-            .map(|(indicator, level, period, figures, last_load, basis)| {
-                Ok(RankState {
-                    indicator,
-                    level: parse_level(&level)?,
-                    period,
-                    figures,
-                    last_load,
-                    basis,
-                })
-            })
-            .collect()
     }
 
     fn save_figure_ranks(&mut self, ranks: &[FigureRanks]) -> Result<()> {
         let context = "storing ranks";
-        let tx = Write::begin(&mut self.conn).map_err(db(context))?;
+        let tx = begin_write(&mut self.conn).map_err(db(context))?;
         {
             let mut series_id = tx.prepare_cached(figures::SERIES_ID).map_err(db(context))?;
             let mut region_id = tx.prepare_cached(figures::REGION_ID).map_err(db(context))?;
@@ -1262,86 +672,12 @@ impl Store for SqliteStore {
         tx.commit().map_err(db(context))
     }
 
-    fn region_ranks(&self, code: &RegionCode, period: i32) -> Result<Vec<RegionRank>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(figures::REGION_RANKS)
-            .map_err(db("preparing region ranks query"))?;
-        stmt.query_map(params![code.level().as_str(), period, code.as_str()], |r| {
-            Ok(RegionRank {
-                indicator: r.get(0)?,
-                figures: r.get(1)?,
-                last_load: r.get(2)?,
-                basis: r.get(3)?,
-                ranked: r.get(4)?,
-                rank: r.get(5)?,
-                percentile: r.get(6)?,
-                class: r.get(7)?,
-            })
-        })
-        .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-        .map_err(db("reading region ranks"))
-    }
-
-    fn boundaries(&self, level: Level, layout: i32) -> Result<Vec<BoundaryRecord>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT code, geometry FROM boundaries WHERE level = ?1 AND layout = ?2 ORDER BY code")
-            .map_err(db("preparing boundaries query"))?;
-        let rows = stmt
-            .query_map(params![level.as_str(), layout], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-            })
-            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-            .map_err(db("reading boundaries"))?;
-        rows.into_iter()
-            .map(|(code, text)| {
-                Ok(BoundaryRecord {
-                    code: parse_code(code)?,
-                    layout,
-                    geometry: geometry_from_text(&text)?,
-                })
-            })
-            .collect()
-    }
-
-    fn loads(&self) -> Result<Vec<LoadRecord>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT id, file_name, checksum, format, dataset, title, publisher, licence, loaded_at, rows, observations, regions, boundaries, notes FROM loads ORDER BY id DESC")
-            .map_err(db("preparing loads query"))?;
-        stmt.query_map([], |r| {
-            let notes: String = r.get(13)?;
-            Ok(LoadRecord {
-                id: r.get(0)?,
-                file_name: r.get(1)?,
-                checksum: r.get(2)?,
-                format: r.get(3)?,
-                dataset: r.get(4)?,
-                title: r.get(5)?,
-                publisher: r.get(6)?,
-                licence: r.get(7)?,
-                loaded_at: r.get(8)?,
-                rows: r.get(9)?,
-                observations: r.get(10)?,
-                regions: r.get(11)?,
-                boundaries: r.get(12)?,
-                notes: serde_json::from_str(&notes).unwrap_or_default(),
-            })
-        })
-        .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-        .map_err(db("reading loads"))
-    }
-
     fn save_risk_run(&mut self, run: &RiskRun) -> Result<i64> {
         let r = &run.run;
         let context = format!("storing risk results for {} {}", r.level, r.period);
-        let tx = Write::begin(&mut self.conn).map_err(db(&context))?;
-        tx.execute(
-            "DELETE FROM risk_runs WHERE level = ?1 AND period = ?2",
-            params![r.level.as_str(), r.period],
-        )
-        .map_err(db(&context))?;
+        let tx = begin_write(&mut self.conn).map_err(db(&context))?;
+        tx.execute(risk_sql::DELETE_RUN, params![r.level.as_str(), r.period])
+            .map_err(db(&context))?;
         tx.execute(
             "INSERT INTO risk_runs (level, period, layout, catalogue_version, fingerprint, parameters, summary, computed_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -1360,10 +696,7 @@ impl Store for SqliteStore {
         let run_id = tx.last_insert_rowid();
         {
             let mut region_stmt = tx
-                .prepare_cached(
-                    "INSERT INTO risk_regions (run_id, region, flagged, with_data, weak_protective, protective_with_data, composite, composite_rank, composite_percentile, rank_median, rank_lower, rank_upper)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-                )
+                .prepare_cached(risk_sql::INSERT_REGION)
                 .map_err(db(&context))?;
             let mut method_stmt = tx
                 .prepare_cached(
@@ -1463,179 +796,60 @@ impl Store for SqliteStore {
         Ok(run_id)
     }
 
-    fn risk_runs(&self) -> Result<Vec<RiskRunRecord>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(&format!(
-                "SELECT {RISK_RUN_COLUMNS} FROM risk_runs ORDER BY level, period"
-            ))
-            .map_err(db("preparing risk runs query"))?;
-        let rows = stmt
-            .query_map([], risk_run_row)
-            .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-            .map_err(db("reading risk runs"))?;
-        rows.into_iter().map(risk_run_record).collect()
-    }
-
-    fn risk_run(
-        &self,
-        level: Level,
-        period: i32,
-        region: Option<&RegionCode>,
-    ) -> Result<Option<RiskRun>> {
-        self.read_risk_run(level, period, region, true)
-    }
-
-    fn risk_run_flags(&self, level: Level, period: i32) -> Result<Option<RiskRun>> {
-        self.read_risk_run(level, period, None, false)
-    }
-
-    fn risk_clusters(
-        &self,
-        level: Level,
-        period: i32,
-        variable: Option<&str>,
-        statistic: Option<&str>,
-        region: Option<&RegionCode>,
-    ) -> Result<Vec<RiskClusterRecord>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT c.variable, c.statistic, c.region, c.status, c.value, c.stat, c.z, c.p_sim, c.quadrant
-                 FROM risk_clusters c JOIN risk_runs r ON r.id = c.run_id
-                 WHERE r.level = ?1 AND r.period = ?2
-                   AND (?3 = '' OR c.variable = ?3) AND (?4 = '' OR c.statistic = ?4) AND (?5 = '' OR c.region = ?5)
-                 ORDER BY c.variable, c.statistic, c.region",
-            )
-            .map_err(db("preparing clusters query"))?;
-        stmt.query_map(
-            params![
-                level.as_str(),
-                period,
-                variable.unwrap_or(""),
-                statistic.unwrap_or(""),
-                region.map_or("", |r| r.as_str())
-            ],
-            |r| {
-                Ok(RiskClusterRecord {
-                    variable: r.get(0)?,
-                    statistic: r.get(1)?,
-                    region: code_column(r, 2)?,
-                    status: r.get(3)?,
-                    value: r.get(4)?,
-                    stat: r.get(5)?,
-                    z: r.get(6)?,
-                    p_sim: r.get(7)?,
-                    quadrant: r.get(8)?,
-                })
-            },
-        )
-        .and_then(|rows| rows.collect::<rusqlite::Result<Vec<_>>>())
-        .map_err(db("reading clusters"))
-    }
-
-    fn boundary_codes(&self, level: Level, layout: i32) -> Result<Vec<RegionCode>> {
-        self.time_boundary_codes(level, layout)
-    }
-
-    fn region_changes(&self, level: Option<Level>) -> Result<Vec<ChangeRecord>> {
-        self.time_region_changes(level)
-    }
-
-    fn layout_derivations(&self, level: Level) -> Result<Vec<LayoutDerivation>> {
-        self.time_layout_derivations(level)
-    }
-
-    fn replace_derived_changes(
-        &mut self,
-        level: Level,
-        derivations: &[(LayoutDerivation, Vec<RegionChange>)],
-    ) -> Result<()> {
-        self.time_replace_derived_changes(level, derivations)
-    }
-
-    fn layout_summaries(&self) -> Result<Vec<LayoutSummary>> {
-        self.time_layout_summaries()
-    }
-
-    fn harmonisations(&self) -> Result<Vec<HarmonisationRecord>> {
-        self.time_harmonisations()
-    }
-
     fn replace_harmonised(
         &mut self,
         run: &HarmonisationRecord,
         rows: &[HarmonisedRecord],
     ) -> Result<()> {
-        self.time_replace_harmonised(run, rows)
+        let context = format!(
+            "storing figures harmonised onto layout {}",
+            run.target_layout
+        );
+        let tx = begin_write(&mut self.conn).map_err(db(&context))?;
+        tx.execute(figures::HARMONISED_DELETE, [run.target_layout])
+            .map_err(db(&context))?;
+        tx.execute(
+            time_sql::UPSERT_HARMONISATION,
+            params![
+                run.target_layout,
+                run.signature,
+                run.created_at,
+                rows.len() as i64,
+                time_sql::json(&run.notes)
+            ],
+        )
+        .map_err(db(&context))?;
+        {
+            let mut keys = Keys::default();
+            // Row by row through one prepared statement: SQLite has no round trips to save.
+            let mut stmt = tx
+                .prepare_cached(
+                    "INSERT INTO harmonised_figures (target_layout, series, period, region, source_layout, value, lower, upper, n, method, weighted_by, sources)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                )
+                .map_err(db(&context))?;
+            for h in rows {
+                let series = keys.series(&tx, &h.indicator, h.region.level(), "", &context)?;
+                let region = keys.region(&tx, &h.region, &context)?;
+                stmt.execute(params![
+                    h.target_layout,
+                    series,
+                    h.period,
+                    region,
+                    h.source_layout,
+                    h.value,
+                    h.lower,
+                    h.upper,
+                    h.n,
+                    h.method,
+                    h.weighted_by,
+                    figures::sources_text(&h.region, &h.sources),
+                ])
+                .map_err(db(&context))?;
+            }
+        }
+        tx.commit().map_err(db(&context))
     }
-
-    fn harmonised(
-        &self,
-        target: i32,
-        indicator: &str,
-        level: Level,
-    ) -> Result<Vec<HarmonisedRecord>> {
-        self.time_harmonised(target, indicator, level)
-    }
-
-    fn harmonised_indicator_ids(&self, target: i32, region: &RegionCode) -> Result<Vec<String>> {
-        self.time_harmonised_indicator_ids(target, region)
-    }
-}
-
-const RISK_RUN_COLUMNS: &str =
-    "id, level, period, layout, catalogue_version, fingerprint, parameters, summary, computed_at";
-
-type RiskRunRow = (
-    i64,
-    String,
-    i32,
-    Option<i32>,
-    String,
-    String,
-    String,
-    String,
-    String,
-);
-
-fn risk_run_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RiskRunRow> {
-    Ok((
-        r.get(0)?,
-        r.get(1)?,
-        r.get(2)?,
-        r.get(3)?,
-        r.get(4)?,
-        r.get(5)?,
-        r.get(6)?,
-        r.get(7)?,
-        r.get(8)?,
-    ))
-}
-
-fn risk_run_record(row: RiskRunRow) -> Result<RiskRunRecord> {
-    let (
-        id,
-        level,
-        period,
-        layout,
-        catalogue_version,
-        fingerprint,
-        parameters,
-        summary,
-        computed_at,
-    ) = row;
-    Ok(RiskRunRecord {
-        id,
-        level: parse_level(&level)?,
-        period,
-        layout,
-        catalogue_version,
-        fingerprint,
-        parameters,
-        summary,
-        computed_at,
-    })
 }
 
 #[cfg(test)]

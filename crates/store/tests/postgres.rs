@@ -155,6 +155,10 @@ impl Harness for PgHarness {
             .execute("UPDATE kwm_schema SET version = $1", &[&(version as i32)])
             .unwrap();
     }
+
+    fn reader(&mut self) -> Box<dyn Store> {
+        Box::new(PgStore::connect_reader(&self.db.url).unwrap())
+    }
 }
 
 fn harness(name: &str) -> Box<dyn Harness> {

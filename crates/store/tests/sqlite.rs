@@ -45,6 +45,10 @@ impl Harness for SqliteHarness {
         let conn = rusqlite::Connection::open(&self.path).unwrap();
         conn.pragma_update(None, "user_version", version).unwrap();
     }
+
+    fn reader(&mut self) -> Box<dyn Store> {
+        Box::new(SqliteStore::open_read_only(&self.path).unwrap())
+    }
 }
 
 fn harness(name: &str) -> Box<dyn Harness> {
@@ -135,40 +139,4 @@ fn a_second_writer_waits_for_a_running_load() {
     assert_eq!(b.unwrap(), 1, "the second writer waited and loaded");
     assert_eq!(a.join().unwrap().unwrap(), 1);
     assert_eq!(SqliteStore::open(&path).unwrap().loads().unwrap().len(), 2);
-}
-
-/// A load and what is derived from it are one write: when a derivation fails after the load,
-/// neither remains; when all succeed, both do.
-#[test]
-fn write_all_commits_a_load_and_its_derivations_together() {
-    let mut store = SqliteStore::open_in_memory().unwrap();
-    let load = || {
-        common::batch(
-            "derived",
-            vec![common::indicator("x_d", "t")],
-            vec![common::observation("x_d", "GM0363", 2024, 1.0)],
-        )
-    };
-    let err = store
-        .write_all(&mut |s| {
-            s.apply_loads(&[load()], "t")?;
-            s.sync_indicators(&[common::indicator("x_d", "catalogue")])?;
-            Err(StoreError::Unavailable("a derivation failed".into()))
-        })
-        .unwrap_err();
-    assert!(err.to_string().contains("derivation failed"));
-    assert!(store.loads().unwrap().is_empty());
-    assert!(store.indicator("x_d").unwrap().is_none());
-    store
-        .write_all(&mut |s| {
-            s.apply_loads(&[load()], "t")?;
-            s.sync_indicators(&[common::indicator("x_d", "catalogue")])?;
-            Ok(())
-        })
-        .unwrap();
-    assert_eq!(store.loads().unwrap().len(), 1);
-    assert_eq!(
-        store.indicator("x_d").unwrap().unwrap().indicator.source,
-        "catalogue"
-    );
 }

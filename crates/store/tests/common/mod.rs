@@ -31,6 +31,8 @@ pub trait Harness {
     fn reopen(&mut self) -> Result<(), StoreError>;
     /// Records a schema version in the store, as a newer (or older) program would.
     fn set_schema_version(&mut self, version: i64);
+    /// A second connection to the same store, as a server's reader in another process has.
+    fn reader(&mut self) -> Box<dyn Store>;
 }
 
 /// Generates one `#[test]` per check, for a backend's `fn(&str) -> Box<dyn Harness>`.
@@ -61,6 +63,16 @@ macro_rules! conformance_suite {
         #[test]
         fn only_missing_parents_are_set() {
             common::only_missing_parents_are_set(&mut *$harness("parents"));
+        }
+        #[test]
+        fn write_all_commits_a_load_and_its_derivations_together() {
+            common::write_all_commits_a_load_and_its_derivations_together(&mut *$harness(
+                "write_all",
+            ));
+        }
+        #[test]
+        fn a_restricted_load_is_never_readable_unrestricted() {
+            common::a_restricted_load_is_never_readable_unrestricted(&mut *$harness("restricted"));
         }
         #[test]
         fn access_rules_tokens_and_the_audit_log() {
@@ -1546,4 +1558,133 @@ pub fn access_rules_tokens_and_the_audit_log(h: &mut dyn Harness) {
         ["load", "read_restricted"]
     );
     assert!(log[0].id < log[1].id);
+}
+
+/// A load and what is derived from it are one write: when a derivation fails after the load,
+/// neither remains (not a byte of it); when all succeed, both do. A write that fails inside
+/// is undone alone, and the rest of the write still commits.
+pub fn write_all_commits_a_load_and_its_derivations_together(h: &mut dyn Harness) {
+    let load = || {
+        batch(
+            "derived",
+            vec![indicator("x_d", "t")],
+            vec![observation("x_d", "GM0363", 2024, 1.0)],
+        )
+    };
+    let physical = h.physical();
+    let err = h
+        .store()
+        .write_all(&mut |s| {
+            s.apply_loads(&[load()], "t")?;
+            s.sync_indicators(&[indicator("x_d", "catalogue")])?;
+            Err(StoreError::Unavailable("a derivation failed".into()))
+        })
+        .unwrap_err();
+    assert!(err.to_string().contains("derivation failed"));
+    let store = h.store();
+    assert!(store.loads().unwrap().is_empty());
+    assert!(store.indicator("x_d").unwrap().is_none());
+    assert_eq!(
+        h.physical(),
+        physical,
+        "a failed write_all left data behind"
+    );
+
+    let bad = || {
+        batch(
+            "bad",
+            vec![],
+            vec![observation("v_unknown", "GM0014", 2024, 30.0)],
+        )
+    };
+    h.store()
+        .write_all(&mut |s| {
+            // Refused half-way by the database: on PostgreSQL that aborts the transaction
+            // unless the failed write is rolled back to its own savepoint.
+            assert!(s.apply_loads(&[bad()], "t").is_err());
+            s.apply_loads(&[load()], "t")?;
+            s.sync_indicators(&[indicator("x_d", "catalogue")])?;
+            Ok(())
+        })
+        .unwrap();
+    let store = h.store();
+    let loads = store.loads().unwrap();
+    assert_eq!(loads.len(), 1);
+    assert_eq!(
+        (loads[0].id, loads[0].file_name.as_str()),
+        (1, "derived.csv")
+    );
+    assert_eq!(
+        store.indicator("x_d").unwrap().unwrap().indicator.source,
+        "catalogue"
+    );
+}
+
+/// A restricted load and its access rule are one write: another connection sees neither
+/// until both are committed, never the figures without the rule; when a later step fails,
+/// neither remains.
+pub fn a_restricted_load_is_never_readable_unrestricted(h: &mut dyn Harness) {
+    use kwm_store::{Filtered, LoadAccess, Visibility};
+    load_fixture(h.store());
+    let reader = h.reader();
+    let loads_before = reader.loads().unwrap().len();
+    let physical = h.physical();
+    let embargo = LoadAccess {
+        restricted: true,
+        until: None,
+        reason: "embargo".into(),
+    };
+    let secret = || {
+        batch(
+            "secret",
+            vec![indicator("v_secret", "test")],
+            vec![observation("v_secret", "GM0363", 2024, 7.0)],
+        )
+    };
+    let mut seen_between = Vec::new();
+    for fail in [true, false] {
+        let result = h.store().write_all(&mut |s| {
+            let out = s.apply_loads(&[secret()], "2026-12-07T00:00:00Z")?;
+            let LoadOutcome::Loaded { load_id, .. } = out[0] else {
+                panic!("not loaded: {out:?}");
+            };
+            // Between the figures and their rule, another connection sees neither.
+            seen_between.push((
+                reader.loads()?.len(),
+                reader
+                    .observations("v_secret", Level::Gemeente, 2024)?
+                    .len(),
+            ));
+            s.set_load_access(load_id, &embargo, "2026-12-07T00:00:00Z", "test")?;
+            if fail {
+                return Err(StoreError::Unavailable("the audit entry failed".into()));
+            }
+            Ok(())
+        });
+        if fail {
+            assert!(result.is_err());
+            assert_eq!(
+                h.physical(),
+                physical,
+                "a failed restricted load left data behind"
+            );
+            assert!(h.store().access_rules().unwrap().is_empty());
+        } else {
+            result.unwrap();
+        }
+    }
+    assert_eq!(seen_between, vec![(loads_before, 0), (loads_before, 0)]);
+
+    let rules = reader.access_rules().unwrap();
+    assert_eq!(rules.len(), 1);
+    assert!(rules[0].access.restricted);
+    let all = reader
+        .observations("v_secret", Level::Gemeente, 2024)
+        .unwrap();
+    assert_eq!(all.len(), 1);
+    let public = Visibility::new(&rules, "2026-12-07", false);
+    assert!(Filtered::new(&*reader, &public)
+        .observations("v_secret", Level::Gemeente, 2024)
+        .unwrap()
+        .is_empty());
 }
