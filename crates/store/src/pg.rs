@@ -893,14 +893,19 @@ impl Store for PgStore {
         }
         // The store's own writes inside become savepoints of this transaction (see `Write`).
         self.in_write_all = true;
-        let result = work(self);
+        // A panic in the work rolls back too, then goes on (see the SQLite backend).
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(&mut *self)));
         self.in_write_all = false;
         let client = self.client.get_mut();
         match result {
-            Ok(()) => client.batch_execute("COMMIT").map_err(pg("committing")),
-            Err(e) => {
+            Ok(Ok(())) => client.batch_execute("COMMIT").map_err(pg("committing")),
+            Ok(Err(e)) => {
                 let _ = client.batch_execute("ROLLBACK");
                 Err(e)
+            }
+            Err(panic) => {
+                let _ = client.batch_execute("ROLLBACK");
+                std::panic::resume_unwind(panic)
             }
         }
     }

@@ -603,11 +603,18 @@ impl Store for SqliteStore {
             .execute_batch("BEGIN IMMEDIATE")
             .map_err(db("starting a write"))?;
         // The store's own writes inside become savepoints of this transaction (see `Write`).
-        match work(self) {
-            Ok(()) => self.conn.execute_batch("COMMIT").map_err(db("committing")),
-            Err(e) => {
+        // A panic in the work rolls back too, then goes on: the connection may serve again
+        // (a server's pooled store), and must not stay inside a half-done write.
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(&mut *self)));
+        match result {
+            Ok(Ok(())) => self.conn.execute_batch("COMMIT").map_err(db("committing")),
+            Ok(Err(e)) => {
                 let _ = self.conn.execute_batch("ROLLBACK");
                 Err(e)
+            }
+            Err(panic) => {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                std::panic::resume_unwind(panic)
             }
         }
     }

@@ -1618,6 +1618,27 @@ pub fn write_all_commits_a_load_and_its_derivations_together(h: &mut dyn Harness
         store.indicator("x_d").unwrap().unwrap().indicator.source,
         "catalogue"
     );
+
+    // A panic inside the work rolls back and leaves the store usable: the next write (through
+    // the same connection) goes through, nothing of the panicked one remains.
+    let physical = h.physical();
+    let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let _ = h.store().write_all(&mut |s| {
+            s.sync_indicators(&[indicator("x_panic", "t")])?;
+            panic!("a bug inside a write");
+        });
+    }));
+    assert!(panicked.is_err());
+    assert!(h.store().indicator("x_panic").unwrap().is_none());
+    assert_eq!(
+        h.physical(),
+        physical,
+        "a panicked write_all left data behind"
+    );
+    h.store()
+        .write_all(&mut |s| s.sync_indicators(&[indicator("x_after", "t")]))
+        .unwrap();
+    assert!(h.store().indicator("x_after").unwrap().is_some());
 }
 
 /// A restricted load and its access rule are one write: another connection sees neither
