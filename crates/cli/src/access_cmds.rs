@@ -10,12 +10,31 @@ use kwm_store::{AuditEntry, LoadAccess, StoreLocation};
 
 use crate::monitor_cmds::now_rfc3339;
 
-/// Who runs the command, for the audit log: `cli:USER`.
+/// Who runs the command, for the audit log: `cli:USER`, else (containers and CI jobs often set
+/// no user name) `cli:uid:N` from the process's own owner, never a bare "unknown".
 pub(crate) fn cli_actor() -> String {
     let user = std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
         .or_else(|_| std::env::var("USERNAME"))
-        .unwrap_or_else(|_| "unknown".into());
+        .ok()
+        .filter(|u| !u.is_empty())
+        .or_else(process_uid)
+        .unwrap_or_else(|| "unknown".into());
     format!("cli:{user}")
+}
+
+#[cfg(unix)]
+fn process_uid() -> Option<String> {
+    use std::os::unix::fs::MetadataExt as _;
+    // /proc/self belongs to the process's user (Linux); elsewhere there is no answer here.
+    std::fs::metadata("/proc/self")
+        .ok()
+        .map(|m| format!("uid:{}", m.uid()))
+}
+
+#[cfg(not(unix))]
+fn process_uid() -> Option<String> {
+    None
 }
 
 fn open(db: &StoreLocation) -> anyhow::Result<Box<dyn kwm_store::Store + Send>> {
