@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, HashMap};
 use kwm_model::{Level, RegionCode, ValueStatus};
 use kwm_store::{ObservationRecord, Store};
 
-use crate::query::layout_for;
+use crate::layouts::layout_for;
 use crate::MonitorError;
 
 /// Indicator prefix of tables made from real person data.

@@ -16,8 +16,8 @@ use kwm_model::radar::{NeedTerm, Support, UseMeasure};
 use kwm_model::{IndicatorId, Level, RegionCode};
 use kwm_store::{ObservationRecord, Store};
 
+use crate::layouts::layout_for;
 use crate::layouts::POPULATION_INDICATOR;
-use crate::query::layout_for;
 use crate::risk::{self, RunInfo};
 use crate::MonitorError;
 
