@@ -6,13 +6,27 @@
 //! field.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::fmt;
 
 use serde::Deserialize;
 use toml::Spanned;
 
 use crate::warning::WarningRule;
 use crate::{Direction, Indicator, IndicatorId};
+
+mod agenda;
+mod characteristics;
+mod diag;
+mod groups;
+mod method;
+mod radar;
+mod region_sets;
+mod risk_model;
+mod similar;
+mod themes;
+mod warnings;
+
+use diag::Ctx;
+pub use diag::{line_col, CatalogueError};
 
 /// One catalogue file handed in by the caller.
 #[derive(Debug, Clone)]
@@ -22,33 +36,6 @@ pub struct CatalogueFile {
     /// The file's text.
     pub text: String,
 }
-
-/// A validation or syntax error in a catalogue file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CatalogueError {
-    /// File name.
-    pub file: String,
-    /// 1-based line.
-    pub line: usize,
-    /// 1-based column.
-    pub column: usize,
-    /// The field concerned, when there is one.
-    pub field: Option<String>,
-    /// What is wrong.
-    pub message: String,
-}
-
-impl fmt::Display for CatalogueError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}: ", self.file, self.line, self.column)?;
-        if let Some(field) = &self.field {
-            write!(f, "field '{field}': ")?;
-        }
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for CatalogueError {}
 
 /// A publisher's data source, possibly published as a different table every year
 /// (CBS Kerncijfers wijken en buurten: 83765NED for 2017, 84583NED for 2019, ...).
@@ -356,44 +343,6 @@ fn default_decimals() -> u8 {
     1
 }
 
-/// Converts a byte offset into a 1-based (line, column).
-pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(text.len());
-    let before = &text[..offset];
-    let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
-    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, col)
-}
-
-struct FileCtx<'a> {
-    file: &'a CatalogueFile,
-}
-
-impl FileCtx<'_> {
-    fn err(
-        &self,
-        offset: usize,
-        field: Option<&str>,
-        message: impl Into<String>,
-    ) -> CatalogueError {
-        let (line, column) = line_col(&self.file.text, offset);
-        CatalogueError {
-            file: self.file.name.clone(),
-            line,
-            column,
-            field: field.map(str::to_string),
-            message: message.into(),
-        }
-    }
-
-    fn parse<T: serde::de::DeserializeOwned>(&self) -> Result<T, CatalogueError> {
-        toml::from_str(&self.file.text).map_err(|e| {
-            let offset = e.span().map_or(0, |s| s.start);
-            self.err(offset, None, e.message().to_string())
-        })
-    }
-}
-
 impl Catalogue {
     /// Parses and validates the catalogue files `catalogue.toml`, `sources.toml`,
     /// `indicators.toml` and the risk model's files (`characteristics.toml`, `themes.toml`,
@@ -412,7 +361,7 @@ impl Catalogue {
         };
 
         let meta_file = find("catalogue.toml").ok_or_else(|| missing("catalogue.toml"))?;
-        let meta: RawMeta = FileCtx { file: meta_file }.parse()?;
+        let meta: RawMeta = Ctx { file: meta_file }.parse()?;
 
         let mut catalogue = Catalogue {
             version: meta.version,
@@ -420,17 +369,17 @@ impl Catalogue {
         };
 
         if let Some(file) = find("populations.toml") {
-            let ctx = FileCtx { file };
+            let ctx = Ctx { file };
             let raw: RawPopulations = ctx.parse()?;
             for spanned in raw.population {
                 let start = spanned.span().start;
                 let p = spanned.into_inner();
                 if !is_population_id(&p.id) {
-                    return Err(ctx.err(start, Some("id"), format!(
+                    return Err(ctx.located(start, Some("id"), format!(
                         "expected a population id of lower-case letters, digits and '_', found '{}'", p.id)));
                 }
                 if catalogue.populations.iter().any(|q| q.id == p.id) {
-                    return Err(ctx.err(
+                    return Err(ctx.located(
                         start,
                         Some("id"),
                         format!("duplicate population id '{}'", p.id),
@@ -459,37 +408,35 @@ impl Catalogue {
             }
         }
         // With a populations file, every population named elsewhere must be one of it.
-        let check_population = |ctx: &FileCtx<'_>,
-                                offset: usize,
-                                field: &str,
-                                id: &str,
-                                populations: &[Population]| {
-            if populations.is_empty() || id.is_empty() || populations.iter().any(|p| p.id == id) {
-                Ok(())
-            } else {
-                Err(ctx.err(
-                    offset,
-                    Some(field),
-                    format!(
-                        "unknown population '{id}': expected one of {} (populations.toml)",
-                        populations
-                            .iter()
-                            .map(|p| p.id.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                ))
-            }
-        };
+        let check_population =
+            |ctx: &Ctx<'_>, offset: usize, field: &str, id: &str, populations: &[Population]| {
+                if populations.is_empty() || id.is_empty() || populations.iter().any(|p| p.id == id)
+                {
+                    Ok(())
+                } else {
+                    Err(ctx.located(
+                        offset,
+                        Some(field),
+                        format!(
+                            "unknown population '{id}': expected one of {} (populations.toml)",
+                            populations
+                                .iter()
+                                .map(|p| p.id.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    ))
+                }
+            };
 
         if let Some(file) = find("sources.toml") {
-            let ctx = FileCtx { file };
+            let ctx = Ctx { file };
             let raw: RawSources = ctx.parse()?;
             for spanned in raw.service {
                 let start = spanned.span().start;
                 let s = spanned.into_inner();
                 if !is_source_id(&s.id) {
-                    return Err(ctx.err(
+                    return Err(ctx.located(
                         start,
                         Some("id"),
                         format!(
@@ -499,21 +446,21 @@ impl Catalogue {
                     ));
                 }
                 if catalogue.services.iter().any(|x| x.id == s.id) {
-                    return Err(ctx.err(
+                    return Err(ctx.located(
                         start,
                         Some("id"),
                         format!("duplicate service id '{}'", s.id),
                     ));
                 }
                 if !(s.odata_v3.starts_with("http://") || s.odata_v3.starts_with("https://")) {
-                    return Err(ctx.err(
+                    return Err(ctx.located(
                         start,
                         Some("odata_v3"),
                         format!("expected an http(s) URL, found '{}'", s.odata_v3),
                     ));
                 }
                 if s.row_limit == 0 {
-                    return Err(ctx.err(start, Some("row_limit"), "expected at least 1 row"));
+                    return Err(ctx.located(start, Some("row_limit"), "expected at least 1 row"));
                 }
                 catalogue.services.push(Service {
                     id: s.id,
@@ -527,7 +474,7 @@ impl Catalogue {
                 if !(b.items.starts_with("http://") || b.items.starts_with("https://"))
                     || !b.items.contains("{year}")
                 {
-                    return Err(ctx.err(
+                    return Err(ctx.located(
                         start,
                         Some("items"),
                         format!(
@@ -547,7 +494,7 @@ impl Catalogue {
                 let start = spanned.span().start;
                 let s = spanned.into_inner();
                 if !is_source_id(&s.id) {
-                    return Err(ctx.err(
+                    return Err(ctx.located(
                         start,
                         Some("id"),
                         format!(
@@ -557,14 +504,14 @@ impl Catalogue {
                     ));
                 }
                 if !seen_ids.insert(s.id.clone()) {
-                    return Err(ctx.err(
+                    return Err(ctx.located(
                         start,
                         Some("id"),
                         format!("duplicate source id '{}'", s.id),
                     ));
                 }
                 if !s.service.is_empty() && !catalogue.services.iter().any(|x| x.id == s.service) {
-                    return Err(ctx.err(
+                    return Err(ctx.located(
                         start,
                         Some("service"),
                         format!(
@@ -576,7 +523,7 @@ impl Catalogue {
                 let mut tables = Vec::new();
                 for t in s.tables {
                     if let Some(prev) = seen_tables.insert(t.table.clone(), s.id.clone()) {
-                        return Err(ctx.err(
+                        return Err(ctx.located(
                             start,
                             Some("tables"),
                             format!("table {} is already listed under source '{prev}'", t.table),
@@ -599,7 +546,7 @@ impl Catalogue {
                     None => None,
                     Some(d) => {
                         if d.codes.is_empty() {
-                            return Err(ctx.err(
+                            return Err(ctx.located(
                                 start,
                                 Some("population_dimension.codes"),
                                 "expected at least one code = population pair",
@@ -648,7 +595,7 @@ impl Catalogue {
         }
 
         if let Some(file) = find("indicators.toml") {
-            let ctx = FileCtx { file };
+            let ctx = Ctx { file };
             let raw: RawIndicators = ctx.parse()?;
             let mut seen = HashSet::new();
             let mut seen_keys: BTreeMap<(String, String), String> = BTreeMap::new();
@@ -658,9 +605,9 @@ impl Catalogue {
                 let table_start = spanned.span().start;
                 let r = spanned.into_inner();
                 let id = IndicatorId::new(r.id.get_ref())
-                    .map_err(|m| ctx.err(r.id.span().start, Some("id"), m))?;
+                    .map_err(|m| ctx.located(r.id.span().start, Some("id"), m))?;
                 if !seen.insert(id.clone()) {
-                    return Err(ctx.err(
+                    return Err(ctx.located(
                         r.id.span().start,
                         Some("id"),
                         format!("duplicate indicator id '{id}'"),
@@ -671,7 +618,7 @@ impl Catalogue {
                     .iter()
                     .find(|s| &s.id == r.source.get_ref())
                     .ok_or_else(|| {
-                        ctx.err(
+                        ctx.located(
                             r.source.span().start,
                             Some("source"),
                             format!(
@@ -681,16 +628,16 @@ impl Catalogue {
                         )
                     })?;
                 let direction = match &r.direction {
-                    None => return Err(ctx.err(table_start, Some("direction"), format!(
+                    None => return Err(ctx.located(table_start, Some("direction"), format!(
                         "indicator '{id}' has no direction: expected higher_is_worse, higher_is_better or neutral"))),
-                    Some(d) => Direction::parse(d.get_ref()).ok_or_else(|| ctx.err(d.span().start, Some("direction"), format!(
+                    Some(d) => Direction::parse(d.get_ref()).ok_or_else(|| ctx.located(d.span().start, Some("direction"), format!(
                         "expected higher_is_worse, higher_is_better or neutral, found '{}'", d.get_ref())))?,
                 };
                 for key in &r.keys {
                     if let Some(other) =
                         seen_keys.insert((source.id.clone(), key.clone()), id.to_string())
                     {
-                        return Err(ctx.err(table_start, Some("keys"), format!(
+                        return Err(ctx.located(table_start, Some("keys"), format!(
                             "key '{key}' of source '{}' is already mapped to indicator '{other}'", source.id)));
                     }
                 }
@@ -747,7 +694,7 @@ impl Catalogue {
                 // Split by the source's population dimension: one indicator per population,
                 // `{id}_{population}`, labelled with the population so no list can mix them up.
                 let Some(dim) = &source.population_dimension else {
-                    return Err(ctx.err(
+                    return Err(ctx.located(
                         table_start,
                         Some("populations"),
                         format!(
@@ -760,7 +707,7 @@ impl Catalogue {
                     .last()
                     .is_some_and(|p| p.index == catalogue.indicators.len())
                 {
-                    return Err(ctx.err(
+                    return Err(ctx.located(
                         table_start,
                         Some("populations"),
                         "an indicator split by population cannot have a numerator or denominator",
@@ -768,7 +715,7 @@ impl Catalogue {
                 }
                 for pop in &r.populations {
                     let Some((code, _)) = dim.codes.iter().find(|(_, p)| *p == pop) else {
-                        return Err(ctx.err(
+                        return Err(ctx.located(
                             table_start,
                             Some("populations"),
                             format!(
@@ -778,9 +725,9 @@ impl Catalogue {
                         ));
                     };
                     let split_id = IndicatorId::new(&format!("{id}_{pop}"))
-                        .map_err(|m| ctx.err(table_start, Some("populations"), m))?;
+                        .map_err(|m| ctx.located(table_start, Some("populations"), m))?;
                     if !seen.insert(split_id.clone()) {
-                        return Err(ctx.err(
+                        return Err(ctx.located(
                             table_start,
                             Some("populations"),
                             format!("duplicate indicator id '{split_id}'"),
@@ -872,14 +819,13 @@ impl Catalogue {
         }
         // The agenda refers to region sets, indicators, characteristics and groups: parsed last.
         if let Some(file) = find("region_sets.toml") {
-            catalogue.region_sets = crate::agenda::parse_region_sets(file)?;
+            catalogue.region_sets = region_sets::parse_region_sets(file)?;
         }
         if let Some(file) = find("radar.toml") {
-            catalogue.radar =
-                crate::radar::parse_radar(file, &catalogue.indicators, &catalogue.risk)?;
+            catalogue.radar = radar::parse_radar(file, &catalogue.indicators, &catalogue.risk)?;
         }
         if let Some(file) = find("agenda.toml") {
-            catalogue.agenda = crate::agenda::parse_agenda(
+            catalogue.agenda = agenda::parse_agenda(
                 file,
                 &catalogue.indicators,
                 &catalogue.risk,
@@ -1000,30 +946,30 @@ struct PendingRelation {
 }
 
 fn resolve_relation(
-    ctx: &FileCtx<'_>,
+    ctx: &Ctx<'_>,
     catalogue: &Catalogue,
     p: &PendingRelation,
 ) -> Result<Relation, CatalogueError> {
     let this = &catalogue.indicators[p.index].indicator;
     let count = |field: &str, raw: &Spanned<String>| -> Result<IndicatorId, CatalogueError> {
         let id = IndicatorId::new(raw.get_ref())
-            .map_err(|m| ctx.err(raw.span().start, Some(field), m))?;
+            .map_err(|m| ctx.located(raw.span().start, Some(field), m))?;
         let other = catalogue.indicator(&id).ok_or_else(|| {
-            ctx.err(
+            ctx.located(
                 raw.span().start,
                 Some(field),
                 format!("unknown indicator '{id}' (not in indicators.toml)"),
             )
         })?;
         if !other.indicator.additive {
-            return Err(ctx.err(
+            return Err(ctx.located(
                 raw.span().start,
                 Some(field),
                 format!("'{id}' is not a count (additive = true): a rate can only be recomputed from counts"),
             ));
         }
         if id == this.id {
-            return Err(ctx.err(
+            return Err(ctx.located(
                 raw.span().start,
                 Some(field),
                 format!("'{id}' cannot relate to itself"),
@@ -1034,7 +980,7 @@ fn resolve_relation(
     let denominator = match &p.denominator {
         Some(d) => count("denominator", d)?,
         None => {
-            return Err(ctx.err(
+            return Err(ctx.located(
                 p.table_start,
                 Some("denominator"),
                 format!(
@@ -1052,7 +998,7 @@ fn resolve_relation(
     let scale = match &p.scale {
         Some(s) if *s.get_ref() > 0.0 && s.get_ref().is_finite() => *s.get_ref(),
         Some(s) => {
-            return Err(ctx.err(
+            return Err(ctx.located(
                 s.span().start,
                 Some("scale"),
                 format!(
@@ -1063,7 +1009,7 @@ fn resolve_relation(
         }
         None if this.unit == "%" => 100.0,
         None => {
-            return Err(ctx.err(
+            return Err(ctx.located(
                 p.table_start,
                 Some("scale"),
                 format!(
@@ -1074,7 +1020,7 @@ fn resolve_relation(
         }
     };
     if this.additive {
-        return Err(ctx.err(
+        return Err(ctx.located(
             p.table_start,
             Some("denominator"),
             format!("indicator '{}' is a count (additive); only rates have a numerator/denominator relation", this.id),
