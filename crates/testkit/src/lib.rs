@@ -33,3 +33,5 @@ pub const CORE_DEMO_FILES: &[&str] = &[
     "kwb/kwb_2024_85984NED_gemeente_wijk_basis.csv",
     "kwb/kwb_2019_gemeente_bevolking_long.csv",
 ];
+
+pub mod modgraph;
