@@ -243,3 +243,30 @@ pub(crate) fn or_nl(en: String, nl: &str) -> String {
         en
     }
 }
+
+/// With a populations file, every population named elsewhere must be one of it: `id` (empty:
+/// none named) at `offset` in `field`.
+pub(crate) fn known_population(
+    ctx: &Ctx<'_>,
+    offset: usize,
+    field: &str,
+    id: &str,
+    populations: &[super::Population],
+) -> Result<(), CatalogueError> {
+    if populations.is_empty() || id.is_empty() || populations.iter().any(|p| p.id == id) {
+        Ok(())
+    } else {
+        Err(ctx.located(
+            offset,
+            Some(field),
+            format!(
+                "unknown population '{id}': expected one of {} (populations.toml)",
+                populations
+                    .iter()
+                    .map(|p| p.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ))
+    }
+}

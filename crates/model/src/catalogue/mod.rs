@@ -5,10 +5,9 @@
 //! them from disk is the caller's job. Every validation error names the file, the line and the
 //! field.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 
 use serde::Deserialize;
-use toml::Spanned;
 
 use crate::warning::WarningRule;
 use crate::{Direction, Indicator, IndicatorId};
@@ -17,11 +16,14 @@ mod agenda;
 mod characteristics;
 mod diag;
 mod groups;
+mod indicators;
 mod method;
+mod populations;
 mod radar;
 mod region_sets;
 mod risk_model;
 mod similar;
+mod sources;
 mod themes;
 mod warnings;
 
@@ -208,141 +210,6 @@ struct RawMeta {
     title: String,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawPopulations {
-    #[serde(default)]
-    population: Vec<Spanned<RawPopulation>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawPopulation {
-    id: String,
-    label_nl: String,
-    #[serde(default)]
-    label_en: String,
-    #[serde(default)]
-    short_nl: String,
-    #[serde(default)]
-    short_en: String,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawPopulationDimension {
-    key: String,
-    codes: BTreeMap<String, String>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawSources {
-    #[serde(default)]
-    source: Vec<Spanned<RawSource>>,
-    #[serde(default)]
-    service: Vec<Spanned<RawService>>,
-    #[serde(default)]
-    boundaries: Vec<Spanned<RawBoundaryService>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawBoundaryService {
-    id: String,
-    items: String,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawService {
-    id: String,
-    odata_v3: String,
-    #[serde(default = "default_row_limit")]
-    row_limit: usize,
-}
-
-fn default_row_limit() -> usize {
-    10_000
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawSource {
-    id: String,
-    title_nl: String,
-    #[serde(default)]
-    title_en: String,
-    publisher: String,
-    licence: String,
-    #[serde(default)]
-    url: String,
-    #[serde(default)]
-    population: String,
-    population_dimension: Option<RawPopulationDimension>,
-    #[serde(default)]
-    unit: String,
-    #[serde(default = "default_decimals")]
-    decimals: u8,
-    #[serde(default)]
-    tables: Vec<RawTable>,
-    #[serde(default)]
-    caveat_nl: String,
-    #[serde(default)]
-    caveat_en: String,
-    #[serde(default)]
-    service: String,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawTable {
-    table: String,
-    period: i32,
-    layout: Option<i32>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawIndicators {
-    #[serde(default)]
-    indicator: Vec<Spanned<RawIndicator>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawIndicator {
-    id: Spanned<String>,
-    source: Spanned<String>,
-    #[serde(default)]
-    keys: Vec<String>,
-    label_nl: String,
-    #[serde(default)]
-    label_en: String,
-    unit: String,
-    direction: Option<Spanned<String>>,
-    #[serde(default = "default_decimals")]
-    decimals: u8,
-    #[serde(default)]
-    additive: bool,
-    #[serde(default)]
-    population: String,
-    /// Populations of the source's population dimension to split this indicator into.
-    #[serde(default)]
-    populations: Vec<String>,
-    #[serde(default)]
-    description: String,
-    #[serde(default)]
-    labels: Vec<String>,
-    numerator: Option<Spanned<String>>,
-    denominator: Option<Spanned<String>>,
-    scale: Option<Spanned<f64>>,
-}
-
-fn default_decimals() -> u8 {
-    1
-}
-
 impl Catalogue {
     /// Parses and validates the catalogue files `catalogue.toml`, `sources.toml`,
     /// `indicators.toml` and the risk model's files (`characteristics.toml`, `themes.toml`,
@@ -369,390 +236,15 @@ impl Catalogue {
         };
 
         if let Some(file) = find("populations.toml") {
-            let ctx = Ctx { file };
-            let raw: RawPopulations = ctx.parse()?;
-            for spanned in raw.population {
-                let start = spanned.span().start;
-                let p = spanned.into_inner();
-                if !is_population_id(&p.id) {
-                    return Err(ctx.located(start, Some("id"), format!(
-                        "expected a population id of lower-case letters, digits and '_', found '{}'", p.id)));
-                }
-                if catalogue.populations.iter().any(|q| q.id == p.id) {
-                    return Err(ctx.located(
-                        start,
-                        Some("id"),
-                        format!("duplicate population id '{}'", p.id),
-                    ));
-                }
-                let label_en = if p.label_en.is_empty() {
-                    p.label_nl.clone()
-                } else {
-                    p.label_en
-                };
-                catalogue.populations.push(Population {
-                    short_nl: if p.short_nl.is_empty() {
-                        p.label_nl.clone()
-                    } else {
-                        p.short_nl
-                    },
-                    short_en: if p.short_en.is_empty() {
-                        label_en.clone()
-                    } else {
-                        p.short_en
-                    },
-                    id: p.id,
-                    label_nl: p.label_nl,
-                    label_en,
-                });
-            }
+            populations::parse(file, &mut catalogue)?;
         }
-        // With a populations file, every population named elsewhere must be one of it.
-        let check_population =
-            |ctx: &Ctx<'_>, offset: usize, field: &str, id: &str, populations: &[Population]| {
-                if populations.is_empty() || id.is_empty() || populations.iter().any(|p| p.id == id)
-                {
-                    Ok(())
-                } else {
-                    Err(ctx.located(
-                        offset,
-                        Some(field),
-                        format!(
-                            "unknown population '{id}': expected one of {} (populations.toml)",
-                            populations
-                                .iter()
-                                .map(|p| p.id.as_str())
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ),
-                    ))
-                }
-            };
 
         if let Some(file) = find("sources.toml") {
-            let ctx = Ctx { file };
-            let raw: RawSources = ctx.parse()?;
-            for spanned in raw.service {
-                let start = spanned.span().start;
-                let s = spanned.into_inner();
-                if !is_source_id(&s.id) {
-                    return Err(ctx.located(
-                        start,
-                        Some("id"),
-                        format!(
-                            "expected a service id of lower-case letters and digits, found '{}'",
-                            s.id
-                        ),
-                    ));
-                }
-                if catalogue.services.iter().any(|x| x.id == s.id) {
-                    return Err(ctx.located(
-                        start,
-                        Some("id"),
-                        format!("duplicate service id '{}'", s.id),
-                    ));
-                }
-                if !(s.odata_v3.starts_with("http://") || s.odata_v3.starts_with("https://")) {
-                    return Err(ctx.located(
-                        start,
-                        Some("odata_v3"),
-                        format!("expected an http(s) URL, found '{}'", s.odata_v3),
-                    ));
-                }
-                if s.row_limit == 0 {
-                    return Err(ctx.located(start, Some("row_limit"), "expected at least 1 row"));
-                }
-                catalogue.services.push(Service {
-                    id: s.id,
-                    odata_v3: s.odata_v3.trim_end_matches('/').to_string(),
-                    row_limit: s.row_limit,
-                });
-            }
-            for spanned in raw.boundaries {
-                let start = spanned.span().start;
-                let b = spanned.into_inner();
-                if !(b.items.starts_with("http://") || b.items.starts_with("https://"))
-                    || !b.items.contains("{year}")
-                {
-                    return Err(ctx.located(
-                        start,
-                        Some("items"),
-                        format!(
-                            "expected an http(s) URL with {{year}} (and {{level}}) to fill in, found '{}'",
-                            b.items
-                        ),
-                    ));
-                }
-                catalogue.boundary_services.push(BoundaryService {
-                    id: b.id,
-                    items: b.items,
-                });
-            }
-            let mut seen_ids = HashSet::new();
-            let mut seen_tables = HashMap::new();
-            for spanned in raw.source {
-                let start = spanned.span().start;
-                let s = spanned.into_inner();
-                if !is_source_id(&s.id) {
-                    return Err(ctx.located(
-                        start,
-                        Some("id"),
-                        format!(
-                            "expected a source id of lower-case letters and digits, found '{}'",
-                            s.id
-                        ),
-                    ));
-                }
-                if !seen_ids.insert(s.id.clone()) {
-                    return Err(ctx.located(
-                        start,
-                        Some("id"),
-                        format!("duplicate source id '{}'", s.id),
-                    ));
-                }
-                if !s.service.is_empty() && !catalogue.services.iter().any(|x| x.id == s.service) {
-                    return Err(ctx.located(
-                        start,
-                        Some("service"),
-                        format!(
-                            "unknown service '{}' (not a [[service]] in sources.toml)",
-                            s.service
-                        ),
-                    ));
-                }
-                let mut tables = Vec::new();
-                for t in s.tables {
-                    if let Some(prev) = seen_tables.insert(t.table.clone(), s.id.clone()) {
-                        return Err(ctx.located(
-                            start,
-                            Some("tables"),
-                            format!("table {} is already listed under source '{prev}'", t.table),
-                        ));
-                    }
-                    tables.push(SourceTable {
-                        layout: t.layout.unwrap_or(t.period),
-                        table: t.table,
-                        period: t.period,
-                    });
-                }
-                check_population(
-                    &ctx,
-                    start,
-                    "population",
-                    &s.population,
-                    &catalogue.populations,
-                )?;
-                let population_dimension = match s.population_dimension {
-                    None => None,
-                    Some(d) => {
-                        if d.codes.is_empty() {
-                            return Err(ctx.located(
-                                start,
-                                Some("population_dimension.codes"),
-                                "expected at least one code = population pair",
-                            ));
-                        }
-                        for pop in d.codes.values() {
-                            check_population(
-                                &ctx,
-                                start,
-                                "population_dimension.codes",
-                                pop,
-                                &catalogue.populations,
-                            )?;
-                        }
-                        Some(PopulationDimension {
-                            key: d.key,
-                            codes: d.codes,
-                        })
-                    }
-                };
-                catalogue.sources.push(Source {
-                    population_dimension,
-                    caveat_en: if s.caveat_en.is_empty() {
-                        s.caveat_nl.clone()
-                    } else {
-                        s.caveat_en
-                    },
-                    caveat_nl: s.caveat_nl,
-                    title_en: if s.title_en.is_empty() {
-                        s.title_nl.clone()
-                    } else {
-                        s.title_en
-                    },
-                    id: s.id,
-                    title_nl: s.title_nl,
-                    publisher: s.publisher,
-                    licence: s.licence,
-                    url: s.url,
-                    population: s.population,
-                    unit: s.unit,
-                    decimals: s.decimals,
-                    tables,
-                    service: s.service,
-                });
-            }
+            sources::parse(file, &mut catalogue)?;
         }
 
         if let Some(file) = find("indicators.toml") {
-            let ctx = Ctx { file };
-            let raw: RawIndicators = ctx.parse()?;
-            let mut seen = HashSet::new();
-            let mut seen_keys: BTreeMap<(String, String), String> = BTreeMap::new();
-            // Relations name other indicators, which may come later in the file: checked after.
-            let mut pending: Vec<PendingRelation> = Vec::new();
-            for spanned in raw.indicator {
-                let table_start = spanned.span().start;
-                let r = spanned.into_inner();
-                let id = IndicatorId::new(r.id.get_ref())
-                    .map_err(|m| ctx.located(r.id.span().start, Some("id"), m))?;
-                if !seen.insert(id.clone()) {
-                    return Err(ctx.located(
-                        r.id.span().start,
-                        Some("id"),
-                        format!("duplicate indicator id '{id}'"),
-                    ));
-                }
-                let source = catalogue
-                    .sources
-                    .iter()
-                    .find(|s| &s.id == r.source.get_ref())
-                    .ok_or_else(|| {
-                        ctx.located(
-                            r.source.span().start,
-                            Some("source"),
-                            format!(
-                                "unknown source '{}' (not in sources.toml)",
-                                r.source.get_ref()
-                            ),
-                        )
-                    })?;
-                let direction = match &r.direction {
-                    None => return Err(ctx.located(table_start, Some("direction"), format!(
-                        "indicator '{id}' has no direction: expected higher_is_worse, higher_is_better or neutral"))),
-                    Some(d) => Direction::parse(d.get_ref()).ok_or_else(|| ctx.located(d.span().start, Some("direction"), format!(
-                        "expected higher_is_worse, higher_is_better or neutral, found '{}'", d.get_ref())))?,
-                };
-                for key in &r.keys {
-                    if let Some(other) =
-                        seen_keys.insert((source.id.clone(), key.clone()), id.to_string())
-                    {
-                        return Err(ctx.located(table_start, Some("keys"), format!(
-                            "key '{key}' of source '{}' is already mapped to indicator '{other}'", source.id)));
-                    }
-                }
-                if r.numerator.is_some() || r.denominator.is_some() || r.scale.is_some() {
-                    pending.push(PendingRelation {
-                        index: catalogue.indicators.len(),
-                        table_start,
-                        numerator: r.numerator.clone(),
-                        denominator: r.denominator.clone(),
-                        scale: r.scale.clone(),
-                    });
-                }
-                let population = if r.population.is_empty() {
-                    source.population.clone()
-                } else {
-                    r.population.clone()
-                };
-                check_population(
-                    &ctx,
-                    table_start,
-                    "population",
-                    &population,
-                    &catalogue.populations,
-                )?;
-                let label_en = if r.label_en.is_empty() {
-                    r.label_nl.clone()
-                } else {
-                    r.label_en.clone()
-                };
-                let base = CatalogueIndicator {
-                    indicator: Indicator {
-                        label_en,
-                        id: id.clone(),
-                        label_nl: r.label_nl.clone(),
-                        unit: r.unit.clone(),
-                        direction,
-                        source: format!("{} ({})", source.title_nl, source.publisher),
-                        decimals: r.decimals,
-                        description: r.description.clone(),
-                        additive: r.additive,
-                        curated: true,
-                    },
-                    source_id: source.id.clone(),
-                    keys: r.keys.clone(),
-                    population,
-                    population_code: None,
-                    labels: r.labels.clone(),
-                    relation: None,
-                };
-                if r.populations.is_empty() {
-                    catalogue.indicators.push(base);
-                    continue;
-                }
-                // Split by the source's population dimension: one indicator per population,
-                // `{id}_{population}`, labelled with the population so no list can mix them up.
-                let Some(dim) = &source.population_dimension else {
-                    return Err(ctx.located(
-                        table_start,
-                        Some("populations"),
-                        format!(
-                            "source '{}' has no population_dimension to split '{id}' by",
-                            source.id
-                        ),
-                    ));
-                };
-                if pending
-                    .last()
-                    .is_some_and(|p| p.index == catalogue.indicators.len())
-                {
-                    return Err(ctx.located(
-                        table_start,
-                        Some("populations"),
-                        "an indicator split by population cannot have a numerator or denominator",
-                    ));
-                }
-                for pop in &r.populations {
-                    let Some((code, _)) = dim.codes.iter().find(|(_, p)| *p == pop) else {
-                        return Err(ctx.located(
-                            table_start,
-                            Some("populations"),
-                            format!(
-                                "population '{pop}' is not a code of source '{}''s dimension {}",
-                                source.id, dim.key
-                            ),
-                        ));
-                    };
-                    let split_id = IndicatorId::new(&format!("{id}_{pop}"))
-                        .map_err(|m| ctx.located(table_start, Some("populations"), m))?;
-                    if !seen.insert(split_id.clone()) {
-                        return Err(ctx.located(
-                            table_start,
-                            Some("populations"),
-                            format!("duplicate indicator id '{split_id}'"),
-                        ));
-                    }
-                    let (short_nl, short_en) = catalogue
-                        .populations
-                        .iter()
-                        .find(|p| &p.id == pop)
-                        .map_or((pop.clone(), pop.clone()), |p| {
-                            (p.short_nl.clone(), p.short_en.clone())
-                        });
-                    let mut split = base.clone();
-                    split.indicator.id = split_id;
-                    split.indicator.label_nl = format!("{} ({short_nl})", base.indicator.label_nl);
-                    split.indicator.label_en = format!("{} ({short_en})", base.indicator.label_en);
-                    split.population = pop.clone();
-                    split.population_code = Some(code.clone());
-                    catalogue.indicators.push(split);
-                }
-            }
-            for p in pending {
-                let relation = resolve_relation(&ctx, &catalogue, &p)?;
-                catalogue.indicators[p.index].relation = Some(relation);
-            }
+            indicators::parse(file, &mut catalogue)?;
         }
 
         if let Some(file) = find("warnings.toml") {
@@ -927,6 +419,11 @@ impl Catalogue {
     }
 }
 
+/// Decimals shown when neither a source nor an indicator says (serde default).
+fn default_decimals() -> u8 {
+    1
+}
+
 /// A column label reduced to lower-case letters and digits: what survives every spelling
 /// (StatLine's `/` and `(…)`, R's dots). `²` and other symbols are dropped because R replaces them.
 pub fn label_key(label: &str) -> String {
@@ -937,113 +434,10 @@ pub fn label_key(label: &str) -> String {
         .collect()
 }
 
-struct PendingRelation {
-    index: usize,
-    table_start: usize,
-    numerator: Option<Spanned<String>>,
-    denominator: Option<Spanned<String>>,
-    scale: Option<Spanned<f64>>,
-}
-
-fn resolve_relation(
-    ctx: &Ctx<'_>,
-    catalogue: &Catalogue,
-    p: &PendingRelation,
-) -> Result<Relation, CatalogueError> {
-    let this = &catalogue.indicators[p.index].indicator;
-    let count = |field: &str, raw: &Spanned<String>| -> Result<IndicatorId, CatalogueError> {
-        let id = IndicatorId::new(raw.get_ref())
-            .map_err(|m| ctx.located(raw.span().start, Some(field), m))?;
-        let other = catalogue.indicator(&id).ok_or_else(|| {
-            ctx.located(
-                raw.span().start,
-                Some(field),
-                format!("unknown indicator '{id}' (not in indicators.toml)"),
-            )
-        })?;
-        if !other.indicator.additive {
-            return Err(ctx.located(
-                raw.span().start,
-                Some(field),
-                format!("'{id}' is not a count (additive = true): a rate can only be recomputed from counts"),
-            ));
-        }
-        if id == this.id {
-            return Err(ctx.located(
-                raw.span().start,
-                Some(field),
-                format!("'{id}' cannot relate to itself"),
-            ));
-        }
-        Ok(id)
-    };
-    let denominator = match &p.denominator {
-        Some(d) => count("denominator", d)?,
-        None => {
-            return Err(ctx.located(
-                p.table_start,
-                Some("denominator"),
-                format!(
-                    "indicator '{}' names a numerator or scale but no denominator",
-                    this.id
-                ),
-            ))
-        }
-    };
-    let numerator = p
-        .numerator
-        .as_ref()
-        .map(|n| count("numerator", n))
-        .transpose()?;
-    let scale = match &p.scale {
-        Some(s) if *s.get_ref() > 0.0 && s.get_ref().is_finite() => *s.get_ref(),
-        Some(s) => {
-            return Err(ctx.located(
-                s.span().start,
-                Some("scale"),
-                format!(
-                    "expected a positive multiplier (100 for %, 1000 for per 1,000), found {}",
-                    s.get_ref()
-                ),
-            ))
-        }
-        None if this.unit == "%" => 100.0,
-        None => {
-            return Err(ctx.located(
-                p.table_start,
-                Some("scale"),
-                format!(
-                    "indicator '{}' (unit '{}') needs a scale: 100 for %, 1000 for per 1,000",
-                    this.id, this.unit
-                ),
-            ))
-        }
-    };
-    if this.additive {
-        return Err(ctx.located(
-            p.table_start,
-            Some("denominator"),
-            format!("indicator '{}' is a count (additive); only rates have a numerator/denominator relation", this.id),
-        ));
-    }
-    Ok(Relation {
-        numerator,
-        denominator,
-        scale,
-    })
-}
-
 fn signal_line(text: &str, id: &str) -> usize {
     text.lines()
         .position(|l| l.contains(&format!("\"{id}\"")))
         .map_or(1, |i| i + 1)
-}
-
-fn is_population_id(id: &str) -> bool {
-    !id.is_empty()
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
 fn is_source_id(s: &str) -> bool {
