@@ -742,3 +742,19 @@ pub fn map_layout_for(
         .max()
         .or_else(|| covering.iter().copied().find(|&l| l > layout)))
 }
+
+/// The names of a level's regions in `layout` (none without a layout).
+pub(crate) fn region_names(
+    store: &dyn Store,
+    level: Level,
+    layout: Option<i32>,
+) -> Result<HashMap<RegionCode, Option<String>>, MonitorError> {
+    Ok(match layout {
+        Some(l) => store
+            .regions(level, l)?
+            .into_iter()
+            .map(|r| (r.code, r.name))
+            .collect(),
+        None => HashMap::new(),
+    })
+}

@@ -27,9 +27,10 @@ use kwm_model::{Level, RegionCode};
 use kwm_store::{RiskClusterRecord, Store};
 use serde::Serialize;
 
-use super::runs::{pick_run, region_names, result_periods, run_info, RunInfo};
+use super::runs::{pick_run, result_periods, run_info, RunInfo};
 pub use super::summary::{ClustersSummary, GlobalSummary, VariableSummary};
 use crate::layouts::map_layout_for;
+use crate::layouts::region_names;
 use crate::MonitorError;
 
 /// The variable of the stacking count.

@@ -21,10 +21,11 @@ use kwm_model::risk::{
 use kwm_model::{Level, RegionCode};
 use kwm_store::{RiskMethodRankRecord, Store};
 
-use super::runs::{pick_run, region_names, result_periods, run_info, RunInfo};
+use super::runs::{pick_run, result_periods, run_info, RunInfo};
 pub use super::summary::{
     ChoiceKind, CompositeSummary, FactorSummary, IndexSummary, MethodSummary, UncertaintySummary,
 };
+use crate::layouts::region_names;
 use crate::MonitorError;
 
 /// The key of the nominal method among the compared methods.

@@ -2,11 +2,9 @@
 //! read back, and which run answers a level and period. Everything that reads stored risk
 //! results starts here; nothing here computes.
 
-use std::collections::HashMap;
-
 use kwm_model::catalogue::Catalogue;
 use kwm_model::risk::{Definition, FactorKind, MethodParams};
-use kwm_model::{Level, RegionCode};
+use kwm_model::Level;
 use kwm_store::{RiskRunRecord, Store};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -188,19 +186,4 @@ pub(crate) fn pick_run(
             ))
         }),
     }
-}
-
-pub(crate) fn region_names(
-    store: &dyn Store,
-    level: Level,
-    layout: Option<i32>,
-) -> Result<HashMap<RegionCode, Option<String>>, MonitorError> {
-    Ok(match layout {
-        Some(l) => store
-            .regions(level, l)?
-            .into_iter()
-            .map(|r| (r.code, r.name))
-            .collect(),
-        None => HashMap::new(),
-    })
 }

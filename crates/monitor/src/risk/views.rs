@@ -10,7 +10,8 @@ use kwm_store::{RiskRegionRecord, Store};
 use serde::Serialize;
 
 use super::compute::MIN_RANKED_REGIONS;
-use super::runs::{pick_run, region_names, result_periods, run_info, RunInfo, LEVELS};
+use super::runs::{pick_run, result_periods, run_info, RunInfo, LEVELS};
+use crate::layouts::region_names;
 use crate::MonitorError;
 
 /// The 90% interval of a region's composite rank over the Monte Carlo runs of the method
