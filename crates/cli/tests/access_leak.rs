@@ -14,7 +14,7 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use kwm_testkit::{database_url, http_get, repo, run_ok, spawn_server, Server};
+use kwm_testkit::{database_url, http_get, repo, run_ok, serve_command, spawn_server, Server};
 use serde_json::Value;
 
 /// Public files: regions, boundaries, and the CBS key figures of 2024 (gemeenten, wijken).
@@ -50,19 +50,8 @@ fn kwm(args: &[&str]) -> String {
 
 /// `kwm serve --auth` on `db`, ready once it has said which access it enforces.
 fn serve(db: &str, auth: &Path) -> Server {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_kwm"));
-    command
-        .args([
-            "serve",
-            "--addr",
-            "127.0.0.1:0",
-            "--rate-limit",
-            "0",
-            "--db",
-            db,
-        ])
-        .arg("--auth")
-        .arg(auth);
+    let mut command = serve_command(env!("CARGO_BIN_EXE_kwm"), db);
+    command.arg("--auth").arg(auth);
     let server = spawn_server(command, |line| line.starts_with("access:"));
     assert!(
         server.ready_line.contains("API tokens"),

@@ -6,10 +6,9 @@
 //! `eval "$(scripts/start-postgres.sh)"`, or scripts/test, which starts one. Without it this
 //! test fails.
 
-use std::process::Command;
 use std::time::Instant;
 
-use kwm_testkit::{database_url, http_get, run, run_ok, spawn_server, Server};
+use kwm_testkit::{database_url, http_get, run, run_ok, serve_command, spawn_server, Server};
 use serde_json::Value;
 
 const HOW_TO: &str = "KWM_TEST_POSTGRES is not set, and the server-mode test needs a PostgreSQL \
@@ -82,18 +81,9 @@ fn ingest(db: &str) -> String {
 
 /// `kwm serve` on `db`, ready once it has said where it listens.
 fn serve(db: &str) -> Server {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_kwm"));
-    // One client sending every API request on purpose: no per-client rate limit.
-    command.args([
-        "serve",
-        "--addr",
-        "127.0.0.1:0",
-        "--rate-limit",
-        "0",
-        "--db",
-        db,
-    ]);
-    spawn_server(command, |line| line.contains("http://"))
+    spawn_server(serve_command(env!("CARGO_BIN_EXE_kwm"), db), |line| {
+        line.contains("http://")
+    })
 }
 
 /// `GET path`: status and body (which must be UTF-8).

@@ -61,6 +61,22 @@ pub fn run_ok(program: &str, args: &[&str]) -> String {
     String::from_utf8(out.stdout).expect("standard output is UTF-8")
 }
 
+/// `kwm serve --db DB` on a free port without the per-client rate limit (a test is one client
+/// sending many requests on purpose), to hand to [`spawn_server`] with more arguments if needed.
+pub fn serve_command(program: &str, db: &str) -> Command {
+    let mut command = Command::new(program);
+    command.args([
+        "serve",
+        "--addr",
+        "127.0.0.1:0",
+        "--rate-limit",
+        "0",
+        "--db",
+        db,
+    ]);
+    command
+}
+
 /// A server process (`kwm serve`) started by [`spawn_server`], killed when dropped.
 pub struct Server {
     child: Child,
