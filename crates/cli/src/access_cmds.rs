@@ -8,7 +8,7 @@ use anyhow::{anyhow, bail};
 use clap::{Args, Subcommand};
 use kwm_store::{AuditEntry, LoadAccess, StoreLocation};
 
-use crate::monitor_cmds::now_rfc3339;
+use crate::now_rfc3339;
 
 /// Who runs the command, for the audit log: `cli:USER`, else (containers and CI jobs often set
 /// no user name) `cli:uid:N` from the process's own owner, never a bare "unknown".

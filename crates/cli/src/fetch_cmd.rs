@@ -238,7 +238,7 @@ pub fn run(args: &FetchArgs) -> anyhow::Result<()> {
         &requests,
         &boundaries,
         &bars,
-        &crate::monitor_cmds::now_rfc3339(),
+        &crate::now_rfc3339(),
     )
     .map_err(|e| anyhow!("{e}\nnothing was stored"))?;
     if args.json {

@@ -170,3 +170,11 @@ fn main() -> std::process::ExitCode {
         }
     }
 }
+
+/// The time now (UTC, RFC 3339) for loads, tokens and audit entries; every command stamps
+/// with this one clock.
+pub(crate) fn now_rfc3339() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| "unknown".into())
+}

@@ -59,12 +59,6 @@ pub struct IngestArgs {
     files: Vec<PathBuf>,
 }
 
-pub(crate) fn now_rfc3339() -> String {
-    time::OffsetDateTime::now_utc()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_else(|_| "unknown".into())
-}
-
 /// A monitor error as the user should read it: ingest errors are exactly `FILE:LINE:COL: ...`.
 fn explain(e: MonitorError) -> anyhow::Error {
     match e {
@@ -146,7 +140,14 @@ fn run_ingest(
     let spinner = indicatif::ProgressBar::new_spinner();
     spinner.set_message(format!("loading {} file(s)", files.len()));
     spinner.enable_steady_tick(std::time::Duration::from_millis(120));
-    let result = ingest_files_as(&mut *store, &catalogue, files, options, &now_rfc3339(), who);
+    let result = ingest_files_as(
+        &mut *store,
+        &catalogue,
+        files,
+        options,
+        &crate::now_rfc3339(),
+        who,
+    );
     spinner.finish_and_clear();
     drop(store);
     if let (Err(_), Some(path)) = (&result, created) {
@@ -482,7 +483,7 @@ fn run_compute(
         &catalogue,
         level,
         period,
-        &now_rfc3339(),
+        &crate::now_rfc3339(),
         force,
     )
     .map_err(explain)

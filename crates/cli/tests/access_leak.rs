@@ -10,20 +10,12 @@
 //! On SQLite always; on PostgreSQL too when `KWM_TEST_POSTGRES` is set (see postgres_e2e.rs).
 
 use std::collections::{BTreeSet, VecDeque};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Stdio};
 
+use kwm_testkit::{database_url, http_get, repo, run_ok, serve_command, spawn_server, Server};
 use serde_json::Value;
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
 
 /// Public files: regions, boundaries, and the CBS key figures of 2024 (gemeenten, wijken).
 const PUBLIC_FILES: &[&str] = &[
@@ -53,89 +45,30 @@ fn leaked(body: &str) -> Option<String> {
 }
 
 fn kwm(args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_kwm"))
-        .args(args)
-        .current_dir(repo())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "kwm {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    run_ok(env!("CARGO_BIN_EXE_kwm"), args)
 }
 
-/// A `kwm serve` process, killed when dropped.
-struct Server {
-    child: Child,
-    addr: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
+/// `kwm serve --auth` on `db`, ready once it has said which access it enforces.
 fn serve(db: &str, auth: &Path) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_kwm"))
-        .args([
-            "serve",
-            "--addr",
-            "127.0.0.1:0",
-            "--rate-limit",
-            "0",
-            "--db",
-            db,
-        ])
-        .arg("--auth")
-        .arg(auth)
-        .current_dir(repo())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut addr = None;
-    for line in lines.by_ref() {
-        let line = line.unwrap();
-        if let Some(rest) = line.split("http://").nth(1) {
-            addr = Some(rest.split('/').next().unwrap().to_string());
-        }
-        if line.starts_with("access:") {
-            assert!(line.contains("API tokens"), "{line}");
-            break;
-        }
-    }
-    // Keep reading stdout so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    Server {
-        child,
-        addr: addr.expect("kwm serve said where it listens"),
-    }
+    let mut command = serve_command(env!("CARGO_BIN_EXE_kwm"), db);
+    command.arg("--auth").arg(auth);
+    let server = spawn_server(command, |line| line.starts_with("access:"));
+    assert!(
+        server.ready_line.contains("API tokens"),
+        "{}",
+        server.ready_line
+    );
+    server
 }
 
-/// `GET path` over HTTP/1.0, with a token or anonymous: status and body (lossy UTF-8: PDFs).
+/// `GET path` with a token or anonymous: status and body (lossy UTF-8: PDFs).
 fn get(server: &Server, path: &str, token: Option<&str>) -> (u16, String) {
-    let mut stream = TcpStream::connect(&server.addr).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(120)))
-        .unwrap();
-    let auth = token.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
-    write!(
-        stream,
-        "GET {path} HTTP/1.0\r\nHost: {}\r\n{auth}\r\n",
-        server.addr
-    )
-    .unwrap();
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response).unwrap();
-    let response = String::from_utf8_lossy(&response).into_owned();
-    let (head, body) = response.split_once("\r\n\r\n").unwrap();
-    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
-    (status, body.to_string())
+    let auth: Vec<String> = token
+        .map(|t| format!("Authorization: Bearer {t}"))
+        .into_iter()
+        .collect();
+    let (status, body) = http_get(&server.addr, path, &auth);
+    (status, String::from_utf8_lossy(&body).into_owned())
 }
 
 /// A value for a parameter of the OpenAPI document, where the walk knows one.
@@ -542,14 +475,7 @@ fn restricted_figures_never_reach_anonymous_users_postgres() {
     admin
         .batch_execute(&format!("CREATE DATABASE {name} TEMPLATE template0"))
         .unwrap();
-    let authority = admin_url.find("://").unwrap() + 3;
-    let query = admin_url[authority..]
-        .find('?')
-        .map_or(admin_url.len(), |i| authority + i);
-    let path = admin_url[authority..query]
-        .find('/')
-        .map_or(query, |i| authority + i);
-    let url = format!("{}/{name}{}", &admin_url[..path], &admin_url[query..]);
+    let url = database_url(&admin_url, &name);
     let dir = std::env::temp_dir().join(format!("kwm-access-leak-pg-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();

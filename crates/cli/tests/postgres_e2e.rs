@@ -6,12 +6,9 @@
 //! `eval "$(scripts/start-postgres.sh)"`, or scripts/test, which starts one. Without it this
 //! test fails.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use kwm_testkit::repo;
+use kwm_testkit::{database_url, http_get, run, run_ok, serve_command, spawn_server, Server};
 use serde_json::Value;
 
 const HOW_TO: &str = "KWM_TEST_POSTGRES is not set, and the server-mode test needs a PostgreSQL \
@@ -48,14 +45,7 @@ impl Database {
                 .batch_execute(&format!("CREATE DATABASE {name} TEMPLATE template0"))
                 .unwrap();
         }
-        let authority = admin_url.find("://").unwrap() + 3;
-        let query = admin_url[authority..]
-            .find('?')
-            .map_or(admin_url.len(), |i| authority + i);
-        let path = admin_url[authority..query]
-            .find('/')
-            .map_or(query, |i| authority + i);
-        let url = format!("{}/{name}{}", &admin_url[..path], &admin_url[query..]);
+        let url = database_url(&admin_url, &name);
         Database {
             admin_url,
             name,
@@ -76,96 +66,30 @@ impl Drop for Database {
 }
 
 fn kwm(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_kwm"))
-        .args(args)
-        .current_dir(repo())
-        .output()
-        .unwrap()
+    run(env!("CARGO_BIN_EXE_kwm"), args)
 }
 
 fn ingest(db: &str) -> String {
-    let data = repo().join("data");
-    let out = Command::new(env!("CARGO_BIN_EXE_kwm"))
-        .args(["ingest", "--db", db])
-        .args(DEMO_FILES.iter().map(|f| data.join(f)))
-        .current_dir(repo())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "kwm ingest --db {db}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    let files: Vec<String> = kwm_testkit::data_files(DEMO_FILES)
+        .iter()
+        .map(|f| f.display().to_string())
+        .collect();
+    let mut args = vec!["ingest", "--db", db];
+    args.extend(files.iter().map(String::as_str));
+    run_ok(env!("CARGO_BIN_EXE_kwm"), &args)
 }
 
-/// A `kwm serve` process, killed when dropped.
-struct Server {
-    child: Child,
-    addr: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
+/// `kwm serve` on `db`, ready once it has said where it listens.
 fn serve(db: &str) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_kwm"))
-        // One client sending every API request on purpose: no per-client rate limit.
-        .args([
-            "serve",
-            "--addr",
-            "127.0.0.1:0",
-            "--rate-limit",
-            "0",
-            "--db",
-            db,
-        ])
-        .current_dir(repo())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = BufReader::new(stdout).lines();
-    let addr = loop {
-        match lines.next() {
-            Some(line) => {
-                let line = line.unwrap();
-                if let Some(rest) = line.split("http://").nth(1) {
-                    break rest.split('/').next().unwrap().to_string();
-                }
-            }
-            None => {
-                let status = child.wait().unwrap();
-                panic!("kwm serve --db {db} exited ({status}) without serving");
-            }
-        }
-    };
-    Server { child, addr }
+    spawn_server(serve_command(env!("CARGO_BIN_EXE_kwm"), db), |line| {
+        line.contains("http://")
+    })
 }
 
-/// `GET path` over HTTP/1.0 (so the body ends with the connection): status and body.
+/// `GET path`: status and body (which must be UTF-8).
 fn get(server: &Server, path: &str) -> (u16, String) {
-    let mut stream = TcpStream::connect(&server.addr).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(120)))
-        .unwrap();
-    write!(
-        stream,
-        "GET {path} HTTP/1.0\r\nHost: {}\r\n\r\n",
-        server.addr
-    )
-    .unwrap();
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response).unwrap();
-    let response = String::from_utf8(response).unwrap();
-    let (head, body) = response.split_once("\r\n\r\n").unwrap();
-    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
-    (status, body.to_string())
+    let (status, body) = http_get(&server.addr, path, &[]);
+    (status, String::from_utf8(body).unwrap())
 }
 
 #[test]

@@ -105,6 +105,53 @@ pub(crate) fn decode_utf8(file: &str, bytes: &[u8]) -> Result<String, IngestErro
     }
 }
 
+/// Line and column of JSON values in `text`. Features come in file order, so each lookup
+/// scans only the text since the previous one: locating all features of a large file is linear,
+/// not quadratic (14,000 features in a 6 MB file took 23 s with a scan from the start each time).
+pub(crate) struct Positions<'a> {
+    text: &'a str,
+    offset: usize,
+    line: usize,
+    column: usize,
+}
+
+impl<'a> Positions<'a> {
+    /// Positions in `text`, from its start.
+    pub(crate) fn new(text: &'a str) -> Positions<'a> {
+        Positions {
+            text,
+            offset: 0,
+            line: 1,
+            column: 1,
+        }
+    }
+
+    /// Line and column of `raw`, a value borrowed from `text`.
+    pub(crate) fn of(&mut self, raw: &serde_json::value::RawValue) -> (usize, usize) {
+        let offset = (raw.get().as_ptr() as usize)
+            .saturating_sub(self.text.as_ptr() as usize)
+            .min(self.text.len());
+        if offset < self.offset || !self.text.is_char_boundary(offset) {
+            // Out of order (TopoJSON objects are visited by name): start over.
+            let (line, column) = line_col(self.text, offset);
+            if self.text.is_char_boundary(offset) {
+                (self.offset, self.line, self.column) = (offset, line, column);
+            }
+            return (line, column);
+        }
+        let chunk = &self.text[self.offset..offset];
+        match chunk.rfind('\n') {
+            Some(last) => {
+                self.line += chunk.bytes().filter(|&b| b == b'\n').count();
+                self.column = chunk[last + 1..].chars().count() + 1;
+            }
+            None => self.column += chunk.chars().count(),
+        }
+        self.offset = offset;
+        (self.line, self.column)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -409,7 +409,7 @@ pub(crate) fn read_json(input: StatlineInput<'_>) -> Result<LoadBatch, IngestErr
     let mut index: HashMap<String, usize> = HashMap::new();
     let mut rows = Vec::with_capacity(items.len());
     // Located incrementally: a scan from the start per row made large files quadratic.
-    let mut positions = crate::boundaries::Positions::new(input.text);
+    let mut positions = crate::error::Positions::new(input.text);
     for raw in items {
         let (line, column) = positions.of(raw);
         let obj: serde_json::Map<String, serde_json::Value> = serde_json::from_str(raw.get())

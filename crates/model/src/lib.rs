@@ -7,7 +7,6 @@
 pub mod agenda;
 pub mod catalogue;
 pub mod change;
-mod diag;
 mod indicator;
 mod observation;
 mod period;

@@ -18,8 +18,8 @@ use kwm_model::catalogue::Catalogue;
 use kwm_model::{IndicatorId, Level, RegionCode};
 use kwm_store::Store;
 
+use crate::layouts::layout_for;
 use crate::layouts::POPULATION_INDICATOR;
-use crate::query::layout_for;
 use crate::MonitorError;
 
 /// Levels an effect view can be drawn at: the region sets know gemeenten and wijken.

@@ -16,8 +16,8 @@ use kwm_model::{Level, RegionCode};
 use kwm_store::{HarmonisationRecord, HarmonisedRecord, Store};
 use serde::Serialize;
 
+use crate::layouts::layout_for;
 use crate::layouts::{self, ChangeView, CHANGING_LEVELS, POPULATION_INDICATOR};
-use crate::query::layout_for;
 use crate::MonitorError;
 
 /// What one harmonisation run did.

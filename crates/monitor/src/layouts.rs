@@ -6,7 +6,7 @@
 //! only to fill in weights the table leaves open (a split's shares, from the population of
 //! the named parts, else from overlaying boundaries).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use geo::MultiPolygon;
 use kwm_engine::crosswalk::{self, DeriveOptions, LayoutRegion};
@@ -693,5 +693,68 @@ pub fn region_history(store: &dyn Store, code: &RegionCode) -> Result<RegionHist
         name,
         listed,
         changes,
+    })
+}
+
+/// The layout to use for a level and period: the period's own layout when stored, else the
+/// latest earlier one, else the earliest later one.
+pub fn layout_for(
+    store: &dyn Store,
+    level: Level,
+    period: i32,
+) -> Result<Option<i32>, MonitorError> {
+    let layouts = store.layouts(level)?;
+    Ok(layouts
+        .iter()
+        .copied()
+        .filter(|&l| l <= period)
+        .max()
+        .or_else(|| layouts.first().copied()))
+}
+
+/// The boundary layout to draw a table of `layout` on: the same year when boundaries exist for
+/// it, else the latest earlier one, else the earliest later one — among boundary layouts that
+/// cover at least half of the layout's regions. A boundary file of a few regions (a dissolved
+/// gemeente kept to weigh its split, one city's wijken of another year) is no map of the
+/// level. `None` when no boundaries qualify.
+pub fn map_layout_for(
+    store: &dyn Store,
+    level: Level,
+    layout: i32,
+) -> Result<Option<i32>, MonitorError> {
+    let regions: HashSet<RegionCode> = store
+        .regions(level, layout)?
+        .into_iter()
+        .map(|r| r.code)
+        .collect();
+    let mut covering = Vec::new();
+    for l in store.boundary_layouts(level)? {
+        let codes = store.boundary_codes(level, l)?;
+        let covered = codes.iter().filter(|c| regions.contains(*c)).count();
+        if regions.is_empty() || covered * 2 >= regions.len() {
+            covering.push(l);
+        }
+    }
+    Ok(covering
+        .iter()
+        .copied()
+        .filter(|&l| l <= layout)
+        .max()
+        .or_else(|| covering.iter().copied().find(|&l| l > layout)))
+}
+
+/// The names of a level's regions in `layout` (none without a layout).
+pub(crate) fn region_names(
+    store: &dyn Store,
+    level: Level,
+    layout: Option<i32>,
+) -> Result<HashMap<RegionCode, Option<String>>, MonitorError> {
+    Ok(match layout {
+        Some(l) => store
+            .regions(level, l)?
+            .into_iter()
+            .map(|r| (r.code, r.name))
+            .collect(),
+        None => HashMap::new(),
     })
 }

@@ -17,8 +17,6 @@
 
 pub mod agenda;
 pub mod catalogue;
-pub mod clusters;
-pub mod composite;
 mod error;
 pub mod harmonise;
 pub mod ingest;
@@ -33,3 +31,6 @@ pub mod shrinkage;
 pub mod similar;
 
 pub use error::MonitorError;
+/// The risk model's composite and clusters, also at the crate root (their paths before they
+/// moved under [`risk`]).
+pub use risk::{clusters, composite};

@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, HashMap};
 use kwm_model::{Level, RegionCode, ValueStatus};
 use kwm_store::{ObservationRecord, Store};
 
-use crate::query::layout_for;
+use crate::layouts::{layout_for, region_names};
 use crate::MonitorError;
 
 /// Indicator prefix of tables made from real person data.
@@ -276,14 +276,7 @@ pub fn person_stacking(
         if codes.is_empty() {
             continue;
         }
-        let names: HashMap<RegionCode, Option<String>> = match layout_for(store, level, period)? {
-            Some(l) => store
-                .regions(level, l)?
-                .into_iter()
-                .map(|r| (r.code, r.name))
-                .collect(),
-            None => HashMap::new(),
-        };
+        let names = region_names(store, level, layout_for(store, level, period)?)?;
         let mut named: Vec<(RegionCode, Option<String>)> = codes
             .into_iter()
             .map(|c| {

@@ -12,6 +12,7 @@ use kwm_engine::rank::{percent_rank_inc, ranks_unfavourable_first, round_half_aw
 use kwm_model::{Level, RegionCode, ValueStatus};
 use kwm_store::{BoundaryRecord, IndicatorRecord, ObservationRecord, RegionRecord, Store};
 
+pub use crate::layouts::{layout_for, map_layout_for};
 use crate::MonitorError;
 
 /// Number of map classes.
@@ -34,22 +35,6 @@ pub fn parse_period(raw: &str) -> Result<i32, MonitorError> {
 /// Parses a region code parameter.
 pub fn parse_region(raw: &str) -> Result<RegionCode, MonitorError> {
     RegionCode::parse(raw).map_err(|e| MonitorError::BadRequest(e.to_string()))
-}
-
-/// The layout to use for a level and period: the period's own layout when stored, else the
-/// latest earlier one, else the earliest later one.
-pub fn layout_for(
-    store: &dyn Store,
-    level: Level,
-    period: i32,
-) -> Result<Option<i32>, MonitorError> {
-    let layouts = store.layouts(level)?;
-    Ok(layouts
-        .iter()
-        .copied()
-        .filter(|&l| l <= period)
-        .max()
-        .or_else(|| layouts.first().copied()))
 }
 
 /// The national value of an indicator.
@@ -642,37 +627,6 @@ pub fn regions(
     }
     .ok_or_else(|| MonitorError::NotFound(format!("no regions of level {level} are loaded")))?;
     Ok((layout, store.regions(level, layout)?))
-}
-
-/// The boundary layout to draw a table of `layout` on: the same year when boundaries exist for
-/// it, else the latest earlier one, else the earliest later one — among boundary layouts that
-/// cover at least half of the layout's regions. A boundary file of a few regions (a dissolved
-/// gemeente kept to weigh its split, one city's wijken of another year) is no map of the
-/// level. `None` when no boundaries qualify.
-pub fn map_layout_for(
-    store: &dyn Store,
-    level: Level,
-    layout: i32,
-) -> Result<Option<i32>, MonitorError> {
-    let regions: std::collections::HashSet<RegionCode> = store
-        .regions(level, layout)?
-        .into_iter()
-        .map(|r| r.code)
-        .collect();
-    let mut covering = Vec::new();
-    for l in store.boundary_layouts(level)? {
-        let codes = store.boundary_codes(level, l)?;
-        let covered = codes.iter().filter(|c| regions.contains(*c)).count();
-        if regions.is_empty() || covered * 2 >= regions.len() {
-            covering.push(l);
-        }
-    }
-    Ok(covering
-        .iter()
-        .copied()
-        .filter(|&l| l <= layout)
-        .max()
-        .or_else(|| covering.iter().copied().find(|&l| l > layout)))
 }
 
 /// Boundaries of a level in the layout for a period.

@@ -17,7 +17,7 @@ use kwm_model::{IndicatorId, Level, RegionCode};
 use kwm_store::{ObservationRecord, Store};
 
 use crate::layouts::POPULATION_INDICATOR;
-use crate::query::layout_for;
+use crate::layouts::{layout_for, region_names};
 use crate::risk::{self, RunInfo};
 use crate::MonitorError;
 
@@ -434,23 +434,14 @@ pub fn radar(
             })?,
     };
     let layout = layout_for(store, level, period)?;
-    let names: HashMap<RegionCode, Option<String>> = match layout {
-        Some(l) => store
-            .regions(level, l)?
-            .into_iter()
-            .map(|r| (r.code, r.name))
-            .collect(),
-        None => HashMap::new(),
-    };
-    let gemeente_names: HashMap<RegionCode, Option<String>> =
-        match layout_for(store, Level::Gemeente, period)? {
-            Some(l) if level != Level::Gemeente => store
-                .regions(Level::Gemeente, l)?
-                .into_iter()
-                .map(|r| (r.code, r.name))
-                .collect(),
-            _ => HashMap::new(),
-        };
+    let names = region_names(store, level, layout)?;
+    // The names of the areas' gemeenten (at gemeente level the areas are the gemeenten).
+    let gemeente_layout = layout_for(store, Level::Gemeente, period)?;
+    let gemeente_names = region_names(
+        store,
+        Level::Gemeente,
+        gemeente_layout.filter(|_| level != Level::Gemeente),
+    )?;
 
     let mut base = Radar {
         level,

@@ -98,7 +98,7 @@ pub struct Regiobeeld {
 /// gemeente in its province, a wijk or buurt in its gemeente), from stored boundaries.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Locator {
-    /// The boundary layout drawn ([`query::map_layout_for`]); `None` when no boundaries of the
+    /// The boundary layout drawn ([`crate::layouts::map_layout_for`]); `None` when no boundaries of the
     /// level are loaded.
     pub map_layout: Option<i32>,
     /// The regions drawn around it (the region itself included when it has a boundary).
@@ -128,10 +128,10 @@ fn locator(
     parents: &[RegionLink],
 ) -> Result<Locator, MonitorError> {
     let level = code.level();
-    let Some(layout) = query::layout_for(store, level, period.unwrap_or(9999))? else {
+    let Some(layout) = crate::layouts::layout_for(store, level, period.unwrap_or(9999))? else {
         return Ok(Locator::default());
     };
-    let Some(map_layout) = query::map_layout_for(store, level, layout)? else {
+    let Some(map_layout) = crate::layouts::map_layout_for(store, level, layout)? else {
         // No buurt boundaries: show the wijk the buurt lies in, and say so.
         if let (Level::Buurt, Some(wijk)) = (level, code.parent()) {
             let mut l = locator(store, &wijk, period, parents)?;

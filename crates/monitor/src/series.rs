@@ -10,7 +10,7 @@ use kwm_model::warning::WarningRule;
 use kwm_model::{Direction, Level, RegionCode};
 use kwm_store::{HarmonisedRecord, IndicatorRecord, Store};
 
-use crate::query::layout_for;
+use crate::layouts::layout_for;
 use crate::MonitorError;
 
 /// One value of a series.

@@ -21,7 +21,7 @@ use kwm_engine::composite::{between_area_variance, shrink_to_parent, Shrunk, Z_9
 use kwm_model::{Level, RegionCode};
 use kwm_store::{IndicatorRecord, Store};
 
-use crate::query::layout_for;
+use crate::layouts::layout_for;
 use crate::MonitorError;
 
 /// Where a region's standard error came from.

@@ -8,7 +8,7 @@ use kwm_model::similar::SimilarRule;
 use kwm_model::{Level, RegionCode};
 use kwm_store::Store;
 
-use crate::query::layout_for;
+use crate::layouts::layout_for;
 use crate::MonitorError;
 
 /// One similar area.

@@ -17,7 +17,7 @@ use std::collections::HashMap;
 
 use kwm_model::{Level, RegionCode, ValueStatus};
 
-use crate::row::{parse_code, parse_level, Columns, Param, Query, Value};
+use crate::row::{parse_code, parse_level, Columns, Dialect, Param, Query, Value};
 use crate::{ObservationRecord, RankState, RegionRank, Result, StoreError};
 
 /// The stored code of a status. Never renumber: stores keep these numbers.
@@ -329,16 +329,6 @@ pub(crate) fn sources_from_text(
                 .map_err(|e| StoreError::Corrupt(e.to_string()))
         })
         .collect()
-}
-
-/// SQL dialect of a backend, for the few words that differ.
-#[derive(Clone, Copy)]
-pub(crate) enum Dialect {
-    /// SQLite.
-    Sqlite,
-    /// PostgreSQL.
-    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
-    Postgres,
 }
 
 /// Migration 5 in a dialect.

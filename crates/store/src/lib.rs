@@ -18,8 +18,9 @@
 //!   stored as computed, with the fingerprint of what they were computed from.
 
 // First: its `written_once!` is expanded in the backends.
-#[macro_use]
 mod row;
+#[macro_use]
+mod written_once;
 
 pub mod access;
 mod figures;

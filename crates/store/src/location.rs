@@ -5,6 +5,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::row::Pooled;
 #[cfg(not(feature = "postgres"))]
 use crate::StoreError;
 use crate::{Result, SqliteStore, Store};
@@ -177,19 +178,6 @@ impl Readers {
     }
 }
 
-/// A connection a reader pool can hold.
-pub(crate) trait Pooled: Store + Sized {
-    /// Opens a connection for reading to a file path or URL.
-    fn open_reader(target: &str) -> Result<Self>;
-    /// Whether it can be handed out again after sitting idle this long.
-    fn is_usable(&mut self, idle: std::time::Duration) -> bool;
-    /// Starts a read-only snapshot: everything read until [`Pooled::end_snapshot`] sees one
-    /// state of the store.
-    fn begin_snapshot(&self) -> Result<()>;
-    /// Ends the snapshot.
-    fn end_snapshot(&self) -> Result<()>;
-}
-
 impl Pooled for SqliteStore {
     fn open_reader(target: &str) -> Result<Self> {
         SqliteStore::open_read_only(Path::new(target))
@@ -215,7 +203,7 @@ mod pool {
     use std::sync::{Condvar, Mutex, MutexGuard};
     use std::time::{Duration, Instant};
 
-    use super::Pooled;
+    use crate::row::Pooled;
     use crate::{Result, Store, StoreError};
 
     /// PostgreSQL connections one `kwm serve` process keeps at most. Several processes share a

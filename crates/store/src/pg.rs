@@ -26,10 +26,11 @@ use postgres::types::{FromSql, ToSql};
 use postgres::{Client, GenericClient, NoTls, Row, Statement};
 
 use crate::access;
-use crate::figures::{self, dollar, Dialect, Migration};
+use crate::figures::{self, dollar, Migration};
 use crate::load_sql;
 use crate::region_sql;
 use crate::risk_sql;
+use crate::row::Dialect;
 use crate::row::{Columns, Execute, Param, Query, Tx, Value, Writes};
 use crate::time_sql;
 use crate::FigureRanks;
@@ -784,9 +785,7 @@ fn store_observations(
     Ok((after - before) as usize)
 }
 
-impl PgStore {}
-
-impl crate::location::Pooled for PgStore {
+impl crate::row::Pooled for PgStore {
     fn open_reader(target: &str) -> Result<Self> {
         PgStore::connect_reader(target)
     }

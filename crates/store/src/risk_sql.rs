@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use kwm_model::{Level, RegionCode};
 
-use crate::figures::Dialect;
+use crate::row::Dialect;
 use crate::row::{parse_code, parse_level, Columns, Query};
 use crate::{
     Result, RiskClusterRecord, RiskFactorRecord, RiskMethodRankRecord, RiskRegionRecord, RiskRun,

@@ -5,10 +5,11 @@ use kwm_model::{Level, RegionCode};
 use rusqlite::{params, Connection, OpenFlags};
 
 use crate::access;
-use crate::figures::{self, Dialect, Migration};
+use crate::figures::{self, Migration};
 use crate::load_sql;
 use crate::region_sql;
 use crate::risk_sql;
+use crate::row::Dialect;
 use crate::row::{Columns, Execute, Param, Query, Tx, Value, Writes};
 use crate::time_sql;
 use crate::FigureRanks;

@@ -3,10 +3,9 @@
 //! It does not trust the suppression algorithm; [`crate::stack`] refuses to write a table for
 //! which it reports any failure.
 
-use super::boxes::{BoxSearch, Mode};
+use super::boxes::{BoxSearch, Mode, Witnesses};
 use super::lp;
 use super::profile::AttackerLimits;
-use super::protect::Witnesses;
 use super::{CellMap, Requirement, SdcTable, Status};
 
 /// A cell the check could not prove safe.

@@ -71,6 +71,10 @@ struct DimMove {
     capacity: f64,
 }
 
+/// Boxes that proved a cell during suppression, handed to the attacker check as witnesses to
+/// verify (cheaper than searching again; the check still verifies every one).
+pub(crate) type Witnesses = CellMap<Vec<FoundBox>>;
+
 /// A box found for a target: its cells with their sign relative to the target.
 #[derive(Debug, Clone)]
 pub(crate) struct FoundBox {

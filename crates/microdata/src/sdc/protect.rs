@@ -4,9 +4,9 @@
 //! finds.
 
 use super::attack::{attack_with_witnesses, AttackReport};
-use super::boxes::{BoxSearch, FoundBox, Mode};
+use super::boxes::{BoxSearch, FoundBox, Mode, Witnesses};
 use super::profile::Profile;
-use super::{CellMap, CellSet, PrimaryRule, Requirement, SdcTable, Status};
+use super::{CellSet, PrimaryRule, Requirement, SdcTable, Status};
 
 /// What protecting one table did.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -51,10 +51,6 @@ fn suppress_boxes(
     }
     changed
 }
-
-/// Boxes that proved a cell during suppression, handed to the attacker check as witnesses to
-/// verify (cheaper than searching again; the check still verifies every one).
-pub(crate) type Witnesses = CellMap<Vec<FoundBox>>;
 
 /// Makes one requirement safe by suppressing more: the sensitive cell itself when it was only
 /// rounded and rounding does not hide it, then boxes chosen together with the boxes already

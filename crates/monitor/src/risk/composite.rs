@@ -4,14 +4,14 @@
 //!
 //! The catalogue names choices (`percent_rank`, `matrix`, `geometric`); [`composite_spec`]
 //! maps them onto the engine's [`CompositeSpec`] with fixed parameters, which are recorded
-//! with every stored run. Everything here runs inside [`crate::risk::compute`]; the results
+//! with every stored run. Everything here runs inside [`super::compute()`]; the results
 //! are stored with the run, and [`comparison`] only reads them.
 
 use std::collections::HashMap;
 
 use kwm_engine::composite::{
-    self, Aggregation, Alternatives, CompositeResult, CompositeSpec, Factor, Normalisation,
-    SensitivityIndex, Table, ThemeMatrix, UncertaintySpec, UnitRankStats, Weighting, ZeroRule,
+    self, Aggregation, Alternatives, CompositeResult, CompositeSpec, Factor, Normalisation, Table,
+    ThemeMatrix, UncertaintySpec, UnitRankStats, Weighting, ZeroRule,
 };
 use kwm_model::catalogue::Catalogue;
 use kwm_model::risk::{
@@ -20,9 +20,12 @@ use kwm_model::risk::{
 };
 use kwm_model::{Level, RegionCode};
 use kwm_store::{RiskMethodRankRecord, Store};
-use serde::{Deserialize, Serialize};
 
-use crate::risk::{pick_run, region_names, result_periods, run_info, RunInfo};
+use super::runs::{pick_run, result_periods, run_info, RunInfo};
+pub use super::summary::{
+    ChoiceKind, CompositeSummary, FactorSummary, IndexSummary, MethodSummary, UncertaintySummary,
+};
+use crate::layouts::region_names;
 use crate::MonitorError;
 
 /// The key of the nominal method among the compared methods.
@@ -89,119 +92,6 @@ fn aggregation(c: AggregationChoice) -> Aggregation {
             },
         },
     }
-}
-
-/// Which choice a compared method changes from the nominal one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ChoiceKind {
-    /// The nominal method itself.
-    Nominal,
-    /// Another normalisation.
-    Normalisation,
-    /// Other weights.
-    Weighting,
-    /// Another aggregation.
-    Aggregation,
-}
-
-/// The composite under one compared method, summarised against the nominal ranking.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct MethodSummary {
-    /// Key stored with the ranks (`nominal`, `normalisation=min_max`, …).
-    pub key: String,
-    /// Which choice differs from the nominal method.
-    pub changes: ChoiceKind,
-    /// The method's choices.
-    pub method: CompositeMethod,
-    /// The engine's description of the method as applied.
-    pub description: String,
-    /// Regions with a composite under both this and the nominal method.
-    pub compared: usize,
-    /// Mean absolute rank shift from the nominal rank.
-    pub mean_abs_shift: Option<f64>,
-    /// Largest absolute rank shift.
-    pub max_shift: Option<usize>,
-    /// `(n, regions)`: regions whose rank moves more than `n` places ([`SHIFT_THRESHOLDS`]).
-    pub moved_more_than: Vec<(usize, usize)>,
-    /// Spearman's rank correlation with the nominal ranking (Pearson on the ranks).
-    pub spearman: Option<f64>,
-    /// Why the method could not be applied to these data, if it could not.
-    pub error: Option<String>,
-}
-
-/// The Monte Carlo analysis as run, with its sensitivity indices.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UncertaintySummary {
-    /// `N`.
-    pub runs: usize,
-    /// Composites computed in all: `N·(d + 2)` with sensitivity indices, else `N`.
-    pub total_runs: usize,
-    /// Runs the rank intervals are based on (`2N` with sensitivity indices, else `N`).
-    pub rank_runs: usize,
-    /// Seed.
-    pub seed: u64,
-    /// The choices that vary, with their alternatives as named in the catalogue.
-    pub factors: Vec<FactorSummary>,
-    /// What the sensitivity indices measure the variance of.
-    pub output: Option<String>,
-    /// Variance of that output.
-    pub output_variance: Option<f64>,
-    /// First-order and total index per factor (empty with fewer than two factors).
-    pub indices: Vec<IndexSummary>,
-    /// Median width (upper − lower) of the regions' 90% rank intervals.
-    pub median_interval_width: Option<f64>,
-    /// The engine's record of the analysis (nominal method, factors, runs, seed).
-    pub spec: serde_json::Value,
-}
-
-/// One varying choice.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FactorSummary {
-    /// `normalisation`, `weighting`, `aggregation` or `weights` (random weight noise).
-    pub name: String,
-    /// Its alternatives (`min_max`, …; for `weights` a description of the noise).
-    pub alternatives: Vec<String>,
-}
-
-/// Sensitivity indices of one choice.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct IndexSummary {
-    /// The choice.
-    pub factor: String,
-    /// First-order index: share of the output variance due to this choice alone.
-    pub first_order: Option<f64>,
-    /// Total index: including its interactions with the other choices.
-    pub total: Option<f64>,
-}
-
-impl From<&SensitivityIndex> for IndexSummary {
-    fn from(s: &SensitivityIndex) -> Self {
-        IndexSummary {
-            factor: s.factor.clone(),
-            first_order: s.first_order,
-            total: s.total,
-        }
-    }
-}
-
-/// The composite part of a run's summary.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CompositeSummary {
-    /// The nominal method's choices.
-    pub method: CompositeMethod,
-    /// The engine's description of it as applied.
-    pub description: String,
-    /// The engine's record of it (every parameter, the effective weights' basis).
-    pub spec: serde_json::Value,
-    /// Effective weight per characteristic in the composite.
-    pub weights: Vec<(String, f64)>,
-    /// The compared methods, nominal first.
-    pub methods: Vec<MethodSummary>,
-    /// The Monte Carlo analysis; `None` when switched off or impossible.
-    pub uncertainty: Option<UncertaintySummary>,
-    /// Why the Monte Carlo analysis could not run, if it could not.
-    pub uncertainty_error: Option<String>,
 }
 
 /// Per region (table order): ranks under the compared methods and the Monte Carlo interval.

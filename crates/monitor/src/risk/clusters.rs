@@ -2,7 +2,7 @@
 //! G_i* of the stacking count, the composite and every measured characteristic's score, per
 //! level and period, on the stored boundaries.
 //!
-//! They are computed inside [`crate::risk::compute`] and stored with the run, not on request:
+//! They are computed inside [`super::compute()`] and stored with the run, not on request:
 //! pages and the API only read stored results; the permutations (999 per region by default)
 //! are paid once per run; and a result carries the run's fingerprint, seed and settings, so
 //! the same map is reproduced by anyone with the same data. On the demo data all variables of
@@ -25,10 +25,12 @@ use kwm_model::catalogue::Catalogue;
 use kwm_model::risk::{ClusterAlternative, ClusterParams};
 use kwm_model::{Level, RegionCode};
 use kwm_store::{RiskClusterRecord, Store};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use crate::query::map_layout_for;
-use crate::risk::{pick_run, region_names, result_periods, run_info, RunInfo};
+use super::runs::{pick_run, result_periods, run_info, RunInfo};
+pub use super::summary::{ClustersSummary, GlobalSummary, VariableSummary};
+use crate::layouts::map_layout_for;
+use crate::layouts::region_names;
 use crate::MonitorError;
 
 /// The variable of the stacking count.
@@ -42,53 +44,6 @@ pub const STATISTICS: [&str; 2] = ["lisa", "gistar"];
 pub(crate) struct Variable {
     pub id: String,
     pub values: Vec<Option<f64>>,
-}
-
-/// Global Moran's I of a variable, as a summary beside the local statistics.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct GlobalSummary {
-    /// Moran's I.
-    pub i: f64,
-    /// Its expectation under no autocorrelation, −1/(n − 1).
-    pub expected: f64,
-    /// Pseudo p-value of the permutation test.
-    pub p_sim: Option<f64>,
-}
-
-/// What was done for one variable.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct VariableSummary {
-    /// `stacking`, `composite` or a characteristic id.
-    pub variable: String,
-    /// Regions analysed (with a boundary and a value).
-    pub analysed: usize,
-    /// Regions with a value but no neighbour with a value.
-    pub islands: Vec<String>,
-    /// Global Moran's I.
-    pub global: Option<GlobalSummary>,
-    /// Why a statistic could not be computed (`lisa: all values are equal`).
-    pub errors: Vec<String>,
-}
-
-/// The cluster part of a run's summary.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ClustersSummary {
-    /// The settings used.
-    pub settings: ClusterParams,
-    /// `queen` (contiguity rule).
-    pub weights: String,
-    /// Layout year of the boundaries used; `None` when the level has none.
-    pub boundary_layout: Option<i32>,
-    /// Regions of the run with a boundary.
-    pub with_boundary: usize,
-    /// Regions of the run without a boundary in that layout (other codes).
-    pub without_boundary: Vec<String>,
-    /// Neighbour pairs among the run's regions with a boundary.
-    pub links: usize,
-    /// Per variable.
-    pub variables: Vec<VariableSummary>,
-    /// Why nothing was computed, when nothing was.
-    pub note: Option<String>,
 }
 
 fn alternative(a: ClusterAlternative) -> Alternative {
@@ -591,7 +546,7 @@ pub fn region_memberships(
         return Ok((None, Vec::new()));
     };
     let summary: Option<ClustersSummary> =
-        serde_json::from_str::<crate::risk::RunSummary>(&record.summary)
+        serde_json::from_str::<super::RunSummary>(&record.summary)
             .ok()
             .and_then(|s| s.clusters);
     let Some(summary) = summary else {
