@@ -21,7 +21,7 @@
 use std::collections::BTreeSet;
 use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::request::Parts;
@@ -53,6 +53,15 @@ impl Role {
             Role::Public => "public",
             Role::Analyst => "analyst",
             Role::Admin => "admin",
+        }
+    }
+
+    /// The role's name on a page.
+    pub fn label(self, lang: crate::i18n::Lang) -> &'static str {
+        match self {
+            Role::Public => lang.t("publiek", "public"),
+            Role::Analyst => lang.t("analist", "analyst"),
+            Role::Admin => lang.t("beheerder", "administrator"),
         }
     }
 
@@ -128,23 +137,6 @@ impl Principal {
 pub trait SessionSource: Send + Sync {
     /// The principal of the session the headers carry, if any is valid.
     fn principal(&self, headers: &HeaderMap) -> Option<Principal>;
-}
-
-/// A signed-in OpenID Connect session is a principal of the role its claims map to.
-impl SessionSource for crate::oidc::Sessions {
-    fn principal(&self, headers: &HeaderMap) -> Option<Principal> {
-        use crate::oidc::OidcRole;
-        let who = self.signed_in(headers)?;
-        Some(Principal {
-            role: match who.role {
-                OidcRole::Public => Role::Public,
-                OidcRole::Analyst => Role::Analyst,
-                OidcRole::Admin => Role::Admin,
-            },
-            name: who.name,
-            via: Via::Session,
-        })
-    }
 }
 
 /// The `--auth` file (TOML). Every section is optional; an empty file enables API tokens only.
@@ -276,6 +268,10 @@ pub struct RequestAccess {
     pub principal: Principal,
     /// Indicator ids of restricted figures returned so far.
     pub seen: Mutex<BTreeSet<String>>,
+    /// The store's access rules, read by the request's first query and kept for its others
+    /// (a page makes several): one read per request, and one view of what is restricted
+    /// throughout it. An access change applies from the next request.
+    pub rules: OnceLock<Arc<Vec<kwm_store::AccessRule>>>,
 }
 
 tokio::task_local! {
@@ -409,6 +405,7 @@ pub async fn layer(State(state): State<AppState>, mut request: Request, next: Ne
     let access = Arc::new(RequestAccess {
         principal,
         seen: Mutex::new(BTreeSet::new()),
+        rules: OnceLock::new(),
     });
     let mut response = CURRENT.scope(access.clone(), next.run(request)).await;
     if access.principal.via != Via::Anonymous {

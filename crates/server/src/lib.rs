@@ -13,6 +13,7 @@ mod api_risk;
 mod api_time;
 pub mod auth;
 pub mod chart;
+mod components;
 mod error;
 pub mod explain;
 pub mod hardening;
@@ -33,6 +34,8 @@ use axum::Router;
 use tower_http::compression::CompressionLayer;
 
 pub use hardening::{shutdown_signal, HardeningConfig};
+/// The regiobeeld as a file without a server (`kwm regiobeeld`): made where the page is.
+pub use pages::regiobeeld::{render_file, FileFormat, ShapeCache};
 pub use state::AppState;
 
 const NLDS_TOKENS_CSS: &str = include_str!("../../../web/static/nlds-tokens.css");

@@ -4,9 +4,11 @@
 use axum::Json;
 use serde_json::{json, Value};
 
+use crate::api::{ApiQuery, NoParams};
+
 fn param(name: &str, location: &str, required: bool, description: &str, schema: Value) -> Value {
     let mut schema = schema;
-    // Every handler refuses an empty value (`api::Checked`); a free string says so here.
+    // Every handler refuses an empty value (`api::ApiQuery`); a free string says so here.
     if schema["type"] == "string" && schema.get("minLength").is_none() {
         schema["minLength"] = json!(1);
     }
@@ -744,7 +746,45 @@ fn base_document() -> Value {
     })
 }
 
-/// `GET /api/openapi.json`
-pub async fn handler() -> Json<Value> {
+/// `GET /api/openapi.json` (no parameters; an unknown one is refused like on every route).
+pub(crate) async fn handler(_: ApiQuery<NoParams>) -> Json<Value> {
     Json(document())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    /// The document lists, for every route, exactly the query parameters its handler's
+    /// parameter struct accepts (the handler refuses any other name), and documents every
+    /// route that has such a struct.
+    #[test]
+    fn query_parameters_match_the_handlers() {
+        let doc = super::document();
+        let paths = doc["paths"].as_object().expect("paths");
+        let handlers = crate::api::query_params();
+        for (path, names) in &handlers {
+            let op = &paths
+                .get(*path)
+                .unwrap_or_else(|| panic!("{path} is not in the document"))["get"];
+            let documented: BTreeSet<&str> = op["parameters"]
+                .as_array()
+                .map(|ps| {
+                    ps.iter()
+                        .filter(|p| p["in"] == "query")
+                        .filter_map(|p| p["name"].as_str())
+                        .collect()
+                })
+                .unwrap_or_default();
+            let accepted: BTreeSet<&str> = names.iter().copied().collect();
+            assert_eq!(documented, accepted, "query parameters of {path}");
+        }
+        let covered: BTreeSet<&str> = handlers.iter().map(|(p, _)| *p).collect();
+        for path in paths.keys() {
+            assert!(
+                covered.contains(path.as_str()),
+                "{path} has no parameter struct in api::query_params"
+            );
+        }
+    }
 }

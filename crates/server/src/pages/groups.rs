@@ -1,10 +1,8 @@
 //! The groups of the report: an overview with the sources that named each group, the
 //! candidate groups of the sponsor meeting, and a page per group.
 
-use std::collections::HashMap;
-
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::response::Response;
 use kwm_model::catalogue::Catalogue;
 use kwm_model::risk::{Group, GROUP_SOURCES};
@@ -16,6 +14,7 @@ use maud::{html, Markup};
 use super::risk_common::{factor_label, indicator_label, run_note, theme_label};
 use super::stacking::themes_href;
 use super::{error_page, layout, respond, Nav, PageCtx};
+use crate::components::table::table_head;
 use crate::state::AppState;
 
 fn source_name(ctx: &PageCtx, s: &str) -> &'static str {
@@ -44,12 +43,7 @@ fn status_text(ctx: &PageCtx, g: &Group) -> &'static str {
 }
 
 /// `GET /groepen`
-pub async fn overview(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Query(params): Query<HashMap<String, String>>,
-) -> Response {
-    let ctx = PageCtx::new("/groepen", params, &headers);
+pub async fn overview(State(state): State<AppState>, ctx: PageCtx) -> Response {
     let c = state.catalogue();
     let title = ctx.t("Kwetsbare groepen", "Vulnerable groups");
     let body = html! {
@@ -107,10 +101,7 @@ pub async fn overview(
         div.table-scroll.full tabindex="0" role="region" aria-labelledby="candidates-caption" {
             table.data {
                 caption #candidates-caption { (ctx.t("Kandidaatgroepen", "Candidate groups")) }
-                thead { tr {
-                    th scope="col" { (ctx.t("Voorgesteld", "Proposed")) }
-                    th scope="col" { (ctx.t("In de eindlijst", "In the final list")) }
-                } }
+                (table_head(&ctx, &[("Voorgesteld", "Proposed"), ("In de eindlijst", "In the final list")]))
                 tbody {
                     @for k in &c.risk.candidates {
                         tr {
@@ -131,13 +122,7 @@ pub async fn overview(
 }
 
 /// `GET /groepen/{id}`
-pub async fn page(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    Query(params): Query<HashMap<String, String>>,
-) -> Response {
-    let ctx = PageCtx::new(&format!("/groepen/{id}"), params, &headers);
+pub async fn page(State(state): State<AppState>, Path(id): Path<String>, ctx: PageCtx) -> Response {
     let Some(g) = state.catalogue().risk.group(&id).cloned() else {
         return error_page(
             &ctx,
@@ -258,11 +243,7 @@ fn group_body(ctx: &PageCtx, c: &Catalogue, g: &Group, areas: Option<&GroupAreas
                         (a.areas.len()) " " (ctx.t("gemeenten hebben er minstens één gemarkeerd.", "municipalities have at least one flagged.")) }
                     div.table-scroll.full tabindex="0" role="region" aria-labelledby="areas-title" {
                         table.data {
-                            thead { tr {
-                                th scope="col" { (ctx.t("Gemeente", "Municipality")) }
-                                th scope="col" { (ctx.t("Gemarkeerd", "Flagged")) }
-                                th scope="col" { (ctx.t("Welke", "Which")) }
-                            } }
+                            (table_head(ctx, &[("Gemeente", "Municipality"), ("Gemarkeerd", "Flagged"), ("Welke", "Which")]))
                             tbody {
                                 @for x in a.areas.iter().take(25) {
                                     tr {
