@@ -4,48 +4,10 @@
 // the API, never with constants.
 //
 //   node tests/browser/agenda.mjs http://127.0.0.1:8080 target/screenshots
-import { chromium } from "playwright-core";
-import { readFileSync, mkdirSync } from "node:fs";
-import { createRequire } from "node:module";
 import assert from "node:assert/strict";
+import { start } from "./harness.mjs";
 
-const base = process.argv[2];
-const shots = process.argv[3] ?? "target/screenshots";
-assert.ok(base, "usage: agenda.mjs BASE_URL [SCREENSHOT_DIR]");
-mkdirSync(shots, { recursive: true });
-const require = createRequire(import.meta.url);
-const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
-});
-const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-const errors = [];
-page.on("pageerror", (e) => errors.push(String(e)));
-page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
-
-async function api(path) {
-  const r = await fetch(`${base}${path}`);
-  assert.equal(r.status, 200, path);
-  return r.json();
-}
-
-async function axe(name) {
-  // Not addScriptTag: an inline <script> is exactly what the Content-Security-Policy refuses.
-  await page.evaluate(axeSource);
-  const result = await page.evaluate(async () =>
-    // eslint-disable-next-line no-undef
-    await axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } }));
-  const report = result.violations.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(" | ")}`);
-  assert.deepEqual(report, [], `axe violations on ${name}:\n${report.join("\n")}`);
-  console.log(`ok axe ${name}: 0 violations (${result.passes.length} rules passed)`);
-}
-
-async function step(name, fn) {
-  await fn();
-  console.log(`ok ${name}`);
-}
+const { base, shots, browser, page, axe, step, api, finish } = await start("agenda.mjs");
 
 const nl = (x, d) => x.toFixed(d).replace(".", ",").replace("-", "−");
 const agenda = await api("/api/agenda");
@@ -254,6 +216,4 @@ for (const path of ["/agenda", `/agenda/${r4.id}`, "/agenda/radar_lokaal"]) {
 }
 await page.goto(`${base}/agenda?lang=nl`);
 
-assert.deepEqual(errors, [], `browser errors: ${errors.join("\n")}`);
-await browser.close();
-console.log("all agenda and radar browser checks passed");
+await finish("all agenda and radar browser checks passed");

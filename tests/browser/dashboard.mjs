@@ -4,42 +4,10 @@
 //   node tests/browser/dashboard.mjs http://127.0.0.1:8080 target/screenshots
 //
 // Exits non-zero on the first failed check; screenshots are kept for CI artefacts.
-import { chromium } from "playwright-core";
-import { readFileSync, mkdirSync } from "node:fs";
-import { createRequire } from "node:module";
 import assert from "node:assert/strict";
+import { start } from "./harness.mjs";
 
-const base = process.argv[2];
-const shots = process.argv[3] ?? "target/screenshots";
-assert.ok(base, "usage: dashboard.mjs BASE_URL [SCREENSHOT_DIR]");
-mkdirSync(shots, { recursive: true });
-const require = createRequire(import.meta.url);
-const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
-});
-const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-const errors = [];
-page.on("pageerror", (e) => errors.push(String(e)));
-page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
-
-async function axe(name) {
-  // Not addScriptTag: an inline <script> is exactly what the Content-Security-Policy refuses.
-  await page.evaluate(axeSource);
-  const result = await page.evaluate(async () =>
-    // eslint-disable-next-line no-undef
-    await axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } }));
-  const report = result.violations.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(" | ")}`);
-  assert.deepEqual(report, [], `axe violations on ${name}:\n${report.join("\n")}`);
-  console.log(`ok axe ${name}: 0 violations (${result.passes.length} rules passed)`);
-}
-
-async function step(name, fn) {
-  await fn();
-  console.log(`ok ${name}`);
-}
+const { base, shots, browser, page, axe, step, finish } = await start("dashboard.mjs");
 
 // 1. The dashboard: national and about adults (RIVM 2020, 355 gemeenten of the 2020 layout,
 // drawn on the nearest boundary layout that covers them, 2022: 345 shapes), a legend, the
@@ -215,6 +183,4 @@ await step("narrow screen (390 px): nothing scrolls sideways", async () => {
   assert.deepEqual(wide, [], `pages wider than the screen:\n${wide.join("\n")}`);
 });
 
-assert.deepEqual(errors, [], `browser errors: ${errors.join("\n")}`);
-await browser.close();
-console.log("all browser checks passed");
+await finish("all browser checks passed");

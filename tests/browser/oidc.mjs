@@ -8,44 +8,11 @@
 // stays on the page.
 //
 //   node tests/browser/oidc.mjs http://127.0.0.1:PORT target/screenshots
-import { chromium } from "playwright-core";
-import { readFileSync, mkdirSync } from "node:fs";
-import { createRequire } from "node:module";
 import { join } from "node:path";
 import assert from "node:assert/strict";
+import { start } from "./harness.mjs";
 
-const base = process.argv[2];
-const shots = process.argv[3] ?? "target/screenshots";
-assert.ok(base, "usage: oidc.mjs BASE_URL [SCREENSHOT_DIR]");
-mkdirSync(shots, { recursive: true });
-const require = createRequire(import.meta.url);
-const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
-});
-const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-const page = await context.newPage();
-const errors = [];
-page.on("pageerror", (e) => errors.push(String(e)));
-page.on("console", (m) => { if (m.type() === "error") errors.push(`${page.url()}: ${m.text()}`); });
-
-async function axe(name) {
-  // Not addScriptTag: an inline <script> is exactly what the Content-Security-Policy refuses.
-  await page.evaluate(axeSource);
-  const result = await page.evaluate(async () =>
-    // eslint-disable-next-line no-undef
-    await axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } }));
-  const report = result.violations.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(" | ")}`);
-  assert.deepEqual(report, [], `axe violations on ${name}:\n${report.join("\n")}`);
-  console.log(`ok axe ${name}: 0 violations (${result.passes.length} rules passed)`);
-}
-
-async function step(name, fn) {
-  await fn();
-  console.log(`ok ${name}`);
-}
+const { base, shots, browser, context, page, errors, axe, step } = await start("oidc.mjs", { viewport: { width: 1280, height: 900 } });
 
 const header = page.locator("header.page-header");
 

@@ -5,52 +5,15 @@
 // equal the API's. Then the phone menu: it opens and closes by keyboard, and says so.
 //
 //   node tests/browser/regiobeeld.mjs http://127.0.0.1:8080 target/screenshots
-import { chromium } from "playwright-core";
-import { readFileSync, mkdirSync } from "node:fs";
 import { execFileSync } from "node:child_process";
-import { createRequire } from "node:module";
+import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import assert from "node:assert/strict";
+import { start } from "./harness.mjs";
 
-const base = process.argv[2];
-const shots = process.argv[3] ?? "target/screenshots";
-assert.ok(base, "usage: regiobeeld.mjs BASE_URL [SCREENSHOT_DIR]");
-mkdirSync(shots, { recursive: true });
+const { base, shots, browser, page, errors, axe, step, api, finish } = await start("regiobeeld.mjs", { viewport: { width: 1280, height: 1000 } });
 const prints = join(dirname(shots), "regiobeeld");
 mkdirSync(prints, { recursive: true });
-const require = createRequire(import.meta.url);
-const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
-});
-const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
-const errors = [];
-page.on("pageerror", (e) => errors.push(String(e)));
-page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
-
-async function api(path) {
-  const r = await fetch(`${base}${path}`);
-  assert.equal(r.status, 200, path);
-  return r.json();
-}
-
-async function axe(name) {
-  // Not addScriptTag: an inline <script> is exactly what the Content-Security-Policy refuses.
-  await page.evaluate(axeSource);
-  const result = await page.evaluate(async () =>
-    // eslint-disable-next-line no-undef
-    await axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } }));
-  const report = result.violations.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(" | ")}`);
-  assert.deepEqual(report, [], `axe violations on ${name}:\n${report.join("\n")}`);
-  console.log(`ok axe ${name}: 0 violations (${result.passes.length} rules passed)`);
-}
-
-async function step(name, fn) {
-  await fn();
-  console.log(`ok ${name}`);
-}
 
 // Dutch number formatting as the server does it.
 function nl(x, d) {
@@ -291,6 +254,4 @@ await phone.screenshot({ path: `${shots}/regiobeeld-phone.png` });
 await phone.close();
 console.log(`ok phone: header ${Math.round(header.height)} of 844 px; menu opens and closes by keyboard`);
 
-assert.deepEqual(errors, [], `console errors:\n${errors.join("\n")}`);
-await browser.close();
-console.log("regiobeeld.mjs: all checks passed");
+await finish("regiobeeld.mjs: all checks passed");

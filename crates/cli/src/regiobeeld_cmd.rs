@@ -7,7 +7,7 @@ use anyhow::{anyhow, Context};
 use clap::Args;
 use kwm_model::RegionCode;
 use kwm_server::i18n::Lang;
-use kwm_server::regiobeeld::{render_file, FileFormat, ShapeCache};
+use kwm_server::{render_file, FileFormat, ShapeCache};
 use kwm_store::StoreLocation;
 
 use crate::CatalogueArg;

@@ -3,9 +3,9 @@
 
 use std::collections::HashMap;
 
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::header;
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use kwm_model::catalogue::Catalogue;
@@ -17,24 +17,96 @@ use serde::Serialize;
 use crate::error::ApiError;
 use crate::state::AppState;
 
-pub(crate) type Params = Result<Query<HashMap<String, String>>, QueryRejection>;
+/// Query parameters of one API route, as a struct: `api_params!` declares it with its field
+/// names, so the extractor can refuse unknown names with the list of those allowed, and the
+/// OpenAPI test can compare them with the document.
+pub(crate) trait ApiParams: serde::de::DeserializeOwned {
+    /// The names this route accepts, in the order the document lists them.
+    const NAMES: &'static [&'static str];
 
-/// Validated query parameters: unknown names are an error, so typos do not go unnoticed.
-pub(crate) struct Checked(HashMap<String, String>);
+    /// The value of a parameter by name (every field is an optional string: values are parsed
+    /// by the handler, so that their errors name the parameter and what it allows).
+    fn get(&self, name: &str) -> Option<&str>;
 
-impl Checked {
-    pub(crate) fn new(params: Params, allowed: &[&str]) -> Result<Checked, ApiError> {
-        let Query(map) =
-            params.map_err(|e| ApiError::bad_request(format!("malformed query string: {e}")))?;
-        if let Some(unknown) = map.keys().find(|k| !allowed.contains(&k.as_str())) {
+    /// A required parameter.
+    fn required(&self, name: &str) -> Result<&str, ApiError> {
+        self.get(name)
+            .ok_or_else(|| ApiError::bad_request(format!("parameter '{name}' is required")))
+    }
+
+    /// `level=`, gemeenten when absent.
+    fn level(&self) -> Result<Level, ApiError> {
+        match self.get("level") {
+            None => Ok(Level::Gemeente),
+            Some(raw) => Ok(query::parse_level(raw)?),
+        }
+    }
+
+    /// `period=`, `None` when absent.
+    fn period(&self) -> Result<Option<i32>, ApiError> {
+        self.get("period")
+            .map(query::parse_period)
+            .transpose()
+            .map_err(ApiError::from)
+    }
+
+    /// `format=csv` (else JSON).
+    fn csv(&self) -> Result<bool, ApiError> {
+        match self.get("format") {
+            None | Some("json") => Ok(false),
+            Some("csv") => Ok(true),
+            Some(other) => Err(ApiError::bad_request(format!(
+                "expected format json or csv, found '{other}'"
+            ))),
+        }
+    }
+}
+
+/// Declares the query parameters of an API route: a struct of optional strings that refuses
+/// unknown fields, and its [`ApiParams`] implementation.
+macro_rules! api_params {
+    ($(#[$doc:meta])* $name:ident { $($field:ident),* $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Default, serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub(crate) struct $name {
+            $(pub(crate) $field: Option<String>,)*
+        }
+
+        impl $crate::api::ApiParams for $name {
+            const NAMES: &'static [&'static str] = &[$(stringify!($field)),*];
+
+            #[allow(unused_variables)]
+            fn get(&self, name: &str) -> Option<&str> {
+                match name {
+                    $(stringify!($field) => self.$field.as_deref(),)*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+pub(crate) use api_params;
+
+/// The typed query parameters of an API request. Refused with the API's JSON 400 before the
+/// handler runs: a malformed query string, a name the route does not accept (the message lists
+/// those it does) and an empty value (neither a boolean, a number nor a code; leave it out for
+/// the default).
+pub(crate) struct ApiQuery<T>(pub(crate) T);
+
+impl<S: Send + Sync, T: ApiParams> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<ApiQuery<T>, ApiError> {
+        let Query(map) = Query::<HashMap<String, String>>::from_request_parts(parts, state)
+            .await
+            .map_err(|e| ApiError::bad_request(format!("malformed query string: {e}")))?;
+        if let Some(unknown) = map.keys().find(|k| !T::NAMES.contains(&k.as_str())) {
             return Err(ApiError::bad_request(format!(
                 "unknown parameter '{unknown}'; allowed: {}",
-                allowed.join(", ")
+                T::NAMES.join(", ")
             )));
         }
-        // An empty value is neither a boolean, a number nor a code: refused like any other
-        // value its parameter's schema does not allow, rather than read as "absent" by some
-        // handlers and as a mistake by others.
         let mut empty: Vec<&String> = map
             .iter()
             .filter(|(_, v)| v.is_empty())
@@ -46,43 +118,67 @@ impl Checked {
                 "parameter '{name}' is empty; leave it out for the default"
             )));
         }
-        Ok(Checked(map))
-    }
-
-    pub(crate) fn get(&self, name: &str) -> Option<&str> {
-        self.0.get(name).map(String::as_str)
-    }
-
-    pub(crate) fn required(&self, name: &str) -> Result<&str, ApiError> {
-        self.get(name)
-            .filter(|v| !v.is_empty())
-            .ok_or_else(|| ApiError::bad_request(format!("parameter '{name}' is required")))
-    }
-
-    pub(crate) fn level(&self) -> Result<Level, ApiError> {
-        match self.get("level") {
-            None => Ok(Level::Gemeente),
-            Some(raw) => Ok(query::parse_level(raw)?),
-        }
-    }
-
-    pub(crate) fn period(&self) -> Result<Option<i32>, ApiError> {
-        self.get("period")
-            .map(query::parse_period)
-            .transpose()
-            .map_err(ApiError::from)
-    }
-
-    pub(crate) fn csv(&self) -> Result<bool, ApiError> {
-        match self.get("format") {
-            None | Some("json") => Ok(false),
-            Some("csv") => Ok(true),
-            Some(other) => Err(ApiError::bad_request(format!(
-                "expected format json or csv, found '{other}'"
-            ))),
-        }
+        let params = T::deserialize(serde::de::value::MapDeserializer::<
+            _,
+            serde::de::value::Error,
+        >::new(
+            map.into_iter().map(|(k, v)| (k, QueryValue(v)))
+        ))
+        .map_err(|e| ApiError::bad_request(format!("malformed query string: {e}")))?;
+        Ok(ApiQuery(params))
     }
 }
+
+/// One parameter's value for serde: a string that an `Option` field takes as `Some` (serde's
+/// own string deserializer refuses to be an option). The map the values come from is the one
+/// checked above, so a repeated name keeps its last value, as the handlers always read it.
+struct QueryValue(String);
+
+impl<'de> serde::de::IntoDeserializer<'de, serde::de::value::Error> for QueryValue {
+    type Deserializer = QueryValue;
+
+    fn into_deserializer(self) -> QueryValue {
+        self
+    }
+}
+
+impl<'de> serde::Deserializer<'de> for QueryValue {
+    type Error = serde::de::value::Error;
+
+    fn deserialize_any<V: serde::de::Visitor<'de>>(self, v: V) -> Result<V::Value, Self::Error> {
+        v.visit_string(self.0)
+    }
+
+    fn deserialize_option<V: serde::de::Visitor<'de>>(self, v: V) -> Result<V::Value, Self::Error> {
+        v.visit_some(self)
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        unit unit_struct newtype_struct seq tuple tuple_struct map struct enum identifier
+        ignored_any
+    }
+}
+
+api_params!(
+    /// Query parameters shared by several routes: `level`, `period` and `format`: a level's figures of a year, as JSON or CSV.
+    LevelPeriodFormat { level, period, format }
+);
+
+api_params!(
+    /// Query parameters shared by several routes: `indicator`, `level`, `period` and `format`: one indicator's figures at a level in a year.
+    IndicatorLevelPeriodFormat { indicator, level, period, format }
+);
+
+api_params!(
+    /// Query parameters shared by several routes: `level` and `period`.
+    LevelPeriod { level, period }
+);
+
+api_params!(
+    /// The query parameters of a route that takes none.
+    NoParams {}
+);
 
 /// Every CSV the server sends is written here, so that every cell passes
 /// [`crate::hardening::csv_cell`] (spreadsheet formula injection) — a test checks no other
@@ -194,20 +290,27 @@ impl IndicatorDto {
     }
 }
 
-/// `GET /healthz`
-pub async fn healthz(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
+/// `GET /healthz` (no parameters; an unknown one is refused like on every API route).
+pub async fn healthz(
+    State(state): State<AppState>,
+    _: ApiQuery<NoParams>,
+) -> Result<Json<serde_json::Value>, ApiError> {
     let loads = state.query(|store| Ok(store.loads()?.len())).await?;
     Ok(Json(
         serde_json::json!({ "status": "ok", "loads": loads, "catalogue": state.catalogue().version }),
     ))
 }
 
+api_params!(
+    /// The query parameters of `GET /api/indicators`.
+    IndicatorsParams { format }
+);
+
 /// `GET /api/indicators`
 pub async fn indicators(
     State(state): State<AppState>,
-    params: Params,
+    ApiQuery(p): ApiQuery<IndicatorsParams>,
 ) -> Result<Response, ApiError> {
-    let p = Checked::new(params, &["format"])?;
     let records = state.query(|store| Ok(store.indicators()?)).await?;
     let c = state.catalogue();
     let dtos: Vec<IndicatorDto> = records.iter().map(|r| IndicatorDto::new(r, c)).collect();
@@ -267,8 +370,10 @@ impl From<&RegionRecord> for RegionDto {
 }
 
 /// `GET /api/regions?level=&period=`
-pub async fn regions(State(state): State<AppState>, params: Params) -> Result<Response, ApiError> {
-    let p = Checked::new(params, &["level", "period", "format"])?;
+pub async fn regions(
+    State(state): State<AppState>,
+    ApiQuery(p): ApiQuery<LevelPeriodFormat>,
+) -> Result<Response, ApiError> {
     let (level, period, csv) = (p.level()?, p.period()?, p.csv()?);
     let (layout, regions) = state
         .query(move |store| query::regions(store, level, period))
@@ -361,9 +466,8 @@ fn table_json(t: &IndicatorTable, c: &Catalogue) -> serde_json::Value {
 /// `GET /api/observations?indicator=&level=&period=`
 pub async fn observations(
     State(state): State<AppState>,
-    params: Params,
+    ApiQuery(p): ApiQuery<IndicatorLevelPeriodFormat>,
 ) -> Result<Response, ApiError> {
-    let p = Checked::new(params, &["indicator", "level", "period", "format"])?;
     let indicator = p.required("indicator")?.to_string();
     let (level, period, csv) = (p.level()?, p.period()?, p.csv()?);
     let table = state
@@ -542,15 +646,19 @@ fn profile_dto<'a>(p: &'a RegionProfile, c: &Catalogue) -> ProfileDto<'a> {
     }
 }
 
+api_params!(
+    /// The query parameters of `GET /api/regions/{code}`.
+    RegionParams { period, source, format }
+);
+
 /// `GET /api/regions/{code}?period=&source=&format=`: the region's profile; `source` keeps the
 /// indicators of one source (one table of the profile page), `format=csv` gives one row per
 /// indicator with the population it describes and its source.
 pub async fn region(
     State(state): State<AppState>,
     Path(code): Path<String>,
-    params: Params,
+    ApiQuery(p): ApiQuery<RegionParams>,
 ) -> Result<Response, ApiError> {
-    let p = Checked::new(params, &["period", "source", "format"])?;
     let code = query::parse_region(&code)?;
     let (period, csv) = (p.period()?, p.csv()?);
     let mut profile = state
@@ -681,14 +789,18 @@ fn profile_csv(p: &RegionProfile, c: &Catalogue) -> Response {
     )
 }
 
+api_params!(
+    /// The query parameters of `GET /api/regions/{code}/similar`.
+    SimilarParams { period, format }
+);
+
 /// `GET /api/regions/{code}/similar?period=&format=`: the similar areas under the catalogue's
 /// rule, with the rule itself so the answer explains itself.
 pub async fn similar(
     State(state): State<AppState>,
     Path(code): Path<String>,
-    params: Params,
+    ApiQuery(p): ApiQuery<SimilarParams>,
 ) -> Result<Response, ApiError> {
-    let p = Checked::new(params, &["period", "format"])?;
     let code = query::parse_region(&code)?;
     let (period, csv) = (p.period()?, p.csv()?);
     let catalogue = state.catalogue().clone();
@@ -797,9 +909,16 @@ struct SearchHitDto {
     r#match: &'static str,
 }
 
+api_params!(
+    /// The query parameters of `GET /api/search`.
+    SearchParams { q, limit }
+);
+
 /// `GET /api/search?q=&limit=`: regions by name or code, best matches first.
-pub async fn search(State(state): State<AppState>, params: Params) -> Result<Response, ApiError> {
-    let p = Checked::new(params, &["q", "limit"])?;
+pub async fn search(
+    State(state): State<AppState>,
+    ApiQuery(p): ApiQuery<SearchParams>,
+) -> Result<Response, ApiError> {
     let text = p.required("q")?.to_string();
     let limit = p
         .get("limit")
@@ -828,8 +947,10 @@ pub async fn search(State(state): State<AppState>, params: Params) -> Result<Res
 }
 
 /// `GET /api/loads`: provenance of everything in the store.
-pub async fn loads(State(state): State<AppState>, params: Params) -> Result<Response, ApiError> {
-    Checked::new(params, &[])?;
+pub async fn loads(
+    State(state): State<AppState>,
+    _: ApiQuery<NoParams>,
+) -> Result<Response, ApiError> {
     let loads: Vec<LoadRecord> = state.query(|store| Ok(store.loads()?)).await?;
     Ok(Json(loads).into_response())
 }

@@ -16,7 +16,7 @@ use kwm_monitor::query;
 use kwm_monitor::radar::{self, Radar, RadarOutcome, RadarQuery};
 use serde_json::{json, Value};
 
-use crate::api::{Checked, Label, Params};
+use crate::api::{api_params, ApiParams, ApiQuery, Label, NoParams};
 use crate::api_risk::run_json;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -198,8 +198,10 @@ fn follow_up_json(a: &Agenda) -> Value {
 }
 
 /// `GET /api/agenda`
-pub async fn agenda(State(state): State<AppState>, params: Params) -> Result<Response, ApiError> {
-    Checked::new(params, &[])?;
+pub async fn agenda(
+    State(state): State<AppState>,
+    _: ApiQuery<NoParams>,
+) -> Result<Response, ApiError> {
     let catalogue = state.catalogue().clone();
     let effects = state
         .query(move |s| agenda::overview(s, &catalogue))
@@ -250,9 +252,8 @@ pub async fn agenda(State(state): State<AppState>, params: Params) -> Result<Res
 pub async fn recommendation(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    params: Params,
+    _: ApiQuery<NoParams>,
 ) -> Result<Response, ApiError> {
-    Checked::new(params, &[])?;
     let r = agenda::recommendation(state.catalogue(), &id)?.clone();
     let catalogue = state.catalogue().clone();
     let rec = r.clone();
@@ -498,9 +499,16 @@ fn radar_json(c: &Catalogue, r: &Radar) -> Value {
     v
 }
 
+api_params!(
+    /// The query parameters of `GET /api/radar`.
+    RadarParams { level, period, support, gemeente }
+);
+
 /// `GET /api/radar?level=&period=&support=&gemeente=`
-pub async fn radar(State(state): State<AppState>, params: Params) -> Result<Response, ApiError> {
-    let p = Checked::new(params, &["level", "period", "support", "gemeente"])?;
+pub async fn radar(
+    State(state): State<AppState>,
+    ApiQuery(p): ApiQuery<RadarParams>,
+) -> Result<Response, ApiError> {
     let query = RadarQuery {
         level: p.level()?,
         period: p.period()?,

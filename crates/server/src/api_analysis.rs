@@ -7,25 +7,19 @@ use std::collections::BTreeMap;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use kwm_model::catalogue::Catalogue;
 use kwm_monitor::clusters::{self, Category};
 use kwm_monitor::composite::{self, CompositeSummary, MethodSummary};
 use kwm_monitor::shrinkage;
 use serde_json::{json, Value};
 
-use crate::api::{csv_response, opt, Checked, Label, Params};
-use crate::api_risk::run_json;
+use crate::api::{
+    api_params, csv_response, opt, ApiParams, ApiQuery, IndicatorLevelPeriodFormat,
+    LevelPeriodFormat,
+};
+use crate::api_risk::{both, composite_method_json, run_json};
 use crate::error::ApiError;
-use crate::i18n::Lang;
 use crate::labels;
 use crate::state::AppState;
-
-fn both(f: impl Fn(Lang) -> String) -> Label {
-    Label {
-        nl: f(Lang::Nl),
-        en: f(Lang::En),
-    }
-}
 
 fn method_json(m: &MethodSummary) -> Value {
     json!({
@@ -41,21 +35,6 @@ fn method_json(m: &MethodSummary) -> Value {
         "moved_more_than": m.moved_more_than.iter().map(|(t, n)| json!({"places": t, "regions": n})).collect::<Vec<_>>(),
         "spearman": m.spearman,
         "error": m.error,
-    })
-}
-
-/// The composite's method as every stacking answer names it.
-pub(crate) fn composite_method_json(c: &Catalogue, s: &CompositeSummary) -> Value {
-    json!({
-        "choices": s.method,
-        "label": both(|l| labels::method(l, s.method)),
-        "description": s.description,
-        "spec": s.spec,
-        "weights": s.weights.iter().map(|(id, w)| json!({
-            "characteristic": id,
-            "label": both(|l| labels::variable(l, c, id)),
-            "weight": w,
-        })).collect::<Vec<_>>(),
     })
 }
 
@@ -90,9 +69,8 @@ fn uncertainty_json(s: &CompositeSummary) -> Value {
 /// compared methods, the rank intervals and the sensitivity indices.
 pub async fn composite(
     State(state): State<AppState>,
-    params: Params,
+    ApiQuery(p): ApiQuery<LevelPeriodFormat>,
 ) -> Result<Response, ApiError> {
-    let p = Checked::new(params, &["level", "period", "format"])?;
     let (level, period, csv) = (p.level()?, p.period()?, p.csv()?);
     let catalogue = state.catalogue().clone();
     let cmp = state
@@ -153,7 +131,7 @@ pub async fn composite(
     .into_response())
 }
 
-fn parse_bool(p: &Checked, name: &str) -> Result<Option<bool>, ApiError> {
+fn parse_bool(p: &impl ApiParams, name: &str) -> Result<Option<bool>, ApiError> {
     match p.get(name) {
         None | Some("") => Ok(None),
         Some("true") | Some("1") => Ok(Some(true)),
@@ -164,20 +142,16 @@ fn parse_bool(p: &Checked, name: &str) -> Result<Option<bool>, ApiError> {
     }
 }
 
+api_params!(
+    /// The query parameters of `GET /api/clusters`.
+    ClustersParams { level, period, variable, statistic, alpha, fdr, format }
+);
+
 /// `GET /api/clusters?level=&period=&variable=&statistic=&alpha=&fdr=&format=`
-pub async fn clusters(State(state): State<AppState>, params: Params) -> Result<Response, ApiError> {
-    let p = Checked::new(
-        params,
-        &[
-            "level",
-            "period",
-            "variable",
-            "statistic",
-            "alpha",
-            "fdr",
-            "format",
-        ],
-    )?;
+pub async fn clusters(
+    State(state): State<AppState>,
+    ApiQuery(p): ApiQuery<ClustersParams>,
+) -> Result<Response, ApiError> {
     let (level, period, csv) = (p.level()?, p.period()?, p.csv()?);
     let statistic = p
         .get("statistic")
@@ -322,9 +296,8 @@ pub async fn clusters(State(state): State<AppState>, params: Params) -> Result<R
 /// precision-weighted shrinkage toward the parent region's figure.
 pub async fn shrinkage(
     State(state): State<AppState>,
-    params: Params,
+    ApiQuery(p): ApiQuery<IndicatorLevelPeriodFormat>,
 ) -> Result<Response, ApiError> {
-    let p = Checked::new(params, &["indicator", "level", "period", "format"])?;
     let indicator = p
         .get("indicator")
         .filter(|s| !s.is_empty())

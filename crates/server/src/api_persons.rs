@@ -10,7 +10,7 @@ use kwm_monitor::persons::{self, Cell, DistributionRow, PersonStacking};
 use kwm_monitor::query;
 use serde::Serialize;
 
-use crate::api::{csv_response, opt, Checked, Params};
+use crate::api::{api_params, csv_response, opt, ApiParams, ApiQuery};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -91,12 +91,16 @@ fn round1(x: f64) -> f64 {
     (x * 10.0).round() / 10.0
 }
 
+api_params!(
+    /// The query parameters of `GET /api/persons-stacking`.
+    PersonsStackingParams { region, period, data, format }
+);
+
 /// `GET /api/persons-stacking?region=&period=&data=&format=`
 pub async fn persons_stacking(
     State(state): State<AppState>,
-    params: Params,
+    ApiQuery(p): ApiQuery<PersonsStackingParams>,
 ) -> Result<Response, ApiError> {
-    let p = Checked::new(params, &["region", "period", "data", "format"])?;
     let region = p
         .get("region")
         .filter(|r| !r.is_empty())
@@ -214,12 +218,16 @@ struct BreakdownOut {
     load_id: i64,
 }
 
+api_params!(
+    /// The query parameters of `GET /api/breakdowns`.
+    BreakdownsParams { indicator, region, period }
+);
+
 /// `GET /api/breakdowns?indicator=&region=&period=`
 pub async fn breakdowns(
     State(state): State<AppState>,
-    params: Params,
+    ApiQuery(p): ApiQuery<BreakdownsParams>,
 ) -> Result<Response, ApiError> {
-    let p = Checked::new(params, &["indicator", "region", "period"])?;
     let indicator = p.required("indicator")?.to_string();
     let region = query::parse_region(p.required("region")?)?;
     let period = query::parse_period(p.required("period")?)?;

@@ -10,13 +10,18 @@ use axum::Json;
 use kwm_engine::stacking::{TermTrace, ThemeDriver};
 use kwm_model::catalogue::Catalogue;
 use kwm_model::risk::{CandidateGroup, Definition, Factor, FactorKind, Group, MethodParams};
+use kwm_monitor::composite::CompositeSummary;
 use kwm_monitor::query;
 use kwm_monitor::risk::{self, CoverageStatus, RankInterval, RunInfo};
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use crate::api::{csv_response, joined, opt, source_title, Checked, Label, Params};
+use crate::api::{
+    api_params, csv_response, joined, opt, source_title, ApiParams, ApiQuery, Label, NoParams,
+};
 use crate::error::ApiError;
+use crate::i18n::Lang;
+use crate::labels;
 use crate::state::AppState;
 
 fn label(nl: &str, en: &str) -> Label {
@@ -50,6 +55,30 @@ pub(crate) fn rules(m: &MethodParams) -> Value {
     })
 }
 
+/// The composite's method as every stacking answer names it.
+pub(crate) fn composite_method_json(c: &Catalogue, s: &CompositeSummary) -> Value {
+    json!({
+        "choices": s.method,
+        "label": both(|l| labels::method(l, s.method)),
+        "description": s.description,
+        "spec": s.spec,
+        "weights": s.weights.iter().map(|(id, w)| json!({
+            "characteristic": id,
+            "label": both(|l| labels::variable(l, c, id)),
+            "weight": w,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// A label in both languages, made by one function of the language.
+pub(crate) fn both(f: impl Fn(Lang) -> String) -> Label {
+    Label {
+        nl: f(Lang::Nl),
+        en: f(Lang::En),
+    }
+}
+
+/// A risk-model run as every stacking answer names it: id, versions, layout, staleness, method.
 pub(crate) fn run_json(c: &Catalogue, run: &RunInfo) -> Value {
     json!({
         "id": run.record.id,
@@ -63,7 +92,7 @@ pub(crate) fn run_json(c: &Catalogue, run: &RunInfo) -> Value {
             .summary
             .composite
             .as_ref()
-            .map(|s| crate::api_analysis::composite_method_json(c, s)),
+            .map(|s| composite_method_json(c, s)),
     })
 }
 
@@ -125,9 +154,8 @@ fn factor_json(c: &Catalogue, f: &Factor) -> Value {
 /// `GET /api/characteristics`
 pub async fn characteristics(
     State(state): State<AppState>,
-    params: Params,
+    _: ApiQuery<NoParams>,
 ) -> Result<Response, ApiError> {
-    Checked::new(params, &[])?;
     let c = state.catalogue();
     Ok(Json(json!({
         "catalogue": c.version,
@@ -142,8 +170,10 @@ pub async fn characteristics(
 pub(crate) const MATRIX_NOTE: &str = "Possible correlations, not causes (0 = hardly, 1 = some, 2 = clear, 3 = strong). The report's Table 1 lost its cell values; this default is derived from the report's prose and is editable in catalogue/themes.toml.";
 
 /// `GET /api/themes`
-pub async fn themes(State(state): State<AppState>, params: Params) -> Result<Response, ApiError> {
-    Checked::new(params, &[])?;
+pub async fn themes(
+    State(state): State<AppState>,
+    _: ApiQuery<NoParams>,
+) -> Result<Response, ApiError> {
     let c = state.catalogue();
     Ok(Json(json!({
         "catalogue": c.version,
@@ -186,8 +216,10 @@ fn candidate_json(c: &CandidateGroup) -> Value {
 }
 
 /// `GET /api/groups`
-pub async fn groups(State(state): State<AppState>, params: Params) -> Result<Response, ApiError> {
-    Checked::new(params, &[])?;
+pub async fn groups(
+    State(state): State<AppState>,
+    _: ApiQuery<NoParams>,
+) -> Result<Response, ApiError> {
     let c = state.catalogue();
     Ok(Json(json!({
         "catalogue": c.version,
@@ -204,14 +236,19 @@ pub async fn groups(State(state): State<AppState>, params: Params) -> Result<Res
     .into_response())
 }
 
-/// `GET /api/groups/{id}?level=&period=`: the group, and the areas where its characteristics
-/// are flagged (when stacking results exist for the level).
+api_params!(
+    /// The query parameters of `GET /api/groups/{id}`.
+    GroupParams { level, period, gemeente }
+);
+
+/// `GET /api/groups/{id}?level=&period=&gemeente=`: the group, and the areas where its
+/// characteristics are flagged (when stacking results exist for the level); with `gemeente`,
+/// only that gemeente's wijken or buurten.
 pub async fn group(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    params: Params,
+    ApiQuery(p): ApiQuery<GroupParams>,
 ) -> Result<Response, ApiError> {
-    let p = Checked::new(params, &["level", "period", "gemeente"])?;
     let (level, period) = (p.level()?, p.period()?);
     let gemeente = p
         .get("gemeente")
@@ -282,9 +319,16 @@ pub async fn group(
     Ok(Json(v).into_response())
 }
 
+api_params!(
+    /// The query parameters of `GET /api/stacking`.
+    StackingParams { level, period, gemeente, format }
+);
+
 /// `GET /api/stacking?level=&period=&gemeente=&format=`
-pub async fn stacking(State(state): State<AppState>, params: Params) -> Result<Response, ApiError> {
-    let p = Checked::new(params, &["level", "period", "gemeente", "format"])?;
+pub async fn stacking(
+    State(state): State<AppState>,
+    ApiQuery(p): ApiQuery<StackingParams>,
+) -> Result<Response, ApiError> {
     let (level, period, csv) = (p.level()?, p.period()?, p.csv()?);
     let gemeente = p
         .get("gemeente")
@@ -418,18 +462,19 @@ fn driver_json(c: &Catalogue, d: &ThemeDriver) -> Value {
     })
 }
 
+api_params!(
+    /// The query parameters of `GET /api/regions/{code}/themes`.
+    RegionThemesParams { period, format, table, kind, characteristic }
+);
+
 /// `GET /api/regions/{code}/themes?period=&format=&table=&kind=&characteristic=`: a region's
 /// theme profile as JSON, or one of its tables as CSV (`table=themes`, `characteristics`
 /// (`kind=risk|protective` keeps one kind) or `indicators` (`characteristic=` keeps one)).
 pub async fn region_themes(
     State(state): State<AppState>,
     Path(code): Path<String>,
-    params: Params,
+    ApiQuery(p): ApiQuery<RegionThemesParams>,
 ) -> Result<Response, ApiError> {
-    let p = Checked::new(
-        params,
-        &["period", "format", "table", "kind", "characteristic"],
-    )?;
     let code = query::parse_region(&code)?;
     let (period, csv) = (p.period()?, p.csv()?);
     let catalogue = state.catalogue().clone();
@@ -489,9 +534,16 @@ pub async fn region_themes(
     .into_response())
 }
 
+api_params!(
+    /// The query parameters of `GET /api/coverage`.
+    CoverageParams { level }
+);
+
 /// `GET /api/coverage?level=`
-pub async fn coverage(State(state): State<AppState>, params: Params) -> Result<Response, ApiError> {
-    let p = Checked::new(params, &["level"])?;
+pub async fn coverage(
+    State(state): State<AppState>,
+    ApiQuery(p): ApiQuery<CoverageParams>,
+) -> Result<Response, ApiError> {
     let level = p
         .get("level")
         .map(query::parse_level)
@@ -573,7 +625,7 @@ pub(crate) fn factor_population_source(
 fn region_themes_csv(
     c: &Catalogue,
     r: &risk::RegionRisk,
-    p: &Checked,
+    p: &impl ApiParams,
 ) -> Result<Response, ApiError> {
     let period = r.run.record.period;
     let head = |rest: &[&'static str]| {

@@ -12,13 +12,13 @@ use kwm_monitor::query;
 use kwm_monitor::series::{self, Series, Warnings};
 use serde_json::{json, Value};
 
-use crate::api::{Checked, IndicatorDto, Params};
+use crate::api::{api_params, ApiParams, ApiQuery, IndicatorDto, LevelPeriod};
 use crate::error::ApiError;
 use crate::explain;
 use crate::i18n::Lang;
 use crate::state::AppState;
 
-fn year(p: &Checked, name: &str) -> Result<Option<i32>, ApiError> {
+fn year(p: &impl ApiParams, name: &str) -> Result<Option<i32>, ApiError> {
     p.get(name)
         .map(|raw| {
             kwm_model::Period::parse(raw)
@@ -81,13 +81,17 @@ fn series_json(s: &Series, c: &Catalogue) -> Value {
     })
 }
 
+api_params!(
+    /// The query parameters of `GET /api/regions/{code}/series`.
+    RegionSeriesParams { indicator, layout }
+);
+
 /// `GET /api/regions/{code}/series?indicator=&layout=`
 pub async fn region_series(
     State(state): State<AppState>,
     Path(code): Path<String>,
-    params: Params,
+    ApiQuery(p): ApiQuery<RegionSeriesParams>,
 ) -> Result<Response, ApiError> {
-    let p = Checked::new(params, &["indicator", "layout"])?;
     let indicator = p.required("indicator")?.to_string();
     let layout = year(&p, "layout")?;
     let code = query::parse_region(&code)?;
@@ -119,9 +123,16 @@ pub fn change_view_json(c: &ChangeView) -> Value {
     })
 }
 
+api_params!(
+    /// The query parameters of `GET /api/changes`.
+    ChangesParams { from, to, level }
+);
+
 /// `GET /api/changes?from=&to=&level=`
-pub async fn changes(State(state): State<AppState>, params: Params) -> Result<Response, ApiError> {
-    let p = Checked::new(params, &["from", "to", "level"])?;
+pub async fn changes(
+    State(state): State<AppState>,
+    ApiQuery(p): ApiQuery<ChangesParams>,
+) -> Result<Response, ApiError> {
     let (from, to) = (year(&p, "from")?, year(&p, "to")?);
     let level = p.get("level").map(query::parse_level).transpose()?;
     if let Some(l) = level {
@@ -195,8 +206,10 @@ fn warnings_json(w: &Warnings, c: &Catalogue) -> Value {
 }
 
 /// `GET /api/warnings?level=&period=`
-pub async fn warnings(State(state): State<AppState>, params: Params) -> Result<Response, ApiError> {
-    let p = Checked::new(params, &["level", "period"])?;
+pub async fn warnings(
+    State(state): State<AppState>,
+    ApiQuery(p): ApiQuery<LevelPeriod>,
+) -> Result<Response, ApiError> {
     let level = p.get("level").map(query::parse_level).transpose()?;
     let period = year(&p, "period")?;
     let catalogue = state.catalogue().clone();

@@ -12,27 +12,26 @@
 //! Anything else is [`Role::Public`]. Without an `--auth` file every request is public: the
 //! server is what it was before access control, and says so when it starts.
 //!
-//! [`layer`] resolves the principal once per request, puts it in the request's extensions (the
-//! [`Principal`] extractor reads it there) and runs the request in a task-local scope that
-//! [`crate::AppState::query`] reads: every store read of the request goes through
-//! [`kwm_store::Filtered`] with that principal's visibility, so no handler can forget it. A
-//! request that returned restricted figures is written to the audit log when it ends.
+//! The access layer (`access_layer::layer`) resolves the principal once per request, puts it in
+//! the request's extensions (the [`Principal`] extractor reads it there) and runs the request
+//! in a task-local scope that [`crate::AppState::query`] reads: every store read of the request
+//! goes through [`kwm_store::Filtered`] with that principal's visibility, so no handler can
+//! forget it. A request that returned restricted figures is written to the audit log when it
+//! ends.
 
 use std::collections::BTreeSet;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
-use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use crate::error::ApiError;
-use crate::AppState;
 
 /// What a principal may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize)]
@@ -53,6 +52,15 @@ impl Role {
             Role::Public => "public",
             Role::Analyst => "analyst",
             Role::Admin => "admin",
+        }
+    }
+
+    /// The role's name on a page.
+    pub fn label(self, lang: crate::i18n::Lang) -> &'static str {
+        match self {
+            Role::Public => lang.t("publiek", "public"),
+            Role::Analyst => lang.t("analist", "analyst"),
+            Role::Admin => lang.t("beheerder", "administrator"),
         }
     }
 
@@ -128,23 +136,6 @@ impl Principal {
 pub trait SessionSource: Send + Sync {
     /// The principal of the session the headers carry, if any is valid.
     fn principal(&self, headers: &HeaderMap) -> Option<Principal>;
-}
-
-/// A signed-in OpenID Connect session is a principal of the role its claims map to.
-impl SessionSource for crate::oidc::Sessions {
-    fn principal(&self, headers: &HeaderMap) -> Option<Principal> {
-        use crate::oidc::OidcRole;
-        let who = self.signed_in(headers)?;
-        Some(Principal {
-            role: match who.role {
-                OidcRole::Public => Role::Public,
-                OidcRole::Analyst => Role::Analyst,
-                OidcRole::Admin => Role::Admin,
-            },
-            name: who.name,
-            via: Via::Session,
-        })
-    }
 }
 
 /// The `--auth` file (TOML). Every section is optional; an empty file enables API tokens only.
@@ -276,10 +267,14 @@ pub struct RequestAccess {
     pub principal: Principal,
     /// Indicator ids of restricted figures returned so far.
     pub seen: Mutex<BTreeSet<String>>,
+    /// The store's access rules, read by the request's first query and kept for its others
+    /// (a page makes several): one read per request, and one view of what is restricted
+    /// throughout it. An access change applies from the next request.
+    pub rules: OnceLock<Arc<Vec<kwm_store::AccessRule>>>,
 }
 
 tokio::task_local! {
-    /// The request being served, for [`crate::AppState::query`]. Absent (outside [`layer`], or
+    /// The request being served, for [`crate::AppState::query`]. Absent (outside the access layer, or
     /// in a task spawned by a handler) means anonymous: the safe default.
     pub(crate) static CURRENT: Arc<RequestAccess>;
 }
@@ -298,7 +293,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Principal {
 }
 
 /// 401 in the API's JSON error shape.
-fn unauthorized(message: &str) -> Response {
+pub(crate) fn unauthorized(message: &str) -> Response {
     let mut r = ApiError {
         status: StatusCode::UNAUTHORIZED,
         message: message.into(),
@@ -318,143 +313,6 @@ pub fn forbidden(message: &str) -> Response {
         message: message.into(),
     }
     .into_response()
-}
-
-/// Resolves the principal of a request (see the module documentation).
-async fn identify(
-    state: &AppState,
-    config: &AuthConfig,
-    headers: &HeaderMap,
-    peer: Option<IpAddr>,
-) -> Result<Principal, Response> {
-    if config.tokens.enabled {
-        if let Some(value) = headers.get(axum::http::header::AUTHORIZATION) {
-            let token = value
-                .to_str()
-                .ok()
-                .and_then(|v| v.strip_prefix("Bearer ").or(v.strip_prefix("bearer ")))
-                .map(str::trim)
-                .filter(|t| !t.is_empty());
-            let Some(token) = token else {
-                return Err(unauthorized(
-                    "the Authorization header must be 'Bearer TOKEN'",
-                ));
-            };
-            let hash = token_hash(token);
-            let found = state
-                .query_unfiltered(move |store| Ok(store.token_by_hash(&hash)?))
-                .await
-                .map_err(|e| ApiError::from(e).into_response())?;
-            return match found {
-                Some(t) if t.revoked_at.is_none() => match Role::parse(&t.role) {
-                    Some(role) => Ok(Principal {
-                        role,
-                        name: t.name,
-                        via: Via::Token,
-                    }),
-                    None => Err(unauthorized("the token has an unknown role")),
-                },
-                _ => Err(unauthorized("invalid or revoked token")),
-            };
-        }
-    }
-    if let (Some(proxy), Some(peer)) = (&config.trusted_proxy, peer) {
-        if proxy.addresses.contains(&peer) {
-            let header = |name: &str| {
-                headers
-                    .get(name)
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::trim)
-                    .filter(|v| !v.is_empty())
-            };
-            if let Some(user) = header(&proxy.user_header) {
-                let role = match header(&proxy.role_header) {
-                    None => Role::Public,
-                    Some(r) => Role::parse(r).ok_or_else(|| {
-                        forbidden("the proxy's role header is not public, analyst or admin")
-                    })?,
-                };
-                return Ok(Principal {
-                    role,
-                    name: user.to_string(),
-                    via: Via::TrustedProxy,
-                });
-            }
-        }
-    }
-    if let Some(sessions) = state.sessions() {
-        if let Some(p) = sessions.principal(headers) {
-            return Ok(p);
-        }
-    }
-    Ok(Principal::anonymous())
-}
-
-/// The middleware of every request: identifies the principal, serves the request in its scope,
-/// and appends one audit entry when the answer contained restricted figures.
-pub async fn layer(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
-    let peer = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip());
-    let principal = match state.auth_config() {
-        None => Principal::anonymous(),
-        Some(config) => match identify(&state, &config, request.headers(), peer).await {
-            Ok(p) => p,
-            Err(response) => return response,
-        },
-    };
-    let path = request.uri().path().to_string();
-    request.extensions_mut().insert(principal.clone());
-    let access = Arc::new(RequestAccess {
-        principal,
-        seen: Mutex::new(BTreeSet::new()),
-    });
-    let mut response = CURRENT.scope(access.clone(), next.run(request)).await;
-    if access.principal.via != Via::Anonymous {
-        // What an identified principal sees may include restricted figures: no shared cache
-        // (a proxy in front of the server) may keep it for the next, anonymous, client.
-        response.headers_mut().insert(
-            axum::http::header::CACHE_CONTROL,
-            axum::http::HeaderValue::from_static("private, no-store"),
-        );
-    }
-    if state.auth_config().is_some() {
-        response.headers_mut().append(
-            axum::http::header::VARY,
-            axum::http::HeaderValue::from_static("authorization, cookie"),
-        );
-    }
-    let seen: Vec<String> = access
-        .seen
-        .lock()
-        .map(|s| s.iter().cloned().collect())
-        .unwrap_or_default();
-    if !seen.is_empty() {
-        let entry = kwm_store::AuditEntry {
-            id: 0,
-            at: now_rfc3339(),
-            actor: access.principal.name.clone(),
-            via: access.principal.via.as_str().into(),
-            action: "read_restricted".into(),
-            subject: seen.join(","),
-            origin: format!(
-                "{} {path}",
-                peer.map_or_else(|| "-".to_string(), |p| p.to_string())
-            ),
-        };
-        if let Err(e) = state.audit(entry).await {
-            // The figures were already sent; a request whose read cannot be recorded must not
-            // pass unnoticed.
-            tracing::error!(error = %e, "could not write the audit log");
-            return ApiError {
-                status: StatusCode::INTERNAL_SERVER_ERROR,
-                message: "the audit log could not be written".into(),
-            }
-            .into_response();
-        }
-    }
-    response
 }
 
 /// The current time, RFC 3339 in UTC (seconds).

@@ -5,6 +5,7 @@
 //! Only this crate knows HTTP and JSON shapes. Handlers parse parameters, call one
 //! `kwm_monitor` query and render; they never compute statistics themselves.
 
+mod access_layer;
 mod api;
 mod api_agenda;
 mod api_analysis;
@@ -13,6 +14,7 @@ mod api_risk;
 mod api_time;
 pub mod auth;
 pub mod chart;
+mod components;
 mod error;
 pub mod explain;
 pub mod hardening;
@@ -33,6 +35,8 @@ use axum::Router;
 use tower_http::compression::CompressionLayer;
 
 pub use hardening::{shutdown_signal, HardeningConfig};
+/// The regiobeeld as a file without a server (`kwm regiobeeld`): made where the page is.
+pub use pages::regiobeeld::{render_file, FileFormat, ShapeCache};
 pub use state::AppState;
 
 const NLDS_TOKENS_CSS: &str = include_str!("../../../web/static/nlds-tokens.css");
@@ -141,7 +145,7 @@ pub fn router(state: AppState) -> Router {
     // Access control outside everything that reads the store, sign-in routes included.
     app.layer(axum::middleware::from_fn_with_state(
         state.clone(),
-        auth::layer,
+        access_layer::layer,
     ))
     .layer(CompressionLayer::new())
     .layer(hardening::layer())

@@ -4,9 +4,11 @@
 use axum::Json;
 use serde_json::{json, Value};
 
+use crate::api::{ApiQuery, NoParams};
+
 fn param(name: &str, location: &str, required: bool, description: &str, schema: Value) -> Value {
     let mut schema = schema;
-    // Every handler refuses an empty value (`api::Checked`); a free string says so here.
+    // Every handler refuses an empty value (`api::ApiQuery`); a free string says so here.
     if schema["type"] == "string" && schema.get("minLength").is_none() {
         schema["minLength"] = json!(1);
     }
@@ -745,7 +747,82 @@ fn base_document() -> Value {
     })
 }
 
-/// `GET /api/openapi.json`
-pub async fn handler() -> Json<Value> {
+/// `GET /api/openapi.json` (no parameters; an unknown one is refused like on every route).
+pub(crate) async fn handler(_: ApiQuery<NoParams>) -> Json<Value> {
     Json(document())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    /// Each API route (as the OpenAPI document names it) with the query parameters its handler
+    /// accepts, for the test that holds the document to them.
+    fn query_params() -> Vec<(&'static str, &'static [&'static str])> {
+        use crate::api::*;
+        use crate::api_time as ti;
+        use crate::{api_agenda as ag, api_analysis as an, api_persons as pe, api_risk as ri};
+        vec![
+            ("/api/indicators", IndicatorsParams::NAMES),
+            ("/api/regions", LevelPeriodFormat::NAMES),
+            ("/api/regions/{code}", RegionParams::NAMES),
+            ("/api/regions/{code}/similar", SimilarParams::NAMES),
+            ("/api/search", SearchParams::NAMES),
+            ("/api/observations", IndicatorLevelPeriodFormat::NAMES),
+            ("/api/loads", NoParams::NAMES),
+            ("/api/agenda", NoParams::NAMES),
+            ("/api/agenda/{id}", NoParams::NAMES),
+            ("/api/radar", ag::RadarParams::NAMES),
+            ("/api/composite", LevelPeriodFormat::NAMES),
+            ("/api/clusters", an::ClustersParams::NAMES),
+            ("/api/shrinkage", IndicatorLevelPeriodFormat::NAMES),
+            ("/api/persons-stacking", pe::PersonsStackingParams::NAMES),
+            ("/api/breakdowns", pe::BreakdownsParams::NAMES),
+            ("/api/characteristics", NoParams::NAMES),
+            ("/api/themes", NoParams::NAMES),
+            ("/api/groups", NoParams::NAMES),
+            ("/api/groups/{id}", LevelPeriod::NAMES),
+            ("/api/stacking", ri::StackingParams::NAMES),
+            ("/api/regions/{code}/themes", ri::RegionThemesParams::NAMES),
+            ("/api/coverage", ri::CoverageParams::NAMES),
+            ("/api/regions/{code}/series", ti::RegionSeriesParams::NAMES),
+            ("/api/changes", ti::ChangesParams::NAMES),
+            ("/api/warnings", LevelPeriod::NAMES),
+            ("/api/openapi.json", NoParams::NAMES),
+            ("/healthz", NoParams::NAMES),
+        ]
+    }
+
+    /// The document lists, for every route, exactly the query parameters its handler's
+    /// parameter struct accepts (the handler refuses any other name), and documents every
+    /// route that has such a struct.
+    #[test]
+    fn query_parameters_match_the_handlers() {
+        let doc = super::document();
+        let paths = doc["paths"].as_object().expect("paths");
+        let handlers = query_params();
+        for (path, names) in &handlers {
+            let op = &paths
+                .get(*path)
+                .unwrap_or_else(|| panic!("{path} is not in the document"))["get"];
+            let documented: BTreeSet<&str> = op["parameters"]
+                .as_array()
+                .map(|ps| {
+                    ps.iter()
+                        .filter(|p| p["in"] == "query")
+                        .filter_map(|p| p["name"].as_str())
+                        .collect()
+                })
+                .unwrap_or_default();
+            let accepted: BTreeSet<&str> = names.iter().copied().collect();
+            assert_eq!(documented, accepted, "query parameters of {path}");
+        }
+        let covered: BTreeSet<&str> = handlers.iter().map(|(p, _)| *p).collect();
+        for path in paths.keys() {
+            assert!(
+                covered.contains(path.as_str()),
+                "{path} has no parameter struct in query_params"
+            );
+        }
+    }
 }

@@ -8,9 +8,9 @@ use kwm_model::risk::FactorKind;
 use kwm_model::{Level, RegionCode};
 use kwm_monitor::regiobeeld::{KeyFigure, Regiobeeld};
 
+use crate::components::text::{interval_text, level_label, status_note, value_text};
 use crate::i18n::Lang;
 use crate::map::MapShapes;
-use crate::pages::dashboard::{status_note, value_text};
 use crate::picture::{fit, text_width, wrap, Anchor, Rgb, Scene};
 
 /// The texts of a regiobeeld in one language.
@@ -253,7 +253,7 @@ impl View<'_> {
                 ),
                 threshold,
                 self.t("van alle", "of all"),
-                crate::pages::level_label(self.lang, self.data.code.level()),
+                level_label(self.lang, self.data.code.level()),
                 total - r.with_data,
                 self.t("van de", "of the"),
                 self.t("kenmerken zonder gegevens", "characteristics without data"),
@@ -322,7 +322,7 @@ impl View<'_> {
                     "90%-interval bij andere redelijke methoden:",
                     "90% interval under other reasonable methods:"
                 ),
-                crate::pages::analysis::interval_text(self.lang, i)
+                interval_text(self.lang, i)
             ));
         }
         Some(s)
@@ -418,7 +418,7 @@ impl View<'_> {
             "{} {} {} {}: {} — {} {}.",
             s.rule.k,
             self.t("dichtstbijzijnde", "nearest"),
-            crate::pages::level_label(self.lang, self.data.code.level()),
+            level_label(self.lang, self.data.code.level()),
             self.t("op gestandaardiseerde", "on standardised"),
             vars.join("; "),
             s.compared,
@@ -1244,80 +1244,4 @@ mod tests {
             ]
         );
     }
-}
-
-/// What [`render_file`] writes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FileFormat {
-    /// The A4 drawing as SVG.
-    Svg,
-    /// The A4 drawing as a one-page PDF.
-    Pdf,
-    /// The page as one self-contained HTML file (styles inlined; prints on one A4).
-    Html,
-}
-
-impl FileFormat {
-    /// The format a file name asks for, by its extension.
-    pub fn from_path(path: &std::path::Path) -> Option<FileFormat> {
-        match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
-            "svg" => Some(FileFormat::Svg),
-            "pdf" => Some(FileFormat::Pdf),
-            "html" | "htm" => Some(FileFormat::Html),
-            _ => None,
-        }
-    }
-
-    /// The file extension.
-    pub fn extension(self) -> &'static str {
-        match self {
-            FileFormat::Svg => "svg",
-            FileFormat::Pdf => "pdf",
-            FileFormat::Html => "html",
-        }
-    }
-}
-
-/// Map shapes per level and boundary layout, projected once for many pictures.
-pub type ShapeCache = std::collections::HashMap<(Level, i32), std::sync::Arc<MapShapes>>;
-
-/// Makes one region's regiobeeld as a file, without a server (for `kwm regiobeeld`).
-/// `base_url` is the address of a running server, printed on the picture
-/// (`{base_url}/regio/{code}/regiobeeld`).
-pub fn render_file(
-    store: &dyn kwm_store::Store,
-    catalogue: &Catalogue,
-    code: &RegionCode,
-    lang: Lang,
-    format: FileFormat,
-    shapes: &mut ShapeCache,
-    base_url: &str,
-) -> Result<Vec<u8>, kwm_monitor::MonitorError> {
-    let data = kwm_monitor::regiobeeld::regiobeeld(store, catalogue, code, None)?;
-    let map = match data.locator.map_layout {
-        Some(l) => {
-            let key = (data.locator.level(code), l);
-            if let std::collections::hash_map::Entry::Vacant(slot) = shapes.entry(key) {
-                let built = MapShapes::build(&kwm_monitor::query::map_shapes(store, key.0, l)?);
-                slot.insert(std::sync::Arc::new(built));
-            }
-            shapes.get(&key).cloned()
-        }
-        None => None,
-    };
-    let view = View {
-        data: &data,
-        catalogue,
-        lang,
-    };
-    let address = format!("{}/regio/{code}/regiobeeld", base_url.trim_end_matches('/'));
-    Ok(match format {
-        FileFormat::Svg => scene(&view, map.as_deref(), &address, &today())
-            .to_svg()
-            .into_bytes(),
-        FileFormat::Pdf => scene(&view, map.as_deref(), &address, &today()).to_pdf(),
-        FileFormat::Html => {
-            crate::pages::regiobeeld::standalone_html(&view, map.as_deref(), &address).into_bytes()
-        }
-    })
 }

@@ -181,9 +181,19 @@ impl AppState {
             .is_some_and(|a| a.principal.role.sees_restricted());
         tokio::task::spawn_blocking(move || {
             readers.read(|store| {
-                // Read per query, in the query's snapshot: an access change or an embargo's
-                // end applies to the next request.
-                let rules = store.access_rules()?;
+                // Read once per request (by its first query, in that query's snapshot): an
+                // access change or an embargo's end applies to the next request. Outside a
+                // request, per query.
+                let rules = match access.as_ref().and_then(|a| a.rules.get()) {
+                    Some(rules) => rules.clone(),
+                    None => {
+                        let rules = Arc::new(store.access_rules()?);
+                        if let Some(a) = &access {
+                            let _ = a.rules.set(rules.clone());
+                        }
+                        rules
+                    }
+                };
                 let view = kwm_store::Visibility::new(&rules, &crate::auth::today(), sees);
                 let filtered = kwm_store::Filtered::new(store, &view);
                 let result = f(&filtered);

@@ -322,3 +322,42 @@ async fn english_on_request() {
     let (_, _, body) = get("/regio/GM0363?lang=en").await;
     assert!(body.contains("<html lang=\"en\">") && body.contains("Difficulty making ends meet"));
 }
+
+/// Every route of the document refuses a parameter it does not know with the API's JSON 400,
+/// naming it and listing the names the route accepts — which are exactly the query parameters
+/// the document lists for it.
+#[tokio::test]
+async fn every_route_refuses_an_unknown_parameter_and_lists_the_documented_ones() {
+    let (status, doc) = get_json("/api/openapi.json").await;
+    assert_eq!(status, StatusCode::OK);
+    let paths = doc["paths"].as_object().unwrap();
+    assert!(paths.len() >= 25, "{} paths", paths.len());
+    for (path, item) in paths {
+        let documented: Vec<&str> = item["get"]["parameters"]
+            .as_array()
+            .map(|ps| {
+                ps.iter()
+                    .filter(|p| p["in"] == "query")
+                    .filter_map(|p| p["name"].as_str())
+                    .collect()
+            })
+            .unwrap_or_default();
+        // Parameters are checked before the path's values are looked up.
+        let uri = format!(
+            "{}?onbekend=1",
+            path.replace("{code}", "GM0599").replace("{id}", "x")
+        );
+        let (status, body) = get_json(&uri).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{uri}");
+        assert_eq!(body["error"]["status"], 400, "{uri}");
+        let message = body["error"]["message"].as_str().unwrap();
+        let allowed = message
+            .strip_prefix("unknown parameter 'onbekend'; allowed: ")
+            .unwrap_or_else(|| panic!("{uri}: {message}"));
+        let mut allowed: Vec<&str> = allowed.split(", ").filter(|n| !n.is_empty()).collect();
+        allowed.sort();
+        let mut documented = documented;
+        documented.sort();
+        assert_eq!(allowed, documented, "{uri}");
+    }
+}

@@ -6,28 +6,9 @@
 
 use kwm_testkit::modgraph::{workspace_cycles, Allowed};
 
-/// Edges of loops in the server and the store, which other branches of issue 17 are untangling;
-/// left out of the graph until those branches are merged. An entry that no longer exists or no
-/// longer closes a loop fails the test, so the list only shrinks.
-const ALLOWED: &[Allowed] = &[
-    // api_analysis ↔ api_risk (composite_method_json).
-    edge("kwm-server", "api_risk", "api_analysis"),
-    // pages ↔ regiobeeld (the dashboard's status_note/value_text).
-    edge("kwm-server", "regiobeeld", "pages"),
-    // auth ↔ state (AppState in auth, AuthConfig/CURRENT in state).
-    edge("kwm-server", "auth", "state"),
-    // state → oidc → pages → state (the sign-in pages render with the page layout).
-    edge("kwm-server", "oidc", "pages"),
-];
-
-const fn edge(krate: &'static str, from: &'static str, to: &'static str) -> Allowed {
-    Allowed {
-        krate,
-        parent: "crate",
-        from,
-        to,
-    }
-}
+/// Edges left out of the graph, each with why: none today. An entry that no longer exists or no
+/// longer closes a loop fails the test, so the list can only shrink.
+const ALLOWED: &[Allowed] = &[];
 
 #[test]
 fn no_module_imports_a_module_that_imports_it_back() {

@@ -37,7 +37,9 @@ use maud::html;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::pages::{encode, layout, respond, Nav, PageCtx};
+use crate::components::page::{
+    encode, layout, respond, with_header_account, HeaderAccount, Nav, PageCtx,
+};
 pub use sessions::{OidcRole, Sessions, SignedIn};
 
 /// How long a started sign-in may take at the provider before its `state` is forgotten.
@@ -319,7 +321,7 @@ impl Oidc {
     }
 
     /// Puts [`routes`](Self::routes) into `router` and the sign-in state into every page's
-    /// header (see [`header_account`]).
+    /// header (see [`crate::components::page::header_account`]).
     pub fn attach<S: Clone + Send + Sync + 'static>(&self, router: Router<S>) -> Router<S> {
         router
             .merge(self.routes())
@@ -716,43 +718,16 @@ async fn sign_out(
     with_cookies(Redirect::to(&return_to).into_response(), &[cleared])
 }
 
-/// What the page header shows about signing in.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum HeaderAccount {
-    /// Sign-in is configured and nobody is signed in: an "Aanmelden" link.
-    SignedOut,
-    /// Signed in: the name, the role and an "Afmelden" button.
-    SignedIn {
-        /// Name to show.
-        name: String,
-        /// Role.
-        role: OidcRole,
-    },
-}
-
-tokio::task_local! {
-    static HEADER_ACCOUNT: HeaderAccount;
-}
-
-/// The sign-in state of the request being handled, for the page header; `None` when OpenID
-/// Connect is not configured (the header then shows nothing about signing in).
-///
-/// A task-local set by [`Oidc::attach`]'s middleware, so the page handlers (27 of them build
-/// a `PageCtx` from headers alone) need no new parameter.
-pub fn header_account() -> Option<HeaderAccount> {
-    HEADER_ACCOUNT.try_with(Clone::clone).ok()
-}
-
 async fn header_middleware(State(sessions): State<Sessions>, req: Request, next: Next) -> Response {
     let who = sessions.signed_in(req.headers());
     let account = match &who {
         Some(w) => HeaderAccount::SignedIn {
             name: w.name.clone(),
-            role: w.role,
+            role: w.role.server_role(),
         },
         None => HeaderAccount::SignedOut,
     };
-    let mut response = HEADER_ACCOUNT.scope(account, next.run(req)).await;
+    let mut response = with_header_account(account, next.run(req)).await;
     let html = response
         .headers()
         .get(header::CONTENT_TYPE)

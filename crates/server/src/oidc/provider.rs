@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::id_token::{Jwk, Jwks};
 use super::{OidcConfig, OidcError, TokenAuth};
-use crate::pages::encode;
+use crate::components::page::encode;
 
 /// The part of the discovery document (`/.well-known/openid-configuration`) this client uses.
 #[derive(Debug, Clone, Deserialize)]

@@ -39,12 +39,12 @@ impl OidcRole {
         }
     }
 
-    /// The role's name on a page.
-    pub fn label(self, lang: crate::i18n::Lang) -> &'static str {
+    /// The server's role this one maps to.
+    pub fn server_role(self) -> crate::auth::Role {
         match self {
-            OidcRole::Public => lang.t("publiek", "public"),
-            OidcRole::Analyst => lang.t("analist", "analyst"),
-            OidcRole::Admin => lang.t("beheerder", "administrator"),
+            OidcRole::Public => crate::auth::Role::Public,
+            OidcRole::Analyst => crate::auth::Role::Analyst,
+            OidcRole::Admin => crate::auth::Role::Admin,
         }
     }
 }
@@ -177,6 +177,19 @@ pub(crate) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> 
         .find(|(k, _)| *k == name)
         .map(|(_, v)| v)
         .filter(|v| !v.is_empty())
+}
+
+/// A signed-in OpenID Connect session is a principal of the role its claims map to. Here, not
+/// in `auth`, so that `auth` (which every request passes) needs nothing from the sign-in module.
+impl crate::auth::SessionSource for Sessions {
+    fn principal(&self, headers: &axum::http::HeaderMap) -> Option<crate::auth::Principal> {
+        let who = self.signed_in(headers)?;
+        Some(crate::auth::Principal {
+            role: who.role.server_role(),
+            name: who.name,
+            via: crate::auth::Via::Session,
+        })
+    }
 }
 
 #[cfg(test)]

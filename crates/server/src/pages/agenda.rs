@@ -6,8 +6,8 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::response::Response;
 use kwm_engine::did::{DidEstimate, EffectLabel, Phase};
 use kwm_model::agenda::{Agenda, Expect, Recommendation, RegionSet};
@@ -18,6 +18,7 @@ use maud::{html, Markup, PreEscaped};
 
 use super::risk_common::{factor_label, indicator_label};
 use super::{error_page, layout, level_label, respond, Nav, PageCtx};
+use crate::components::table::table_head;
 use crate::i18n::Lang;
 use crate::state::AppState;
 
@@ -383,12 +384,7 @@ fn means_table(ctx: &PageCtx, c: &Catalogue, v: &EffectView, caption_id: &str) -
         div.table-scroll.fit tabindex="0" role="region" aria-labelledby=(caption_id) {
             table.data.effect-table {
                 caption id=(caption_id) { (ctx.t("Gemiddelden per jaar", "Means per year")) }
-                thead { tr {
-                    th scope="col" { (ctx.t("Jaar", "Year")) }
-                    th scope="col" { (ctx.t("Fase", "Phase")) }
-                    th scope="col" { (ctx.t("Doelgebieden", "Target areas")) }
-                    th scope="col" { (ctx.t("Vergelijkbare gebieden", "Comparable areas")) }
-                } }
+                (table_head(ctx, &[("Jaar", "Year"), ("Fase", "Phase"), ("Doelgebieden", "Target areas"), ("Vergelijkbare gebieden", "Comparable areas")]))
                 tbody {
                     @for m in &v.result.means {
                         tr {
@@ -549,12 +545,7 @@ pub fn group_recommendations(ctx: &PageCtx, c: &Catalogue, group: &str) -> Marku
 // Overview
 
 /// `GET /agenda`
-pub async fn overview(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Query(params): Query<HashMap<String, String>>,
-) -> Response {
-    let ctx = PageCtx::new("/agenda", params, &headers);
+pub async fn overview(State(state): State<AppState>, ctx: PageCtx) -> Response {
     let catalogue = state.catalogue().clone();
     let effects = state.query(move |s| agenda::overview(s, &catalogue)).await;
     match effects {
@@ -613,12 +604,7 @@ fn region_set_section(ctx: &PageCtx, s: &RegionSet) -> Markup {
             p.meta { (ctx.t("Bron: ", "Source: ")) (s.source) }
             div.table-scroll.full tabindex="0" role="region" aria-labelledby=(caption) {
                 table.data.areas {
-                    thead { tr {
-                        th scope="col" { (ctx.t("Gebied", "Area")) }
-                        th scope="col" { (ctx.t("Gemeente", "Municipality")) }
-                        th scope="col" { (ctx.t("CBS-wijken", "CBS districts")) }
-                        th scope="col" { (ctx.t("Toelichting", "Note")) }
-                    } }
+                    (table_head(ctx, &[("Gebied", "Area"), ("Gemeente", "Municipality"), ("CBS-wijken", "CBS districts"), ("Toelichting", "Note")]))
                     tbody {
                         @for a in &s.areas {
                             tr {
@@ -669,12 +655,7 @@ fn overview_body(ctx: &PageCtx, c: &Catalogue, effects: &HashMap<String, Effects
                 p { (ctx.t(&t.description_nl, &t.description_en)) span.meta { (ctx.t("Rapport, hoofdstuk ", "Report, chapter ")) (t.chapter) } }
                 div.table-scroll.full tabindex="0" role="region" aria-labelledby=(format!("opgave-{}-titel", t.number)) {
                     table.data.agenda {
-                        thead { tr {
-                            th scope="col" { (ctx.t("Aanbeveling", "Recommendation")) }
-                            th scope="col" { (ctx.t("Programma's en partijen", "Programmes and parties")) }
-                            th scope="col" { (ctx.t("Moet bewegen", "Should move")) }
-                            th scope="col" { (ctx.t("Wat de cijfers zeggen", "What the figures say")) }
-                        } }
+                        (table_head(ctx, &[("Aanbeveling", "Recommendation"), ("Programma's en partijen", "Programmes and parties"), ("Moet bewegen", "Should move"), ("Wat de cijfers zeggen", "What the figures say")]))
                         tbody {
                             @for r in recs {
                                 tr data-recommendation=(r.id) {
@@ -741,12 +722,7 @@ fn overview_body(ctx: &PageCtx, c: &Catalogue, effects: &HashMap<String, Effects
             h3 #vervolg-tabel { (ctx.t("Top-aanbevelingen per herstelopgave, met programma's en trekkers", "Top recommendations per recovery task, with programmes and leads")) }
             div.table-scroll.full tabindex="0" role="region" aria-labelledby="vervolg-tabel" {
                 table.data.follow-up {
-                    thead { tr {
-                        th scope="col" { (ctx.t("Herstelopgave", "Recovery task")) }
-                        th scope="col" { (ctx.t("Aanbeveling", "Recommendation")) }
-                        th scope="col" { (ctx.t("Programma's", "Programmes")) }
-                        th scope="col" { (ctx.t("Trekkers", "Leads")) }
-                    } }
+                    (table_head(ctx, &[("Herstelopgave", "Recovery task"), ("Aanbeveling", "Recommendation"), ("Programma's", "Programmes"), ("Trekkers", "Leads")]))
                     tbody {
                         @for row in &a.follow_up_rows {
                             tr {
@@ -778,11 +754,7 @@ fn overview_body(ctx: &PageCtx, c: &Catalogue, effects: &HashMap<String, Effects
             summary { h2 #programmas-title { (ctx.t("Programma's en de aanbevelingen die ze dragen", "Programmes and the recommendations they carry")) } }
             div.table-scroll.full tabindex="0" role="region" aria-labelledby="programmas-title" {
                 table.data.programmes {
-                    thead { tr {
-                        th scope="col" { (ctx.t("Programma", "Programme")) }
-                        th scope="col" { (ctx.t("Niveau", "Scope")) }
-                        th scope="col" { (ctx.t("Aanbevelingen (rapport)", "Recommendations (report)")) }
-                    } }
+                    (table_head(ctx, &[("Programma", "Programme"), ("Niveau", "Scope"), ("Aanbevelingen (rapport)", "Recommendations (report)")]))
                     tbody {
                         @for p in &a.programmes {
                             @let carried = a.carried_by(&p.id);
@@ -816,13 +788,7 @@ fn overview_body(ctx: &PageCtx, c: &Catalogue, effects: &HashMap<String, Effects
 // One recommendation
 
 /// `GET /agenda/{id}`
-pub async fn page(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    Query(params): Query<HashMap<String, String>>,
-) -> Response {
-    let ctx = PageCtx::new(&format!("/agenda/{id}"), params, &headers);
+pub async fn page(State(state): State<AppState>, Path(id): Path<String>, ctx: PageCtx) -> Response {
     let r = match agenda::recommendation(state.catalogue(), &id) {
         Ok(r) => r.clone(),
         Err(_) => {

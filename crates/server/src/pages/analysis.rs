@@ -4,22 +4,21 @@
 
 use std::collections::HashMap;
 
-use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::State;
 use axum::response::Response;
 use kwm_model::catalogue::Catalogue;
 use kwm_model::risk::UncertaintyParams;
 use kwm_model::Level;
 use kwm_monitor::clusters::{self, Category, ClusterRow, Clusters, Membership};
 use kwm_monitor::composite::{self, ChoiceKind, Comparison, MethodSummary};
-use kwm_monitor::query;
-use kwm_monitor::risk::RankInterval;
 use kwm_monitor::MonitorError;
-use maud::{html, Markup, PreEscaped};
+use maud::{html, Markup};
 
 use super::risk_common::{capitalised, run_note};
 use super::stacking::themes_href;
-use super::{error_page, layout, level_label, respond, Nav, PageCtx};
+use super::{layout, level_label, render, Nav, PageCtx};
+use crate::components::map::{region_map, MapArea};
+use crate::components::table::table_head;
 use crate::i18n::Lang;
 use crate::labels;
 use crate::map::MapShapes;
@@ -30,16 +29,8 @@ async fn level_and_period(
     state: &AppState,
     ctx: &PageCtx,
 ) -> Result<Option<(Vec<Level>, Level, Option<i32>)>, MonitorError> {
-    let level = match ctx.params.get("level").filter(|l| !l.is_empty()) {
-        Some(l) => query::parse_level(l)?,
-        None => Level::Gemeente,
-    };
-    let period = ctx
-        .params
-        .get("period")
-        .filter(|p| !p.is_empty())
-        .map(|p| query::parse_period(p))
-        .transpose()?;
+    let level = ctx.level()?;
+    let period = ctx.year("period")?;
     let runs = state.query(|s| Ok(s.risk_runs()?)).await?;
     if runs.is_empty() {
         return Ok(None);
@@ -107,31 +98,12 @@ fn p_text(lang: Lang, p: f64) -> String {
         .to_string()
 }
 
-/// A rank interval as text: `12–35 (mediaan 20)`.
-pub fn interval_text(lang: Lang, i: &RankInterval) -> String {
-    format!(
-        "{}–{} ({} {})",
-        lang.number(i.lower, 0),
-        lang.number(i.upper, 0),
-        lang.t("mediaan", "median"),
-        lang.number(i.median, 0)
-    )
-}
-
 // ---------------------------------------------------------------------------------------------
 // Method comparison
 
 /// `GET /methodevergelijking?level=&period=`
-pub async fn methods_page(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Query(params): Query<HashMap<String, String>>,
-) -> Response {
-    let ctx = PageCtx::new("/methodevergelijking", params, &headers);
-    match build_methods(&state, &ctx).await {
-        Ok(markup) => respond(&ctx, StatusCode::OK, markup),
-        Err(e) => error_page(&ctx, &e),
-    }
+pub async fn methods_page(State(state): State<AppState>, ctx: PageCtx) -> Response {
+    render(&ctx, build_methods(&state, &ctx).await)
 }
 
 async fn build_methods(state: &AppState, ctx: &PageCtx) -> Result<Markup, MonitorError> {
@@ -432,11 +404,7 @@ fn sensitivity_chart(ctx: &PageCtx, u: &composite::UncertaintySummary) -> Markup
             div.table-scroll tabindex="0" role="region" aria-labelledby="sens-caption" {
                 table.data.sensitivity {
                     caption #sens-caption { (ctx.t("Gevoeligheidsindices (0–1)", "Sensitivity indices (0–1)")) }
-                    thead { tr {
-                        th scope="col" { (ctx.t("Keuze", "Choice")) }
-                        th scope="col" { (ctx.t("Eerste orde", "First-order")) }
-                        th scope="col" { (ctx.t("Totaal", "Total")) }
-                    } }
+                    (table_head(ctx, &[("Keuze", "Choice"), ("Eerste orde", "First-order"), ("Totaal", "Total")]))
                     tbody {
                         @for i in &u.indices {
                             tr data-factor=(i.factor) {
@@ -654,16 +622,8 @@ fn ranks_section(ctx: &PageCtx, cmp: &Comparison) -> Markup {
 // Cluster map
 
 /// `GET /clusters?level=&period=&variable=&statistic=&fdr=`
-pub async fn clusters_page(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Query(params): Query<HashMap<String, String>>,
-) -> Response {
-    let ctx = PageCtx::new("/clusters", params, &headers);
-    match build_clusters(&state, &ctx).await {
-        Ok(markup) => respond(&ctx, StatusCode::OK, markup),
-        Err(e) => error_page(&ctx, &e),
-    }
+pub async fn clusters_page(State(state): State<AppState>, ctx: PageCtx) -> Response {
+    render(&ctx, build_clusters(&state, &ctx).await)
 }
 
 /// The page's link for a variable and statistic.
@@ -856,23 +816,15 @@ fn cluster_map(
             @match shapes {
                 Some(m) if !m.paths.is_empty() => {
                     figure.map-figure {
-                        svg.map viewBox=(m.view_box()) aria-labelledby="map-title" focusable="false" {
-                            defs {
-                                pattern #nodata-hatch patternUnits="userSpaceOnUse" width="60" height="60" patternTransform="rotate(45)" {
-                                    rect width="60" height="60" fill="#f4f5f6" {}
-                                    line x1="0" y1="0" x2="0" y2="60" stroke="#8a96a8" stroke-width="18" {}
-                                }
+                        (region_map(&m.view_box(), "map-title", &m.paths, |code| {
+                            let row = rows.get(code.as_str());
+                            MapArea {
+                                class: format!("region k-{}", row.map_or(Category::NoValue, |r| r.category).as_str()),
+                                href: themes_href(code.as_str(), cl.period),
+                                name: row.and_then(|r| r.name.clone()).unwrap_or_else(|| code.to_string()),
+                                text: row.map_or_else(|| labels::category(ctx.lang, Category::NoValue).to_string(), |r| category_text(ctx, r)),
                             }
-                            @for (code, d) in &m.paths {
-                                @let row = rows.get(code.as_str());
-                                @let name = row.and_then(|r| r.name.clone()).unwrap_or_else(|| code.to_string());
-                                @let text = row.map_or_else(|| labels::category(ctx.lang, Category::NoValue).to_string(), |r| category_text(ctx, r));
-                                @let class = format!("region k-{}", row.map_or(Category::NoValue, |r| r.category).as_str());
-                                a class=(class) href=(themes_href(code.as_str(), cl.period)) aria-label=(format!("{name}: {text}")) data-name=(name) data-value=(text) {
-                                    path d=(PreEscaped(d)) {}
-                                }
-                            }
-                        }
+                        }))
                         figcaption {
                             div.legend.cluster-legend {
                                 p.legend-title { (ctx.t("Categorie", "Category")) }

@@ -1,26 +1,19 @@
 //! `/beheer/audit`: the audit log, for admins only (everyone else gets 403); `?format=csv`
 //! exports it.
 
-use std::collections::HashMap;
-
-use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::Response;
 use maud::html;
 
 use super::{error_page, layout, respond, Nav, PageCtx};
 use crate::auth::{Principal, Role};
+use crate::components::table::table_head;
 use crate::state::AppState;
 
 /// The audit log page (newest first).
-pub async fn page(
-    State(state): State<AppState>,
-    principal: Principal,
-    headers: HeaderMap,
-    Query(params): Query<HashMap<String, String>>,
-) -> Response {
-    let csv = params.get("format").is_some_and(|f| f == "csv");
-    let ctx = PageCtx::new("/beheer/audit", params, &headers);
+pub async fn page(State(state): State<AppState>, principal: Principal, ctx: PageCtx) -> Response {
+    let csv = ctx.params.get("format").is_some_and(|f| f == "csv");
     if principal.role != Role::Admin {
         let title = ctx.t("Geen toegang", "No access");
         let body = html! {
@@ -70,14 +63,7 @@ pub async fn page(
         p { a href="/beheer/audit?format=csv" download { (ctx.t("Download als CSV", "Download as CSV")) } }
         div.table-scroll tabindex="0" role="region" aria-label=(title) {
             table.data {
-                thead { tr {
-                    th scope="col" { (ctx.t("Tijd", "Time")) }
-                    th scope="col" { (ctx.t("Wie", "Who")) }
-                    th scope="col" { (ctx.t("Via", "Via")) }
-                    th scope="col" { (ctx.t("Handeling", "Action")) }
-                    th scope="col" { (ctx.t("Betreft", "Subject")) }
-                    th scope="col" { (ctx.t("Vanaf", "From")) }
-                } }
+                (table_head(&ctx, &[("Tijd", "Time"), ("Wie", "Who"), ("Via", "Via"), ("Handeling", "Action"), ("Betreft", "Subject"), ("Vanaf", "From")]))
                 tbody {
                     @for e in &entries {
                         tr {

@@ -2,10 +2,7 @@
 //! rename, re-code or boundary correction it took part in, with the weight used to carry
 //! figures over and where that weight comes from.
 
-use std::collections::HashMap;
-
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Path, State};
 use axum::response::Response;
 use kwm_model::ChangeKind;
 use kwm_monitor::layouts::{self, ChangeView, RegionHistory};
@@ -14,7 +11,8 @@ use kwm_monitor::MonitorError;
 use kwm_store::ChangeOrigin;
 use maud::{html, Markup};
 
-use super::{error_page, layout, respond, Nav, PageCtx};
+use super::{layout, render, Nav, PageCtx};
+use crate::components::table::table_head;
 use crate::explain;
 use crate::i18n::Lang;
 use crate::state::AppState;
@@ -23,14 +21,9 @@ use crate::state::AppState;
 pub async fn page(
     State(state): State<AppState>,
     Path(code): Path<String>,
-    headers: HeaderMap,
-    Query(params): Query<HashMap<String, String>>,
+    ctx: PageCtx,
 ) -> Response {
-    let ctx = PageCtx::new(&format!("/regio/{code}/wijzigingen"), params, &headers);
-    match build(&state, &ctx, &code).await {
-        Ok(markup) => respond(&ctx, StatusCode::OK, markup),
-        Err(e) => error_page(&ctx, &e),
-    }
+    render(&ctx, build(&state, &ctx, &code).await)
 }
 
 async fn build(state: &AppState, ctx: &PageCtx, raw_code: &str) -> Result<Markup, MonitorError> {
@@ -126,14 +119,7 @@ fn body(ctx: &PageCtx, h: &RegionHistory, name: &str) -> Markup {
         } @else {
             div.table-scroll tabindex="0" role="region" aria-labelledby="changes-title" {
                 table.data.changes {
-                    thead { tr {
-                        th scope="col" { (ctx.t("Wanneer", "When")) }
-                        th scope="col" { (ctx.t("Soort", "Kind")) }
-                        th scope="col" { (ctx.t("Van", "From")) }
-                        th scope="col" { (ctx.t("Naar", "To")) }
-                        th scope="col" { (ctx.t("Aandeel", "Share")) }
-                        th scope="col" { (ctx.t("Herkomst", "Source")) }
-                    } }
+                    (table_head(ctx, &[("Wanneer", "When"), ("Soort", "Kind"), ("Van", "From"), ("Naar", "To"), ("Aandeel", "Share"), ("Herkomst", "Source")]))
                     tbody {
                         @for c in &h.changes {
                             tr {

@@ -3,10 +3,8 @@
 //! they describe and their source written into the file. The tables behind them are CSV through
 //! the API (`/api/regions/{code}?format=csv`, `/api/regions/{code}/themes?format=csv`).
 
-use std::collections::HashMap;
-
-use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap};
+use axum::extract::{Path, State};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use kwm_model::risk::FactorKind;
 use kwm_monitor::{query, risk, MonitorError};
@@ -46,10 +44,8 @@ pub(crate) fn svg_file(filename: &str, svg: String) -> Response {
 pub async fn profile_svg(
     State(state): State<AppState>,
     Path(code): Path<String>,
-    headers: HeaderMap,
-    Query(params): Query<HashMap<String, String>>,
+    ctx: PageCtx,
 ) -> Response {
-    let ctx = PageCtx::new(&format!("/regio/{code}/profiel.svg"), params, &headers);
     let result = async {
         let region = query::parse_region(&code)?;
         let period = period_param(&ctx)?;
@@ -171,10 +167,8 @@ fn slug(s: &str) -> String {
 pub async fn themes_svg(
     State(state): State<AppState>,
     Path(code): Path<String>,
-    headers: HeaderMap,
-    Query(params): Query<HashMap<String, String>>,
+    ctx: PageCtx,
 ) -> Response {
-    let ctx = PageCtx::new(&format!("/regio/{code}/themas.svg"), params, &headers);
     let chart_kind = ctx
         .params
         .get("chart")

@@ -4,18 +4,19 @@
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap};
 
-use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::State;
 use axum::response::Response;
 use kwm_model::catalogue::Catalogue;
+use kwm_model::Level;
 use kwm_model::RegionCode;
-use kwm_model::{Level, ValueStatus};
 use kwm_monitor::query::{self, IndicatorTable, TableRow};
 use kwm_monitor::MonitorError;
 use kwm_store::IndicatorRecord;
-use maud::{html, Markup, PreEscaped};
+use maud::{html, Markup};
 
-use super::{direction_label, error_page, layout, level_label, respond, Nav, PageCtx};
+use super::{direction_label, layout, level_label, render, status_note, value_text, Nav, PageCtx};
+use crate::components::map::{layout_note, off_map_list, region_map, MapArea, OFF_MAP_REGIONS};
+use crate::components::table::Sort;
 use crate::i18n::Lang;
 use crate::map::MapShapes;
 use crate::state::AppState;
@@ -26,50 +27,13 @@ use crate::state::AppState;
 const DEFAULT_INDICATORS: [&str; 2] = ["vo_moeite_met_rondkomen_18plus", "jv_moeite_met_rondkomen"];
 
 /// `GET /`
-pub async fn page(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Query(params): Query<HashMap<String, String>>,
-) -> Response {
-    let ctx = PageCtx::new("/", params, &headers);
-    match build(&state, &ctx).await {
-        Ok(markup) => respond(&ctx, StatusCode::OK, markup),
-        Err(e) => error_page(&ctx, &e),
-    }
-}
-
-/// Formats a value with the indicator's decimals and unit.
-pub fn value_text(lang: Lang, value: f64, decimals: u8, unit: &str) -> String {
-    let n = lang.number(value, decimals);
-    match unit {
-        "%" => format!("{n}%"),
-        "" | "aantal" => n,
-        u => format!("{n} {u}"),
-    }
+pub async fn page(State(state): State<AppState>, ctx: PageCtx) -> Response {
+    render(&ctx, build(&state, &ctx).await)
 }
 
 /// The label of an indicator in the page language.
 pub fn label(lang: Lang, i: &IndicatorRecord) -> &str {
     lang.t(&i.indicator.label_nl, &i.indicator.label_en)
-}
-
-/// What a missing or suppressed value means, in words.
-pub fn status_note(lang: Lang, status: ValueStatus) -> &'static str {
-    match status {
-        ValueStatus::Ok => "",
-        ValueStatus::Suppressed => lang.t(
-            "Niet gepubliceerd: te weinig waarnemingen of geheimhouding",
-            "Not published: too few observations or confidentiality",
-        ),
-        ValueStatus::Missing => lang.t(
-            "Geen cijfer voor deze regio in deze bron",
-            "No figure for this region in this source",
-        ),
-        ValueStatus::NotApplicable => lang.t(
-            "Niet van toepassing voor deze regio",
-            "Not applicable to this region",
-        ),
-    }
 }
 
 async fn build(state: &AppState, ctx: &PageCtx) -> Result<Markup, MonitorError> {
@@ -81,16 +45,8 @@ async fn build(state: &AppState, ctx: &PageCtx) -> Result<Markup, MonitorError> 
         .into_iter()
         .filter(|i| !kwm_monitor::persons::is_person_level(i.indicator.id.as_str()))
         .collect();
-    let level = match ctx.params.get("level").filter(|l| !l.is_empty()) {
-        Some(l) => query::parse_level(l)?,
-        None => Level::Gemeente,
-    };
-    let period = ctx
-        .params
-        .get("period")
-        .filter(|p| !p.is_empty())
-        .map(|p| query::parse_period(p))
-        .transpose()?;
+    let level = ctx.level()?;
+    let period = ctx.year("period")?;
     let chosen = ctx
         .params
         .get("indicator")
@@ -376,47 +332,27 @@ fn map_panel(
             @match shapes {
                 Some(s) if !s.paths.is_empty() => {
                     figure.map-figure {
-                        svg.map viewBox=(s.view_box()) aria-labelledby="map-title" focusable="false" {
-                            defs {
-                                pattern #nodata-hatch patternUnits="userSpaceOnUse" width="60" height="60" patternTransform="rotate(45)" {
-                                    rect width="60" height="60" fill="#f4f5f6" {}
-                                    line x1="0" y1="0" x2="0" y2="60" stroke="#8a96a8" stroke-width="18" {}
-                                }
+                        (region_map(&s.view_box(), "map-title", &s.paths, |code| {
+                            let row = rows.get(code.as_str());
+                            MapArea {
+                                class: match row.and_then(|r| r.class) { Some(k) => format!("region c{}", swatch_class(k, n_classes)), None => "region nodata".to_string() },
+                                href: region_href(code.as_str(), table.period),
+                                name: name_of(code.as_str()),
+                                text: row.and_then(|r| r.shown).map_or_else(|| ctx.t("geen cijfer", "no figure").to_string(), |v| value_text(ctx.lang, v, i.decimals, &i.unit)),
                             }
-                            @for (code, d) in &s.paths {
-                                @let row = rows.get(code.as_str());
-                                @let name = name_of(code.as_str());
-                                @let value = row.and_then(|r| r.shown).map(|v| value_text(ctx.lang, v, i.decimals, &i.unit));
-                                @let text = value.clone().unwrap_or_else(|| ctx.t("geen cijfer", "no figure").to_string());
-                                @let class = match row.and_then(|r| r.class) { Some(k) => format!("region c{}", swatch_class(k, n_classes)), None => "region nodata".to_string() };
-                                a class=(class) href=(region_href(code.as_str(), table.period)) aria-label=(format!("{name}: {text}")) data-name=(name) data-value=(text) {
-                                    path d=(PreEscaped(d)) {}
-                                }
-                            }
-                        }
+                        }))
                         figcaption { (legend(ctx, table)) }
                     }
                     @if map_layout != table.layout || off_map > 0 {
-                        p.note {
-                            (ctx.t("Kaart in de indeling van ", "Map in the region layout of ")) (map_layout.map(|l| l.to_string()).unwrap_or_default())
+                        @let between = html! {
                             @if table.layout.is_some() && map_layout != table.layout {
                                 (ctx.t("; de cijfers volgen de indeling van ", "; the figures follow the layout of ")) (table.layout.map(|l| l.to_string()).unwrap_or_default())
                                 (ctx.t(" en staan op de kaart waar de code gelijk is", " and are drawn where the code is the same"))
                             }
-                            ". "
-                            @if off_map > 0 {
-                                (off_map) " " (ctx.t("regio's uit de tabel staan niet op de kaart (andere indeling).", "regions in the table are not on the map (different layout)."))
-                            }
-                        }
+                        };
+                        p.note { (layout_note(ctx, map_layout, between, off_map, OFF_MAP_REGIONS)) }
                         @if off_map > 0 {
-                            details.off-map {
-                                summary { (ctx.t("Welke regio's niet op de kaart staan", "Which regions are not on the map")) " (" (off_map) ")" }
-                                ul.subarea-list {
-                                    @for r in &off_map_rows {
-                                        li { a href=(region_href(r.code.as_str(), table.period)) { (r.name.clone().unwrap_or_else(|| r.code.to_string())) } " " span.meta { (r.code.as_str()) } }
-                                    }
-                                }
-                            }
+                            (off_map_list(ctx, off_map_rows.iter().map(|r| (&r.code, r.name.as_deref())), off_map, |code| region_href(code.as_str(), table.period)))
                         }
                     }
                 }
@@ -456,35 +392,9 @@ fn sort_rows<'a>(rows: &'a [TableRow], key: &str, descending: bool) -> Vec<&'a T
 
 fn table_panel(ctx: &PageCtx, table: &IndicatorTable) -> Markup {
     let i = &table.indicator.indicator;
-    let key = ctx
-        .params
-        .get("sort")
-        .map(String::as_str)
-        .filter(|k| ["name", "value", "rank"].contains(k))
-        .unwrap_or("rank");
-    let descending = ctx.params.get("order").is_some_and(|o| o == "desc");
-    let rows = sort_rows(&table.rows, key, descending);
-    let header = |k: &str, text: &str| -> Markup {
-        let active = k == key;
-        let next = if active && !descending { "desc" } else { "asc" };
-        let aria = if active {
-            if descending {
-                "descending"
-            } else {
-                "ascending"
-            }
-        } else {
-            "none"
-        };
-        html! {
-            th scope="col" aria-sort=(aria) {
-                a href=(ctx.url_with(&[("sort", Some(k)), ("order", Some(next))])) {
-                    (text)
-                    span.sort-mark aria-hidden="true" { @if active { @if descending { " ▼" } @else { " ▲" } } }
-                }
-            }
-        }
-    };
+    let sort = Sort::of(ctx, &["name", "value", "rank"], "rank");
+    let rows = sort_rows(&table.rows, sort.key, sort.descending);
+    let header = |k: &str, text: &str| sort.header(ctx, k, text, false);
     html! {
         section.table-panel aria-labelledby="table-title" {
             h2 #table-title { (ctx.t("Tabel", "Table")) }

@@ -1,10 +1,8 @@
 //! The groups of the report: an overview with the sources that named each group, the
 //! candidate groups of the sponsor meeting, and a page per group.
 
-use std::collections::HashMap;
-
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::response::Response;
 use kwm_model::catalogue::Catalogue;
 use kwm_model::risk::{Group, GROUP_SOURCES};
@@ -18,6 +16,7 @@ use super::risk_common::{
 };
 use super::stacking::themes_href;
 use super::{error_page, layout, level_label, respond, Nav, PageCtx};
+use crate::components::table::table_head;
 use crate::state::AppState;
 
 fn source_name(ctx: &PageCtx, s: &str) -> &'static str {
@@ -46,12 +45,7 @@ fn status_text(ctx: &PageCtx, g: &Group) -> &'static str {
 }
 
 /// `GET /groepen`
-pub async fn overview(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Query(params): Query<HashMap<String, String>>,
-) -> Response {
-    let ctx = PageCtx::new("/groepen", params, &headers);
+pub async fn overview(State(state): State<AppState>, ctx: PageCtx) -> Response {
     let c = state.catalogue();
     let title = ctx.t("Kwetsbare groepen", "Vulnerable groups");
     let body = html! {
@@ -109,10 +103,7 @@ pub async fn overview(
         div.table-scroll.full tabindex="0" role="region" aria-labelledby="candidates-caption" {
             table.data {
                 caption #candidates-caption { (ctx.t("Kandidaatgroepen", "Candidate groups")) }
-                thead { tr {
-                    th scope="col" { (ctx.t("Voorgesteld", "Proposed")) }
-                    th scope="col" { (ctx.t("In de eindlijst", "In the final list")) }
-                } }
+                (table_head(&ctx, &[("Voorgesteld", "Proposed"), ("In de eindlijst", "In the final list")]))
                 tbody {
                     @for k in &c.risk.candidates {
                         tr {
@@ -133,13 +124,7 @@ pub async fn overview(
 }
 
 /// `GET /groepen/{id}`
-pub async fn page(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    headers: HeaderMap,
-    Query(params): Query<HashMap<String, String>>,
-) -> Response {
-    let ctx = PageCtx::new(&format!("/groepen/{id}"), params, &headers);
+pub async fn page(State(state): State<AppState>, Path(id): Path<String>, ctx: PageCtx) -> Response {
     let Some(g) = state.catalogue().risk.group(&id).cloned() else {
         return error_page(
             &ctx,

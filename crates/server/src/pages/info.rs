@@ -1,23 +1,17 @@
 //! Indicator list, sources and provenance, about/method, and the accessibility statement.
 
-use std::collections::HashMap;
-
-use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::Response;
 use maud::html;
 
 use super::dashboard::label;
 use super::{direction_label, error_page, layout, level_label, respond, Nav, PageCtx};
+use crate::components::table::table_head;
 use crate::state::AppState;
 
 /// `GET /indicatoren`
-pub async fn indicators(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Query(params): Query<HashMap<String, String>>,
-) -> Response {
-    let ctx = PageCtx::new("/indicatoren", params, &headers);
+pub async fn indicators(State(state): State<AppState>, ctx: PageCtx) -> Response {
     let records = match state.query(|s| Ok(s.indicators()?)).await {
         Ok(r) => r,
         Err(e) => return error_page(&ctx, &e),
@@ -28,14 +22,7 @@ pub async fn indicators(
                    "All indicators in the monitor. Described indicators come from the catalogue (labels, unit, direction); other columns were loaded with the source file's metadata and have no direction.")) }
         div.table-scroll tabindex="0" role="region" aria-label=(ctx.t("Indicatoren", "Indicators")) {
             table.data {
-                thead { tr {
-                    th scope="col" { (ctx.t("Indicator", "Indicator")) }
-                    th scope="col" { (ctx.t("Eenheid", "Unit")) }
-                    th scope="col" { (ctx.t("Richting", "Direction")) }
-                    th scope="col" { (ctx.t("Bron", "Source")) }
-                    th scope="col" { (ctx.t("Jaren", "Years")) }
-                    th scope="col" { (ctx.t("Niveaus", "Levels")) }
-                } }
+                (table_head(&ctx, &[("Indicator", "Indicator"), ("Eenheid", "Unit"), ("Richting", "Direction"), ("Bron", "Source"), ("Jaren", "Years"), ("Niveaus", "Levels")]))
                 tbody {
                     @for r in &records {
                         tr {
@@ -77,12 +64,7 @@ pub async fn indicators(
 }
 
 /// `GET /bronnen`
-pub async fn sources(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Query(params): Query<HashMap<String, String>>,
-) -> Response {
-    let ctx = PageCtx::new("/bronnen", params, &headers);
+pub async fn sources(State(state): State<AppState>, ctx: PageCtx) -> Response {
     let loads = match state.query(|s| Ok(s.loads()?)).await {
         Ok(r) => r,
         Err(e) => return error_page(&ctx, &e),
@@ -106,13 +88,7 @@ pub async fn sources(
                    "Every figure in the monitor points to the file it came from, with checksum (SHA-256) and time.")) }
         div.table-scroll tabindex="0" role="region" aria-label=(ctx.t("Geladen bestanden", "Loaded files")) {
             table.data {
-                thead { tr {
-                    th scope="col" { (ctx.t("Bestand", "File")) }
-                    th scope="col" { (ctx.t("Uitgever", "Publisher")) }
-                    th scope="col" { (ctx.t("Licentie", "Licence")) }
-                    th scope="col" { (ctx.t("Inhoud", "Contents")) }
-                    th scope="col" { (ctx.t("Geladen", "Loaded")) }
-                } }
+                (table_head(&ctx, &[("Bestand", "File"), ("Uitgever", "Publisher"), ("Licentie", "Licence"), ("Inhoud", "Contents"), ("Geladen", "Loaded")]))
                 tbody {
                     @for l in &loads {
                         tr {
@@ -148,8 +124,7 @@ pub async fn sources(
 }
 
 /// `GET /over`
-pub async fn about(headers: HeaderMap, Query(params): Query<HashMap<String, String>>) -> Response {
-    let ctx = PageCtx::new("/over", params, &headers);
+pub async fn about(ctx: PageCtx) -> Response {
     let body = html! {
         h1 { (ctx.t("Over de Kwetsbaarheidsmonitor", "About the vulnerability monitor")) }
         p { (ctx.t("De monitor volgt per gemeente, wijk en buurt hoe risicokenmerken van kwetsbaarheid zich opstapelen, wat dat betekent voor zeven levensthema's, waar mensen met hulpvragen uit beeld zijn en of de beleidsagenda effect heeft. Hij volgt het eindrapport van de herstelopgave Kwetsbare Groepen (2021).",
@@ -192,11 +167,7 @@ pub async fn about(headers: HeaderMap, Query(params): Query<HashMap<String, Stri
 }
 
 /// `GET /toegankelijkheid`
-pub async fn accessibility(
-    headers: HeaderMap,
-    Query(params): Query<HashMap<String, String>>,
-) -> Response {
-    let ctx = PageCtx::new("/toegankelijkheid", params, &headers);
+pub async fn accessibility(ctx: PageCtx) -> Response {
     let body = html! {
         h1 { (ctx.t("Toegankelijkheid", "Accessibility")) }
         p { (ctx.t("Deze monitor streeft naar WCAG 2.1 niveau AA, zoals het Besluit digitale toegankelijkheid overheid voorschrijft.",

@@ -1,10 +1,8 @@
 //! The methodology page (the model, the matrix as a heat table, thresholds, rules, caveats) and
 //! the data-coverage page (every characteristic × level × period: measured, or a gap).
 
-use std::collections::HashMap;
-
-use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::Response;
 use kwm_model::catalogue::Catalogue;
 use kwm_model::risk::{Factor, FactorKind};
@@ -17,6 +15,7 @@ use super::risk_common::{
     capitalised, factor_label, indicator_label, term_label, threshold_text, threshold_words,
 };
 use super::{error_page, layout, level_label, respond, Nav, PageCtx};
+use crate::components::table::table_head;
 use crate::labels;
 use crate::state::AppState;
 
@@ -62,12 +61,7 @@ fn term_text(ctx: &PageCtx, c: &Catalogue, f: &Factor, level: Level) -> Markup {
 }
 
 /// `GET /methode`
-pub async fn method(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Query(params): Query<HashMap<String, String>>,
-) -> Response {
-    let ctx = PageCtx::new("/methode", params, &headers);
+pub async fn method(State(state): State<AppState>, ctx: PageCtx) -> Response {
     let c = state.catalogue();
     let m = &c.risk.method;
     let title = ctx.t("Methode van het risicomodel", "Method of the risk model");
@@ -166,12 +160,7 @@ pub async fn method(
             p { (ctx.t("Per kenmerk de indicatoren op gemeenteniveau, met gewicht en richting, en voor wie de cijfers gelden. Een niveau zonder definitie is een gat; ", "Per characteristic the indicators at municipal level, with weight and direction, and whom the figures are about. A level without a definition is a gap; ")) a href="/dekking" { (ctx.t("de datadekking", "data coverage")) } (ctx.t(" toont alle niveaus en jaren.", " shows every level and year.")) }
             div.table-scroll.full tabindex="0" role="region" aria-labelledby="kenmerken" {
                 table.data.definitions {
-                    thead { tr {
-                        th scope="col" { (ctx.t("Kenmerk", "Characteristic")) }
-                        th scope="col" { (ctx.t("Indicatoren (gemeente)", "Indicators (municipality)")) }
-                        th scope="col" { (ctx.t("Populatie en niveaus", "Population and levels")) }
-                        th scope="col" { (ctx.t("Toelichting", "Notes")) }
-                    } }
+                    (table_head(&ctx, &[("Kenmerk", "Characteristic"), ("Indicatoren (gemeente)", "Indicators (municipality)"), ("Populatie en niveaus", "Population and levels"), ("Toelichting", "Notes")]))
                     tbody {
                         @for f in c.risk.factors() {
                             tr id=(format!("k-{}", f.id)) {
@@ -223,12 +212,7 @@ pub async fn method(
 }
 
 /// `GET /dekking?level=`
-pub async fn coverage(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Query(params): Query<HashMap<String, String>>,
-) -> Response {
-    let ctx = PageCtx::new("/dekking", params, &headers);
+pub async fn coverage(State(state): State<AppState>, ctx: PageCtx) -> Response {
     let level = match ctx.params.get("level").filter(|l| !l.is_empty()) {
         None => None,
         Some(l) => match query::parse_level(l) {

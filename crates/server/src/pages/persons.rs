@@ -4,30 +4,19 @@
 //! figures as a table beside it; a suppressed cell is shown as suppressed, never filled in;
 //! figures from the synthetic generator carry a SYNTHETIC label everywhere.
 
-use std::collections::HashMap;
-
-use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::State;
 use axum::response::Response;
 use kwm_monitor::persons::{self, Cell, DistributionRow, PersonStacking, StackClass};
 use kwm_monitor::{query, MonitorError};
 use maud::{html, Markup};
 
-use super::{error_page, layout, respond, Nav, PageCtx};
+use super::{layout, render, Nav, PageCtx};
 use crate::i18n::Lang;
 use crate::state::AppState;
 
 /// `GET /stapeling-personen?region=&period=&data=`
-pub async fn page(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Query(params): Query<HashMap<String, String>>,
-) -> Response {
-    let ctx = PageCtx::new("/stapeling-personen", params, &headers);
-    match build(&state, &ctx).await {
-        Ok(markup) => respond(&ctx, StatusCode::OK, markup),
-        Err(e) => error_page(&ctx, &e),
-    }
+pub async fn page(State(state): State<AppState>, ctx: PageCtx) -> Response {
+    render(&ctx, build(&state, &ctx).await)
 }
 
 fn param<'a>(ctx: &'a PageCtx, name: &str) -> Option<&'a str> {

@@ -1,10 +1,9 @@
 //! The region profile: every indicator for one region, with the national value, its rank and
 //! percentile among regions of its level, and a note where a value is missing or suppressed.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Path, State};
 use axum::response::Response;
 use kwm_model::catalogue::Catalogue;
 use kwm_monitor::clusters::{self, Membership};
@@ -14,9 +13,10 @@ use kwm_monitor::MonitorError;
 use maud::{html, Markup};
 
 use super::analysis;
-use super::dashboard::{label, status_note, value_text};
+use super::dashboard::label;
 use super::{
-    direction_label, downloads, encode, error_page, layout, level_label, respond, Nav, PageCtx,
+    direction_label, downloads, encode, interval_text, layout, level_label, render, status_note,
+    value_text, Nav, PageCtx,
 };
 use crate::state::AppState;
 
@@ -24,24 +24,14 @@ use crate::state::AppState;
 pub async fn page(
     State(state): State<AppState>,
     Path(code): Path<String>,
-    headers: HeaderMap,
-    Query(params): Query<HashMap<String, String>>,
+    ctx: PageCtx,
 ) -> Response {
-    let ctx = PageCtx::new(&format!("/regio/{code}"), params, &headers);
-    match build(&state, &ctx, &code).await {
-        Ok(markup) => respond(&ctx, StatusCode::OK, markup),
-        Err(e) => error_page(&ctx, &e),
-    }
+    render(&ctx, build(&state, &ctx, &code).await)
 }
 
 async fn build(state: &AppState, ctx: &PageCtx, raw_code: &str) -> Result<Markup, MonitorError> {
     let code = query::parse_region(raw_code)?;
-    let period = ctx
-        .params
-        .get("period")
-        .filter(|p| !p.is_empty())
-        .map(|p| query::parse_period(p))
-        .transpose()?;
+    let period = ctx.year("period")?;
     let catalogue = state.catalogue().clone();
     let (profile, memberships, risk, radar_target, similar, not_shown) = {
         let code = code.clone();
@@ -200,7 +190,7 @@ fn body(
                     " (1 = " (ctx.t("meest kwetsbaar", "most vulnerable")) ")"
                     @if let Some(i) = &r.rank_interval {
                         "; " (ctx.t("bij andere redelijke methoden rang ", "under other reasonable methods rank "))
-                        (analysis::interval_text(ctx.lang, i)) (ctx.t(" (90%-interval) — ", " (90% interval) — "))
+                        (interval_text(ctx.lang, i)) (ctx.t(" (90%-interval) — ", " (90% interval) — "))
                         a href=(format!("/methodevergelijking?level={}&period={}", level.as_str(), r.run.record.period)) { (ctx.t("methodevergelijking", "method comparison")) }
                     }
                 }

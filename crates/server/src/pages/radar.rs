@@ -5,8 +5,7 @@
 
 use std::collections::HashMap;
 
-use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::State;
 use axum::response::Response;
 use kwm_engine::radar::{Exclusion, NoModel};
 use kwm_model::catalogue::Catalogue;
@@ -17,24 +16,18 @@ use kwm_monitor::radar::{
     self, GemeenteWithoutFigures, MissingIndicator, Radar, RadarAreaView, RadarOutcome, RadarQuery,
 };
 use kwm_monitor::MonitorError;
-use maud::{html, Markup, PreEscaped};
+use maud::{html, Markup};
 
 use super::risk_common::{capitalised, factor_label, indicator_label, run_note};
-use super::{error_page, layout, level_label, respond, Nav, PageCtx};
+use super::{layout, level_label, render, Nav, PageCtx};
+use crate::components::map::{layout_note, region_map, MapArea};
+use crate::components::table::table_head;
 use crate::map::MapShapes;
 use crate::state::AppState;
 
 /// `GET /radar?level=&period=&support=&gemeente=`
-pub async fn page(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Query(params): Query<HashMap<String, String>>,
-) -> Response {
-    let ctx = PageCtx::new("/radar", params, &headers);
-    match build(&state, &ctx).await {
-        Ok(markup) => respond(&ctx, StatusCode::OK, markup),
-        Err(e) => error_page(&ctx, &e),
-    }
+pub async fn page(State(state): State<AppState>, ctx: PageCtx) -> Response {
+    render(&ctx, build(&state, &ctx).await)
 }
 
 async fn build(state: &AppState, ctx: &PageCtx) -> Result<Markup, MonitorError> {
@@ -335,12 +328,7 @@ fn missing_section(
             }
             div.table-scroll.full tabindex="0" role="region" aria-labelledby="missing-title" {
                 table.data.missing {
-                    thead { tr {
-                        th scope="col" { (ctx.t("Nodig", "Needed")) }
-                        th scope="col" { (ctx.t("Bron en StatLine-tabel", "Source and StatLine table")) }
-                        th scope="col" { (ctx.t("Kolom", "Column")) }
-                        th scope="col" { (ctx.t("Wel geladen voor", "Loaded for")) }
-                    } }
+                    (table_head(ctx, &[("Nodig", "Needed"), ("Bron en StatLine-tabel", "Source and StatLine table"), ("Kolom", "Column"), ("Wel geladen voor", "Loaded for")]))
                     tbody {
                         @for m in missing {
                             tr {
@@ -426,31 +414,20 @@ fn map_panel(
             } @else {
                 // The legend goes below: on a city map the top-left corner holds areas, not sea.
                 figure.map-figure.legend-below {
-                    svg.map viewBox=(shapes.map(|s| s.view_box()).unwrap_or_default()) aria-labelledby="radar-map-title" focusable="false" {
-                        defs {
-                            pattern #nodata-hatch patternUnits="userSpaceOnUse" width="60" height="60" patternTransform="rotate(45)" {
-                                rect width="60" height="60" fill="#f4f5f6" {}
-                                line x1="0" y1="0" x2="0" y2="60" stroke="#8a96a8" stroke-width="18" {}
-                            }
+                    (region_map(&shapes.map(|s| s.view_box()).unwrap_or_default(), "radar-map-title", on_map.iter().copied(), |code| {
+                        let a = by_code.get(code.as_str());
+                        let cat = a.map_or("nodata", |a| category(a));
+                        MapArea {
+                            class: format!("region {cat}"),
+                            href: match a { Some(a) if a.row.candidate => format!("#{}", anchor(a)), _ => format!("/regio/{code}?period={}", r.period) },
+                            name: a.map_or_else(|| code.to_string(), |a| area_name(a)),
+                            text: category_text(ctx, cat).to_string(),
                         }
-                        @for (code, d) in &on_map {
-                            @let a = by_code.get(code.as_str());
-                            @let name = a.map_or_else(|| code.to_string(), |a| area_name(a));
-                            @let cat = a.map_or("nodata", |a| category(a));
-                            @let text = category_text(ctx, cat);
-                            @let href = match a { Some(a) if a.row.candidate => format!("#{}", anchor(a)), _ => format!("/regio/{code}?period={}", r.period) };
-                            a class=(format!("region {cat}")) href=(href) aria-label=(format!("{name}: {text}")) data-name=(name) data-value=(text) {
-                                path d=(PreEscaped(d)) {}
-                            }
-                        }
-                    }
+                    }))
                     figcaption { (legend(ctx, r)) }
                 }
                 @if map_layout != r.layout || off_map > 0 {
-                    p.note {
-                        (ctx.t("Kaart in de indeling van ", "Map in the region layout of ")) (map_layout.map(|l| l.to_string()).unwrap_or_default()) ". "
-                        @if off_map > 0 { (off_map) " " (ctx.t("gebieden uit de tabel staan niet op de kaart.", "areas in the table are not on the map.")) }
-                    }
+                    p.note { (layout_note(ctx, map_layout, html! {}, off_map, ("gebieden uit de tabel staan niet op de kaart.", "areas in the table are not on the map."))) }
                 }
             }
         }
@@ -511,13 +488,7 @@ fn table_panel(ctx: &PageCtx, c: &Catalogue, r: &Radar) -> Markup {
             div.table-scroll tabindex="0" role="region" aria-labelledby="radar-table-title" {
                 table.data.radar {
                     caption.visually-hidden { (ctx.t("Radar per gebied", "Radar per area")) }
-                    thead { tr {
-                        th scope="col" { (ctx.t("Gebied", "Area")) }
-                        th scope="col" { (ctx.t("Gebruik", "Use")) }
-                        th scope="col" { (ctx.t("Verwacht", "Expected")) }
-                        th scope="col" { (ctx.t("Verschil", "Difference")) }
-                        th scope="col" { (ctx.t("Nood", "Need")) }
-                    } }
+                    (table_head(ctx, &[("Gebied", "Area"), ("Gebruik", "Use"), ("Verwacht", "Expected"), ("Verschil", "Difference"), ("Nood", "Need")]))
                     tbody {
                         @for a in &shown {
                             tr data-code=(a.code.as_str()) class=(if a.row.candidate { "candidate" } else { "" }) {
@@ -643,12 +614,7 @@ fn model_section(ctx: &PageCtx, c: &Catalogue, r: &Radar) -> Markup {
             p { (ctx.t(&r.support.note_nl, &r.support.note_en)) }
             div.table-scroll.fit tabindex="0" role="region" aria-labelledby="model-title" {
                 table.data.narrow {
-                    thead { tr {
-                        th scope="col" { (ctx.t("Term", "Term")) }
-                        th scope="col" { (ctx.t("Coëfficiënt", "Coefficient")) }
-                        th scope="col" { (ctx.t("Standaardfout", "Standard error")) }
-                        th scope="col" { (ctx.t("Factor per eenheid", "Factor per unit")) }
-                    } }
+                    (table_head(ctx, &[("Term", "Term"), ("Coëfficiënt", "Coefficient"), ("Standaardfout", "Standard error"), ("Factor per eenheid", "Factor per unit")]))
                     tbody {
                         tr { th scope="row" { (ctx.t("constante", "constant")) } td.num { (ctx.lang.number(m.coefficients[0], 2)) } td.num { (ctx.lang.number(m.standard_errors[0], 2)) } td.num { "–" } }
                         @for (k, n) in r.support.need.iter().chain(&r.support.controls).enumerate() {

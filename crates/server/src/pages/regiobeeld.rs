@@ -15,6 +15,7 @@ use maud::{html, Markup, PreEscaped};
 use super::{error_page, layout, respond, Nav, PageCtx};
 use crate::api::csv_response;
 use crate::chart::{Bar, BarChart, Panel, SeriesChart};
+use crate::components::table::table_head;
 use crate::map::MapShapes;
 use crate::regiobeeld::{locator_scene, scene, today, KeyRow, View};
 use crate::state::AppState;
@@ -56,9 +57,8 @@ pub async fn page(
     State(state): State<AppState>,
     Path(code): Path<String>,
     headers: HeaderMap,
-    Query(params): Query<HashMap<String, String>>,
+    ctx: PageCtx,
 ) -> Response {
-    let ctx = PageCtx::new(&format!("/regio/{code}/regiobeeld"), params, &headers);
     match gather(&state, &code, &ctx.params).await {
         Ok((data, shapes)) => {
             let view = View {
@@ -542,11 +542,7 @@ fn body(ctx: &PageCtx, view: &View<'_>, shapes: Option<&MapShapes>, address: &st
                             div.rb-scroll tabindex="0" role="region" aria-labelledby="rb-themes-title" {
     table.data.rb-table {
                                 caption.visually-hidden { (ctx.t("Blootstelling per thema, 0–100, en rang", "Exposure per theme, 0–100, and rank")) }
-                                thead { tr {
-                                    th scope="col" { (ctx.t("Thema", "Theme")) }
-                                    th scope="col" { (ctx.t("Blootstelling (0–100)", "Exposure (0–100)")) }
-                                    th scope="col" { (ctx.t("Rang", "Rank")) }
-                                } }
+                                (table_head(ctx, &[("Thema", "Theme"), ("Blootstelling (0–100)", "Exposure (0–100)"), ("Rang", "Rank")]))
                                 tbody {
                                     @for t in &themes {
                                         tr {
@@ -655,4 +651,78 @@ pub(crate) fn standalone_html(
         }
     }
     .into_string()
+}
+
+/// What [`render_file`] writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileFormat {
+    /// The A4 drawing as SVG.
+    Svg,
+    /// The A4 drawing as a one-page PDF.
+    Pdf,
+    /// The page as one self-contained HTML file (styles inlined; prints on one A4).
+    Html,
+}
+
+impl FileFormat {
+    /// The format a file name asks for, by its extension.
+    pub fn from_path(path: &std::path::Path) -> Option<FileFormat> {
+        match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
+            "svg" => Some(FileFormat::Svg),
+            "pdf" => Some(FileFormat::Pdf),
+            "html" | "htm" => Some(FileFormat::Html),
+            _ => None,
+        }
+    }
+
+    /// The file extension.
+    pub fn extension(self) -> &'static str {
+        match self {
+            FileFormat::Svg => "svg",
+            FileFormat::Pdf => "pdf",
+            FileFormat::Html => "html",
+        }
+    }
+}
+
+/// Map shapes per level and boundary layout, projected once for many pictures.
+pub type ShapeCache = std::collections::HashMap<(kwm_model::Level, i32), std::sync::Arc<MapShapes>>;
+
+/// Makes one region's regiobeeld as a file, without a server (for `kwm regiobeeld`).
+/// `base_url` is the address of a running server, printed on the picture
+/// (`{base_url}/regio/{code}/regiobeeld`).
+pub fn render_file(
+    store: &dyn kwm_store::Store,
+    catalogue: &kwm_model::catalogue::Catalogue,
+    code: &kwm_model::RegionCode,
+    lang: crate::i18n::Lang,
+    format: FileFormat,
+    shapes: &mut ShapeCache,
+    base_url: &str,
+) -> Result<Vec<u8>, kwm_monitor::MonitorError> {
+    let data = kwm_monitor::regiobeeld::regiobeeld(store, catalogue, code, None)?;
+    let map = match data.locator.map_layout {
+        Some(l) => {
+            let key = (data.locator.level(code), l);
+            if let std::collections::hash_map::Entry::Vacant(slot) = shapes.entry(key) {
+                let built = MapShapes::build(&kwm_monitor::query::map_shapes(store, key.0, l)?);
+                slot.insert(std::sync::Arc::new(built));
+            }
+            shapes.get(&key).cloned()
+        }
+        None => None,
+    };
+    let view = View {
+        data: &data,
+        catalogue,
+        lang,
+    };
+    let address = format!("{}/regio/{code}/regiobeeld", base_url.trim_end_matches('/'));
+    Ok(match format {
+        FileFormat::Svg => scene(&view, map.as_deref(), &address, &today())
+            .to_svg()
+            .into_bytes(),
+        FileFormat::Pdf => scene(&view, map.as_deref(), &address, &today()).to_pdf(),
+        FileFormat::Html => standalone_html(&view, map.as_deref(), &address).into_bytes(),
+    })
 }

@@ -2,10 +2,8 @@
 //! shown, even for a single exact match: namesakes at other levels (a wijk and a buurt both
 //! called Feijenoord) would otherwise be hidden behind a redirect.
 
-use std::collections::HashMap;
-
-use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::Response;
 use kwm_monitor::query::{self, SearchHit};
 use kwm_monitor::MonitorError;
@@ -19,12 +17,7 @@ use crate::state::AppState;
 const PAGE_LIMIT: usize = 50;
 
 /// `GET /zoeken?q=`
-pub async fn page(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Query(params): Query<HashMap<String, String>>,
-) -> Response {
-    let ctx = PageCtx::new("/zoeken", params, &headers);
+pub async fn page(State(state): State<AppState>, ctx: PageCtx) -> Response {
     let text = ctx.params.get("q").cloned().unwrap_or_default();
     let title = ctx.t("Zoeken", "Search");
     if text.trim().is_empty() {

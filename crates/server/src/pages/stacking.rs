@@ -5,34 +5,27 @@
 use std::cmp::Ordering;
 use std::collections::HashMap;
 
-use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::State;
 use axum::response::Response;
 use kwm_model::catalogue::Catalogue;
 use kwm_model::Level;
 use kwm_monitor::query;
 use kwm_monitor::risk::{self, Stacking, StackingRow};
 use kwm_monitor::MonitorError;
-use maud::{html, Markup, PreEscaped};
+use maud::{html, Markup};
 
 use super::risk_common::{
     capitalised, factor_label, populations, run_note, threshold_text, threshold_words,
 };
-use super::{error_page, layout, level_label, respond, Nav, PageCtx};
+use super::{layout, level_label, render, Nav, PageCtx};
+use crate::components::map::{layout_note, region_map, MapArea, OFF_MAP_REGIONS};
+use crate::components::table::Sort;
 use crate::map::MapShapes;
 use crate::state::AppState;
 
 /// `GET /stapeling?level=&period=&sort=&order=`
-pub async fn page(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Query(params): Query<HashMap<String, String>>,
-) -> Response {
-    let ctx = PageCtx::new("/stapeling", params, &headers);
-    match build(&state, &ctx).await {
-        Ok(markup) => respond(&ctx, StatusCode::OK, markup),
-        Err(e) => error_page(&ctx, &e),
-    }
+pub async fn page(State(state): State<AppState>, ctx: PageCtx) -> Response {
+    render(&ctx, build(&state, &ctx).await)
 }
 
 /// The link of a region in the risk pages: its theme profile.
@@ -41,16 +34,8 @@ pub fn themes_href(code: &str, period: i32) -> String {
 }
 
 async fn build(state: &AppState, ctx: &PageCtx) -> Result<Markup, MonitorError> {
-    let level = match ctx.params.get("level").filter(|l| !l.is_empty()) {
-        Some(l) => query::parse_level(l)?,
-        None => Level::Gemeente,
-    };
-    let period = ctx
-        .params
-        .get("period")
-        .filter(|p| !p.is_empty())
-        .map(|p| query::parse_period(p))
-        .transpose()?;
+    let level = ctx.level()?;
+    let period = ctx.year("period")?;
     let runs = state.query(|s| Ok(s.risk_runs()?)).await?;
     let title = ctx.t(
         "Stapeling van risicokenmerken",
@@ -278,32 +263,19 @@ fn map_panel(
             @match shapes {
                 Some(m) if !m.paths.is_empty() => {
                     figure.map-figure {
-                        svg.map viewBox=(m.view_box()) aria-labelledby="map-title" focusable="false" {
-                            defs {
-                                pattern #nodata-hatch patternUnits="userSpaceOnUse" width="60" height="60" patternTransform="rotate(45)" {
-                                    rect width="60" height="60" fill="#f4f5f6" {}
-                                    line x1="0" y1="0" x2="0" y2="60" stroke="#8a96a8" stroke-width="18" {}
-                                }
+                        (region_map(&m.view_box(), "map-title", &m.paths, |code| {
+                            let row = rows.get(code.as_str());
+                            MapArea {
+                                class: match row { Some(r) if r.with_data > 0 => format!("region {}", count_class(r.flagged)), _ => "region nodata".to_string() },
+                                href: themes_href(code.as_str(), s.period),
+                                name: row.and_then(|r| r.name.clone()).unwrap_or_else(|| code.to_string()),
+                                text: row.map_or_else(|| ctx.t("geen gegevens", "no data").to_string(), |r| region_text(ctx, r)),
                             }
-                            @for (code, d) in &m.paths {
-                                @let row = rows.get(code.as_str());
-                                @let name = row.and_then(|r| r.name.clone()).unwrap_or_else(|| code.to_string());
-                                @let text = row.map_or_else(|| ctx.t("geen gegevens", "no data").to_string(), |r| region_text(ctx, r));
-                                @let class = match row { Some(r) if r.with_data > 0 => format!("region {}", count_class(r.flagged)), _ => "region nodata".to_string() };
-                                a class=(class) href=(themes_href(code.as_str(), s.period)) aria-label=(format!("{name}: {text}")) data-name=(name) data-value=(text) {
-                                    path d=(PreEscaped(d)) {}
-                                }
-                            }
-                        }
+                        }))
                         figcaption { (legend(ctx, s, within)) }
                     }
                     @if map_layout != s.run.record.layout || off_map > 0 {
-                        p.note {
-                            (ctx.t("Kaart in de indeling van ", "Map in the region layout of ")) (map_layout.map(|l| l.to_string()).unwrap_or_default()) ". "
-                            @if off_map > 0 {
-                                (off_map) " " (ctx.t("regio's uit de tabel staan niet op de kaart (andere indeling).", "regions in the table are not on the map (different layout)."))
-                            }
-                        }
+                        p.note { (layout_note(ctx, map_layout, html! {}, off_map, OFF_MAP_REGIONS)) }
                     }
                 }
                 _ => {
@@ -362,34 +334,10 @@ fn table_panel(
             s.level, s.period
         ),
     };
-    let key = ctx
-        .params
-        .get("sort")
-        .map(String::as_str)
-        .filter(|k| ["name", "count", "composite"].contains(k))
-        .unwrap_or("count");
-    let descending = ctx.params.get("order").is_some_and(|o| o == "desc");
-    let rows = sort_rows(&s.rows, key, descending);
-    let header = |k: &str, text: &str| -> Markup {
-        let active = k == key;
-        let next = if active && !descending { "desc" } else { "asc" };
-        // The count's natural order is most flags first: what a screen reader hears and the
-        // mark shows is the order of the rows, not the name of the parameter.
-        let shown_descending = descending != (k == "count");
-        let aria = match (active, shown_descending) {
-            (false, _) => "none",
-            (true, false) => "ascending",
-            (true, true) => "descending",
-        };
-        html! {
-            th scope="col" aria-sort=(aria) {
-                a href=(ctx.url_with(&[("sort", Some(k)), ("order", Some(next))])) {
-                    (text)
-                    span.sort-mark aria-hidden="true" { @if active { @if shown_descending { " ▼" } @else { " ▲" } } }
-                }
-            }
-        }
-    };
+    let sort = Sort::of(ctx, &["name", "count", "composite"], "count");
+    let rows = sort_rows(&s.rows, sort.key, sort.descending);
+    // The count's natural order is most flags first.
+    let header = |k: &str, text: &str| sort.header(ctx, k, text, k == "count");
     html! {
         section.table-panel aria-labelledby="table-title" {
             h2 #table-title { (ctx.t("Tabel", "Table")) }

@@ -2,10 +2,7 @@
 //! the flagged characteristics with the indicators, values, ranks and weights behind them, every
 //! other characteristic (or why it is a gap), and the protective factors.
 
-use std::collections::HashMap;
-
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Path, State};
 use axum::response::Response;
 use kwm_engine::stacking::TermTrace;
 use kwm_model::catalogue::Catalogue;
@@ -17,12 +14,13 @@ use kwm_monitor::risk::{self, FactorView, RegionRisk};
 use kwm_monitor::MonitorError;
 use maud::{html, Markup};
 
-use super::analysis::{self, interval_text};
+use super::analysis;
 use super::risk_common::{
     factor_label, level_singular, percentile_text, populations, run_note, term_label, theme_label,
     threshold_text, threshold_words, trace_label,
 };
-use super::{downloads, error_page, layout, level_label, respond, Nav, PageCtx};
+use super::{downloads, interval_text, layout, level_label, render, Nav, PageCtx};
+use crate::components::table::table_head;
 use crate::labels;
 use crate::state::AppState;
 
@@ -30,24 +28,14 @@ use crate::state::AppState;
 pub async fn page(
     State(state): State<AppState>,
     Path(code): Path<String>,
-    headers: HeaderMap,
-    Query(params): Query<HashMap<String, String>>,
+    ctx: PageCtx,
 ) -> Response {
-    let ctx = PageCtx::new(&format!("/regio/{code}/themas"), params, &headers);
-    match build(&state, &ctx, &code).await {
-        Ok(markup) => respond(&ctx, StatusCode::OK, markup),
-        Err(e) => error_page(&ctx, &e),
-    }
+    render(&ctx, build(&state, &ctx, &code).await)
 }
 
 async fn build(state: &AppState, ctx: &PageCtx, raw: &str) -> Result<Markup, MonitorError> {
     let code = query::parse_region(raw)?;
-    let period = ctx
-        .params
-        .get("period")
-        .filter(|p| !p.is_empty())
-        .map(|p| query::parse_period(p))
-        .transpose()?;
+    let period = ctx.year("period")?;
     let catalogue = state.catalogue().clone();
     let (r, memberships) = {
         let code = code.clone();
@@ -276,13 +264,7 @@ fn themes_section(ctx: &PageCtx, c: &Catalogue, r: &RegionRisk, m: &MethodParams
             }
             div.table-scroll.full tabindex="0" role="region" aria-labelledby="themes-title" {
                 table.data.themes {
-                    thead { tr {
-                        th scope="col" { (ctx.t("Thema", "Theme")) }
-                        th scope="col" { (ctx.t("Blootstelling", "Exposure")) }
-                        th scope="col" { (ctx.t("Rang", "Rank")) }
-                        th scope="col" { (ctx.t("Gemeten", "Measured")) }
-                        th scope="col" { (ctx.t("Gedreven door", "Driven by")) }
-                    } }
+                    (table_head(ctx, &[("Thema", "Theme"), ("Blootstelling", "Exposure"), ("Rang", "Rank"), ("Gemeten", "Measured"), ("Gedreven door", "Driven by")]))
                     tbody {
                         @for t in &r.themes {
                             tr {
@@ -370,7 +352,7 @@ fn term_value_text(ctx: &PageCtx, c: &Catalogue, t: &TermTrace) -> String {
                     .find(|i| i.indicator.id.as_str() == t.indicator)
                     .map_or(1, |i| i.indicator.decimals)
             };
-            super::dashboard::value_text(ctx.lang, v, decimals, &unit)
+            super::value_text(ctx.lang, v, decimals, &unit)
         }
     }
 }
@@ -416,13 +398,7 @@ fn terms_table(ctx: &PageCtx, c: &Catalogue, f: &FactorView, level: Level, perio
     html! {
         div.table-scroll.full tabindex="0" role="region" aria-label=(format!("{}: {}", factor_label(ctx, c, &f.id), ctx.t("indicatoren", "indicators"))) {
             table.data.terms {
-                thead { tr {
-                    th scope="col" { (ctx.t("Indicator", "Indicator")) }
-                    th scope="col" { (ctx.t("Waarde", "Value")) }
-                    th scope="col" { (ctx.t("Rang", "Rank")) }
-                    th scope="col" { (ctx.t("Percentiel", "Percentile")) }
-                    th scope="col" { (ctx.t("Gewicht", "Weight")) }
-                } }
+                (table_head(ctx, &[("Indicator", "Indicator"), ("Waarde", "Value"), ("Rang", "Rank"), ("Percentiel", "Percentile"), ("Gewicht", "Weight")]))
                 tbody {
                     @for t in &f.terms {
                         tr {
@@ -482,12 +458,7 @@ fn all_factors(
             }
             div.table-scroll.full tabindex="0" role="region" aria-labelledby=(id) {
                 table.data.factors {
-                    thead { tr {
-                        th scope="col" { (ctx.t("Kenmerk", "Characteristic")) }
-                        th scope="col" { (ctx.t("Percentiel", "Percentile")) }
-                        th scope="col" { (ctx.t("Status", "Status")) }
-                        th scope="col" { (ctx.t("Indicatoren", "Indicators")) }
-                    } }
+                    (table_head(ctx, &[("Kenmerk", "Characteristic"), ("Percentiel", "Percentile"), ("Status", "Status"), ("Indicatoren", "Indicators")]))
                     tbody {
                         @for f in r.factors.iter().filter(|f| f.kind == kind) {
                             tr {

@@ -3,11 +3,9 @@
 //! estimated) and the same figures as a table, with the change since the previous period and
 //! over the whole series and the test behind each judgement.
 
-use std::collections::HashMap;
 use std::fmt::Write;
 
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Path, State};
 use axum::response::Response;
 use kwm_engine::harmonise::Method;
 use kwm_model::catalogue::Catalogue;
@@ -17,8 +15,8 @@ use kwm_monitor::MonitorError;
 use kwm_store::IndicatorRecord;
 use maud::{html, Markup, PreEscaped};
 
-use super::dashboard::{label, value_text};
-use super::{error_page, layout, respond, Nav, PageCtx};
+use super::dashboard::label;
+use super::{layout, render, value_text, Nav, PageCtx};
 use crate::explain;
 use crate::i18n::Lang;
 use crate::state::AppState;
@@ -27,24 +25,14 @@ use crate::state::AppState;
 pub async fn page(
     State(state): State<AppState>,
     Path(code): Path<String>,
-    headers: HeaderMap,
-    Query(params): Query<HashMap<String, String>>,
+    ctx: PageCtx,
 ) -> Response {
-    let ctx = PageCtx::new(&format!("/regio/{code}/trend"), params, &headers);
-    match build(&state, &ctx, &code).await {
-        Ok(markup) => respond(&ctx, StatusCode::OK, markup),
-        Err(e) => error_page(&ctx, &e),
-    }
+    render(&ctx, build(&state, &ctx, &code).await)
 }
 
 async fn build(state: &AppState, ctx: &PageCtx, raw_code: &str) -> Result<Markup, MonitorError> {
     let code = query::parse_region(raw_code)?;
-    let layout_param = ctx
-        .params
-        .get("layout")
-        .filter(|l| !l.is_empty())
-        .map(|l| query::parse_period(l))
-        .transpose()?;
+    let layout_param = ctx.year("layout")?;
     let indicator_param = ctx
         .params
         .get("indicator")

@@ -3,32 +3,25 @@
 
 use std::collections::HashMap;
 
-use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::State;
 use axum::response::Response;
 use kwm_monitor::query;
 use kwm_monitor::series::{self, RegionWarning, Warnings};
 use kwm_monitor::MonitorError;
 use kwm_store::IndicatorRecord;
-use maud::{html, Markup, PreEscaped};
+use maud::{html, Markup};
 
 use super::dashboard::label;
-use super::{error_page, layout, level_label, respond, Nav, PageCtx};
+use super::{layout, level_label, render, Nav, PageCtx};
+use crate::components::map::{region_map, MapArea};
+use crate::components::table::table_head;
 use crate::explain;
 use crate::map::MapShapes;
 use crate::state::AppState;
 
 /// `GET /signalen?level=&period=`
-pub async fn page(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Query(params): Query<HashMap<String, String>>,
-) -> Response {
-    let ctx = PageCtx::new("/signalen", params, &headers);
-    match build(&state, &ctx).await {
-        Ok(markup) => respond(&ctx, StatusCode::OK, markup),
-        Err(e) => error_page(&ctx, &e),
-    }
+pub async fn page(State(state): State<AppState>, ctx: PageCtx) -> Response {
+    render(&ctx, build(&state, &ctx).await)
 }
 
 async fn build(state: &AppState, ctx: &PageCtx) -> Result<Markup, MonitorError> {
@@ -165,28 +158,19 @@ fn map_panel(ctx: &PageCtx, w: &Warnings, shapes: Option<&MapShapes>) -> Markup 
     };
     html! {
         figure.map-figure.legend-below {
-            svg.map viewBox=(s.view_box()) aria-labelledby="warn-map-title" focusable="false" {
-                defs {
-                    pattern #nodata-hatch patternUnits="userSpaceOnUse" width="60" height="60" patternTransform="rotate(45)" {
-                        rect width="60" height="60" fill="#f4f5f6" {}
-                        line x1="0" y1="0" x2="0" y2="60" stroke="#8a96a8" stroke-width="18" {}
-                    }
-                }
-                @for (code, d) in &s.paths {
-                    @let r = by_code.get(code.as_str());
-                    @let name = r.and_then(|r| r.name.clone()).unwrap_or_else(|| code.to_string());
-                    @let text = match r {
+            (region_map(&s.view_box(), "warn-map-title", &s.paths, |code| {
+                let r = by_code.get(code.as_str());
+                MapArea {
+                    class: match r { Some(r) => format!("region {}", class_of(r.flagged())), None => "region nodata".to_string() },
+                    href: match r { Some(r) => trend_href(w, r), None => format!("/regio/{code}") },
+                    name: r.and_then(|r| r.name.clone()).unwrap_or_else(|| code.to_string()),
+                    text: match r {
                         Some(r) if r.flagged() > 0 => explain::signals_count(ctx.lang, r.flagged()),
                         Some(_) => ctx.t("niet gesignaleerd", "not flagged").to_string(),
                         None => ctx.t("niet te beoordelen", "not assessable").to_string(),
-                    };
-                    @let class = match r { Some(r) => format!("region {}", class_of(r.flagged())), None => "region nodata".to_string() };
-                    @let href = match r { Some(r) => trend_href(w, r), None => format!("/regio/{code}") };
-                    a class=(class) href=(href) aria-label=(format!("{name}: {text}")) data-name=(name) data-value=(text) {
-                        path d=(PreEscaped(d)) {}
-                    }
+                    },
                 }
-            }
+            }))
             figcaption {
                 div.legend {
                     p.legend-title #warn-map-title { (ctx.t("Gesignaleerde signalen per gebied", "Signals flagged per area")) ", " (w.period) }
@@ -218,10 +202,7 @@ fn flagged_list(ctx: &PageCtx, w: &Warnings) -> Markup {
             } @else {
                 div.table-scroll tabindex="0" role="region" aria-labelledby="warn-list-title" {
                     table.data.warnings {
-                        thead { tr {
-                            th scope="col" { (ctx.t("Gebied", "Area")) }
-                            th scope="col" { (ctx.t("Signaal en waarom", "Signal and why")) }
-                        } }
+                        (table_head(ctx, &[("Gebied", "Area"), ("Signaal en waarom", "Signal and why")]))
                         tbody {
                             @for r in &flagged {
                                 tr data-code=(r.code.as_str()) {
