@@ -158,6 +158,27 @@ await step("coverage shows measured cells and gaps as the API does", async () =>
 });
 await axe("coverage");
 
+// Where in a gemeente a group's characteristics stack: the themes page's groups table against
+// the API, then its link to the group's wijken in that gemeente against the API's cut.
+await step("a gemeente's themes page lists the report's groups and links to their wijken", async () => {
+  const t = await api("/api/regions/GM0599/themes");
+  await page.goto(`${base}/regio/GM0599/themas?period=${t.period}`);
+  const rows = page.locator("section.area-groups tbody tr");
+  assert.equal(await rows.count(), t.groups.length);
+  const first = t.groups[0];
+  assert.ok(first.flagged.length > 0, "Rotterdam has a group with flagged characteristics");
+  const cells = await rows.first().locator("td").allInnerTexts();
+  assert.equal(cells[0], `${first.flagged.length} / ${first.measured.length}`);
+  await axe("themes page with groups");
+  await Promise.all([page.waitForURL(/\/groepen\/.*gemeente=GM0599/), rows.first().locator("td a").click()]);
+  const cut = await api(`/api/groups/${first.group}?level=wijk&gemeente=GM0599`);
+  const names = await page.locator("#areas-title ~ div table tbody th").allInnerTexts();
+  assert.ok(names.length > 0);
+  assert.deepEqual(names, cut.areas.regions.slice(0, 25).map((r) => r.name ?? r.code));
+  await page.screenshot({ path: `${shots}/group-wijken-rotterdam.png` });
+  await axe("a group's wijken in one gemeente");
+});
+
 // 7. Sorting by keyboard, and English.
 await step("the stacking table sorts by name with the keyboard", async () => {
   await page.goto(`${base}/stapeling`);

@@ -133,6 +133,35 @@ fn need_label(ctx: &PageCtx, c: &Catalogue, n: &NeedTerm) -> String {
     }
 }
 
+/// "Over wie": whom the use figure and each need indicator describe, as the catalogue says. The
+/// radar sets figures about different populations side by side (use per 1,000 residents, need
+/// among adults or households), so the page names each.
+fn whom(ctx: &PageCtx, c: &Catalogue, r: &Radar) -> Markup {
+    let population = |id: &str| {
+        c.population_of(id).map_or_else(
+            || {
+                ctx.t("populatie niet vermeld", "population not stated")
+                    .to_string()
+            },
+            |p| ctx.t(&p.label_nl, &p.label_en).to_string(),
+        )
+    };
+    let use_id = match &r.support.measure {
+        UseMeasure::Rate { rate } => rate,
+        UseMeasure::Count { per, .. } => per,
+    };
+    html! {
+        p.populations {
+            strong { (ctx.t("Over wie: ", "About whom: ")) }
+            (ctx.t("gebruik — ", "use — ")) (support_label(ctx, c, &r.support.id)) " (" (population(use_id.as_str())) ")"
+            @for n in r.support.need.iter().chain(&r.support.controls) {
+                "; " (need_label(ctx, c, n)) " (" (population(n.per.as_ref().unwrap_or(&n.indicator).as_str())) ")"
+            }
+            "."
+        }
+    }
+}
+
 fn need_unit(c: &Catalogue, n: &NeedTerm) -> String {
     if n.per.is_some() {
         "%".into()
@@ -726,6 +755,7 @@ fn body(
                     li { span.big { (r.areas.iter().filter(|a| a.row.high_need && a.row.excluded.is_none()).count()) } br; (level_label(ctx.lang, r.level)) " " (ctx.t("met hoge nood (beoordeeld)", "with high need (assessed)")) }
                     li { span.big { (m.n) } br; (level_label(ctx.lang, r.level)) " " (ctx.t("in het model", "in the model")) }
                 }
+                (whom(ctx, c, r))
                 @if let Some(run) = &r.stacking_run { (run_note(ctx, run)) }
                 div.dashboard.radar-layout {
                     (map_panel(ctx, r, shapes, map_layout))

@@ -241,7 +241,7 @@ fn groups_section(ctx: &PageCtx, c: &Catalogue, r: &RegionRisk, name: &str) -> M
                                         td { @if ag.flagged.is_empty() { "—" } @else { (ag.flagged.iter().map(|id| factor_label(ctx, c, id)).collect::<Vec<_>>().join(", ")) } }
                                     }
                                     @if level == Level::Gemeente {
-                                        td { a href=(format!("/groepen/{}?gemeente={}&level=wijk", g.id, r.code)) { (ctx.t("per wijk", "per wijk")) } }
+                                        td { a href=(format!("/groepen/{}?gemeente={}&level=wijk#areas-title", g.id, r.code)) { (ctx.t("per wijk", "per wijk")) } }
                                     }
                                 }
                             }
