@@ -4,6 +4,24 @@
 //!
 //! The store decides nothing about *who* may see what: the server hands [`Filtered`] a
 //! [`Visibility`] made from the stored rules, the date and the principal's role.
+//!
+//! Aggregates under restriction, decided: figure ranks, percentiles, map classes and national
+//! values the public sees are **computed without restricted figures** (stored ranks of such a
+//! series are hidden and the monitor ranks the visible figures per request, as it does for stale
+//! ranks; a national total is summed only from a complete set of visible gemeenten, else absent): a
+//! rank among public values reveals nothing about the restricted ones, and the public keeps useful
+//! ranks. Risk runs are **treated as restricted** instead: a run of a level and period at which any
+//! restricted figure exists is absent for the public (pages and API answer as if not computed),
+//! because its scores, traces, composite, Monte Carlo intervals and clusters mix every input and
+//! cannot be recomputed per request. This is decided when reading, from `restricted_series`, not
+//! recorded on the run, so an access change or an embargo's end applies at once without `kwm
+//! compute`; it is conservative (a restricted indicator the model does not use still hides the
+//! run). What the public can still see of restricted data: that it exists (indicator ids and
+//! labels, periods and levels in the indicator lists and in a 404's message, load titles; the
+//! region profile leaves out indicators whose figures there are all restricted) — never a value,
+//! rank or score. On SQLite the audit append is a write: while a long `kwm ingest` holds the write
+//! lock, analysts' reads of restricted figures wait for it (and may time out) rather than go
+//! unrecorded; on PostgreSQL it takes no lock.
 
 use std::collections::BTreeSet;
 use std::collections::HashSet;
@@ -365,7 +383,7 @@ pub struct AuditEntry {
 }
 
 /// What one principal may not see, at one moment: the loads restricted today and the series
-/// their figures are in. Built by the server per request; [`Visibility::everything`] for those
+/// their figures are in. Built by the server per request; `Visibility::new(…, true)` for those
 /// with access.
 #[derive(Debug, Clone, Default)]
 pub struct Visibility {

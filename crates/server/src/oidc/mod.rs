@@ -15,6 +15,40 @@
 //!
 //! Self-contained: the rest of the server sees [`Oidc`] (routes and the header's sign-in link)
 //! and [`Sessions::signed_in`], which answers who sent a request with a [`SignedIn`].
+//!
+//! Design notes (only when `kwm serve --oidc FILE.toml` gives an `[oidc]` table,
+//! `oidc::OidcConfig`): OpenID Connect's authorization-code flow with PKCE (S256), `state` and
+//! `nonce`. `GET /aanmelden?terug=PATH` fetches the provider's discovery document and key set
+//! (once, kept; the key set again when an ID token from the token endpoint names an unknown `kid`)
+//! and redirects; `state` also goes into a 10-minute cookie on `/aanmelden`, so a callback only
+//! completes in the browser that started it (no login CSRF). `GET /aanmelden/terug` takes the
+//! sign-in under way (single use), exchanges the code at the token endpoint (`client_secret_basic`
+//! or `_post`), verifies the ID token (`oidc::id_token`, pure: RS256 only — the header's `alg` is
+//! checked, never trusted —, the signature against the JWKS, `iss`, `aud`/`azp`, `exp`/`iat` with
+//! 60 s leeway, `nonce`, `sub`), maps `role_claim` (a dotted path; a string or a list) through
+//! `[oidc.roles]` to public/analyst/admin and starts a session; `POST /afmelden` ends it. Sessions
+//! (`oidc::Sessions`) are random 256-bit ids in an `HttpOnly; SameSite=Lax` cookie (`Secure` and
+//! `__Host-` when `redirect_url` is https), kept in memory keyed by their SHA-256, with an expiry
+//! (8 h by default): signing out ends a session on the server, nothing goes into the store, and a
+//! restart signs everyone out (several processes behind one address need sticky sessions).
+//! `Sessions::signed_in(headers)` answers who sent a request (`oidc::SignedIn { subject, name, role
+//! }`), independent of any other module. The page header learns the state through a task-local set
+//! by the middleware of `Oidc::attach` (`oidc::header_account`, read by `PageCtx::new`), so no
+//! handler changed: an "Aanmelden" link (a link, because the CSP's `form-action 'self'` would stop
+//! a form's redirect to the provider) or the name, role and an "Afmelden" POST form. Provider calls
+//! are blocking `ureq` on tokio's blocking pool, 10 s timeout, no redirects, https only (http only
+//! to 127.0.0.1/localhost); every failure is a page with a status (400 state/code, 401 token, 502
+//! provider), never a panic; no token, code or secret is logged or shown (the provider's error
+//! *code* only). Crates: `ring` (RS256, SHA-256, random) and `base64` directly, both already built
+//! for `ureq`'s rustls, so sign-in adds no crate: a scratch crate with only `ring` + `base64`
+//! builds clean in 16 s (debug, 2 cores, here); `jsonwebtoken` 9 in 52 s (it brings ring too, plus
+//! pem and serde_derive); `openidconnect` pulls an async HTTP stack and RSA crates and was not
+//! considered worth measuring for one flow. Tests: `crates/server/tests/oidc.rs` against a provider
+//! written for the tests (`crates/server/tests/common/test_idp.rs`: discovery, JWKS with a fixed
+//! RSA test key from `tests/fixtures/`, a one-field login form, a token endpoint that checks client
+//! credentials, single-use codes, redirect URI and PKCE; `Mischief` makes it forge, misaddress,
+//! expire tokens); the browser test starts the same provider in-process and runs
+//! `tests/browser/oidc.mjs`.
 
 pub mod id_token;
 pub mod provider;
@@ -321,7 +355,7 @@ impl Oidc {
     }
 
     /// Puts [`routes`](Self::routes) into `router` and the sign-in state into every page's
-    /// header (see [`crate::components::page::header_account`]).
+    /// header (see `components::page::header_account`).
     pub fn attach<S: Clone + Send + Sync + 'static>(&self, router: Router<S>) -> Router<S> {
         router
             .merge(self.routes())
