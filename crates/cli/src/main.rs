@@ -98,7 +98,7 @@ enum Command {
         catalogue: CatalogueArg,
         #[command(flatten)]
         limits: monitor_cmds::ServeLimits,
-        /// Access control (TOML: API tokens, trusted proxy, sign-in; see ARCHITECTURE.md).
+        /// Access control (TOML: API tokens, trusted proxy, sign-in; see README.md).
         /// Without it the server is public only: restricted figures are shown to nobody.
         #[arg(long, value_name = "FILE")]
         auth: Option<PathBuf>,

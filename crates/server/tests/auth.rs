@@ -213,7 +213,7 @@ async fn principals_see_what_their_role_allows() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// Public ranks are computed without restricted figures (ARCHITECTURE.md, "aggregates under
+/// Public ranks are computed without restricted figures (kwm_store::access docs, "aggregates under
 /// restriction"): the public 2024 figures of 50140NED, then the fixture restricted over 40 of
 /// its gemeenten and Nederland. A public gemeente's rank counts only public figures for the
 /// anonymous user, all of them for the analyst; the national value is the analyst's only.
