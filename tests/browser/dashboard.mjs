@@ -143,6 +143,13 @@ await step("Rotterdam: search, gemeente, its wijken map, a wijk, its themes", as
   assert.match(await page.locator("p.within").innerText(), /wijken van Rotterdam/);
   const shapes = await page.locator("svg.map a.region").count();
   assert.ok(shapes >= 15 && shapes <= 30, `Rotterdam has about 20 wijken on the map, found ${shapes}`);
+  // The legend counts the wijken shown (national class bounds, Rotterdam's wijken): its counts,
+  // "geen cijfer" included, add up to the table's rows.
+  const counts = (await page.locator(".legend").first().locator(".count").allInnerTexts())
+    .map((t) => Number(/\((\d+)\)/.exec(t)[1]));
+  const tableRows = await page.locator("section.table-panel table tbody tr").count();
+  assert.ok(tableRows >= 15, `${tableRows} rows in Rotterdam's table`);
+  assert.equal(counts.reduce((a, b) => a + b, 0), tableRows, `legend counts ${counts}`);
   await page.screenshot({ path: `${shots}/rotterdam_wijken.png`, fullPage: false });
   await axe("map of Rotterdam's wijken");
   await Promise.all([page.waitForURL(/\/regio\/WK059910/), page.locator("table.data a", { hasText: /^Feijenoord$/ }).click()]);

@@ -240,6 +240,9 @@ const CLASS_COUNT_MAX: usize = 5;
 fn legend(ctx: &PageCtx, table: &IndicatorTable) -> Markup {
     let i = &table.indicator.indicator;
     let missing = table.rows.iter().filter(|r| r.shown.is_none()).count();
+    // Counts of what the map and table show: one gemeente's wijken when cut to it (the class
+    // bounds stay national), so every count in the legend is about the same regions.
+    let shown_per_class = |k: usize| table.rows.iter().filter(|r| r.class == Some(k)).count();
     html! {
         div.legend {
             p.legend-title { (i.unit.clone()) @if !i.unit.is_empty() { ", " } (ctx.t("kwantielklassen", "quantile classes")) " · " (direction_label(ctx.lang, i.direction)) }
@@ -253,7 +256,7 @@ fn legend(ctx: &PageCtx, table: &IndicatorTable) -> Markup {
                             } @else {
                                 "> " (ctx.lang.number(c.lower_bound(k), i.decimals)) " – " (ctx.lang.number(c.upper_bounds[k], i.decimals))
                             }
-                            span.count { " (" (c.counts[k]) ")" }
+                            span.count { " (" (shown_per_class(k)) ")" }
                         }
                     }
                 }
