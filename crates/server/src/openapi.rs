@@ -781,7 +781,7 @@ mod tests {
             ("/api/characteristics", NoParams::NAMES),
             ("/api/themes", NoParams::NAMES),
             ("/api/groups", NoParams::NAMES),
-            ("/api/groups/{id}", LevelPeriod::NAMES),
+            ("/api/groups/{id}", ri::GroupParams::NAMES),
             ("/api/stacking", ri::StackingParams::NAMES),
             ("/api/regions/{code}/themes", ri::RegionThemesParams::NAMES),
             ("/api/coverage", ri::CoverageParams::NAMES),
