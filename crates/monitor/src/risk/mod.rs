@@ -33,8 +33,8 @@ pub use runs::{
 };
 pub use summary::RunSummary;
 pub use views::{
-    coverage, group_areas, group_period, groups_of_area, region_risk, stacking, stacking_within,
-    AreaGroup, Coverage, CoverageCell, CoverageIndicator, CoverageRow, CoverageStatus, FactorView,
-    GroupArea, GroupAreas, RankInterval, RegionRisk, Stacking, StackingRow, StackingWithin,
-    ThemeView,
+    coverage, group_areas, group_period, groups_of_area, population_ids, region_risk, stacking,
+    stacking_within, AreaGroup, Coverage, CoverageCell, CoverageIndicator, CoverageRow,
+    CoverageStatus, FactorView, GroupArea, GroupAreas, RankInterval, RegionRisk, Stacking,
+    StackingRow, StackingWithin, ThemeView,
 };

@@ -621,21 +621,16 @@ pub fn group_areas(
         Some(gemeente) => Some(stacking_within(store, &mut s, gemeente)?),
         None => None,
     };
-    let population = s
-        .run
-        .summary
-        .characteristics_with_data
-        .iter()
-        .filter(|c| group.characteristics.contains(c))
-        .filter_map(|c| catalogue.risk.factor(c))
-        .filter_map(|f| f.definition_at(level, s.run.record.period))
-        .filter_map(|d| d.population_id.clone())
-        .fold(Vec::<String>::new(), |mut all, p| {
-            if !all.contains(&p) {
-                all.push(p);
-            }
-            all
-        });
+    let population = population_ids(
+        catalogue,
+        s.run
+            .summary
+            .characteristics_with_data
+            .iter()
+            .filter(|c| group.characteristics.contains(c)),
+        level,
+        s.run.record.period,
+    );
     let measured: Vec<String> = group
         .characteristics
         .iter()
@@ -683,6 +678,28 @@ pub fn group_areas(
         populations: population,
         within,
     })
+}
+
+/// The distinct populations (ids, first-seen order) that the definitions of these
+/// characteristics at a level and period describe: whom a set of flags is about.
+pub fn population_ids<'a>(
+    catalogue: &Catalogue,
+    characteristics: impl IntoIterator<Item = &'a String>,
+    level: Level,
+    period: i32,
+) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for id in characteristics {
+        let pop = catalogue
+            .risk
+            .factor(id)
+            .and_then(|f| f.definition_at(level, period))
+            .and_then(|d| d.population_id.clone());
+        if let Some(p) = pop.filter(|p| !out.contains(p)) {
+            out.push(p);
+        }
+    }
+    out
 }
 
 /// How one of the report's groups shows in one area: which of the characteristics typical of

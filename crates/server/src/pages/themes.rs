@@ -188,20 +188,7 @@ fn groups_section(ctx: &PageCtx, c: &Catalogue, r: &RegionRisk, name: &str) -> M
     let period = r.run.record.period;
     // The populations the measured characteristics describe, by id: a group of the elderly is
     // read from characteristics measured for all adults, and the row says so.
-    let populations_of = |ids: &[String]| -> Vec<String> {
-        let mut out: Vec<String> = Vec::new();
-        for id in ids {
-            let pop = c
-                .risk
-                .factor(id)
-                .and_then(|f| f.definition_at(level, period))
-                .and_then(|d| d.population_id.clone());
-            if let Some(p) = pop.filter(|p| !out.contains(p)) {
-                out.push(p);
-            }
-        }
-        out
-    };
+    let populations_of = |ids: &[String]| risk::population_ids(c, ids, level, period);
     html! {
         section.area-groups aria-labelledby="groups-title" {
             h2 #groups-title { (ctx.t("Groepen uit het rapport", "Groups of the report")) }
